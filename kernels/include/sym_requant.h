@@ -1,0 +1,37 @@
+/* Requant family: dynamic (both orders), fixed-scale, rescale into accumulator. */
+#ifndef SYM_REQUANT_H
+#define SYM_REQUANT_H
+
+#include <stdint.h>
+#include "sym_status.h"
+
+/* Largest |r| the rescale guard admits: 2^31 - 1 - 32768*32767 = 1073774591,
+ * rounded down to float32 (the guard compares float32 values). */
+#define SYM_RESCALE_GUARD_F 1073774464.0f
+
+/* Dynamic requant SYM -> SYM (SPEC 4). A = max|(float)m_in * s_in|;
+ * s_out = A / qMax_out (1.0f if A == 0).
+ *   order RATIO:       r = s_in / s_out; m' = clamp(round((float)m * r)).
+ *   order CLAMP_FIRST: m' = round(clamp(((float)m * s_in) / s_out)), then a
+ *                      final saturate (SR can step below qMin after the clamp).
+ * q_max_bits_out: 2..16. m_out == m_in allowed (in place), other overlap is ALIAS.
+ * Errors: NULL, EMPTY, BAD_WIDTH, BAD_SCALE, BAD_ROUNDING, BAD_ORDER, BAD_RNG,
+ * ALIAS, FLOAT_OVERFLOW (A is inf), SCALE_UNDERFLOW. */
+int sym_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
+                        int32_t q_max_bits_out, int32_t rounding, int32_t order,
+                        uint32_t *rng_state, int32_t *m_out, float *s_out);
+
+/* Fixed-scale requant: m' = round(clamp(((float)m * s_in) / target, qMin, qMax))
+ * then saturate; saturates by design, target never changes.
+ * Errors: NULL, EMPTY, BAD_WIDTH, BAD_SCALE (s_in or target), BAD_ROUNDING,
+ * BAD_RNG, ALIAS. */
+int sym_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
+                      int32_t q_max_bits_out, int32_t rounding,
+                      uint32_t *rng_state, int32_t *m_out);
+
+/* Rescale one mantissa into an accumulator scale (the shared bias/seed helper):
+ * r = ((float)q * s_p) / s_acc; guard |r| <= SYM_RESCALE_GUARD_F; *out = round(r).
+ * Errors: NULL, BAD_SCALE, RANGE_GUARD (also for inf/NaN r). */
+int sym_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out);
+
+#endif /* SYM_REQUANT_H */

@@ -1,0 +1,4 @@
+"""``python -m symverify`` is the ``symverify`` command."""
+from .cli import main
+
+main()

@@ -1,0 +1,160 @@
+"""Compile the C reference kernels into a cached shared library and load it.
+
+The library is built with the system C compiler on first use and cached under
+``$SYMVERIFY_CACHE`` (default ``~/.cache/symverify``) by a hash of the sources,
+the flags and the compiler's version, so an unchanged tree never recompiles.
+Variants: ``release`` and ``sanitize`` (UBSan + ASan, every check fatal,
+float-cast-overflow included). Loading a sanitize build into Python needs
+libasan preloaded; :func:`sanitizer_env` gives the environment for a child
+process that does so.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import cffi
+
+BASE_FLAGS: tuple[str, ...] = (
+    "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
+    "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared",
+)
+VARIANT_FLAGS: dict[str, tuple[str, ...]] = {
+    "release": (),
+    "sanitize": (
+        "-g", "-fno-omit-frame-pointer",
+        "-fsanitize=address,undefined", "-fsanitize=float-cast-overflow",
+        "-fno-sanitize-recover=all",
+    ),
+}
+VARIANT_ENV = "SYMVERIFY_VARIANT"
+
+
+class BuildError(RuntimeError):
+    """The kernels could not be compiled (no compiler, or a compile error)."""
+
+
+def kernel_dir() -> Path:
+    """Directory holding ``include/`` and ``src/`` of the C kernels."""
+    return Path(str(resources.files("symverify.csrc")))
+
+
+def kernel_sources(root: Path | None = None) -> list[Path]:
+    """All kernel C sources, sorted (the build order is part of the hash)."""
+    return sorted((root or kernel_dir()).joinpath("src").glob("*.c"))
+
+
+def kernel_headers(root: Path | None = None) -> list[Path]:
+    """All kernel headers, sorted; ``sym_status.h`` first since others use its enums."""
+    headers = sorted((root or kernel_dir()).joinpath("include").glob("*.h"))
+    return sorted(headers, key=lambda p: p.name != "sym_status.h")
+
+
+def cache_dir() -> Path:
+    """Where built libraries live (never inside the repository)."""
+    return Path(os.environ.get("SYMVERIFY_CACHE", Path.home() / ".cache" / "symverify"))
+
+
+def find_compiler() -> str:
+    """The C compiler: ``$CC`` or the first of cc/gcc/clang on PATH."""
+    for name in filter(None, (os.environ.get("CC"), "cc", "gcc", "clang")):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise BuildError("no C compiler found: install gcc (apt-get install gcc) or set CC")
+
+
+@functools.lru_cache(maxsize=None)
+def compiler_version(compiler: str) -> str:
+    """First line of ``compiler --version`` (part of the cache key)."""
+    out = subprocess.run([compiler, "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.splitlines()[0] if out.stdout else compiler
+
+
+def check_variant(variant: str) -> str:
+    """Return ``variant`` if it is a known build variant, else raise ValueError."""
+    if variant not in VARIANT_FLAGS:
+        raise ValueError(f"unknown build variant {variant!r}: expected one of {sorted(VARIANT_FLAGS)}")
+    return variant
+
+
+def compile_shared(sources: Sequence[Path], variant: str = "release",
+                   extra_flags: Iterable[str] = (), include_dirs: Iterable[Path] = (),
+                   name: str = "symverify") -> Path:
+    """Compile ``sources`` into a shared library and return its cached path.
+
+    The cache key hashes every source's bytes, every header under
+    ``include_dirs``, the flags and the compiler version. The library is
+    written to a temporary name and renamed, so a concurrent build never sees
+    a half-written file.
+    """
+    compiler = find_compiler()
+    include_dirs = [Path(d) for d in include_dirs] or [kernel_dir() / "include"]
+    flags = [*BASE_FLAGS, *VARIANT_FLAGS[check_variant(variant)], *extra_flags]
+    digest = hashlib.sha256()
+    for part in (compiler_version(compiler), " ".join(flags)):
+        digest.update(part.encode() + b"\0")
+    for path in [*sources, *(h for d in include_dirs for h in sorted(d.glob("*.h")))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    out_dir = cache_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"lib{name}-{variant}-{digest.hexdigest()[:16]}.so"
+    if target.exists():
+        return target
+    fd, tmp_name = tempfile.mkstemp(suffix=".so", dir=out_dir)
+    os.close(fd)
+    cmd = [compiler, *flags, *(f"-I{d}" for d in include_dirs), *map(str, sources), "-o", tmp_name, "-lm"]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        os.unlink(tmp_name)
+        raise BuildError(f"compiling the kernels failed ({' '.join(cmd)}):\n{result.stderr}")
+    os.replace(tmp_name, target)
+    return target
+
+
+def cdef_from_headers(headers: Sequence[Path]) -> str:
+    """Declarations for cffi: the headers without preprocessor lines."""
+    text = "\n".join(h.read_text() for h in headers)
+    return "\n".join(line for line in text.splitlines() if not re.match(r"\s*#", line))
+
+
+def default_variant() -> str:
+    """The variant named by ``$SYMVERIFY_VARIANT``, else ``release``."""
+    return check_variant(os.environ.get(VARIANT_ENV, "release"))
+
+
+@functools.lru_cache(maxsize=None)
+def load_library(variant: str | None = None) -> tuple[cffi.FFI, Any]:
+    """Build (or reuse) the kernel library of ``variant`` and dlopen it.
+
+    Returns ``(ffi, lib)``; ``lib`` exposes every function and enum declared in
+    ``kernels/include``. Loading the ``sanitize`` variant in-process requires
+    libasan to be preloaded (see :func:`sanitizer_env`).
+    """
+    variant = check_variant(variant or default_variant())
+    path = compile_shared(kernel_sources(), variant)
+    ffi = cffi.FFI()
+    ffi.cdef(cdef_from_headers(kernel_headers()))
+    return ffi, ffi.dlopen(str(path))
+
+
+def sanitizer_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a child Python that loads the sanitize variant:
+    libasan preloaded, leak checks off (CPython itself leaks by design), every
+    UBSan report fatal with a stack trace."""
+    env = dict(os.environ if base is None else base)
+    libasan = subprocess.run([find_compiler(), "-print-file-name=libasan.so"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    env["LD_PRELOAD"] = libasan
+    env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:exitcode=86"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=87"
+    env[VARIANT_ENV] = "sanitize"
+    return env
