@@ -1,0 +1,216 @@
+/* Requant family: dynamic requant (orders RATIO and CLAMP_FIRST), fixed-scale
+ * requant, and the shared rescale-into-accumulator helper.
+ * Pass 1 validates everything; pass 2 writes and cannot fail. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sym_requant.h"
+#include "sym_round.h"
+#include "sym_status.h"
+
+/* Clamp v to [lo_f, hi_f] in float32 (the "clamp" of clamp_first). */
+static float sym_clamp_f(float v, float lo_f, float hi_f)
+{
+    float c = v;
+    if (c < lo_f) {
+        c = lo_f;
+    }
+    if (c > hi_f) {
+        c = hi_f;
+    }
+    return c;
+}
+
+/* Shared argument checks of both requant kernels (everything but s_out and
+ * the data). Returns a status. */
+static int sym_requant_check(const int32_t *m_in, int32_t n, int32_t q_max_bits_out,
+                             int32_t rounding, const uint32_t *rng_state,
+                             const int32_t *m_out)
+{
+    size_t bytes;
+    if (m_in == NULL || m_out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (n < 1) {
+        return SYM_ERR_EMPTY;
+    }
+    if (q_max_bits_out < 2 || q_max_bits_out > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    if (rounding != SYM_HALF_AWAY && rounding != SYM_SR_HALF_AWAY) {
+        return SYM_ERR_BAD_ROUNDING;
+    }
+    if (rounding == SYM_SR_HALF_AWAY && rng_state == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (rounding == SYM_SR_HALF_AWAY && *rng_state == 0u) {
+        return SYM_ERR_BAD_RNG;
+    }
+    bytes = (size_t)n * sizeof(int32_t);
+    if (m_in != m_out && sym_ranges_overlap(m_in, bytes, m_out, bytes)) {
+        return SYM_ERR_ALIAS;
+    }
+    if (rounding == SYM_SR_HALF_AWAY
+        && (sym_ranges_overlap(rng_state, sizeof *rng_state, m_in, bytes)
+            || sym_ranges_overlap(rng_state, sizeof *rng_state, m_out, bytes))) {
+        return SYM_ERR_ALIAS;
+    }
+    return SYM_OK;
+}
+
+int sym_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
+                        int32_t q_max_bits_out, int32_t rounding, int32_t order,
+                        uint32_t *rng_state, int32_t *m_out, float *s_out)
+{
+    int32_t i;
+    int32_t q_hi;
+    int32_t q_lo;
+    float q_hi_f;
+    float q_lo_f;
+    float absmax = 0.0f;
+    float s_new;
+    float ratio;
+    uint32_t st = 0u;
+    size_t bytes;
+    int status;
+    const int sr = (rounding == SYM_SR_HALF_AWAY);
+
+    /* ---- pass 1: validate ---- */
+    if (s_out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    status = sym_requant_check(m_in, n, q_max_bits_out, rounding, rng_state, m_out);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (!sym_scale_is_valid(s_in)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    if (order != SYM_ORDER_RATIO && order != SYM_ORDER_CLAMP_FIRST) {
+        return SYM_ERR_BAD_ORDER;
+    }
+    bytes = (size_t)n * sizeof(int32_t);
+    if (sym_ranges_overlap(s_out, sizeof *s_out, m_in, bytes)
+        || sym_ranges_overlap(s_out, sizeof *s_out, m_out, bytes)) {
+        return SYM_ERR_ALIAS;
+    }
+    if (sr && sym_ranges_overlap(rng_state, sizeof *rng_state, s_out, sizeof *s_out)) {
+        return SYM_ERR_ALIAS;
+    }
+    for (i = 0; i < n; ++i) {
+        const float p = (float)m_in[i] * s_in;
+        const float a = fabsf(p);
+        if (a > absmax) {
+            absmax = a;
+        }
+    }
+    if (isinf(absmax)) {
+        return SYM_ERR_FLOAT_OVERFLOW;
+    }
+    q_hi = sym_q_max(q_max_bits_out);
+    q_lo = sym_q_min(q_max_bits_out);
+    q_hi_f = (float)q_hi;
+    q_lo_f = (float)q_lo;
+    if (absmax == 0.0f) {
+        s_new = 1.0f;
+    } else {
+        s_new = absmax / q_hi_f;
+    }
+    if (!sym_scale_is_valid(s_new)) {
+        return SYM_ERR_SCALE_UNDERFLOW;
+    }
+
+    /* ---- pass 2: write (cannot fail); m_out may equal m_in ---- */
+    if (sr) {
+        st = *rng_state;
+    }
+    if (order == SYM_ORDER_RATIO) {
+        ratio = s_in / s_new;
+        for (i = 0; i < n; ++i) {
+            const float v = (float)m_in[i] * ratio;
+            m_out[i] = sym_round_sat(v, rounding, &st, q_lo, q_hi);
+        }
+    } else {
+        for (i = 0; i < n; ++i) {
+            const float p = (float)m_in[i] * s_in;
+            const float v = p / s_new;
+            const float c = sym_clamp_f(v, q_lo_f, q_hi_f);
+            m_out[i] = sym_round_sat(c, rounding, &st, q_lo, q_hi);
+        }
+    }
+    *s_out = s_new;
+    if (sr) {
+        *rng_state = st;
+    }
+    return SYM_OK;
+}
+
+int sym_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
+                      int32_t q_max_bits_out, int32_t rounding,
+                      uint32_t *rng_state, int32_t *m_out)
+{
+    int32_t i;
+    int32_t q_hi;
+    int32_t q_lo;
+    float q_hi_f;
+    float q_lo_f;
+    uint32_t st = 0u;
+    int status;
+    const int sr = (rounding == SYM_SR_HALF_AWAY);
+
+    /* ---- pass 1: validate ---- */
+    status = sym_requant_check(m_in, n, q_max_bits_out, rounding, rng_state, m_out);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (!sym_scale_is_valid(s_in)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    if (!sym_scale_is_valid(target)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    q_hi = sym_q_max(q_max_bits_out);
+    q_lo = sym_q_min(q_max_bits_out);
+    q_hi_f = (float)q_hi;
+    q_lo_f = (float)q_lo;
+
+    /* ---- pass 2: write (cannot fail; an inf quotient saturates) ---- */
+    if (sr) {
+        st = *rng_state;
+    }
+    for (i = 0; i < n; ++i) {
+        const float p = (float)m_in[i] * s_in;
+        const float v = p / target;
+        const float c = sym_clamp_f(v, q_lo_f, q_hi_f);
+        m_out[i] = sym_round_sat(c, rounding, &st, q_lo, q_hi);
+    }
+    if (sr) {
+        *rng_state = st;
+    }
+    return SYM_OK;
+}
+
+int sym_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out)
+{
+    float p;
+    float r;
+    float a;
+    if (out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (!sym_scale_is_valid(s_p)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    if (!sym_scale_is_valid(s_acc)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    p = (float)q * s_p;
+    r = p / s_acc;
+    a = fabsf(r);
+    if (!(a <= SYM_RESCALE_GUARD_F)) { /* also NaN and inf */
+        return SYM_ERR_RANGE_GUARD;
+    }
+    *out = sym_sat_round(r, INT32_MIN, INT32_MAX);
+    return SYM_OK;
+}
