@@ -491,3 +491,17 @@ def test_emulate_module_exports_api():
     for name in ("round_half_away", "float_to_sym", "sym_to_float", "requant_dynamic", "requant_fixed",
                  "rescale_to_acc", "int_to_sym", "accumulate_dynamic", "accumulate_fixed"):
         assert callable(getattr(mod, name))
+
+
+def test_sr_sum_order_left_to_right():
+    # w = (x + u) - 0.5 must be evaluated left to right in float32; x + (u - 0.5) differs here.
+    # b=24, x = [4194304.5, 8388607]: absmax = qMax, so scale = 1.0 and q = x exactly.
+    # Seed chosen so that the first draw's new state is 2^30: u = (2^30 >> 8) / 2^24 = 0.25.
+    #   (4194304.5 + 0.25) = 4194304.75 -> float32 (ulp 0.5) tie -> even 4194305.0; - 0.5 = 4194304.5 -> 4194305
+    #   (the wrong order: 4194304.5 + (-0.25) = 4194304.25 -> tie -> even 4194304.0 -> 4194304)
+    # second element: 8388607 + u - 0.5 lies in [8388606.5, 8388607.5] -> 8388607 for any u.
+    seed = _seed_before(2**30)
+    assert hand_xorshift(seed) == 2**30
+    t = em.float_to_sym(np.array([4194304.5, 8388607.0], dtype=np.float32), 24, SR_HALF_AWAY, Rng(seed))
+    assert f32bits(t.scale) == f32bits(1.0)
+    assert t.mantissas.tolist() == [4194305, 8388607]
