@@ -1,0 +1,50 @@
+/* LayerNorm family (docs/layers.md "LayerNorm"): float32 statistics per row,
+ * integer affine. x: [B, F] row-major, gamma: [F], beta: [F]. F < 2^16 and
+ * x declared at most 16 bits wide, so the int32 row sum cannot overflow. Each
+ * kernel validates everything first and writes nothing on error. */
+#ifndef SYM_LAYERNORM_H
+#define SYM_LAYERNORM_H
+
+#include <stdint.h>
+#include "sym_status.h"
+
+/* Forward. If every mantissa of x is identical: y = 0, *s_y = 1.0f, no draws.
+ * Otherwise per row: mu = s_x * ((float)S / (float)F);
+ * acc += d*d with d = (float)q*s_x - mu; var = acc / (float)F;
+ * inv = 1.0f / sqrtf(var + eps); n = ((float)q*s_x - mu) * inv.
+ * A = max|n| over the whole tensor; A == 0: q_n = 0, s_norm = 1.0f (one draw
+ * per element is still consumed under SR); else K = (float)qMax / A,
+ * s_norm = 1.0f / K, q_n = sat(round(clamp(n*K))) (SR: one draw per element,
+ * row-major). *s_y = s_norm * s_gamma;
+ * y[r*F + j] = q_n * gamma[j] + sym_rescale_to_acc(beta[j], s_beta, *s_y).
+ * x_bits, gamma_bits, norm_bits: 2..16 (beta: any width); eps: positive,
+ * finite. n_x = n_y = B*F, n_gamma = n_beta = F.
+ * Errors: NULL, EMPTY, SHAPE (lengths, F >= 2^16, B*F > int32), BAD_WIDTH,
+ * BAD_SCALE (s_x, s_gamma, s_beta, eps), BAD_ROUNDING, BAD_RNG, ALIAS,
+ * INT_OVERFLOW (a mantissa outside its width, or y leaving int32),
+ * FLOAT_OVERFLOW (a non-finite statistic or n, or s_y inf),
+ * SCALE_UNDERFLOW (s_y not normal), RANGE_GUARD (a beta seed). */
+int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                          const int32_t *gamma, int32_t n_gamma, float s_gamma,
+                          int32_t gamma_bits,
+                          const int32_t *beta, int32_t n_beta, float s_beta,
+                          int32_t batch, int32_t features, int32_t norm_bits,
+                          float eps, int32_t rounding, uint32_t *rng_state,
+                          int32_t *y, int32_t n_y, float *s_y);
+
+/* Backward float core: per row mu, inv, n_j as in forward (no identical-input
+ * special case); dn_j = ((float)dy_j * s_dy) * ((float)gamma_j * s_gamma);
+ * m1 = (sum_j dn_j) / (float)F; m2 = (sum_j dn_j * n_j) / (float)F;
+ * dx_j = inv * ((dn_j - m1) - n_j * m2), written as float32 to dx.
+ * The caller converts dx with sym_float_to_sym. x_bits: 2..16 (gamma, dy:
+ * any width). n_x = n_dy = n_dx = B*F, n_gamma = F.
+ * Errors: NULL, EMPTY, SHAPE, BAD_WIDTH, BAD_SCALE (s_x, s_gamma, s_dy, eps),
+ * ALIAS, INT_OVERFLOW (an x mantissa outside its width), FLOAT_OVERFLOW
+ * (a non-finite statistic or dx). */
+int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                           const int32_t *gamma, int32_t n_gamma, float s_gamma,
+                           const int32_t *dy, int32_t n_dy, float s_dy,
+                           int32_t batch, int32_t features, float eps,
+                           float *dx, int32_t n_dx);
+
+#endif /* SYM_LAYERNORM_H */

@@ -1,0 +1,477 @@
+/* LayerNorm family: float32 row statistics, integer affine with beta seeded
+ * through sym_rescale_to_acc. Every float operation is its own statement in
+ * the order of docs/layers.md (built with -ffp-contract=off). Pass 1
+ * validates everything (the forward replays the RNG on a local copy);
+ * the last pass recomputes and writes, and cannot fail. No scratch needed:
+ * statistics and n are recomputed (deterministically) where needed. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sym_layernorm.h"
+#include "sym_requant.h"
+#include "sym_round.h"
+#include "sym_status.h"
+
+/* F must stay below 2^16 so that the int32 row sum of <= 16-bit mantissas
+ * cannot overflow. */
+#define SYM_LN_MAX_FEATURES 65535
+
+/* Statistics of one row q[0..F-1]: mu and inv = 1 / sqrtf(var + eps).
+ * FLOAT_OVERFLOW if mu, some q*s_x, the sum of squares, var or inv is not
+ * finite. */
+static int sym_ln_row_stats(const int32_t *q, int32_t f, float s_x, float eps,
+                            float *mu_out, float *inv_out)
+{
+    int32_t j;
+    int32_t s = 0;
+    float s_f;
+    float f_f;
+    float ratio;
+    float mu;
+    float acc = 0.0f;
+    float var;
+    float ve;
+    float sq;
+    float inv;
+    for (j = 0; j < f; ++j) {
+        s = s + q[j]; /* |q| <= 2^15, F < 2^16: cannot overflow */
+    }
+    s_f = (float)s;
+    f_f = (float)f;
+    ratio = s_f / f_f;
+    mu = s_x * ratio;
+    if (!isfinite(mu)) {
+        return SYM_ERR_FLOAT_OVERFLOW;
+    }
+    for (j = 0; j < f; ++j) {
+        const float p = (float)q[j] * s_x;
+        float d;
+        float dd;
+        if (!isfinite(p)) {
+            return SYM_ERR_FLOAT_OVERFLOW;
+        }
+        d = p - mu;
+        dd = d * d;
+        acc = acc + dd;
+    }
+    if (!isfinite(acc)) {
+        return SYM_ERR_FLOAT_OVERFLOW;
+    }
+    var = acc / f_f;
+    ve = var + eps;
+    sq = sqrtf(ve);
+    inv = 1.0f / sq;
+    if (!isfinite(inv)) {
+        return SYM_ERR_FLOAT_OVERFLOW;
+    }
+    *mu_out = mu;
+    *inv_out = inv;
+    return SYM_OK;
+}
+
+/* n = ((float)q * s_x - mu) * inv. */
+static float sym_ln_normalize(int32_t q, float s_x, float mu, float inv)
+{
+    const float p = (float)q * s_x;
+    const float d = p - mu;
+    const float n = d * inv;
+    return n;
+}
+
+/* Clamp v to [lo_f, hi_f] in float32. */
+static float sym_ln_clamp(float v, float lo_f, float hi_f)
+{
+    float c = v;
+    if (c < lo_f) {
+        c = lo_f;
+    }
+    if (c > hi_f) {
+        c = hi_f;
+    }
+    return c;
+}
+
+/* Checked int32 add: SYM_OK and *out = a + b, or INT_OVERFLOW. */
+static int sym_ln_add(int32_t a, int32_t b, int32_t *out)
+{
+    if (b > 0 && a > INT32_MAX - b) {
+        return SYM_ERR_INT_OVERFLOW;
+    }
+    if (b < 0 && a < INT32_MIN - b) {
+        return SYM_ERR_INT_OVERFLOW;
+    }
+    *out = a + b;
+    return SYM_OK;
+}
+
+/* SYM_OK if every m[i] lies in the declared width bits, else INT_OVERFLOW. */
+static int sym_ln_check_width(const int32_t *m, int32_t n, int32_t bits)
+{
+    const int32_t hi = sym_q_max(bits);
+    const int32_t lo = sym_q_min(bits);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (m[i] > hi || m[i] < lo) {
+            return SYM_ERR_INT_OVERFLOW;
+        }
+    }
+    return SYM_OK;
+}
+
+/* Shape checks shared by forward and backward: B, F >= 1, F < 2^16, B*F in
+ * int32 and equal to n_x; n_gamma == F. */
+static int sym_ln_shape(int32_t batch, int32_t features, int32_t n_x, int32_t n_gamma,
+                        int32_t *n_out)
+{
+    if (batch < 1 || features < 1) {
+        return SYM_ERR_EMPTY;
+    }
+    if (features > SYM_LN_MAX_FEATURES) {
+        return SYM_ERR_SHAPE;
+    }
+    if (batch > INT32_MAX / features) {
+        return SYM_ERR_SHAPE;
+    }
+    if (n_x != batch * features || n_gamma != features) {
+        return SYM_ERR_SHAPE;
+    }
+    *n_out = batch * features;
+    return SYM_OK;
+}
+
+/* eps: positive and finite (subnormal allowed), else BAD_SCALE. */
+static int sym_ln_eps_ok(float eps)
+{
+    if (!isfinite(eps)) {
+        return 0;
+    }
+    if (!(eps > 0.0f)) {
+        return 0;
+    }
+    return 1;
+}
+
+/* One pass over all elements computing q_n and y. write == 0: check only
+ * (y not touched, st is the caller's scratch copy); write == 1: store y. */
+static int sym_ln_affine_pass(const int32_t *x, float s_x, const int32_t *gamma,
+                              const int32_t *beta, float s_beta,
+                              int32_t batch, int32_t features, float eps,
+                              int32_t q_lo, int32_t q_hi, int a_zero, float k,
+                              float s_y, int32_t rounding, uint32_t *st,
+                              int write, int32_t *y)
+{
+    const float q_lo_f = (float)q_lo;
+    const float q_hi_f = (float)q_hi;
+    int32_t r;
+    int32_t j;
+    int status;
+    for (r = 0; r < batch; ++r) {
+        const int32_t *row = x + r * features;
+        float mu = 0.0f;
+        float inv = 1.0f;
+        (void)sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
+        for (j = 0; j < features; ++j) {
+            int32_t qn;
+            int32_t prod;
+            int32_t seed = 0;
+            int32_t v = 0;
+            if (a_zero) {
+                qn = 0;
+                if (rounding == SYM_SR_HALF_AWAY) {
+                    float u = 0.0f;
+                    (void)sym_rng_uniform(st, &u); /* the draw is consumed */
+                }
+            } else {
+                const float n = sym_ln_normalize(row[j], s_x, mu, inv);
+                const float nk = n * k;
+                const float c = sym_ln_clamp(nk, q_lo_f, q_hi_f);
+                qn = sym_round_sat(c, rounding, st, q_lo, q_hi);
+            }
+            prod = qn * gamma[j]; /* both <= 16 bits wide: |prod| <= 2^30 */
+            (void)sym_rescale_to_acc(beta[j], s_beta, s_y, &seed);
+            status = sym_ln_add(prod, seed, &v);
+            if (status != SYM_OK) {
+                return status;
+            }
+            if (write) {
+                y[r * features + j] = v;
+            }
+        }
+    }
+    return SYM_OK;
+}
+
+int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                          const int32_t *gamma, int32_t n_gamma, float s_gamma,
+                          int32_t gamma_bits,
+                          const int32_t *beta, int32_t n_beta, float s_beta,
+                          int32_t batch, int32_t features, int32_t norm_bits,
+                          float eps, int32_t rounding, uint32_t *rng_state,
+                          int32_t *y, int32_t n_y, float *s_y)
+{
+    int32_t n = 0;
+    int32_t i;
+    int32_t r;
+    int32_t j;
+    int32_t q_hi;
+    int32_t q_lo;
+    int32_t seed = 0;
+    float absmax = 0.0f;
+    float k = 1.0f;
+    float s_norm = 1.0f;
+    float s_new;
+    uint32_t st = 0u;
+    size_t bytes;
+    size_t bytes_g;
+    int identical = 1;
+    int a_zero;
+    int status;
+    const int sr = (rounding == SYM_SR_HALF_AWAY);
+
+    /* ---- pass 1: validate arguments ---- */
+    if (x == NULL || gamma == NULL || beta == NULL || y == NULL || s_y == NULL) {
+        return SYM_ERR_NULL;
+    }
+    status = sym_ln_shape(batch, features, n_x, n_gamma, &n);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (n_beta != features || n_y != n) {
+        return SYM_ERR_SHAPE;
+    }
+    if (x_bits < 2 || x_bits > 16 || gamma_bits < 2 || gamma_bits > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    if (norm_bits < 2 || norm_bits > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    if (!sym_scale_is_valid(s_x) || !sym_scale_is_valid(s_gamma) || !sym_scale_is_valid(s_beta)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    if (!sym_ln_eps_ok(eps)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    if (rounding != SYM_HALF_AWAY && rounding != SYM_SR_HALF_AWAY) {
+        return SYM_ERR_BAD_ROUNDING;
+    }
+    if (sr && rng_state == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (sr && *rng_state == 0u) {
+        return SYM_ERR_BAD_RNG;
+    }
+    bytes = (size_t)n * sizeof(int32_t);
+    bytes_g = (size_t)features * sizeof(int32_t);
+    if (sym_ranges_overlap(y, bytes, x, bytes)
+        || sym_ranges_overlap(y, bytes, gamma, bytes_g)
+        || sym_ranges_overlap(y, bytes, beta, bytes_g)
+        || sym_ranges_overlap(s_y, sizeof *s_y, x, bytes)
+        || sym_ranges_overlap(s_y, sizeof *s_y, gamma, bytes_g)
+        || sym_ranges_overlap(s_y, sizeof *s_y, beta, bytes_g)
+        || sym_ranges_overlap(s_y, sizeof *s_y, y, bytes)) {
+        return SYM_ERR_ALIAS;
+    }
+    if (sr && (sym_ranges_overlap(rng_state, sizeof *rng_state, x, bytes)
+               || sym_ranges_overlap(rng_state, sizeof *rng_state, gamma, bytes_g)
+               || sym_ranges_overlap(rng_state, sizeof *rng_state, beta, bytes_g)
+               || sym_ranges_overlap(rng_state, sizeof *rng_state, y, bytes)
+               || sym_ranges_overlap(rng_state, sizeof *rng_state, s_y, sizeof *s_y))) {
+        return SYM_ERR_ALIAS;
+    }
+    status = sym_ln_check_width(x, n, x_bits);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_ln_check_width(gamma, features, gamma_bits);
+    if (status != SYM_OK) {
+        return status;
+    }
+
+    /* ---- step 1: identical-input pre-check (no draws) ---- */
+    for (i = 1; i < n; ++i) {
+        if (x[i] != x[0]) {
+            identical = 0;
+        }
+    }
+    if (identical) {
+        for (i = 0; i < n; ++i) {
+            y[i] = 0;
+        }
+        *s_y = 1.0f;
+        return SYM_OK;
+    }
+
+    /* ---- step 2/3: statistics, A = max|n| (validated) ---- */
+    for (r = 0; r < batch; ++r) {
+        const int32_t *row = x + r * features;
+        float mu = 0.0f;
+        float inv = 1.0f;
+        status = sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
+        if (status != SYM_OK) {
+            return status;
+        }
+        for (j = 0; j < features; ++j) {
+            const float v = sym_ln_normalize(row[j], s_x, mu, inv);
+            const float a = fabsf(v);
+            if (!isfinite(v)) {
+                return SYM_ERR_FLOAT_OVERFLOW;
+            }
+            if (a > absmax) {
+                absmax = a;
+            }
+        }
+    }
+    q_hi = sym_q_max(norm_bits);
+    q_lo = sym_q_min(norm_bits);
+    a_zero = (absmax == 0.0f);
+    if (!a_zero) {
+        const float q_hi_f = (float)q_hi;
+        k = q_hi_f / absmax;
+        s_norm = 1.0f / k;
+    }
+
+    /* ---- step 4: s_y, beta seeds, checked affine (RNG on a local copy) ---- */
+    s_new = s_norm * s_gamma;
+    if (isinf(s_new)) {
+        return SYM_ERR_FLOAT_OVERFLOW;
+    }
+    if (!sym_scale_is_valid(s_new)) {
+        return SYM_ERR_SCALE_UNDERFLOW;
+    }
+    for (j = 0; j < features; ++j) {
+        status = sym_rescale_to_acc(beta[j], s_beta, s_new, &seed);
+        if (status != SYM_OK) {
+            return status;
+        }
+    }
+    if (sr) {
+        st = *rng_state;
+    }
+    status = sym_ln_affine_pass(x, s_x, gamma, beta, s_beta, batch, features, eps,
+                                q_lo, q_hi, a_zero, k, s_new, rounding, &st, 0, y);
+    if (status != SYM_OK) {
+        return status;
+    }
+
+    /* ---- last pass: write (cannot fail: replays pass 1 from the same state) ---- */
+    if (sr) {
+        st = *rng_state;
+    }
+    (void)sym_ln_affine_pass(x, s_x, gamma, beta, s_beta, batch, features, eps,
+                             q_lo, q_hi, a_zero, k, s_new, rounding, &st, 1, y);
+    *s_y = s_new;
+    if (sr) {
+        *rng_state = st;
+    }
+    return SYM_OK;
+}
+
+/* One backward row pass: dx_j for j = 0..F-1 of row r. write == 0: check that
+ * every dx_j is finite; write == 1: store them. */
+static int sym_ln_backward_row(const int32_t *row, const int32_t *gamma, float s_gamma,
+                               const int32_t *dyr, float s_dy, int32_t features,
+                               float s_x, float eps, int write, float *dxr)
+{
+    float mu = 0.0f;
+    float inv = 1.0f;
+    float sum1 = 0.0f;
+    float sum2 = 0.0f;
+    float f_f;
+    float m1;
+    float m2;
+    int32_t j;
+    int status;
+    status = sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
+    if (status != SYM_OK) {
+        return status;
+    }
+    for (j = 0; j < features; ++j) {
+        const float a = (float)dyr[j] * s_dy;
+        const float g = (float)gamma[j] * s_gamma;
+        const float dn = a * g;
+        const float n = sym_ln_normalize(row[j], s_x, mu, inv);
+        const float t = dn * n;
+        sum1 = sum1 + dn;
+        sum2 = sum2 + t;
+    }
+    f_f = (float)features;
+    m1 = sum1 / f_f;
+    m2 = sum2 / f_f;
+    for (j = 0; j < features; ++j) {
+        const float a = (float)dyr[j] * s_dy;
+        const float g = (float)gamma[j] * s_gamma;
+        const float dn = a * g;
+        const float n = sym_ln_normalize(row[j], s_x, mu, inv);
+        const float e1 = dn - m1;
+        const float e2 = n * m2;
+        const float e3 = e1 - e2;
+        const float v = inv * e3;
+        if (!isfinite(v)) {
+            return SYM_ERR_FLOAT_OVERFLOW;
+        }
+        if (write) {
+            dxr[j] = v;
+        }
+    }
+    return SYM_OK;
+}
+
+int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                           const int32_t *gamma, int32_t n_gamma, float s_gamma,
+                           const int32_t *dy, int32_t n_dy, float s_dy,
+                           int32_t batch, int32_t features, float eps,
+                           float *dx, int32_t n_dx)
+{
+    int32_t n = 0;
+    int32_t r;
+    size_t bytes;
+    size_t bytes_g;
+    int status;
+
+    /* ---- pass 1: validate ---- */
+    if (x == NULL || gamma == NULL || dy == NULL || dx == NULL) {
+        return SYM_ERR_NULL;
+    }
+    status = sym_ln_shape(batch, features, n_x, n_gamma, &n);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (n_dy != n || n_dx != n) {
+        return SYM_ERR_SHAPE;
+    }
+    if (x_bits < 2 || x_bits > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    if (!sym_scale_is_valid(s_x) || !sym_scale_is_valid(s_gamma) || !sym_scale_is_valid(s_dy)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    if (!sym_ln_eps_ok(eps)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    bytes = (size_t)n * sizeof(int32_t);
+    bytes_g = (size_t)features * sizeof(int32_t);
+    if (sym_ranges_overlap(dx, (size_t)n * sizeof(float), x, bytes)
+        || sym_ranges_overlap(dx, (size_t)n * sizeof(float), gamma, bytes_g)
+        || sym_ranges_overlap(dx, (size_t)n * sizeof(float), dy, bytes)) {
+        return SYM_ERR_ALIAS;
+    }
+    status = sym_ln_check_width(x, n, x_bits);
+    if (status != SYM_OK) {
+        return status;
+    }
+    for (r = 0; r < batch; ++r) {
+        status = sym_ln_backward_row(x + r * features, gamma, s_gamma, dy + r * features, s_dy,
+                                     features, s_x, eps, 0, dx);
+        if (status != SYM_OK) {
+            return status;
+        }
+    }
+
+    /* ---- pass 2: write (cannot fail) ---- */
+    for (r = 0; r < batch; ++r) {
+        (void)sym_ln_backward_row(x + r * features, gamma, s_gamma, dy + r * features, s_dy,
+                                  features, s_x, eps, 1, dx + r * features);
+    }
+    return SYM_OK;
+}

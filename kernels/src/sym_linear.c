@@ -1,0 +1,377 @@
+/* Linear family: integer cores of forward (seeded accumulator) and backward
+ * (dW, db, dx). Pass 1 validates everything (including every checked sum);
+ * pass 2 recomputes and writes, and cannot fail. int32 arithmetic only. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sym_linear.h"
+#include "sym_requant.h"
+#include "sym_round.h"
+#include "sym_status.h"
+
+/* 1 if a + b leaves int32 (tested without overflowing), else 0. */
+static int sym_add_overflows(int32_t a, int32_t b)
+{
+    if (b > 0 && a > INT32_MAX - b) {
+        return 1;
+    }
+    if (b < 0 && a < INT32_MIN - b) {
+        return 1;
+    }
+    return 0;
+}
+
+/* rows * cols into *out if it fits int32 (rows, cols >= 1); else SHAPE. */
+static int sym_dim_product(int32_t rows, int32_t cols, int32_t *out)
+{
+    if (rows > INT32_MAX / cols) {
+        return SYM_ERR_SHAPE;
+    }
+    *out = rows * cols;
+    return SYM_OK;
+}
+
+/* SYM_OK if every m[i] lies in [qMin, qMax] of bits, else INT_OVERFLOW. */
+static int sym_check_width(const int32_t *m, int32_t n, int32_t bits)
+{
+    const int32_t hi = sym_q_max(bits);
+    const int32_t lo = sym_q_min(bits);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (m[i] > hi || m[i] < lo) {
+            return SYM_ERR_INT_OVERFLOW;
+        }
+    }
+    return SYM_OK;
+}
+
+/* Product scale s_a * s_b as a valid scale: inf -> FLOAT_OVERFLOW, anything
+ * else that is not a normal positive float32 -> SCALE_UNDERFLOW. */
+static int sym_product_scale(float s_a, float s_b, float *out)
+{
+    const float s = s_a * s_b;
+    if (isinf(s)) {
+        return SYM_ERR_FLOAT_OVERFLOW;
+    }
+    if (!sym_scale_is_valid(s)) {
+        return SYM_ERR_SCALE_UNDERFLOW;
+    }
+    *out = s;
+    return SYM_OK;
+}
+
+/* seed + a[0]*b[0] + a[sa]*b[sb] + ... over len terms, checked int32.
+ * Operands are at most 16 bits wide (|product| <= 2^30, no overflow). */
+static int sym_dot_checked(const int32_t *a, int32_t sa, const int32_t *b, int32_t sb,
+                           int32_t len, int32_t seed, int32_t *out)
+{
+    int32_t t;
+    int32_t sum = seed;
+    for (t = 0; t < len; ++t) {
+        const int32_t p = a[t * sa] * b[t * sb];
+        if (sym_add_overflows(sum, p)) {
+            return SYM_ERR_INT_OVERFLOW;
+        }
+        sum = sum + p;
+    }
+    *out = sum;
+    return SYM_OK;
+}
+
+/* Checks shared by the three product kernels: a [ra, ka] (length n_a) and
+ * b (length n_b) against the expected lengths, widths, scales, and the
+ * output (length n_out == expect_out) plus its scale. */
+static int sym_pair_check(const int32_t *a, int32_t n_a, int32_t expect_a, float s_a, int32_t a_bits,
+                          const int32_t *b, int32_t n_b, int32_t expect_b, float s_b, int32_t b_bits,
+                          const int32_t *out, int32_t n_out, int32_t expect_out,
+                          const float *s_out)
+{
+    size_t bytes_a;
+    size_t bytes_b;
+    size_t bytes_out;
+    int status;
+    if (n_a != expect_a || n_b != expect_b || n_out != expect_out) {
+        return SYM_ERR_SHAPE;
+    }
+    if (a_bits < 2 || a_bits > 16 || b_bits < 2 || b_bits > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    if (!sym_scale_is_valid(s_a) || !sym_scale_is_valid(s_b)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    bytes_a = (size_t)n_a * sizeof(int32_t);
+    bytes_b = (size_t)n_b * sizeof(int32_t);
+    bytes_out = (size_t)n_out * sizeof(int32_t);
+    if (sym_ranges_overlap(out, bytes_out, a, bytes_a)
+        || sym_ranges_overlap(out, bytes_out, b, bytes_b)
+        || sym_ranges_overlap(s_out, sizeof *s_out, a, bytes_a)
+        || sym_ranges_overlap(s_out, sizeof *s_out, b, bytes_b)
+        || sym_ranges_overlap(s_out, sizeof *s_out, out, bytes_out)) {
+        return SYM_ERR_ALIAS;
+    }
+    status = sym_check_width(a, n_a, a_bits);
+    if (status != SYM_OK) {
+        return status;
+    }
+    return sym_check_width(b, n_b, b_bits);
+}
+
+/* Dimensions >= 1 (else EMPTY) and their products B*I, O*I, B*O in int32. */
+static int sym_linear_dims(int32_t batch, int32_t in_f, int32_t out_f,
+                           int32_t *n_bi, int32_t *n_oi, int32_t *n_bo)
+{
+    int status;
+    if (batch < 1 || in_f < 1 || out_f < 1) {
+        return SYM_ERR_EMPTY;
+    }
+    status = sym_dim_product(batch, in_f, n_bi);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_dim_product(out_f, in_f, n_oi);
+    if (status != SYM_OK) {
+        return status;
+    }
+    return sym_dim_product(batch, out_f, n_bo);
+}
+
+int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                       const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
+                       const int32_t *b, int32_t n_b, float s_b,
+                       int32_t batch, int32_t in_features, int32_t out_features,
+                       int32_t *acc, int32_t n_acc, float *s_acc)
+{
+    int32_t n_bi = 0;
+    int32_t n_oi = 0;
+    int32_t n_bo = 0;
+    int32_t i;
+    int32_t c;
+    int32_t seed = 0;
+    int32_t sum = 0;
+    float s_new = 1.0f;
+    int status;
+
+    /* ---- pass 1: validate ---- */
+    if (x == NULL || w == NULL || acc == NULL || s_acc == NULL) {
+        return SYM_ERR_NULL;
+    }
+    status = sym_linear_dims(batch, in_features, out_features, &n_bi, &n_oi, &n_bo);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (b == NULL && n_b != 0) {
+        return SYM_ERR_SHAPE;
+    }
+    if (b != NULL && n_b != out_features) {
+        return SYM_ERR_SHAPE;
+    }
+    status = sym_pair_check(x, n_x, n_bi, s_x, x_bits, w, n_w, n_oi, s_w, w_bits,
+                            acc, n_acc, n_bo, s_acc);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (b != NULL) {
+        const size_t bytes_b = (size_t)n_b * sizeof(int32_t);
+        if (!sym_scale_is_valid(s_b)) {
+            return SYM_ERR_BAD_SCALE;
+        }
+        if (sym_ranges_overlap(acc, (size_t)n_acc * sizeof(int32_t), b, bytes_b)
+            || sym_ranges_overlap(s_acc, sizeof *s_acc, b, bytes_b)) {
+            return SYM_ERR_ALIAS;
+        }
+    }
+    status = sym_product_scale(s_x, s_w, &s_new);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (b != NULL) {
+        for (c = 0; c < out_features; ++c) {
+            status = sym_rescale_to_acc(b[c], s_b, s_new, &seed);
+            if (status != SYM_OK) {
+                return status;
+            }
+        }
+    }
+    for (i = 0; i < batch; ++i) {
+        for (c = 0; c < out_features; ++c) {
+            seed = 0;
+            if (b != NULL) {
+                (void)sym_rescale_to_acc(b[c], s_b, s_new, &seed);
+            }
+            status = sym_dot_checked(x + i * in_features, 1, w + c * in_features, 1,
+                                     in_features, seed, &sum);
+            if (status != SYM_OK) {
+                return status;
+            }
+        }
+    }
+
+    /* ---- pass 2: write (cannot fail: same computation as pass 1) ---- */
+    for (i = 0; i < batch; ++i) {
+        for (c = 0; c < out_features; ++c) {
+            seed = 0;
+            if (b != NULL) {
+                (void)sym_rescale_to_acc(b[c], s_b, s_new, &seed);
+            }
+            (void)sym_dot_checked(x + i * in_features, 1, w + c * in_features, 1,
+                                  in_features, seed, &sum);
+            acc[i * out_features + c] = sum;
+        }
+    }
+    *s_acc = s_new;
+    return SYM_OK;
+}
+
+int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
+                      const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                      int32_t batch, int32_t in_features, int32_t out_features,
+                      int32_t *dw, int32_t n_dw, float *s_dw)
+{
+    int32_t n_bi = 0;
+    int32_t n_oi = 0;
+    int32_t n_bo = 0;
+    int32_t c;
+    int32_t k;
+    int32_t sum = 0;
+    float s_new = 1.0f;
+    int status;
+
+    /* ---- pass 1: validate ---- */
+    if (dy == NULL || x == NULL || dw == NULL || s_dw == NULL) {
+        return SYM_ERR_NULL;
+    }
+    status = sym_linear_dims(batch, in_features, out_features, &n_bi, &n_oi, &n_bo);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_pair_check(dy, n_dy, n_bo, s_dy, dy_bits, x, n_x, n_bi, s_x, x_bits,
+                            dw, n_dw, n_oi, s_dw);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_product_scale(s_dy, s_x, &s_new);
+    if (status != SYM_OK) {
+        return status;
+    }
+    for (c = 0; c < out_features; ++c) {
+        for (k = 0; k < in_features; ++k) {
+            status = sym_dot_checked(dy + c, out_features, x + k, in_features, batch, 0, &sum);
+            if (status != SYM_OK) {
+                return status;
+            }
+        }
+    }
+
+    /* ---- pass 2: write (cannot fail) ---- */
+    for (c = 0; c < out_features; ++c) {
+        for (k = 0; k < in_features; ++k) {
+            (void)sym_dot_checked(dy + c, out_features, x + k, in_features, batch, 0, &sum);
+            dw[c * in_features + k] = sum;
+        }
+    }
+    *s_dw = s_new;
+    return SYM_OK;
+}
+
+int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
+                      int32_t batch, int32_t out_features,
+                      int32_t *db, int32_t n_db)
+{
+    int32_t n_bo = 0;
+    int32_t i;
+    int32_t c;
+    int32_t sum;
+    int status;
+
+    /* ---- pass 1: validate ---- */
+    if (dy == NULL || db == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (batch < 1 || out_features < 1) {
+        return SYM_ERR_EMPTY;
+    }
+    status = sym_dim_product(batch, out_features, &n_bo);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (n_dy != n_bo || n_db != out_features) {
+        return SYM_ERR_SHAPE;
+    }
+    if (sym_ranges_overlap(db, (size_t)n_db * sizeof(int32_t), dy, (size_t)n_dy * sizeof(int32_t))) {
+        return SYM_ERR_ALIAS;
+    }
+    for (c = 0; c < out_features; ++c) {
+        sum = 0;
+        for (i = 0; i < batch; ++i) {
+            const int32_t v = dy[i * out_features + c];
+            if (sym_add_overflows(sum, v)) {
+                return SYM_ERR_INT_OVERFLOW;
+            }
+            sum = sum + v;
+        }
+    }
+
+    /* ---- pass 2: write (cannot fail) ---- */
+    for (c = 0; c < out_features; ++c) {
+        sum = 0;
+        for (i = 0; i < batch; ++i) {
+            sum = sum + dy[i * out_features + c];
+        }
+        db[c] = sum;
+    }
+    return SYM_OK;
+}
+
+int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
+                      const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
+                      int32_t batch, int32_t in_features, int32_t out_features,
+                      int32_t *dx, int32_t n_dx, float *s_dx)
+{
+    int32_t n_bi = 0;
+    int32_t n_oi = 0;
+    int32_t n_bo = 0;
+    int32_t i;
+    int32_t k;
+    int32_t sum = 0;
+    float s_new = 1.0f;
+    int status;
+
+    /* ---- pass 1: validate ---- */
+    if (dy == NULL || w == NULL || dx == NULL || s_dx == NULL) {
+        return SYM_ERR_NULL;
+    }
+    status = sym_linear_dims(batch, in_features, out_features, &n_bi, &n_oi, &n_bo);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_pair_check(dy, n_dy, n_bo, s_dy, dy_bits, w, n_w, n_oi, s_w, w_bits,
+                            dx, n_dx, n_bi, s_dx);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_product_scale(s_dy, s_w, &s_new);
+    if (status != SYM_OK) {
+        return status;
+    }
+    for (i = 0; i < batch; ++i) {
+        for (k = 0; k < in_features; ++k) {
+            status = sym_dot_checked(dy + i * out_features, 1, w + k, in_features,
+                                     out_features, 0, &sum);
+            if (status != SYM_OK) {
+                return status;
+            }
+        }
+    }
+
+    /* ---- pass 2: write (cannot fail) ---- */
+    for (i = 0; i < batch; ++i) {
+        for (k = 0; k < in_features; ++k) {
+            (void)sym_dot_checked(dy + i * out_features, 1, w + k, in_features,
+                                  out_features, 0, &sum);
+            dx[i * in_features + k] = sum;
+        }
+    }
+    *s_dx = s_new;
+    return SYM_OK;
+}
