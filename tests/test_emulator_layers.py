@@ -1,0 +1,404 @@
+"""Hand-computed values and error codes for the emulator's layer kernels
+(goldgen/emulator_layers.py, contract docs/layers.md).
+
+Expected values are derived by hand in the comments next to them (or, for
+LayerNorm, against an independent float64 reference within a tolerance),
+never copied from the emulator's own output.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symverify.errors import SymError
+from symverify.goldgen import emulator_layers as L
+from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
+
+F32 = np.float32
+
+
+def T(m, scale, bits):
+    return SymTensor(np.array(m, dtype=np.int32), F32(scale), bits)
+
+
+def raises(code: str, argument_part: str | None, fn, *args, **kwargs) -> SymError:
+    with pytest.raises(SymError) as info:
+        fn(*args, **kwargs)
+    err = info.value
+    assert err.code == code, str(err)
+    if argument_part is not None:
+        assert argument_part in err.argument, str(err)
+    return err
+
+
+def hand_xorshift(s: int) -> int:
+    s ^= (s << 13) % 2**32
+    s ^= s >> 17
+    s ^= (s << 5) % 2**32
+    return s
+
+
+def hand_draws(seed: int, n: int):
+    s, us = seed, []
+    for _ in range(n):
+        s = hand_xorshift(s)
+        us.append(F32((s >> 8) * 2.0**-24))
+    return us, s
+
+
+def hand_round(v: float) -> int:
+    import math
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+# --------------------------------------------------------------------------
+# Quantization layer
+# --------------------------------------------------------------------------
+
+def test_quant_forward_is_requant_and_backward_is_copy():
+    # m = [10, -3], s = 0.5 -> values 5, -1.5; 4 bits: qMax 7, s_out = 5/7;
+    # ratio r = 0.5/(5/7) = 0.7: 10*0.7 = 7, -3*0.7 = -2.1 -> -2
+    t = T([10, -3], 0.5, 32)
+    y = L.quant_forward(t, 4)
+    assert y.mantissas.tolist() == [7, -2]
+    assert y.scale == F32(5.0) / F32(7.0)
+    assert y.q_max_bits == 4
+    dy = T([[3, -4]], 0.125, 6)
+    dx = L.quant_backward(dy)
+    assert dx is not dy and dx.same_bits(dy)
+
+
+# --------------------------------------------------------------------------
+# Linear, 2x3 with a bias, by hand
+# --------------------------------------------------------------------------
+
+X = [[1, 2, 3], [-1, 0, 4]]       # scale 0.5
+W = [[1, 0, -1], [2, 1, 1]]       # scale 0.25
+Bb = [3, -2]                      # scale 0.5
+
+
+def test_linear_forward_raw_by_hand():
+    x, w, b = T(X, 0.5, 8), T(W, 0.25, 8), T(Bb, 0.5, 8)
+    y = L.linear_forward(x, w, b)
+    # s_acc = 0.5*0.25 = 0.125; seeds: 3*0.5/0.125 = 12, -2*0.5/0.125 = -8
+    # acc[0,0] = 12 + 1 + 0 - 3 = 10 ; acc[0,1] = -8 + 2 + 2 + 3 = -1
+    # acc[1,0] = 12 - 1 + 0 - 4 = 7  ; acc[1,1] = -8 - 2 + 0 + 4 = -6
+    assert y.mantissas.tolist() == [[10, -1], [7, -6]]
+    assert y.scale == F32(0.125) and y.q_max_bits == 32
+    # without bias: seeds 0
+    y0 = L.linear_forward(x, w)
+    assert y0.mantissas.tolist() == [[-2, 7], [-5, 2]]
+
+
+def test_linear_forward_requant_by_hand():
+    x, w, b = T(X, 0.5, 8), T(W, 0.25, 8), T(Bb, 0.5, 8)
+    y = L.linear_forward(x, w, b, out_bits=4)
+    # raw [[10,-1],[7,-6]] * 0.125; A = 1.25; qMax 7 -> s_out = 1.25/7, r = 0.7
+    # 10*0.7 = 7, -0.7 -> -1, 4.9 -> 5, -4.2 -> -4
+    assert y.mantissas.tolist() == [[7, -1], [5, -4]]
+    assert y.scale == F32(1.25) / F32(7.0) and y.q_max_bits == 4
+
+
+def test_linear_backward_by_hand():
+    x, w = T(X, 0.5, 8), T(W, 0.25, 8)
+    dy = T([[1, -2], [3, 0]], 0.5, 8)
+    grad_w = T(np.zeros((2, 3)), 1.0, 8)
+    grad_b = T([1, 0], 0.25, 16)
+    dx, gw, gb = L.linear_backward(x, w, dy, grad_w, grad_b, dx_bits=4)
+    # dW[c,k] = sum_i dy[i,c] x[i,k]:
+    #   c=0 (dy col [1,3]):  [1-3, 2+0, 3+12] = [-2, 2, 15]
+    #   c=1 (dy col [-2,0]): [-2, -4, -6]           scale 0.25
+    # accumulate into zeros: v = dW*0.25 = [[-.5,.5,3.75],[-.5,-1,-1.5]],
+    # scale 3.75/127; v/scale = [[-16.93,16.93,127],[-16.93,-33.87,-50.8]]
+    assert gw.mantissas.tolist() == [[-17, 17, 127], [-17, -34, -51]]
+    assert gw.scale == F32(3.75) / F32(127.0) and gw.q_max_bits == 8
+    # db = [1+3, -2+0] = [4, -2] at 0.5 -> rescale to 0.25: [8, -4]; + [1, 0]
+    assert gb.mantissas.tolist() == [9, -4]
+    assert gb.scale == F32(0.25) and gb.q_max_bits == 16
+    # dxr[i,k] = sum_c dy[i,c] w[c,k]:
+    #   i=0 ([1,-2]): [1-4, 0-2, -1-2] = [-3,-2,-3];  i=1 ([3,0]): [3, 0, -3]
+    # scale 0.125; A = 0.375; 4 bits: s_out = 0.375/7, r = 7/3:
+    #   -3 -> -7, -2 -> -4.67 -> -5, 3 -> 7, 0 -> 0
+    assert dx.mantissas.tolist() == [[-7, -5, -7], [7, 0, -7]]
+    assert dx.scale == F32(0.375) / F32(7.0) and dx.q_max_bits == 4
+    # no grad_b -> None
+    _, _, none = L.linear_backward(x, w, dy, grad_w)
+    assert none is None
+
+
+def test_linear_backward_sr_draw_order_and_commit():
+    x, w = T(X, 0.5, 8), T(W, 0.25, 8)
+    dy = T([[1, -2], [3, 0]], 0.5, 8)
+    grad_w = T(np.zeros((2, 3)), 1.0, 8)
+    rng = Rng(12345)
+    L.linear_backward(x, w, dy, grad_w, dx_bits=4, rounding=SR_HALF_AWAY, rng_state=rng)
+    # O*I = 6 draws for grad_w, then B*I = 6 draws for dx
+    _, s = hand_draws(12345, 12)
+    assert rng.state == s
+
+
+# --------------------------------------------------------------------------
+# prefix-sum overflow (int16 operands)
+# --------------------------------------------------------------------------
+
+def test_linear_two_worst_case_products_overflow():
+    # (-32768)*(-32768) = 2^30; two of them: 2^31 > INT32_MAX
+    x = T([[-32768, -32768]], 1.0, 16)
+    w = T([[-32768, -32768]], 1.0, 16)
+    err = raises("SYM_ERR_INT_OVERFLOW", "acc[0,0]", L.linear_forward, x, w)
+    assert err.value == 2**31
+
+
+def test_linear_prefix_overflow_even_if_final_fits():
+    # prefixes: 2^30, 2^31 (overflow!), final 2^31 - 32768*32767 = 1073774592 fits
+    x = T([[-32768, -32768, -32768]], 1.0, 16)
+    w = T([[-32768, -32768, 32767]], 1.0, 16)
+    raises("SYM_ERR_INT_OVERFLOW", "acc[0,0]", L.linear_forward, x, w)
+    # reordered terms: 2^30, 2^30 - 1073709056 = 65536, + 2^30 -> fits at every step
+    w2 = T([[-32768, 32767, -32768]], 1.0, 16)
+    y = L.linear_forward(x, w2)
+    assert y.mantissas.tolist() == [[2**31 - 32768 * 32767]]
+
+
+def test_linear_seed_counts_in_prefix():
+    # seed = rescale(b) = 2^30 - 1 (under the guard 1073774591), then + 2^30 overflows
+    x = T([[-32768]], 1.0, 16)
+    w = T([[-32768]], 1.0, 16)
+    b = T([2**30 - 1], 1.0, 32)
+    raises("SYM_ERR_INT_OVERFLOW", "acc[0,0]", L.linear_forward, x, w, b)
+    b2 = T([-(2**30)], 1.0, 32)
+    assert L.linear_forward(x, w, b2).mantissas.tolist() == [[0]]
+
+
+def test_linear_backward_overflow_leaves_rng_untouched():
+    # dW = dy^T x = -32768*1 fits; dxr = 2 * (-32768)^2 = 2^31 overflows (step 3)
+    x = T([[1]], 1.0, 16)
+    w = T([[-32768], [-32768]], 1.0, 16)
+    dy = T([[-32768, -32768]], 1.0, 16)
+    grad_w = T([[0], [0]], 1.0, 8)
+    rng = Rng(7)
+    raises("SYM_ERR_INT_OVERFLOW", "dxr[0,0]", L.linear_backward, x, w, dy, grad_w,
+           rounding=SR_HALF_AWAY, rng_state=rng)
+    assert rng.state == 7
+    # dW overflow (step 1)
+    x2 = T([[-32768], [-32768]], 1.0, 16)
+    dy2 = T([[-32768], [-32768]], 1.0, 16)
+    raises("SYM_ERR_INT_OVERFLOW", "dW[0,0]", L.linear_backward, x2, T([[1]], 1.0, 8), dy2, T([[0]], 1.0, 8))
+
+
+def test_linear_errors():
+    x, w = T(X, 0.5, 8), T(W, 0.25, 8)
+    raises("SYM_ERR_SHAPE", "w", L.linear_forward, x, T([[1, 2]], 1.0, 8))
+    raises("SYM_ERR_SHAPE", "x", L.linear_forward, T([1, 2, 3], 1.0, 8), w)
+    raises("SYM_ERR_SHAPE", "b", L.linear_forward, x, w, T([1, 2, 3], 1.0, 8))
+    raises("SYM_ERR_BAD_WIDTH", "x.q_max_bits", L.linear_forward, T(X, 0.5, 17), w)
+    raises("SYM_ERR_BAD_WIDTH", "out_bits", L.linear_forward, x, w, None, 17)
+    raises("SYM_ERR_SCALE_UNDERFLOW", None, L.linear_forward, T(X, 2.0**-100, 8), T(W, 2.0**-100, 8))
+    raises("SYM_ERR_FLOAT_OVERFLOW", None, L.linear_forward, T(X, 2.0**100, 8), T(W, 2.0**100, 8))
+    raises("SYM_ERR_RANGE_GUARD", "b[0]", L.linear_forward, x, w, T([2**30, 0], 1.0, 32))
+    raises("SYM_ERR_NULL", "rng_state", L.linear_forward, x, w, None, 8, SR_HALF_AWAY)
+    dy = T([[1, -2], [3, 0]], 0.5, 8)
+    raises("SYM_ERR_SHAPE", "dy", L.linear_backward, x, w, T([[1, 2, 3]], 1.0, 8), T(np.zeros((2, 3)), 1.0, 8))
+    raises("SYM_ERR_SHAPE", "grad_w", L.linear_backward, x, w, dy, T(np.zeros((3, 2)), 1.0, 8))
+    raises("SYM_ERR_SHAPE", "grad_b", L.linear_backward, x, w, dy, T(np.zeros((2, 3)), 1.0, 8), T([0], 1.0, 8))
+    raises("SYM_ERR_BAD_WIDTH", "grad_w.q_max_bits", L.linear_backward, x, w, dy, T(np.zeros((2, 3)), 1.0, 32))
+    raises("SYM_ERR_BAD_WIDTH", "dy.q_max_bits", L.linear_backward, x, w, T([[1, -2], [3, 0]], 0.5, 32),
+           T(np.zeros((2, 3)), 1.0, 8))
+
+
+# --------------------------------------------------------------------------
+# LayerNorm
+# --------------------------------------------------------------------------
+
+def test_layernorm_identical_precheck_no_draws():
+    x = T([[5, 5, 5], [5, 5, 5]], 0.5, 8)
+    g, b = T([1, 2, 3], 1.0, 8), T([4, 5, 6], 1.0, 8)
+    rng = Rng(99)
+    y = L.layernorm_forward(x, g, b, rounding=SR_HALF_AWAY, rng_state=rng)
+    assert y.mantissas.tolist() == [[0, 0, 0], [0, 0, 0]]
+    assert y.scale == F32(1.0) and y.q_max_bits == 32
+    assert rng.state == 99
+
+
+def test_layernorm_row_by_hand_and_float64_reference():
+    x = T([[1, 2, 3, 4]], 0.5, 8)
+    # values .5,1,1.5,2: mu = 1.25, n = (v-mu)/sqrt(0.3125+eps) = +-1.3416, +-0.4472
+    # A = 1.3416; K = 2047/A; q_n = round(n*K) = [-2047, -682.33->-682, 682, 2047]
+    g, b = T([1, 1, 1, 1], 1.0, 8), T([0, 0, 0, 0], 1.0, 8)
+    y = L.layernorm_forward(x, g, b, norm_bits=12)
+    assert y.mantissas.tolist() == [[-2047, -682, 682, 2047]]
+    v = np.array([0.5, 1.0, 1.5, 2.0])
+    n64 = (v - v.mean()) / np.sqrt(v.var() + 1e-5)
+    assert y.scale == pytest.approx(np.abs(n64).max() / 2047, rel=1e-6)
+    # affine: gamma = 2 at 0.5 (value 1) -> s_y = s_norm*0.5; beta = 1 at scale 1.0
+    # -> y = n + 1 in real terms; y = 2*q_n + round(1 / s_y) = 2*q_n + round(2K);
+    # K = 2047 / (0.75/sqrt(0.31251)) = 1525.77, 2K = 3051.5(4) -> 3052
+    g2, b2 = T([2, 2, 2, 2], 0.5, 8), T([1, 1, 1, 1], 1.0, 8)
+    y2 = L.layernorm_forward(x, g2, b2, norm_bits=12)
+    assert y2.mantissas.tolist() == [[-2047 * 2 + 3052, -682 * 2 + 3052, 682 * 2 + 3052, 2047 * 2 + 3052]]
+    real = y2.mantissas.astype(np.float64) * float(y2.scale)
+    np.testing.assert_allclose(real, [n64 + 1.0], atol=4 * float(y2.scale))
+
+
+def test_layernorm_multi_row_against_float64():
+    rows = np.array([[3, -7, 12, 0, 5, -1], [100, 90, -40, 7, 7, 8], [-3, -3, -2, -3, -3, -3]])
+    x = T(rows, 0.03125, 8)
+    g = T([1, 1, 1, 1, 1, 1], 1.0, 4)
+    b = T([0, 0, 0, 0, 0, 0], 1.0, 4)
+    y = L.layernorm_forward(x, g, b, norm_bits=12)
+    v = rows * 0.03125
+    n64 = (v - v.mean(axis=1, keepdims=True)) / np.sqrt(v.var(axis=1, keepdims=True) + 1e-5)
+    s = float(y.scale)
+    assert s == pytest.approx(np.abs(n64).max() / 2047, rel=1e-5)
+    np.testing.assert_allclose(y.mantissas * s, n64, atol=0.5 * s + 1e-5)
+
+
+def test_layernorm_constant_rows_give_A_zero():
+    # every row constant but rows differ: no pre-check, but every n = 0 -> A = 0,
+    # q_n = 0, s_norm = 1, s_y = s_gamma = 0.5; y = rescale(beta, 0.25, 0.5) = [2, -1.5->-2]
+    x = T([[1, 1], [3, 3]], 1.0, 8)
+    g, b = T([3, 4], 0.5, 8), T([4, -3], 0.25, 8)
+    y = L.layernorm_forward(x, g, b)
+    assert y.mantissas.tolist() == [[2, -2], [2, -2]]
+    assert y.scale == F32(0.5)
+    # docs/layers.md step 3: "If A == 0: q_n = 0 everywhere" -- the SR draw
+    # clause belongs to the else branch, so no draws here (choice, see report)
+    rng = Rng(11)
+    y_sr = L.layernorm_forward(x, g, b, rounding=SR_HALF_AWAY, rng_state=rng)
+    assert y_sr.same_bits(y) and rng.state == 11
+
+
+def test_layernorm_sr_draws_one_per_element():
+    x = T([[1, 2, 3, 4], [0, 0, 1, 0]], 0.5, 8)
+    g, b = T([1, 1, 1, 1], 1.0, 8), T([0, 0, 0, 0], 1.0, 8)
+    rng = Rng(5)
+    L.layernorm_forward(x, g, b, rounding=SR_HALF_AWAY, rng_state=rng)
+    assert rng.state == hand_draws(5, 8)[1]
+
+
+def test_layernorm_backward_symmetric_by_hand():
+    # x = [1, -1]: mu = 0, var = 1, inv = 1/sqrt(1+eps), n = [inv, -inv]
+    # dy = [1, -1], gamma = 1: dn = [1, -1]; m1 = 0; m2 = inv
+    # dx = inv*(1 - inv^2) * [1, -1]  ~ eps * [1, -1]
+    x = T([[1, -1]], 1.0, 8)
+    g = T([1, 1], 1.0, 8)
+    dy = T([[1, -1]], 1.0, 8)
+    dx = L.layernorm_backward(x, g, dy, dx_bits=12)
+    assert dx.mantissas.tolist() == [[2047, -2047]]
+    assert dx.q_max_bits == 12
+    expected = (1 / np.sqrt(1 + 1e-5)) * (1 - 1 / (1 + 1e-5)) / 2047
+    assert float(dx.scale) == pytest.approx(expected, rel=5e-2)
+
+
+def test_layernorm_backward_against_float64():
+    rows = np.array([[1, 2, 3, 4, -6], [10, -3, 2, 2, 0]])
+    x = T(rows, 0.25, 8)
+    g = T([3, 1, -2, 4, 1], 0.5, 8)
+    dy = T([[1, 0, 0, -1, 2], [5, -5, 3, 1, -2]], 0.125, 8)
+    dx = L.layernorm_backward(x, g, dy, dx_bits=16)
+    v = rows * 0.25
+    mu = v.mean(axis=1, keepdims=True)
+    inv = 1 / np.sqrt(v.var(axis=1, keepdims=True) + 1e-5)
+    n = (v - mu) * inv
+    dn = (np.array(dy.mantissas) * 0.125) * (np.array(g.mantissas) * 0.5)
+    ref = inv * (dn - dn.mean(axis=1, keepdims=True) - n * (dn * n).mean(axis=1, keepdims=True))
+    s = float(dx.scale)
+    assert s == pytest.approx(np.abs(ref).max() / 32767, rel=1e-4)
+    np.testing.assert_allclose(dx.mantissas * s, ref, atol=2 * s)
+
+
+def test_layernorm_errors():
+    x = T([[1, 2, 3]], 1.0, 8)
+    g, b = T([1, 1, 1], 1.0, 8), T([0, 0, 0], 1.0, 8)
+    raises("SYM_ERR_BAD_SCALE", "eps", L.layernorm_forward, x, g, b, 12, 0.0)
+    raises("SYM_ERR_BAD_SCALE", "eps", L.layernorm_forward, x, g, b, 12, float("nan"))
+    raises("SYM_ERR_BAD_SCALE", "eps", L.layernorm_backward, x, g, x, 12, -1.0)
+    raises("SYM_ERR_BAD_WIDTH", "norm_bits", L.layernorm_forward, x, g, b, 17)
+    raises("SYM_ERR_BAD_WIDTH", "x.q_max_bits", L.layernorm_forward, T([[1, 2, 3]], 1.0, 20), g, b)
+    raises("SYM_ERR_SHAPE", "gamma", L.layernorm_forward, x, T([1, 1], 1.0, 8), b)
+    raises("SYM_ERR_SHAPE", "beta", L.layernorm_forward, x, g, T([0, 0], 1.0, 8))
+    raises("SYM_ERR_SHAPE", "x", L.layernorm_forward, T([1, 2, 3], 1.0, 8), g, b)
+    raises("SYM_ERR_SHAPE", "dy", L.layernorm_backward, x, g, T([[1, 2]], 1.0, 8))
+    big = T(np.arange(2**16).reshape(1, -1) % 7, 1.0, 8)
+    gb = T(np.ones(2**16), 1.0, 8)
+    raises("SYM_ERR_SHAPE", "x", L.layernorm_forward, big, gb, gb)
+    raises("SYM_ERR_NULL", "rng_state", L.layernorm_forward, x, g, b, 12, 1e-5, SR_HALF_AWAY)
+
+
+# --------------------------------------------------------------------------
+# MSE
+# --------------------------------------------------------------------------
+
+def test_mse_by_hand():
+    # y = [2, -1]*0.5 = [1, -0.5]; t = [0.75, 0.5]; diff = [0.25, -1]
+    # loss = (0.0625 + 1) / 2 = 0.53125; g = 2*diff/2 = [0.25, -1]
+    # 3 bits: qMax 3, scale 1/3; 0.25*3 = 0.75 -> 1, -1*3 -> -3
+    y = T([[2, -1]], 0.5, 8)
+    loss, dy = L.mse_loss(y, np.array([[0.75, 0.5]], dtype=np.float32), grad_bits=3)
+    assert isinstance(loss, np.float32) and loss == F32(0.53125)
+    assert dy.mantissas.tolist() == [[1, -3]]
+    assert dy.scale == F32(1.0) / F32(3.0) and dy.q_max_bits == 3
+
+
+def test_mse_sum_is_sequential():
+    # diff^2 = [2^24, 1 x 16]: left to right 2^24 + 1 rounds back to 2^24 every
+    # time (tie to even), so the sum is exactly 2^24 (pairwise would keep the 1s)
+    m = np.array([4096] + [1] * 16)
+    y = T(m, 1.0, 16)
+    loss, _ = L.mse_loss(y, np.zeros(17, dtype=np.float32))
+    assert loss == F32(2.0**24) / F32(17.0)
+
+
+def test_mse_errors():
+    y = T([[2, -1]], 0.5, 8)
+    raises("SYM_ERR_NONFINITE_INPUT", "target", L.mse_loss, y, np.array([[np.nan, 0.0]]))
+    raises("SYM_ERR_SHAPE", "target", L.mse_loss, y, np.zeros(2, dtype=np.float32))
+    # (float)2^30 * 2^100 overflows float32 -> loss inf
+    raises("SYM_ERR_FLOAT_OVERFLOW", "loss", L.mse_loss, T([2**30], 2.0**100, 32), np.zeros(1, np.float32))
+    # diff 2^64 finite, diff^2 = 2^128 = inf
+    raises("SYM_ERR_FLOAT_OVERFLOW", "loss", L.mse_loss, T([1], 2.0**64, 8), np.zeros(1, np.float32))
+    raises("SYM_ERR_BAD_WIDTH", "grad_bits", L.mse_loss, y, np.zeros((1, 2)), 32)
+
+
+# --------------------------------------------------------------------------
+# SGD
+# --------------------------------------------------------------------------
+
+def test_sgd_by_hand_half_away():
+    # p = [4,-2,0]*0.25 = [1, -0.5, 0]; g = [2,2,-4]*0.5 = [1, 1, -2]; lr 0.25
+    # w = p - 0.25*g = [0.75, -0.75, 0.5]; 8 bits: scale 0.75/127
+    # 0.5 / (0.75/127) = 84.67 -> 85
+    p, g = T([4, -2, 0], 0.25, 8), T([2, 2, -4], 0.5, 8)
+    out = L.sgd_update(p, g, 0.25, rounding=HALF_AWAY)
+    assert out.mantissas.tolist() == [127, -127, 85]
+    assert out.scale == F32(0.75) / F32(127.0) and out.q_max_bits == 8
+
+
+def test_sgd_by_hand_sr():
+    p, g = T([4, -2, 0], 0.25, 8), T([2, 2, -4], 0.5, 8)
+    rng = Rng(2024)
+    out = L.sgd_update(p, g, 0.25, rng_state=rng)  # default SR_HALF_AWAY
+    scale = F32(0.75) / F32(127.0)
+    us, s = hand_draws(2024, 3)
+    want = []
+    for w, u in zip([0.75, -0.75, 0.5], us):
+        v = F32((F32(F32(w) / scale) + u) - F32(0.5))
+        want.append(max(-128, min(127, hand_round(float(v)))))
+    assert out.mantissas.tolist() == want
+    assert rng.state == s
+
+
+def test_sgd_errors():
+    p, g = T([4, -2, 0], 0.25, 8), T([2, 2, -4], 0.5, 8)
+    rng = Rng(3)
+    raises("SYM_ERR_BAD_SCALE", "lr", L.sgd_update, p, g, 0.0, SR_HALF_AWAY, rng)
+    raises("SYM_ERR_BAD_SCALE", "lr", L.sgd_update, p, g, -0.1, SR_HALF_AWAY, rng)
+    raises("SYM_ERR_BAD_SCALE", "lr", L.sgd_update, p, g, float("inf"), SR_HALF_AWAY, rng)
+    raises("SYM_ERR_SHAPE", "grad", L.sgd_update, p, T([1, 2], 1.0, 8), 0.1, SR_HALF_AWAY, rng)
+    raises("SYM_ERR_BAD_WIDTH", "param.q_max_bits", L.sgd_update, T([1], 1.0, 32), T([1], 1.0, 8), 0.1,
+           SR_HALF_AWAY, rng)
+    raises("SYM_ERR_NULL", "rng_state", L.sgd_update, p, g, 0.1)
+    # p - lr*g = 2^127 - 2^127*(-1)... -> inf
+    raises("SYM_ERR_FLOAT_OVERFLOW", "w[0]", L.sgd_update, T([1], 2.0**127, 8), T([-2], 2.0**126, 8), 1.0,
+           SR_HALF_AWAY, rng)
+    assert rng.state == 3
