@@ -402,3 +402,28 @@ def test_sgd_errors():
     raises("SYM_ERR_FLOAT_OVERFLOW", "w[0]", L.sgd_update, T([1], 2.0**127, 8), T([-2], 2.0**126, 8), 1.0,
            SR_HALF_AWAY, rng)
     assert rng.state == 3
+
+
+def test_linear_forward_matches_naive_checked_loop():
+    # a plain Python triple loop with a checked int32 accumulator, written from
+    # docs/layers.md step 3; operands near the int16 extremes so that some
+    # accumulators overflow at a prefix and others do not
+    rs = np.random.default_rng(1)
+    for trial in range(40):
+        B, I, O = rs.integers(1, 4), rs.integers(1, 6), rs.integers(1, 4)
+        xm = rs.choice([-32768, 32767, -20000, 15000, 1, 0], size=(B, I))
+        wm = rs.choice([-32768, 32767, -30000, 25000, -1, 0], size=(O, I))
+        want, overflow_at = np.zeros((B, O), dtype=np.int64), None
+        for i in range(B):
+            for c in range(O):
+                acc = 0
+                for k in range(I):
+                    acc += int(xm[i, k]) * int(wm[c, k])
+                    if not -(2**31) <= acc <= 2**31 - 1 and overflow_at is None:
+                        overflow_at = (i, c)
+                want[i, c] = acc
+        x, w = T(xm, 1.0, 16), T(wm, 1.0, 16)
+        if overflow_at is None:
+            assert L.linear_forward(x, w).mantissas.tolist() == want.tolist()
+        else:
+            raises("SYM_ERR_INT_OVERFLOW", f"acc[{overflow_at[0]},{overflow_at[1]}]", L.linear_forward, x, w)
