@@ -1,0 +1,57 @@
+"""The kernels build warning-free with the project flags, and the whole kernel
+test suite passes again against the ASan + UBSan build (every check fatal,
+float-cast-overflow included), in a child process with libasan preloaded."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symverify import build
+
+ROOT = Path(__file__).resolve().parents[1]
+STRICT = ["-pedantic", "-Wconversion", "-Wdouble-promotion", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
+
+
+def test_release_build_is_warning_free_even_with_extra_warnings():
+    cc = build.find_compiler()
+    cmd = [cc, *build.BASE_FLAGS, *STRICT, "-fsyntax-only", f"-I{ROOT / 'kernels' / 'include'}",
+           *map(str, sorted((ROOT / "kernels" / "src").glob("*.c")))]
+    cmd = [f for f in cmd if f != "-shared"]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")
+@pytest.mark.parametrize("cpu", [["-mcpu=cortex-m0plus", "-mthumb"],
+                                 ["-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"]])
+def test_kernels_compile_for_cortex_m(cpu, tmp_path):
+    for src in sorted((ROOT / "kernels" / "src").glob("*.c")):
+        obj = tmp_path / (src.stem + ".o")
+        res = subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
+                              "-ffp-contract=off", "-fno-fast-math", *cpu, f"-I{ROOT / 'kernels' / 'include'}",
+                              "-c", str(src), "-o", str(obj)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        if cpu[0] == "-mcpu=cortex-m0plus":
+            nm = subprocess.run(["arm-none-eabi-nm", "-u", str(obj)], capture_output=True, text=True).stdout
+            assert "__aeabi_lmul" not in nm, f"{src.name} uses a 64-bit multiply"
+
+
+@pytest.mark.sanitize
+@pytest.mark.skipif(os.environ.get(build.VARIANT_ENV) == "sanitize", reason="already running the sanitize build")
+def test_kernel_suite_under_asan_ubsan():
+    try:
+        env = build.sanitizer_env()
+    except (subprocess.CalledProcessError, build.BuildError, OSError) as exc:  # pragma: no cover
+        pytest.skip(f"no sanitizer runtime: {exc}")
+    if not os.path.exists(env["LD_PRELOAD"]):  # pragma: no cover
+        pytest.skip("libasan.so not found")
+    tests = [str(ROOT / "tests" / "test_kernels_c.py"), str(ROOT / "tests" / "test_kernels_api.py")]
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+                         env=env, capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
+    assert " passed" in res.stdout
