@@ -14,13 +14,16 @@ import pytest
 from symverify import build
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The primitive families this test file covers (layer kernels have their own tests).
+FAMILY_SOURCES = [ROOT / "kernels" / "src" / f"sym_{name}.c"
+                  for name in ("status", "round", "convert", "requant", "accumulate")]
 STRICT = ["-pedantic", "-Wconversion", "-Wdouble-promotion", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
 
 
 def test_release_build_is_warning_free_even_with_extra_warnings():
     cc = build.find_compiler()
     cmd = [cc, *build.BASE_FLAGS, *STRICT, "-fsyntax-only", f"-I{ROOT / 'kernels' / 'include'}",
-           *map(str, sorted((ROOT / "kernels" / "src").glob("*.c")))]
+           *map(str, FAMILY_SOURCES)]
     cmd = [f for f in cmd if f != "-shared"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
@@ -30,7 +33,7 @@ def test_release_build_is_warning_free_even_with_extra_warnings():
 @pytest.mark.parametrize("cpu", [["-mcpu=cortex-m0plus", "-mthumb"],
                                  ["-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"]])
 def test_kernels_compile_for_cortex_m(cpu, tmp_path):
-    for src in sorted((ROOT / "kernels" / "src").glob("*.c")):
+    for src in FAMILY_SOURCES:
         obj = tmp_path / (src.stem + ".o")
         res = subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
                               "-ffp-contract=off", "-fno-fast-math", *cpu, f"-I{ROOT / 'kernels' / 'include'}",
