@@ -17,6 +17,16 @@ from symverify.goldgen.emulator import (  # noqa: F401
     sym_to_float,
     xorshift32,
 )
+from symverify.goldgen.emulator_layers import (  # noqa: F401
+    layernorm_backward,
+    layernorm_forward,
+    linear_backward,
+    linear_forward,
+    mse_loss,
+    quant_backward,
+    quant_forward,
+    sgd_update,
+)
 
 __all__ = [
     "round_half_away",
@@ -30,4 +40,12 @@ __all__ = [
     "accumulate_fixed",
     "xorshift32",
     "sr_draws",
+    "quant_forward",
+    "quant_backward",
+    "linear_forward",
+    "linear_backward",
+    "layernorm_forward",
+    "layernorm_backward",
+    "mse_loss",
+    "sgd_update",
 ]

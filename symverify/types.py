@@ -49,7 +49,8 @@ def check_scale(scale: Any, argument: str = "scale") -> np.float32:
     """Return ``scale`` as float32 if it is a valid scale (positive, finite,
     normal float32 after conversion to float32), else raise BAD_SCALE."""
     try:
-        as_f32 = np.float32(scale)
+        with np.errstate(over="ignore"):  # 1e39 becomes inf and is rejected below
+            as_f32 = np.float32(scale)
     except (TypeError, ValueError) as exc:
         raise SymError("SYM_ERR_BAD_SCALE", argument, scale, "a scale must be a float32 number") from exc
     if not np.isfinite(as_f32) or as_f32 < FLOAT32_MIN_NORMAL:
