@@ -1,0 +1,111 @@
+"""``symverify xtarget``: golden vectors bit-exact on emulated Cortex-M cores.
+
+Cross-compiles the kernels with arm-none-eabi-gcc for each core, runs every
+family's golden vectors on qemu-system-arm (semihosting) and prints one table
+per core: vectors run / matched, code size per kernel family, run time. Exit 0
+only if every vector of every family matched on every core; 1 on any mismatch,
+fault, timeout or missing toolchain.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .. import xtarget as xt
+
+
+def _family_list(value: str | None) -> list[str]:
+    if not value:
+        return list(xt.FAMILIES)
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [n for n in names if n not in xt.FAMILIES]
+    if bad:
+        raise click.BadParameter(f"unknown family {', '.join(bad)}: expected {', '.join(xt.FAMILIES)}")
+    return names
+
+
+def _result_record(r: xt.RunResult) -> dict:
+    rec = {k: v for k, v in asdict(r).items() if k not in ("output", "size")}
+    rec["ok"] = r.ok
+    rec["problems"] = r.problems()
+    rec["machine"] = xt.CORES[r.core].machine
+    rec["code_size"] = asdict(r.size) if r.size else None
+    return rec
+
+
+@click.command()
+@click.option("--cpu", "cpu", default=None, metavar="LIST",
+              help="Comma-separated cores: m0plus, m4, m7 (also cortex-m0plus, cortex-m4, "
+                   "cortex-m7). Default: all three.")
+@click.option("--family", "family", default=None, metavar="LIST",
+              help=f"Comma-separated kernel families. Default: {', '.join(xt.FAMILIES)}.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
+              help="Parallel builds/QEMU runs (default: number of CPUs).")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write per-(core, family) results as JSON.")
+@click.option("--timeout", type=click.FloatRange(1), default=120.0, show_default=True,
+              help="Seconds per QEMU run.")
+@click.option("--show-output", is_flag=True, help="Print the raw harness output of every run.")
+def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Path | None,
+            timeout: float, show_output: bool) -> None:
+    """Cross-compile the kernels for Cortex-M0+/M4/M7 and run the golden
+    vectors bit-exactly on qemu-system-arm; print vectors matched and code
+    size per kernel family; exit non-zero on any mismatch."""
+    console = Console()
+    try:
+        cores = xt.parse_cores(cpu)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cpu") from None
+    families = _family_list(family)
+    start = time.perf_counter()
+    try:
+        results = xt.run_all(cores, families, jobs=jobs, timeout=timeout)
+    except xt.XtargetUnavailable as exc:
+        console.print(f"[red]xtarget: {exc}[/]")
+        raise SystemExit(1) from None
+    wall = time.perf_counter() - start
+
+    for core in cores:
+        rows = [r for r in results if r.core == core.key]
+        table = Table(title=f"{core.key}: qemu-system-arm -M {core.machine} ({core.board})",
+                      title_justify="left")
+        for col in ("family", "vectors run", "matched", "kernel bytes", "per source",
+                    "runtime bytes", "qemu s", "status"):
+            table.add_column(col, justify="right" if col not in ("family", "per source", "status") else "left")
+        for r in rows:
+            size = r.size
+            per = ", ".join(f"{k.removeprefix('sym_')} {v}" for k, v in sorted(size.per_source.items())) if size else ""
+            table.add_row(
+                r.family, str(r.run), str(r.passed),
+                str(size.kernels) if size else "-", per,
+                str(size.runtime) if size else "-", f"{r.seconds:.2f}",
+                "[green]PASS[/]" if r.ok else "[red]FAIL[/]",
+            )
+        console.print(table)
+        if core.note:
+            console.print(f"  note: {core.note}")
+        for r in rows:
+            if show_output:
+                console.print(f"[bold]{r.core}/{r.family} output[/]\n{r.output}", markup=False)
+            if not r.ok:
+                console.print(f"[red]{r.core}/{r.family}:[/] " + "; ".join(r.problems()), markup=True)
+                for line in r.failures[:20]:
+                    console.print(f"    {line}", markup=False)
+                if len(r.failures) > 20:
+                    console.print(f"    ... {len(r.failures) - 20} more mismatching fields")
+    total = sum(r.run for r in results)
+    matched = sum(r.passed for r in results)
+    ok = all(r.ok for r in results)
+    console.print(f"{'[green]PASS[/]' if ok else '[red]FAIL[/]'}: {matched}/{total} vectors bit-exact "
+                  f"over {len(cores)} core(s) x {len(families)} famil{'y' if len(families) == 1 else 'ies'} "
+                  f"in {wall:.1f} s")
+    if json_file is not None:
+        json_file.write_text(json.dumps({"ok": ok, "seconds": wall,
+                                         "results": [_result_record(r) for r in results]}, indent=2))
+    raise SystemExit(0 if ok else 1)
