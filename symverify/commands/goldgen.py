@@ -1,0 +1,74 @@
+"""``symverify goldgen``: regenerate (or check) the golden vectors."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.table import Table
+
+#: exit codes (see symverify/cli.py): 0 ok, 1 drift or a refused fixture catalog
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+_STYLE = {"ok": "green", "unchanged": "green", "written": "cyan", "drift": "bold red", "missing": "bold red"}
+
+
+@click.command("goldgen")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; compare the vector files with a fresh emulator run and fail (exit 1) "
+                   "with a unified diff on any drift.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of the vector files (default: goldgen/vectors in the package).")
+@click.option("--diff/--no-diff", "show_diff", default=True, show_default=True,
+              help="With --check: print the unified diff of drifting files.")
+def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
+    """Regenerate the golden vectors from the float32 emulator.
+
+    Evaluates every fixture of goldgen/fixtures.py with symverify.emulate (the
+    golden source), runs the non-vacuity self-checks (each tie fixture must
+    separate half-away from half-even and truncation), and writes per family
+    (round, convert, requant, accumulate) a JSON file and a C99 header, stamped
+    with the emulator version and the fixture hash. Files are written
+    atomically, and only after every family has been computed.
+
+    \b
+    Exit codes:
+      0  vectors written / up to date
+      1  --check found drift or missing files, or the fixture catalog was refused
+    """
+    from symverify.goldgen import generate
+
+    console = Console()
+    err = Console(stderr=True)
+    target = out_dir if out_dir is not None else generate.vectors_dir()
+    try:
+        results = generate.compute()
+    except generate.FixtureError as exc:
+        err.print(f"[bold red]goldgen refused the fixture catalog:[/] {exc}")
+        sys.exit(EXIT_FAILED)
+    report = generate.check(target, results) if check_only else generate.write(target, results)
+
+    table = Table(title=f"golden vectors ({'check' if check_only else 'generate'}) in {target}")
+    table.add_column("family")
+    table.add_column("vectors", justify="right")
+    table.add_column("status")
+    for item in report:
+        table.add_row(item.family, str(item.vectors), f"[{_STYLE.get(item.status, 'white')}]{item.status}[/]")
+    table.add_row("[bold]total[/]", f"[bold]{sum(i.vectors for i in report)}[/]", "")
+    console.print(table)
+    console.print(f"emulator version {generate.EMULATOR_VERSION}, fixture hash "
+                  f"{generate.fx.fixture_hash()[:16]}...")
+
+    drift = [i for i in report if i.status in ("drift", "missing")]
+    if drift:
+        if show_diff:
+            for item in drift:
+                # plain text on stdout so the diff stays readable in CI logs and when piped
+                click.echo(item.diff, nl=False)
+        err.print(f"[bold red]golden vectors drifted[/] in {', '.join(i.family for i in drift)}: "
+                  "review the diff; if the change is intended run `symverify goldgen` and commit the vectors.")
+        sys.exit(EXIT_FAILED)
+    sys.exit(EXIT_OK)
