@@ -75,17 +75,17 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
         rows = [r for r in results if r.core == core.key]
         table = Table(title=f"{core.key}: qemu-system-arm -M {core.machine} ({core.board})",
                       title_justify="left")
-        for col in ("family", "vectors run", "matched", "kernel bytes", "per source",
-                    "runtime bytes", "qemu s", "status"):
-            table.add_column(col, justify="right" if col not in ("family", "per source", "status") else "left")
+        for col in ("family", "vectors", "matched", "own B", "+helpers B", "+runtime B",
+                    "total B", "qemu s", "status"):
+            table.add_column(col, justify="left" if col in ("family", "status") else "right")
         for r in rows:
             size = r.size
-            per = ", ".join(f"{k.removeprefix('sym_')} {v}" for k, v in sorted(size.per_source.items())) if size else ""
+            own = size.per_source.get(f"sym_{r.family}", 0) if size else 0
             table.add_row(
                 r.family, str(r.run), str(r.passed),
-                str(size.kernels) if size else "-", per,
-                str(size.runtime) if size else "-", f"{r.seconds:.2f}",
-                "[green]PASS[/]" if r.ok else "[red]FAIL[/]",
+                str(own) if size else "-", str(size.kernels - own) if size else "-",
+                str(size.runtime) if size else "-", str(size.total) if size else "-",
+                f"{r.seconds:.2f}", "[green]PASS[/]" if r.ok else "[red]FAIL[/]",
             )
         console.print(table)
         if core.note:
@@ -99,6 +99,9 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
                     console.print(f"    {line}", markup=False)
                 if len(r.failures) > 20:
                     console.print(f"    ... {len(r.failures) - 20} more mismatching fields")
+    console.print("code size: flash bytes after --gc-sections of a probe image that references every "
+                  "public function of the family (own = its source file, +helpers = other kernel "
+                  "sources it calls, +runtime = libgcc/libm members it pulls in)")
     total = sum(r.run for r in results)
     matched = sum(r.passed for r in results)
     ok = all(r.ok for r in results)

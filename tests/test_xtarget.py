@@ -1,0 +1,189 @@
+"""Cortex-M cross-target runs (``symverify xtarget``): every golden-vector
+family bit-exact on emulated M0+ / M4 / M7, plus non-vacuity checks.
+
+Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm. Without
+them the toolchain tests skip with the reason; with SYMVERIFY_REQUIRE_XTARGET=1
+(set by .ci/run) a missing tool is a failure instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symverify import xtarget as xt
+from symverify.cli import cli
+
+REQUIRED = os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0")
+
+
+@pytest.fixture(scope="module")
+def tools() -> xt.Tools:
+    try:
+        return xt.find_tools()
+    except xt.XtargetUnavailable as exc:
+        if REQUIRED:
+            pytest.fail(f"{exc} ({xt.REQUIRE_ENV}=1 makes a missing toolchain a failure)")
+        pytest.skip(f"{exc}; install them or set {xt.REQUIRE_ENV}=1 to fail instead of skipping")
+
+
+def _describe(result: xt.RunResult) -> str:
+    lines = [f"{result.core}/{result.family}: " + "; ".join(result.problems())]
+    lines += result.failures[:20]
+    lines.append(result.output[-2000:])
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# the real thing: every family on every core
+# --------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", xt.FAMILIES)
+@pytest.mark.parametrize("core", list(xt.CORES))
+def test_golden_vectors_bit_exact_on_target(tools, core, family):
+    result = xt.build_and_run(xt.CORES[core], family, tools)
+    assert result.ok, _describe(result)
+    header = xt.vectors_dir() / f"{family}.h"
+    assert result.expected == xt.count_vectors(header) > 0
+    assert result.run == result.passed == result.expected
+    # every kernel of the family ran all of its vectors
+    assert sum(run for run, _ in result.kernels.values()) == result.run
+    assert all(run == passed for run, passed in result.kernels.values())
+    assert result.freestanding == []
+    size = result.size
+    assert size is not None and size.per_source.get(f"sym_{family}", 0) > 0
+    assert size.total >= size.kernels > 0
+
+
+# --------------------------------------------------------------------------
+# non-vacuity: a corrupted expected value must be reported as a mismatch
+# --------------------------------------------------------------------------
+
+def _corrupt(tmp_path: Path, family: str, pattern: str, change) -> tuple[Path, str]:
+    """Copy goldgen/vectors to tmp_path, apply ``change`` to the first match
+    of ``pattern`` in ``<family>.h``; return the directory and the old text."""
+    vdir = tmp_path / "vectors"
+    shutil.copytree(xt.vectors_dir(), vdir)
+    header = vdir / f"{family}.h"
+    text = header.read_text()
+    m = re.search(pattern, text, re.MULTILINE)
+    assert m, f"pattern {pattern!r} not found in {header}"
+    header.write_text(text[:m.start(1)] + change(m.group(1)) + text[m.end(1):])
+    return vdir, m.group(0)
+
+
+def _assert_one_mismatch(result: xt.RunResult, field: str) -> None:
+    assert not result.ok
+    assert result.exit_code == xt.EXIT_MISMATCH, _describe(result)
+    assert result.run == result.expected > 0, _describe(result)
+    assert result.passed == result.run - 1, _describe(result)
+    assert len(result.failures) == 1 and f" {field} " in result.failures[0] + " ", result.failures
+
+
+def test_corrupted_scalar_is_reported(tools, tmp_path):
+    """round: one expected int32 result off by one (first successful vector)."""
+    vdir, _ = _corrupt(tmp_path, "round", r"\.status = 0 /\* SYM_OK \*/, \.out = (-?\d+) \}",
+                       lambda v: str(int(v) + 1))
+    result = xt.build_and_run(xt.CORES["m0plus"], "round", tools, vectors=vdir)
+    _assert_one_mismatch(result, "out")
+    assert result.failures[0].startswith("round_half_away 0 ")
+
+
+def test_corrupted_scale_bits_are_reported(tools, tmp_path):
+    """requant: one expected output scale with its last mantissa bit flipped
+    (1 ulp: a harness comparing floats with a tolerance would miss it)."""
+    vdir, _ = _corrupt(tmp_path, "requant", r"\.status = 0 /\* SYM_OK \*/, \.m_out = \w+, \.s_out = (0x[0-9A-Fa-f]{8})u",
+                       lambda v: f"0x{int(v, 16) ^ 1:08X}")
+    result = xt.build_and_run(xt.CORES["m4"], "requant", tools, vectors=vdir)
+    _assert_one_mismatch(result, "s_out")
+
+
+def test_corrupted_mantissa_is_reported(tools, tmp_path):
+    """accumulate: one element of an expected mantissa array changed."""
+    vdir, _ = _corrupt(tmp_path, "accumulate",
+                       r"^static const int32_t sym_golden_accumulate_v\d+_t_out\[\d+\] = \{\n\s*(-?\d+)",
+                       lambda v: str(int(v) + 1))
+    result = xt.build_and_run(xt.CORES["m7"], "accumulate", tools, vectors=vdir)
+    _assert_one_mismatch(result, "t_out[0]")
+
+
+# --------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------
+
+def test_cli_runs_and_writes_json(tools, tmp_path):
+    out = tmp_path / "xt.json"
+    res = CliRunner().invoke(cli, ["xtarget", "--cpu", "cortex-m4", "--family", "round,convert",
+                                   "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "PASS" in res.output and "mps2-an386" in res.output
+    data = json.loads(out.read_text())
+    assert data["ok"] is True
+    assert [(r["core"], r["family"]) for r in data["results"]] == [("m4", "round"), ("m4", "convert")]
+    assert all(r["run"] == r["passed"] == r["expected"] > 0 for r in data["results"])
+    assert all(r["code_size"]["kernels"] > 0 for r in data["results"])
+
+
+def test_cli_exits_nonzero_on_mismatch(tools, tmp_path, monkeypatch):
+    vdir, _ = _corrupt(tmp_path, "round", r"\.status = 0 /\* SYM_OK \*/, \.out = (-?\d+) \}",
+                       lambda v: str(int(v) - 7))
+    monkeypatch.setenv("SYMVERIFY_VECTORS_DIR", str(vdir))
+    res = CliRunner().invoke(cli, ["xtarget", "--cpu", "m7", "--family", "round"])
+    assert res.exit_code == 1, res.output
+    assert "FAIL" in res.output and "round_half_away 0" in res.output
+
+
+# --------------------------------------------------------------------------
+# no toolchain needed
+# --------------------------------------------------------------------------
+
+def test_cli_rejects_unknown_core():
+    res = CliRunner().invoke(cli, ["xtarget", "--cpu", "m3"])
+    assert res.exit_code == 2
+    assert "unknown core" in res.output
+
+
+def test_help():
+    res = CliRunner().invoke(cli, ["xtarget", "--help"])
+    assert res.exit_code == 0 and "--cpu" in res.output
+
+
+def test_parse_cores():
+    assert [c.key for c in xt.parse_cores(None)] == ["m0plus", "m4", "m7"]
+    assert [c.key for c in xt.parse_cores("cortex-m7, m0+ ,m7")] == ["m7", "m0plus"]
+    with pytest.raises(ValueError):
+        xt.parse_cores("cortex-a53")
+
+
+def test_header_covers_every_json_vector():
+    """The C header (what the target runs) holds every vector of the JSON
+    except those the header itself lists as expressible only in Python."""
+    for family in xt.FAMILIES:
+        header = xt.vectors_dir() / f"{family}.h"
+        text = header.read_text()
+        data = json.loads((xt.vectors_dir() / f"{family}.json").read_text())
+        json_names = [v["name"] for v in data["vectors"]]
+        header_names = re.findall(r'^\s*\{ "([^"]+)",', text, re.MULTILINE)
+        m = re.search(r"Vectors only the Python API can express \(not here\): ([^\n]*)", text)
+        python_only = {n.strip(" .") for n in m.group(1).split(",")} if m else set()
+        assert len(header_names) == xt.count_vectors(header) > 0
+        assert sorted(header_names) == sorted(n for n in json_names if n not in python_only)
+
+
+def test_report_parsing_rejects_short_runs():
+    r = xt.RunResult("m4", "round", 0, expected=30)
+    xt.parse_report(r, "XT BEGIN round\nXT KERNEL round_half_away run=29 pass=29\n"
+                       "XT END round run=29 pass=29 fail=0\n")
+    assert not r.ok and any("header declares 30" in p for p in r.problems())
+    r = xt.RunResult("m4", "round", 0, expected=0)
+    xt.parse_report(r, "")
+    assert not r.ok  # nothing ran: never a pass
+    r = xt.RunResult("m4", "round", 0, expected=2)
+    xt.parse_report(r, "XT BEGIN round\nXT KERNEL k run=2 pass=2\nXT END round run=2 pass=2 fail=0\n")
+    assert r.ok
