@@ -1,0 +1,545 @@
+"""The compile-once mutation engine.
+
+1. :func:`prepare` parses the kernels, applies the catalog and writes ONE
+   schemata copy of the sources (in the cache dir, never in the repository),
+   compiled once per variant with ``symverify.build.compile_shared`` and the
+   kernels' own flags (``-Werror`` included). A mutant the compiler rejects is
+   reported ``CompileError`` and left out of the build (found from the
+   compiler's error lines, then the build is repeated).
+2. :func:`run` loads the library and the golden vectors once, runs the
+   unmutated library (id 0) over every vector while recording which mutant
+   sites each vector reaches, then ``fork()``s one child per mutant (``jobs``
+   at a time) that sets the runtime id and replays only the vectors that reach
+   the mutant (sound: a vector that never reaches the site cannot tell the
+   mutant from the original). Outcomes: status change / wrong output (golden),
+   crash (signal), timeout (killed by the parent), and, in a second pass on the
+   sanitize build for the release survivors, a UBSan/ASan report.
+3. Results are cached by a hash of the kernel sources, the catalog, the
+   golden vectors and this engine, so an unchanged mutant is never re-run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from symverify import build
+
+from . import gold
+from .catalog import Catalog, load_catalog, load_equivalent
+from .sites import RT_CDEF, RT_HEADER, RT_HEADER_TEXT, RT_SOURCE, Mutant, SourceSet, collect, rt_source, schemata_source
+
+ENGINE_VERSION = "1"
+SANITIZER_EXIT = {86: "ASan", 87: "UBSan"}
+
+
+@dataclass
+class Result:
+    uid: str
+    status: str  # Killed | Survived | Timeout | RuntimeError | CompileError | Ignored
+    reason: str  # killed: golden (...) | killed: status (...) | killed: crash (SIGSEGV) | ...
+    killer: str = ""  # the golden vector that killed it
+    covered: int = 0  # number of golden vectors reaching the site
+    covered_by: list[str] = field(default_factory=list)  # up to 5 labels
+    phase: str = "release"
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- build
+def _digest(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class Schemata:
+    sources: SourceSet
+    gen_dir: Path
+    libs: dict[str, Path]
+    compile_errors: dict[str, str]  # uid -> compiler message
+    active: list[Mutant]  # mutants inside the build
+    compile_seconds: dict[str, float]
+
+
+def _write_schemata(ss: SourceSet, active: list[Mutant], gen_dir: Path) -> list[Path]:
+    gen_dir.mkdir(parents=True, exist_ok=True)
+    by_file: dict[str, list[Mutant]] = {rel: [] for rel in ss.files}
+    for m in active:
+        by_file[m.file].append(m)
+    paths = []
+    for rel, sf in ss.files.items():
+        out = gen_dir / Path(rel).name
+        out.write_text(schemata_source(sf, by_file[rel]))
+        paths.append(out)
+    (gen_dir / RT_HEADER).write_text(RT_HEADER_TEXT)
+    rt = gen_dir / RT_SOURCE
+    rt.write_text(rt_source(max((m.num for m in ss.mutants), default=0)))
+    paths.append(rt)
+    return sorted(paths)
+
+
+_ERR_LINE = re.compile(r"^(?P<file>[^:\s]+\.c):(?P<line>\d+):(?:\d+:)? (?:error|warning)")
+
+
+def _blame(gen_dir: Path, stderr: str, active: list[Mutant]) -> dict[int, str]:
+    """Mutant nums whose schemata lines the compiler complained about."""
+    nums: dict[int, str] = {}
+    texts: dict[str, list[str]] = {}
+    for line in stderr.splitlines():
+        m = _ERR_LINE.match(line)
+        if not m:
+            continue
+        name = Path(m.group("file")).name
+        if name not in texts:
+            p = gen_dir / name
+            texts[name] = p.read_text().splitlines() if p.exists() else []
+        src = texts[name]
+        ln = int(m.group("line"))
+        if not 0 < ln <= len(src):
+            continue
+        found = [int(x) for x in re.findall(r"sym_mutant_active\((\d+)\)", src[ln - 1])]
+        if "maybe-uninitialized" in line or "uninitialized" in line:
+            found = []
+            # a warning at a use site (e.g. maybe-uninitialized after a deleted
+            # assignment): blame the statement deletions in the enclosing lines
+            top = ln - 1
+            while top > 0 and not src[top].startswith("{"):
+                top -= 1
+            window = "\n".join(src[top:ln])
+            var = re.search(r"['\u2018](\w+)['\u2019]", line)
+            for mm in re.finditer(r"if \(!sym_mutant_active\((\d+)\)\) \{ ([^;]*)", window):
+                if var and re.match(rf"\s*\*?\s*{re.escape(var.group(1))}\b", mm.group(2)):
+                    found.append(int(mm.group(1)))
+        for num in found:
+            nums.setdefault(num, line.strip())
+    return nums
+
+
+def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
+            variants: Iterable[str] = ("release",), log: Callable[[str], None] = lambda s: None) -> Schemata:
+    """Collect the mutants and compile the schemata build(s)."""
+    catalog = catalog or load_catalog()
+    root = Path(kernel_root or build.kernel_dir())
+    sources = build.kernel_sources(root)
+    ss = collect(root, sources, catalog)
+    key = hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(sources)
+                          + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
+    gen_dir = build.cache_dir() / f"mutate-src-{key}"
+    active = list(ss.mutants)
+    errors: dict[str, str] = {}
+    libs: dict[str, Path] = {}
+    seconds: dict[str, float] = {}
+    variants = list(variants)
+    for _attempt in range(12):
+        paths = _write_schemata(ss, active, gen_dir)
+        failed = False
+        for variant in variants:
+            t0 = time.perf_counter()
+            try:
+                libs[variant] = build.compile_shared(paths, variant, include_dirs=[gen_dir, root / "include"],
+                                                     name=f"symverify-mutants-{key}")
+            except build.BuildError as exc:
+                blamed = _blame(gen_dir, str(exc), active)
+                if not blamed:
+                    raise
+                log(f"{len(blamed)} mutant(s) rejected by the compiler ({variant}); rebuilding without them")
+                by_num = {m.num: m for m in active}
+                for num, msg in blamed.items():
+                    if num in by_num:
+                        errors[by_num[num].uid] = msg
+                active = [m for m in active if m.num not in blamed]
+                failed = True
+                break
+            seconds[variant] = time.perf_counter() - t0
+        if not failed:
+            return Schemata(ss, gen_dir, libs, errors, active, seconds)
+    raise build.BuildError("the schemata build still fails after excluding the blamed mutants")
+
+
+def load_schemata(path: Path) -> tuple[Any, Any]:
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(build.cdef_from_headers(build.kernel_headers()) + RT_CDEF)
+    return ffi, ffi.dlopen(str(path))
+
+
+# --------------------------------------------------------------------------- run
+@dataclass
+class Baseline:
+    cases: list[gold.Case]
+    coverage: dict[int, list[int]]  # mutant num -> indices of cases reaching it
+    seconds: float
+    failures: list[str]
+
+
+def baseline(ffi: Any, lib: Any, cases: list[gold.Case], count: int) -> Baseline:
+    """Replay every case on id 0, recording the mutant sites each one reaches."""
+    lib.sym_mutant_set(0)
+    buf = ffi.new("unsigned char[]", count + 1)
+    lib.sym_mutant_coverage(buf, count + 1)  # clear
+    coverage: dict[int, list[int]] = {}
+    failures = []
+    t0 = time.perf_counter()
+    for ci, case in enumerate(cases):
+        why = gold.run_case(case, ffi, lib)
+        if why:
+            failures.append(f"{case.label}: {why}")
+        lib.sym_mutant_coverage(buf, count + 1)
+        raw = bytes(ffi.buffer(buf))
+        for num in (i for i, b in enumerate(raw) if b and i):
+            coverage.setdefault(num, []).append(ci)
+    return Baseline(cases, coverage, time.perf_counter() - t0, failures)
+
+
+def _child(ffi: Any, lib: Any, num: int, cases: list[gold.Case], fd: int) -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # a crashing mutant's libc / sanitizer chatter
+        lib.sym_mutant_set(num)
+        msg = "survived"
+        for case in cases:
+            why = gold.run_case(case, ffi, lib)
+            if why:
+                kind = "status" if why.startswith("status") or why.startswith("setup") else "golden"
+                msg = f"{kind}\t{case.label}\t{why}"
+                break
+        os.write(fd, msg.encode()[:4000])
+    except BaseException as exc:  # noqa: BLE001  (report, never propagate in the child)
+        try:
+            os.write(fd, f"error\t\t{type(exc).__name__}: {exc}".encode()[:4000])
+        except OSError:
+            pass
+    finally:
+        os._exit(0)
+
+
+def _signame(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+def fork_run(ffi: Any, lib: Any, jobs: list[tuple[Mutant, list[gold.Case]]], workers: int, timeout: float,
+             phase: str, progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> dict[str, Result]:
+    """Run each (mutant, cases) in its own forked child, ``workers`` at a time."""
+    results: dict[str, Result] = {}
+    pending = list(reversed(jobs))
+    running: dict[int, tuple[int, Mutant, float, bytearray, int]] = {}  # fd -> (pid, m, start, buf, ncases)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    while pending or running:
+        while pending and len(running) < max(1, workers):
+            m, cases = pending.pop()
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # child
+                os.close(r)
+                _child(ffi, lib, m.num, cases, w)
+            os.close(w)
+            running[r] = (pid, m, time.perf_counter(), bytearray(), len(cases))
+        now = time.perf_counter()
+        wait = max(0.0, min(start + timeout - now for _, _, start, _, _ in running.values()))
+        ready, _, _ = select.select(list(running), [], [], min(wait, 0.5))
+        for fd in ready:
+            chunk = os.read(fd, 4096)
+            if chunk:
+                running[fd][3].extend(chunk)
+                continue
+            pid, m, start, buf, ncases = running.pop(fd)
+            os.close(fd)
+            _, wstatus = os.waitpid(pid, 0)
+            res = _classify(m, buf.decode(errors="replace"), wstatus, phase)
+            res.seconds = time.perf_counter() - start
+            results[m.uid] = res
+            progress(m, res)
+        now = time.perf_counter()
+        for fd, (pid, m, start, buf, ncases) in list(running.items()):
+            if now - start > timeout:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(fd)
+                del running[fd]
+                res = Result(m.uid, "Timeout", f"killed: timeout (> {timeout:.1f} s)", phase=phase,
+                             seconds=now - start)
+                results[m.uid] = res
+                progress(m, res)
+    return results
+
+
+def _classify(m: Mutant, msg: str, wstatus: int, phase: str) -> Result:
+    if os.WIFSIGNALED(wstatus):
+        return Result(m.uid, "Killed", f"killed: crash ({_signame(os.WTERMSIG(wstatus))})", phase=phase)
+    code = os.WEXITSTATUS(wstatus)
+    if code in SANITIZER_EXIT:
+        return Result(m.uid, "Killed", f"killed: sanitizer ({SANITIZER_EXIT[code]} report)", phase=phase)
+    if code != 0 or not msg:
+        return Result(m.uid, "Killed", f"killed: crash (exit {code})", phase=phase)
+    if msg == "survived":
+        return Result(m.uid, "Survived", "survived: every reaching golden vector passed", phase=phase)
+    kind, label, why = (msg.split("\t", 2) + ["", ""])[:3]
+    if kind == "error":
+        return Result(m.uid, "RuntimeError", f"runtime error in the replayer: {why}", phase=phase)
+    return Result(m.uid, "Killed", f"killed: {kind} ({label}: {why})", killer=label, phase=phase)
+
+
+# --------------------------------------------------------------------------- cache
+def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog) -> str:
+    root = schemata.sources.root
+    parts = [ENGINE_VERSION, catalog.digest, _digest(build.kernel_sources(root)),
+             _digest(build.kernel_headers(root)), gold.vectors_digest(vector_files),
+             _digest([Path(__file__), Path(gold.__file__), Path(__file__).with_name("sites.py")])]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def _cache_path(key: str) -> Path:
+    return build.cache_dir() / f"mutate-results-{key}.json"
+
+
+def load_cache(key: str) -> dict[str, Result]:
+    p = _cache_path(key)
+    if not p.exists():
+        return {}
+    try:
+        return {uid: Result(**r) for uid, r in json.loads(p.read_text()).items()}
+    except (ValueError, TypeError):
+        return {}
+
+
+def save_cache(key: str, results: dict[str, Result]) -> None:
+    p = _cache_path(key)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({uid: asdict(r) for uid, r in results.items()}, fh)
+    os.replace(tmp, p)
+
+
+# --------------------------------------------------------------------------- --since
+def changed_lines(rev: str, repo: Path) -> dict[str, set[int]]:
+    """Lines (new numbering) of kernels/src changed since ``rev`` (working tree included)."""
+    out = subprocess.run(["git", "diff", "-U0", rev, "--", "kernels/src"], cwd=repo, capture_output=True,
+                         text=True, check=False)
+    if out.returncode != 0:
+        raise ValueError(f"git diff {rev} failed: {out.stderr.strip()}")
+    changed: dict[str, set[int]] = {}
+    current = None
+    for line in out.stdout.splitlines():
+        if line.startswith("+++ "):
+            current = line[6:] if line.startswith("+++ b/") else None
+        elif line.startswith("@@") and current:
+            m = re.match(r"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)
+            if m:
+                start, count = int(m.group(1)), int(m.group(2) or 1)
+                changed.setdefault(current, set()).update(range(start, start + max(count, 1)))
+    # untracked new sources count as fully changed
+    untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "kernels/src"], cwd=repo,
+                               capture_output=True, text=True, check=False).stdout.split()
+    for rel in untracked:
+        changed[rel] = set(range(1, 1 << 20))
+    return changed
+
+
+def select_since(mutants: list[Mutant], changed: dict[str, set[int]]) -> list[Mutant]:
+    return [m for m in mutants if any(ln in changed.get(m.file, ()) for ln in range(m.line, m.end_line + 1))]
+
+
+# --------------------------------------------------------------------------- sanitize pass
+def _sanitize_worker(spec_path: str) -> None:
+    """Entry point of the sanitize pass (a child Python with libasan preloaded)."""
+    spec = json.loads(Path(spec_path).read_text())
+    ffi, lib = load_schemata(Path(spec["lib"]))
+    cases, _ = gold.load_cases([Path(p) for p in spec["vectors"]])
+    cases = [c for c in cases if c.label not in set(spec["skip"])]
+    base = baseline(ffi, lib, cases, spec["count"])
+    if base.failures:
+        Path(spec["out"]).write_text(json.dumps({"error": "unmutated sanitize build fails: "
+                                                 + "; ".join(base.failures[:5])}))
+        return
+    mutants = [Mutant(**m) for m in spec["mutants"]]
+    jobs = [(m, [cases[i] for i in base.coverage.get(m.num, [])]) for m in mutants]
+    res = fork_run(ffi, lib, jobs, spec["workers"], spec["timeout"], "sanitize")
+    Path(spec["out"]).write_text(json.dumps({uid: asdict(r) for uid, r in res.items()}))
+
+
+def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path], skip: list[str], count: int,
+                  workers: int, timeout: float) -> dict[str, Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = {"lib": str(lib_path), "vectors": [str(p) for p in vector_files], "skip": skip, "count": count,
+                "mutants": [asdict(m) for m in mutants], "workers": workers, "timeout": timeout,
+                "out": str(Path(tmp) / "out.json")}
+        sp = Path(tmp) / "spec.json"
+        sp.write_text(json.dumps(spec))
+        env = build.sanitizer_env()
+        proc = subprocess.run([sys.executable, "-m", "symverify.mutants.engine", "--sanitize-worker", str(sp)],
+                              env=env, capture_output=True, text=True, check=False)
+        out = Path(spec["out"])
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"sanitize pass failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        data = json.loads(out.read_text())
+        if "error" in data:
+            raise RuntimeError(data["error"])
+        return {uid: Result(**r) for uid, r in data.items()}
+
+
+# --------------------------------------------------------------------------- driver
+@dataclass
+class Outcome:
+    schemata: Schemata
+    selected: list[Mutant]
+    results: dict[str, Result]
+    skipped_vectors: list[str]
+    python_only: list[str]
+    cases: int
+    seconds: dict[str, float]
+    cached: int
+
+
+def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sanitize: bool = True,
+        catalog: Catalog | None = None, vector_files: list[Path] | None = None,
+        kernel_root: Path | None = None, repo: Path | None = None, only: Iterable[str] | None = None,
+        log: Callable[[str], None] = lambda s: None,
+        progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> Outcome:
+    """The whole mutation run. ``only``: restrict to these mutant uids."""
+    t_start = time.perf_counter()
+    catalog = catalog or load_catalog()
+    vfiles = vector_files if vector_files is not None else gold.vector_files()
+    variants = ["release", "sanitize"] if sanitize else ["release"]
+    sch = prepare(catalog, kernel_root, variants, log)
+    secs = {"compile": sum(sch.compile_seconds.values())}
+    selected = list(sch.sources.mutants)
+    if since:
+        changed = changed_lines(since, repo or Path.cwd())
+        selected = select_since(selected, changed)
+    if only is not None:
+        wanted = set(only)
+        selected = [m for m in selected if m.uid in wanted]
+    equivalent = load_equivalent()
+    results: dict[str, Result] = {}
+    for m in selected:
+        if m.uid in sch.compile_errors:
+            results[m.uid] = Result(m.uid, "CompileError", f"compile error: {sch.compile_errors[m.uid]}")
+    key = cache_key(sch, vfiles, catalog)
+    cache = load_cache(key) if use_cache else {}
+    todo = [m for m in selected if m.uid not in results]
+    cached = 0
+    for m in list(todo):
+        if m.uid in cache and (cache[m.uid].phase == "sanitize" or not sanitize
+                               or cache[m.uid].status != "Survived"):
+            results[m.uid] = cache[m.uid]
+            cached += 1
+    todo = [m for m in todo if m.uid not in results]
+
+    cases, skipped = gold.load_cases(vfiles)
+    ffi, lib = load_schemata(sch.libs["release"])
+    count = max((m.num for m in sch.sources.mutants), default=0)
+    base = baseline(ffi, lib, cases, count)
+    python_only = []
+    if base.failures:
+        # vectors whose expected status comes from Python-layer validation only
+        bad = {f.split(":", 1)[0] for f in base.failures}
+        python_only = sorted(bad)
+        real = [f for f in base.failures if not _python_layer_explains(f, cases)]
+        if real:
+            raise RuntimeError("the unmutated schemata library fails golden vectors (fix this first):\n  "
+                               + "\n  ".join(real[:20]))
+        cases = [c for c in cases if c.label not in bad]
+        base = baseline(ffi, lib, cases, count)
+    secs["baseline"] = base.seconds
+    timeout = max(float(catalog.engine.get("timeout_min_seconds", 2.0)),
+                  float(catalog.engine.get("timeout_factor", 20.0)) * base.seconds)
+    jobs_list = []
+    for m in todo:
+        idx = base.coverage.get(m.num, [])
+        if not idx:
+            results[m.uid] = Result(m.uid, "Survived", "survived: no golden vector reaches this site (no coverage)")
+            progress(m, results[m.uid])
+            continue
+        jobs_list.append((m, [cases[i] for i in idx]))
+    t0 = time.perf_counter()
+    rel = fork_run(ffi, lib, jobs_list, jobs, timeout, "release", progress)
+    secs["release"] = time.perf_counter() - t0
+    for m, idx_cases in jobs_list:
+        r = rel[m.uid]
+        r.covered = len(idx_cases)
+        r.covered_by = [c.label for c in idx_cases[:5]]
+        results[m.uid] = r
+    if sanitize:
+        survivors = [m for m, _ in jobs_list if results[m.uid].status == "Survived"]
+        # cached release survivors also get their sanitize pass
+        survivors += [m for m in selected if m.uid in results and results[m.uid].status == "Survived"
+                      and results[m.uid].phase == "release" and m not in survivors
+                      and base.coverage.get(m.num)]
+        t0 = time.perf_counter()
+        if survivors:
+            san = sanitize_pass(sch.libs["sanitize"], survivors, vfiles, python_only + skipped, count, jobs,
+                                timeout * 5)
+            for m in survivors:
+                r = san.get(m.uid)
+                prev = results[m.uid]
+                if r is None:
+                    continue
+                r.covered, r.covered_by = prev.covered, prev.covered_by
+                if r.status == "Survived":
+                    r.reason = "survived: every reaching golden vector passed (release and sanitize builds)"
+                results[m.uid] = r
+        secs["sanitize"] = time.perf_counter() - t0
+    for m in selected:
+        r = results[m.uid]
+        if r.status == "Survived" and m.uid in equivalent:
+            e = equivalent[m.uid]
+            how = f"proven equivalent by Z3 ({e.proof})" if e.proof else "equivalent (reviewed justification)"
+            results[m.uid] = Result(m.uid, "Ignored", f"{how}: {e.justification}", covered=r.covered,
+                                    covered_by=r.covered_by, phase=r.phase)
+    if use_cache:
+        merged = dict(cache)
+        merged.update({uid: r for uid, r in results.items() if r.status not in ("Ignored", "CompileError")})
+        for uid, r in results.items():
+            if r.status == "Ignored":  # cache the raw outcome, not the verdict
+                merged[uid] = Result(uid, "Survived", "survived", covered=r.covered, covered_by=r.covered_by,
+                                     phase=r.phase)
+        save_cache(key, merged)
+    secs["total"] = time.perf_counter() - t_start
+    return Outcome(sch, selected, results, skipped, python_only, len(cases), secs, cached)
+
+
+def _python_layer_explains(failure: str, cases: list[gold.Case]) -> bool:
+    """A baseline failure is acceptable only if the Python layer rejects that
+    vector before any C call (a SymTensor argument violating its declared width)."""
+    import numpy as np
+
+    from symverify.errors import SymError
+    from symverify.types import SymTensor
+
+    label = failure.split(":", 1)[0]
+    case = next((c for c in cases if c.label == label), None)
+    if case is None:
+        return False
+    for key in ("t", "target", "inc"):
+        spec = case.args.get(key)
+        if isinstance(spec, dict) and "mantissas" in spec:
+            try:
+                SymTensor(np.array(spec["mantissas"], dtype=np.int64), gold._f32(spec["scale"]), spec["q_max_bits"])
+            except SymError as exc:
+                return exc.code == case.expect.get("status")
+    return False
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--sanitize-worker":
+        _sanitize_worker(sys.argv[2])
+    else:
+        sys.exit("usage: python -m symverify.mutants.engine --sanitize-worker SPEC.json")

@@ -1,0 +1,259 @@
+"""The gold suite of the mutation engine: the golden vectors
+(``goldgen/vectors/*.json``) replayed through the *raw* C ABI of a kernel
+library (a cffi ``lib``), with no Python-layer validation in between.
+
+Each vector becomes a :class:`Case` whose :meth:`Case.run` calls the C kernel
+and returns ``None`` when every output matches bit-exactly, else a short
+reason (``"status SYM_OK != SYM_ERR_RANGE_GUARD"``, ``"mantissas[2] 5 != 4"``).
+Vectors that only the Python API can express (``c_abi: false``) are skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from symverify.errors import STATUS_CODES, STATUS_NAMES
+
+ROUNDING = {"half_away": 0, "sr_half_away": 1}
+ORDER = {"ratio": 0, "clamp_first": 1}
+UNKNOWN_MODE = 99
+
+
+def vectors_dir() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("symverify.goldgen"))) / "vectors"
+
+
+def vector_files(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or vectors_dir()).glob("*.json"))
+
+
+def vectors_digest(files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _f32(text: str) -> float:
+    """A float32 argument from its bit pattern (16 hex digits: a binary64 value
+    that the C prototype converts to float, like the Python layer does)."""
+    if len(text) == 18:
+        return struct.unpack(">d", bytes.fromhex(text[2:]))[0]
+    return struct.unpack("<f", struct.pack("<I", int(text, 16)))[0]
+
+
+def _hex_f32(value: float) -> str:
+    return f"0x{struct.unpack('<I', struct.pack('<f', value))[0]:08X}"
+
+
+def _rng_seed(seed: int) -> int:
+    return int(seed) or 0xFFFFFFFF
+
+
+def _status(code: int) -> str:
+    return STATUS_NAMES.get(int(code), f"status {int(code)}")
+
+
+@dataclass
+class Case:
+    family: str
+    name: str
+    kernel: str
+    args: dict[str, Any]
+    expect: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.family}/{self.name}"
+
+    def run(self, ffi: Any, lib: Any) -> str | None:
+        """Replay on ``lib``; None if bit-exact, else the first difference."""
+        got = _RUNNERS[self.kernel](ffi, lib, self.args)
+        return compare(self.expect, got)
+
+
+def compare(expect: dict[str, Any], got: dict[str, Any]) -> str | None:
+    if got["status"] != expect["status"]:
+        return f"status {got['status']} != expected {expect['status']}"
+    for key, want in expect.items():
+        if key in ("status", "q_max_bits") or key.endswith("_dec"):
+            continue
+        have = got.get(key)
+        if isinstance(want, list):
+            if not isinstance(have, list) or len(have) != len(want):
+                return f"{key}: length {None if have is None else len(have)} != {len(want)}"
+            for i, (a, b) in enumerate(zip(have, want)):
+                if a != b:
+                    return f"{key}[{i}] {a} != expected {b}"
+        elif have != want:
+            return f"{key} {have} != expected {want}"
+    return None
+
+
+def _tensor(ffi: Any, lib: Any, spec: dict[str, Any]) -> tuple[Any, int, float]:
+    """(int32 buffer, n, scale) of an encoded tensor argument."""
+    if "int_to_sym" in spec:
+        vals = spec["int_to_sym"]
+        src = ffi.new("int32_t[]", vals or [0])
+        m = ffi.new("int32_t[]", max(len(vals), 1))
+        sc = ffi.new("float *")
+        st = lib.sym_int_to_sym(src, len(vals), m, sc)
+        if st != 0:
+            raise _Setup(_status(st))
+        return m, len(vals), sc[0]
+    vals = spec["mantissas"]
+    return ffi.new("int32_t[]", vals or [0]), len(vals), _f32(spec["scale"])
+
+
+class _Setup(Exception):
+    """A setup call (int_to_sym of an argument) failed."""
+
+
+def _rng(ffi: Any, args: dict[str, Any]) -> Any:
+    if "seed" in args:
+        return ffi.new("uint32_t *", _rng_seed(args["seed"]))
+    return ffi.NULL
+
+
+def _finish(ffi: Any, status: int, rng: Any, out: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    res: dict[str, Any] = {"status": _status(status)}
+    if status == 0:
+        res.update(out())
+    if rng != ffi.NULL:
+        res["rng_state"] = f"0x{rng[0]:08X}"
+    return res
+
+
+def _mode(table: dict[str, int], value: Any) -> int:
+    return table.get(value, UNKNOWN_MODE)
+
+
+def _run_round(ffi, lib, a):
+    out = ffi.new("int32_t *")
+    st = lib.sym_round_half_away(_f32(a["x"]), out)
+    return _finish(ffi, st, ffi.NULL, lambda: {"value": out[0]})
+
+
+def _run_float_to_sym(ffi, lib, a):
+    xs = [_f32(v) for v in a["x"]]
+    n = len(xs)
+    x = ffi.new("float[]", xs or [0.0])
+    m = ffi.new("int32_t[]", max(n, 1))
+    sc = ffi.new("float *")
+    rng = _rng(ffi, a)
+    st = lib.sym_float_to_sym(x, n, a["q_max_bits"], _mode(ROUNDING, a["rounding"]), rng, m, sc)
+    return _finish(ffi, st, rng, lambda: {"mantissas": list(m[0:n]), "scale": _hex_f32(sc[0])})
+
+
+def _run_sym_to_float(ffi, lib, a):
+    m, n, s = _tensor(ffi, lib, a["t"])
+    y = ffi.new("float[]", max(n, 1))
+    st = lib.sym_sym_to_float(m, n, s, y)
+    return _finish(ffi, st, ffi.NULL, lambda: {"values": [_hex_f32(v) for v in y[0:n]]})
+
+
+def _run_int_to_sym(ffi, lib, a):
+    vals = a["m"]
+    n = len(vals)
+    src = ffi.new("int32_t[]", vals or [0])
+    m = ffi.new("int32_t[]", max(n, 1))
+    sc = ffi.new("float *")
+    st = lib.sym_int_to_sym(src, n, m, sc)
+    return _finish(ffi, st, ffi.NULL, lambda: {"mantissas": list(m[0:n]), "scale": _hex_f32(sc[0])})
+
+
+def _run_requant_dynamic(ffi, lib, a):
+    m, n, s = _tensor(ffi, lib, a["t"])
+    out = ffi.new("int32_t[]", max(n, 1))
+    so = ffi.new("float *")
+    rng = _rng(ffi, a)
+    st = lib.sym_requant_dynamic(m, n, s, a["q_max_bits"], _mode(ROUNDING, a["rounding"]),
+                                 _mode(ORDER, a["order"]), rng, out, so)
+    return _finish(ffi, st, rng, lambda: {"mantissas": list(out[0:n]), "scale": _hex_f32(so[0])})
+
+
+def _run_requant_fixed(ffi, lib, a):
+    m, n, s = _tensor(ffi, lib, a["t"])
+    out = ffi.new("int32_t[]", max(n, 1))
+    target = _f32(a["target_scale"])
+    rng = _rng(ffi, a)
+    st = lib.sym_requant_fixed(m, n, s, target, a["q_max_bits"], _mode(ROUNDING, a["rounding"]), rng, out)
+    return _finish(ffi, st, rng, lambda: {"mantissas": list(out[0:n]), "scale": _hex_f32(target)})
+
+
+def _run_rescale(ffi, lib, a):
+    out = ffi.new("int32_t *")
+    st = lib.sym_rescale_to_acc(a["q"], _f32(a["param_scale"]), _f32(a["acc_scale"]), out)
+    return _finish(ffi, st, ffi.NULL, lambda: {"value": out[0]})
+
+
+def _run_acc_dynamic(ffi, lib, a):
+    t, n, s_t = _tensor(ffi, lib, a["target"])
+    inc, n_inc, s_inc = _tensor(ffi, lib, a["inc"])
+    st_buf = ffi.new("float *", s_t)
+    rng = _rng(ffi, a)
+    st = lib.sym_accumulate_dynamic(t, n, st_buf, a["target"].get("q_max_bits", 32), inc, n_inc, s_inc,
+                                    _mode(ROUNDING, a["rounding"]), rng)
+    return _finish(ffi, st, rng, lambda: {"mantissas": list(t[0:n]), "scale": _hex_f32(st_buf[0])})
+
+
+def _run_acc_fixed(ffi, lib, a):
+    t, n, s_t = _tensor(ffi, lib, a["target"])
+    inc, n_inc, s_inc = _tensor(ffi, lib, a["inc"])
+    st = lib.sym_accumulate_fixed(t, n, s_t, a["target"].get("q_max_bits", 32), inc, n_inc, s_inc)
+    return _finish(ffi, st, ffi.NULL, lambda: {"mantissas": list(t[0:n]), "scale": _hex_f32(s_t)})
+
+
+_RUNNERS: dict[str, Callable[[Any, Any, dict[str, Any]], dict[str, Any]]] = {
+    "round_half_away": _run_round,
+    "float_to_sym": _run_float_to_sym,
+    "sym_to_float": _run_sym_to_float,
+    "int_to_sym": _run_int_to_sym,
+    "requant_dynamic": _run_requant_dynamic,
+    "requant_fixed": _run_requant_fixed,
+    "rescale_to_acc": _run_rescale,
+    "accumulate_dynamic": _run_acc_dynamic,
+    "accumulate_fixed": _run_acc_fixed,
+}
+KERNELS = frozenset(_RUNNERS)
+
+
+def _needs_python_layer(kernel: str, args: dict[str, Any]) -> bool:
+    """Rounding modes the C prototype has no parameter for (the Python API rejects them)."""
+    if kernel in ("rescale_to_acc", "accumulate_fixed") and args.get("rounding", "half_away") != "half_away":
+        return True
+    return False
+
+
+def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
+    """All C-replayable cases of the golden vectors, and the labels skipped
+    (Python-only vectors and kernels this replayer does not know)."""
+    cases: list[Case] = []
+    skipped: list[str] = []
+    for path in files if files is not None else vector_files():
+        data = json.loads(path.read_text())
+        family = data.get("family", path.stem)
+        for v in data.get("vectors", []):
+            label = f"{family}/{v.get('name')}"
+            if v.get("c_abi") is False or v.get("kernel") not in _RUNNERS \
+                    or _needs_python_layer(v["kernel"], v.get("args", {})):
+                skipped.append(label)
+                continue
+            cases.append(Case(family, v["name"], v["kernel"], v["args"], v["expect"]))
+    return cases, skipped
+
+
+def run_case(case: Case, ffi: Any, lib: Any) -> str | None:
+    try:
+        return case.run(ffi, lib)
+    except _Setup as exc:
+        return f"setup int_to_sym failed: {exc}"
+
+
+assert set(STATUS_CODES)  # the table is importable (the status names are the expected values)

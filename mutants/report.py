@@ -1,0 +1,161 @@
+"""Reports of a mutation run: mutation-testing-elements JSON (the Stryker / Mull
+schema, https://github.com/stryker-mutator/mutation-testing-elements), a
+standalone HTML file, and summary rows per operator and per kernel."""
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog
+from .engine import Outcome
+
+DETECTED = {"Killed", "Timeout"}
+#: statuses that count in the score's denominator
+VALID = {"Killed", "Timeout", "Survived", "NoCoverage"}
+
+
+def score(outcome: Outcome) -> tuple[int, int, float]:
+    """(detected, valid, percent) over non-equivalent, compilable mutants."""
+    rs = [outcome.results[m.uid] for m in outcome.selected]
+    det = sum(r.status in DETECTED for r in rs)
+    valid = sum(r.status in VALID for r in rs)
+    return det, valid, (100.0 * det / valid) if valid else 100.0
+
+
+def survivors(outcome: Outcome) -> list:
+    return [m for m in outcome.selected if outcome.results[m.uid].status == "Survived"]
+
+
+def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None) -> dict[str, Any]:
+    files: dict[str, Any] = {}
+    for rel, sf in outcome.schemata.sources.files.items():
+        ms = [m for m in outcome.selected if m.file == rel]
+        if not ms:
+            continue
+        entries = []
+        for m in ms:
+            r = outcome.results[m.uid]
+            op = catalog.operator(m.op)
+            e: dict[str, Any] = {
+                "id": m.uid,
+                "mutatorName": m.op,
+                "description": f"{op.name}: {m.diff()}",
+                "location": {"start": {"line": m.line, "column": m.col},
+                             "end": {"line": m.end_line, "column": m.end_col}},
+                "status": r.status,
+                "statusReason": r.reason,
+                "replacement": m.replacement,
+                "static": False,
+                "testsCompleted": r.covered,
+            }
+            if r.killer:
+                e["killedBy"] = [r.killer]
+            if r.covered_by:
+                e["coveredBy"] = r.covered_by
+            entries.append(e)
+        files[rel] = {"language": "c", "source": sf.text, "mutants": entries}
+    det, valid, pct = score(outcome)
+    return {
+        "$schema": "https://git.io/mutation-testing-schema",
+        "schemaVersion": "2",
+        "thresholds": {"high": 100, "low": 100},
+        "projectRoot": str(repo_root or Path.cwd()),
+        "files": files,
+        "framework": {"name": "symverify mutate", "version": "0.1.0",
+                      "branding": {"homepageUrl": "https://example.invalid/symverify"}},
+        "config": {"mutationScore": round(pct, 2), "detected": det, "valid": valid,
+                   "goldenVectors": outcome.cases, "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()}},
+    }
+
+
+def per_operator(outcome: Outcome) -> list[tuple[str, Counter]]:
+    rows: dict[str, Counter] = defaultdict(Counter)
+    for m in outcome.selected:
+        rows[m.op][outcome.results[m.uid].status] += 1
+    return sorted(rows.items())
+
+
+def per_kernel(outcome: Outcome) -> list[tuple[str, Counter]]:
+    rows: dict[str, Counter] = defaultdict(Counter)
+    for m in outcome.selected:
+        rows[f"{Path(m.file).name}:{m.function}"][outcome.results[m.uid].status] += 1
+    return sorted(rows.items())
+
+
+_COLOURS = {"Killed": "#2e7d32", "Timeout": "#558b2f", "Survived": "#c62828", "Ignored": "#6d6d6d",
+            "CompileError": "#8d6e63", "RuntimeError": "#ef6c00", "NoCoverage": "#c62828"}
+
+
+def to_html(outcome: Outcome, catalog: Catalog) -> str:
+    det, valid, pct = score(outcome)
+    esc = html.escape
+    out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>symverify mutation report</title>",
+           "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
+           "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td.l,th.l{text-align:left}"
+           "pre{background:#f6f6f6;padding:6px;overflow-x:auto}.src{font-family:monospace;white-space:pre}"
+           ".mut{cursor:help;border-bottom:2px solid}</style></head><body>",
+           "<h1>symverify mutation report</h1>",
+           f"<p><b>Mutation score {pct:.1f}%</b> ({det} detected of {valid} non-equivalent compilable mutants;"
+           f" {len(outcome.selected)} mutants in total, {outcome.cases} golden vectors).</p>"]
+    statuses = ["Killed", "Timeout", "Survived", "Ignored", "CompileError", "RuntimeError"]
+
+    def table(title: str, rows: list[tuple[str, Counter]]) -> None:
+        out.append(f"<h2>{esc(title)}</h2><table><tr><th class='l'>{esc(title.split()[-1])}</th>"
+                   + "".join(f"<th>{s}</th>" for s in statuses) + "<th>total</th></tr>")
+        for name, c in rows:
+            out.append(f"<tr><td class='l'>{esc(name)}</td>" + "".join(f"<td>{c.get(s, 0)}</td>" for s in statuses)
+                       + f"<td>{sum(c.values())}</td></tr>")
+        out.append("</table>")
+
+    table("Per operator", per_operator(outcome))
+    table("Per kernel", per_kernel(outcome))
+    out.append("<h2>Operators</h2><table><tr><th class='l'>id</th><th class='l'>name</th>"
+               "<th class='l'>bug class</th><th class='l'>source</th></tr>")
+    for op in catalog.operators:
+        out.append(f"<tr><td class='l'>{esc(op.id)}</td><td class='l'>{esc(op.name)}</td>"
+                   f"<td class='l'>{esc(op.bug_class)}</td><td class='l'>{esc(op.source)}</td></tr>")
+    out.append("</table>")
+    surv = survivors(outcome)
+    out.append(f"<h2>Survivors ({len(surv)})</h2>")
+    for m in surv:
+        r = outcome.results[m.uid]
+        out.append(f"<h3>{esc(m.uid)}</h3><p>{esc(m.file)}:{m.line} in {esc(m.function)} — {esc(r.reason)}"
+                   f"<br>reached by {r.covered} golden vector(s): {esc(', '.join(r.covered_by))}</p>"
+                   f"<pre>{esc(m.diff())}</pre>")
+    ign = [m for m in outcome.selected if outcome.results[m.uid].status == "Ignored"]
+    out.append(f"<h2>Equivalent mutants ({len(ign)})</h2><table><tr><th class='l'>id</th><th class='l'>diff</th>"
+               "<th class='l'>why</th></tr>")
+    for m in ign:
+        out.append(f"<tr><td class='l'>{esc(m.uid)}</td><td class='l'><pre>{esc(m.diff())}</pre></td>"
+                   f"<td class='l'>{esc(outcome.results[m.uid].reason)}</td></tr>")
+    out.append("</table><h2>Sources</h2>")
+    for rel, sf in outcome.schemata.sources.files.items():
+        ms = [m for m in outcome.selected if m.file == rel]
+        if not ms:
+            continue
+        by_line: dict[int, list] = defaultdict(list)
+        for m in ms:
+            by_line[m.line].append(m)
+        out.append(f"<h3>{esc(rel)}</h3><div class='src'>")
+        for i, line in enumerate(sf.text.splitlines(), start=1):
+            marks = ""
+            for m in by_line.get(i, []):
+                r = outcome.results[m.uid]
+                marks += (f" <span class='mut' style='border-color:{_COLOURS.get(r.status, '#000')}'"
+                          f" title='{esc(m.uid)}: {esc(r.status)}: {esc(m.diff())} :: {esc(r.reason)}'>"
+                          f"[{esc(m.op)}:{esc(r.status[0])}]</span>")
+            out.append(f"{i:4d}  {esc(line)}{marks}\n")
+        out.append("</div>")
+    out.append("</body></html>")
+    return "".join(out)
+
+
+def write_json(outcome: Outcome, catalog: Catalog, path: Path) -> None:
+    Path(path).write_text(json.dumps(to_mte(outcome, catalog), indent=1))
+
+
+def write_html(outcome: Outcome, catalog: Catalog, path: Path) -> None:
+    Path(path).write_text(to_html(outcome, catalog))

@@ -1,0 +1,118 @@
+"""``symverify mutate``: mutation score of the gold suite against the kernel
+mutant catalog (compile-once mutant schemata, forked isolated runs).
+
+Exit codes: 0 every non-equivalent mutant is killed; 1 a mutant survived (or a
+replayer error); 3 the catalog / equivalence file is malformed or the build failed.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+@click.command()
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Parallel worker processes (forked children).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a mutation-testing-elements JSON report (Stryker / Mull schema).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a standalone HTML report.")
+@click.option("--since", metavar="GITREV", help="Only mutants on kernel lines changed since GITREV (git diff -U0).")
+@click.option("--no-cache", is_flag=True, help="Re-run every mutant (ignore the result cache).")
+@click.option("--no-sanitize", is_flag=True, help="Skip the second pass on the UBSan/ASan schemata build.")
+@click.option("--catalog", "catalog_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this catalog instead of the shipped mutants/catalog.toml.")
+@click.option("--operator", "operators", multiple=True, metavar="ID", help="Only mutants of this operator (repeatable).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str | None, no_cache: bool,
+           no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...], quiet: bool) -> None:
+    """Run the golden vectors against every kernel mutant; exit non-zero if a
+    non-equivalent mutant survives."""
+    from symverify.build import BuildError
+    from symverify.mutants import engine, report
+    from symverify.mutants.catalog import CatalogError, load_catalog, load_equivalent
+    from symverify.mutants.csource import CSourceError
+
+    console = Console(stderr=False)
+    try:
+        catalog = load_catalog(catalog_path)
+        load_equivalent()
+        only = None
+        if operators:
+            unknown = [o for o in operators if o not in {op.id for op in catalog.operators}]
+            if unknown:
+                raise CatalogError(f"{catalog.path.name}: unknown operator id(s) {unknown}")
+            sch = engine.prepare(catalog)
+            only = [m.uid for m in sch.sources.mutants if m.op in operators]
+    except (CatalogError, CSourceError, BuildError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        sys.exit(3)
+
+    progress = Progress(TextColumn("[bold]mutants"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                        TimeElapsedColumn(), console=console, disable=quiet, transient=True)
+    task = None
+    counts = {"Killed": 0, "Survived": 0, "Timeout": 0}
+
+    def tick(m, r) -> None:
+        if r.phase == "release" or r.status != "Survived":
+            counts[r.status] = counts.get(r.status, 0) + 1
+        if task is not None:
+            progress.update(task, advance=1 if r.phase == "release" else 0,
+                            description=f"killed {counts['Killed']} survived {counts['Survived']}")
+
+    try:
+        with progress:
+            task = progress.add_task("", total=None)
+            outcome = engine.run(jobs=jobs, since=since, use_cache=not no_cache, sanitize=not no_sanitize,
+                                 catalog=catalog, only=only, log=lambda s: console.print(f"[dim]{s}[/]"),
+                                 progress=tick)
+    except (CatalogError, CSourceError, BuildError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        sys.exit(3)
+    except (RuntimeError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+
+    statuses = ["Killed", "Timeout", "Survived", "Ignored", "CompileError", "RuntimeError"]
+    for title, rows in (("per operator", report.per_operator(outcome)), ("per kernel", report.per_kernel(outcome))):
+        table = Table(title=f"mutants {title}")
+        table.add_column(title.split()[-1])
+        for s in statuses:
+            table.add_column(s, justify="right")
+        table.add_column("total", justify="right")
+        for name, c in rows:
+            table.add_row(name, *(str(c.get(s, 0)) for s in statuses), str(sum(c.values())))
+        console.print(table)
+
+    surv = report.survivors(outcome)
+    for m in surv:
+        r = outcome.results[m.uid]
+        console.print(f"[red]SURVIVED[/] {m.uid}  {m.file}:{m.line}  ({r.reason})")
+        console.print(f"    {m.diff().replace(chr(10), chr(10) + '    ')}")
+        if r.covered_by:
+            console.print(f"    reached by {r.covered} golden vector(s), e.g. {', '.join(r.covered_by[:3])}: "
+                          "one of them (or a new fixture next to them) should have killed it")
+        else:
+            console.print("    no golden vector reaches this line: a fixture for it is missing")
+
+    det, valid, pct = report.score(outcome)
+    ignored = sum(outcome.results[m.uid].status == "Ignored" for m in outcome.selected)
+    comp = sum(outcome.results[m.uid].status == "CompileError" for m in outcome.selected)
+    secs = outcome.seconds
+    console.print(f"mutation score [bold]{pct:.1f}%[/]: {det}/{valid} killed; {ignored} equivalent (proven or "
+                  f"justified), {comp} rejected by the compiler; {len(outcome.selected)} mutants, "
+                  f"{outcome.cases} golden vectors; {outcome.cached} from cache")
+    console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
+    if json_path:
+        report.write_json(outcome, catalog, json_path)
+        console.print(f"wrote {json_path}")
+    if html_path:
+        report.write_html(outcome, catalog, html_path)
+        console.print(f"wrote {html_path}")
+    bad = [m for m in outcome.selected if outcome.results[m.uid].status in ("Survived", "RuntimeError")]
+    sys.exit(1 if bad else 0)
