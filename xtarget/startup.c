@@ -44,6 +44,15 @@ const vector_t xt_vectors[16] = {
     SysTick_Handler,
 };
 
+#if defined(XT_PROBE)
+/* Code-size probe images (symverify/xtarget.py) contain nothing but this
+ * startup and the kernels: no semihosting, no reporting. */
+void Fault_Handler(void)
+{
+    for (;;) {
+    }
+}
+#else
 void Fault_Handler(void)
 {
     uint32_t ipsr;
@@ -54,6 +63,7 @@ void Fault_Handler(void)
     xt_flush();
     xt_exit(XT_EXIT_FAULT);
 }
+#endif
 
 __attribute__((noreturn)) void Reset_Handler(void)
 {
@@ -72,7 +82,13 @@ __attribute__((noreturn)) void Reset_Handler(void)
 #endif
     {
         int rc = main();
+#if defined(XT_PROBE)
+        (void)rc;
+        for (;;) {
+        }
+#else
         xt_flush();
         xt_exit(rc);
+#endif
     }
 }
