@@ -301,7 +301,8 @@ def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog) ->
     root = schemata.sources.root
     parts = [ENGINE_VERSION, catalog.digest, _digest(build.kernel_sources(root)),
              _digest(build.kernel_headers(root)), gold.vectors_digest(vector_files),
-             _digest([Path(__file__), Path(gold.__file__), Path(__file__).with_name("sites.py")])]
+             _digest([Path(__file__), Path(gold.__file__), Path(__file__).with_name("sites.py"),
+                      Path(__file__).with_name("abi.py")])]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
@@ -362,7 +363,7 @@ def _sanitize_worker(spec_path: str) -> None:
     """Entry point of the sanitize pass (a child Python with libasan preloaded)."""
     spec = json.loads(Path(spec_path).read_text())
     ffi, lib = load_schemata(Path(spec["lib"]))
-    cases, _ = gold.load_cases([Path(p) for p in spec["vectors"]])
+    cases, _ = gold.load_suite([Path(p) for p in spec["vectors"]], spec.get("abi", True))
     cases = [c for c in cases if c.label not in set(spec["skip"])]
     base = baseline(ffi, lib, cases, spec["count"])
     if base.failures:
@@ -376,10 +377,10 @@ def _sanitize_worker(spec_path: str) -> None:
 
 
 def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path], skip: list[str], count: int,
-                  workers: int, timeout: float) -> dict[str, Result]:
+                  workers: int, timeout: float, abi: bool = True) -> dict[str, Result]:
     with tempfile.TemporaryDirectory() as tmp:
         spec = {"lib": str(lib_path), "vectors": [str(p) for p in vector_files], "skip": skip, "count": count,
-                "mutants": [asdict(m) for m in mutants], "workers": workers, "timeout": timeout,
+                "mutants": [asdict(m) for m in mutants], "abi": abi, "workers": workers, "timeout": timeout,
                 "out": str(Path(tmp) / "out.json")}
         sp = Path(tmp) / "spec.json"
         sp.write_text(json.dumps(spec))
@@ -411,7 +412,7 @@ class Outcome:
 def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sanitize: bool = True,
         catalog: Catalog | None = None, vector_files: list[Path] | None = None,
         kernel_root: Path | None = None, repo: Path | None = None, only: Iterable[str] | None = None,
-        log: Callable[[str], None] = lambda s: None,
+        abi: bool = True, log: Callable[[str], None] = lambda s: None,
         progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> Outcome:
     """The whole mutation run. ``only``: restrict to these mutant uids."""
     t_start = time.perf_counter()
@@ -443,7 +444,7 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
             cached += 1
     todo = [m for m in todo if m.uid not in results]
 
-    cases, skipped = gold.load_cases(vfiles)
+    cases, skipped = gold.load_suite(vfiles, abi)
     ffi, lib = load_schemata(sch.libs["release"])
     count = max((m.num for m in sch.sources.mutants), default=0)
     base = baseline(ffi, lib, cases, count)
@@ -486,7 +487,7 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
         t0 = time.perf_counter()
         if survivors:
             san = sanitize_pass(sch.libs["sanitize"], survivors, vfiles, python_only + skipped, count, jobs,
-                                timeout * 5)
+                                timeout * 5, abi)
             for m in survivors:
                 r = san.get(m.uid)
                 prev = results[m.uid]
@@ -526,7 +527,7 @@ def _python_layer_explains(failure: str, cases: list[gold.Case]) -> bool:
 
     label = failure.split(":", 1)[0]
     case = next((c for c in cases if c.label == label), None)
-    if case is None:
+    if not isinstance(case, gold.Case):
         return False
     for key in ("t", "target", "inc"):
         spec = case.args.get(key)

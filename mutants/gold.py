@@ -249,7 +249,18 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
     return cases, skipped
 
 
-def run_case(case: Case, ffi: Any, lib: Any) -> str | None:
+def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[Any], list[str]]:
+    """The gold suite: the golden vectors plus (``abi``) the supplementary C-ABI
+    cases of :mod:`symverify.mutants.abi`."""
+    cases, skipped = load_cases(files)
+    if abi:
+        from .abi import CASES
+
+        cases = [*cases, *CASES]
+    return cases, skipped
+
+
+def run_case(case: Any, ffi: Any, lib: Any) -> str | None:
     try:
         return case.run(ffi, lib)
     except _Setup as exc:
