@@ -60,56 +60,63 @@ _KERNEL_CHILD = textwrap.dedent("""
     import numpy as np
     import symverify as sv
     from symverify.proofs import fp
-    job = json.loads(sys.argv[1])
-    kind = job["kind"]
-    try:
-        if kind == "float_to_sym":
-            rng = sv.Rng(1) if job.get("state") is None else sv.Rng(1)
-            if job.get("state") is not None:
-                rng.state = job["state"]
-            t = sv.kernels.float_to_sym(np.array(job["x"], dtype=np.float32), job["bits"],
-                                        sv.SR_HALF_AWAY if job.get("sr") else sv.HALF_AWAY,
-                                        rng if job.get("sr") else None)
-            out = {"status": "SYM_OK", "m": t.mantissas.tolist()}
-        elif kind == "requant_fixed":
-            rng = sv.Rng(1); rng.state = job["state"]
-            t = sv.SymTensor(np.array(job["m"], dtype=np.int32), np.float32(job["s_in"]), 32)
-            r = sv.kernels.requant_fixed(t, np.float32(job["target"]), job["bits"], sv.SR_HALF_AWAY, rng)
-            out = {"status": "SYM_OK", "m": r.mantissas.tolist()}
-        elif kind == "requant_dynamic":
-            t = sv.SymTensor(np.array(job["m"], dtype=np.int32), np.float32(job["s_in"]), 32)
-            r = sv.kernels.requant_dynamic(t, job["bits"], sv.HALF_AWAY, job["order"])
-            out = {"status": "SYM_OK", "m": r.mantissas.tolist()}
-        elif kind == "accumulate_fixed":
-            t = sv.SymTensor(np.array(job["t"], dtype=np.int32), np.float32(job["s_t"]), job["bits"])
-            inc = sv.SymTensor(np.array(job["inc"], dtype=np.int32), np.float32(job["s_inc"]), 32)
-            r = sv.kernels.accumulate_fixed(t, inc)
-            out = {"status": "SYM_OK", "m": r.mantissas.tolist()}
-        elif kind == "rescale":
-            out = {"status": "SYM_OK", "m": [sv.kernels.rescale_to_acc(job["q"], np.float32(job["s_p"]), np.float32(job["s_acc"]))]}
-        elif kind == "linear_forward":
-            n = job["n"]
-            x = sv.SymTensor(np.full((1, n), job["x"], dtype=np.int32), np.float32(1.0), job["x_bits"])
-            w = sv.SymTensor(np.full((1, n), job["w"], dtype=np.int32), np.float32(1.0), job["w_bits"])
-            b = None
-            if job.get("bias_q") is not None:
-                b = sv.SymTensor(np.array([job["bias_q"]], dtype=np.int32), np.float32(job["s_b"]), 32)
-            lf = getattr(sv.kernels, "linear_forward", None)
-            if lf is None:
-                from symverify import kernels_layers
-                lf = kernels_layers.linear_forward
-            y = lf(x, w, b)
-            out = {"status": "SYM_OK", "m": y.mantissas.ravel().tolist()}
-        else:
-            raise SystemExit(f"unknown replay kind {kind}")
-    except sv.SymError as exc:
-        out = {"status": exc.code, "argument": exc.argument}
-    print("REPLAY " + json.dumps(out))
+    def one(job):
+      kind = job["kind"]
+      try:
+          if kind == "float_to_sym":
+              rng = sv.Rng(1) if job.get("state") is None else sv.Rng(1)
+              if job.get("state") is not None:
+                  rng.state = job["state"]
+              t = sv.kernels.float_to_sym(np.array(job["x"], dtype=np.float32), job["bits"],
+                                          sv.SR_HALF_AWAY if job.get("sr") else sv.HALF_AWAY,
+                                          rng if job.get("sr") else None)
+              out = {"status": "SYM_OK", "m": t.mantissas.tolist()}
+          elif kind == "requant_fixed":
+              rng = sv.Rng(1); rng.state = job["state"]
+              t = sv.SymTensor(np.array(job["m"], dtype=np.int32), np.float32(job["s_in"]), 32)
+              r = sv.kernels.requant_fixed(t, np.float32(job["target"]), job["bits"], sv.SR_HALF_AWAY, rng)
+              out = {"status": "SYM_OK", "m": r.mantissas.tolist()}
+          elif kind == "requant_dynamic":
+              t = sv.SymTensor(np.array(job["m"], dtype=np.int32), np.float32(job["s_in"]), 32)
+              r = sv.kernels.requant_dynamic(t, job["bits"], sv.HALF_AWAY, job["order"])
+              out = {"status": "SYM_OK", "m": r.mantissas.tolist()}
+          elif kind == "accumulate_fixed":
+              t = sv.SymTensor(np.array(job["t"], dtype=np.int32), np.float32(job["s_t"]), job["bits"])
+              inc = sv.SymTensor(np.array(job["inc"], dtype=np.int32), np.float32(job["s_inc"]), 32)
+              r = sv.kernels.accumulate_fixed(t, inc)
+              out = {"status": "SYM_OK", "m": r.mantissas.tolist()}
+          elif kind == "rescale":
+              out = {"status": "SYM_OK", "m": [sv.kernels.rescale_to_acc(job["q"], np.float32(job["s_p"]), np.float32(job["s_acc"]))]}
+          elif kind == "linear_forward":
+              n = job["n"]
+              x = sv.SymTensor(np.full((1, n), job["x"], dtype=np.int32), np.float32(1.0), job["x_bits"])
+              w = sv.SymTensor(np.full((1, n), job["w"], dtype=np.int32), np.float32(1.0), job["w_bits"])
+              b = None
+              if job.get("bias_q") is not None:
+                  b = sv.SymTensor(np.array([job["bias_q"]], dtype=np.int32), np.float32(job["s_b"]), 32)
+              lf = getattr(sv.kernels, "linear_forward", None)
+              if lf is None:
+                  from symverify import kernels_layers
+                  lf = kernels_layers.linear_forward
+              y = lf(x, w, b)
+              out = {"status": "SYM_OK", "m": y.mantissas.ravel().tolist()}
+          else:
+              raise SystemExit(f"unknown replay kind {kind}")
+      except sv.SymError as exc:
+          out = {"status": exc.code, "argument": exc.argument}
+      return out
+    for job in json.loads(sys.argv[1]):
+        print("REPLAY " + json.dumps(one(job)), flush=True)
 """)
 
 
 def replay_kernel(job: dict, variant: str = "sanitize") -> dict:
-    """Run one kernel call in a child Python on the given build variant.
+    """Run one kernel call in a child Python (see :func:`replay_kernels`)."""
+    return replay_kernels([job], variant)[0]
+
+
+def replay_kernels(jobs: list, variant: str = "sanitize") -> list:
+    """Run kernel calls in one child Python on the given build variant.
 
     Returns ``{"status": ..., "m": [...]}`` plus ``sanitizer`` (the first
     UBSan/ASan line, or "") and ``returncode``."""
@@ -124,14 +131,17 @@ def replay_kernel(job: dict, variant: str = "sanitize") -> dict:
             env["LD_PRELOAD"] = lib
             env["ASAN_OPTIONS"] = "detect_leaks=0"
         env["SYMVERIFY_VARIANT"] = variant
-    p = subprocess.run([sys.executable, "-c", _KERNEL_CHILD, json.dumps(job)], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, "-c", _KERNEL_CHILD, json.dumps(jobs)], capture_output=True, text=True,
                        env=env, timeout=300)
-    res = {"status": None, "returncode": p.returncode}
-    for line in p.stdout.splitlines():
-        if line.startswith("REPLAY "):
-            res.update(json.loads(line[7:]))
+    outs = [json.loads(line[7:]) for line in p.stdout.splitlines() if line.startswith("REPLAY ")]
     san = [ln for ln in p.stderr.splitlines() if "runtime error" in ln or "AddressSanitizer" in ln]
-    res["sanitizer"] = san[0] if san else ""
-    if res["status"] is None:
-        res["stderr"] = p.stderr[-2000:]
-    return res
+    results = []
+    for i in range(len(jobs)):
+        res = {"status": None, "returncode": p.returncode, "sanitizer": ""}
+        if i < len(outs):
+            res.update(outs[i])
+        elif i == len(outs):  # the job that was running when the child died
+            res["sanitizer"] = san[0] if san else ""
+            res["stderr"] = p.stderr[-2000:]
+        results.append(res)
+    return results
