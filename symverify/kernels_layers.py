@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import STATUS_NAMES, SymError
 from .types import (CONVERSION_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng, SymTensor, check_bits,
-                    check_order, check_rng, check_rounding, q_max, q_min)
+                    check_order, check_rng, check_rounding)
 
 __all__ = [
     "quant_forward", "quant_backward", "linear_forward", "linear_backward",
