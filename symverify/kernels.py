@@ -24,6 +24,8 @@ from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_H
 __all__ = [
     "round_half_away", "float_to_sym", "sym_to_float", "requant_dynamic", "requant_fixed",
     "rescale_to_acc", "int_to_sym", "accumulate_dynamic", "accumulate_fixed", "ffi_lib",
+    "quant_forward", "quant_backward", "linear_forward", "linear_backward",
+    "layernorm_forward", "layernorm_backward", "mse_loss", "sgd_update",
 ]
 
 INT32_MIN = -(1 << 31)
@@ -411,3 +413,16 @@ def accumulate_fixed(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWA
         "SYM_ERR_SHAPE": lambda: ("inc", (int(tm.size), int(im.size)), "lengths of target and inc differ"),
     })
     return SymTensor(tm.reshape(target.mantissas.shape), target.scale, bits)
+
+
+# Layer kernels (docs/layers.md): same style, composed from the C cores.
+from .kernels_layers import (  # noqa: E402,F401  (imports symverify.kernels lazily)
+    layernorm_backward,
+    layernorm_forward,
+    linear_backward,
+    linear_forward,
+    mse_loss,
+    quant_backward,
+    quant_forward,
+    sgd_update,
+)
