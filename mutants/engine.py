@@ -385,6 +385,7 @@ def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path
         sp = Path(tmp) / "spec.json"
         sp.write_text(json.dumps(spec))
         env = build.sanitizer_env()
+        env["PYTHONMALLOC"] = "malloc"  # cffi buffers from malloc, so ASan sees out-of-bounds accesses
         proc = subprocess.run([sys.executable, "-m", "symverify.mutants.engine", "--sanitize-worker", str(sp)],
                               env=env, capture_output=True, text=True, check=False)
         out = Path(spec["out"])
