@@ -341,6 +341,30 @@ def build_image(core: Core, family: str, tools: Tools, *, vectors: Path | None =
     return Image(core, family, out / "harness.elf", out / "harness.map", objects, count_vectors(header))
 
 
+@functools.lru_cache(maxsize=None)
+def _library_symbols(gcc: str, nm: str, cflags: tuple[str, ...]) -> frozenset[str]:
+    """Symbols defined by the multilib libm.a and libgcc.a of ``cflags``
+    (cached on disk by library path, size and mtime: nm on libm.a is slow)."""
+    names: set[str] = set()
+    for lib in ("libm.a", "libgcc.a"):
+        path = Path(multilib_file(gcc, cflags, lib))
+        st = path.stat()
+        key = hashlib.sha256(f"{path}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
+        cached = cache_dir() / "xtarget" / f"libsyms-{path.stem}-{key}.txt"
+        if cached.exists():
+            names.update(cached.read_text().split())
+            continue
+        out = subprocess.run([nm, "--defined-only", str(path)], capture_output=True,
+                             text=True, check=False).stdout
+        found = {p.split()[-1] for p in out.splitlines() if len(p.split()) == 3}
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text("\n".join(sorted(found)) + "\n")
+        os.replace(tmp, cached)
+        names.update(found)
+    return frozenset(names)
+
+
 def freestanding_violations(objects: Path, core: Core, tools: Tools) -> list[str]:
     """Undefined symbols of the kernel objects that are neither defined by
     another kernel object, nor by libm / libgcc, nor memcpy-like: a kernel
@@ -356,12 +380,7 @@ def freestanding_violations(objects: Path, core: Core, tools: Tools) -> list[str
                 undefined.add(parts[1])
             elif len(parts) == 3 and parts[1] in "TDBR":
                 defined.add(parts[2])
-    allowed = set(FREESTANDING_OK) | defined
-    for lib in ("libm.a", "libgcc.a"):
-        path = multilib_file(tools.gcc, core.cflags, lib)
-        out = subprocess.run([tools.nm, "--defined-only", path], capture_output=True,
-                             text=True, check=False).stdout
-        allowed.update(p.split()[-1] for p in out.splitlines() if len(p.split()) == 3)
+    allowed = set(FREESTANDING_OK) | defined | _library_symbols(tools.gcc, tools.nm, core.cflags)
     return sorted(undefined - allowed)
 
 
