@@ -172,10 +172,18 @@ def tool_version(exe: str) -> str:
 
 
 def harness_dir() -> Path:
-    """``xtarget/`` (C harness sources, linker scripts); ``$SYMVERIFY_XTARGET_DIR`` overrides."""
+    """``xtarget/`` (C harness sources, linker scripts). ``$SYMVERIFY_XTARGET_DIR``
+    overrides; an installed package may map it as ``symverify.xtarget_c``;
+    otherwise the repository's ``xtarget/`` next to ``kernels/``."""
     env = os.environ.get("SYMVERIFY_XTARGET_DIR")
     if env:
         return Path(env)
+    try:
+        packaged = Path(str(resources.files("symverify.xtarget_c")))
+        if (packaged / "startup.c").exists():
+            return packaged
+    except ModuleNotFoundError:
+        pass
     candidate = kernel_dir().parent / "xtarget"
     if not candidate.is_dir():
         candidate = Path(__file__).resolve().parent.parent / "xtarget"

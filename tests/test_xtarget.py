@@ -110,7 +110,11 @@ def test_corrupted_mantissa_is_reported(tools, tmp_path):
                        r"^static const int32_t sym_golden_accumulate_v\d+_t_out\[\d+\] = \{\n\s*(-?\d+)",
                        lambda v: str(int(v) + 1))
     result = xt.build_and_run(xt.CORES["m7"], "accumulate", tools, vectors=vdir)
-    _assert_one_mismatch(result, "t_out[0]")
+    assert not result.ok and result.exit_code == xt.EXIT_MISMATCH, _describe(result)
+    assert result.run == result.expected > result.passed, _describe(result)
+    # the array may be shared by several vectors: each reports exactly this element
+    assert result.failures and all(" t_out[0] " in f for f in result.failures), result.failures
+    assert len(result.failures) == result.run - result.passed
 
 
 # --------------------------------------------------------------------------
