@@ -16,7 +16,7 @@ from symverify.errors import STATUS_CODES
 from symverify.proofs import fp, lemmas, steps
 from symverify.proofs.steps import F, I, S
 
-N = 150  # examples per property (x ~10 properties x both modes -> thousands of inputs)
+N = 100  # examples per property (x ~10 properties x both modes -> thousands of inputs)
 CFG = settings(max_examples=N, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 bits = st.integers(2, 16)
