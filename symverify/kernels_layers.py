@@ -419,7 +419,7 @@ def layernorm_forward(x: SymTensor, gamma: SymTensor, beta: SymTensor, norm_bits
     _raise_status(status, "sym_layernorm_forward", {
         "SYM_ERR_FLOAT_OVERFLOW": lambda: (
             "x", float(x.scale),
-            "a float32 statistic (q*s_x, mu, sum of squares, 1/sqrt(var+eps), n) or s_y = s_norm*s_gamma "
+            "a normalized value n (so A = max|n|) or s_y = s_norm*s_gamma "
             f"is not finite (s_x = {float(x.scale)!r}, s_gamma = {float(gamma.scale)!r})"),
         "SYM_ERR_SCALE_UNDERFLOW": lambda: (
             "gamma.scale", float(gamma.scale),
@@ -458,9 +458,9 @@ def layernorm_backward(x: SymTensor, gamma: SymTensor, dy: SymTensor, dx_bits: i
         _ptr_i32(ffi, dym), int(dym.size), float(dy.scale),
         bsz, feats, float(eps32), _ptr_f32(ffi, dx, const=False), int(dx.size))
     _raise_status(status, "sym_layernorm_backward", {
-        "SYM_ERR_FLOAT_OVERFLOW": lambda: (
-            "dy", float(dy.scale),
-            "a float32 statistic or dx is not finite "
+        "SYM_ERR_NONFINITE_INPUT": lambda: (
+            "dx", None,
+            "dx is not finite in float32 before float_to_sym "
             f"(s_x = {float(x.scale)!r}, s_gamma = {float(gamma.scale)!r}, s_dy = {float(dy.scale)!r})"),
     })
     return _prims().float_to_sym(dx.reshape(bsz, feats), bits, rounding, rng)

@@ -285,7 +285,7 @@ def test_layernorm_forward_constant_rows_give_zero_normalized():
     assert_tensor(y, [[2, -1], [2, -1]], 0.5, 32)
     rng = sv.Rng(11)
     L.layernorm_forward(x, gamma, beta, rounding=sv.SR_HALF_AWAY, rng_state=rng)
-    assert rng != sv.Rng(11)  # decision: one draw per element still consumed (4 draws)
+    assert rng == sv.Rng(11)  # A == 0: no rounding, so no draws (docs/layers.md Clarifications)
 
 
 def test_layernorm_forward_affine_overflow_and_guard():

@@ -12,8 +12,8 @@
  * Otherwise per row: mu = s_x * ((float)S / (float)F);
  * acc += d*d with d = (float)q*s_x - mu; var = acc / (float)F;
  * inv = 1.0f / sqrtf(var + eps); n = ((float)q*s_x - mu) * inv.
- * A = max|n| over the whole tensor; A == 0: q_n = 0, s_norm = 1.0f (one draw
- * per element is still consumed under SR); else K = (float)qMax / A,
+ * A = max|n| over the whole tensor; A == 0: q_n = 0, s_norm = 1.0f (no
+ * rounding, so no RNG draws, docs/layers.md Clarifications); else K = (float)qMax / A,
  * s_norm = 1.0f / K, q_n = sat(round(clamp(n*K))) (SR: one draw per element,
  * row-major). *s_y = s_norm * s_gamma;
  * y[r*F + j] = q_n * gamma[j] + sym_rescale_to_acc(beta[j], s_beta, *s_y).
@@ -22,7 +22,9 @@
  * Errors: NULL, EMPTY, SHAPE (lengths, F >= 2^16, B*F > int32), BAD_WIDTH,
  * BAD_SCALE (s_x, s_gamma, s_beta, eps), BAD_ROUNDING, BAD_RNG, ALIAS,
  * INT_OVERFLOW (a mantissa outside its width, or y leaving int32),
- * FLOAT_OVERFLOW (a non-finite statistic or n, or s_y inf),
+ * FLOAT_OVERFLOW (a non-finite n, which makes A and s_y non-finite, or s_y
+ * inf; the statistics themselves are not checked: a sum of squares
+ * overflowing with finite d gives inv = 0, n = +-0 as the contract computes),
  * SCALE_UNDERFLOW (s_y not normal), RANGE_GUARD (a beta seed). */
 int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                           const int32_t *gamma, int32_t n_gamma, float s_gamma,
@@ -39,8 +41,9 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
  * The caller converts dx with sym_float_to_sym. x_bits: 2..16 (gamma, dy:
  * any width). n_x = n_dy = n_dx = B*F, n_gamma = F.
  * Errors: NULL, EMPTY, SHAPE, BAD_WIDTH, BAD_SCALE (s_x, s_gamma, s_dy, eps),
- * ALIAS, INT_OVERFLOW (an x mantissa outside its width), FLOAT_OVERFLOW
- * (a non-finite statistic or dx). */
+ * ALIAS, INT_OVERFLOW (an x mantissa outside its width), NONFINITE_INPUT
+ * (a non-finite dx: the status float_to_sym gives it, docs/layers.md
+ * Clarifications; the statistics are not checked separately). */
 int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                            const int32_t *gamma, int32_t n_gamma, float s_gamma,
                            const int32_t *dy, int32_t n_dy, float s_dy,

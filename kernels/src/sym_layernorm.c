@@ -17,11 +17,15 @@
  * cannot overflow. */
 #define SYM_LN_MAX_FEATURES 65535
 
-/* Statistics of one row q[0..F-1]: mu and inv = 1 / sqrtf(var + eps).
- * FLOAT_OVERFLOW if mu, some q*s_x, the sum of squares, var or inv is not
- * finite. */
-static int sym_ln_row_stats(const int32_t *q, int32_t f, float s_x, float eps,
-                            float *mu_out, float *inv_out)
+/* Statistics of one row q[0..F-1]: mu and inv = 1 / sqrtf(var + eps),
+ * exactly as docs/layers.md step 2 lists them. No finiteness checks here
+ * (the contract has none in step 2): an overflow shows up as a non-finite
+ * n (checked by the callers: forward FLOAT_OVERFLOW, like a NaN/inf A
+ * reaching s_y; backward NONFINITE_INPUT, like dx reaching float_to_sym),
+ * and a sum of squares overflowing to inf with finite d gives inv = 0 and
+ * n = +-0, which the contract defines as a value. */
+static void sym_ln_row_stats(const int32_t *q, int32_t f, float s_x, float eps,
+                             float *mu_out, float *inv_out)
 {
     int32_t j;
     int32_t s = 0;
@@ -41,33 +45,18 @@ static int sym_ln_row_stats(const int32_t *q, int32_t f, float s_x, float eps,
     f_f = (float)f;
     ratio = s_f / f_f;
     mu = s_x * ratio;
-    if (!isfinite(mu)) {
-        return SYM_ERR_FLOAT_OVERFLOW;
-    }
     for (j = 0; j < f; ++j) {
         const float p = (float)q[j] * s_x;
-        float d;
-        float dd;
-        if (!isfinite(p)) {
-            return SYM_ERR_FLOAT_OVERFLOW;
-        }
-        d = p - mu;
-        dd = d * d;
+        const float d = p - mu;
+        const float dd = d * d;
         acc = acc + dd;
-    }
-    if (!isfinite(acc)) {
-        return SYM_ERR_FLOAT_OVERFLOW;
     }
     var = acc / f_f;
     ve = var + eps;
     sq = sqrtf(ve);
     inv = 1.0f / sq;
-    if (!isfinite(inv)) {
-        return SYM_ERR_FLOAT_OVERFLOW;
-    }
     *mu_out = mu;
     *inv_out = inv;
-    return SYM_OK;
 }
 
 /* n = ((float)q * s_x - mu) * inv. */
@@ -170,18 +159,14 @@ static int sym_ln_affine_pass(const int32_t *x, float s_x, const int32_t *gamma,
         const int32_t *row = x + r * features;
         float mu = 0.0f;
         float inv = 1.0f;
-        (void)sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
+        sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
         for (j = 0; j < features; ++j) {
             int32_t qn;
             int32_t prod;
             int32_t seed = 0;
             int32_t v = 0;
             if (a_zero) {
-                qn = 0;
-                if (rounding == SYM_SR_HALF_AWAY) {
-                    float u = 0.0f;
-                    (void)sym_rng_uniform(st, &u); /* the draw is consumed */
-                }
+                qn = 0; /* no rounding happens: no RNG draw (docs/layers.md) */
             } else {
                 const float n = sym_ln_normalize(row[j], s_x, mu, inv);
                 const float nk = n * k;
@@ -307,10 +292,7 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
         const int32_t *row = x + r * features;
         float mu = 0.0f;
         float inv = 1.0f;
-        status = sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
-        if (status != SYM_OK) {
-            return status;
-        }
+        sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
         for (j = 0; j < features; ++j) {
             const float v = sym_ln_normalize(row[j], s_x, mu, inv);
             const float a = fabsf(v);
@@ -368,7 +350,8 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
 }
 
 /* One backward row pass: dx_j for j = 0..F-1 of row r. write == 0: check that
- * every dx_j is finite; write == 1: store them. */
+ * every dx_j is finite (else NONFINITE_INPUT, the status float_to_sym gives
+ * dx in docs/layers.md); write == 1: store them. */
 static int sym_ln_backward_row(const int32_t *row, const int32_t *gamma, float s_gamma,
                                const int32_t *dyr, float s_dy, int32_t features,
                                float s_x, float eps, int write, float *dxr)
@@ -381,11 +364,7 @@ static int sym_ln_backward_row(const int32_t *row, const int32_t *gamma, float s
     float m1;
     float m2;
     int32_t j;
-    int status;
-    status = sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
-    if (status != SYM_OK) {
-        return status;
-    }
+    sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
     for (j = 0; j < features; ++j) {
         const float a = (float)dyr[j] * s_dy;
         const float g = (float)gamma[j] * s_gamma;
@@ -408,7 +387,8 @@ static int sym_ln_backward_row(const int32_t *row, const int32_t *gamma, float s
         const float e3 = e1 - e2;
         const float v = inv * e3;
         if (!isfinite(v)) {
-            return SYM_ERR_FLOAT_OVERFLOW;
+            /* the contract passes dx to float_to_sym, which rejects it */
+            return SYM_ERR_NONFINITE_INPUT;
         }
         if (write) {
             dxr[j] = v;
