@@ -30,3 +30,16 @@ settings.load_profile(PROFILE)
 
 def pytest_report_header(config):
     return f"hypothesis profile: {PROFILE} (max_examples={settings.default.max_examples})"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Report the hypothesis examples the differential tests actually ran."""
+    import sys
+
+    mod = sys.modules.get("test_differential") or sys.modules.get("tests.test_differential")
+    counts = getattr(mod, "EXAMPLES_RUN", None)
+    if counts:
+        total = sum(counts.values())
+        terminalreporter.write_sep("-", f"hypothesis examples run (profile {PROFILE}): {total}")
+        for name, n in sorted(counts.items()):
+            terminalreporter.write_line(f"  {name:<32} {n}")
