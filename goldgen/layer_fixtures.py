@@ -1,0 +1,430 @@
+"""Golden vectors of the layer kernels (docs/layers.md) and of the training
+chain (docs/training.md), generated from the float32 emulator (``sv.emulate``).
+
+* ``goldgen/vectors/layers.json``: one record per fixture: kernel, purpose,
+  encoded arguments, the declared status (a self-check: generation refuses a
+  fixture whose emulator status differs), and the expected result.
+* ``goldgen/vectors/chain.json``: the chain Linear -> Quant -> LayerNorm ->
+  Quant -> Linear of ``examples/chain.toml``, a few full-SYM training steps
+  per rounding configuration: per step the loss bits, the RNG state and
+  every parameter.
+
+Format as the primitive vectors (goldgen/generate.py, whose helpers are
+reused): float32 as bit patterns ``"0x3F800000"`` with ``*_dec`` decimal
+comments, mantissas as ints, errors as C status names, stamped with the
+emulator version and a sha256 of the canonical fixture catalog.
+
+Run ``python -m symverify.goldgen.layer_fixtures`` to regenerate, ``--check``
+to fail (exit 1, unified diff) on drift without writing.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from symverify.errors import SymError
+from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
+
+from .generate import EMULATOR_VERSION, FORMAT_VERSION, _atomic_write, dec32, f32_from_hex, hex32, strip_comments
+
+GENERATOR = "symverify layer goldgen (goldgen/layer_fixtures.py)"
+OK = "SYM_OK"
+FLT_MAX = float(np.finfo(np.float32).max)
+HA, SR = HALF_AWAY, SR_HALF_AWAY
+
+LAYER_KERNELS = ("quant_forward", "quant_backward", "linear_forward", "linear_backward", "layernorm_forward",
+                 "layernorm_backward", "mse_loss", "sgd_update")
+
+
+def vectors_dir() -> Path:
+    return Path(__file__).resolve().parent / "vectors"
+
+
+# --------------------------------------------------------------------------- encoding
+def T(m: Any, scale: float, bits: int) -> dict[str, Any]:
+    """An encoded SymTensor argument."""
+    arr = np.asarray(m, dtype=np.int64)
+    return {"shape": list(arr.shape), "mantissas": [int(v) for v in arr.ravel()],
+            "scale": hex32(np.float32(scale)), "q_max_bits": bits}
+
+
+def F(values: Any) -> dict[str, Any]:
+    """An encoded float32 array argument."""
+    arr = np.asarray(values, dtype=np.float32)
+    return {"shape": list(arr.shape), "f32": [hex32(v) for v in arr.ravel()]}
+
+
+def S(x: float) -> str:
+    """An encoded float32 scalar."""
+    return hex32(np.float32(x))
+
+
+def _dec_tensor(spec: Mapping[str, Any]) -> SymTensor:
+    m = np.array(spec["mantissas"], dtype=np.int64).reshape(spec["shape"])
+    return SymTensor(m, f32_from_hex(spec["scale"]), spec["q_max_bits"])
+
+
+def _dec_f32(spec: Mapping[str, Any]) -> np.ndarray:
+    return np.array([int(v, 16) for v in spec["f32"]], dtype=np.uint32).view(np.float32).reshape(spec["shape"])
+
+
+def _opt(a: Mapping[str, Any], key: str) -> SymTensor | None:
+    return None if a.get(key) is None else _dec_tensor(a[key])
+
+
+def call(kernel: str, a: Mapping[str, Any], backend: Any, rng: Rng | None) -> Any:
+    """Decode ``a`` and call ``kernel`` of ``backend`` with the docs/layers.md signature."""
+    r = a.get("rounding", HA)
+    if kernel == "quant_forward":
+        return backend.quant_forward(_dec_tensor(a["x"]), a["q_max_bits"], r, a.get("order", "ratio"), rng)
+    if kernel == "quant_backward":
+        return backend.quant_backward(_dec_tensor(a["dy"]))
+    if kernel == "linear_forward":
+        return backend.linear_forward(_dec_tensor(a["x"]), _dec_tensor(a["w"]), _opt(a, "b"), a.get("out_bits"),
+                                      r, a.get("order", "ratio"), rng)
+    if kernel == "linear_backward":
+        return backend.linear_backward(_dec_tensor(a["x"]), _dec_tensor(a["w"]), _dec_tensor(a["dy"]),
+                                       _dec_tensor(a["grad_w"]), _opt(a, "grad_b"), a["dx_bits"], r,
+                                       a.get("order", "ratio"), rng)
+    if kernel == "layernorm_forward":
+        return backend.layernorm_forward(_dec_tensor(a["x"]), _dec_tensor(a["gamma"]), _dec_tensor(a["beta"]),
+                                         a["norm_bits"], float(f32_from_hex(a["eps"])), r, rng)
+    if kernel == "layernorm_backward":
+        return backend.layernorm_backward(_dec_tensor(a["x"]), _dec_tensor(a["gamma"]), _dec_tensor(a["dy"]),
+                                          a["dx_bits"], float(f32_from_hex(a["eps"])), r, rng)
+    if kernel == "mse_loss":
+        return backend.mse_loss(_dec_tensor(a["y"]), _dec_f32(a["target"]), a["grad_bits"], r, rng)
+    if kernel == "sgd_update":
+        return backend.sgd_update(_dec_tensor(a["param"]), _dec_tensor(a["grad"]), float(f32_from_hex(a["lr"])),
+                                  a.get("rounding", SR), rng)
+    raise ValueError(f"unknown layer kernel {kernel!r}")
+
+
+def _enc_value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, SymTensor):
+        return {"shape": list(v.mantissas.shape), "mantissas": [int(m) for m in v.mantissas.ravel()],
+                "scale": hex32(v.scale), "q_max_bits": int(v.q_max_bits)}
+    if isinstance(v, (np.floating, float)):
+        return hex32(np.float32(v))
+    raise TypeError(type(v))
+
+
+def _encode_result(kernel: str, value: Any) -> dict[str, Any]:
+    if kernel == "linear_backward":
+        dx, gw, gb = value
+        return {"status": OK, "dx": _enc_value(dx), "grad_w": _enc_value(gw), "grad_b": _enc_value(gb)}
+    if kernel == "mse_loss":
+        loss, dy = value
+        return {"status": OK, "loss": _enc_value(loss), "dy": _enc_value(dy)}
+    return {"status": OK, "out": _enc_value(value)}
+
+
+def evaluate(kernel: str, args: Mapping[str, Any], backend: Any) -> dict[str, Any]:
+    """Run one encoded fixture on ``backend``; the encoded result (status,
+    outputs, and ``rng_state`` when a seed is given)."""
+    args = strip_comments(dict(args))
+    rng = Rng(args["seed"]) if "seed" in args else None
+    try:
+        result = _encode_result(kernel, call(kernel, args, backend, rng))
+    except SymError as exc:
+        result = {"status": exc.code}
+    if rng is not None:
+        result["rng_state"] = f"0x{rng.state:08X}"
+    return result
+
+
+# --------------------------------------------------------------------------- fixture catalog
+def fixtures() -> list[dict[str, Any]]:
+    """The catalog: name, kernel, purpose, args, declared status."""
+    fx: list[dict[str, Any]] = []
+
+    def add(name: str, kernel: str, purpose: str, status: str, **args: Any) -> None:
+        fx.append({"name": name, "kernel": kernel, "purpose": purpose, "status": status, "args": args})
+
+    one = T([1, 1], 1.0, 12)
+    # ---- quant
+    add("quant_ties", "quant_forward", "A = 6 -> s_out = 2, r = 0.5: 3, 1.5, -1.5, 0.5 round away to 3, 2, -2, 1",
+        OK, x=T([[6, 3, -3, 1]], 1.0, 32), q_max_bits=3)
+    add("quant_ties_clamp_first", "quant_forward", "the same ties in clamp_first order", OK,
+        x=T([[6, 3, -3, 1]], 1.0, 32), q_max_bits=3, order="clamp_first")
+    add("quant_sr", "quant_forward", "SR: one draw per element (6 draws)", OK,
+        x=T([[6, 3, -3], [1, 0, -6]], 0.25, 32), q_max_bits=3, rounding=SR, seed=12345)
+    add("quant_saturation", "quant_forward", "raw int32 extremes to 2 bits: +-qMax, qMin never reached", OK,
+        x=T([[2147483647, -2147483648, 1]], 1.0, 32), q_max_bits=2)
+    add("quant_all_zero", "quant_forward", "all-zero input: scale 1.0", OK, x=T([[0, 0]], 0.5, 32), q_max_bits=8)
+    add("quant_huge_scale", "quant_forward", "m * s_in overflows to inf", "SYM_ERR_FLOAT_OVERFLOW",
+        x=T([[2147483647]], FLT_MAX, 32), q_max_bits=8)
+    add("quant_bad_width", "quant_forward", "output width 17", "SYM_ERR_BAD_WIDTH", x=T([[1]], 1.0, 32),
+        q_max_bits=17)
+    add("quant_backward_copy", "quant_backward", "straight-through: an exact copy", OK,
+        dy=T([[5, -7], [0, 2047]], 0.125, 12))
+    # ---- linear forward
+    x1 = T([[1, -2, 3], [4, 0, -1]], 0.5, 8)
+    w1 = T([[2, 1, -1], [0, 3, 5]], 0.25, 8)
+    add("linear_plain", "linear_forward", "raw output at s_x*s_w = 0.125, no bias", OK, x=x1, w=w1)
+    add("linear_bias_tie_seed", "linear_forward", "bias seed rescale 5*0.0625/0.125 = 2.5 -> 3, -2.5 -> -3", OK,
+        x=x1, w=w1, b=T([5, -5], 0.0625, 16))
+    add("linear_requant_ties", "linear_forward", "requant the raw output to 3 bits", OK,
+        x=x1, w=w1, b=T([1, -1], 0.125, 16), out_bits=3)
+    add("linear_requant_sr", "linear_forward", "SR requant: B*O = 4 draws", OK,
+        x=x1, w=w1, b=T([1, -1], 0.125, 16), out_bits=4, rounding=SR, seed=7)
+    add("linear_int16_overflow", "linear_forward", "two int16 products -2^15 * -2^15 overflow int32",
+        "SYM_ERR_INT_OVERFLOW", x=T([[-32768, -32768]], 1.0, 16), w=T([[-32768, -32768]], 1.0, 16))
+    add("linear_int12_fanin_511", "linear_forward", "511 products of -2048*-2048 = 2^22 fit (2143289344)", OK,
+        x=T([[-2048] * 511], 1.0, 12), w=T([[-2048] * 511], 1.0, 12))
+    add("linear_int12_fanin_512_seed", "linear_forward",
+        "512 products 2^31 - 2^22... plus a seed of 4194304: the partial sum leaves int32",
+        "SYM_ERR_INT_OVERFLOW", x=T([[-2048] * 512], 1.0, 12), w=T([[-2048] * 512], 1.0, 12),
+        b=T([1], 4194304.0, 16))
+    add("linear_scale_underflow", "linear_forward", "s_x*s_w = 2^-140 is not normal",
+        "SYM_ERR_SCALE_UNDERFLOW", x=T([[1]], 2.0 ** -70, 8), w=T([[1]], 2.0 ** -70, 8))
+    add("linear_scale_overflow", "linear_forward", "s_x*s_w = 2^140 is inf", "SYM_ERR_FLOAT_OVERFLOW",
+        x=T([[1]], 2.0 ** 70, 8), w=T([[1]], 2.0 ** 70, 8))
+    add("linear_bias_guard", "linear_forward", "bias seed 2^31 exceeds the rescale guard", "SYM_ERR_RANGE_GUARD",
+        x=T([[1]], 1.0, 8), w=T([[1]], 1.0, 8), b=T([2], 2.0 ** 30, 16))
+    add("linear_w17", "linear_forward", "a 17-bit operand is rejected", "SYM_ERR_BAD_WIDTH",
+        x=T([[1]], 1.0, 8), w=T([[1]], 1.0, 17))
+    add("linear_shape", "linear_forward", "w [1, 2] vs x [1, 3]", "SYM_ERR_SHAPE",
+        x=T([[1, 2, 3]], 1.0, 8), w=T([[1, 2]], 1.0, 8))
+    add("linear_x_1d", "linear_forward", "1-D x is a shape error", "SYM_ERR_SHAPE", x=T([1, 2], 1.0, 8),
+        w=T([[1, 2]], 1.0, 8))
+    # ---- linear backward
+    dy1 = T([[3, -1], [2, 5]], 0.5, 8)
+    add("linear_bwd_plain", "linear_backward", "dW dynamic, db fixed, dx requant to 8 bits", OK,
+        x=x1, w=w1, dy=dy1, grad_w=T([[0, 0, 0], [0, 0, 0]], 1.0, 16), grad_b=T([0, 0], 0.5, 32), dx_bits=8)
+    add("linear_bwd_accumulate", "linear_backward", "non-zero grad_w and grad_b are accumulated into", OK,
+        x=x1, w=w1, dy=dy1, grad_w=T([[100, -3, 7], [1, 1, 1]], 0.01, 12), grad_b=T([9, -9], 0.25, 16), dx_bits=4)
+    add("linear_bwd_sr", "linear_backward", "SR: O*I = 6 draws for grad_w, then B*I = 6 for dx", OK,
+        x=x1, w=w1, dy=dy1, grad_w=T([[0, 0, 0], [0, 0, 0]], 1.0, 16), grad_b=None, dx_bits=5, rounding=SR,
+        seed=99, order="clamp_first")
+    add("linear_bwd_grad_b_overflow", "linear_backward", "fixed-scale grad_b accumulate leaves its 8-bit width",
+        "SYM_ERR_INT_OVERFLOW", x=x1, w=w1, dy=dy1, grad_w=T([[0, 0, 0], [0, 0, 0]], 1.0, 16),
+        grad_b=T([127, 0], 0.5, 8), dx_bits=8, rounding=SR, seed=5)
+    add("linear_bwd_dy17", "linear_backward", "dy wider than 16 bits", "SYM_ERR_BAD_WIDTH",
+        x=x1, w=w1, dy=T([[3, -1], [2, 5]], 0.5, 17), grad_w=T([[0, 0, 0], [0, 0, 0]], 1.0, 16), dx_bits=8)
+    # ---- layernorm forward
+    g4, b4 = T([2047, 1024, -512, 1], 2.0 ** -11, 12), T([100, -100, 0, 3], 2.0 ** -8, 16)
+    add("ln_plain", "layernorm_forward", "two rows, 12-bit normalization, integer affine", OK,
+        x=T([[1, 2, 3, 4], [-8, 0, 8, 100]], 0.25, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5))
+    add("ln_sr", "layernorm_forward", "SR: B*F = 8 draws", OK,
+        x=T([[1, 2, 3, 4], [-8, 0, 8, 100]], 0.25, 12), gamma=g4, beta=b4, norm_bits=8, eps=S(1e-5),
+        rounding=SR, seed=2024)
+    add("ln_identical", "layernorm_forward", "every mantissa identical: zeros, scale 1, no draws", OK,
+        x=T([[7, 7, 7, 7], [7, 7, 7, 7]], 0.5, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5),
+        rounding=SR, seed=3)
+    add("ln_const_rows", "layernorm_forward", "rows constant but different: A == 0, q_n = 0, NO draws", OK,
+        x=T([[7, 7, 7, 7], [-2, -2, -2, -2]], 0.5, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5),
+        rounding=SR, seed=3)
+    add("ln_saturation", "layernorm_forward", "one outlier: its n maps to qMax exactly, 2-bit norm", OK,
+        x=T([[0, 0, 0, 2047]], 1.0, 12), gamma=g4, beta=b4, norm_bits=2, eps=S(1e-5))
+    add("ln_sum_of_squares_overflow", "layernorm_forward",
+        "s_x = 2^100: row 0's d*d overflows, inv = 0, n = 0 (a value, no check in step 2)", OK,
+        x=T([[1, 2, 1, 2], [3, 3, 3, 4]], 2.0 ** 100, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5))
+    add("ln_nan_stat", "layernorm_forward", "s_x = FLT_MAX: q*s_x is inf, n is NaN -> s_y not finite",
+        "SYM_ERR_FLOAT_OVERFLOW", x=T([[1, 2, 1, 2]], FLT_MAX, 12), gamma=g4, beta=b4, norm_bits=12,
+        eps=S(1e-5))
+    add("ln_tiny_scale", "layernorm_forward", "s_x = 2^-126 (min normal) still normalizes", OK,
+        x=T([[1, -1, 3, 0]], 2.0 ** -126, 12), gamma=g4, beta=T([0, 0, 0, 0], 1.0, 16), norm_bits=12,
+        eps=S(2.0 ** -140))
+    add("ln_s_y_underflow", "layernorm_forward", "s_norm * s_gamma not normal", "SYM_ERR_SCALE_UNDERFLOW",
+        x=T([[1, 2, 3, 4]], 1.0, 12), gamma=T([1, 1, 1, 1], 2.0 ** -120, 12), beta=b4, norm_bits=12,
+        eps=S(1e-5))
+    add("ln_bad_eps", "layernorm_forward", "eps = 0 is rejected", "SYM_ERR_BAD_SCALE",
+        x=T([[1, 2, 3, 4]], 1.0, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(0.0))
+    add("ln_gamma17", "layernorm_forward", "gamma wider than 16 bits", "SYM_ERR_BAD_WIDTH",
+        x=T([[1, 2, 3, 4]], 1.0, 12), gamma=T([1, 1, 1, 1], 1.0, 17), beta=b4, norm_bits=12, eps=S(1e-5))
+    # ---- layernorm backward
+    add("ln_bwd_plain", "layernorm_backward", "float32 backward, dx to 12 bits", OK,
+        x=T([[1, 2, 3, 4], [-8, 0, 8, 100]], 0.25, 12), gamma=g4, dy=T([[1, -1, 2, 0], [5, 5, -5, 1]], 0.5, 12),
+        dx_bits=12, eps=S(1e-5))
+    add("ln_bwd_sr", "layernorm_backward", "SR write of dx: 8 draws", OK,
+        x=T([[1, 2, 3, 4], [-8, 0, 8, 100]], 0.25, 12), gamma=g4, dy=T([[1, -1, 2, 0], [5, 5, -5, 1]], 0.5, 12),
+        dx_bits=6, eps=S(1e-5), rounding=SR, seed=77)
+    add("ln_bwd_identical", "layernorm_backward", "no identical special case: var = 0, n = 0", OK,
+        x=T([[7, 7, 7, 7]], 0.5, 12), gamma=g4, dy=T([[1, -1, 2, 0]], 0.5, 12), dx_bits=12, eps=S(1e-5))
+    add("ln_bwd_nonfinite", "layernorm_backward", "dn overflows to inf: float_to_sym says NONFINITE_INPUT",
+        "SYM_ERR_NONFINITE_INPUT", x=T([[0, 1]], 1.0, 12), gamma=T([2, 2], FLT_MAX, 3),
+        dy=T([[1, 1]], FLT_MAX, 2), dx_bits=8, eps=S(1e-5), rounding=SR, seed=9)
+    # ---- MSE
+    add("mse_plain", "mse_loss", "loss and 12-bit gradient", OK, y=T([[4, -2], [1, 0]], 0.5, 32),
+        target=F([[1.0, -1.5], [0.25, 0.0]]), grad_bits=12)
+    add("mse_grad_ties", "mse_loss", "gradient 2*diff/N with exact .5 quotients at 3 bits", OK,
+        y=T([[6, 3, -3, 1]], 1.0, 32), target=F([[0, 0, 0, 0]]), grad_bits=3)
+    add("mse_sr", "mse_loss", "SR gradient: 4 draws", OK, y=T([[4, -2], [1, 0]], 0.5, 32),
+        target=F([[1.0, -1.5], [0.25, 0.0]]), grad_bits=4, rounding=SR, seed=31337)
+    add("mse_zero", "mse_loss", "perfect fit: loss 0, gradient all zero, scale 1", OK,
+        y=T([[2, -2]], 0.5, 12), target=F([[1.0, -1.0]]), grad_bits=8)
+    add("mse_nonfinite_target", "mse_loss", "NaN target", "SYM_ERR_NONFINITE_INPUT", y=T([[1]], 1.0, 12),
+        target=F([[float("nan")]]), grad_bits=8)
+    add("mse_loss_overflow", "mse_loss", "diff^2 overflows float32", "SYM_ERR_FLOAT_OVERFLOW",
+        y=T([[2047]], 2.0 ** 100, 12), target=F([[0.0]]), grad_bits=8)
+    # ---- SGD
+    add("sgd_sr", "sgd_update", "SR write-back (default): 4 draws", OK, param=T([[100, -100], [5, 0]], 0.01, 12),
+        grad=T([[3, -3], [1000, 0]], 0.001, 16), lr=S(0.1), seed=4242)
+    add("sgd_half_away_freezes", "sgd_update", "HALF_AWAY: an update below half a step is lost", OK,
+        param=T([2047, -2047, 1], 1.0 / 2047, 12), grad=T([1, 1, 1], 1e-4, 12), lr=S(0.01), rounding=HA)
+    add("sgd_overflow", "sgd_update", "p - lr*g overflows float32", "SYM_ERR_FLOAT_OVERFLOW",
+        param=T([2047], FLT_MAX / 2048, 12), grad=T([-2047], FLT_MAX / 2048, 12), lr=S(10.0), seed=1)
+    add("sgd_bad_lr", "sgd_update", "lr must be positive", "SYM_ERR_BAD_SCALE", param=one, grad=one, lr=S(-0.1),
+        seed=1)
+    add("sgd_width32", "sgd_update", "param width 32 is not a conversion width", "SYM_ERR_BAD_WIDTH",
+        param=T([1, 1], 1.0, 32), grad=one, lr=S(0.1), seed=1)
+    return fx
+
+
+# --------------------------------------------------------------------------- comments / rendering
+def _comment(obj: Any, key: str | None = None) -> Any:
+    """Add ``*_dec`` decimal comments next to float32 hex fields."""
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            out[k] = _comment(v, k)
+            if isinstance(v, str) and v.startswith("0x") and k in ("scale", "eps", "lr", "loss"):
+                out[f"{k}_dec"] = dec32(f32_from_hex(v))
+            if k == "f32":
+                out["f32_dec"] = [dec32(f32_from_hex(s)) for s in v]
+        return out
+    if isinstance(obj, list):
+        return [_comment(v) for v in obj]
+    return obj
+
+
+def catalog_hash(items: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(items, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class LayerFixtureError(ValueError):
+    """A fixture's emulator status differs from its declared status."""
+
+
+def compute_layers(backend: Any = None) -> dict[str, Any]:
+    import symverify as sv
+
+    backend = backend or sv.emulate
+    items = fixtures()
+    records = []
+    for f in items:
+        expect = evaluate(f["kernel"], f["args"], backend)
+        if expect["status"] != f["status"]:
+            raise LayerFixtureError(f"{f['name']}: declared {f['status']}, emulator gives {expect['status']}")
+        rec = {"name": f["name"], "kernel": f["kernel"], "purpose": f["purpose"], "args": _comment(f["args"]),
+               "expect": _comment(expect)}
+        records.append(rec)
+    return {"family": "layers", "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
+            "fixture_hash": catalog_hash(items), "generator": GENERATOR,
+            "note": ("Generated golden vectors: do not edit (python -m symverify.goldgen.layer_fixtures). Floats "
+                     "are IEEE-754 float32 bit patterns; *_dec fields are decimal comments only. Errors are C "
+                     "status names."),
+            "count": len(records), "vectors": records}
+
+
+# --------------------------------------------------------------------------- chain vectors
+CHAIN_STEPS = 4
+CHAIN_CONFIGS = {
+    "half_away_fwd_sr_sgd": {"rounding": HA, "sgd_rounding": SR, "seed": 11},
+    "sr_everywhere": {"rounding": SR, "sgd_rounding": SR, "seed": 12},
+}
+
+
+def chain_model_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "examples" / "chain.toml"
+
+
+def _chain_batch_data() -> tuple[np.ndarray, np.ndarray]:
+    from symverify.model import synthetic_regression
+
+    return synthetic_regression(8, 4, 2, seed=5)
+
+
+def run_chain(backend: Any, config: str, steps: int = CHAIN_STEPS) -> dict[str, Any]:
+    """The chain of examples/chain.toml, ``steps`` steps on a fixed batch of 8
+    rows; per step: loss bits, RNG state, every parameter (encoded)."""
+    from symverify.model import TrainConfig, build_model, train_step
+
+    cfg_in = CHAIN_CONFIGS[config]
+    model = build_model(chain_model_path(), backend, seed=0)
+    cfg = TrainConfig.from_model(model, rounding=cfg_in["rounding"], sgd_rounding=cfg_in["sgd_rounding"])
+    x, y = _chain_batch_data()
+    rng = Rng(cfg_in["seed"])
+    out = {"initial_params": {k: _enc_value(v) for k, v in model.params().items()}, "steps": []}
+    for _ in range(steps):
+        res = train_step(model, backend, x, y, cfg, rng)
+        out["steps"].append({"loss": hex32(res.loss), "rng_state": f"0x{res.rng_state:08X}",
+                             "params": {k: _enc_value(v) for k, v in model.params().items()}})
+    return out
+
+
+def compute_chain(backend: Any = None) -> dict[str, Any]:
+    import symverify as sv
+
+    backend = backend or sv.emulate
+    x, y = _chain_batch_data()
+    model_text = chain_model_path().read_text()
+    stamp = {"model": hashlib.sha256(model_text.encode()).hexdigest(), "steps": CHAIN_STEPS,
+             "configs": CHAIN_CONFIGS}
+    configs = {}
+    for name, c in CHAIN_CONFIGS.items():
+        configs[name] = {"rounding": c["rounding"], "sgd_rounding": c["sgd_rounding"], "seed": c["seed"],
+                         **_comment(run_chain(backend, name))}
+    return {"family": "chain", "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
+            "fixture_hash": catalog_hash([stamp]), "generator": GENERATOR,
+            "note": ("Full-SYM training steps of examples/chain.toml (Linear -> Quant -> LayerNorm -> Quant -> "
+                     "Linear) on a fixed batch; generated by the emulator, do not edit."),
+            "model_file": "examples/chain.toml", "init_seed": 0,
+            "batch": {"x": _comment(F(x)), "target": _comment(F(y))},
+            "configs": configs}
+
+
+# --------------------------------------------------------------------------- write / check
+def _render(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=True) + "\n"
+
+
+def rendered(out_dir: Path | None = None) -> dict[Path, str]:
+    d = out_dir or vectors_dir()
+    return {d / "layers.json": _render(compute_layers()), d / "chain.json": _render(compute_chain())}
+
+
+def write(out_dir: Path | None = None) -> list[Path]:
+    files = rendered(out_dir)  # compute everything before replacing anything
+    for path, text in files.items():
+        _atomic_write(path, text)
+    return list(files)
+
+
+def check(out_dir: Path | None = None) -> str:
+    """Unified diff of drift ('' if none); writes nothing."""
+    diffs = []
+    for path, text in rendered(out_dir).items():
+        old = path.read_text() if path.exists() else ""
+        if old != text:
+            diffs.extend(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"{path} (stored)",
+                                              f"{path} (regenerated)", n=2))
+    return "".join(diffs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--check" in argv:
+        diff = check()
+        if diff:
+            sys.stdout.write(diff)
+            print("layer golden vectors drifted (run python -m symverify.goldgen.layer_fixtures)")
+            return 1
+        print("layer golden vectors: no drift")
+        return 0
+    for p in write():
+        print(f"wrote {p}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
