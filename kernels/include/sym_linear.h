@@ -32,7 +32,8 @@ int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
 /* Weight-gradient core: s_dw = s_dy * s_x (float32);
  * dw[c*I + k] = sum_i dy[i,c] * x[i,k]  (i ascending, checked int32).
  * n_dy = B*O, n_x = B*I, n_dw = O*I; dy_bits, x_bits: 2..16.
- * Errors as sym_linear_forward (no RANGE_GUARD). */
+ * Errors as sym_linear_forward (no RANGE_GUARD); the sums are checked
+ * before the scale (docs/layers.md: INT_OVERFLOW wins over an inf s_dw). */
 int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
                       const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                       int32_t batch, int32_t in_features, int32_t out_features,
@@ -49,7 +50,7 @@ int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
 /* Input-gradient core: s_dx = s_dy * s_w (float32);
  * dx[i*I + k] = sum_c dy[i,c] * w[c,k]  (c ascending, checked int32).
  * n_dy = B*O, n_w = O*I, n_dx = B*I; dy_bits, w_bits: 2..16.
- * Errors as sym_linear_grad_w. */
+ * Errors as sym_linear_grad_w (sums checked before the scale). */
 int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
                       const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
                       int32_t batch, int32_t in_features, int32_t out_features,

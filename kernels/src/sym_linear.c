@@ -250,10 +250,6 @@ int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     if (status != SYM_OK) {
         return status;
     }
-    status = sym_product_scale(s_dy, s_x, &s_new);
-    if (status != SYM_OK) {
-        return status;
-    }
     for (c = 0; c < out_features; ++c) {
         for (k = 0; k < in_features; ++k) {
             status = sym_dot_checked(dy + c, out_features, x + k, in_features, batch, 0, &sum);
@@ -261,6 +257,12 @@ int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
                 return status;
             }
         }
+    }
+
+    /* docs/layers.md: the sums (checked), then their scale */
+    status = sym_product_scale(s_dy, s_x, &s_new);
+    if (status != SYM_OK) {
+        return status;
     }
 
     /* ---- pass 2: write (cannot fail) ---- */
@@ -350,10 +352,6 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     if (status != SYM_OK) {
         return status;
     }
-    status = sym_product_scale(s_dy, s_w, &s_new);
-    if (status != SYM_OK) {
-        return status;
-    }
     for (i = 0; i < batch; ++i) {
         for (k = 0; k < in_features; ++k) {
             status = sym_dot_checked(dy + i * out_features, 1, w + k, in_features,
@@ -362,6 +360,12 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
                 return status;
             }
         }
+    }
+
+    /* docs/layers.md: the sums (checked), then their scale */
+    status = sym_product_scale(s_dy, s_w, &s_new);
+    if (status != SYM_OK) {
+        return status;
     }
 
     /* ---- pass 2: write (cannot fail) ---- */
