@@ -48,15 +48,20 @@ def term_bounds(a_bits: int, b_bits: int | None) -> tuple[int, int]:
     return qa_min * qb_max, qa_min * qb_min
 
 
-def max_safe_fan_in(a_bits: int, b_bits: int | None, seeded: bool) -> int:
+def max_safe_fan_in(a_bits: int, b_bits: int | None, seeded: bool, seed_max: int = SEED_GUARD) -> int:
     """Largest N such that seed + N terms stays inside int32 for every input
-    (every partial sum too), |seed| <= SEED_GUARD if ``seeded``.
+    (every partial sum too), |seed| <= ``seed_max`` if ``seeded``.
 
     Positive side: N * 2^(a-1) * 2^(b-1) + seed <= 2^31 - 1; negative side:
-    N * pmin - seed >= -2^31. Pure integer arithmetic.
+    N * pmin - seed >= -2^31. Pure integer arithmetic. ``seed_max`` defaults
+    to the guard bound 1073774591 (conservative); the largest seed the
+    float32 guard comparison actually lets through is 1073774464
+    (``symverify.proofs.lemmas.SEED_MAX``), which gives the same N for every
+    product accumulator of widths >= 8 and a slightly larger N for some
+    narrow value sums.
     """
     pmin, pmax = term_bounds(a_bits, b_bits)
-    seed = SEED_GUARD if seeded else 0
+    seed = seed_max if seeded else 0
     up = (INT32_MAX - seed) // pmax if pmax > 0 else 1 << 62
     down = (INT32_MIN + seed) // pmin if pmin < 0 else 1 << 62
     return max(0, min(up, down))
