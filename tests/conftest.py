@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 _COMMON = dict(deadline=None, derandomize=False, print_blob=True,
@@ -32,14 +33,41 @@ def pytest_report_header(config):
     return f"hypothesis profile: {PROFILE} (max_examples={settings.default.max_examples})"
 
 
+
+# ---- hypothesis example counts (works with and without pytest-xdist) --------
+# A module that defines a dict EXAMPLES_RUN (test name -> examples executed)
+# gets its per-test counts attached to the test report as user properties;
+# the controlling process sums them and prints them at the end of the session.
+_SEEN: dict[tuple[str, str], int] = {}
+_TALLY: dict[str, int] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    counts = getattr(getattr(item, "module", None), "EXAMPLES_RUN", None)
+    if call.when != "call" or not isinstance(counts, dict):
+        return
+    for name, total in counts.items():
+        key = (item.module.__name__, name)
+        delta = total - _SEEN.get(key, 0)
+        if delta:
+            _SEEN[key] = total
+            report.user_properties.append(("hypothesis_examples", [name, delta]))
+
+
+def pytest_runtest_logreport(report):
+    for key, value in getattr(report, "user_properties", ()):
+        if key == "hypothesis_examples":
+            name, delta = value
+            _TALLY[name] = _TALLY.get(name, 0) + int(delta)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Report the hypothesis examples the differential tests actually ran."""
-    import sys
-
-    mod = sys.modules.get("test_differential") or sys.modules.get("tests.test_differential")
-    counts = getattr(mod, "EXAMPLES_RUN", None)
-    if counts:
-        total = sum(counts.values())
+    if _TALLY:
+        total = sum(_TALLY.values())
         terminalreporter.write_sep("-", f"hypothesis examples run (profile {PROFILE}): {total}")
-        for name, n in sorted(counts.items()):
+        for name, n in sorted(_TALLY.items()):
             terminalreporter.write_line(f"  {name:<32} {n}")

@@ -385,9 +385,10 @@ def two_fault_call(draw):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "known C/emulator disagreement, reported: with two faults the backends report different codes "
-    "(empty x + bad width: C BAD_WIDTH, emulator EMPTY; length mismatch + bad target width: C SHAPE, "
-    "emulator BAD_WIDTH). docs/semantics.md does not fix a precedence yet. Remove this marker once it does."))
+    "known disagreement, reported to the lead: with two faults the backends report different codes. "
+    "float_to_sym(empty x, bad width): sv.kernels BAD_WIDTH (its Python pre-check; the raw C kernel says EMPTY), "
+    "sv.emulate EMPTY. accumulate_dynamic(target width 17, length mismatch): sv.kernels and raw C SHAPE, "
+    "sv.emulate BAD_WIDTH. docs/semantics.md fixes no precedence; remove this marker once it does."))
 @given(call=two_fault_call())
 def test_error_precedence(call):
     _count("error_precedence")
