@@ -260,9 +260,47 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
     return cases, skipped
 
 
+class _MallocFFI:
+    """``ffi`` whose ``new`` gives every buffer its OWN ``malloc`` block.
+
+    A plain ``ffi.new`` array lives inside its Python cdata object (header and
+    data in one allocation), so an access one element before the buffer
+    (``for (i = -1; ...)``) lands in the object header: no redzone, ASan stays
+    silent. With a separate ``malloc`` block per buffer (zero-filled like
+    ``ffi.new``), the sanitize pass (libasan preloaded, so ``malloc`` is
+    ASan's) sees every out-of-bounds read or write of a kernel."""
+
+    def __init__(self, ffi: Any) -> None:
+        import cffi
+
+        libc_ffi = cffi.FFI()
+        libc_ffi.cdef("void *malloc(size_t size); void free(void *ptr);")
+        self._libc = libc_ffi.dlopen(None)
+        self._ffi = ffi
+        self.new = ffi.new_allocator(alloc=self._libc.malloc, free=self._libc.free,
+                                     should_clear_after_alloc=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ffi, name)
+
+
+_MALLOC_FFI: dict[int, _MallocFFI] = {}
+
+
+def malloc_ffi(ffi: Any) -> Any:
+    """The :class:`_MallocFFI` wrapper of ``ffi`` (one per ffi, cached)."""
+    if isinstance(ffi, _MallocFFI):
+        return ffi
+    w = _MALLOC_FFI.get(id(ffi))
+    if w is None or w._ffi is not ffi:
+        w = _MALLOC_FFI[id(ffi)] = _MallocFFI(ffi)
+    return w
+
+
 def run_case(case: Any, ffi: Any, lib: Any) -> str | None:
+    """Replay ``case``; every buffer is a separate malloc block (see :class:`_MallocFFI`)."""
     try:
-        return case.run(ffi, lib)
+        return case.run(malloc_ffi(ffi), lib)
     except _Setup as exc:
         return f"setup int_to_sym failed: {exc}"
 
