@@ -150,6 +150,8 @@ def seed_for_first_state(state: int) -> int:
 SEED_U_ZERO = seed_for_first_state(0x00000001)
 #: first draw has state 0xFFFFFFFF -> u = 1 - 2^-24 (the largest draw)
 SEED_U_MAX = seed_for_first_state(0xFFFFFFFF)
+#: first draw has state 0x80000000 -> u = 2^23 / 2^24 = 0.5 exactly
+SEED_U_HALF = seed_for_first_state(0x80000000)
 
 
 # --------------------------------------------------------------------------- catalog
@@ -282,6 +284,9 @@ def _convert_family() -> Iterator[Fixture]:
     yield fts("sr_u_max_saturates_qmax", f32s([7.0, 1.0]), 4,
               "SR, first u = 1-2^-24: 7 + u rounds to 8.0f, round(7.5) = 8, clamped to qMax 7",
               rounding=SR, seed=SEED_U_MAX)
+    yield fts("sr_u_half_lands_on_tie", f32s([0.5, 7.0]), 4,
+              "SR, first u = 0.5 exactly: (0.5 + 0.5) - 0.5 = 0.5 is a tie -> 1 (a constant 0.50000006f gives 0)",
+              rounding=SR, seed=SEED_U_HALF)
     yield fts("sr_reject_nan_keeps_rng", [f32(1.0), NAN], 12, "SR error: NONFINITE_INPUT, rng state not advanced",
               rounding=SR, seed=99)
     yield fts("sr_reject_width_keeps_rng", f32s([1.0]), 32, "SR error: BAD_WIDTH, rng state not advanced",
@@ -297,6 +302,14 @@ def _convert_family() -> Iterator[Fixture]:
     yield Fixture("to_float_overflow", S, {"t": tensor([1, 2], FLT_MAX, 3)}, "2 * FLT_MAX = inf: FLOAT_OVERFLOW")
     yield Fixture("to_float_overflow_b16", S, {"t": tensor([5, -32768], FLT_HALF_MAX, 16)},
                   "-32768 * FLT_MAX/2 = -inf: FLOAT_OVERFLOW")
+    yield Fixture("to_float_overflow_first_only", S, {"t": tensor([2, 1], FLT_MAX, 3)},
+                  "only element 0 overflows (2 * FLT_MAX): FLOAT_OVERFLOW; the check must start at i = 0")
+    yield Fixture("to_float_overflow_raw_wide", S, {"t": tensor([65537, 1], 2.0 ** 120, 32)},
+                  "65537 * 2^120 = inf: FLOAT_OVERFLOW (a mantissa narrowed to int16 would give 1 * 2^120)")
+    yield Fixture("to_float_raw_inexact_mantissa", S, {"t": tensor([16777217], f32_bits(0x3F7299AB), 32)},
+                  "(float)(2^24 + 1) = 2^24 first, then * scale: not the single rounding of a double product")
+    yield Fixture("to_float_raw_edge_of_overflow", S, {"t": tensor([-1189652029], f32_bits(0x70670EB2), 32)},
+                  "(float)m rounds down in magnitude: the float32 product is -FLT_MAX (OK); a double product overflows")
     yield Fixture("to_float_reject_subnormal_scale", S, {"t": tensor([1], MIN_SUBNORMAL, 12)},
                   "subnormal scale: BAD_SCALE")
     yield Fixture("to_float_reject_nan_scale", S, {"t": tensor([1], NAN, 12)}, "NaN scale: BAD_SCALE")
@@ -393,6 +406,21 @@ def _requant_family() -> Iterator[Fixture]:
     yield dyn("sr_clamp_first_saturates_qmax", sat_t, 16,
               "clamp_first clamps to 32767 first; SR with u = 1-2^-24: 32767 + u = 32768.0f, round(32767.5): saturate",
               order="clamp_first", rounding=SR, seed=SEED_U_MAX)
+    sr_qmin_t = tensor([-2047, 2047], 1.0, 12)
+    for order in orders:
+        yield dyn(f"sr_u_zero_neg_qmax_{order}", sr_qmin_t, 12,
+                  f"SR, first u = 0 at -qMax: (-2047 + 0) - 0.5 is a tie -> qMin -2048, not -qMax ({order})",
+                  order=order, rounding=SR, seed=SEED_U_ZERO)
+    yield dyn("sr_clamp_first_overshoot_qmin", tensor([-160678, 1], f32_bits(0x42A6926A), 32), 12,
+              "clamp_first: quotient -2047.0001 overshoots -qMax by an ulp, small first u: -2048 "
+              "(a float clamp at -2047 would give -2047)", order="clamp_first", rounding=SR, seed=2780162975)
+    yield dyn("raw_inexact_absmax_ratio", tensor([16777217, 5], f32_bits(0x40091A3B), 32), 16,
+              "absmax from (float)(2^24 + 1) = 2^24, then * s_in: a double product gives another scale")
+    yield dyn("raw_inexact_ratio", tensor([16777217, 33554435, 33554435], f32_bits(0x40BD387F), 32), 16,
+              "ratio: (float)m * r with m not exact in float32: 16383 (a double product gives 16384)")
+    yield dyn("raw_inexact_clamp_first", tensor([33554435, 16777217], f32_bits(0x40BA5EC6), 32), 16,
+              "clamp_first: ((float)m * s_in) / s_out with m not exact: 16383 (a double product gives 16384)",
+              order="clamp_first")
     yield dyn("sr_reject_keeps_rng", tensor([1], 1.0, 12), 17, "SR error: BAD_WIDTH, rng state unchanged",
               rounding=SR, seed=5)
 
@@ -409,6 +437,9 @@ def _requant_family() -> Iterator[Fixture]:
     yield fix("fixed_acc_input", acc(ACC_SWEEP), 65536.0, 16, "accumulator range into a fixed scale 2^16 at b=16")
     for bits in range(2, 17):
         yield fix(f"fixed_width_{bits}", acc(ACC_SWEEP), 2.0 ** 20, bits, f"fixed-scale requant at width {bits}")
+    yield fix("fixed_raw_inexact", tensor([33554435], f32_bits(0x4053085B), 32), f32_bits(0x458C7C4B), 16,
+              "(float)(2^25 + 3) rounds first, then * s_in / t: 24612 (a double product gives 24611)")
+    yield fix("fixed_reject_s_in_nan", tensor([1, 2], NAN, 12), 1.0, 8, "NaN input scale: BAD_SCALE")
     for label, target in (("zero", f32(0.0)), ("neg", f32(-1.0)), ("nan", NAN), ("inf", INF),
                           ("subnormal", MIN_SUBNORMAL), ("neg_zero", NEG_ZERO)):
         yield fix(f"fixed_reject_target_{label}", tensor([1, 2], 1.0, 12), target, 8,
@@ -447,6 +478,8 @@ def _requant_family() -> Iterator[Fixture]:
     yield rs("rescale_guard_scaled_pass", 536887232, 2.0, 1.0, "2 * 536887232 = 1073774464: passes")
     yield rs("rescale_guard_scaled_fail", 536887296, 2.0, 1.0, "2 * 536887296 = 1073774592: RANGE_GUARD")
     yield rs("rescale_inf", 2147483647, FLT_MAX, 1.0, "q * s_p = inf: RANGE_GUARD, no cast")
+    yield rs("rescale_raw_inexact", 123456789, f32_bits(0x3EAE6851), 1.0,
+             "(float)q rounds first (123456792), then * s_p: 42054276 (a double product gives 42054272)")
     yield rs("rescale_int32_min", -2147483648, 1.0, 4.0, "INT32_MIN / 4 = -536870912")
     for label, sp, sa in (("param_zero", f32(0.0), f32(1.0)), ("param_neg", f32(-0.5), f32(1.0)),
                           ("acc_nan", f32(1.0), NAN), ("acc_subnormal", f32(1.0), MIN_SUBNORMAL),
@@ -480,6 +513,19 @@ def _accumulate_family() -> Iterator[Fixture]:
     for bits in (2, 3, 8, 12, 15, 16):
         yield dyn(f"dyn_width_{bits}", tensor([1, -1, 0, 1], 0.3, bits), tensor([3, 2, -7, 1000], 0.001, 12),
                   f"dynamic accumulate, target width {bits}")
+    yield dyn("dyn_negative_dominated", tensor([-3, 1], 1.0, 12), tensor([-2, 0], 1.0, 12),
+              "v = [-5, 1]: absmax is |-5| (without abs the scale comes from 1)")
+    yield dyn("dyn_raw_inc_inexact_absmax", tensor([0, 1], 1.0, 16), tensor([16777217, 1], f32_bits(0x40C76377), 32),
+              "raw inc (float)(2^24 + 1) = 2^24, then * s_inc sets absmax (a double product gives another scale)")
+    yield dyn("dyn_raw_inc_inexact", tensor([0, 0], 1.0, 16),
+              tensor([-877701226, -654211091], f32_bits(0x410BC0CA), 32),
+              "raw inc not exact in float32: -24423 (a double product gives -24424)")
+    yield dyn("dyn_sr_u_max_qmax", tensor([7, 1], 1.0, 4), tensor([0, 0], 1.0, 4),
+              "SR, first u = 1-2^-24 at qMax 7: (7 + u) - 0.5 rounds to 8: saturated to 7", rounding=SR,
+              seed=SEED_U_MAX)
+    yield dyn("dyn_sr_u_zero_qmin", tensor([-7, 1], 1.0, 4), tensor([0, 0], 1.0, 4),
+              "SR, first u = 0 at -qMax: (-7 + 0) - 0.5 is a tie -> qMin -8, not -qMax", rounding=SR,
+              seed=SEED_U_ZERO)
     yield dyn("dyn_float_overflow_product", tensor([32767], FLT_HALF_MAX, 16), tensor([1], 1.0, 12),
               "t * s_t = inf: FLOAT_OVERFLOW")
     yield dyn("dyn_float_overflow_sum", tensor([1], FLT_MAX, 8), tensor([1], FLT_MAX, 8),
@@ -487,6 +533,9 @@ def _accumulate_family() -> Iterator[Fixture]:
     yield dyn("dyn_scale_underflow", tensor([1], MIN_NORMAL, 16), tensor([0], 1.0, 12),
               "A = 2^-126 at b=16: SCALE_UNDERFLOW")
     yield dyn("dyn_reject_shape", tensor([1, 2], 1.0, 8), tensor([1, 2, 3], 1.0, 8), "length mismatch: SHAPE")
+    yield dyn("dyn_reject_empty_target", tensor([], 1.0, 12), tensor([1], 1.0, 12),
+              "empty target, non-empty inc: EMPTY (before SHAPE)")
+    yield dyn("dyn_reject_width_1", tensor([0], 1.0, 1), tensor([1], 1.0, 12), "target width 1: BAD_WIDTH")
     yield dyn("dyn_reject_width_17", tensor([1], 1.0, 17), tensor([1], 1.0, 8), "target width 17: BAD_WIDTH")
     yield dyn("dyn_reject_width_32", tensor([1], 1.0, 32), tensor([1], 1.0, 8), "target width 32: BAD_WIDTH")
     yield dyn("dyn_reject_rounding", tensor([1], 1.0, 8), tensor([1], 1.0, 8), "unknown rounding: BAD_ROUNDING",

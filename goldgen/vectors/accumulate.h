@@ -2,7 +2,7 @@
  * from goldgen/fixtures.py with the float32 emulator. DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the catalog):
- * 68a6171838b45e06d5fd314063c5550bbe692411b3c3f3ecf4a9b11bb74192fc
+ * 9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation), safe to include in several translation
@@ -57,9 +57,12 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_ACCUMULATE_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_ACCUMULATE_FIXTURE_HASH "68a6171838b45e06d5fd314063c5550bbe692411b3c3f3ecf4a9b11bb74192fc"
+#define SYM_GOLDEN_ACCUMULATE_FIXTURE_HASH "9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321"
 #define SYM_GOLDEN_ACCUMULATE_MAX_N 6
 
+/* Placeholder buffers for zero-length (EMPTY) vectors: never read. */
+static const uint32_t sym_golden_accumulate_dummy_u32[1] = { 0u };
+static const int32_t sym_golden_accumulate_dummy_i32[1] = { 0 };
 
 /* ---- vector data ---- */
 static const int32_t sym_golden_accumulate_v000_t[4] = {
@@ -170,38 +173,53 @@ static const int32_t sym_golden_accumulate_v011_inc[4] = {
 static const int32_t sym_golden_accumulate_v011_t_out[4] = {
     7637, -7511, -176, 32767,
 };
-static const int32_t sym_golden_accumulate_v012_t[1] = {
-    32767,
+static const int32_t sym_golden_accumulate_v012_t[2] = {
+    -3, 1,
 };
-static const int32_t sym_golden_accumulate_v012_inc[1] = {
-    1,
+static const int32_t sym_golden_accumulate_v012_inc[2] = {
+    -2, 0,
 };
-static const int32_t sym_golden_accumulate_v013_t[1] = {
-    1,
+static const int32_t sym_golden_accumulate_v012_t_out[2] = {
+    -2047, 409,
 };
-static const int32_t sym_golden_accumulate_v013_inc[1] = {
-    1,
+static const int32_t sym_golden_accumulate_v013_t[2] = {
+    0, 1,
 };
-static const int32_t sym_golden_accumulate_v014_t[1] = {
-    1,
+static const int32_t sym_golden_accumulate_v013_inc[2] = {
+    16777217, 1,
 };
-static const int32_t sym_golden_accumulate_v014_inc[1] = {
-    0,
+static const int32_t sym_golden_accumulate_v013_t_out[2] = {
+    32767, 0,
+};
+static const int32_t sym_golden_accumulate_v014_t[2] = {
+    0, 0,
+};
+static const int32_t sym_golden_accumulate_v014_inc[2] = {
+    -877701226, -654211091,
+};
+static const int32_t sym_golden_accumulate_v014_t_out[2] = {
+    -32767, -24423,
 };
 static const int32_t sym_golden_accumulate_v015_t[2] = {
-    1, 2,
+    7, 1,
 };
-static const int32_t sym_golden_accumulate_v015_inc[3] = {
-    1, 2, 3,
+static const int32_t sym_golden_accumulate_v015_inc[2] = {
+    0, 0,
 };
-static const int32_t sym_golden_accumulate_v016_t[1] = {
-    1,
+static const int32_t sym_golden_accumulate_v015_t_out[2] = {
+    7, 1,
 };
-static const int32_t sym_golden_accumulate_v016_inc[1] = {
-    1,
+static const int32_t sym_golden_accumulate_v016_t[2] = {
+    -7, 1,
+};
+static const int32_t sym_golden_accumulate_v016_inc[2] = {
+    0, 0,
+};
+static const int32_t sym_golden_accumulate_v016_t_out[2] = {
+    -8, 1,
 };
 static const int32_t sym_golden_accumulate_v017_t[1] = {
-    1,
+    32767,
 };
 static const int32_t sym_golden_accumulate_v017_inc[1] = {
     1,
@@ -212,118 +230,157 @@ static const int32_t sym_golden_accumulate_v018_t[1] = {
 static const int32_t sym_golden_accumulate_v018_inc[1] = {
     1,
 };
-static const int32_t sym_golden_accumulate_v019_t[6] = {
-    100, -50, 0, 2047, -2048, 3,
+static const int32_t sym_golden_accumulate_v019_t[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v019_inc[6] = {
-    10, -10, 5, 0, 1, -1,
+static const int32_t sym_golden_accumulate_v019_inc[1] = {
+    0,
 };
-static const int32_t sym_golden_accumulate_v019_t_out[6] = {
-    120, -70, 10, 2047, -2046, 1,
-};
-static const int32_t sym_golden_accumulate_v020_t[6] = {
-    7, 1, -1, 3, 5, -5,
-};
-static const int32_t sym_golden_accumulate_v020_inc[6] = {
-    7, 0, 0, 0, 0, 0,
-};
-static const int32_t sym_golden_accumulate_v020_t_out[6] = {
-    7, 1, -1, 2, 2, -2,
-};
-static const int32_t sym_golden_accumulate_v021_t[2] = {
+static const int32_t sym_golden_accumulate_v020_t[2] = {
     1, 2,
+};
+static const int32_t sym_golden_accumulate_v020_inc[3] = {
+    1, 2, 3,
 };
 static const int32_t sym_golden_accumulate_v021_inc[1] = {
     1,
 };
-static const int32_t sym_golden_accumulate_v022_t[2] = {
-    100, -100,
-};
-static const int32_t sym_golden_accumulate_v022_inc[2] = {
-    10, 20,
-};
-static const int32_t sym_golden_accumulate_v022_t_out[2] = {
-    105, -90,
-};
-static const int32_t sym_golden_accumulate_v023_t[4] = {
-    0, 0, 10, -10,
-};
-static const int32_t sym_golden_accumulate_v023_inc[4] = {
-    1, -1, 5, -5,
-};
-static const int32_t sym_golden_accumulate_v023_t_out[4] = {
-    1, -1, 13, -13,
-};
-static const int32_t sym_golden_accumulate_v024_t[2] = {
-    32766, -32767,
-};
-static const int32_t sym_golden_accumulate_v024_inc[2] = {
-    1, -1,
-};
-static const int32_t sym_golden_accumulate_v024_t_out[2] = {
-    32767, -32768,
-};
-static const int32_t sym_golden_accumulate_v025_t[2] = {
-    32767, 0,
-};
-static const int32_t sym_golden_accumulate_v025_inc[2] = {
-    1, 0,
-};
-static const int32_t sym_golden_accumulate_v026_t[2] = {
-    0, -32768,
-};
-static const int32_t sym_golden_accumulate_v026_inc[2] = {
-    0, -1,
-};
-static const int32_t sym_golden_accumulate_v027_t[2] = {
-    2147482647, -2147482648,
-};
-static const int32_t sym_golden_accumulate_v027_inc[2] = {
-    1000, -1000,
-};
-static const int32_t sym_golden_accumulate_v027_t_out[2] = {
-    2147483647, (-2147483647 - 1),
-};
-static const int32_t sym_golden_accumulate_v028_t[1] = {
-    2147483000,
-};
-static const int32_t sym_golden_accumulate_v028_inc[1] = {
-    1000,
-};
-static const int32_t sym_golden_accumulate_v029_t[1] = {
-    -2147483000,
-};
-static const int32_t sym_golden_accumulate_v029_inc[1] = {
-    -1000,
-};
-static const int32_t sym_golden_accumulate_v030_t[1] = {
+static const int32_t sym_golden_accumulate_v022_t[1] = {
     0,
 };
-static const int32_t sym_golden_accumulate_v030_inc[1] = {
-    1073774592,
+static const int32_t sym_golden_accumulate_v022_inc[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v031_t[3] = {
-    1, -2, 0,
+static const int32_t sym_golden_accumulate_v023_t[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v031_inc[3] = {
-    -1, 1, 1,
+static const int32_t sym_golden_accumulate_v023_inc[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v031_t_out[3] = {
-    0, -1, 1,
+static const int32_t sym_golden_accumulate_v024_t[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v032_t[2] = {
-    3, 4,
+static const int32_t sym_golden_accumulate_v024_inc[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v032_inc[2] = {
-    7, -7,
+static const int32_t sym_golden_accumulate_v025_t[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v032_t_out[2] = {
-    24, -17,
+static const int32_t sym_golden_accumulate_v025_inc[1] = {
+    1,
 };
-static const int32_t sym_golden_accumulate_v033_t[2] = {
+static const int32_t sym_golden_accumulate_v026_t[6] = {
+    100, -50, 0, 2047, -2048, 3,
+};
+static const int32_t sym_golden_accumulate_v026_inc[6] = {
+    10, -10, 5, 0, 1, -1,
+};
+static const int32_t sym_golden_accumulate_v026_t_out[6] = {
+    120, -70, 10, 2047, -2046, 1,
+};
+static const int32_t sym_golden_accumulate_v027_t[6] = {
+    7, 1, -1, 3, 5, -5,
+};
+static const int32_t sym_golden_accumulate_v027_inc[6] = {
+    7, 0, 0, 0, 0, 0,
+};
+static const int32_t sym_golden_accumulate_v027_t_out[6] = {
+    7, 1, -1, 2, 2, -2,
+};
+static const int32_t sym_golden_accumulate_v028_t[2] = {
     1, 2,
 };
-static const int32_t sym_golden_accumulate_v033_inc[1] = {
+static const int32_t sym_golden_accumulate_v028_inc[1] = {
+    1,
+};
+static const int32_t sym_golden_accumulate_v029_t[2] = {
+    100, -100,
+};
+static const int32_t sym_golden_accumulate_v029_inc[2] = {
+    10, 20,
+};
+static const int32_t sym_golden_accumulate_v029_t_out[2] = {
+    105, -90,
+};
+static const int32_t sym_golden_accumulate_v030_t[4] = {
+    0, 0, 10, -10,
+};
+static const int32_t sym_golden_accumulate_v030_inc[4] = {
+    1, -1, 5, -5,
+};
+static const int32_t sym_golden_accumulate_v030_t_out[4] = {
+    1, -1, 13, -13,
+};
+static const int32_t sym_golden_accumulate_v031_t[2] = {
+    32766, -32767,
+};
+static const int32_t sym_golden_accumulate_v031_inc[2] = {
+    1, -1,
+};
+static const int32_t sym_golden_accumulate_v031_t_out[2] = {
+    32767, -32768,
+};
+static const int32_t sym_golden_accumulate_v032_t[2] = {
+    32767, 0,
+};
+static const int32_t sym_golden_accumulate_v032_inc[2] = {
+    1, 0,
+};
+static const int32_t sym_golden_accumulate_v033_t[2] = {
+    0, -32768,
+};
+static const int32_t sym_golden_accumulate_v033_inc[2] = {
+    0, -1,
+};
+static const int32_t sym_golden_accumulate_v034_t[2] = {
+    2147482647, -2147482648,
+};
+static const int32_t sym_golden_accumulate_v034_inc[2] = {
+    1000, -1000,
+};
+static const int32_t sym_golden_accumulate_v034_t_out[2] = {
+    2147483647, (-2147483647 - 1),
+};
+static const int32_t sym_golden_accumulate_v035_t[1] = {
+    2147483000,
+};
+static const int32_t sym_golden_accumulate_v035_inc[1] = {
+    1000,
+};
+static const int32_t sym_golden_accumulate_v036_t[1] = {
+    -2147483000,
+};
+static const int32_t sym_golden_accumulate_v036_inc[1] = {
+    -1000,
+};
+static const int32_t sym_golden_accumulate_v037_t[1] = {
+    0,
+};
+static const int32_t sym_golden_accumulate_v037_inc[1] = {
+    1073774592,
+};
+static const int32_t sym_golden_accumulate_v038_t[3] = {
+    1, -2, 0,
+};
+static const int32_t sym_golden_accumulate_v038_inc[3] = {
+    -1, 1, 1,
+};
+static const int32_t sym_golden_accumulate_v038_t_out[3] = {
+    0, -1, 1,
+};
+static const int32_t sym_golden_accumulate_v039_t[2] = {
+    3, 4,
+};
+static const int32_t sym_golden_accumulate_v039_inc[2] = {
+    7, -7,
+};
+static const int32_t sym_golden_accumulate_v039_t_out[2] = {
+    24, -17,
+};
+static const int32_t sym_golden_accumulate_v040_t[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_accumulate_v040_inc[1] = {
     1,
 };
 
@@ -348,8 +405,8 @@ typedef struct {
 } sym_golden_accumulate_dynamic_t;
 #endif
 
-#define SYM_GOLDEN_ACCUMULATE_ACCUMULATE_DYNAMIC_COUNT 22
-static const sym_golden_accumulate_dynamic_t sym_golden_accumulate_accumulate_dynamic[22] = {
+#define SYM_GOLDEN_ACCUMULATE_ACCUMULATE_DYNAMIC_COUNT 29
+static const sym_golden_accumulate_dynamic_t sym_golden_accumulate_accumulate_dynamic[29] = {
     /* [0] v = t*s_t + inc*s_inc, rescaled to width 12 */
     { "dyn_basic", .n_t = 4, .t = sym_golden_accumulate_v000_t, .s_t = 0x3C23D70Au, .q_max_bits_t = 12, .n_inc = 4, .inc = sym_golden_accumulate_v000_inc, .s_inc = 0x3CA3D70Au, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v000_t_out, .s_t_out = 0x3C23D70Au, .rng_state_out = 0x00000000u },
     /* [1] v = [14, 1, -1, 3, 5, -5], scale 2: ties */
@@ -374,26 +431,40 @@ static const sym_golden_accumulate_dynamic_t sym_golden_accumulate_accumulate_dy
     { "dyn_width_15", .n_t = 4, .t = sym_golden_accumulate_v010_t, .s_t = 0x3E99999Au, .q_max_bits_t = 15, .n_inc = 4, .inc = sym_golden_accumulate_v010_inc, .s_inc = 0x3A83126Fu, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v010_t_out, .s_t_out = 0x38A66900u, .rng_state_out = 0x00000000u },
     /* [11] dynamic accumulate, target width 16 */
     { "dyn_width_16", .n_t = 4, .t = sym_golden_accumulate_v011_t, .s_t = 0x3E99999Au, .q_max_bits_t = 16, .n_inc = 4, .inc = sym_golden_accumulate_v011_inc, .s_inc = 0x3A83126Fu, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v011_t_out, .s_t_out = 0x382667B3u, .rng_state_out = 0x00000000u },
-    /* [12] t * s_t = inf: FLOAT_OVERFLOW */
-    { "dyn_float_overflow_product", .n_t = 1, .t = sym_golden_accumulate_v012_t, .s_t = 0x7EFFFFFFu, .q_max_bits_t = 16, .n_inc = 1, .inc = sym_golden_accumulate_v012_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
-    /* [13] FLT_MAX + FLT_MAX = inf: FLOAT_OVERFLOW */
-    { "dyn_float_overflow_sum", .n_t = 1, .t = sym_golden_accumulate_v013_t, .s_t = 0x7F7FFFFFu, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v013_inc, .s_inc = 0x7F7FFFFFu, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
-    /* [14] A = 2^-126 at b=16: SCALE_UNDERFLOW */
-    { "dyn_scale_underflow", .n_t = 1, .t = sym_golden_accumulate_v014_t, .s_t = 0x00800000u, .q_max_bits_t = 16, .n_inc = 1, .inc = sym_golden_accumulate_v014_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -6 /* SYM_ERR_SCALE_UNDERFLOW */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
-    /* [15] length mismatch: SHAPE */
-    { "dyn_reject_shape", .n_t = 2, .t = sym_golden_accumulate_v015_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 3, .inc = sym_golden_accumulate_v015_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -13 /* SYM_ERR_SHAPE */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
-    /* [16] target width 17: BAD_WIDTH */
-    { "dyn_reject_width_17", .n_t = 1, .t = sym_golden_accumulate_v016_t, .s_t = 0x3F800000u, .q_max_bits_t = 17, .n_inc = 1, .inc = sym_golden_accumulate_v016_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
-    /* [17] target width 32: BAD_WIDTH */
-    { "dyn_reject_width_32", .n_t = 1, .t = sym_golden_accumulate_v017_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v017_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
-    /* [18] unknown rounding: BAD_ROUNDING */
-    { "dyn_reject_rounding", .n_t = 1, .t = sym_golden_accumulate_v018_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v018_inc, .s_inc = 0x3F800000u, .rounding = 99 /* not a valid mode: must be rejected */, .rng_state_in = 0x00000000u, .status = -11 /* SYM_ERR_BAD_ROUNDING */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
-    /* [19] SR accumulate, seed 31337 */
-    { "dyn_sr_seed_31337", .n_t = 6, .t = sym_golden_accumulate_v019_t, .s_t = 0x3C23D70Au, .q_max_bits_t = 12, .n_inc = 6, .inc = sym_golden_accumulate_v019_inc, .s_inc = 0x3CA3D70Au, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00007A69u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v019_t_out, .s_t_out = 0x3C23D70Au, .rng_state_out = 0x4B67DFC6u },
-    /* [20] SR on ties, seed 0 */
-    { "dyn_sr_seed_0_b4", .n_t = 6, .t = sym_golden_accumulate_v020_t, .s_t = 0x3F800000u, .q_max_bits_t = 4, .n_inc = 6, .inc = sym_golden_accumulate_v020_inc, .s_inc = 0x3F800000u, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0xFFFFFFFFu, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v020_t_out, .s_t_out = 0x40000000u, .rng_state_out = 0x98A550ECu },
-    /* [21] SR error: SHAPE, rng unchanged */
-    { "dyn_sr_reject_keeps_rng", .n_t = 2, .t = sym_golden_accumulate_v021_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v021_inc, .s_inc = 0x3F800000u, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x0000000Bu, .status = -13 /* SYM_ERR_SHAPE */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x0000000Bu },
+    /* [12] v = [-5, 1]: absmax is |-5| (without abs the scale comes from 1) */
+    { "dyn_negative_dominated", .n_t = 2, .t = sym_golden_accumulate_v012_t, .s_t = 0x3F800000u, .q_max_bits_t = 12, .n_inc = 2, .inc = sym_golden_accumulate_v012_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v012_t_out, .s_t_out = 0x3B201403u, .rng_state_out = 0x00000000u },
+    /* [13] raw inc (float)(2^24 + 1) = 2^24, then * s_inc sets absmax (a double product gives another scale) */
+    { "dyn_raw_inc_inexact_absmax", .n_t = 2, .t = sym_golden_accumulate_v013_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v013_inc, .s_inc = 0x40C76377u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v013_t_out, .s_t_out = 0x45476506u, .rng_state_out = 0x00000000u },
+    /* [14] raw inc not exact in float32: -24423 (a double product gives -24424) */
+    { "dyn_raw_inc_inexact", .n_t = 2, .t = sym_golden_accumulate_v014_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v014_inc, .s_inc = 0x410BC0CAu, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v014_t_out, .s_t_out = 0x48647B53u, .rng_state_out = 0x00000000u },
+    /* [15] SR, first u = 1-2^-24 at qMax 7: (7 + u) - 0.5 rounds to 8: saturated to 7 */
+    { "dyn_sr_u_max_qmax", .n_t = 2, .t = sym_golden_accumulate_v015_t, .s_t = 0x3F800000u, .q_max_bits_t = 4, .n_inc = 2, .inc = sym_golden_accumulate_v015_inc, .s_inc = 0x3F800000u, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x5E6CFCE7u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v015_t_out, .s_t_out = 0x3F800000u, .rng_state_out = 0x0003E01Fu },
+    /* [16] SR, first u = 0 at -qMax: (-7 + 0) - 0.5 is a tie -> qMin -8, not -qMax */
+    { "dyn_sr_u_zero_qmin", .n_t = 2, .t = sym_golden_accumulate_v016_t, .s_t = 0x3F800000u, .q_max_bits_t = 4, .n_inc = 2, .inc = sym_golden_accumulate_v016_inc, .s_inc = 0x3F800000u, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0xF2B58529u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v016_t_out, .s_t_out = 0x3F800000u, .rng_state_out = 0x00042021u },
+    /* [17] t * s_t = inf: FLOAT_OVERFLOW */
+    { "dyn_float_overflow_product", .n_t = 1, .t = sym_golden_accumulate_v017_t, .s_t = 0x7EFFFFFFu, .q_max_bits_t = 16, .n_inc = 1, .inc = sym_golden_accumulate_v017_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [18] FLT_MAX + FLT_MAX = inf: FLOAT_OVERFLOW */
+    { "dyn_float_overflow_sum", .n_t = 1, .t = sym_golden_accumulate_v018_t, .s_t = 0x7F7FFFFFu, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v018_inc, .s_inc = 0x7F7FFFFFu, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [19] A = 2^-126 at b=16: SCALE_UNDERFLOW */
+    { "dyn_scale_underflow", .n_t = 1, .t = sym_golden_accumulate_v019_t, .s_t = 0x00800000u, .q_max_bits_t = 16, .n_inc = 1, .inc = sym_golden_accumulate_v019_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -6 /* SYM_ERR_SCALE_UNDERFLOW */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [20] length mismatch: SHAPE */
+    { "dyn_reject_shape", .n_t = 2, .t = sym_golden_accumulate_v020_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 3, .inc = sym_golden_accumulate_v020_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -13 /* SYM_ERR_SHAPE */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [21] empty target, non-empty inc: EMPTY (before SHAPE) */
+    { "dyn_reject_empty_target", .n_t = 0, .t = sym_golden_accumulate_dummy_i32, .s_t = 0x3F800000u, .q_max_bits_t = 12, .n_inc = 1, .inc = sym_golden_accumulate_v021_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -2 /* SYM_ERR_EMPTY */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [22] target width 1: BAD_WIDTH */
+    { "dyn_reject_width_1", .n_t = 1, .t = sym_golden_accumulate_v022_t, .s_t = 0x3F800000u, .q_max_bits_t = 1, .n_inc = 1, .inc = sym_golden_accumulate_v022_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [23] target width 17: BAD_WIDTH */
+    { "dyn_reject_width_17", .n_t = 1, .t = sym_golden_accumulate_v023_t, .s_t = 0x3F800000u, .q_max_bits_t = 17, .n_inc = 1, .inc = sym_golden_accumulate_v023_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [24] target width 32: BAD_WIDTH */
+    { "dyn_reject_width_32", .n_t = 1, .t = sym_golden_accumulate_v024_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v024_inc, .s_inc = 0x3F800000u, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [25] unknown rounding: BAD_ROUNDING */
+    { "dyn_reject_rounding", .n_t = 1, .t = sym_golden_accumulate_v025_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v025_inc, .s_inc = 0x3F800000u, .rounding = 99 /* not a valid mode: must be rejected */, .rng_state_in = 0x00000000u, .status = -11 /* SYM_ERR_BAD_ROUNDING */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x00000000u },
+    /* [26] SR accumulate, seed 31337 */
+    { "dyn_sr_seed_31337", .n_t = 6, .t = sym_golden_accumulate_v026_t, .s_t = 0x3C23D70Au, .q_max_bits_t = 12, .n_inc = 6, .inc = sym_golden_accumulate_v026_inc, .s_inc = 0x3CA3D70Au, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00007A69u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v026_t_out, .s_t_out = 0x3C23D70Au, .rng_state_out = 0x4B67DFC6u },
+    /* [27] SR on ties, seed 0 */
+    { "dyn_sr_seed_0_b4", .n_t = 6, .t = sym_golden_accumulate_v027_t, .s_t = 0x3F800000u, .q_max_bits_t = 4, .n_inc = 6, .inc = sym_golden_accumulate_v027_inc, .s_inc = 0x3F800000u, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0xFFFFFFFFu, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v027_t_out, .s_t_out = 0x40000000u, .rng_state_out = 0x98A550ECu },
+    /* [28] SR error: SHAPE, rng unchanged */
+    { "dyn_sr_reject_keeps_rng", .n_t = 2, .t = sym_golden_accumulate_v028_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v028_inc, .s_inc = 0x3F800000u, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x0000000Bu, .status = -13 /* SYM_ERR_SHAPE */, .t_out = NULL, .s_t_out = 0x00000000u, .rng_state_out = 0x0000000Bu },
 };
 
 #ifndef SYM_GOLDEN_ACCUMULATE_FIXED_T_DEFINED
@@ -415,29 +486,29 @@ typedef struct {
 #define SYM_GOLDEN_ACCUMULATE_ACCUMULATE_FIXED_COUNT 12
 static const sym_golden_accumulate_fixed_t sym_golden_accumulate_accumulate_fixed[12] = {
     /* [0] inc rescaled: 10*0.25/0.5 = 5, 20*0.25/0.5 = 10 */
-    { "fixed_basic", .n_t = 2, .t = sym_golden_accumulate_v022_t, .s_t = 0x3F000000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v022_inc, .s_inc = 0x3E800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v022_t_out },
+    { "fixed_basic", .n_t = 2, .t = sym_golden_accumulate_v029_t, .s_t = 0x3F000000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v029_inc, .s_inc = 0x3E800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v029_t_out },
     /* [1] rescaled increments +-0.5, +-2.5 are ties */
-    { "fixed_tie", .n_t = 4, .t = sym_golden_accumulate_v023_t, .s_t = 0x40000000u, .q_max_bits_t = 16, .n_inc = 4, .inc = sym_golden_accumulate_v023_inc, .s_inc = 0x3F800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v023_t_out },
+    { "fixed_tie", .n_t = 4, .t = sym_golden_accumulate_v030_t, .s_t = 0x40000000u, .q_max_bits_t = 16, .n_inc = 4, .inc = sym_golden_accumulate_v030_inc, .s_inc = 0x3F800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v030_t_out },
     /* [2] sums reach exactly qMax and qMin of width 16 */
-    { "fixed_boundary_pass", .n_t = 2, .t = sym_golden_accumulate_v024_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v024_inc, .s_inc = 0x3F800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v024_t_out },
+    { "fixed_boundary_pass", .n_t = 2, .t = sym_golden_accumulate_v031_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v031_inc, .s_inc = 0x3F800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v031_t_out },
     /* [3] 32767 + 1 leaves width 16: INT_OVERFLOW, nothing written */
-    { "fixed_overflow_qmax", .n_t = 2, .t = sym_golden_accumulate_v025_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v025_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
+    { "fixed_overflow_qmax", .n_t = 2, .t = sym_golden_accumulate_v032_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v032_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
     /* [4] -32768 - 1 leaves width 16: INT_OVERFLOW */
-    { "fixed_overflow_qmin", .n_t = 2, .t = sym_golden_accumulate_v026_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v026_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
+    { "fixed_overflow_qmin", .n_t = 2, .t = sym_golden_accumulate_v033_t, .s_t = 0x3F800000u, .q_max_bits_t = 16, .n_inc = 2, .inc = sym_golden_accumulate_v033_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
     /* [5] raw int32 target: sums reach INT32_MAX and INT32_MIN exactly */
-    { "fixed_acc_boundary_pass", .n_t = 2, .t = sym_golden_accumulate_v027_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 2, .inc = sym_golden_accumulate_v027_inc, .s_inc = 0x3F800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v027_t_out },
+    { "fixed_acc_boundary_pass", .n_t = 2, .t = sym_golden_accumulate_v034_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 2, .inc = sym_golden_accumulate_v034_inc, .s_inc = 0x3F800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v034_t_out },
     /* [6] raw int32 target: 2147483000 + 1000 overflows int32: INT_OVERFLOW (no UB) */
-    { "fixed_acc_overflow", .n_t = 1, .t = sym_golden_accumulate_v028_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v028_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
+    { "fixed_acc_overflow", .n_t = 1, .t = sym_golden_accumulate_v035_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v035_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
     /* [7] negative int32 overflow: INT_OVERFLOW */
-    { "fixed_acc_overflow_neg", .n_t = 1, .t = sym_golden_accumulate_v029_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v029_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
+    { "fixed_acc_overflow_neg", .n_t = 1, .t = sym_golden_accumulate_v036_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v036_inc, .s_inc = 0x3F800000u, .status = -9 /* SYM_ERR_INT_OVERFLOW */, .t_out = NULL },
     /* [8] rescaled inc above the guard: RANGE_GUARD */
-    { "fixed_range_guard", .n_t = 1, .t = sym_golden_accumulate_v030_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v030_inc, .s_inc = 0x3F800000u, .status = -8 /* SYM_ERR_RANGE_GUARD */, .t_out = NULL },
+    { "fixed_range_guard", .n_t = 1, .t = sym_golden_accumulate_v037_t, .s_t = 0x3F800000u, .q_max_bits_t = 32, .n_inc = 1, .inc = sym_golden_accumulate_v037_inc, .s_inc = 0x3F800000u, .status = -8 /* SYM_ERR_RANGE_GUARD */, .t_out = NULL },
     /* [9] width 2: -0.5 -> -1, 0.5 -> 1 (ties) */
-    { "fixed_width_2", .n_t = 3, .t = sym_golden_accumulate_v031_t, .s_t = 0x3F000000u, .q_max_bits_t = 2, .n_inc = 3, .inc = sym_golden_accumulate_v031_inc, .s_inc = 0x3E800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v031_t_out },
+    { "fixed_width_2", .n_t = 3, .t = sym_golden_accumulate_v038_t, .s_t = 0x3F000000u, .q_max_bits_t = 2, .n_inc = 3, .inc = sym_golden_accumulate_v038_inc, .s_inc = 0x3E800000u, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v038_t_out },
     /* [10] target scale is kept */
-    { "fixed_scale_kept", .n_t = 2, .t = sym_golden_accumulate_v032_t, .s_t = 0x3DCCCCCDu, .q_max_bits_t = 12, .n_inc = 2, .inc = sym_golden_accumulate_v032_inc, .s_inc = 0x3E99999Au, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v032_t_out },
+    { "fixed_scale_kept", .n_t = 2, .t = sym_golden_accumulate_v039_t, .s_t = 0x3DCCCCCDu, .q_max_bits_t = 12, .n_inc = 2, .inc = sym_golden_accumulate_v039_inc, .s_inc = 0x3E99999Au, .status = 0 /* SYM_OK */, .t_out = sym_golden_accumulate_v039_t_out },
     /* [11] length mismatch: SHAPE */
-    { "fixed_reject_shape", .n_t = 2, .t = sym_golden_accumulate_v033_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v033_inc, .s_inc = 0x3F800000u, .status = -13 /* SYM_ERR_SHAPE */, .t_out = NULL },
+    { "fixed_reject_shape", .n_t = 2, .t = sym_golden_accumulate_v040_t, .s_t = 0x3F800000u, .q_max_bits_t = 8, .n_inc = 1, .inc = sym_golden_accumulate_v040_inc, .s_inc = 0x3F800000u, .status = -13 /* SYM_ERR_SHAPE */, .t_out = NULL },
 };
 
 #endif /* SYMVERIFY_GOLDEN_ACCUMULATE_H */

@@ -2,7 +2,7 @@
  * from goldgen/fixtures.py with the float32 emulator. DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the catalog):
- * 68a6171838b45e06d5fd314063c5550bbe692411b3c3f3ecf4a9b11bb74192fc
+ * 9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation), safe to include in several translation
@@ -55,7 +55,7 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_CONVERT_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_CONVERT_FIXTURE_HASH "68a6171838b45e06d5fd314063c5550bbe692411b3c3f3ecf4a9b11bb74192fc"
+#define SYM_GOLDEN_CONVERT_FIXTURE_HASH "9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321"
 #define SYM_GOLDEN_CONVERT_MAX_N 17
 
 /* Placeholder buffers for zero-length (EMPTY) vectors: never read. */
@@ -354,63 +354,87 @@ static const int32_t sym_golden_convert_v053_m[2] = {
     7, 1,
 };
 static const uint32_t sym_golden_convert_v054_x[2] = {
+    0x3F000000u, 0x40E00000u,
+};
+static const int32_t sym_golden_convert_v054_m[2] = {
+    1, 7,
+};
+static const uint32_t sym_golden_convert_v055_x[2] = {
     0x3F800000u, 0x7FC00000u,
 };
-static const uint32_t sym_golden_convert_v055_x[1] = {
+static const uint32_t sym_golden_convert_v056_x[1] = {
     0x3F800000u,
 };
-static const int32_t sym_golden_convert_v056_m[5] = {
+static const int32_t sym_golden_convert_v057_m[5] = {
     1, -2, 2047, -2048, 0,
 };
-static const uint32_t sym_golden_convert_v056_y[5] = {
+static const uint32_t sym_golden_convert_v057_y[5] = {
     0x3DCCCCCDu, 0xBE4CCCCDu, 0x434CB333u, 0xC34CCCCDu, 0x00000000u,
 };
-static const int32_t sym_golden_convert_v057_m[3] = {
+static const int32_t sym_golden_convert_v058_m[3] = {
     2147483647, (-2147483647 - 1), 16777217,
 };
-static const uint32_t sym_golden_convert_v057_y[3] = {
+static const uint32_t sym_golden_convert_v058_y[3] = {
     0x4F000000u, 0xCF000000u, 0x4B800000u,
 };
-static const int32_t sym_golden_convert_v058_m[3] = {
+static const int32_t sym_golden_convert_v059_m[3] = {
     1, -1, 0,
 };
-static const uint32_t sym_golden_convert_v058_y[3] = {
+static const uint32_t sym_golden_convert_v059_y[3] = {
     0x00800000u, 0x80800000u, 0x00000000u,
 };
-static const int32_t sym_golden_convert_v059_m[2] = {
+static const int32_t sym_golden_convert_v060_m[2] = {
     1, -1,
 };
-static const uint32_t sym_golden_convert_v059_y[2] = {
+static const uint32_t sym_golden_convert_v060_y[2] = {
     0x7F7FFFFFu, 0xFF7FFFFFu,
 };
-static const int32_t sym_golden_convert_v060_m[2] = {
+static const int32_t sym_golden_convert_v061_m[2] = {
     1, 2,
 };
-static const int32_t sym_golden_convert_v061_m[2] = {
+static const int32_t sym_golden_convert_v062_m[2] = {
     5, -32768,
 };
-static const int32_t sym_golden_convert_v062_m[1] = {
-    1,
+static const int32_t sym_golden_convert_v063_m[2] = {
+    2, 1,
 };
-static const int32_t sym_golden_convert_v063_m[1] = {
-    1,
-};
-static const int32_t sym_golden_convert_v064_m[1] = {
-    1,
+static const int32_t sym_golden_convert_v064_m[2] = {
+    65537, 1,
 };
 static const int32_t sym_golden_convert_v065_m[1] = {
+    16777217,
+};
+static const uint32_t sym_golden_convert_v065_y[1] = {
+    0x4B7299ABu,
+};
+static const int32_t sym_golden_convert_v066_m[1] = {
+    -1189652029,
+};
+static const uint32_t sym_golden_convert_v066_y[1] = {
+    0xFF7FFFFFu,
+};
+static const int32_t sym_golden_convert_v067_m[1] = {
     1,
 };
-static const int32_t sym_golden_convert_v066_src[5] = {
+static const int32_t sym_golden_convert_v068_m[1] = {
+    1,
+};
+static const int32_t sym_golden_convert_v069_m[1] = {
+    1,
+};
+static const int32_t sym_golden_convert_v070_m[1] = {
+    1,
+};
+static const int32_t sym_golden_convert_v071_src[5] = {
     0, 1, -1, 2147483647, (-2147483647 - 1),
 };
-static const int32_t sym_golden_convert_v066_m[5] = {
+static const int32_t sym_golden_convert_v071_m[5] = {
     0, 1, -1, 2147483647, (-2147483647 - 1),
 };
-static const int32_t sym_golden_convert_v067_src[3] = {
+static const int32_t sym_golden_convert_v072_src[3] = {
     2000000000, -2000000000, 123456789,
 };
-static const int32_t sym_golden_convert_v067_m[3] = {
+static const int32_t sym_golden_convert_v072_m[3] = {
     2000000000, -2000000000, 123456789,
 };
 
@@ -431,8 +455,8 @@ typedef struct {
 } sym_golden_float_to_sym_t;
 #endif
 
-#define SYM_GOLDEN_CONVERT_FLOAT_TO_SYM_COUNT 56
-static const sym_golden_float_to_sym_t sym_golden_convert_float_to_sym[56] = {
+#define SYM_GOLDEN_CONVERT_FLOAT_TO_SYM_COUNT 57
+static const sym_golden_float_to_sym_t sym_golden_convert_float_to_sym[57] = {
     /* [0] ordinary values, default width 12 */
     { "basic_b12", .n = 5, .x = sym_golden_convert_v000_x, .q_max_bits = 12, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v000_m, .scale = 0x3A001002u, .rng_state_out = 0x00000000u },
     /* [1] |x| = absmax maps to +-qMax exactly */
@@ -541,10 +565,12 @@ static const sym_golden_float_to_sym_t sym_golden_convert_float_to_sym[56] = {
     { "sr_u_zero_int_steps_down", .n = 1, .x = sym_golden_convert_v052_x, .q_max_bits = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0xF2B58529u, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v052_m, .scale = 0x3F800000u, .rng_state_out = 0x00000001u },
     /* [53] SR, first u = 1-2^-24: 7 + u rounds to 8.0f, round(7.5) = 8, clamped to qMax 7 */
     { "sr_u_max_saturates_qmax", .n = 2, .x = sym_golden_convert_v053_x, .q_max_bits = 4, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x5E6CFCE7u, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v053_m, .scale = 0x3F800000u, .rng_state_out = 0x0003E01Fu },
-    /* [54] SR error: NONFINITE_INPUT, rng state not advanced */
-    { "sr_reject_nan_keeps_rng", .n = 2, .x = sym_golden_convert_v054_x, .q_max_bits = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -5 /* SYM_ERR_NONFINITE_INPUT */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
-    /* [55] SR error: BAD_WIDTH, rng state not advanced */
-    { "sr_reject_width_keeps_rng", .n = 1, .x = sym_golden_convert_v055_x, .q_max_bits = 32, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
+    /* [54] SR, first u = 0.5 exactly: (0.5 + 0.5) - 0.5 = 0.5 is a tie -> 1 (a constant 0.50000006f gives 0) */
+    { "sr_u_half_lands_on_tie", .n = 2, .x = sym_golden_convert_v054_x, .q_max_bits = 4, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x88004000u, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v054_m, .scale = 0x3F800000u, .rng_state_out = 0x80084000u },
+    /* [55] SR error: NONFINITE_INPUT, rng state not advanced */
+    { "sr_reject_nan_keeps_rng", .n = 2, .x = sym_golden_convert_v055_x, .q_max_bits = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -5 /* SYM_ERR_NONFINITE_INPUT */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
+    /* [56] SR error: BAD_WIDTH, rng state not advanced */
+    { "sr_reject_width_keeps_rng", .n = 1, .x = sym_golden_convert_v056_x, .q_max_bits = 32, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
 };
 
 #ifndef SYM_GOLDEN_SYM_TO_FLOAT_T_DEFINED
@@ -559,28 +585,36 @@ typedef struct {
 } sym_golden_sym_to_float_t;
 #endif
 
-#define SYM_GOLDEN_CONVERT_SYM_TO_FLOAT_COUNT 10
-static const sym_golden_sym_to_float_t sym_golden_convert_sym_to_float[10] = {
+#define SYM_GOLDEN_CONVERT_SYM_TO_FLOAT_COUNT 14
+static const sym_golden_sym_to_float_t sym_golden_convert_sym_to_float[14] = {
     /* [0] m * scale in float32 */
-    { "to_float_basic", .n = 5, .m = sym_golden_convert_v056_m, .scale = 0x3DCCCCCDu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v056_y },
+    { "to_float_basic", .n = 5, .m = sym_golden_convert_v057_m, .scale = 0x3DCCCCCDu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v057_y },
     /* [1] int32 extremes: (float)m rounds (2^31-1 -> 2^31, 2^24+1 -> 2^24) */
-    { "to_float_acc_range", .n = 3, .m = sym_golden_convert_v057_m, .scale = 0x3F800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v057_y },
+    { "to_float_acc_range", .n = 3, .m = sym_golden_convert_v058_m, .scale = 0x3F800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v058_y },
     /* [2] smallest valid scale 2^-126; 0 * scale = +0 */
-    { "to_float_subnormal_result", .n = 3, .m = sym_golden_convert_v058_m, .scale = 0x00800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v058_y },
+    { "to_float_subnormal_result", .n = 3, .m = sym_golden_convert_v059_m, .scale = 0x00800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v059_y },
     /* [3] +-FLT_MAX is finite: OK */
-    { "to_float_flt_max_ok", .n = 2, .m = sym_golden_convert_v059_m, .scale = 0x7F7FFFFFu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v059_y },
+    { "to_float_flt_max_ok", .n = 2, .m = sym_golden_convert_v060_m, .scale = 0x7F7FFFFFu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v060_y },
     /* [4] 2 * FLT_MAX = inf: FLOAT_OVERFLOW */
-    { "to_float_overflow", .n = 2, .m = sym_golden_convert_v060_m, .scale = 0x7F7FFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    { "to_float_overflow", .n = 2, .m = sym_golden_convert_v061_m, .scale = 0x7F7FFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
     /* [5] -32768 * FLT_MAX/2 = -inf: FLOAT_OVERFLOW */
-    { "to_float_overflow_b16", .n = 2, .m = sym_golden_convert_v061_m, .scale = 0x7EFFFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
-    /* [6] subnormal scale: BAD_SCALE */
-    { "to_float_reject_subnormal_scale", .n = 1, .m = sym_golden_convert_v062_m, .scale = 0x00000001u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
-    /* [7] NaN scale: BAD_SCALE */
-    { "to_float_reject_nan_scale", .n = 1, .m = sym_golden_convert_v063_m, .scale = 0x7FC00000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
-    /* [8] negative scale: BAD_SCALE */
-    { "to_float_reject_neg_scale", .n = 1, .m = sym_golden_convert_v064_m, .scale = 0xBF800000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
-    /* [9] zero scale: BAD_SCALE */
-    { "to_float_reject_zero_scale", .n = 1, .m = sym_golden_convert_v065_m, .scale = 0x00000000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    { "to_float_overflow_b16", .n = 2, .m = sym_golden_convert_v062_m, .scale = 0x7EFFFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    /* [6] only element 0 overflows (2 * FLT_MAX): FLOAT_OVERFLOW; the check must start at i = 0 */
+    { "to_float_overflow_first_only", .n = 2, .m = sym_golden_convert_v063_m, .scale = 0x7F7FFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    /* [7] 65537 * 2^120 = inf: FLOAT_OVERFLOW (a mantissa narrowed to int16 would give 1 * 2^120) */
+    { "to_float_overflow_raw_wide", .n = 2, .m = sym_golden_convert_v064_m, .scale = 0x7B800000u, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    /* [8] (float)(2^24 + 1) = 2^24 first, then * scale: not the single rounding of a double product */
+    { "to_float_raw_inexact_mantissa", .n = 1, .m = sym_golden_convert_v065_m, .scale = 0x3F7299ABu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v065_y },
+    /* [9] (float)m rounds down in magnitude: the float32 product is -FLT_MAX (OK); a double product overflows */
+    { "to_float_raw_edge_of_overflow", .n = 1, .m = sym_golden_convert_v066_m, .scale = 0x70670EB2u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v066_y },
+    /* [10] subnormal scale: BAD_SCALE */
+    { "to_float_reject_subnormal_scale", .n = 1, .m = sym_golden_convert_v067_m, .scale = 0x00000001u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    /* [11] NaN scale: BAD_SCALE */
+    { "to_float_reject_nan_scale", .n = 1, .m = sym_golden_convert_v068_m, .scale = 0x7FC00000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    /* [12] negative scale: BAD_SCALE */
+    { "to_float_reject_neg_scale", .n = 1, .m = sym_golden_convert_v069_m, .scale = 0xBF800000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    /* [13] zero scale: BAD_SCALE */
+    { "to_float_reject_zero_scale", .n = 1, .m = sym_golden_convert_v070_m, .scale = 0x00000000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
 };
 
 #ifndef SYM_GOLDEN_INT_TO_SYM_T_DEFINED
@@ -599,9 +633,9 @@ typedef struct {
 #define SYM_GOLDEN_CONVERT_INT_TO_SYM_COUNT 3
 static const sym_golden_int_to_sym_t sym_golden_convert_int_to_sym[3] = {
     /* [0] copy, scale 1.0, declared width 32 */
-    { "int_to_sym_extremes", .n = 5, .src = sym_golden_convert_v066_src, .in_place = 1, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v066_m, .scale = 0x3F800000u },
+    { "int_to_sym_extremes", .n = 5, .src = sym_golden_convert_v071_src, .in_place = 1, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v071_m, .scale = 0x3F800000u },
     /* [1] accumulator-range copy */
-    { "int_to_sym_acc", .n = 3, .src = sym_golden_convert_v067_src, .in_place = 0, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v067_m, .scale = 0x3F800000u },
+    { "int_to_sym_acc", .n = 3, .src = sym_golden_convert_v072_src, .in_place = 0, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v072_m, .scale = 0x3F800000u },
     /* [2] empty input: EMPTY */
     { "int_to_sym_reject_empty", .n = 0, .src = sym_golden_convert_dummy_i32, .in_place = 0, .status = -2 /* SYM_ERR_EMPTY */, .m = NULL, .scale = 0x00000000u },
 };

@@ -2,7 +2,7 @@
  * from goldgen/fixtures.py with the float32 emulator. DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the catalog):
- * 68a6171838b45e06d5fd314063c5550bbe692411b3c3f3ecf4a9b11bb74192fc
+ * 9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation), safe to include in several translation
@@ -64,7 +64,7 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_REQUANT_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_REQUANT_FIXTURE_HASH "68a6171838b45e06d5fd314063c5550bbe692411b3c3f3ecf4a9b11bb74192fc"
+#define SYM_GOLDEN_REQUANT_FIXTURE_HASH "9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321"
 #define SYM_GOLDEN_REQUANT_MAX_N 10
 
 
@@ -437,155 +437,176 @@ static const int32_t sym_golden_requant_v065_m_in[2] = {
 static const int32_t sym_golden_requant_v065_m_out[2] = {
     32767, -1,
 };
-static const int32_t sym_golden_requant_v066_m_in[1] = {
-    1,
+static const int32_t sym_golden_requant_v066_m_in[2] = {
+    -2047, 2047,
 };
-static const int32_t sym_golden_requant_v067_m_in[4] = {
-    100, -100, 50, 0,
+static const int32_t sym_golden_requant_v066_m_out[2] = {
+    -2048, 2047,
 };
-static const int32_t sym_golden_requant_v067_m_out[4] = {
-    50, -50, 25, 0,
+static const int32_t sym_golden_requant_v067_m_in[2] = {
+    -2047, 2047,
 };
-static const int32_t sym_golden_requant_v068_m_in[5] = {
-    1000, -1000, 10, 127, -128,
+static const int32_t sym_golden_requant_v067_m_out[2] = {
+    -2048, 2047,
 };
-static const int32_t sym_golden_requant_v068_m_out[5] = {
-    127, -128, 10, 127, -128,
+static const int32_t sym_golden_requant_v068_m_in[2] = {
+    -160678, 1,
 };
-static const int32_t sym_golden_requant_v069_m_in[6] = {
-    5, -5, 1, -1, 3, 200,
+static const int32_t sym_golden_requant_v068_m_out[2] = {
+    -2048, 0,
 };
-static const int32_t sym_golden_requant_v069_m_out[6] = {
-    3, -3, 1, -1, 2, 100,
+static const int32_t sym_golden_requant_v069_m_in[2] = {
+    16777217, 5,
+};
+static const int32_t sym_golden_requant_v069_m_out[2] = {
+    32767, 0,
 };
 static const int32_t sym_golden_requant_v070_m_in[3] = {
-    255, -257, 5,
+    16777217, 33554435, 33554435,
 };
 static const int32_t sym_golden_requant_v070_m_out[3] = {
+    16383, 32767, 32767,
+};
+static const int32_t sym_golden_requant_v071_m_in[2] = {
+    33554435, 16777217,
+};
+static const int32_t sym_golden_requant_v071_m_out[2] = {
+    32767, 16383,
+};
+static const int32_t sym_golden_requant_v072_m_in[1] = {
+    1,
+};
+static const int32_t sym_golden_requant_v073_m_in[4] = {
+    100, -100, 50, 0,
+};
+static const int32_t sym_golden_requant_v073_m_out[4] = {
+    50, -50, 25, 0,
+};
+static const int32_t sym_golden_requant_v074_m_in[5] = {
+    1000, -1000, 10, 127, -128,
+};
+static const int32_t sym_golden_requant_v074_m_out[5] = {
+    127, -128, 10, 127, -128,
+};
+static const int32_t sym_golden_requant_v075_m_in[6] = {
+    5, -5, 1, -1, 3, 200,
+};
+static const int32_t sym_golden_requant_v075_m_out[6] = {
+    3, -3, 1, -1, 2, 100,
+};
+static const int32_t sym_golden_requant_v076_m_in[3] = {
+    255, -257, 5,
+};
+static const int32_t sym_golden_requant_v076_m_out[3] = {
     127, -128, 3,
 };
-static const int32_t sym_golden_requant_v071_m_in[3] = {
+static const int32_t sym_golden_requant_v077_m_in[3] = {
     2, -2, 0,
 };
-static const int32_t sym_golden_requant_v071_m_out[3] = {
+static const int32_t sym_golden_requant_v077_m_out[3] = {
     127, -128, 0,
-};
-static const int32_t sym_golden_requant_v072_m_in[7] = {
-    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
-};
-static const int32_t sym_golden_requant_v072_m_out[7] = {
-    30518, -30518, 1884, 0, 0, 15070, -16384,
-};
-static const int32_t sym_golden_requant_v073_m_in[7] = {
-    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
-};
-static const int32_t sym_golden_requant_v073_m_out[7] = {
-    1, -2, 1, 0, 0, 1, -2,
-};
-static const int32_t sym_golden_requant_v074_m_in[7] = {
-    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
-};
-static const int32_t sym_golden_requant_v074_m_out[7] = {
-    3, -4, 3, 0, 0, 3, -4,
-};
-static const int32_t sym_golden_requant_v075_m_in[7] = {
-    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
-};
-static const int32_t sym_golden_requant_v075_m_out[7] = {
-    7, -8, 7, 0, 0, 7, -8,
-};
-static const int32_t sym_golden_requant_v076_m_in[7] = {
-    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
-};
-static const int32_t sym_golden_requant_v076_m_out[7] = {
-    15, -16, 15, 0, 0, 15, -16,
-};
-static const int32_t sym_golden_requant_v077_m_in[7] = {
-    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
-};
-static const int32_t sym_golden_requant_v077_m_out[7] = {
-    31, -32, 31, 0, 0, 31, -32,
 };
 static const int32_t sym_golden_requant_v078_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v078_m_out[7] = {
-    63, -64, 63, 0, 0, 63, -64,
+    30518, -30518, 1884, 0, 0, 15070, -16384,
 };
 static const int32_t sym_golden_requant_v079_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v079_m_out[7] = {
-    127, -128, 118, 0, 0, 127, -128,
+    1, -2, 1, 0, 0, 1, -2,
 };
 static const int32_t sym_golden_requant_v080_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v080_m_out[7] = {
-    255, -256, 118, 0, 0, 255, -256,
+    3, -4, 3, 0, 0, 3, -4,
 };
 static const int32_t sym_golden_requant_v081_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v081_m_out[7] = {
-    511, -512, 118, 0, 0, 511, -512,
+    7, -8, 7, 0, 0, 7, -8,
 };
 static const int32_t sym_golden_requant_v082_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v082_m_out[7] = {
-    1023, -1024, 118, 0, 0, 942, -1024,
+    15, -16, 15, 0, 0, 15, -16,
 };
 static const int32_t sym_golden_requant_v083_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v083_m_out[7] = {
-    1907, -1907, 118, 0, 0, 942, -1024,
+    31, -32, 31, 0, 0, 31, -32,
 };
 static const int32_t sym_golden_requant_v084_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v084_m_out[7] = {
-    1907, -1907, 118, 0, 0, 942, -1024,
+    63, -64, 63, 0, 0, 63, -64,
 };
 static const int32_t sym_golden_requant_v085_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v085_m_out[7] = {
-    1907, -1907, 118, 0, 0, 942, -1024,
+    127, -128, 118, 0, 0, 127, -128,
 };
 static const int32_t sym_golden_requant_v086_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v086_m_out[7] = {
-    1907, -1907, 118, 0, 0, 942, -1024,
+    255, -256, 118, 0, 0, 255, -256,
 };
 static const int32_t sym_golden_requant_v087_m_in[7] = {
     2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
 static const int32_t sym_golden_requant_v087_m_out[7] = {
+    511, -512, 118, 0, 0, 511, -512,
+};
+static const int32_t sym_golden_requant_v088_m_in[7] = {
+    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
+};
+static const int32_t sym_golden_requant_v088_m_out[7] = {
+    1023, -1024, 118, 0, 0, 942, -1024,
+};
+static const int32_t sym_golden_requant_v089_m_in[7] = {
+    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
+};
+static const int32_t sym_golden_requant_v089_m_out[7] = {
     1907, -1907, 118, 0, 0, 942, -1024,
 };
-static const int32_t sym_golden_requant_v088_m_in[2] = {
-    1, 2,
+static const int32_t sym_golden_requant_v090_m_in[7] = {
+    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
-static const int32_t sym_golden_requant_v089_m_in[2] = {
-    1, 2,
+static const int32_t sym_golden_requant_v090_m_out[7] = {
+    1907, -1907, 118, 0, 0, 942, -1024,
 };
-static const int32_t sym_golden_requant_v090_m_in[2] = {
-    1, 2,
+static const int32_t sym_golden_requant_v091_m_in[7] = {
+    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
-static const int32_t sym_golden_requant_v091_m_in[2] = {
-    1, 2,
+static const int32_t sym_golden_requant_v091_m_out[7] = {
+    1907, -1907, 118, 0, 0, 942, -1024,
 };
-static const int32_t sym_golden_requant_v092_m_in[2] = {
-    1, 2,
+static const int32_t sym_golden_requant_v092_m_in[7] = {
+    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
 };
-static const int32_t sym_golden_requant_v093_m_in[2] = {
-    1, 2,
+static const int32_t sym_golden_requant_v092_m_out[7] = {
+    1907, -1907, 118, 0, 0, 942, -1024,
 };
-static const int32_t sym_golden_requant_v094_m_in[2] = {
-    1, 2,
+static const int32_t sym_golden_requant_v093_m_in[7] = {
+    2000000000, -1999999999, 123456789, -1, 0, 987654321, -1073741824,
+};
+static const int32_t sym_golden_requant_v093_m_out[7] = {
+    1907, -1907, 118, 0, 0, 942, -1024,
+};
+static const int32_t sym_golden_requant_v094_m_in[1] = {
+    33554435,
+};
+static const int32_t sym_golden_requant_v094_m_out[1] = {
+    24612,
 };
 static const int32_t sym_golden_requant_v095_m_in[2] = {
     1, 2,
@@ -599,25 +620,49 @@ static const int32_t sym_golden_requant_v097_m_in[2] = {
 static const int32_t sym_golden_requant_v098_m_in[2] = {
     1, 2,
 };
-static const int32_t sym_golden_requant_v099_m_in[8] = {
+static const int32_t sym_golden_requant_v099_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v100_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v101_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v102_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v103_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v104_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v105_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v106_m_in[2] = {
+    1, 2,
+};
+static const int32_t sym_golden_requant_v107_m_in[8] = {
     5, -5, 1, -1, 3, 200, -77, 31,
 };
-static const int32_t sym_golden_requant_v099_m_out[8] = {
+static const int32_t sym_golden_requant_v107_m_out[8] = {
     2, -2, 0, 0, 1, 100, -39, 15,
 };
-static const int32_t sym_golden_requant_v100_m_in[1] = {
+static const int32_t sym_golden_requant_v108_m_in[1] = {
     -1000,
 };
-static const int32_t sym_golden_requant_v100_m_out[1] = {
+static const int32_t sym_golden_requant_v108_m_out[1] = {
     -128,
 };
-static const int32_t sym_golden_requant_v101_m_in[1] = {
+static const int32_t sym_golden_requant_v109_m_in[1] = {
     1000,
 };
-static const int32_t sym_golden_requant_v101_m_out[1] = {
+static const int32_t sym_golden_requant_v109_m_out[1] = {
     127,
 };
-static const int32_t sym_golden_requant_v102_m_in[1] = {
+static const int32_t sym_golden_requant_v110_m_in[1] = {
     1,
 };
 
@@ -641,8 +686,8 @@ typedef struct {
 } sym_golden_requant_dynamic_t;
 #endif
 
-#define SYM_GOLDEN_REQUANT_REQUANT_DYNAMIC_COUNT 67
-static const sym_golden_requant_dynamic_t sym_golden_requant_requant_dynamic[67] = {
+#define SYM_GOLDEN_REQUANT_REQUANT_DYNAMIC_COUNT 73
+static const sym_golden_requant_dynamic_t sym_golden_requant_requant_dynamic[73] = {
     /* [0] int_to_sym(+-2e9) then requant to width 2 (ratio) */
     { "acc_to_b2_ratio", .n = 7, .m_in = sym_golden_requant_v000_m_in, .s_in = 0x3F800000u, .q_max_bits_out = 2, .rounding = 0 /* SYM_HALF_AWAY */, .order = 0 /* SYM_ORDER_RATIO */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v000_m_out, .s_out = 0x4EEE6B28u, .rng_state_out = 0x00000000u },
     /* [1] int_to_sym(+-2e9) then requant to width 2 (clamp_first) */
@@ -775,8 +820,20 @@ static const sym_golden_requant_dynamic_t sym_golden_requant_requant_dynamic[67]
     { "sr_ratio_saturates_qmax", .n = 2, .m_in = sym_golden_requant_v064_m_in, .s_in = 0x410F851Fu, .q_max_bits_out = 16, .rounding = 1 /* SYM_SR_HALF_AWAY */, .order = 0 /* SYM_ORDER_RATIO */, .rng_state_in = 0x5E6CFCE7u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v064_m_out, .s_out = 0x438337B6u, .rng_state_out = 0x0003E01Fu },
     /* [65] clamp_first clamps to 32767 first; SR with u = 1-2^-24: 32767 + u = 32768.0f, round(32767.5): saturate */
     { "sr_clamp_first_saturates_qmax", .n = 2, .m_in = sym_golden_requant_v065_m_in, .s_in = 0x410F851Fu, .q_max_bits_out = 16, .rounding = 1 /* SYM_SR_HALF_AWAY */, .order = 1 /* SYM_ORDER_CLAMP_FIRST */, .rng_state_in = 0x5E6CFCE7u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v065_m_out, .s_out = 0x438337B6u, .rng_state_out = 0x0003E01Fu },
-    /* [66] SR error: BAD_WIDTH, rng state unchanged */
-    { "sr_reject_keeps_rng", .n = 1, .m_in = sym_golden_requant_v066_m_in, .s_in = 0x3F800000u, .q_max_bits_out = 17, .rounding = 1 /* SYM_SR_HALF_AWAY */, .order = 0 /* SYM_ORDER_RATIO */, .rng_state_in = 0x00000005u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .s_out = 0x00000000u, .rng_state_out = 0x00000005u },
+    /* [66] SR, first u = 0 at -qMax: (-2047 + 0) - 0.5 is a tie -> qMin -2048, not -qMax (ratio) */
+    { "sr_u_zero_neg_qmax_ratio", .n = 2, .m_in = sym_golden_requant_v066_m_in, .s_in = 0x3F800000u, .q_max_bits_out = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .order = 0 /* SYM_ORDER_RATIO */, .rng_state_in = 0xF2B58529u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v066_m_out, .s_out = 0x3F800000u, .rng_state_out = 0x00042021u },
+    /* [67] SR, first u = 0 at -qMax: (-2047 + 0) - 0.5 is a tie -> qMin -2048, not -qMax (clamp_first) */
+    { "sr_u_zero_neg_qmax_clamp_first", .n = 2, .m_in = sym_golden_requant_v067_m_in, .s_in = 0x3F800000u, .q_max_bits_out = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .order = 1 /* SYM_ORDER_CLAMP_FIRST */, .rng_state_in = 0xF2B58529u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v067_m_out, .s_out = 0x3F800000u, .rng_state_out = 0x00042021u },
+    /* [68] clamp_first: quotient -2047.0001 overshoots -qMax by an ulp, small first u: -2048 (a float clamp at -2047 would give -2047) */
+    { "sr_clamp_first_overshoot_qmin", .n = 2, .m_in = sym_golden_requant_v068_m_in, .s_in = 0x42A6926Au, .q_max_bits_out = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .order = 1 /* SYM_ORDER_CLAMP_FIRST */, .rng_state_in = 0xA5B5EB9Fu, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v068_m_out, .s_out = 0x45CC4BD7u, .rng_state_out = 0x3E2BE8F8u },
+    /* [69] absmax from (float)(2^24 + 1) = 2^24, then * s_in: a double product gives another scale */
+    { "raw_inexact_absmax_ratio", .n = 2, .m_in = sym_golden_requant_v069_m_in, .s_in = 0x40091A3Bu, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .order = 0 /* SYM_ORDER_RATIO */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v069_m_out, .s_out = 0x44891B4Du, .rng_state_out = 0x00000000u },
+    /* [70] ratio: (float)m * r with m not exact in float32: 16383 (a double product gives 16384) */
+    { "raw_inexact_ratio", .n = 3, .m_in = sym_golden_requant_v070_m_in, .s_in = 0x40BD387Fu, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .order = 0 /* SYM_ORDER_RATIO */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v070_m_out, .s_out = 0x45BD39FAu, .rng_state_out = 0x00000000u },
+    /* [71] clamp_first: ((float)m * s_in) / s_out with m not exact: 16383 (a double product gives 16384) */
+    { "raw_inexact_clamp_first", .n = 2, .m_in = sym_golden_requant_v071_m_in, .s_in = 0x40BA5EC6u, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .order = 1 /* SYM_ORDER_CLAMP_FIRST */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v071_m_out, .s_out = 0x45BA603Cu, .rng_state_out = 0x00000000u },
+    /* [72] SR error: BAD_WIDTH, rng state unchanged */
+    { "sr_reject_keeps_rng", .n = 1, .m_in = sym_golden_requant_v072_m_in, .s_in = 0x3F800000u, .q_max_bits_out = 17, .rounding = 1 /* SYM_SR_HALF_AWAY */, .order = 0 /* SYM_ORDER_RATIO */, .rng_state_in = 0x00000005u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .s_out = 0x00000000u, .rng_state_out = 0x00000005u },
 };
 
 #ifndef SYM_GOLDEN_REQUANT_FIXED_T_DEFINED
@@ -797,80 +854,84 @@ typedef struct {
 } sym_golden_requant_fixed_t;
 #endif
 
-#define SYM_GOLDEN_REQUANT_REQUANT_FIXED_COUNT 36
-static const sym_golden_requant_fixed_t sym_golden_requant_requant_fixed[36] = {
+#define SYM_GOLDEN_REQUANT_REQUANT_FIXED_COUNT 38
+static const sym_golden_requant_fixed_t sym_golden_requant_requant_fixed[38] = {
     /* [0] m * s_in / t: 50, -50, 25, 0 */
-    { "fixed_basic", .n = 4, .m_in = sym_golden_requant_v067_m_in, .s_in = 0x3C23D70Au, .target = 0x3CA3D70Au, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v067_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_basic", .n = 4, .m_in = sym_golden_requant_v073_m_in, .s_in = 0x3C23D70Au, .target = 0x3CA3D70Au, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v073_m_out, .rng_state_out = 0x00000000u },
     /* [1] saturates at qMax 127 and qMin -128 by design */
-    { "fixed_saturate_both", .n = 5, .m_in = sym_golden_requant_v068_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 1, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v068_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_saturate_both", .n = 5, .m_in = sym_golden_requant_v074_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 1, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v074_m_out, .rng_state_out = 0x00000000u },
     /* [2] t = 2 s_in: ties +-2.5, +-0.5; 200/2 = 100 */
-    { "fixed_tie", .n = 6, .m_in = sym_golden_requant_v069_m_in, .s_in = 0x3F800000u, .target = 0x40000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 1, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v069_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_tie", .n = 6, .m_in = sym_golden_requant_v075_m_in, .s_in = 0x3F800000u, .target = 0x40000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 1, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v075_m_out, .rng_state_out = 0x00000000u },
     /* [3] 127.5 clamps to 127 before rounding; -128.5 clamps to -128; 2.5 -> 3 */
-    { "fixed_tie_at_qmax", .n = 3, .m_in = sym_golden_requant_v070_m_in, .s_in = 0x3F800000u, .target = 0x40000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v070_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_tie_at_qmax", .n = 3, .m_in = sym_golden_requant_v076_m_in, .s_in = 0x3F800000u, .target = 0x40000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v076_m_out, .rng_state_out = 0x00000000u },
     /* [4] m * s_in / t = +-inf saturates to qMax / qMin; 0 stays 0 */
-    { "fixed_huge_saturates", .n = 3, .m_in = sym_golden_requant_v071_m_in, .s_in = 0x7F7FFFFFu, .target = 0x00800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v071_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_huge_saturates", .n = 3, .m_in = sym_golden_requant_v077_m_in, .s_in = 0x7F7FFFFFu, .target = 0x00800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v077_m_out, .rng_state_out = 0x00000000u },
     /* [5] accumulator range into a fixed scale 2^16 at b=16 */
-    { "fixed_acc_input", .n = 7, .m_in = sym_golden_requant_v072_m_in, .s_in = 0x3F800000u, .target = 0x47800000u, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v072_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_acc_input", .n = 7, .m_in = sym_golden_requant_v078_m_in, .s_in = 0x3F800000u, .target = 0x47800000u, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v078_m_out, .rng_state_out = 0x00000000u },
     /* [6] fixed-scale requant at width 2 */
-    { "fixed_width_2", .n = 7, .m_in = sym_golden_requant_v073_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 2, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v073_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_2", .n = 7, .m_in = sym_golden_requant_v079_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 2, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v079_m_out, .rng_state_out = 0x00000000u },
     /* [7] fixed-scale requant at width 3 */
-    { "fixed_width_3", .n = 7, .m_in = sym_golden_requant_v074_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 3, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v074_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_3", .n = 7, .m_in = sym_golden_requant_v080_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 3, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v080_m_out, .rng_state_out = 0x00000000u },
     /* [8] fixed-scale requant at width 4 */
-    { "fixed_width_4", .n = 7, .m_in = sym_golden_requant_v075_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 4, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v075_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_4", .n = 7, .m_in = sym_golden_requant_v081_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 4, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v081_m_out, .rng_state_out = 0x00000000u },
     /* [9] fixed-scale requant at width 5 */
-    { "fixed_width_5", .n = 7, .m_in = sym_golden_requant_v076_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 5, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v076_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_5", .n = 7, .m_in = sym_golden_requant_v082_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 5, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v082_m_out, .rng_state_out = 0x00000000u },
     /* [10] fixed-scale requant at width 6 */
-    { "fixed_width_6", .n = 7, .m_in = sym_golden_requant_v077_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 6, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v077_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_6", .n = 7, .m_in = sym_golden_requant_v083_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 6, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v083_m_out, .rng_state_out = 0x00000000u },
     /* [11] fixed-scale requant at width 7 */
-    { "fixed_width_7", .n = 7, .m_in = sym_golden_requant_v078_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 7, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v078_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_7", .n = 7, .m_in = sym_golden_requant_v084_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 7, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v084_m_out, .rng_state_out = 0x00000000u },
     /* [12] fixed-scale requant at width 8 */
-    { "fixed_width_8", .n = 7, .m_in = sym_golden_requant_v079_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v079_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_8", .n = 7, .m_in = sym_golden_requant_v085_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v085_m_out, .rng_state_out = 0x00000000u },
     /* [13] fixed-scale requant at width 9 */
-    { "fixed_width_9", .n = 7, .m_in = sym_golden_requant_v080_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 9, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v080_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_9", .n = 7, .m_in = sym_golden_requant_v086_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 9, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v086_m_out, .rng_state_out = 0x00000000u },
     /* [14] fixed-scale requant at width 10 */
-    { "fixed_width_10", .n = 7, .m_in = sym_golden_requant_v081_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 10, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v081_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_10", .n = 7, .m_in = sym_golden_requant_v087_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 10, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v087_m_out, .rng_state_out = 0x00000000u },
     /* [15] fixed-scale requant at width 11 */
-    { "fixed_width_11", .n = 7, .m_in = sym_golden_requant_v082_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 11, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v082_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_11", .n = 7, .m_in = sym_golden_requant_v088_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 11, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v088_m_out, .rng_state_out = 0x00000000u },
     /* [16] fixed-scale requant at width 12 */
-    { "fixed_width_12", .n = 7, .m_in = sym_golden_requant_v083_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 12, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v083_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_12", .n = 7, .m_in = sym_golden_requant_v089_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 12, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v089_m_out, .rng_state_out = 0x00000000u },
     /* [17] fixed-scale requant at width 13 */
-    { "fixed_width_13", .n = 7, .m_in = sym_golden_requant_v084_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 13, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v084_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_13", .n = 7, .m_in = sym_golden_requant_v090_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 13, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v090_m_out, .rng_state_out = 0x00000000u },
     /* [18] fixed-scale requant at width 14 */
-    { "fixed_width_14", .n = 7, .m_in = sym_golden_requant_v085_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 14, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v085_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_14", .n = 7, .m_in = sym_golden_requant_v091_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 14, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v091_m_out, .rng_state_out = 0x00000000u },
     /* [19] fixed-scale requant at width 15 */
-    { "fixed_width_15", .n = 7, .m_in = sym_golden_requant_v086_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 15, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v086_m_out, .rng_state_out = 0x00000000u },
+    { "fixed_width_15", .n = 7, .m_in = sym_golden_requant_v092_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 15, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v092_m_out, .rng_state_out = 0x00000000u },
     /* [20] fixed-scale requant at width 16 */
-    { "fixed_width_16", .n = 7, .m_in = sym_golden_requant_v087_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v087_m_out, .rng_state_out = 0x00000000u },
-    /* [21] target scale zero: BAD_SCALE */
-    { "fixed_reject_target_zero", .n = 2, .m_in = sym_golden_requant_v088_m_in, .s_in = 0x3F800000u, .target = 0x00000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [22] target scale neg: BAD_SCALE */
-    { "fixed_reject_target_neg", .n = 2, .m_in = sym_golden_requant_v089_m_in, .s_in = 0x3F800000u, .target = 0xBF800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [23] target scale nan: BAD_SCALE */
-    { "fixed_reject_target_nan", .n = 2, .m_in = sym_golden_requant_v090_m_in, .s_in = 0x3F800000u, .target = 0x7FC00000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [24] target scale inf: BAD_SCALE */
-    { "fixed_reject_target_inf", .n = 2, .m_in = sym_golden_requant_v091_m_in, .s_in = 0x3F800000u, .target = 0x7F800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [25] target scale subnormal: BAD_SCALE */
-    { "fixed_reject_target_subnormal", .n = 2, .m_in = sym_golden_requant_v092_m_in, .s_in = 0x3F800000u, .target = 0x00000001u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [26] target scale neg_zero: BAD_SCALE */
-    { "fixed_reject_target_neg_zero", .n = 2, .m_in = sym_golden_requant_v093_m_in, .s_in = 0x3F800000u, .target = 0x80000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [27] width 0: BAD_WIDTH */
-    { "fixed_reject_width_0", .n = 2, .m_in = sym_golden_requant_v094_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 0, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [28] width 1: BAD_WIDTH */
-    { "fixed_reject_width_1", .n = 2, .m_in = sym_golden_requant_v095_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 1, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [29] width 17: BAD_WIDTH */
-    { "fixed_reject_width_17", .n = 2, .m_in = sym_golden_requant_v096_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 17, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [30] width 32: BAD_WIDTH */
-    { "fixed_reject_width_32", .n = 2, .m_in = sym_golden_requant_v097_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 32, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [31] width 33: BAD_WIDTH */
-    { "fixed_reject_width_33", .n = 2, .m_in = sym_golden_requant_v098_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 33, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
-    /* [32] SR fixed-scale, seed 2024 */
-    { "fixed_sr_seed_2024", .n = 8, .m_in = sym_golden_requant_v099_m_in, .s_in = 0x3F800000u, .target = 0x40000000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x000007E8u, .in_place = 1, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v099_m_out, .rng_state_out = 0x35AFCE2Eu },
-    /* [33] SR, u = 0: clamp to -128 then round(-128.5) = -129: final saturate -> -128 */
-    { "fixed_sr_u_zero_qmin", .n = 1, .m_in = sym_golden_requant_v100_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0xF2B58529u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v100_m_out, .rng_state_out = 0x00000001u },
-    /* [34] SR, u = 1-2^-24: 127 + u = 128.0f, round(127.5) = 128: final saturate -> 127 */
-    { "fixed_sr_u_max_qmax", .n = 1, .m_in = sym_golden_requant_v101_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x5E6CFCE7u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v101_m_out, .rng_state_out = 0xFFFFFFFFu },
-    /* [35] SR error: BAD_SCALE, rng unchanged */
-    { "fixed_sr_reject_keeps_rng", .n = 1, .m_in = sym_golden_requant_v102_m_in, .s_in = 0x3F800000u, .target = 0x00000000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000003u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000003u },
+    { "fixed_width_16", .n = 7, .m_in = sym_golden_requant_v093_m_in, .s_in = 0x3F800000u, .target = 0x49800000u, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v093_m_out, .rng_state_out = 0x00000000u },
+    /* [21] (float)(2^25 + 3) rounds first, then * s_in / t: 24612 (a double product gives 24611) */
+    { "fixed_raw_inexact", .n = 1, .m_in = sym_golden_requant_v094_m_in, .s_in = 0x4053085Bu, .target = 0x458C7C4Bu, .q_max_bits_out = 16, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v094_m_out, .rng_state_out = 0x00000000u },
+    /* [22] NaN input scale: BAD_SCALE */
+    { "fixed_reject_s_in_nan", .n = 2, .m_in = sym_golden_requant_v095_m_in, .s_in = 0x7FC00000u, .target = 0x3F800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [23] target scale zero: BAD_SCALE */
+    { "fixed_reject_target_zero", .n = 2, .m_in = sym_golden_requant_v096_m_in, .s_in = 0x3F800000u, .target = 0x00000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [24] target scale neg: BAD_SCALE */
+    { "fixed_reject_target_neg", .n = 2, .m_in = sym_golden_requant_v097_m_in, .s_in = 0x3F800000u, .target = 0xBF800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [25] target scale nan: BAD_SCALE */
+    { "fixed_reject_target_nan", .n = 2, .m_in = sym_golden_requant_v098_m_in, .s_in = 0x3F800000u, .target = 0x7FC00000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [26] target scale inf: BAD_SCALE */
+    { "fixed_reject_target_inf", .n = 2, .m_in = sym_golden_requant_v099_m_in, .s_in = 0x3F800000u, .target = 0x7F800000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [27] target scale subnormal: BAD_SCALE */
+    { "fixed_reject_target_subnormal", .n = 2, .m_in = sym_golden_requant_v100_m_in, .s_in = 0x3F800000u, .target = 0x00000001u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [28] target scale neg_zero: BAD_SCALE */
+    { "fixed_reject_target_neg_zero", .n = 2, .m_in = sym_golden_requant_v101_m_in, .s_in = 0x3F800000u, .target = 0x80000000u, .q_max_bits_out = 8, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [29] width 0: BAD_WIDTH */
+    { "fixed_reject_width_0", .n = 2, .m_in = sym_golden_requant_v102_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 0, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [30] width 1: BAD_WIDTH */
+    { "fixed_reject_width_1", .n = 2, .m_in = sym_golden_requant_v103_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 1, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [31] width 17: BAD_WIDTH */
+    { "fixed_reject_width_17", .n = 2, .m_in = sym_golden_requant_v104_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 17, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [32] width 32: BAD_WIDTH */
+    { "fixed_reject_width_32", .n = 2, .m_in = sym_golden_requant_v105_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 32, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [33] width 33: BAD_WIDTH */
+    { "fixed_reject_width_33", .n = 2, .m_in = sym_golden_requant_v106_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 33, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .in_place = 0, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m_out = NULL, .rng_state_out = 0x00000000u },
+    /* [34] SR fixed-scale, seed 2024 */
+    { "fixed_sr_seed_2024", .n = 8, .m_in = sym_golden_requant_v107_m_in, .s_in = 0x3F800000u, .target = 0x40000000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x000007E8u, .in_place = 1, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v107_m_out, .rng_state_out = 0x35AFCE2Eu },
+    /* [35] SR, u = 0: clamp to -128 then round(-128.5) = -129: final saturate -> -128 */
+    { "fixed_sr_u_zero_qmin", .n = 1, .m_in = sym_golden_requant_v108_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0xF2B58529u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v108_m_out, .rng_state_out = 0x00000001u },
+    /* [36] SR, u = 1-2^-24: 127 + u = 128.0f, round(127.5) = 128: final saturate -> 127 */
+    { "fixed_sr_u_max_qmax", .n = 1, .m_in = sym_golden_requant_v109_m_in, .s_in = 0x3F800000u, .target = 0x3F800000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x5E6CFCE7u, .in_place = 0, .status = 0 /* SYM_OK */, .m_out = sym_golden_requant_v109_m_out, .rng_state_out = 0xFFFFFFFFu },
+    /* [37] SR error: BAD_SCALE, rng unchanged */
+    { "fixed_sr_reject_keeps_rng", .n = 1, .m_in = sym_golden_requant_v110_m_in, .s_in = 0x3F800000u, .target = 0x00000000u, .q_max_bits_out = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000003u, .in_place = 0, .status = -4 /* SYM_ERR_BAD_SCALE */, .m_out = NULL, .rng_state_out = 0x00000003u },
 };
 
 #ifndef SYM_GOLDEN_RESCALE_TO_ACC_T_DEFINED
@@ -885,8 +946,8 @@ typedef struct {
 } sym_golden_rescale_to_acc_t;
 #endif
 
-#define SYM_GOLDEN_REQUANT_RESCALE_TO_ACC_COUNT 20
-static const sym_golden_rescale_to_acc_t sym_golden_requant_rescale_to_acc[20] = {
+#define SYM_GOLDEN_REQUANT_RESCALE_TO_ACC_COUNT 21
+static const sym_golden_rescale_to_acc_t sym_golden_requant_rescale_to_acc[21] = {
     /* [0] 100 * 0.5 / 0.25 = 200 */
     { "rescale_basic", .q = 100, .s_p = 0x3F000000u, .s_acc = 0x3E800000u, .status = 0 /* SYM_OK */, .out = 200 },
     /* [1] 0 -> 0 */
@@ -915,17 +976,19 @@ static const sym_golden_rescale_to_acc_t sym_golden_requant_rescale_to_acc[20] =
     { "rescale_guard_scaled_fail", .q = 536887296, .s_p = 0x40000000u, .s_acc = 0x3F800000u, .status = -8 /* SYM_ERR_RANGE_GUARD */, .out = 0 },
     /* [13] q * s_p = inf: RANGE_GUARD, no cast */
     { "rescale_inf", .q = 2147483647, .s_p = 0x7F7FFFFFu, .s_acc = 0x3F800000u, .status = -8 /* SYM_ERR_RANGE_GUARD */, .out = 0 },
-    /* [14] INT32_MIN / 4 = -536870912 */
+    /* [14] (float)q rounds first (123456792), then * s_p: 42054276 (a double product gives 42054272) */
+    { "rescale_raw_inexact", .q = 123456789, .s_p = 0x3EAE6851u, .s_acc = 0x3F800000u, .status = 0 /* SYM_OK */, .out = 42054276 },
+    /* [15] INT32_MIN / 4 = -536870912 */
     { "rescale_int32_min", .q = (-2147483647 - 1), .s_p = 0x3F800000u, .s_acc = 0x40800000u, .status = 0 /* SYM_OK */, .out = -536870912 },
-    /* [15] param zero scale: BAD_SCALE */
+    /* [16] param zero scale: BAD_SCALE */
     { "rescale_reject_param_zero", .q = 3, .s_p = 0x00000000u, .s_acc = 0x3F800000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .out = 0 },
-    /* [16] param neg scale: BAD_SCALE */
+    /* [17] param neg scale: BAD_SCALE */
     { "rescale_reject_param_neg", .q = 3, .s_p = 0xBF000000u, .s_acc = 0x3F800000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .out = 0 },
-    /* [17] acc nan scale: BAD_SCALE */
+    /* [18] acc nan scale: BAD_SCALE */
     { "rescale_reject_acc_nan", .q = 3, .s_p = 0x3F800000u, .s_acc = 0x7FC00000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .out = 0 },
-    /* [18] acc subnormal scale: BAD_SCALE */
+    /* [19] acc subnormal scale: BAD_SCALE */
     { "rescale_reject_acc_subnormal", .q = 3, .s_p = 0x3F800000u, .s_acc = 0x00000001u, .status = -4 /* SYM_ERR_BAD_SCALE */, .out = 0 },
-    /* [19] acc inf scale: BAD_SCALE */
+    /* [20] acc inf scale: BAD_SCALE */
     { "rescale_reject_acc_inf", .q = 3, .s_p = 0x3F800000u, .s_acc = 0x7F800000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .out = 0 },
 };
 
