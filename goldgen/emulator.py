@@ -21,8 +21,9 @@ How it follows the contract:
   ``round(v)`` then an integer clamp to ``[lo, hi]``.
 * SR_HALF_AWAY: xorshift32 (13, 17, 5), one draw per output element in element
   order, ``u = (s >> 8) * 2^-24`` from the *new* state; ``w = (v + u) - 0.5f``.
-* Validation runs completely before any result or RNG state is produced;
-  errors are ``symverify.SymError`` with the C status name, the argument and
+* Validation runs completely before any result or RNG state is produced,
+  in the precedence order of ``docs/semantics.md`` (Errors: types, empty,
+  shapes, widths, rounding, order, RNG, scalar parameters, data); errors are ``symverify.SymError`` with the C status name, the argument and
   the value. Functions return new tensors and never modify their arguments;
   an ``Rng`` passed for SR is advanced (by n draws) only on success.
 """
@@ -277,10 +278,10 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     """Fixed-scale requant: v = ((float)m * s_in) / t, clamped to
     [(float)qMin, (float)qMax] in float32, rounded, saturated. Keeps t."""
     t = _check_tensor(t, "t")
-    target = check_scale(target_scale, "target_scale")
     bits = check_bits(q_max_bits, OUTPUT_BITS)
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
+    target = check_scale(target_scale, "target_scale")
     lo, hi = q_min(bits), q_max(bits)
     mf = t.mantissas.ravel().astype(np.float32)
     with np.errstate(over="ignore"):
@@ -314,8 +315,8 @@ def _guard_ok(r: np.ndarray) -> np.ndarray:
 def rescale_to_acc(q: int, param_scale: Any, acc_scale: Any, rounding: str = HALF_AWAY) -> int:
     """r = ((float)q * s_p) / s_acc; guard |r| <= 1073774464.0f (else
     SYM_ERR_RANGE_GUARD); result round(r). HALF_AWAY only."""
-    rounding = check_rounding(rounding, (HALF_AWAY,))
     qi = _check_int32_scalar(q, "q")
+    rounding = check_rounding(rounding, (HALF_AWAY,))
     s_p = check_scale(param_scale, "param_scale")
     s_acc = check_scale(acc_scale, "acc_scale")
     r = _rescale_f32(np.array([qi]), s_p, s_acc)
@@ -331,10 +332,10 @@ def int_to_sym(m: Any) -> SymTensor:
     if isinstance(m, SymTensor):
         raise SymError("SYM_ERR_BAD_TYPE", "m", "SymTensor", "expected an int32 array")
     raw = np.asarray(m)
-    if raw.size == 0:
-        raise SymError("SYM_ERR_EMPTY", "m", raw.shape, "at least one element is required")
     if raw.dtype.kind not in "iu":
         raise SymError("SYM_ERR_BAD_TYPE", "m", raw.dtype, "mantissas must be an integer array (int32)")
+    if raw.size == 0:
+        raise SymError("SYM_ERR_EMPTY", "m", raw.shape, "at least one element is required")
     wide = raw.astype(np.int64).ravel()
     bad = np.flatnonzero((wide < _INT32_MIN) | (wide > _INT32_MAX))
     if bad.size:
@@ -355,10 +356,10 @@ def accumulate_dynamic(target: SymTensor, inc: SymTensor, rounding: str = HALF_A
     (1.0 if 0); t = clamp(round(v / scale)). Target width 2..16."""
     target = _check_tensor(target, "target")
     inc = _check_tensor(inc, "inc")
+    _check_same_length(target, inc)
     bits = check_bits(target.q_max_bits, OUTPUT_BITS, "target.q_max_bits")
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
-    _check_same_length(target, inc)
     with np.errstate(over="ignore", invalid="ignore"):
         a = target.mantissas.ravel().astype(np.float32) * target.scale
         b = inc.mantissas.ravel().astype(np.float32) * inc.scale
@@ -382,9 +383,9 @@ def accumulate_fixed(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWA
     declared width (SYM_ERR_INT_OVERFLOW instead of UB). Scale kept. HALF_AWAY only."""
     target = _check_tensor(target, "target")
     inc = _check_tensor(inc, "inc")
+    _check_same_length(target, inc)
     bits = check_bits(target.q_max_bits, DECLARED_BITS, "target.q_max_bits")
     rounding = check_rounding(rounding, (HALF_AWAY,))
-    _check_same_length(target, inc)
     r = _rescale_f32(inc.mantissas.ravel(), inc.scale, target.scale)
     ok = _guard_ok(r)
     add = np.zeros(r.shape, dtype=np.int64)

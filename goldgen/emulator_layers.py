@@ -18,7 +18,8 @@ How it follows the contract:
   ``docs/layers.md``. Sums documented as "j ascending" are evaluated with an
   explicit loop over j (vectorised across rows only), never with ``.sum()``
   (pairwise summation).
-* Everything is validated before any result exists; composite kernels run
+* Everything is validated before any result exists, in the precedence
+  order of ``docs/semantics.md`` (Errors); composite kernels run
   their primitives on a *copy* of the ``Rng`` and commit the final state only
   when every step succeeded, so on error the caller's state is unchanged.
 """
@@ -327,8 +328,8 @@ def linear_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor
 # LayerNorm
 # --------------------------------------------------------------------------
 
-def _ln_validate(x: SymTensor, gamma: SymTensor, other: SymTensor, other_name: str, other_shape: str,
-                 eps: Any) -> tuple[int, int, np.float32]:
+def _ln_validate(x: SymTensor, gamma: SymTensor, other: SymTensor, other_name: str,
+                 other_shape: str) -> tuple[int, int]:
     x = _check_tensor(x, "x")
     B, F = _check_ndim(x, 2, "x", "[B, F]")
     if F > _MAX_FEATURES:
@@ -337,8 +338,7 @@ def _ln_validate(x: SymTensor, gamma: SymTensor, other: SymTensor, other_name: s
     want = (F,) if other_shape == "F" else (B, F)
     _check_shape(other, want, other_name, f"x is {tuple(x.mantissas.shape)}")
     _check_operand_width(x, "x")
-    eps32 = _check_positive_f32(eps, "eps")
-    return B, F, eps32
+    return B, F
 
 
 def _ln_stats(x: SymTensor, eps: np.float32) -> tuple[np.ndarray, np.ndarray]:
@@ -369,11 +369,12 @@ def layernorm_forward(x: SymTensor, gamma: SymTensor, beta: SymTensor, norm_bits
     x = _check_tensor(x, "x")
     gamma = _check_tensor(gamma, "gamma")
     beta = _check_tensor(beta, "beta")
-    B, F, eps32 = _ln_validate(x, gamma, beta, "beta", "F", eps)
+    B, F = _ln_validate(x, gamma, beta, "beta", "F")
     _check_operand_width(gamma, "gamma")
     bits = check_bits(norm_bits, OUTPUT_BITS, "norm_bits")
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
+    eps32 = _check_positive_f32(eps, "eps")
 
     # step 1: identical pre-check (no RNG draws)
     m = x.mantissas
@@ -419,10 +420,11 @@ def layernorm_backward(x: SymTensor, gamma: SymTensor, dy: SymTensor, dx_bits: i
     x = _check_tensor(x, "x")
     gamma = _check_tensor(gamma, "gamma")
     dy = _check_tensor(dy, "dy")
-    B, F, eps32 = _ln_validate(x, gamma, dy, "dy", "BF", eps)
+    B, F = _ln_validate(x, gamma, dy, "dy", "BF")
     check_bits(dx_bits, CONVERSION_BITS, "dx_bits")
     check_rounding(rounding)
     check_rng(rounding, rng_state)
+    eps32 = _check_positive_f32(eps, "eps")
 
     inv, n = _ln_stats(x, eps32)
     F32F = _F32(F)
@@ -450,10 +452,10 @@ def mse_loss(y: SymTensor, target: Any, grad_bits: int = 12, rounding: str = HAL
     t = _as_float32_array(target, "target")
     if t.shape != y.mantissas.shape:
         raise _shape_error("target", t.shape, f"{tuple(y.mantissas.shape)} (the shape of y)", "expected")
-    _check_nonfinite(t, "target")
     check_bits(grad_bits, CONVERSION_BITS, "grad_bits")
     check_rounding(rounding)
     check_rng(rounding, rng_state)
+    _check_nonfinite(t, "target")  # data: after every argument check
 
     N = y.mantissas.size
     NF = _F32(N)
@@ -480,13 +482,13 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
     conversion to param's width (default SR_HALF_AWAY)."""
     param = _check_tensor(param, "param")
     grad = _check_tensor(grad, "grad")
-    lr32 = _check_positive_f32(lr, "lr")
     if grad.mantissas.shape != param.mantissas.shape:
         raise _shape_error("grad", grad.mantissas.shape, f"{tuple(param.mantissas.shape)} (the shape of param)",
                            "expected")
     bits = check_bits(param.q_max_bits, CONVERSION_BITS, "param.q_max_bits")
     check_rounding(rounding)
     check_rng(rounding, rng_state)
+    lr32 = _check_positive_f32(lr, "lr")
 
     with np.errstate(over="ignore", invalid="ignore"):
         p = param.mantissas.astype(np.float32) * param.scale

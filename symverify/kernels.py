@@ -144,15 +144,16 @@ def round_half_away(x: float) -> int:
 def float_to_sym(x: Any, q_max_bits: int = 12, rounding: str = HALF_AWAY,
                  rng_state: Rng | None = None) -> SymTensor:
     """float32 -> SYM with a dynamic scale (absmax / qMax); same shape as ``x``."""
-    bits = check_bits(q_max_bits, CONVERSION_BITS)
-    rounding = check_rounding(rounding)
-    rng = check_rng(rounding, rng_state)
+    # precedence (docs/semantics.md, Errors): type, empty, width, rounding, rng, data
     raw = np.asarray(x)
     if raw.dtype.kind not in "fiu":
         raise SymError("SYM_ERR_BAD_TYPE", "x", raw.dtype, "x must be a real (float32) array")
     if raw.size == 0:
         raise SymError("SYM_ERR_EMPTY", "x", raw.shape, "the absmax of an empty tensor is undefined")
     n = _check_len(int(raw.size), "x")
+    bits = check_bits(q_max_bits, CONVERSION_BITS)
+    rounding = check_rounding(rounding)
+    rng = check_rng(rounding, rng_state)
     with np.errstate(over="ignore", invalid="ignore"):
         xs = np.array(raw, dtype=np.float32, copy=True, order="C").reshape(-1)
     ffi, lib = ffi_lib()
@@ -271,10 +272,10 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     """Fixed-scale requant into ``target_scale`` at width ``q_max_bits`` (2..16);
     saturates by design, the target scale is kept."""
     t = _check_tensor(t, "t")
-    target = check_scale(target_scale, "target_scale")
     bits = check_bits(q_max_bits, OUTPUT_BITS)
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
+    target = check_scale(target_scale, "target_scale")
     m = _fresh_mantissas(t)
     n = _check_len(int(m.size), "t")
     ffi, lib = ffi_lib()
@@ -304,9 +305,9 @@ def rescale_to_acc(q: int, param_scale: Any, acc_scale: Any, rounding: str = HAL
     """round(((float)q * param_scale) / acc_scale) with the accumulator headroom
     guard |r| <= 2^31 - 1 - 32768*32767; HALF_AWAY only."""
     qi = _check_q(q)
+    check_rounding(rounding, (HALF_AWAY,))
     s_p = check_scale(param_scale, "param_scale")
     s_acc = check_scale(acc_scale, "acc_scale")
-    check_rounding(rounding, (HALF_AWAY,))
     ffi, lib = ffi_lib()
     out = ffi.new("int32_t[1]")
     status = lib.sym_rescale_to_acc(qi, float(s_p), float(s_acc), out)

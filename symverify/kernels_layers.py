@@ -4,7 +4,7 @@ The C cores (``kernels/src/sym_linear.c``, ``sym_layernorm.c``, ``sym_loss.c``,
 ``sym_sgd.c``) compute the integer and float32 parts; this module composes them
 with the primitives of :mod:`symverify.kernels` (requant, accumulate,
 float -> SYM) exactly as docs/layers.md lists. Every function validates its
-arguments, returns new tensors, never modifies its arguments, and raises
+arguments in the precedence order of docs/semantics.md (Errors), returns new tensors, never modifies its arguments, and raises
 :class:`symverify.SymError` naming the argument and its value. On any error
 the RNG state is left unchanged (multi-step functions work on a copy and
 commit it only when every step succeeded).
@@ -242,9 +242,10 @@ def linear_forward(x: SymTensor, w: SymTensor, b: SymTensor | None = None, out_b
     ``out_bits`` if given."""
     x = _tensor(x, "x")
     w = _tensor(w, "w")
-    _, _, out_f = _linear_shapes(x, w)
     if b is not None:
         b = _tensor(b, "b")
+    _, _, out_f = _linear_shapes(x, w)
+    if b is not None:
         _shape_match("b", b.mantissas.shape, (out_f,), "w", w.mantissas.shape, "[O]")
     _product_width(x, "x")
     _product_width(w, "w")
@@ -337,6 +338,8 @@ def linear_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor
     w = _tensor(w, "w")
     dy = _tensor(dy, "dy")
     grad_w = _tensor(grad_w, "grad_w")
+    if grad_b is not None:
+        grad_b = _tensor(grad_b, "grad_b")
     bsz, in_f, out_f = _linear_shapes(x, w)
     dy_shape = _ndim(dy, "dy", 2, "[B, O]")
     if dy_shape != (bsz, out_f):
@@ -345,7 +348,6 @@ def linear_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor
                        f"dy {dy_shape}")
     _shape_match("grad_w", grad_w.mantissas.shape, (out_f, in_f), "w", w.mantissas.shape, "[O, I]")
     if grad_b is not None:
-        grad_b = _tensor(grad_b, "grad_b")
         _shape_match("grad_b", grad_b.mantissas.shape, (out_f,), "w", w.mantissas.shape, "[O]")
     _product_width(x, "x")
     _product_width(w, "w")
@@ -402,9 +404,9 @@ def layernorm_forward(x: SymTensor, gamma: SymTensor, beta: SymTensor, norm_bits
     _product_width(x, "x")
     _product_width(gamma, "gamma")
     bits = check_bits(norm_bits, OUTPUT_BITS, "norm_bits")
-    eps32 = _positive_float32(eps, "eps")
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
+    eps32 = _positive_float32(eps, "eps")
     xm, gm, bm = _flat(x), _flat(gamma), _flat(beta)
     ffi, lib = _ffi_lib()
     y = np.empty(bsz * feats, dtype=np.int32)
@@ -446,9 +448,9 @@ def layernorm_backward(x: SymTensor, gamma: SymTensor, dy: SymTensor, dx_bits: i
     bsz, feats = _layernorm_shapes(x, gamma, dy, "dy")
     _product_width(x, "x")
     bits = check_bits(dx_bits, CONVERSION_BITS, "dx_bits")
-    eps32 = _positive_float32(eps, "eps")
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
+    eps32 = _positive_float32(eps, "eps")
     xm, gm, dym = _flat(x), _flat(gamma), _flat(dy)
     ffi, lib = _ffi_lib()
     dx = np.empty(bsz * feats, dtype=np.float32)
@@ -476,6 +478,8 @@ def mse_loss(y: SymTensor, target: Any, grad_bits: int = 12, rounding: str = HAL
     raw = np.asarray(target)
     if raw.dtype.kind not in "fiu":
         raise SymError("SYM_ERR_BAD_TYPE", "target", raw.dtype, "target must be a real (float32) array")
+    if raw.size == 0:
+        raise SymError("SYM_ERR_EMPTY", "target", tuple(raw.shape), "target needs at least one element")
     if tuple(raw.shape) != tuple(y.mantissas.shape):
         raise SymError("SYM_ERR_SHAPE", "target", tuple(raw.shape),
                        f"target must have y's shape: y {tuple(y.mantissas.shape)}, target {tuple(raw.shape)}")
@@ -518,10 +522,10 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
         raise SymError("SYM_ERR_SHAPE", "grad", tuple(grad.mantissas.shape),
                        f"grad must have param's shape: param {tuple(param.mantissas.shape)}, "
                        f"grad {tuple(grad.mantissas.shape)}")
-    lr32 = _positive_float32(lr, "lr")
     bits = check_bits(param.q_max_bits, CONVERSION_BITS, "param.q_max_bits")
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
+    lr32 = _positive_float32(lr, "lr")
     pm, gm = _flat(param), _flat(grad)
     n = _int32_len(int(pm.size), "param")
     ffi, lib = _ffi_lib()

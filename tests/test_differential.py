@@ -207,8 +207,8 @@ def test_float_to_sym(bits, n, shape, mode, rng_seed, seed, fault):
         x = adversarial_f32(g, n)
     if fault == 0:
         x[g.integers(0, n)] = g.choice([np.nan, np.inf, -np.inf])     # NONFINITE_INPUT
-    elif fault == 1 and 2 <= bits <= 31:
-        x = x[:0]                                                     # EMPTY (only fault; see test_error_precedence)
+    elif fault == 1:
+        x = x[:0]                                                     # EMPTY (wins over a bad width)
     note(f"x bits: {[f'0x{b:08X}' for b in x.view(np.uint32)]}")
     same("float_to_sym", x, bits, rounding=mode, seed=rng_seed if mode == SR else None)
 
@@ -321,8 +321,8 @@ def test_rescale_to_acc(seed, n):
 def test_accumulate_dynamic(bits, n, shape, inc_bits, mode, rng_seed, seed, fault):
     _count("accumulate_dynamic")
     g = np.random.default_rng(seed)
-    # a length mismatch only as the single fault (multi-fault precedence: test_error_precedence)
-    n_inc = n if fault or not 2 <= bits <= 16 else int(g.integers(1, 33))
+    # a length mismatch (wins over a bad target width: test_error_precedence)
+    n_inc = n if fault else int(g.integers(1, 33))
     if shape == "pow2":   # exact products and sums, many exact ties after the division
         e = int(g.integers(-40, 41))
         target = tensor(g, bits, n, pow2(e))
@@ -371,26 +371,177 @@ def test_requant_dynamic_arguments(bits, order, mode, rng_seed, seed):
 
 
 # --------------------------------------------------------------------------- error precedence
-@st.composite
-def two_fault_call(draw):
-    """A call with two independent faults (each alone is covered above)."""
-    kind = draw(st.sampled_from(["float_to_sym", "accumulate_dynamic"]))
+# docs/semantics.md, Errors: the Python API of both backends reports the first
+# failing group of this list (1 types, 2 empty, 3 shapes, 4 widths, 5 rounding,
+# 6 order, 7 rng, 8 scalar parameters, 9 data). A multi-fault call injects at
+# most one fault per group; the expected code is the one of the lowest group.
+TYPE, EMPTY, SHAPE, WIDTH, ROUND, ORDER, RNG, SCALE, DATA = range(1, 10)
+JUNK_RNG = "not an Rng"
+
+
+def _precedence_outcome(backend: Any, name: str, args: tuple, kwargs: dict, rng_spec: Any) -> tuple:
+    kw = dict(kwargs)
+    rng = None
+    if rng_spec == "junk":
+        kw["rng_state"] = JUNK_RNG
+    elif rng_spec is not None:
+        rng = Rng(rng_spec)
+        kw["rng_state"] = rng
+    try:
+        getattr(backend, name)(*args, **kw)
+        res: tuple = ("ok",)
+    except SymError as exc:
+        res = ("err", exc.code)
+    if rng is not None and res[0] == "err":
+        assert rng.state == Rng(rng_spec).state, f"{backend.__name__}.{name}: RNG advanced on error"
+    return res
+
+
+def _faulty_call(draw, kind: str) -> tuple[tuple, dict, Any, dict[int, str]]:
+    """(args, kwargs, rng_spec, {group: code}) with a random non-empty set of faults."""
+    groups = {
+        "float_to_sym": [TYPE, EMPTY, WIDTH, ROUND, RNG, DATA],
+        "int_to_sym": [TYPE, EMPTY, DATA],
+        "requant_dynamic": [TYPE, WIDTH, ROUND, ORDER, RNG, DATA],
+        "requant_fixed": [TYPE, WIDTH, ROUND, RNG, SCALE],
+        "rescale_to_acc": [TYPE, ROUND, SCALE, DATA],
+        "accumulate_dynamic": [TYPE, SHAPE, WIDTH, ROUND, RNG, DATA],
+        "accumulate_fixed": [TYPE, SHAPE, ROUND, DATA],
+    }[kind]
+    faults = set(draw(st.lists(st.sampled_from(groups), min_size=1, max_size=len(groups), unique=True)))
+    codes: dict[int, str] = {}
+    mode = draw(rounding)
+    if ROUND in faults:
+        mode = draw(st.sampled_from(["bogus", None, 3] + ([SR] if kind in ("rescale_to_acc", "accumulate_fixed")
+                                                           else [])))
+        codes[ROUND] = "SYM_ERR_BAD_ROUNDING"
+    if kind in ("rescale_to_acc", "accumulate_fixed") and ROUND not in faults:
+        mode = HA
+    rng_spec: Any = draw(sr_seeds) if mode == SR else None
+    if RNG in faults:
+        rng_spec = draw(st.sampled_from(["junk", None])) if mode == SR else "junk"
+        codes[RNG] = "SYM_ERR_NULL" if mode == SR else "SYM_ERR_BAD_RNG"   # SR needs an Rng
+    kw: dict[str, Any] = {"rounding": mode}
+    bad_width = draw(st.sampled_from([-1, 0, 1, 17, 32, 33]))
+    if WIDTH in faults:
+        codes[WIDTH] = "SYM_ERR_BAD_WIDTH"
     if kind == "float_to_sym":
-        bits = draw(st.sampled_from([-1, 0, 1, 32, 33]))
-        return kind, (np.array([], dtype=np.float32), bits)
-    tb = draw(st.sampled_from([17, 24, 32]))
-    target = SymTensor(np.zeros(draw(st.integers(1, 4)), dtype=np.int32), F32(1.0), tb)
-    inc = SymTensor(np.zeros(len(target) + draw(st.integers(1, 3)), dtype=np.int32), F32(1.0), 8)
-    return kind, (target, inc)
+        x = np.array([0.5, -1.25, 3.0], dtype=np.float32)
+        if DATA in faults:
+            x[draw(st.integers(0, 2))] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+            codes[DATA] = "SYM_ERR_NONFINITE_INPUT"
+        if TYPE in faults:
+            x = x.astype(str)
+            codes[TYPE] = "SYM_ERR_BAD_TYPE"
+        if EMPTY in faults:
+            x = x[:0]
+            codes[EMPTY] = "SYM_ERR_EMPTY"
+        bits = (bad_width if bad_width != 17 else 32) if WIDTH in faults else draw(st.integers(2, 31))
+        return (x, bits), kw, rng_spec, codes
+    if kind == "int_to_sym":
+        m = np.array([1, -2, 3], dtype=np.int64)
+        if DATA in faults:
+            m[draw(st.integers(0, 2))] = draw(st.sampled_from([1 << 31, -(1 << 31) - 1, 1 << 40]))
+            codes[DATA] = "SYM_ERR_INT_OVERFLOW"
+        if TYPE in faults:
+            m = m.astype(np.float32)
+            codes[TYPE] = "SYM_ERR_BAD_TYPE"
+        if EMPTY in faults:
+            m = m[:0]
+            codes[EMPTY] = "SYM_ERR_EMPTY"
+        return (m,), {}, None, codes
+    if kind in ("requant_dynamic", "requant_fixed"):
+        t: Any = SymTensor(np.array([5, -7, 1], dtype=np.int32), F32(0.5), 12)
+        if DATA in faults:   # requant_dynamic only: |m * s_in| overflows float32
+            t = SymTensor(np.array([INT32_MAX, 1, -3], dtype=np.int32), F32(FLT_MAX), 32)
+            codes[DATA] = "SYM_ERR_FLOAT_OVERFLOW"
+        if TYPE in faults:
+            t = draw(st.sampled_from([1, None, np.zeros(3, dtype=np.int32)]))
+            codes[TYPE] = "SYM_ERR_BAD_TYPE"
+        bits = bad_width if WIDTH in faults else draw(st.integers(2, 16))
+        if kind == "requant_dynamic":
+            kw["order"] = draw(st.sampled_from(["ratio", "clamp_first"]))
+            if ORDER in faults:
+                kw["order"] = draw(st.sampled_from(["bogus", None]))
+                codes[ORDER] = "SYM_ERR_BAD_ORDER"
+            return (t, bits), kw, rng_spec, codes
+        target = draw(st.sampled_from(BAD_SCALES)) if SCALE in faults else 0.25
+        if SCALE in faults:
+            codes[SCALE] = "SYM_ERR_BAD_SCALE"
+        return (t, target, bits), kw, rng_spec, codes
+    if kind == "rescale_to_acc":
+        q: Any = 3
+        sp, sa = 0.5, 0.25
+        if DATA in faults:   # guard: 2^31 / 1 > 1073774591
+            q, sp, sa = draw(st.sampled_from([INT32_MAX, INT32_MIN])), 1.0, 0.5
+            codes[DATA] = "SYM_ERR_RANGE_GUARD"
+        if TYPE in faults:
+            q = draw(st.sampled_from([1.5, "3", None, 1 << 31, -(1 << 40)]))
+            codes[TYPE] = "SYM_ERR_BAD_TYPE" if not isinstance(q, int) else "SYM_ERR_INT_OVERFLOW"
+        if SCALE in faults:
+            bad = draw(st.sampled_from(BAD_SCALES))
+            sp, sa = (bad, sa) if draw(st.booleans()) else (sp, bad)
+            codes[SCALE] = "SYM_ERR_BAD_SCALE"
+        return (q, sp, sa), kw, None, codes
+    # accumulate_dynamic / accumulate_fixed
+    tbits = 12
+    if WIDTH in faults:  # accumulate_dynamic only: the target's width must be 2..16
+        tbits = draw(st.sampled_from([17, 24, 32]))
+    n = 3
+    target = SymTensor(np.array([100, -50, 7], dtype=np.int32), F32(0.5), tbits)
+    inc: Any = SymTensor(np.array([3, 1, -1], dtype=np.int32), F32(0.25), 12)
+    if DATA in faults:
+        if kind == "accumulate_dynamic":   # v = t*s_t + inc*s_inc overflows float32
+            target = SymTensor(np.array([2, 1, 0], dtype=np.int32), F32(FLT_MAX), tbits)
+            inc = SymTensor(np.array([2, 0, 0], dtype=np.int32), F32(FLT_MAX), 12)
+            codes[DATA] = "SYM_ERR_FLOAT_OVERFLOW"
+        else:                              # t + rescale(inc) leaves the 12-bit width
+            target = SymTensor(np.array([2047, 0, 0], dtype=np.int32), F32(0.5), tbits)
+            inc = SymTensor(np.array([4, 0, 0], dtype=np.int32), F32(0.5), 12)
+            codes[DATA] = "SYM_ERR_INT_OVERFLOW"
+    if SHAPE in faults:
+        m_inc = np.concatenate([inc.mantissas, np.zeros(draw(st.integers(1, 3)), dtype=np.int32)])
+        if draw(st.booleans()):
+            m_inc = inc.mantissas[:draw(st.integers(1, n - 1))]
+        inc = SymTensor(m_inc, inc.scale, inc.q_max_bits)
+        codes[SHAPE] = "SYM_ERR_SHAPE"
+    if TYPE in faults:
+        if draw(st.booleans()):
+            inc = draw(st.sampled_from([1, None, np.zeros(3, dtype=np.int32)]))
+        else:
+            target = draw(st.sampled_from([1, None, np.zeros(3, dtype=np.int32)]))
+        codes[TYPE] = "SYM_ERR_BAD_TYPE"
+    if kind == "accumulate_fixed":   # no rng_state parameter
+        return (target, inc), kw, None, codes
+    return (target, inc), kw, rng_spec, codes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known disagreement, reported to the lead: with two faults the backends report different codes. "
-    "float_to_sym(empty x, bad width): sv.kernels BAD_WIDTH (its Python pre-check; the raw C kernel says EMPTY), "
-    "sv.emulate EMPTY. accumulate_dynamic(target width 17, length mismatch): sv.kernels and raw C SHAPE, "
-    "sv.emulate BAD_WIDTH. docs/semantics.md fixes no precedence; remove this marker once it does."))
-@given(call=two_fault_call())
-def test_error_precedence(call):
+@given(data=st.data(), kind=st.sampled_from(["float_to_sym", "int_to_sym", "requant_dynamic", "requant_fixed",
+                                             "rescale_to_acc", "accumulate_dynamic", "accumulate_fixed"]))
+def test_error_precedence(data, kind):
+    """Multi-fault inputs: both backends report the same code, the one of the
+    first failing group of the documented precedence."""
     _count("error_precedence")
-    name, args = call
-    same(name, *args)
+    args, kw, rng_spec, codes = _faulty_call(data.draw, kind)
+    expected = ("err", codes[min(codes)])
+    note(f"{kind} args={args!r} kwargs={kw!r} rng={rng_spec!r} faults={codes}")
+    c = _precedence_outcome(sv.kernels, kind, args, kw, rng_spec)
+    e = _precedence_outcome(sv.emulate, kind, args, kw, rng_spec)
+    note(f"C {c!r}, emulator {e!r}, expected {expected!r}")
+    assert c == e == expected, f"{kind}: C {c!r}, emulator {e!r}, documented precedence {expected!r}"
+
+
+def test_error_precedence_known_cases():
+    """The three cases that disagreed before the precedence was documented."""
+    cases = [
+        ("float_to_sym", (np.array([], dtype=np.float32),), {"q_max_bits": 0}, "SYM_ERR_EMPTY"),
+        ("accumulate_dynamic", (SymTensor(np.zeros(1, dtype=np.int32), F32(1.0), 17),
+                                SymTensor(np.zeros(2, dtype=np.int32), F32(1.0), 8)), {}, "SYM_ERR_SHAPE"),
+        ("mse_loss", (SymTensor(np.zeros((1, 1), dtype=np.int32), F32(1.0), 32),
+                      np.array([[np.nan]], dtype=np.float32), 0), {}, "SYM_ERR_BAD_WIDTH"),
+    ]
+    for name, args, kw, code in cases:
+        for backend in (sv.kernels, sv.emulate):
+            with pytest.raises(SymError) as info:
+                getattr(backend, name)(*args, **kw)
+            assert info.value.code == code, (backend.__name__, name, info.value.code)

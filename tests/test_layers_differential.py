@@ -243,12 +243,9 @@ def test_mse_loss(data):
     if d(st.integers(0, 3)):
         t[~np.isfinite(t)] = 0.0
     mode, seed = _rng_kw(d)
+    # a non-finite target together with a bad grad_bits: BAD_WIDTH (arguments
+    # before data, docs/semantics.md Errors) -- see test_mse_check_order
     gb = d(st.one_of(st.integers(2, 12), st.integers(2, 31), st.sampled_from([0, 32])))
-    if not np.all(np.isfinite(t)):
-        # single fault only: with a non-finite target AND a bad grad_bits the
-        # emulator reports NONFINITE_INPUT, the C side BAD_WIDTH (arguments
-        # first, docs/layers.md Clarifications) -- see test_mse_check_order
-        gb = d(st.integers(2, 31))
     same("mse_loss", y, t, gb, rounding=mode, seed=seed)
 
 
@@ -312,10 +309,8 @@ def test_layernorm_sum_of_squares_overflow_is_a_value():
 
 
 def test_mse_check_order():
-    """Multi-fault precedence: grad_bits (an argument) before a non-finite
-    target (data). docs/layers.md: arguments first. The C side follows it;
-    the emulator (goldgen/emulator_layers.py, not this test's owner) checks
-    the target first. Pinned here so a fix on either side shows up."""
+    """Multi-fault precedence: grad_bits (a width, group 4) before a
+    non-finite target (data, group 9), docs/semantics.md Errors. Both backends."""
     y = SymTensor(np.zeros((1, 1), dtype=np.int32), F32(1.0), 32)
     t = np.array([[np.nan]], dtype=np.float32)
     codes = {}
@@ -324,8 +319,7 @@ def test_mse_check_order():
             backend.mse_loss(y, t, 0)
         except SymError as exc:
             codes[backend.__name__] = exc.code
-    assert codes["symverify.kernels"] == "SYM_ERR_BAD_WIDTH"
-    assert codes["symverify.emulate"] in ("SYM_ERR_BAD_WIDTH", "SYM_ERR_NONFINITE_INPUT")
+    assert codes == {"symverify.kernels": "SYM_ERR_BAD_WIDTH", "symverify.emulate": "SYM_ERR_BAD_WIDTH"}
 
 
 def test_linear_backward_sum_checked_before_scale():
@@ -337,3 +331,151 @@ def test_linear_backward_sum_checked_before_scale():
     dy = SymTensor(np.full((3, 1), 29157, dtype=np.int32), F32(FLT_MAX), 16)
     gw = SymTensor(np.array([[89]], dtype=np.int32), F32(1.0), 8)
     assert same("linear_backward", x, w, dy, gw, None, 2) == ("err", "SYM_ERR_INT_OVERFLOW")
+
+
+# --------------------------------------------------------------------------- error precedence
+# docs/semantics.md, Errors: 1 types, 2 empty, 3 shapes, 4 widths, 5 rounding,
+# 6 order, 7 rng, 8 scalar parameters (eps, lr), 9 data (the steps in order).
+# At most one fault per group; the expected code is the lowest group's.
+TYPE, EMPTY, SHAPE, WIDTH, ROUND, ORDER, RNG, SCALE, DATA = range(1, 10)
+LAYER_GROUPS = {
+    "linear_forward": [TYPE, SHAPE, WIDTH, ROUND, ORDER, RNG, DATA],
+    "linear_backward": [TYPE, SHAPE, WIDTH, ROUND, ORDER, RNG, DATA],
+    "layernorm_forward": [TYPE, SHAPE, WIDTH, ROUND, RNG, SCALE, DATA],
+    "mse_loss": [TYPE, EMPTY, SHAPE, WIDTH, ROUND, RNG, DATA],
+    "sgd_update": [TYPE, SHAPE, WIDTH, ROUND, RNG, SCALE, DATA],
+}
+NOT_A_TENSOR = st.sampled_from([1, None, np.zeros((1, 2), dtype=np.int32)])
+
+
+def _layer_fault_call(d, kind: str) -> tuple[tuple, dict, Any, dict[int, str]]:
+    groups = LAYER_GROUPS[kind]
+    faults = set(d(st.lists(st.sampled_from(groups), min_size=1, max_size=len(groups), unique=True)))
+    codes: dict[int, str] = {}
+    mode = d(st.sampled_from([HA, SR])) if kind != "sgd_update" else SR
+    if ROUND in faults:
+        mode = d(st.sampled_from(["bogus", None]))
+        codes[ROUND] = "SYM_ERR_BAD_ROUNDING"
+    rng_spec: Any = d(seeds) if mode == SR else None
+    if RNG in faults:
+        rng_spec = d(st.sampled_from(["junk", None])) if mode == SR else "junk"
+        codes[RNG] = "SYM_ERR_NULL" if mode == SR else "SYM_ERR_BAD_RNG"
+    kw: dict[str, Any] = {"rounding": mode}
+    if WIDTH in faults:
+        codes[WIDTH] = "SYM_ERR_BAD_WIDTH"
+    if SHAPE in faults:
+        codes[SHAPE] = "SYM_ERR_SHAPE"
+    if TYPE in faults:
+        codes[TYPE] = "SYM_ERR_BAD_TYPE"
+    if SCALE in faults:
+        codes[SCALE] = "SYM_ERR_BAD_SCALE"
+    if kind in ("linear_forward", "linear_backward"):
+        xb = 17 if (WIDTH in faults and d(st.booleans())) else 8
+        s_big = 2.0 ** 70 if DATA in faults else 0.5   # s_x * s_w (or s_dy * s_x) overflows: FLOAT_OVERFLOW
+        if DATA in faults:
+            codes[DATA] = "SYM_ERR_FLOAT_OVERFLOW"
+        x: Any = SymTensor(np.array([[1, -2, 3], [4, 0, -1]], dtype=np.int32), F32(s_big), xb)
+        in_f = 2 if SHAPE in faults else 3
+        w: Any = SymTensor(np.ones((2, in_f), dtype=np.int32), F32(s_big), 8)
+        kw["order"] = d(st.sampled_from(["bogus", 7])) if ORDER in faults else d(orders)
+        if ORDER in faults:
+            codes[ORDER] = "SYM_ERR_BAD_ORDER"
+        out_bits = d(st.sampled_from([0, 1, 17, 32])) if (WIDTH in faults and xb == 8) else 8
+        if kind == "linear_forward":
+            b: Any = SymTensor(np.array([1, -1], dtype=np.int32), F32(0.25), 16)
+            if TYPE in faults:
+                which = d(st.sampled_from(["x", "w", "b"]))
+                x, w, b = (d(NOT_A_TENSOR) if which == "x" else x, d(NOT_A_TENSOR) if which == "w" else w,
+                           "junk" if which == "b" else b)
+            return (x, w, b, out_bits), kw, rng_spec, codes
+        dy: Any = SymTensor(np.array([[3, -1], [2, 5]], dtype=np.int32), F32(s_big), 8)
+        gw = SymTensor(np.zeros((2, 3), dtype=np.int32), F32(1.0), 16)
+        gb: Any = SymTensor(np.zeros(2, dtype=np.int32), F32(0.5), 32)
+        if TYPE in faults:
+            which = d(st.sampled_from(["x", "dy", "grad_b"]))
+            x, dy, gb = (d(NOT_A_TENSOR) if which == "x" else x, d(NOT_A_TENSOR) if which == "dy" else dy,
+                         "junk" if which == "grad_b" else gb)
+        return (x, w, dy, gw, gb, out_bits), kw, rng_spec, codes
+    if kind == "layernorm_forward":
+        xb = 17 if (WIDTH in faults and d(st.booleans())) else 12
+        x = SymTensor(np.array([[1, 2, 3, 4], [-8, 0, 8, 100]], dtype=np.int32), F32(0.25), xb)
+        # data: s_y = s_norm * s_gamma is not normal -> SCALE_UNDERFLOW (step 4)
+        gscale = 2.0 ** -120 if DATA in faults else 2.0 ** -11
+        if DATA in faults:
+            codes[DATA] = "SYM_ERR_SCALE_UNDERFLOW"
+        feats = 3 if SHAPE in faults else 4
+        gamma: Any = SymTensor(np.ones(feats, dtype=np.int32), F32(gscale), 12)
+        beta: Any = SymTensor(np.zeros(4, dtype=np.int32), F32(1.0), 16)
+        norm_bits = d(st.sampled_from([0, 1, 17, 32])) if (WIDTH in faults and xb == 12) else 12
+        eps = d(st.sampled_from([0.0, -1e-5, float("nan"), float("inf")])) if SCALE in faults else 1e-5
+        if TYPE in faults:
+            which = d(st.sampled_from(["x", "gamma", "beta"]))
+            x, gamma, beta = (d(NOT_A_TENSOR) if which == "x" else x, d(NOT_A_TENSOR) if which == "gamma" else gamma,
+                              d(NOT_A_TENSOR) if which == "beta" else beta)
+        return (x, gamma, beta, norm_bits, eps), kw, rng_spec, codes
+    if kind == "mse_loss":
+        y: Any = SymTensor(np.array([[4, -2], [1, 0]], dtype=np.int32), F32(0.5), 32)
+        t = np.array([[1.0, -1.5], [0.25, 0.0]], dtype=np.float32)
+        if DATA in faults:
+            t[d(st.integers(0, 1)), d(st.integers(0, 1))] = d(st.sampled_from([np.nan, np.inf, -np.inf]))
+            codes[DATA] = "SYM_ERR_NONFINITE_INPUT"
+        if SHAPE in faults:
+            t = t.reshape(-1) if d(st.booleans()) else t[:, :1]
+        if EMPTY in faults:
+            t = t[:0]
+            codes[EMPTY] = "SYM_ERR_EMPTY"
+        if TYPE in faults:
+            if d(st.booleans()):
+                y = d(NOT_A_TENSOR)
+            else:
+                t = t.astype(str)
+        gbits = d(st.sampled_from([0, 1, 32, 33])) if WIDTH in faults else 8
+        return (y, t, gbits), kw, rng_spec, codes
+    # sgd_update
+    pbits = 32 if WIDTH in faults else 12
+    scale = FLT_MAX / 2048 if DATA in faults else 0.01   # p - lr*g overflows float32
+    if DATA in faults:
+        codes[DATA] = "SYM_ERR_FLOAT_OVERFLOW"
+    p: Any = SymTensor(np.array([[2047, 3]], dtype=np.int32), F32(scale), pbits)
+    g: Any = SymTensor(np.array([[-2047, 1]] if SHAPE not in faults else [[-2047], [1]], dtype=np.int32),
+                       F32(scale), 12)
+    lr = d(st.sampled_from([0.0, -0.1, float("nan"), float("inf"), 1e39])) if SCALE in faults else 10.0
+    if TYPE in faults:
+        if d(st.booleans()):
+            p = d(NOT_A_TENSOR)
+        else:
+            g = d(NOT_A_TENSOR)
+    return (p, g, lr), kw, rng_spec, codes
+
+
+def _layer_precedence_outcome(backend: Any, name: str, args: tuple, kwargs: dict, rng_spec: Any) -> tuple:
+    kw = dict(kwargs)
+    rng = None
+    if rng_spec == "junk":
+        kw["rng_state"] = "not an Rng"
+    elif rng_spec is not None:
+        rng = Rng(rng_spec)
+        kw["rng_state"] = rng
+    try:
+        getattr(backend, name)(*args, **kw)
+        res: tuple = ("ok",)
+    except SymError as exc:
+        res = ("err", exc.code)
+    if rng is not None and res[0] == "err":
+        assert rng.state == Rng(rng_spec).state, f"{backend.__name__}.{name}: RNG advanced on error"
+    return res
+
+
+@layer_settings
+@given(data=st.data(), kind=st.sampled_from(sorted(LAYER_GROUPS)))
+def test_layer_error_precedence(data, kind):
+    """Multi-fault layer calls: both backends report the code of the first
+    failing group of the documented precedence."""
+    _count("layer_error_precedence")
+    args, kw, rng_spec, codes = _layer_fault_call(data.draw, kind)
+    expected = ("err", codes[min(codes)])
+    note(f"{kind} args={args!r} kwargs={kw!r} rng={rng_spec!r} faults={codes}")
+    c = _layer_precedence_outcome(sv.kernels, kind, args, kw, rng_spec)
+    e = _layer_precedence_outcome(sv.emulate, kind, args, kw, rng_spec)
+    note(f"C {c!r}, emulator {e!r}, expected {expected!r}")
+    assert c == e == expected, f"{kind}: C {c!r}, emulator {e!r}, documented precedence {expected!r}"
