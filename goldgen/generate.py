@@ -11,7 +11,12 @@ self-checks, and renders per family
   (static const data, float32 as ``uint32_t`` bit patterns, one struct array
   per kernel; the layout is documented in the header's leading comment).
 
-Both are stamped with :data:`EMULATOR_VERSION` and the fixture hash (sha256 of
+Besides these four primitive families, :func:`compute` also renders the layer
+and chain vectors of :mod:`symverify.goldgen.layer_fixtures` (``layers.json``,
+``chain.json``; families ``layers`` and ``chain``), so ``symverify goldgen``
+regenerates and ``--check`` verifies every committed vector file.
+
+All are stamped with :data:`EMULATOR_VERSION` and the fixture hash (sha256 of
 the canonical catalog). :func:`write` computes everything first and then
 replaces each file atomically (temporary file in the same directory +
 ``os.replace``); :func:`check` writes nothing and returns a unified diff of any
@@ -49,6 +54,9 @@ FORMAT_VERSION = 1
 
 #: status recorded for a successful call
 OK = "SYM_OK"
+
+#: families rendered by goldgen/layer_fixtures.py (one JSON file each, no C header)
+LAYER_FAMILIES = ("layers", "chain")
 
 
 class FixtureError(ValueError):
@@ -299,15 +307,31 @@ class Vector:
 @dataclass
 class FamilyResult:
     family: str
-    vectors: list[Vector]
+    vectors: list[Any]   # Vector for the primitive families, records for layers / chain
     json_text: str = ""
     header_text: str = ""
     files: dict[str, str] = field(default_factory=dict)
 
 
-def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None) -> dict[str, FamilyResult]:
+def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
+    """The ``layers`` and ``chain`` families (goldgen/layer_fixtures.py),
+    rendered; raises FixtureError (LayerFixtureError) on a refused fixture."""
+    from . import layer_fixtures as lf  # imports this module: keep it lazy
+
+    layers = lf.compute_layers(backend)
+    chain = lf.compute_chain(backend)
+    steps = [s for cfg in chain["configs"].values() for s in cfg["steps"]]
+    return {
+        "layers": FamilyResult("layers", list(layers["vectors"]), files={"layers.json": lf.render(layers)}),
+        "chain": FamilyResult("chain", steps, files={"chain.json": lf.render(chain)}),
+    }
+
+
+def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None,
+            layers: bool = True) -> dict[str, FamilyResult]:
     """Evaluate the whole catalog (default backend: ``symverify.emulate``), run
-    the self-checks, and render every file's text. Raises FixtureError."""
+    the self-checks, and render every file's text; with ``layers`` also the
+    layer and chain families. Raises FixtureError."""
     if backend is None:
         import symverify.emulate as backend  # noqa: N813  (the golden source)
     cat = fx.catalog() if cat is None else cat
@@ -332,6 +356,8 @@ def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None) ->
         res.header_text = render_header(family, vectors, digest)
         res.files = {f"{family}.json": res.json_text, f"{family}.h": res.header_text}
         out[family] = res
+    if layers:
+        out.update(compute_layer_families(backend))
     return out
 
 

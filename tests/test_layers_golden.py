@@ -1,15 +1,21 @@
 """Golden vectors of the layer kernels and of the training chain
 (goldgen/vectors/layers.json, chain.json): replayed bit-exactly on both
-backends, stamped, and free of drift (regenerating from the emulator gives
-the stored files byte for byte)."""
+backends, stamped, and free of drift: they are part of goldgen/generate.py's
+compute / write / check (the `symverify goldgen` path), and `--check` fails
+with a readable diff when either file is tampered with."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 
 import numpy as np
 import pytest
 
 import symverify as sv
+from click.testing import CliRunner
+
+from symverify.goldgen import generate as gen
 from symverify.goldgen import layer_fixtures as lf
 from symverify.goldgen.generate import EMULATOR_VERSION, strip_comments
 
@@ -66,7 +72,66 @@ def test_chain_vectors_change_every_step():
 
 
 def test_no_drift():
-    assert lf.check() == ""
+    """The shared generator path: both files are computed by generate.compute
+    and match the committed files byte for byte."""
+    results = gen.compute_layer_families()
+    assert set(results) == set(gen.LAYER_FAMILIES)
+    report = gen.check(None, results)
+    assert [(r.family, r.status) for r in report] == [("layers", "ok"), ("chain", "ok")], \
+        "".join(r.diff for r in report)
+    assert report[0].vectors == LAYERS["count"]
+
+
+def test_full_compute_includes_layer_families():
+    results = gen.compute()
+    assert {"layers", "chain"} <= set(results)
+    assert set(results["layers"].files) == {"layers.json"} and set(results["chain"].files) == {"chain.json"}
+    assert results["layers"].files["layers.json"] == (lf.vectors_dir() / "layers.json").read_text()
+
+
+def _run_goldgen(*args: str):
+    from symverify.cli import cli
+
+    return CliRunner().invoke(cli, ["goldgen", *args], catch_exceptions=False)
+
+
+def test_goldgen_check_fails_with_diff_on_tampered_layers_json(tmp_path):
+    out = tmp_path / "vectors"
+    shutil.copytree(lf.vectors_dir(), out)
+    path = out / "layers.json"
+    doc = json.loads(path.read_text())
+    vec = next(v for v in doc["vectors"] if v["name"] == "linear_plain")
+    old = vec["expect"]["out"]["mantissas"][0]
+    vec["expect"]["out"]["mantissas"][0] = old + 1
+    tampered = json.dumps(doc, indent=2) + "\n"
+    path.write_text(tampered)
+    res = _run_goldgen("--check", "--out", str(out))
+    assert res.exit_code == 1, res.output
+    assert f"--- {path} (committed)" in res.output and "+++" in res.output
+    assert re.search(rf"^-\s+{old + 1},?$", res.output, re.M), res.output
+    assert re.search(rf"^\+\s+{old},?$", res.output, re.M), res.output
+    assert "layers" in res.output and "drift" in res.output
+    assert path.read_text() == tampered, "--check must not repair the file"
+
+
+def test_goldgen_check_fails_on_missing_chain_json(tmp_path):
+    out = tmp_path / "vectors"
+    shutil.copytree(lf.vectors_dir(), out)
+    (out / "chain.json").unlink()
+    res = _run_goldgen("--check", "--out", str(out))
+    assert res.exit_code == 1 and "missing" in res.output
+    assert not (out / "chain.json").exists()
+
+
+def test_goldgen_regenerates_layer_files(tmp_path):
+    out = tmp_path / "fresh"
+    assert _run_goldgen("--out", str(out)).exit_code == 0
+    for name in ("layers.json", "chain.json"):
+        assert (out / name).read_bytes() == (lf.vectors_dir() / name).read_bytes()
+
+
+def test_layer_fixtures_module_check():
+    assert lf.main(["--check"]) == 0
 
 
 def test_declared_status_self_check():
@@ -79,5 +144,7 @@ def test_declared_status_self_check():
         lf.fixtures = lambda: [bad]
         with pytest.raises(lf.LayerFixtureError):
             lf.compute_layers()
+        with pytest.raises(gen.FixtureError):   # refused by `symverify goldgen` as well
+            gen.compute()
     finally:
         lf.fixtures = orig

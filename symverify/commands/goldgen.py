@@ -30,9 +30,12 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
     Evaluates every fixture of goldgen/fixtures.py with symverify.emulate (the
     golden source), runs the non-vacuity self-checks (each tie fixture must
     separate half-away from half-even and truncation), and writes per family
-    (round, convert, requant, accumulate) a JSON file and a C99 header, stamped
-    with the emulator version and the fixture hash. Files are written
-    atomically, and only after every family has been computed.
+    (round, convert, requant, accumulate) a JSON file and a C99 header, plus
+    the layer-kernel vectors (layers.json, goldgen/layer_fixtures.py: each
+    fixture's declared status is checked) and the training-chain vectors
+    (chain.json), all stamped with the emulator version and a fixture hash.
+    Files are written atomically, and only after every family has been
+    computed; --check covers every one of these files.
 
     \b
     Exit codes:
