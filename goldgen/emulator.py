@@ -159,7 +159,7 @@ def _as_float32_array(x: Any, argument: str) -> np.ndarray:
         raw = np.asarray(x)
     except Exception as exc:  # pragma: no cover - exotic inputs
         raise SymError("SYM_ERR_BAD_TYPE", argument, x, "expected an array of real numbers") from exc
-    if raw.dtype.kind not in "biuf":
+    if raw.dtype.kind not in "iuf":  # booleans are not numbers here
         raise SymError("SYM_ERR_BAD_TYPE", argument, raw.dtype, "expected an array of real numbers (float32)")
     with np.errstate(over="ignore", invalid="ignore"):
         arr = raw.astype(np.float32)
@@ -345,9 +345,10 @@ def int_to_sym(m: Any) -> SymTensor:
 
 
 def _check_same_length(target: SymTensor, inc: SymTensor) -> None:
-    if target.mantissas.size != inc.mantissas.size:
+    if target.mantissas.shape != inc.mantissas.shape:
         raise SymError("SYM_ERR_SHAPE", "inc", inc.mantissas.shape,
-                       f"inc has {inc.mantissas.size} elements, target has {target.mantissas.size}")
+                       f"inc has shape {inc.mantissas.shape} ({inc.mantissas.size} elements), "
+                       f"target has shape {target.mantissas.shape} ({target.mantissas.size} elements)")
 
 
 def accumulate_dynamic(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWAY,
