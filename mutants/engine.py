@@ -40,6 +40,8 @@ from .catalog import Catalog, load_catalog, load_equivalent
 from .sites import RT_CDEF, RT_HEADER, RT_HEADER_TEXT, RT_SOURCE, Mutant, SourceSet, collect, rt_source, schemata_source
 
 ENGINE_VERSION = "1"
+PROVEN = "proven (Z3)"
+JUSTIFIED = "justified (reviewed)"
 SANITIZER_EXIT = {86: "ASan", 87: "UBSan"}
 
 
@@ -53,6 +55,7 @@ class Result:
     covered_by: list[str] = field(default_factory=list)  # up to 5 labels
     phase: str = "release"
     seconds: float = 0.0
+    equivalence: str = ""  # Ignored only: "proven (Z3)" or "justified (reviewed)"
 
 
 # --------------------------------------------------------------------------- build
@@ -499,13 +502,29 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                     r.reason = "survived: every reaching golden vector passed (release and sanitize builds)"
                 results[m.uid] = r
         secs["sanitize"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    wanted = sorted({equivalent[m.uid].proof for m in selected if results[m.uid].status == "Survived"
+                     and m.uid in equivalent and equivalent[m.uid].proof})
+    proofs = {}
+    if wanted:
+        from . import equivalence
+
+        proofs = equivalence.check(wanted, use_cache=use_cache)
+    secs["proofs"] = time.perf_counter() - t0
     for m in selected:
         r = results[m.uid]
         if r.status == "Survived" and m.uid in equivalent:
             e = equivalent[m.uid]
-            how = f"proven equivalent by Z3 ({e.proof})" if e.proof else "equivalent (reviewed justification)"
+            if e.proof:
+                pr = proofs[e.proof]
+                if not pr.proven:  # a broken proof never hides a mutant
+                    r.reason = f"survived; its equivalence proof {e.proof} FAILED: {pr.detail}"
+                    continue
+                kind, how = PROVEN, f"proven equivalent by Z3 ({e.proof}: {pr.detail})"
+            else:
+                kind, how = JUSTIFIED, "equivalent (reviewed justification)"
             results[m.uid] = Result(m.uid, "Ignored", f"{how}: {e.justification}", covered=r.covered,
-                                    covered_by=r.covered_by, phase=r.phase)
+                                    covered_by=r.covered_by, phase=r.phase, equivalence=kind)
     if use_cache:
         merged = dict(cache)
         merged.update({uid: r for uid, r in results.items() if r.status not in ("Ignored", "CompileError")})

@@ -25,6 +25,13 @@ def score(outcome: Outcome) -> tuple[int, int, float]:
     return det, valid, (100.0 * det / valid) if valid else 100.0
 
 
+def equivalents(outcome: Outcome) -> dict[str, int]:
+    """Equivalent (Ignored) mutants by kind: "proven (Z3)" / "justified (reviewed)"."""
+    c: Counter = Counter(outcome.results[m.uid].equivalence or "justified (reviewed)"
+                         for m in outcome.selected if outcome.results[m.uid].status == "Ignored")
+    return dict(c)
+
+
 def survivors(outcome: Outcome) -> list:
     return [m for m in outcome.selected if outcome.results[m.uid].status == "Survived"]
 
@@ -126,11 +133,14 @@ def to_html(outcome: Outcome, catalog: Catalog) -> str:
                    f"<br>reached by {r.covered} golden vector(s): {esc(', '.join(r.covered_by))}</p>"
                    f"<pre>{esc(m.diff())}</pre>")
     ign = [m for m in outcome.selected if outcome.results[m.uid].status == "Ignored"]
-    out.append(f"<h2>Equivalent mutants ({len(ign)})</h2><table><tr><th class='l'>id</th><th class='l'>diff</th>"
-               "<th class='l'>why</th></tr>")
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(equivalents(outcome).items()))
+    out.append(f"<h2>Equivalent mutants ({len(ign)}: {esc(kinds)})</h2><table><tr><th class='l'>id</th>"
+               "<th class='l'>diff</th><th class='l'>kind</th><th class='l'>why</th></tr>")
     for m in ign:
+        r = outcome.results[m.uid]
         out.append(f"<tr><td class='l'>{esc(m.uid)}</td><td class='l'><pre>{esc(m.diff())}</pre></td>"
-                   f"<td class='l'>{esc(outcome.results[m.uid].reason)}</td></tr>")
+                   f"<td class='l'>{esc(r.equivalence or 'justified (reviewed)')}</td>"
+                   f"<td class='l'>{esc(r.reason)}</td></tr>")
     out.append("</table><h2>Sources</h2>")
     for rel, sf in outcome.schemata.sources.files.items():
         ms = [m for m in outcome.selected if m.file == rel]

@@ -104,8 +104,10 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     ignored = sum(outcome.results[m.uid].status == "Ignored" for m in outcome.selected)
     comp = sum(outcome.results[m.uid].status == "CompileError" for m in outcome.selected)
     secs = outcome.seconds
-    console.print(f"mutation score [bold]{pct:.1f}%[/]: {det}/{valid} killed; {ignored} equivalent (proven or "
-                  f"justified), {comp} rejected by the compiler; {len(outcome.selected)} mutants, "
+    eq = report.equivalents(outcome)
+    console.print(f"mutation score [bold]{pct:.1f}%[/]: {det}/{valid} killed; {ignored} equivalent "
+                  f"({eq.get('proven (Z3)', 0)} proven (Z3), {eq.get('justified (reviewed)', 0)} justified "
+                  f"(reviewed)), {comp} rejected by the compiler; {len(outcome.selected)} mutants, "
                   f"{outcome.cases} golden vectors; {outcome.cached} from cache")
     console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
     if json_path:
