@@ -1,0 +1,129 @@
+"""Run mutmut 3 on the numpy emulator (``goldgen/emulator.py``) in a scratch copy.
+
+Why not ``mutmut run`` in the repository root: mutmut 3 writes its mutated
+tree into ``./mutants/``, which IS this package's directory (the kernel
+mutation engine). And the emulator is imported as ``symverify.goldgen.emulator``
+through the package-dir mapping of the editable install, so tests run inside
+mutmut's copy would import the ORIGINAL emulator, and the names mutmut's
+trampolines record (``module.function``) would not match the path-derived
+``goldgen.emulator`` names.
+
+This runner therefore builds a scratch project::
+
+    <dir>/goldgen/            copy of goldgen/ (emulator.py is the file mutated)
+    <dir>/tests/              test_emulator_values.py, test_emulator_properties.py, conftest.py
+    <dir>/mm_alias.py         pytest plugin: symverify.goldgen[.X] -> goldgen[.X] (mutmut's copy)
+    <dir>/setup.cfg           [mutmut] config
+
+and runs ``mutmut run`` there. The property tests' ``max_examples=300`` is cut
+to ``--examples`` (default 25) in the copy: a small hypothesis profile, so that
+one mutant costs well under a second.
+
+    python -m symverify.mutants.mutmut_emulator [--dir DIR] [--examples N] [--max-children N]
+
+prints mutmut's result summary and the surviving mutant names (``mutmut show
+NAME`` inside DIR gives the diff).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TESTS = ("test_emulator_values.py", "test_emulator_properties.py", "conftest.py")
+
+ALIAS_PLUGIN = '''"""pytest plugin (written by symverify.mutants.mutmut_emulator): import
+symverify.goldgen and its submodules from mutmut's copy, under the names
+mutmut derives from the paths (goldgen.emulator)."""
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    PREFIX = "symverify.goldgen"
+
+    def find_spec(self, name, path=None, target=None):
+        if name == self.PREFIX or name.startswith(self.PREFIX + "."):
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module("goldgen" + spec.name[len(self.PREFIX):])
+
+    def exec_module(self, module):
+        pass
+
+
+sys.meta_path.insert(0, _Alias())
+for _name in [n for n in sys.modules if n == _Alias.PREFIX or n.startswith(_Alias.PREFIX + ".")]:
+    del sys.modules[_name]
+'''
+
+SETUP_CFG = """[mutmut]
+source_paths = goldgen/emulator.py
+also_copy = mm_alias.py
+    goldgen/
+pytest_add_cli_args = -p
+    mm_alias
+    -q
+    -p
+    no:cacheprovider
+pytest_add_cli_args_test_selection = tests/
+"""
+
+
+def prepare(dest: Path, examples: int) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / "tests").mkdir(parents=True)
+    shutil.copytree(REPO / "goldgen", dest / "goldgen", ignore=shutil.ignore_patterns("__pycache__", "vectors"))
+    for name in TESTS:
+        text = (REPO / "tests" / name).read_text()
+        if name == "test_emulator_properties.py":
+            text, n = re.subn(r"max_examples=\d+", f"max_examples={examples}", text)
+            if not n:
+                raise SystemExit("test_emulator_properties.py: no max_examples=N to shrink")
+        (dest / "tests" / name).write_text(text)
+    (dest / "mm_alias.py").write_text(ALIAS_PLUGIN)
+    (dest / "setup.cfg").write_text(SETUP_CFG)
+
+
+def results(dest: Path) -> Counter:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=dest,
+                         capture_output=True, text=True, check=False).stdout
+    status: Counter = Counter()
+    for line in out.splitlines():
+        if ":" in line:
+            status[line.rsplit(":", 1)[1].strip()] += 1
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/symverify-mutmut"))
+    ap.add_argument("--examples", type=int, default=25)
+    ap.add_argument("--max-children", type=int, default=2)
+    a = ap.parse_args(argv)
+    prepare(a.dir, a.examples)
+    proc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children)],
+                          cwd=a.dir, check=False)
+    st = results(a.dir)
+    killed = st.get("killed", 0) + st.get("timeout", 0)
+    total = sum(st.values())
+    print(f"mutmut on goldgen/emulator.py: {dict(st)}; killed {killed}/{total} "
+          f"({100.0 * killed / max(total, 1):.1f}%)")
+    surv = subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=a.dir, capture_output=True,
+                          text=True, check=False).stdout
+    print(surv)
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
