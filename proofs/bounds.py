@@ -20,7 +20,7 @@ from typing import Any
 
 from . import lemmas
 from .lemmas import INT32_MAX, SEED_MAX, max_safe_count, sum_bounds
-from .steps import qmin
+from .steps import HA, SR, qmax, qmin
 
 KINDS_WITH_ENCODING = ("linear", "layernorm", "conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d",
                        "adaptive_avgpool1d", "quant")
@@ -47,6 +47,10 @@ class Accumulator:
     b_w: int | None  # None: a value sum
     seeded: bool
     note: str = ""
+    special: str | None = None  # None: seed + N terms; "ln_affine": q_n*gamma + seed; "fixed_add": t + rescale(db)
+    mode: str = HA  # rounding of q_n (ln_affine)
+    b_w_hint: int | None = None  # fixed_add: width of the grad_b target (32: raw)
+    lemma: str = ""  # the width-generic `symverify prove` lemma(s) this record instantiates
 
 
 @dataclass
@@ -63,7 +67,10 @@ class Verdict:
         d = {"layer": self.acc.layer, "kind": self.acc.kind, "accumulator": self.acc.name,
              "status": self.status, "worst_case": self.worst_case, "max_safe_fan_in": self.max_safe_fan_in,
              "fan_in": self.acc.n, "operand_bits": [self.acc.b_x, self.acc.b_w] if self.acc.b_w else [self.acc.b_x],
-             "seeded": self.acc.seeded, "margin": self.margin, "note": self.acc.note, "proof": self.proof}
+             "seeded": self.acc.seeded, "margin": self.margin, "note": self.acc.note, "proof": self.proof,
+             "lemma": self.acc.lemma}
+        if self.acc.special == "ln_affine":
+            d["rounding"] = "HA" if self.acc.mode == HA else "SR"
         if self.counterexample is not None:
             d["counterexample"] = self.counterexample
         return d
@@ -99,7 +106,8 @@ REQUIRED = {
     "adaptive_avgpool1d": ("in_length", "output_size", "x_bits"),
     "quant": ("x_bits",),
 }
-BIT_KEYS = ("x_bits", "w_bits", "dy_bits", "gamma_bits", "out_bits")
+BIT_KEYS = ("x_bits", "w_bits", "dy_bits", "gamma_bits", "out_bits", "norm_bits")
+ROUNDINGS = {"half_away": HA, "sr_half_away": SR}
 POS_KEYS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride", "dilation",
             "normalized_shape", "in_length", "output_size", "batch")
 
@@ -120,6 +128,13 @@ def load_model(path: str | Path) -> list[dict]:
     if not isinstance(layers, list) or not layers:
         raise ModelError(str(path), _line_of(text, None, "layer"), "layer",
                          "the model needs at least one [[layer]] table")
+    training = data.get("training", {})
+    if not isinstance(training, dict):
+        raise ModelError(str(path), _line_of(text, None, "training"), "training", "'training' must be a table")
+    tb = training.get("batch")
+    if tb is not None and (isinstance(tb, bool) or not isinstance(tb, int) or not 1 <= tb <= INT32_MAX):
+        raise ModelError(str(path), _line_of(text, None, "batch"), "batch",
+                         f"[training] batch = {tb!r} must be a positive integer")
     names: set[str] = set()
     out = []
     for i, layer in enumerate(layers):
@@ -155,9 +170,13 @@ def load_model(path: str | Path) -> list[dict]:
                     raise err(key, f"layer {name!r}: {key} = {v!r} must be a positive integer")
                 if v > INT32_MAX:
                     raise err(key, f"layer {name!r}: {key} = {v!r} exceeds int32")
+        rnd = layer.get("rounding", training.get("rounding", "half_away"))
+        if rnd not in ROUNDINGS:
+            raise err("rounding" if "rounding" in layer else "[[layer]]",
+                      f"layer {name!r}: rounding = {rnd!r} (known: {', '.join(ROUNDINGS)})")
         if "bias" in layer and not isinstance(layer["bias"], bool):
             raise err("bias", f"layer {name!r}: bias = {layer['bias']!r} must be true or false")
-        out.append({**layer, "_index": i})
+        out.append({**layer, "_index": i, "_training_batch": tb, "_rounding": ROUNDINGS[rnd]})
     return out
 
 
@@ -167,15 +186,33 @@ def accumulators(layer: dict) -> list[Accumulator]:
     bx = layer.get("x_bits")
     bw = layer.get("w_bits")
     dy = layer.get("dy_bits")
-    batch = layer.get("batch", 1)
+    if "batch" in layer:
+        batch, bnote = layer["batch"], ""
+    elif layer.get("_training_batch") is not None:
+        batch, bnote = layer["_training_batch"], " (batch from [training])"
+    else:
+        batch, bnote = 1, " (batch not given in the model file: assumed 1)"
     bias = layer.get("bias", k in ("linear", "conv1d", "conv_transpose1d"))
     A = Accumulator
     if k == "linear":
-        acc = [A(nm, k, "forward", layer["in_features"], bx, bw, bias, "x W^T (+ bias seed)")]
+        acc = [A(nm, k, "forward", layer["in_features"], bx, bw, bias, "x W^T (+ bias seed)",
+                 lemma="mac.fan_in")]
         if dy:
-            acc += [A(nm, k, "grad_x", layer["out_features"], dy, bw, False, "dY W"),
-                    A(nm, k, "grad_w", batch, dy, bx, False, "dY^T X over the batch"),
-                    A(nm, k, "grad_b", batch, dy, None, False, "sum of dy over the batch")]
+            acc += [A(nm, k, "dW", batch, dy, bx, False, "dY^T X, fan-in = batch" + bnote, lemma="mac.fan_in"),
+                    A(nm, k, "dx", layer["out_features"], dy, bw, False, "dY W, fan-in = out_features",
+                      lemma="mac.fan_in")]
+            if bias:
+                gbb = layer.get("grad_b_bits", 32)
+                acc += [A(nm, k, "db", batch, dy, None, False, "sum of dy over the batch" + bnote,
+                          lemma="value_sum.safe"),
+                        A(nm, k, "grad_b", batch, dy, None, False,
+                          ("fixed-scale accumulate into the raw grad_b (fresh zeros at s_dy each step: t + db); "
+                           "per-step headroom = margin; a grad_b kept across steps fits max_safe_fan_in dy values"
+                           if gbb == 32 else
+                           f"fixed-scale accumulate t + rescale(db), t of width {gbb}, |rescale| <= guard; "
+                           "leaving the width is SYM_ERR_INT_OVERFLOW (docs/proofs.md#finding-bias-grad)") + bnote,
+                          special="fixed_add", lemma="accumulate_fixed.add_in_int32" if gbb <= 16 else
+                          "value_sum.safe", b_w_hint=gbb)]
         return acc
     if k in ("conv1d", "conv_transpose1d"):
         taps = layer["in_channels"] * layer["kernel_size"]
@@ -185,10 +222,18 @@ def accumulators(layer: dict) -> list[Accumulator]:
             acc += [A(nm, k, "grad_x", layer["out_channels"] * layer["kernel_size"], dy, bw, False, "transposed kernel")]
         return acc
     if k == "layernorm":
-        acc = [A(nm, k, "mean_sum", layer["normalized_shape"], bx, None, False, "integer sum for mu")]
-        if "gamma_bits" in layer:
-            acc.append(A(nm, k, "affine", 1, layer.get("out_bits", 16), layer["gamma_bits"], True,
-                         "q_n*gamma + rescale(beta)"))
+        f = layer["normalized_shape"]
+        acc = [A(nm, k, "row_sum", f, bx, None, False,
+                 "S = sum_j q_j; F < 2^16 is checked by the kernel (proven for every F <= 65535)",
+                 lemma="layernorm.row_sum")]
+        nb = layer.get("norm_bits", 12)
+        gb = layer.get("gamma_bits", 12)
+        mode = layer.get("_rounding", HA)
+        dflt = [key for key in ("norm_bits", "gamma_bits") if key not in layer]
+        acc.append(A(nm, k, "affine", 1, nb, gb, True,
+                     f"q_n*gamma + rescale(beta), q_n in {'[-qMax, qMax]' if mode == HA else '[qMin, qMax] (SR)'}"
+                     + (f" ({', '.join(dflt)} not given: default 12)" if dflt else ""),
+                     special="ln_affine", mode=mode, lemma="layernorm.affine + layernorm.qn_range"))
         return acc
     if k == "avgpool1d":
         return [A(nm, k, "window_sum", layer["kernel_size"], bx, None, False, "sum of the window")]
@@ -204,6 +249,10 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
     from .runner import Result  # noqa: F401  (same solver settings)
     import z3
 
+    if acc.special == "ln_affine":
+        return _decide_ln_affine(acc, replay)
+    if acc.special == "fixed_add" and (acc.b_w_hint or 32) <= 16:
+        return _decide_fixed_add(acc)
     smax = SEED_MAX if acc.seeded else 0
     pmin, pmax = sum_bounds(acc.b_x, acc.b_w)
     nmax = max_safe_count(pmin, pmax, smax)
@@ -256,3 +305,57 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
                                       "sanitizer": k.get("sanitizer", ""),
                                       "confirmed": k.get("status") == "SYM_ERR_INT_OVERFLOW" and not k.get("sanitizer")}
     return Verdict(acc, "UNSAFE", worst, nmax, margin=INT32_MAX - worst, counterexample=cex, proof=proof)
+
+
+def _solve(q) -> str:
+    import z3
+    for g in q.goals:
+        s = z3.Solver()
+        s.set("timeout", 20000)
+        s.add(*q.pre, *g.extra, z3.Not(g.goal))
+        if q.witness:
+            s.add(*[k == v for k, v in q.witness.items()])
+        r = s.check()
+        if r != z3.unsat:
+            return "COUNTEREXAMPLE" if r == z3.sat else "UNKNOWN"
+    return "PROVEN"
+
+
+def _decide_fixed_add(acc: Accumulator) -> Verdict:
+    """grad_b (width bt <= 16) += rescale(db): t + seed in int32 (lemma accumulate_fixed.add_in_int32)."""
+    bt = acc.b_w_hint
+    st = _solve(lemmas.q_accfixed_add(bt))
+    worst = (1 << (bt - 1)) + SEED_MAX
+    return Verdict(acc, "SAFE" if st == "PROVEN" else "UNKNOWN", worst, None, margin=INT32_MAX - worst,
+                   proof={f"accumulate_fixed.add_in_int32[b={bt}]": st})
+
+
+def _decide_ln_affine(acc: Accumulator, replay: bool) -> Verdict:
+    """y = q_n*gamma + rescale(beta): one product plus a seed at the guard."""
+    nb, gb, mode = acc.b_x, acc.b_w, acc.mode
+    q = lemmas.q_ln_affine(nb, gb, mode)
+    pmin, pmax = lemmas.ln_affine_bounds(nb, gb, mode)
+    worst = max(pmax, -pmin) + SEED_MAX
+    st = _solve(q)
+    tag = "HA" if mode == HA else "SR"
+    qn_rng = _solve(lemmas.q_ln_qn_range(nb, mode))
+    proof = {f"layernorm.qn_range[b={nb},{tag}]": qn_rng, f"layernorm.affine[b={nb},gamma_bits={gb},{tag}]": st}
+    if st == "PROVEN" and qn_rng == "PROVEN":
+        return Verdict(acc, "SAFE", worst, 1, margin=INT32_MAX - worst, proof=proof)
+    if st != "COUNTEREXAMPLE":
+        return Verdict(acc, "UNKNOWN", worst, None, proof=proof)
+    wit = {str(k): v.as_long() for k, v in q.witness.items()}
+    cex: dict[str, Any] = {"q_n": wit["q_n"], "gamma": wit["gamma"], "seed": wit["seed"],
+                           "y": wit["q_n"] * wit["gamma"] + wit["seed"], "fan_in": 1,
+                           "x_uniform": wit["q_n"], "w_uniform": wit["gamma"], "overflow_at_step": 1,
+                           "partial_sum_at_overflow": wit["q_n"] * wit["gamma"] + wit["seed"]}
+    if replay:
+        from . import replay as rp
+        job = rp.layernorm_affine_job(nb, qmin(gb), gb, mode == SR, 30)
+        k = rp.replay_kernel(job)
+        cex["c_kernel_replay"] = {
+            "kernel": "sym_layernorm forward (sanitize build): x = [[-1, 1]] (n_0 = -A), gamma_0 = qMin, "
+                      "beta_0 seeded to 2^30 (s_beta = 2^30 * s_y), SR draw u = 0 -> q_n = qMin",
+            "job": job, "status": k.get("status"), "sanitizer": k.get("sanitizer", ""),
+            "confirmed": k.get("status") == "SYM_ERR_INT_OVERFLOW" and not k.get("sanitizer")}
+    return Verdict(acc, "UNSAFE", worst, 0, margin=INT32_MAX - worst, counterexample=cex, proof=proof)

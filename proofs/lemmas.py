@@ -34,6 +34,7 @@ from .steps import HA, SR, qmax, qmin
 DOCS = "docs/proofs.md"
 WIDTHS = tuple(range(2, 17))
 INT32_MIN, INT32_MAX = fp.INT32_MIN, fp.INT32_MAX
+LN_MAX_FEATURES = 65535  # SYM_LN_MAX_FEATURES: F < 2^16 (kernels/src/sym_layernorm.c)
 SEED_MAX = fp.RESCALE_GUARD  # largest |seed| rescale_to_acc can return (lemma rescale.guard_cast)
 
 
@@ -396,6 +397,65 @@ def q_sum_overflow(b_x, b_w, seed_max, n):
                  show=show, witness=wit)
 
 
+# ---------------------------------------------------------------- LayerNorm
+def ln_qn_range(norm_bits: int, mode: str) -> tuple[int, int]:
+    """[lo, hi] of q_n: HA never reaches qMin (lemma layernorm.qn_range), SR can."""
+    return (-qmax(norm_bits) if mode == HA else qmin(norm_bits)), qmax(norm_bits)
+
+
+def ln_affine_bounds(norm_bits: int, gamma_bits: int, mode: str) -> tuple[int, int]:
+    """(Pmin, Pmax) of q_n * gamma for q_n in ln_qn_range and gamma of width gamma_bits."""
+    lo, hi = ln_qn_range(norm_bits, mode)
+    corners = [a * g for a in (lo, hi) for g in (qmin(gamma_bits), qmax(gamma_bits))]
+    return min(corners), max(corners)
+
+
+def q_ln_qn_range(b, mode):
+    """LayerNorm step 3: |n| <= A, K = fl(qMax/A) (s_norm = 1/K valid), v = fl(n*K)."""
+    q = qmax(b)
+    m = RM()
+    A, n = m.var("A"), m.var("n")
+    pre = [A > 0, absle(n, A)]
+    K = m.rdiv(z3.RealVal(q), A, "K", normal=True)
+    pre.append(K >= MIN_NORMAL)  # s_norm = 1/K is a valid scale (else SCALE_UNDERFLOW / FLOAT_OVERFLOW)
+    v = m.rnd(n * K, "v")
+    goals = []
+    if mode == HA:
+        goals.append(Goal("|n*K| < qMax + 1/2, so q_n = round(clamp(n*K)) in [-qMax, qMax] (never qMin)",
+                          abslt(v, q + z3.RealVal(1) / 2)))
+    else:
+        u = m.var("u")
+        pre += [u >= 0, u <= 1 - EPS]
+        a = m.rnd(v + u, "a", exact_sub=True)
+        w = m.rnd(a - z3.RealVal(1) / 2, "w", exact_sub=True)
+        goals.append(Goal("|(n*K + u) - 1/2| < qMax + 3/2 (round in [qMin, qMax+1]; the saturate keeps qMin reachable)",
+                          abslt(w, q + z3.RealVal(3) / 2)))
+    return Query(pre=pre + m.cons, goals=goals, show=dict(m.names))
+
+
+def q_ln_affine(norm_bits, gamma_bits, mode, seed_max=SEED_MAX):
+    """y = q_n*gamma + seed in int32 for q_n in ln_qn_range, gamma of its width, |seed| <= guard.
+
+    Proven goals are split: the (bounded, non-linear) product range, then the
+    linear sum. A counterexample is the corner q_n = qMin, gamma = qMin, seed = +guard."""
+    qn, g, seed, p = z3.Ints("q_n gamma seed p")
+    lo, hi = ln_qn_range(norm_bits, mode)
+    pmin, pmax = ln_affine_bounds(norm_bits, gamma_bits, mode)
+    dom = [qn >= lo, qn <= hi, g >= qmin(gamma_bits), g <= qmax(gamma_bits), seed >= -seed_max, seed <= seed_max]
+    y = qn * g + seed
+    in32 = lambda t: z3.And(t >= INT32_MIN, t <= INT32_MAX)  # noqa: E731
+    show = {"q_n": qn, "gamma": g, "seed": seed, "y": y}
+    if max(pmax + seed_max, seed_max - pmin) > INT32_MAX:
+        wq = lo if pmax == lo * qmin(gamma_bits) else hi
+        wg = qmin(gamma_bits) if pmax == wq * qmin(gamma_bits) else qmax(gamma_bits)
+        return Query(pre=dom, goals=[Goal("q_n*gamma + seed in int32", in32(y))], show=show,
+                     witness={qn: z3.IntVal(wq), g: z3.IntVal(wg), seed: z3.IntVal(seed_max)})
+    return Query(pre=[], goals=[
+        Goal("q_n*gamma in [Pmin, Pmax]", z3.And(qn * g >= pmin, qn * g <= pmax), dom),
+        Goal("p + seed in int32", in32(p + seed), [p >= pmin, p <= pmax, seed >= -seed_max, seed <= seed_max]),
+    ], show=show)
+
+
 # ---------------------------------------------------------------- catalog
 def catalog() -> list[Lemma]:
     L: list[Lemma] = []
@@ -463,6 +523,25 @@ def catalog() -> list[Lemma]:
         add(Lemma("accumulate_fixed.width_kept", b, None, "COUNTEREXAMPLE",
                   "t in [qMin, qMax]  =>  t + rescale(inc) in [qMin, qMax] (no clamp upstream)",
                   lambda b=b: q_accfixed_width(b), "finding-bias-grad", "int", replay="accumulate_fixed_width"))
+        # LayerNorm (docs/layers.md): row sum S (F < 2^16 checked by the kernel), q_n range, affine.
+        add(Lemma("layernorm.row_sum", b, None, "PROVEN",
+                  f"every partial sum of F <= {LN_MAX_FEATURES} values of width b (the row sum S) is in int32",
+                  lambda b=b: q_sum_safe(b, None, 0, LN_MAX_FEATURES), "layernorm-row-sum", "int",
+                  params={"F": LN_MAX_FEATURES}))
+        for mode in (HA, SR):
+            add(Lemma("layernorm.qn_range", b, mode, "PROVEN",
+                      "|n| <= A, K = fl(qMax/A) normal  =>  |fl(n*K)| < qMax + 1/2 (HA: q_n in [-qMax, qMax])" if mode == HA
+                      else "... SR: |fl(fl(n*K + u) - 1/2)| < qMax + 3/2 (q_n in [qMin, qMax] after the saturate)",
+                      lambda b=b, mode=mode: q_ln_qn_range(b, mode), "layernorm-qn-range", "real"))
+            gws = (16, 15) if (mode == SR and b == 16) else (16,)
+            for gw in gws:
+                bad = mode == SR and b == 16 and gw == 16
+                add(Lemma("layernorm.affine", b, mode, "COUNTEREXAMPLE" if bad else "PROVEN",
+                          f"q_n of width b ({'[-qMax, qMax]' if mode == HA else '[qMin, qMax]'}), gamma of width "
+                          f"<= {gw}, |seed| <= guard  =>  y = q_n*gamma + seed in int32",
+                          lambda b=b, mode=mode, gw=gw: q_ln_affine(b, gw, mode),
+                          "finding-layernorm-affine-sr" if bad else "layernorm-affine", "int",
+                          replay="layernorm_affine" if bad else None, params={"gamma_bits": gw}))
         nv = max_safe_count(*sum_bounds(b, None), 0)
         add(Lemma("value_sum.safe", b, None, "PROVEN", f"every partial sum of N <= {nv} values of width b is in int32",
                   lambda b=b, nv=nv: q_sum_safe(b, None, 0, nv), "value-sums", "int", params={"N": nv}))

@@ -100,6 +100,25 @@ _KERNEL_CHILD = textwrap.dedent("""
                   lf = kernels_layers.linear_forward
               y = lf(x, w, b)
               out = {"status": "SYM_OK", "m": y.mantissas.ravel().tolist()}
+          elif kind == "layernorm_forward":
+              # q_n = round((n*K + u) - 1/2) with the draw u fixed by the RNG state; beta seeded
+              # to 2^k exactly: s_beta = s_y * 2^k (s_y probed with beta = 0 on the same x, gamma).
+              from symverify import kernels_layers as KL
+              x = sv.SymTensor(np.array(job["x"], dtype=np.int32), np.float32(1.0), job["x_bits"])
+              f = x.mantissas.shape[1]
+              g = sv.SymTensor(np.array(job["gamma"], dtype=np.int32), np.float32(1.0), job["gamma_bits"])
+              zero = sv.SymTensor(np.zeros(f, dtype=np.int32), np.float32(1.0), 32)
+              s_y = KL.layernorm_forward(x, g, zero, norm_bits=job["norm_bits"]).scale
+              beta = zero
+              if job.get("beta_seed_pow2") is not None:
+                  bq = np.zeros(f, dtype=np.int32); bq[job.get("beta_index", 0)] = 1
+                  beta = sv.SymTensor(bq, np.float32(np.float32(s_y) * np.float32(2.0 ** job["beta_seed_pow2"])), 32)
+              rng = None
+              if job.get("sr"):
+                  rng = sv.Rng(1); rng.state = job["state"]
+              y = KL.layernorm_forward(x, g, beta, norm_bits=job["norm_bits"],
+                                       rounding=sv.SR_HALF_AWAY if job.get("sr") else sv.HALF_AWAY, rng_state=rng)
+              out = {"status": "SYM_OK", "m": y.mantissas.ravel().tolist()}
           else:
               raise SystemExit(f"unknown replay kind {kind}")
       except sv.SymError as exc:
@@ -145,3 +164,13 @@ def replay_kernels(jobs: list, variant: str = "sanitize") -> list:
             res["stderr"] = p.stderr[-2000:]
         results.append(res)
     return results
+
+
+def layernorm_affine_job(norm_bits: int, gamma: int, gamma_bits: int, sr: bool, seed_pow2: int | None) -> dict:
+    """A sym_layernorm forward call whose first element has n = -A, so q_n = -qMax (HA) or,
+    with the SR draw u = 0, round(-qMax - 1/2) = qMin; gamma_0 = gamma; beta_0 seeded to 2^seed_pow2."""
+    from .witness import state_before
+    return {"kind": "layernorm_forward", "x": [[-1, 1]], "x_bits": 12, "gamma": [gamma, gamma],
+            "gamma_bits": gamma_bits, "norm_bits": norm_bits, "sr": sr,
+            "state": state_before(0x000000A5) if sr else None,  # next draw: u = (0xA5 >> 8) * 2^-24 = 0
+            "beta_seed_pow2": seed_pow2}

@@ -72,3 +72,90 @@ def test_kind_without_encoding(tmp_path):
     f.write_text('[[layer]]\nname = "s"\nkind = "softmax"\n')
     r = run(f)
     assert r.exit_code == 4 and "NO ENCODING" in r.output
+
+
+def _recs(path, *extra):
+    r = run(path, "--json", "-", *extra)
+    return r, {(rec["layer"], rec["accumulator"]): rec for rec in json.loads(r.stdout[r.stdout.index("{"):])["records"]}
+
+
+def test_chain_every_accumulator_decided():
+    r, recs = _recs(EX / "chain.toml", "--no-replay")
+    assert r.exit_code == 0, r.output
+    assert all(rec["status"] == "SAFE" for rec in recs.values())
+    for layer in ("fc1", "fc2"):
+        for acc in ("forward", "dW", "dx", "db", "grad_b"):
+            rec = recs[(layer, acc)]
+            assert {"layer", "accumulator", "status", "worst_case", "max_safe_fan_in"} <= rec.keys()
+        assert recs[(layer, "dW")]["fan_in"] == 16 and recs[(layer, "dW")]["max_safe_fan_in"] == 511
+        assert recs[(layer, "db")]["fan_in"] == 16
+    assert recs[("fc2", "dx")]["fan_in"] == 2  # out_features
+    aff = recs[("ln", "affine")]
+    assert aff["operand_bits"] == [12, 12] and aff["rounding"] == "HA"  # norm_bits = 12 read from the file
+    assert aff["worst_case"] == 2047 * 2048 + 1073774464 and aff["margin"] == 2 ** 31 - 1 - aff["worst_case"]
+    assert recs[("ln", "row_sum")]["status"] == "SAFE"
+
+
+LN = """[training]
+rounding = "{rnd}"
+
+[[layer]]
+name = "ln"
+kind = "layernorm"
+normalized_shape = 8
+x_bits = 12
+gamma_bits = {g}
+{norm}
+"""
+
+
+def test_layernorm_int16_half_away_safe_by_127(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text(LN.format(rnd="half_away", g=16, norm="norm_bits = 16"))
+    r, recs = _recs(f)
+    assert r.exit_code == 0, r.output
+    aff = recs[("ln", "affine")]
+    assert aff["status"] == "SAFE" and aff["margin"] == 127  # 32767*32768 + guard = 2^31 - 1 - 127
+
+
+def test_layernorm_int16_sr_unsafe_confirmed_on_c(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text(LN.format(rnd="sr_half_away", g=16, norm="norm_bits = 16"))
+    r, recs = _recs(f)
+    assert r.exit_code == 1, r.output
+    aff = recs[("ln", "affine")]
+    assert aff["status"] == "UNSAFE" and aff["max_safe_fan_in"] == 0
+    c = aff["counterexample"]
+    assert (c["q_n"], c["gamma"], c["seed"]) == (-32768, -32768, 1073774464)
+    k = c["c_kernel_replay"]
+    assert k["confirmed"] and k["status"] == "SYM_ERR_INT_OVERFLOW" and k["sanitizer"] == ""
+
+
+def test_layernorm_norm_bits_default_12(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text(LN.format(rnd="half_away", g=16, norm=""))
+    r, recs = _recs(f, "--no-replay")
+    assert r.exit_code == 0
+    aff = recs[("ln", "affine")]
+    assert aff["operand_bits"] == [12, 16] and "norm_bits not given: default 12" in aff["note"]
+
+
+def test_batch_default_is_said(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text('[[layer]]\nname = "fc"\nkind = "linear"\nin_features = 8\nout_features = 4\n'
+                 'x_bits = 12\nw_bits = 12\ndy_bits = 12\n')
+    r = CliRunner().invoke(cli, ["bounds", str(f), "--no-replay"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0
+    assert "batch not given in the model file: assumed 1" in " ".join(r.output.split())
+    assert max(len(line) for line in r.output.splitlines()) <= 80
+    _, recs = _recs(f, "--no-replay")
+    assert recs[("fc", "dW")]["fan_in"] == 1 and recs[("fc", "db")]["fan_in"] == 1
+    f.write_text('[training]\nbatch = 600\n' + f.read_text())
+    r, recs = _recs(f, "--no-replay")
+    assert r.exit_code == 1 and recs[("fc", "dW")]["status"] == "UNSAFE"  # 600 > 511 products
+
+
+def test_table_fits_80_columns():
+    for name in ("chain.toml", "conv_fanin_too_large.toml"):
+        r = CliRunner().invoke(cli, ["bounds", str(EX / name), "--no-replay"], env={"COLUMNS": "80"})
+        assert max(len(line) for line in r.output.splitlines()) <= 80, r.output

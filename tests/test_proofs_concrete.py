@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import z3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import symverify as sv
@@ -164,6 +164,7 @@ def test_mac_matches_linear_forward(data, bx, bw, with_bias):
     status, y = c_call(lambda: _linear_forward()(x, w, b))
     if seed is None:
         assert status == STATUS_CODES["SYM_ERR_RANGE_GUARD"]
+        event("affine: RANGE_GUARD")
         return
     enc = steps.mac([I(v) for v in xs], [I(v) for v in ws], I(seed))
     accs = [fp.ev(a) for a in enc.trace["acc"]]
@@ -208,3 +209,59 @@ def test_real_model_rejects_wrong_values():
     from fractions import Fraction
     assert not _admits(lambda: lemmas._convert_real(12, steps.HA),
                        {"A": Fraction(1), "x": Fraction(1), "s": Fraction(1, 2047), "v": Fraction(2048)})
+
+
+# ------------------------------------------------------------ LayerNorm affine
+def _ln_c(x, gamma, beta, nb, mode, seed):
+    rng = sv.Rng(seed) if mode == sv.SR_HALF_AWAY else None
+    return c_call(lambda: sv.kernels.layernorm_forward(x, gamma, beta, norm_bits=nb, rounding=mode, rng_state=rng))
+
+
+@CFG
+@given(st.data(), st.integers(2, 16), st.integers(2, 16), st.integers(2, 16), modes, seeds)
+def test_layernorm_affine_matches_c(data, xb, nb, gb, mode, seed):
+    """The affine encoding y = q_n*gamma + seed (lemmas.q_ln_affine), evaluated on the C's own
+    q_n (probe: gamma = 1, beta = 0; same RNG draws) and seeds, equals sym_layernorm forward;
+    INT_OVERFLOW exactly when the encoding leaves int32; q_n inside lemmas.ln_qn_range."""
+    bsz, f = data.draw(st.integers(1, 3)), data.draw(st.integers(2, 6))
+    xq = data.draw(st.lists(st.integers(steps.qmin(xb), steps.qmax(xb)), min_size=bsz * f, max_size=bsz * f))
+    if len(set(xq)) == 1:
+        xq[0] = steps.qmax(xb) if xq[0] != steps.qmax(xb) else steps.qmin(xb)  # step 1 pre-check: no affine
+    x = sv.SymTensor(np.array(xq, dtype=np.int32).reshape(bsz, f), np.float32(data.draw(scales)), xb)
+    gq = data.draw(st.lists(st.one_of(st.integers(steps.qmin(gb), steps.qmax(gb)),
+                                      st.sampled_from([steps.qmin(gb), steps.qmax(gb)])), min_size=f, max_size=f))
+    gamma = sv.SymTensor(np.array(gq, dtype=np.int32), np.float32(data.draw(scales)), gb)
+    ones = sv.SymTensor(np.ones(f, dtype=np.int32), np.float32(1.0), 2)
+    zero = sv.SymTensor(np.zeros(f, dtype=np.int32), np.float32(1.0), 32)
+    st0, probe = _ln_c(x, ones, zero, nb, mode, seed)
+    if st0 != 0:
+        return  # a statistics / scale status: not the affine step
+    qn = probe.mantissas.ravel().tolist()
+    lo, hi = lemmas.ln_qn_range(nb, enc_mode(mode))
+    assert all(lo <= q <= hi for q in qn), (qn, lo, hi)  # layernorm.qn_range on the C
+    st_s, s_y_t = _ln_c(x, gamma, zero, nb, mode, seed)
+    if st_s != 0:
+        return  # s_y = s_norm * s_gamma not a valid scale
+    s_y = np.float32(s_y_t.scale)
+    bq = data.draw(st.lists(st.integers(-2 ** 31, 2 ** 31 - 1) | st.sampled_from([0, 1, -1]), min_size=f, max_size=f))
+    with np.errstate(over="ignore", under="ignore"):
+        s_b = np.float32(data.draw(st.sampled_from([1.0, 2.0 ** 30, 2.0 ** 20, 0.5]))) * s_y
+    if not np.isfinite(s_b) or s_b < np.float32(2.0 ** -126):
+        return
+    seeds_c = [c_call(lambda q=q: sv.kernels.rescale_to_acc(q, s_b, s_y)) for q in bq]
+    beta = sv.SymTensor(np.array(bq, dtype=np.int32), s_b, 32)
+    status, y = _ln_c(x, gamma, beta, nb, mode, seed)
+    if any(sc != 0 for sc, _ in seeds_c):
+        assert status == STATUS_CODES["SYM_ERR_RANGE_GUARD"]
+        event("affine: RANGE_GUARD")
+        return
+    q_sym, g_sym, seed_sym = z3.Ints("q_n gamma seed")
+    yexpr = lemmas.q_ln_affine(nb, gb, enc_mode(mode)).show["y"]
+    ys = [z3.simplify(z3.substitute(yexpr, (q_sym, z3.IntVal(qn[i])), (g_sym, z3.IntVal(gq[i % f])),
+                                    (seed_sym, z3.IntVal(seeds_c[i % f][1])))).as_long() for i in range(len(qn))]
+    if all(fp.INT32_MIN <= v <= fp.INT32_MAX for v in ys):
+        event("affine: in int32, values equal")
+        assert status == 0 and y.mantissas.ravel().tolist() == ys
+    else:
+        event("affine: INT_OVERFLOW")
+        assert status == STATUS_CODES["SYM_ERR_INT_OVERFLOW"]

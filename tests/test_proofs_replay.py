@@ -113,3 +113,20 @@ def test_kernel_replays(results):
 def test_sr_witness_states_invert_xorshift():
     for new in (1, 0xA5, 0xFFFFFFFF, 0x12345678):
         assert witness.xorshift32(witness.state_before(new)) == new
+
+
+def test_layernorm_affine_finding_replays_on_c(results):
+    """layernorm.affine[b=16,gamma_bits=16,SR]: the SR draw u = 0 turns n = -A into q_n = qMin;
+    with gamma = qMin and a beta seed of 2^30 sym_layernorm forward returns INT_OVERFLOW (checked
+    add, no sanitizer report). The same input under HALF_AWAY gives q_n = -qMax and fits."""
+    r = results["layernorm.affine[b=16,gamma_bits=16,SR]"]
+    assert r.status == "COUNTEREXAMPLE" and r.counterexample["q_n"] == -32768
+    assert results["layernorm.affine[b=16,gamma_bits=16,HA]"].status == "PROVEN"
+    assert results["layernorm.affine[b=16,gamma_bits=15,SR]"].status == "PROVEN"
+    jobs = [replay.layernorm_affine_job(16, -32768, 16, True, 30),
+            replay.layernorm_affine_job(16, -32768, 16, True, None),
+            replay.layernorm_affine_job(16, -32768, 16, False, 30)]
+    sr, sr_probe, ha = replay.replay_kernels(jobs, variant="sanitize")
+    assert sr["status"] == "SYM_ERR_INT_OVERFLOW" and sr["sanitizer"] == "", sr
+    assert sr_probe["status"] == "SYM_OK" and sr_probe["m"][0] == 2 ** 30  # q_n = qMin reached
+    assert ha["status"] == "SYM_OK" and ha["m"][0] == 32767 * 32768 + 2 ** 30 and ha["sanitizer"] == ""

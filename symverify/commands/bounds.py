@@ -14,6 +14,31 @@ EXIT_NO_ENCODING = 4
 EXIT_BAD_FILE = 3
 
 
+def _replay_text(rec: dict) -> str:
+    cex = rec.get("counterexample") or {}
+    parts = []
+    if "c_replay" in cex:
+        parts.append(f"UBSan harness fires at {cex['c_replay']['where']}" if cex["c_replay"]["confirmed"]
+                     else "UBSan harness NOT confirmed")
+    if "c_kernel_replay" in cex:
+        k = cex["c_kernel_replay"]
+        kname = k["kernel"].split(" (")[0]
+        parts.append(f"{kname} returns {k['status']}, no sanitizer report" if k["confirmed"]
+                     else f"{kname} NOT confirmed ({k['status']}, {k.get('sanitizer') or 'no report'})")
+    return "; ".join(parts)
+
+
+def _num(v) -> str:
+    """Short cell text: exact below 10^6, else 2 significant digits (exact values are in --json)."""
+    if v is None or v == "-":
+        return "-"
+    v = int(v)
+    if abs(v) < 1_000_000:
+        return f"{v:,}"
+    m, e = f"{v:.1e}".split("e")
+    return f"{m}e{int(e)}"
+
+
 @click.command("bounds")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -54,36 +79,53 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
             verdicts.append(v)
             records.append(v.record())
 
-    table = Table(title=f"symverify bounds {model}")
-    for col in ("layer", "kind", "accumulator", "fan-in", "operands", "seed", "status", "worst |acc|",
-                "margin", "max safe fan-in", "C replay"):
-        table.add_column(col)
+    table = Table(title=f"symverify bounds {model}", title_justify="left", pad_edge=False, padding=(0, 1))
+    # 80-column friendly: short cells, numbers as powers of two past 10^6, details below the table
+    for col, kw in (("layer", {}), ("acc", {}), ("N", {"justify": "right"}), ("bits", {}),
+                    ("status", {}), ("worst", {"justify": "right"}), ("margin", {"justify": "right"}),
+                    ("max N", {"justify": "right"}), ("C", {})):
+        table.add_column(col, no_wrap=True, **kw)
     for rec in records:
         st = rec["status"]
         style = {"SAFE": "green", "UNSAFE": "red"}.get(st, "yellow")
         ops = rec.get("operand_bits")
-        ops_txt = "x".join(f"int{b}" for b in ops) if ops else "-"
-        cex = rec.get("counterexample") or {}
-        rep = ""
-        if "c_replay" in cex:
-            rep = "UBSan @ " + cex["c_replay"]["where"] if cex["c_replay"]["confirmed"] else "[red]NOT confirmed[/]"
-            if "c_kernel_replay" in cex:
-                rep += f"; kernel {cex['c_kernel_replay']['status']}"
-        margin = rec.get("margin")
-        table.add_row(rec["layer"], rec["kind"], rec["accumulator"] or "-", str(rec.get("fan_in", "-")), ops_txt,
-                      "guard" if rec.get("seeded") else "-", f"[{style}]{st}[/]",
-                      "-" if rec["worst_case"] is None else f"{rec['worst_case']:,}",
-                      "-" if margin is None else f"{margin:,}",
-                      "-" if rec["max_safe_fan_in"] is None else f"{rec['max_safe_fan_in']:,}", rep)
+        ops_txt = "x".join(str(b) for b in ops) if ops else "-"
+        if rec.get("seeded"):
+            ops_txt += "+s"
+        rep = _replay_text(rec)
+        rep = "" if not rep else ("[red]NO[/]" if "NOT" in rep else "yes")
+        table.add_row(rec["layer"], rec["accumulator"] or "-", _num(rec.get("fan_in")), ops_txt,
+                      f"[{style}]{st}[/]", _num(rec["worst_case"]), _num(rec.get("margin")),
+                      _num(rec["max_safe_fan_in"]), rep)
     console.print(table)
+    console.print("bits: operand widths (+s: bias seed at the guard 1073774464); worst/margin: |acc| bound and "
+                  "2^31-1 minus it; max N: largest safe fan-in; C: counterexample confirmed on the C kernels (docs/proofs.md)", style="dim")
+    notes: dict[str, None] = {}
+    for rec in records:
+        note = rec.get("note") or ""
+        if "assumed 1" in note:
+            notes[f"layer {rec['layer']!r}: batch not given in the model file: assumed 1 (fan-in of dW, db)"] = None
+        elif "not given: default 12" in note:
+            notes[f"layer {rec['layer']!r}: {note[note.rindex('(') + 1:-1]}"] = None
+        if rec.get("rounding") == "SR":
+            notes[f"layer {rec['layer']!r}: SR rounding: q_n can be qMin (docs/proofs.md#layernorm-qn-range)"] = None
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
     for rec in records:
         if rec["status"] == "UNSAFE":
             c = rec["counterexample"]
+            if rec.get("rounding") is not None:
+                console.print(f"[red]UNSAFE[/] {rec['layer']}.{rec['accumulator']}: q_n = {c['q_n']}, gamma = "
+                              f"{c['gamma']}, seed = {c['seed']}: y = {c['y']:,} > 2^31-1 "
+                              "(docs/proofs.md#finding-layernorm-affine-sr)"
+                              + (f"; C: {_replay_text(rec)}" if _replay_text(rec) else ""))
+                continue
             console.print(f"[red]UNSAFE[/] {rec['layer']}.{rec['accumulator']}: fan-in {rec['fan_in']} > "
                           f"{rec['max_safe_fan_in']}; x_i = {c['x_uniform']}"
                           + (f", w_i = {c['w_uniform']}" if "w_uniform" in c else "")
                           + f", seed = {c['seed']}: partial sum {c['partial_sum_at_overflow']:,} at step "
-                          f"{c['overflow_at_step']} (docs/proofs.md#mac-fan-in)")
+                          f"{c['overflow_at_step']} (docs/proofs.md#mac-fan-in)"
+                          + (f"; C: {_replay_text(rec)}" if _replay_text(rec) else ""))
         elif rec["status"] == "NO_ENCODING":
             console.print(f"[yellow]NO ENCODING[/] layer {rec['layer']!r} kind {rec['kind']!r}: {rec['note']}")
     if json_file is not None:
