@@ -170,6 +170,10 @@ def load_model(path: str | Path) -> list[dict]:
                     raise err(key, f"layer {name!r}: {key} = {v!r} must be a positive integer")
                 if v > INT32_MAX:
                     raise err(key, f"layer {name!r}: {key} = {v!r} exceeds int32")
+        if "grad_b_bits" in layer:
+            v = layer["grad_b_bits"]
+            if isinstance(v, bool) or not isinstance(v, int) or not (2 <= v <= 16 or v == 32):
+                raise err("grad_b_bits", f"layer {name!r}: grad_b_bits = {v!r} must be 2..16 or 32 (raw)")
         rnd = layer.get("rounding", training.get("rounding", "half_away"))
         if rnd not in ROUNDINGS:
             raise err("rounding" if "rounding" in layer else "[[layer]]",

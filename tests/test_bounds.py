@@ -159,3 +159,14 @@ def test_table_fits_80_columns():
     for name in ("chain.toml", "conv_fanin_too_large.toml"):
         r = CliRunner().invoke(cli, ["bounds", str(EX / name), "--no-replay"], env={"COLUMNS": "80"})
         assert max(len(line) for line in r.output.splitlines()) <= 80, r.output
+
+
+def test_grad_b_bits_target(tmp_path):
+    f = tmp_path / "m.toml"
+    base = ('[[layer]]\nname = "fc"\nkind = "linear"\nin_features = 8\nout_features = 4\n'
+            'x_bits = 12\nw_bits = 12\ndy_bits = 12\nbatch = 4\n')
+    f.write_text(base + "grad_b_bits = 16\n")
+    r, recs = _recs(f, "--no-replay")
+    assert r.exit_code == 0 and recs[("fc", "grad_b")]["worst_case"] == 32768 + 1073774464
+    f.write_text(base + "grad_b_bits = 20\n")
+    assert run(f).exit_code == 3
