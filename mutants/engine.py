@@ -216,7 +216,8 @@ def _child(ffi: Any, lib: Any, num: int, cases: list[gold.Case], fd: int) -> Non
         for case in cases:
             why = gold.run_case(case, ffi, lib)
             if why:
-                kind = "status" if why.startswith("status") or why.startswith("setup") else "golden"
+                kind = ("status" if why.startswith("status") or why.startswith("setup")
+                        else "exception" if why.startswith("exception") else "golden")
                 msg = f"{kind}\t{case.label}\t{why}"
                 break
         os.write(fd, msg.encode()[:4000])

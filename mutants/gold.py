@@ -233,12 +233,18 @@ def _needs_python_layer(kernel: str, args: dict[str, Any]) -> bool:
 
 def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
     """All C-replayable cases of the golden vectors, and the labels skipped
-    (Python-only vectors and kernels this replayer does not know)."""
-    cases: list[Case] = []
+    (Python-only vectors and kernels this replayer does not know). The layer
+    families (layers.json, chain.json) become :mod:`.layers_gold` cases."""
+    cases: list[Any] = []
     skipped: list[str] = []
+    from . import layers_gold
+
     for path in files if files is not None else vector_files():
         data = json.loads(path.read_text())
         family = data.get("family", path.stem)
+        if family in layers_gold.LAYER_FAMILIES:
+            cases.extend(layers_gold.load(path))
+            continue
         for v in data.get("vectors", []):
             label = f"{family}/{v.get('name')}"
             if v.get("c_abi") is False or v.get("kernel") not in _RUNNERS \
@@ -255,8 +261,9 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
     cases, skipped = load_cases(files)
     if abi:
         from .abi import CASES
+        from .abi_layers import CASES as LAYER_CASES
 
-        cases = [*cases, *CASES]
+        cases = [*cases, *CASES, *LAYER_CASES]
     return cases, skipped
 
 

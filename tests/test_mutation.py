@@ -152,3 +152,60 @@ def test_since_selects_changed_lines(schemata):
     sel = engine.select_since(ms, {some.file: {some.line}})
     assert some in sel and all(m.file == some.file for m in sel)
     assert engine.select_since(ms, {}) == []
+
+
+# ----------------------------------------------------------------- layer kernels (--include-layers)
+@pytest.fixture(scope="module")
+def layer_schemata():
+    from symverify.mutants.catalog import with_layers
+
+    return engine.prepare(with_layers(load_catalog()))
+
+
+def test_layer_files_are_opt_in(schemata, layer_schemata):
+    files = {m.file.split("/")[-1] for m in schemata.sources.mutants}
+    assert not files & {"sym_linear.c", "sym_layernorm.c", "sym_loss.c", "sym_sgd.c"}
+    lfiles = {m.file.split("/")[-1] for m in layer_schemata.sources.mutants}
+    assert {"sym_linear.c", "sym_layernorm.c", "sym_loss.c", "sym_sgd.c"} <= lfiles
+    # the foundation mutants keep their ids
+    assert {m.uid for m in schemata.sources.mutants} <= {m.uid for m in layer_schemata.sources.mutants}
+
+
+def test_layer_vectors_replay_on_the_schemata_library(layer_schemata):
+    """layers.json, chain.json and the layer C-ABI cases pass on id 0 and on the
+    shipped library, and the replay restores symverify.kernels.ffi_lib."""
+    import symverify.kernels as K
+    from symverify.mutants import layers_gold
+
+    saved = K.ffi_lib
+    ffi, lib = engine.load_schemata(layer_schemata.libs["release"])
+    lib.sym_mutant_set(0)
+    cases, _ = gold.load_suite()
+    layer = [c for c in cases if c.label.split("/")[0] in ("layers", "chain", "abi_layers")]
+    assert len([c for c in layer if isinstance(c, layers_gold.LayerCase)]) == \
+        len(json.loads((gold.vectors_dir() / "layers.json").read_text())["vectors"])
+    assert any(isinstance(c, layers_gold.ChainCase) for c in layer)
+    assert [(c.label, w) for c in layer if (w := gold.run_case(c, ffi, lib))] == []
+    assert K.ffi_lib is saved
+
+
+def test_layer_mutant_is_killed(layer_schemata):
+    """A wrong sign in the Linear dot product (sum - p) is killed by the layer vectors."""
+    ffi, lib = engine.load_schemata(layer_schemata.libs["release"])
+    cases, _ = gold.load_suite()
+    base = engine.baseline(ffi, lib, cases, len(layer_schemata.sources.mutants))
+    m = next(m for m in layer_schemata.active if m.file.endswith("sym_linear.c") and m.op == "AOR"
+             and m.function == "sym_dot_checked" and m.mutated == "sum - p")
+    res = engine.fork_run(ffi, lib, [(m, [cases[i] for i in base.coverage[m.num]])], 1, 20.0, "release")
+    assert res[m.uid].status == "Killed", res[m.uid].reason
+
+
+def test_layer_case_reports_exceptions_as_failures():
+    from symverify.mutants.layers_gold import LayerCase, first_difference
+
+    assert first_difference({"status": "SYM_OK", "out": {"m": [1, 2]}}, {"status": "SYM_OK", "out": {"m": [1, 3]}}) \
+        == "out.m[1] 3 != expected 2"
+    bad = LayerCase("layers", "x", "no_such_kernel", {}, {"status": "SYM_OK"})
+    import symverify.kernels as K
+
+    assert bad.run(*K.ffi_lib()).startswith("exception ValueError")

@@ -1,0 +1,596 @@
+"""C-ABI cases of the layer cores (``sym_linear.h``, ``sym_layernorm.h``,
+``sym_loss.h``, ``sym_sgd.h``): what the golden vectors cannot reach because
+the Python layer (:mod:`symverify.kernels_layers`) validates first: NULL
+pointers, lengths that do not match the dimensions, out-of-range widths, bad
+scales, aliased buffers, mantissas outside their declared width, and "nothing
+written on error". Expected statuses come from the header contracts (the
+``Errors:`` lists and the check order of docs/layers.md), expected values from
+plain Python integer arithmetic, never from the C kernels.
+
+Each core gets a valid base call and a table of one-argument variations
+(:func:`table`); the case runs the base call (must be SYM_OK with the Python
+values) and every variation (status as listed; outputs left untouched).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from symverify.errors import STATUS_CODES
+
+from .abi import AbiCase
+
+S = STATUS_CODES
+SENTINEL = -123456789
+F_SENT = -7.25
+INT32_MAX = (1 << 31) - 1
+
+
+class _Call:
+    """Buffers of one call: ``spec`` maps an argument name to its value:
+    ``("i", [ints])`` an int32 array, ``("f", [floats])`` a float array,
+    ``("u", [ints])`` a uint32 array, ``("oi", n)`` / ``("of", n)`` an output
+    array filled with a sentinel, ``None`` = NULL, ``("alias", name, ctype,
+    offset)`` a pointer into another argument's buffer, a plain number a scalar."""
+
+    def __init__(self, ffi: Any, spec: dict[str, Any]) -> None:
+        self.ffi = ffi
+        self.bufs: dict[str, Any] = {}
+        self.args: list[Any] = []
+        for name, v in spec.items():  # buffers first: an alias may point forward
+            if isinstance(v, tuple) and v[0] in ("i", "f", "u", "oi", "of"):
+                kind = v[0]
+                if kind == "oi":
+                    buf = ffi.new("int32_t[]", [SENTINEL] * max(v[1], 1))
+                elif kind == "of":
+                    buf = ffi.new("float[]", [F_SENT] * max(v[1], 1))
+                else:
+                    ctype = {"i": "int32_t[]", "f": "float[]", "u": "uint32_t[]"}[kind]
+                    buf = ffi.new(ctype, list(v[1]) or [0])
+                self.bufs[name] = buf
+        for name, v in spec.items():
+            if name in self.bufs:
+                self.args.append(self.bufs[name])
+            elif isinstance(v, tuple) and v[0] == "alias":
+                _, other, ctype, off = v
+                self.args.append(ffi.cast(ctype, self.bufs[other] + off))
+            elif v is None:
+                self.args.append(ffi.NULL)
+            else:
+                self.args.append(v)
+
+    def ints(self, name: str, n: int) -> list[int]:
+        return list(self.bufs[name][0:n])
+
+    def floats(self, name: str, n: int) -> list[float]:
+        return list(self.bufs[name][0:n])
+
+
+def table(name: str, fn_name: str, base: Callable[[], dict[str, Any]],
+          check_ok: Callable[[_Call], "str | None"],
+          variations: list[tuple[str, dict[str, Any], str]],
+          outputs: list[str]) -> AbiCase:
+    """A case: the base call is SYM_OK and ``check_ok`` passes; each variation
+    (label, overrides, expected status name) returns that status and leaves
+    every output argument at its sentinel."""
+
+    def run(ffi: Any, lib: Any) -> "str | None":
+        fn = getattr(lib, fn_name)
+        c = _Call(ffi, base())
+        st = fn(*c.args)
+        if st != 0:
+            return f"status {st} != expected 0 (base call of {fn_name})"
+        why = check_ok(c)
+        if why:
+            return why
+        for label, over, want in variations:
+            spec = base()
+            spec.update({k: v for k, v in over.items() if k in spec})  # shared tables name both cores' lengths
+            c = _Call(ffi, spec)
+            st = fn(*c.args)
+            if st != S[want]:
+                return f"status {st} != expected {want} ({fn_name}: {label})"
+            for o in outputs:
+                buf = c.bufs.get(o)
+                if buf is None:
+                    continue
+                n = len(ffi.buffer(buf)) // ffi.sizeof(ffi.typeof(buf).item)
+                kind, init = spec[o][0], spec[o][1]
+                want_vals = ([SENTINEL] * n if kind == "oi" else [F_SENT] * n if kind == "of"
+                             else list(init))  # an in/out buffer (the RNG state): unchanged
+                if list(buf[0:n]) != want_vals:
+                    return f"{fn_name} ({label}): output {o} written on error {want}"
+        return None
+
+    return AbiCase(name, run, family="abi_layers")
+
+
+def _eq(what: str, got: Any, want: Any) -> "str | None":
+    return None if got == want else f"{what}: {got!r} != expected {want!r}"
+
+
+# ----------------------------------------------------------------- linear
+# x: [B=2, I=3], w: [O=2, I=3], b: [O]
+X = [1, -2, 3, 4, 0, -1]
+W = [2, 1, -1, 0, 3, 5]
+B_, I_, O_ = 2, 3, 2
+
+
+def _fwd_base() -> dict[str, Any]:
+    return {"x": ("i", X), "n_x": 6, "s_x": 0.5, "x_bits": 8,
+            "w": ("i", W), "n_w": 6, "s_w": 0.25, "w_bits": 8,
+            "b": ("i", [3, -2]), "n_b": 2, "s_b": 0.125,
+            "batch": B_, "in": I_, "out": O_, "acc": ("oi", 4), "n_acc": 4, "s_acc": ("of", 1)}
+
+
+def _fwd_ok(c: _Call) -> "str | None":
+    seeds = [3, -2]  # s_b == s_acc: rescale is the identity
+    want = [seeds[o] + sum(X[i * 3 + k] * W[o * 3 + k] for k in range(3)) for i in range(2) for o in range(2)]
+    return _eq("linear_forward acc", c.ints("acc", 4), want) or _eq("s_acc", c.floats("s_acc", 1), [0.125])
+
+
+_DIMS = [
+    ("batch 0", {"batch": 0}, "SYM_ERR_EMPTY"), ("in 0", {"in": 0}, "SYM_ERR_EMPTY"),
+    ("out 0", {"out": 0}, "SYM_ERR_EMPTY"),
+    ("batch -1", {"batch": -1}, "SYM_ERR_EMPTY"),
+]
+
+
+def _pair_variations(a: str, b: str, na: int, nb: int, out: str, nout: int, sout: str) -> list:
+    """Variations of the shared pair check (lengths, widths, scales, alias, mantissa widths)."""
+    n_a, n_b, n_o = f"n_{a}", f"n_{b}", f"n_{out}"
+    s_a, s_b = f"s_{a}", f"s_{b}"
+    a_bits, b_bits = f"{a}_bits", f"{b}_bits"
+    return [
+        (f"{n_a}+1", {n_a: na + 1}, "SYM_ERR_SHAPE"), (f"{n_a}-1", {n_a: na - 1}, "SYM_ERR_SHAPE"),
+        (f"{n_b}+1", {n_b: nb + 1}, "SYM_ERR_SHAPE"), (f"{n_b}-1", {n_b: nb - 1}, "SYM_ERR_SHAPE"),
+        (f"{n_o}+1", {n_o: nout + 1}, "SYM_ERR_SHAPE"), (f"{n_o}-1", {n_o: nout - 1}, "SYM_ERR_SHAPE"),
+        (f"{a_bits} 1", {a_bits: 1}, "SYM_ERR_BAD_WIDTH"), (f"{a_bits} 17", {a_bits: 17}, "SYM_ERR_BAD_WIDTH"),
+        (f"{b_bits} 1", {b_bits: 1}, "SYM_ERR_BAD_WIDTH"), (f"{b_bits} 17", {b_bits: 17}, "SYM_ERR_BAD_WIDTH"),
+        (f"{s_a} 0", {s_a: 0.0}, "SYM_ERR_BAD_SCALE"), (f"{s_a} nan", {s_a: float("nan")}, "SYM_ERR_BAD_SCALE"),
+        (f"{s_b} 0", {s_b: 0.0}, "SYM_ERR_BAD_SCALE"), (f"{s_b} -1", {s_b: -1.0}, "SYM_ERR_BAD_SCALE"),
+        (f"{out} aliases {a}", {out: ("alias", a, "int32_t *", 0)}, "SYM_ERR_ALIAS"),
+        (f"{out} aliases {b} end", {out: ("alias", b, "int32_t *", nb - 1)}, "SYM_ERR_ALIAS"),
+        (f"{sout} aliases {a}", {sout: ("alias", a, "float *", na - 1)}, "SYM_ERR_ALIAS"),
+        (f"{sout} aliases {b}", {sout: ("alias", b, "float *", 0)}, "SYM_ERR_ALIAS"),
+        (f"{sout} aliases {out}", {sout: ("alias", out, "float *", nout - 1)}, "SYM_ERR_ALIAS"),
+    ]
+
+
+def _width_variations(a: str, vals_a: list[int], b: str, vals_b: list[int]) -> list:
+    """A mantissa just outside its declared width (bits 2: [-2, 1]), first and
+    last element, both operands; at the bounds themselves SYM_OK is checked
+    by the base calls of width 2 below."""
+    out = []
+    for name, vals in ((a, vals_a), (b, vals_b)):
+        for pos in (0, len(vals) - 1):
+            for bad in (2, -3):
+                v = [0] * len(vals)
+                v[pos] = bad
+                out.append((f"{name}[{pos}] = {bad} at width 2", {name: ("i", v), f"{name}_bits": 2},
+                            "SYM_ERR_INT_OVERFLOW"))
+    return out
+
+
+def _bounds_ok(fn_name: str, base: Callable[[], dict[str, Any]], a: str, b: str) -> AbiCase:
+    """Mantissas exactly at the width-2 bounds (qMin = -2, qMax = 1) are accepted."""
+
+    def run(ffi: Any, lib: Any) -> "str | None":
+        for va, vb in (((1, -2), (-2, 1)), ((-2, -2), (1, 1))):
+            spec = base()
+            na = len(spec[a][1])
+            nb = len(spec[b][1])
+            spec[a] = ("i", [va[k % 2] for k in range(na)])
+            spec[b] = ("i", [vb[k % 2] for k in range(nb)])
+            spec[f"{a}_bits"] = 2
+            spec[f"{b}_bits"] = 2
+            c = _Call(ffi, spec)
+            st = getattr(lib, fn_name)(*c.args)
+            if st != 0:
+                return f"status {st} != expected 0 ({fn_name}: mantissas at the width-2 bounds)"
+        return None
+
+    return AbiCase(f"{fn_name}_width_bounds", run, family="abi_layers")
+
+
+FWD = [
+    ("x NULL", {"x": None}, "SYM_ERR_NULL"), ("w NULL", {"w": None}, "SYM_ERR_NULL"),
+    ("acc NULL", {"acc": None}, "SYM_ERR_NULL"), ("s_acc NULL", {"s_acc": None}, "SYM_ERR_NULL"),
+    *_DIMS,
+    ("batch*in > int32", {"batch": 1 << 16, "in": 1 << 15}, "SYM_ERR_SHAPE"),
+    ("out*in > int32", {"out": 1 << 16, "in": 1 << 15, "batch": 1}, "SYM_ERR_SHAPE"),
+    ("batch*out > int32", {"batch": 1 << 16, "out": 1 << 15, "in": 1}, "SYM_ERR_SHAPE"),
+    ("b NULL, n_b 2", {"b": None}, "SYM_ERR_SHAPE"),
+    ("n_b 1", {"n_b": 1}, "SYM_ERR_SHAPE"), ("n_b 3", {"n_b": 3}, "SYM_ERR_SHAPE"),
+    *_pair_variations("x", "w", 6, 6, "acc", 4, "s_acc"),
+    *_width_variations("x", X, "w", W),
+    ("s_b 0", {"s_b": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_b inf", {"s_b": float("inf")}, "SYM_ERR_BAD_SCALE"),
+    ("acc aliases b", {"acc": ("alias", "b", "int32_t *", 1)}, "SYM_ERR_ALIAS"),
+    ("s_acc aliases b", {"s_acc": ("alias", "b", "float *", 1)}, "SYM_ERR_ALIAS"),
+    ("s_acc inf", {"s_x": 2.0 ** 70, "s_w": 2.0 ** 70, "b": None, "n_b": 0}, "SYM_ERR_FLOAT_OVERFLOW"),
+    ("s_acc subnormal", {"s_x": 2.0 ** -70, "s_w": 2.0 ** -70, "b": None, "n_b": 0}, "SYM_ERR_SCALE_UNDERFLOW"),
+    ("bias seed guard (last)", {"b": ("i", [0, 1 << 30]), "s_b": 1.0, "s_x": 0.5, "s_w": 0.5},
+     "SYM_ERR_RANGE_GUARD"),
+    ("overflow in the last row", {"x": ("i", [0, 0, 0, 32767, 32767, 32767]), "x_bits": 16,
+                                  "w": ("i", [0, 0, 0, 32767, 32767, 32767]), "w_bits": 16,
+                                  "b": None, "n_b": 0}, "SYM_ERR_INT_OVERFLOW"),
+    ("negative overflow via the seed", {"x": ("i", [-32768, 32767, 0, 0, 0, 0]), "x_bits": 16,
+                                        "w": ("i", [32767, -32768, 0, 0, 0, 0]), "w_bits": 16,
+                                        "b": ("i", [-(1 << 30), 0]), "s_b": 0.125}, "SYM_ERR_INT_OVERFLOW"),
+]
+
+
+def _fwd_nobias() -> dict[str, Any]:
+    d = _fwd_base()
+    d.update({"b": None, "n_b": 0, "s_b": float("nan")})
+    return d
+
+
+def _fwd_nobias_ok(c: _Call) -> "str | None":
+    want = [sum(X[i * 3 + k] * W[o * 3 + k] for k in range(3)) for i in range(2) for o in range(2)]
+    return _eq("linear_forward (no bias) acc", c.ints("acc", 4), want)
+
+
+# grad_w: dy [B, O], x [B, I] -> dw [O, I]
+DY = [3, -1, 2, 5]
+
+
+def _gw_base() -> dict[str, Any]:
+    return {"dy": ("i", DY), "n_dy": 4, "s_dy": 0.5, "dy_bits": 8,
+            "x": ("i", X), "n_x": 6, "s_x": 0.25, "x_bits": 8,
+            "batch": B_, "in": I_, "out": O_, "dw": ("oi", 6), "n_dw": 6, "s_dw": ("of", 1)}
+
+
+def _gw_ok(c: _Call) -> "str | None":
+    want = [sum(DY[i * 2 + o] * X[i * 3 + k] for i in range(2)) for o in range(2) for k in range(3)]
+    return _eq("linear_grad_w dw", c.ints("dw", 6), want) or _eq("s_dw", c.floats("s_dw", 1), [0.125])
+
+
+GW = [
+    ("dy NULL", {"dy": None}, "SYM_ERR_NULL"), ("x NULL", {"x": None}, "SYM_ERR_NULL"),
+    ("dw NULL", {"dw": None}, "SYM_ERR_NULL"), ("s_dw NULL", {"s_dw": None}, "SYM_ERR_NULL"),
+    *_DIMS,
+    *_pair_variations("dy", "x", 4, 6, "dw", 6, "s_dw"),
+    *_width_variations("dy", DY, "x", X),
+    ("overflow (last column)", {"dy": ("i", [0, -32768, 0, -32768]), "dy_bits": 16,
+                                "x": ("i", [0, 0, -32768, 0, 0, -32768]), "x_bits": 16}, "SYM_ERR_INT_OVERFLOW"),
+    ("overflow wins over inf scale", {"dy": ("i", [0, -32768, 0, -32768]), "dy_bits": 16,
+                                      "x": ("i", [0, 0, -32768, 0, 0, -32768]), "x_bits": 16,
+                                      "s_dy": 2.0 ** 70, "s_x": 2.0 ** 70}, "SYM_ERR_INT_OVERFLOW"),
+    ("s_dw inf", {"s_dy": 2.0 ** 70, "s_x": 2.0 ** 70}, "SYM_ERR_FLOAT_OVERFLOW"),
+    ("s_dw subnormal", {"s_dy": 2.0 ** -70, "s_x": 2.0 ** -70}, "SYM_ERR_SCALE_UNDERFLOW"),
+]
+
+# grad_x: dy [B, O], w [O, I] -> dx [B, I]
+
+
+def _gx_base() -> dict[str, Any]:
+    return {"dy": ("i", DY), "n_dy": 4, "s_dy": 0.5, "dy_bits": 8,
+            "w": ("i", W), "n_w": 6, "s_w": 0.25, "w_bits": 8,
+            "batch": B_, "in": I_, "out": O_, "dx": ("oi", 6), "n_dx": 6, "s_dx": ("of", 1)}
+
+
+def _gx_ok(c: _Call) -> "str | None":
+    want = [sum(DY[i * 2 + o] * W[o * 3 + k] for o in range(2)) for i in range(2) for k in range(3)]
+    return _eq("linear_grad_x dx", c.ints("dx", 6), want) or _eq("s_dx", c.floats("s_dx", 1), [0.125])
+
+
+GX = [
+    ("dy NULL", {"dy": None}, "SYM_ERR_NULL"), ("w NULL", {"w": None}, "SYM_ERR_NULL"),
+    ("dx NULL", {"dx": None}, "SYM_ERR_NULL"), ("s_dx NULL", {"s_dx": None}, "SYM_ERR_NULL"),
+    *_DIMS,
+    *_pair_variations("dy", "w", 4, 6, "dx", 6, "s_dx"),
+    *_width_variations("dy", DY, "w", W),
+    ("overflow (last row)", {"dy": ("i", [0, 0, -32768, -32768]), "dy_bits": 16,
+                             "w": ("i", [0, 0, -32768, 0, 0, -32768]), "w_bits": 16}, "SYM_ERR_INT_OVERFLOW"),
+    ("s_dx inf", {"s_dy": 2.0 ** 70, "s_w": 2.0 ** 70}, "SYM_ERR_FLOAT_OVERFLOW"),
+    ("s_dx subnormal", {"s_dy": 2.0 ** -70, "s_w": 2.0 ** -70}, "SYM_ERR_SCALE_UNDERFLOW"),
+]
+
+# grad_b: dy [B, O] -> db [O]
+
+
+def _gb_base() -> dict[str, Any]:
+    return {"dy": ("i", DY), "n_dy": 4, "batch": B_, "out": O_, "db": ("oi", 2), "n_db": 2}
+
+
+def _gb_ok(c: _Call) -> "str | None":
+    return _eq("linear_grad_b db", c.ints("db", 2), [DY[0] + DY[2], DY[1] + DY[3]])
+
+
+GB = [
+    ("dy NULL", {"dy": None}, "SYM_ERR_NULL"), ("db NULL", {"db": None}, "SYM_ERR_NULL"),
+    ("batch 0", {"batch": 0}, "SYM_ERR_EMPTY"), ("out 0", {"out": 0}, "SYM_ERR_EMPTY"),
+    ("batch*out > int32", {"batch": 1 << 16, "out": 1 << 15}, "SYM_ERR_SHAPE"),
+    ("n_dy+1", {"n_dy": 5}, "SYM_ERR_SHAPE"), ("n_dy-1", {"n_dy": 3}, "SYM_ERR_SHAPE"),
+    ("n_db+1", {"n_db": 3}, "SYM_ERR_SHAPE"), ("n_db-1", {"n_db": 1}, "SYM_ERR_SHAPE"),
+    ("db aliases dy", {"db": ("alias", "dy", "int32_t *", 3)}, "SYM_ERR_ALIAS"),
+    ("positive overflow (last column)", {"dy": ("i", [0, INT32_MAX, 0, 1])}, "SYM_ERR_INT_OVERFLOW"),
+    ("negative overflow", {"dy": ("i", [-(1 << 31), 0, -1, 0])}, "SYM_ERR_INT_OVERFLOW"),
+]
+
+
+def _gb_extremes(ffi: Any, lib: Any) -> "str | None":
+    """Sums exactly at INT32_MAX / INT32_MIN are accepted and written."""
+    c = _Call(ffi, {"dy": ("i", [INT32_MAX - 1, -(1 << 31) + 1, 1, -1]), "n_dy": 4, "batch": 2, "out": 2,
+                    "db": ("oi", 2), "n_db": 2})
+    st = lib.sym_linear_grad_b(*c.args)
+    return _status_ok(st, "grad_b at the int32 bounds") or _eq("db", c.ints("db", 2), [INT32_MAX, -(1 << 31)])
+
+
+def _status_ok(st: int, what: str) -> "str | None":
+    return None if st == 0 else f"status {st} != expected 0 ({what})"
+
+
+def _fwd_sum_bounds(ffi: Any, lib: Any) -> "str | None":
+    """A seed plus products landing exactly on INT32_MAX / INT32_MIN: accepted."""
+    # seed 2^30 - 1 + 32767*32767 + 0 ... ; pick x*w to reach the bound exactly
+    top = INT32_MAX - 32767 * 32767 - 32767 * 32767   # remaining after two products
+    bot = -(1 << 31) + 32768 * 32767 + 32768 * 32767
+    spec = {"x": ("i", [32767, 32767, -32768, -32768]), "n_x": 4, "s_x": 1.0, "x_bits": 16,
+            "w": ("i", [32767, 32767]), "n_w": 2, "s_w": 1.0, "w_bits": 16,
+            "b": ("i", [0]), "n_b": 1, "s_b": 1.0, "batch": 2, "in": 2, "out": 1,
+            "acc": ("oi", 2), "n_acc": 2, "s_acc": ("of", 1)}
+    # one seed for both rows: choose top (bottom row then is -2*32768*32767 + top, inside int32)
+    spec["b"] = ("i", [top])
+    c = _Call(ffi, spec)
+    st = lib.sym_linear_forward(*c.args)
+    want = [INT32_MAX, top - 2 * 32768 * 32767]
+    r = _status_ok(st, "linear_forward sum at INT32_MAX") or _eq("acc", c.ints("acc", 2), want)
+    if r:
+        return r
+    spec["b"] = ("i", [bot])
+    spec["x"] = ("i", [-32768, -32768, 0, 0])
+    c = _Call(ffi, spec)
+    st = lib.sym_linear_forward(*c.args)
+    return _status_ok(st, "linear_forward sum at INT32_MIN") or _eq("acc", c.ints("acc", 2),
+                                                                   [-(1 << 31), bot])
+
+
+# ----------------------------------------------------------------- loss
+Y = [3, -1, 4, 0]
+TG = [1.0, 0.5, -2.0, 0.25]
+
+
+def _mse_base() -> dict[str, Any]:
+    return {"y": ("i", Y), "n_y": 4, "s_y": 0.5, "t": ("f", TG), "n_t": 4,
+            "loss": ("of", 1), "grad": ("of", 4), "n_grad": 4}
+
+
+def _mse_ok(c: _Call) -> "str | None":
+    import numpy as np
+
+    f = np.float32
+    diff = [f(f(y) * f(0.5)) - f(t) for y, t in zip(Y, TG)]
+    s = f(0)
+    for d in diff:
+        s = f(s + f(d * d))
+    loss = f(s / f(4))
+    grad = [float(f(f(f(2) * d) / f(4))) for d in diff]
+    return _eq("mse loss", c.floats("loss", 1), [float(loss)]) or _eq("mse grad", c.floats("grad", 4), grad)
+
+
+MSE = [
+    ("y NULL", {"y": None}, "SYM_ERR_NULL"), ("target NULL", {"t": None}, "SYM_ERR_NULL"),
+    ("loss NULL", {"loss": None}, "SYM_ERR_NULL"), ("grad NULL", {"grad": None}, "SYM_ERR_NULL"),
+    ("n_y 0", {"n_y": 0}, "SYM_ERR_EMPTY"), ("n_t 0", {"n_t": 0}, "SYM_ERR_EMPTY"),
+    ("n_grad 0", {"n_grad": 0}, "SYM_ERR_EMPTY"),
+    ("n_t 3", {"n_t": 3}, "SYM_ERR_SHAPE"), ("n_grad 3", {"n_grad": 3}, "SYM_ERR_SHAPE"),
+    ("n_y 3", {"n_y": 3}, "SYM_ERR_SHAPE"),
+    ("s_y 0", {"s_y": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_y inf", {"s_y": float("inf")}, "SYM_ERR_BAD_SCALE"),
+    ("grad aliases y", {"grad": ("alias", "y", "float *", 3)}, "SYM_ERR_ALIAS"),
+    ("grad aliases target", {"grad": ("alias", "t", "float *", 0)}, "SYM_ERR_ALIAS"),
+    ("loss aliases y", {"loss": ("alias", "y", "float *", 3)}, "SYM_ERR_ALIAS"),
+    ("loss aliases target", {"loss": ("alias", "t", "float *", 0)}, "SYM_ERR_ALIAS"),
+    ("loss aliases grad", {"loss": ("alias", "grad", "float *", 3)}, "SYM_ERR_ALIAS"),
+    ("target nan (last)", {"t": ("f", [1.0, 0.5, -2.0, float("nan")])}, "SYM_ERR_NONFINITE_INPUT"),
+    ("target -inf (first)", {"t": ("f", [float("-inf"), 0.5, -2.0, 0.25])}, "SYM_ERR_NONFINITE_INPUT"),
+    ("loss overflow", {"y": ("i", [1 << 30, 0, 0, 0]), "s_y": 2.0 ** 100}, "SYM_ERR_FLOAT_OVERFLOW"),
+]
+
+# ----------------------------------------------------------------- sgd
+P = [100, -50, 7, 0]
+G = [3, -4, 0, 9]
+
+
+def _sgd_base() -> dict[str, Any]:
+    return {"p": ("i", P), "n_p": 4, "s_p": 0.5, "g": ("i", G), "n_g": 4, "s_g": 0.25, "lr": 0.75,
+            "w": ("of", 4), "n_w": 4}
+
+
+def _sgd_ok(c: _Call) -> "str | None":
+    import numpy as np
+
+    f = np.float32
+    want = [float(f(f(f(p) * f(0.5)) - f(f(0.75) * f(f(g) * f(0.25))))) for p, g in zip(P, G)]
+    return _eq("sgd w", c.floats("w", 4), want)
+
+
+SGD = [
+    ("param NULL", {"p": None}, "SYM_ERR_NULL"), ("grad NULL", {"g": None}, "SYM_ERR_NULL"),
+    ("w NULL", {"w": None}, "SYM_ERR_NULL"),
+    ("n_p 0", {"n_p": 0}, "SYM_ERR_EMPTY"), ("n_g 0", {"n_g": 0}, "SYM_ERR_EMPTY"),
+    ("n_w 0", {"n_w": 0}, "SYM_ERR_EMPTY"),
+    ("n_g 3", {"n_g": 3}, "SYM_ERR_SHAPE"), ("n_w 3", {"n_w": 3}, "SYM_ERR_SHAPE"),
+    ("n_p 3", {"n_p": 3}, "SYM_ERR_SHAPE"),
+    ("s_p 0", {"s_p": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_g nan", {"s_g": float("nan")}, "SYM_ERR_BAD_SCALE"),
+    ("lr 0", {"lr": 0.0}, "SYM_ERR_BAD_SCALE"), ("lr -1", {"lr": -1.0}, "SYM_ERR_BAD_SCALE"),
+    ("lr inf", {"lr": float("inf")}, "SYM_ERR_BAD_SCALE"), ("lr nan", {"lr": float("nan")}, "SYM_ERR_BAD_SCALE"),
+    ("w aliases param", {"w": ("alias", "p", "float *", 3)}, "SYM_ERR_ALIAS"),
+    ("w aliases grad", {"w": ("alias", "g", "float *", 0)}, "SYM_ERR_ALIAS"),
+    ("w not finite (last)", {"g": ("i", [0, 0, 0, -(1 << 30)]), "s_g": 2.0 ** 100, "lr": 2.0 ** 30},
+     "SYM_ERR_FLOAT_OVERFLOW"),
+]
+
+
+def _sgd_subnormal_lr(ffi: Any, lib: Any) -> "str | None":
+    """A subnormal lr is accepted (docs/layers.md: positive and finite)."""
+    spec = _sgd_base()
+    spec["lr"] = 2.0 ** -140
+    c = _Call(ffi, spec)
+    return _status_ok(lib.sym_sgd_update(*c.args), "sgd with a subnormal lr")
+
+
+CASES: list[AbiCase] = [
+    table("linear_forward_table", "sym_linear_forward", _fwd_base, _fwd_ok, FWD, ["acc", "s_acc"]),
+    table("linear_forward_nobias", "sym_linear_forward", _fwd_nobias, _fwd_nobias_ok,
+          [("nobias n_b 1", {"n_b": 1}, "SYM_ERR_SHAPE")], ["acc", "s_acc"]),
+    table("linear_grad_w_table", "sym_linear_grad_w", _gw_base, _gw_ok, GW, ["dw", "s_dw"]),
+    table("linear_grad_x_table", "sym_linear_grad_x", _gx_base, _gx_ok, GX, ["dx", "s_dx"]),
+    table("linear_grad_b_table", "sym_linear_grad_b", _gb_base, _gb_ok, GB, ["db"]),
+    AbiCase("linear_grad_b_int32_bounds", _gb_extremes, family="abi_layers"),
+    AbiCase("linear_forward_int32_bounds", _fwd_sum_bounds, family="abi_layers"),
+    _bounds_ok("sym_linear_forward", _fwd_nobias, "x", "w"),
+    _bounds_ok("sym_linear_grad_w", _gw_base, "dy", "x"),
+    _bounds_ok("sym_linear_grad_x", _gx_base, "dy", "w"),
+    table("mse_loss_table", "sym_mse_loss", _mse_base, _mse_ok, MSE, ["loss", "grad"]),
+    table("sgd_update_table", "sym_sgd_update", _sgd_base, _sgd_ok, SGD, ["w"]),
+    AbiCase("sgd_update_subnormal_lr", _sgd_subnormal_lr, family="abi_layers"),
+]
+
+
+# ----------------------------------------------------------------- layernorm
+# x: [B=2, F=3]; only the LAST element differs from x[0] (the identical-input
+# pre-check must look at every element); row 0 is constant (var 0).
+LX = [5, 5, 5, 5, 5, 7]
+LG = [3, -2, 1]
+LB = [1, 0, -1]
+FLT_BIG = 3.0e38
+
+
+def _ln_base() -> dict[str, Any]:
+    return {"x": ("i", LX), "n_x": 6, "s_x": 0.5, "x_bits": 8,
+            "gamma": ("i", LG), "n_gamma": 3, "s_gamma": 0.25, "gamma_bits": 8,
+            "beta": ("i", LB), "n_beta": 3, "s_beta": 0.125,
+            "batch": 2, "features": 3, "norm_bits": 8, "eps": 1e-5, "rounding": 0, "rng": None,
+            "y": ("oi", 6), "n_y": 6, "s_y": ("of", 1)}
+
+
+def _ln_sr_base() -> dict[str, Any]:
+    d = _ln_base()
+    d.update({"rounding": 1, "rng": ("u", [12345])})
+    return d
+
+
+def _ln_expect(rounding: str, seed: "int | None") -> tuple[list[int], float, "int | None"]:
+    """The emulator (the golden source, goldgen) on the base arguments."""
+    import numpy as np
+
+    import symverify as sv
+
+    rng = sv.Rng(seed) if seed is not None else None
+    out = sv.emulate.layernorm_forward(sv.SymTensor(np.array(LX).reshape(2, 3), np.float32(0.5), 8),
+                                       sv.SymTensor(np.array(LG), np.float32(0.25), 8),
+                                       sv.SymTensor(np.array(LB), np.float32(0.125), 16),
+                                       8, float(np.float32(1e-5)), rounding, rng)
+    return [int(v) for v in out.mantissas.ravel()], float(out.scale), None if rng is None else rng.state
+
+
+def _ln_ok(c: _Call) -> "str | None":
+    y, s_y, _ = _ln_expect("half_away", None)
+    return _eq("layernorm_forward y", c.ints("y", 6), y) or _eq("s_y", c.floats("s_y", 1), [s_y])
+
+
+def _ln_sr_ok(c: _Call) -> "str | None":
+    y, s_y, st = _ln_expect("sr_half_away", 12345)
+    return (_eq("layernorm_forward SR y", c.ints("y", 6), y) or _eq("s_y", c.floats("s_y", 1), [s_y])
+            or _eq("rng state", int(c.bufs["rng"][0]), st))
+
+
+def _ln_width(names: list[str]) -> list:
+    out = []
+    for name in names:
+        n = 6 if name == "x" else 3
+        base = LX if name == "x" else LG
+        for pos in (0, n - 1):
+            for bad in (2, -3):
+                v = [1 if name == "x" else 0] * n
+                if name == "x":
+                    v[1] = 0  # not identical
+                v[pos] = bad
+                out.append((f"{name}[{pos}] = {bad} at width 2", {name: ("i", v), f"{name}_bits": 2},
+                            "SYM_ERR_INT_OVERFLOW"))
+        del base
+    return out
+
+
+LN_COMMON_SHAPE = [
+    ("batch 0", {"batch": 0}, "SYM_ERR_EMPTY"), ("features 0", {"features": 0}, "SYM_ERR_EMPTY"),
+    ("batch -1", {"batch": -1}, "SYM_ERR_EMPTY"),
+    ("features 65536", {"features": 65536, "batch": 1, "n_x": 65536, "n_gamma": 65536, "n_beta": 65536,
+                        "n_y": 65536, "n_dy": 65536, "n_dx": 65536}, "SYM_ERR_SHAPE"),
+    ("batch*features > int32", {"batch": 1 << 16, "features": 1 << 15}, "SYM_ERR_SHAPE"),
+    ("n_x+1", {"n_x": 7}, "SYM_ERR_SHAPE"), ("n_x-1", {"n_x": 5}, "SYM_ERR_SHAPE"),
+    ("n_gamma+1", {"n_gamma": 4}, "SYM_ERR_SHAPE"), ("n_gamma-1", {"n_gamma": 2}, "SYM_ERR_SHAPE"),
+    ("x_bits 1", {"x_bits": 1}, "SYM_ERR_BAD_WIDTH"), ("x_bits 17", {"x_bits": 17}, "SYM_ERR_BAD_WIDTH"),
+    ("s_x 0", {"s_x": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_x nan", {"s_x": float("nan")}, "SYM_ERR_BAD_SCALE"),
+    ("s_gamma 0", {"s_gamma": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_gamma inf", {"s_gamma": float("inf")}, "SYM_ERR_BAD_SCALE"),
+    ("eps 0", {"eps": 0.0}, "SYM_ERR_BAD_SCALE"), ("eps -1", {"eps": -1.0}, "SYM_ERR_BAD_SCALE"),
+    ("eps inf", {"eps": float("inf")}, "SYM_ERR_BAD_SCALE"), ("eps nan", {"eps": float("nan")}, "SYM_ERR_BAD_SCALE"),
+]
+
+LNF = [
+    ("x NULL", {"x": None}, "SYM_ERR_NULL"), ("gamma NULL", {"gamma": None}, "SYM_ERR_NULL"),
+    ("beta NULL", {"beta": None}, "SYM_ERR_NULL"), ("y NULL", {"y": None}, "SYM_ERR_NULL"),
+    ("s_y NULL", {"s_y": None}, "SYM_ERR_NULL"),
+    *LN_COMMON_SHAPE,
+    ("n_beta+1", {"n_beta": 4}, "SYM_ERR_SHAPE"), ("n_beta-1", {"n_beta": 2}, "SYM_ERR_SHAPE"),
+    ("n_y+1", {"n_y": 7}, "SYM_ERR_SHAPE"), ("n_y-1", {"n_y": 5}, "SYM_ERR_SHAPE"),
+    ("gamma_bits 1", {"gamma_bits": 1}, "SYM_ERR_BAD_WIDTH"), ("gamma_bits 17", {"gamma_bits": 17}, "SYM_ERR_BAD_WIDTH"),
+    ("norm_bits 1", {"norm_bits": 1}, "SYM_ERR_BAD_WIDTH"), ("norm_bits 17", {"norm_bits": 17}, "SYM_ERR_BAD_WIDTH"),
+    ("s_beta 0", {"s_beta": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_beta -1", {"s_beta": -1.0}, "SYM_ERR_BAD_SCALE"),
+    ("rounding 2", {"rounding": 2}, "SYM_ERR_BAD_ROUNDING"), ("rounding -1", {"rounding": -1}, "SYM_ERR_BAD_ROUNDING"),
+    ("SR, rng NULL", {"rounding": 1}, "SYM_ERR_NULL"),
+    ("SR, rng 0", {"rounding": 1, "rng": ("u", [0])}, "SYM_ERR_BAD_RNG"),
+    ("y aliases x", {"y": ("alias", "x", "int32_t *", 5)}, "SYM_ERR_ALIAS"),
+    ("y aliases gamma", {"y": ("alias", "gamma", "int32_t *", 2)}, "SYM_ERR_ALIAS"),
+    ("y aliases beta", {"y": ("alias", "beta", "int32_t *", 0)}, "SYM_ERR_ALIAS"),
+    ("s_y aliases x", {"s_y": ("alias", "x", "float *", 5)}, "SYM_ERR_ALIAS"),
+    ("s_y aliases gamma", {"s_y": ("alias", "gamma", "float *", 2)}, "SYM_ERR_ALIAS"),
+    ("s_y aliases beta", {"s_y": ("alias", "beta", "float *", 2)}, "SYM_ERR_ALIAS"),
+    ("s_y aliases y", {"s_y": ("alias", "y", "float *", 5)}, "SYM_ERR_ALIAS"),
+    *[(f"SR, rng aliases {o}", {"rounding": 1, "rng": ("alias", o, "uint32_t *", off)}, "SYM_ERR_ALIAS")
+      for o, off in (("x", 5), ("gamma", 2), ("beta", 2), ("y", 5), ("s_y", 0))],
+    *_ln_width(["x", "gamma"]),
+    ("n not finite", {"s_x": 2.0 ** 127}, "SYM_ERR_FLOAT_OVERFLOW"),
+    ("s_y inf", {"s_gamma": FLT_BIG, "norm_bits": 2}, "SYM_ERR_FLOAT_OVERFLOW"),
+    ("s_y subnormal", {"s_gamma": 2.0 ** -126}, "SYM_ERR_SCALE_UNDERFLOW"),
+    ("beta seed guard (last)", {"beta": ("i", [0, 0, 32767]), "s_beta": 2.0 ** 20}, "SYM_ERR_RANGE_GUARD"),
+]
+
+LNB_SPEC_DY = [1, -2, 3, 0, 4, -1]
+
+
+def _lnb_base() -> dict[str, Any]:
+    return {"x": ("i", [1, 2, 4, 5, 5, 7]), "n_x": 6, "s_x": 0.5, "x_bits": 8,
+            "gamma": ("i", LG), "n_gamma": 3, "s_gamma": 0.25,
+            "dy": ("i", LNB_SPEC_DY), "n_dy": 6, "s_dy": 0.125,
+            "batch": 2, "features": 3, "eps": 1e-5, "dx": ("of", 6), "n_dx": 6}
+
+
+def _lnb_ok(c: _Call) -> "str | None":
+    return None if all(v != F_SENT for v in c.floats("dx", 6)) else "layernorm_backward: dx not written"
+
+
+LNB = [
+    ("x NULL", {"x": None}, "SYM_ERR_NULL"), ("gamma NULL", {"gamma": None}, "SYM_ERR_NULL"),
+    ("dy NULL", {"dy": None}, "SYM_ERR_NULL"), ("dx NULL", {"dx": None}, "SYM_ERR_NULL"),
+    *LN_COMMON_SHAPE,
+    ("n_dy+1", {"n_dy": 7}, "SYM_ERR_SHAPE"), ("n_dy-1", {"n_dy": 5}, "SYM_ERR_SHAPE"),
+    ("n_dx+1", {"n_dx": 7}, "SYM_ERR_SHAPE"), ("n_dx-1", {"n_dx": 5}, "SYM_ERR_SHAPE"),
+    ("s_dy 0", {"s_dy": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_dy -1", {"s_dy": -1.0}, "SYM_ERR_BAD_SCALE"),
+    ("dx aliases x", {"dx": ("alias", "x", "float *", 5)}, "SYM_ERR_ALIAS"),
+    ("dx aliases gamma", {"dx": ("alias", "gamma", "float *", 2)}, "SYM_ERR_ALIAS"),
+    ("dx aliases dy", {"dx": ("alias", "dy", "float *", 0)}, "SYM_ERR_ALIAS"),
+    *_ln_width(["x"]),
+    # row 0: dy = 0 gives dn = 0 (finite); row 1: dy * s_dy = inf -> dx not finite. Row 0's dx
+    # must not be written either (nothing written on error).
+    ("dx not finite (last row)", {"dy": ("i", [0, 0, 0, 0, 4, -1]), "s_dy": FLT_BIG},
+     "SYM_ERR_NONFINITE_INPUT"),
+]
+
+CASES += [
+    table("layernorm_forward_table", "sym_layernorm_forward", _ln_base, _ln_ok, LNF, ["y", "s_y"]),
+    table("layernorm_forward_sr", "sym_layernorm_forward", _ln_sr_base, _ln_sr_ok,
+          [("SR, s_y subnormal", {"s_gamma": 2.0 ** -126}, "SYM_ERR_SCALE_UNDERFLOW")], ["y", "s_y", "rng"]),
+    table("layernorm_backward_table", "sym_layernorm_backward", _lnb_base, _lnb_ok, LNB, ["dx"]),
+]

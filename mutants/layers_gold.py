@@ -1,0 +1,145 @@
+"""The layer part of the gold suite: ``goldgen/vectors/layers.json`` and
+``chain.json`` replayed on a mutant schemata library.
+
+The layer kernels are C cores (``sym_linear.c``, ``sym_layernorm.c``,
+``sym_loss.c``, ``sym_sgd.c``) composed with the primitives (requant,
+accumulate, float -> SYM) by :mod:`symverify.kernels_layers`. The replay
+reuses exactly that composition and the fixture decoder of
+:mod:`symverify.goldgen.layer_fixtures` (``evaluate``, ``run_chain``, the same
+functions ``tests/test_layers_golden.py`` replays with). Those functions take a
+*backend module*, not an ``(ffi, lib)`` pair; every C call of
+``symverify.kernels`` / ``kernels_layers`` goes through the module global
+``symverify.kernels.ffi_lib()``, so :func:`using_library` points that one
+function at the given pair for the duration of a case and restores it after
+(the replay never touches the shipped library, and nothing leaks out of a case).
+
+A case returns ``None`` when bit-exact, else the first difference
+(``"status SYM_OK != expected SYM_ERR_INT_OVERFLOW"``, ``"out.mantissas[3] 5 != 4"``),
+or ``"exception ..."`` when a mutant's C output makes the Python composition
+raise (e.g. ``ValueError`` unpacking a result the C never wrote): the same
+vector fails in ``tests/test_layers_golden.py``, so it counts as killed. The
+baseline (id 0 must pass every case) guards against a broken replayer.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+LAYER_FAMILIES = ("layers", "chain")
+
+
+@contextlib.contextmanager
+def using_library(ffi: Any, lib: Any) -> Iterator[None]:
+    """``symverify.kernels.ffi_lib()`` returns ``(ffi, lib)`` inside the block."""
+    import symverify.kernels as K
+
+    saved = K.__dict__["ffi_lib"]
+    K.ffi_lib = lambda variant=None: (ffi, lib)
+    try:
+        yield
+    finally:
+        K.ffi_lib = saved
+
+
+def first_difference(expect: Any, got: Any, path: str = "") -> str | None:
+    """The first difference of two decoded JSON values (status first)."""
+    if isinstance(expect, dict) and isinstance(got, dict):
+        if "status" in expect and expect.get("status") != got.get("status"):
+            return f"status {got.get('status')} != expected {expect['status']}"
+        for key, want in expect.items():
+            if key.endswith("_dec") or key == "comment":
+                continue
+            why = first_difference(want, got.get(key), f"{path}.{key}" if path else key)
+            if why:
+                return why
+        return None
+    if isinstance(expect, list) and isinstance(got, list):
+        if len(expect) != len(got):
+            return f"{path}: length {len(got)} != {len(expect)}"
+        for i, (a, b) in enumerate(zip(expect, got)):
+            why = first_difference(a, b, f"{path}[{i}]")
+            if why:
+                return why
+        return None
+    return None if expect == got else f"{path} {got!r} != expected {expect!r}"
+
+
+@dataclass
+class LayerCase:
+    """One vector of layers.json (a layer kernel through the Python composition)."""
+    family: str
+    name: str
+    kernel: str
+    args: dict[str, Any]
+    expect: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.family}/{self.name}"
+
+    def run(self, ffi: Any, lib: Any) -> str | None:
+        import symverify.kernels as K
+        from symverify.goldgen import layer_fixtures as lf
+        from symverify.goldgen.generate import strip_comments
+
+        try:
+            with using_library(ffi, lib):
+                got = lf.evaluate(self.kernel, self.args, K)  # a SymError becomes {"status": code}
+        except Exception as exc:  # noqa: BLE001  (a wrong C result breaking the composition)
+            return f"exception {type(exc).__name__}: {exc}"
+        return first_difference(strip_comments(self.expect), got)
+
+
+@dataclass
+class ChainCase:
+    """One configuration of chain.json: the full training steps, compared step by step."""
+    family: str
+    name: str
+    steps: list[dict[str, Any]]
+    initial: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.family}/{self.name}"
+
+    def run(self, ffi: Any, lib: Any) -> str | None:
+        import symverify.kernels as K
+        from symverify.goldgen import layer_fixtures as lf
+
+        from symverify.errors import SymError
+
+        try:
+            with using_library(ffi, lib):
+                got = lf.run_chain(K, self.name, steps=len(self.steps))
+        except SymError as exc:  # every stored step is SYM_OK
+            return f"status {exc.code} != expected SYM_OK (a training step of the chain raised: {exc})"
+        except Exception as exc:  # noqa: BLE001  (a wrong C result breaking the composition)
+            return f"exception {type(exc).__name__} in the chain: {exc}"
+        why = first_difference(self.initial, got["initial_params"], "initial_params")
+        if why:
+            return why
+        for i, (want, have) in enumerate(zip(self.steps, got["steps"])):
+            why = first_difference(want, have, f"step {i}")
+            if why:
+                return why
+        return None
+
+
+def load(path: Path) -> list[Any]:
+    """The cases of one layer vector file (layers.json or chain.json)."""
+    from symverify.goldgen.generate import strip_comments
+
+    data = json.loads(path.read_text())
+    family = data.get("family", path.stem)
+    if family == "layers":
+        return [LayerCase(family, v["name"], v["kernel"], v["args"], v["expect"]) for v in data["vectors"]]
+    if family == "chain":
+        out = []
+        for name, cfg in sorted(data["configs"].items()):
+            cfg = strip_comments(cfg)
+            out.append(ChainCase(family, name, cfg["steps"], cfg["initial_params"]))
+        return out
+    return []
