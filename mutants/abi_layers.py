@@ -205,6 +205,7 @@ FWD = [
     *_width_variations("x", X, "w", W),
     ("s_b 0", {"s_b": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_b inf", {"s_b": float("inf")}, "SYM_ERR_BAD_SCALE"),
     ("acc aliases b", {"acc": ("alias", "b", "int32_t *", 1)}, "SYM_ERR_ALIAS"),
+    ("acc ends inside b", {"acc": ("alias", "b", "int32_t *", -3)}, "SYM_ERR_ALIAS"),
     ("s_acc aliases b", {"s_acc": ("alias", "b", "float *", 1)}, "SYM_ERR_ALIAS"),
     ("s_acc inf", {"s_x": 2.0 ** 70, "s_w": 2.0 ** 70, "b": None, "n_b": 0}, "SYM_ERR_FLOAT_OVERFLOW"),
     ("s_acc subnormal", {"s_x": 2.0 ** -70, "s_w": 2.0 ** -70, "b": None, "n_b": 0}, "SYM_ERR_SCALE_UNDERFLOW"),
@@ -417,6 +418,9 @@ SGD = [
     ("lr inf", {"lr": float("inf")}, "SYM_ERR_BAD_SCALE"), ("lr nan", {"lr": float("nan")}, "SYM_ERR_BAD_SCALE"),
     ("w aliases param", {"w": ("alias", "p", "float *", 3)}, "SYM_ERR_ALIAS"),
     ("w aliases grad", {"w": ("alias", "g", "float *", 0)}, "SYM_ERR_ALIAS"),
+    # w starts 3 elements BEFORE the input: only its last element overlaps (the byte count matters)
+    ("w ends inside param", {"w": ("alias", "p", "float *", -3)}, "SYM_ERR_ALIAS"),
+    ("w ends inside grad", {"w": ("alias", "g", "float *", -3)}, "SYM_ERR_ALIAS"),
     ("w not finite (last)", {"g": ("i", [0, 0, 0, -(1 << 30)]), "s_g": 2.0 ** 100, "lr": 2.0 ** 30},
      "SYM_ERR_FLOAT_OVERFLOW"),
 ]
@@ -581,6 +585,7 @@ LNB = [
     ("dx aliases x", {"dx": ("alias", "x", "float *", 5)}, "SYM_ERR_ALIAS"),
     ("dx aliases gamma", {"dx": ("alias", "gamma", "float *", 2)}, "SYM_ERR_ALIAS"),
     ("dx aliases dy", {"dx": ("alias", "dy", "float *", 0)}, "SYM_ERR_ALIAS"),
+    *[(f"dx ends inside {o}", {"dx": ("alias", o, "float *", -5)}, "SYM_ERR_ALIAS") for o in ("x", "gamma", "dy")],
     *_ln_width(["x"]),
     # row 0: dy = 0 gives dn = 0 (finite); row 1: dy * s_dy = inf -> dx not finite. Row 0's dx
     # must not be written either (nothing written on error).
@@ -594,3 +599,137 @@ CASES += [
           [("SR, s_y subnormal", {"s_gamma": 2.0 ** -126}, "SYM_ERR_SCALE_UNDERFLOW")], ["y", "s_y", "rng"]),
     table("layernorm_backward_table", "sym_layernorm_backward", _lnb_base, _lnb_ok, LNB, ["dx"]),
 ]
+
+
+# ----------------------------------------------------------------- values outside float32's exact range
+# y / param / grad of any width: mantissas not exact in float32 (2^24 + 1) and
+# outside int16 (40000) catch a narrowing cast or a double-precision product.
+WIDE = [(1 << 24) + 1, 40000, -((1 << 24) + 3), -40001]
+
+
+def _mse_wide(ffi: Any, lib: Any) -> "str | None":
+    import numpy as np
+
+    f = np.float32
+    tg = [1.0, -0.5, 3.0, 0.25]
+    c = _Call(ffi, {"y": ("i", WIDE), "n_y": 4, "s_y": 0.375, "t": ("f", tg), "n_t": 4,
+                    "loss": ("of", 1), "grad": ("of", 4), "n_grad": 4})
+    st = lib.sym_mse_loss(*c.args)
+    diff = [f(f(f(y) * f(0.375)) - f(t)) for y, t in zip(WIDE, tg)]
+    acc = f(0)
+    for d in diff:
+        acc = f(acc + f(d * d))
+    want_loss = float(f(acc / f(4)))
+    want_grad = [float(f(f(f(2) * d) / f(4))) for d in diff]
+    return (_status_ok(st, "mse_loss with wide y") or _eq("loss", c.floats("loss", 1), [want_loss])
+            or _eq("grad", c.floats("grad", 4), want_grad))
+
+
+def _sgd_wide(ffi: Any, lib: Any) -> "str | None":
+    import numpy as np
+
+    f = np.float32
+    g = list(reversed(WIDE))
+    c = _Call(ffi, {"p": ("i", WIDE), "n_p": 4, "s_p": 0.375, "g": ("i", g), "n_g": 4, "s_g": 0.625,
+                    "lr": 0.75, "w": ("of", 4), "n_w": 4})
+    st = lib.sym_sgd_update(*c.args)
+    want = [float(f(f(f(p) * f(0.375)) - f(f(0.75) * f(f(q) * f(0.625))))) for p, q in zip(WIDE, g)]
+    return _status_ok(st, "sgd_update with wide mantissas") or _eq("w", c.floats("w", 4), want)
+
+
+def _ok_at_limits(ffi: Any, lib: Any) -> "str | None":
+    """Boundary arguments that must be ACCEPTED: batch 1, operand widths 16,
+    norm_bits 16, mantissas at the 16-bit bounds."""
+    calls = [
+        ("linear_forward B=1 O=1 I=1 w16", "sym_linear_forward",
+         {"x": ("i", [-32768]), "n_x": 1, "s_x": 1.0, "x_bits": 16, "w": ("i", [32767]), "n_w": 1, "s_w": 1.0,
+          "w_bits": 16, "b": None, "n_b": 0, "s_b": 1.0, "batch": 1, "in": 1, "out": 1,
+          "acc": ("oi", 1), "n_acc": 1, "s_acc": ("of", 1)}, ("acc", [-32768 * 32767])),
+        ("linear_grad_w B=1", "sym_linear_grad_w",
+         {"dy": ("i", [-32768]), "n_dy": 1, "s_dy": 1.0, "dy_bits": 16, "x": ("i", [-32768]), "n_x": 1,
+          "s_x": 1.0, "x_bits": 16, "batch": 1, "in": 1, "out": 1, "dw": ("oi", 1), "n_dw": 1,
+          "s_dw": ("of", 1)}, ("dw", [1 << 30])),
+        ("linear_grad_x B=1", "sym_linear_grad_x",
+         {"dy": ("i", [32767]), "n_dy": 1, "s_dy": 1.0, "dy_bits": 16, "w": ("i", [-32768]), "n_w": 1,
+          "s_w": 1.0, "w_bits": 16, "batch": 1, "in": 1, "out": 1, "dx": ("oi", 1), "n_dx": 1,
+          "s_dx": ("of", 1)}, ("dx", [-32768 * 32767])),
+        ("linear_grad_b B=1 O=1", "sym_linear_grad_b",
+         {"dy": ("i", [INT32_MAX]), "n_dy": 1, "batch": 1, "out": 1, "db": ("oi", 1), "n_db": 1},
+         ("db", [INT32_MAX])),
+        ("layernorm_forward B=1 widths 16", "sym_layernorm_forward",
+         {"x": ("i", [-32768, 32767]), "n_x": 2, "s_x": 1.0, "x_bits": 16, "gamma": ("i", [-32768, 32767]),
+          "n_gamma": 2, "s_gamma": 1.0, "gamma_bits": 16, "beta": ("i", [0, 0]), "n_beta": 2, "s_beta": 1.0,
+          "batch": 1, "features": 2, "norm_bits": 16, "eps": 1e-5, "rounding": 0, "rng": None,
+          "y": ("oi", 2), "n_y": 2, "s_y": ("of", 1)}, None),
+        ("layernorm_backward B=1 x 16", "sym_layernorm_backward",
+         {"x": ("i", [-32768, 32767]), "n_x": 2, "s_x": 1.0, "x_bits": 16, "gamma": ("i", [1, 1]),
+          "n_gamma": 2, "s_gamma": 1.0, "dy": ("i", [1, 2]), "n_dy": 2, "s_dy": 1.0,
+          "batch": 1, "features": 2, "eps": 1e-5, "dx": ("of", 2), "n_dx": 2}, None),
+    ]
+    for label, fn, spec, want in calls:
+        c = _Call(ffi, spec)
+        st = getattr(lib, fn)(*c.args)
+        if st != 0:
+            return f"status {st} != expected 0 ({label})"
+        if want is not None:
+            why = _eq(label, c.ints(want[0], len(want[1])), want[1])
+            if why:
+                return why
+    return None
+
+
+def _overflow_first(ffi: Any, lib: Any) -> "str | None":
+    """An overflow in the FIRST output element of each checked pass is found."""
+    m = -32768
+    calls = [
+        ("linear_forward", {"x": ("i", [m, m, 0, 0]), "n_x": 4, "s_x": 1.0, "x_bits": 16,
+                            "w": ("i", [m, m, 0, 0]), "n_w": 4, "s_w": 1.0, "w_bits": 16,
+                            "b": None, "n_b": 0, "s_b": 1.0, "batch": 2, "in": 2, "out": 2,
+                            "acc": ("oi", 4), "n_acc": 4, "s_acc": ("of", 1)}),
+        ("linear_grad_w", {"dy": ("i", [m, 0, m, 0]), "n_dy": 4, "s_dy": 1.0, "dy_bits": 16,
+                           "x": ("i", [m, 0, m, 0]), "n_x": 4, "s_x": 1.0, "x_bits": 16,
+                           "batch": 2, "in": 2, "out": 2, "dw": ("oi", 4), "n_dw": 4, "s_dw": ("of", 1)}),
+        ("linear_grad_x", {"dy": ("i", [m, m, 0, 0]), "n_dy": 4, "s_dy": 1.0, "dy_bits": 16,
+                           "w": ("i", [m, 0, m, 0]), "n_w": 4, "s_w": 1.0, "w_bits": 16,
+                           "batch": 2, "in": 2, "out": 2, "dx": ("oi", 4), "n_dx": 4, "s_dx": ("of", 1)}),
+        ("linear_grad_b", {"dy": ("i", [INT32_MAX, 0, 1, 0]), "n_dy": 4, "batch": 2, "out": 2,
+                           "db": ("oi", 2), "n_db": 2}),
+    ]
+    for fn, spec in calls:
+        c = _Call(ffi, spec)
+        st = getattr(lib, f"sym_{fn}")(*c.args)
+        if st != S["SYM_ERR_INT_OVERFLOW"]:
+            return f"status {st} != expected SYM_ERR_INT_OVERFLOW ({fn}: overflow in element 0)"
+    return None
+
+
+CASES += [
+    AbiCase("mse_loss_wide_y", _mse_wide, family="abi_layers"),
+    AbiCase("sgd_update_wide", _sgd_wide, family="abi_layers"),
+    AbiCase("layer_cores_accept_limits", _ok_at_limits, family="abi_layers"),
+    AbiCase("layer_cores_overflow_first_element", _overflow_first, family="abi_layers"),
+]
+
+
+def _mse_finite_edges(ffi: Any, lib: Any) -> "str | None":
+    """Finite results next to float32 overflow (the gradient check must not fire):
+    y = 0 at s_y = FLT_MAX (p = 0); p = t = 1e38 (diff = 0, p + t would be 2e38);
+    and N = 40000 elements (n_f = 40000.0f, outside int16)."""
+    import numpy as np
+
+    big = float(np.finfo(np.float32).max)
+    t38 = float(np.float32(1e38))
+    for label, y, s_y, t, want in (("y 0 at s_y FLT_MAX", [0], big, [0.0], 0.0),
+                                   ("p = t = 1e38", [1], t38, [t38], 0.0),
+                                   ("N = 40000", [1] * 40000, 1.0, [0.0] * 40000, 1.0)):
+        n = len(y)
+        c = _Call(ffi, {"y": ("i", y), "n_y": n, "s_y": s_y, "t": ("f", t), "n_t": n,
+                        "loss": ("of", 1), "grad": ("of", n), "n_grad": n})
+        st = lib.sym_mse_loss(*c.args)
+        why = _status_ok(st, f"mse_loss {label}") or _eq(f"mse_loss {label} loss", c.floats("loss", 1), [want])
+        if why:
+            return why
+    return None
+
+
+CASES.append(AbiCase("mse_loss_finite_edges", _mse_finite_edges, family="abi_layers"))
