@@ -29,6 +29,7 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 import symverify as sv
+from _precedence import precedence_outcome
 from symverify import Rng, SymError, SymTensor
 from symverify.types import q_max, q_min
 
@@ -376,26 +377,6 @@ def test_requant_dynamic_arguments(bits, order, mode, rng_seed, seed):
 # 6 order, 7 rng, 8 scalar parameters, 9 data). A multi-fault call injects at
 # most one fault per group; the expected code is the one of the lowest group.
 TYPE, EMPTY, SHAPE, WIDTH, ROUND, ORDER, RNG, SCALE, DATA = range(1, 10)
-JUNK_RNG = "not an Rng"
-
-
-def _precedence_outcome(backend: Any, name: str, args: tuple, kwargs: dict, rng_spec: Any) -> tuple:
-    kw = dict(kwargs)
-    rng = None
-    if rng_spec == "junk":
-        kw["rng_state"] = JUNK_RNG
-    elif rng_spec is not None:
-        rng = Rng(rng_spec)
-        kw["rng_state"] = rng
-    try:
-        getattr(backend, name)(*args, **kw)
-        res: tuple = ("ok",)
-    except SymError as exc:
-        res = ("err", exc.code)
-    if rng is not None and res[0] == "err":
-        assert rng.state == Rng(rng_spec).state, f"{backend.__name__}.{name}: RNG advanced on error"
-    return res
-
 
 def _faulty_call(draw, kind: str) -> tuple[tuple, dict, Any, dict[int, str]]:
     """(args, kwargs, rng_spec, {group: code}) with a random non-empty set of faults."""
@@ -525,8 +506,8 @@ def test_error_precedence(data, kind):
     args, kw, rng_spec, codes = _faulty_call(data.draw, kind)
     expected = ("err", codes[min(codes)])
     note(f"{kind} args={args!r} kwargs={kw!r} rng={rng_spec!r} faults={codes}")
-    c = _precedence_outcome(sv.kernels, kind, args, kw, rng_spec)
-    e = _precedence_outcome(sv.emulate, kind, args, kw, rng_spec)
+    c = precedence_outcome(sv.kernels, kind, args, kw, rng_spec)
+    e = precedence_outcome(sv.emulate, kind, args, kw, rng_spec)
     note(f"C {c!r}, emulator {e!r}, expected {expected!r}")
     assert c == e == expected, f"{kind}: C {c!r}, emulator {e!r}, documented precedence {expected!r}"
 

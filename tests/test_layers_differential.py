@@ -24,6 +24,7 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 import symverify as sv
+from _precedence import precedence_outcome
 from symverify import Rng, SymError, SymTensor
 from symverify.types import q_max, q_min
 
@@ -447,25 +448,6 @@ def _layer_fault_call(d, kind: str) -> tuple[tuple, dict, Any, dict[int, str]]:
             g = d(NOT_A_TENSOR)
     return (p, g, lr), kw, rng_spec, codes
 
-
-def _layer_precedence_outcome(backend: Any, name: str, args: tuple, kwargs: dict, rng_spec: Any) -> tuple:
-    kw = dict(kwargs)
-    rng = None
-    if rng_spec == "junk":
-        kw["rng_state"] = "not an Rng"
-    elif rng_spec is not None:
-        rng = Rng(rng_spec)
-        kw["rng_state"] = rng
-    try:
-        getattr(backend, name)(*args, **kw)
-        res: tuple = ("ok",)
-    except SymError as exc:
-        res = ("err", exc.code)
-    if rng is not None and res[0] == "err":
-        assert rng.state == Rng(rng_spec).state, f"{backend.__name__}.{name}: RNG advanced on error"
-    return res
-
-
 @layer_settings
 @given(data=st.data(), kind=st.sampled_from(sorted(LAYER_GROUPS)))
 def test_layer_error_precedence(data, kind):
@@ -475,7 +457,7 @@ def test_layer_error_precedence(data, kind):
     args, kw, rng_spec, codes = _layer_fault_call(data.draw, kind)
     expected = ("err", codes[min(codes)])
     note(f"{kind} args={args!r} kwargs={kw!r} rng={rng_spec!r} faults={codes}")
-    c = _layer_precedence_outcome(sv.kernels, kind, args, kw, rng_spec)
-    e = _layer_precedence_outcome(sv.emulate, kind, args, kw, rng_spec)
+    c = precedence_outcome(sv.kernels, kind, args, kw, rng_spec)
+    e = precedence_outcome(sv.emulate, kind, args, kw, rng_spec)
     note(f"C {c!r}, emulator {e!r}, expected {expected!r}")
     assert c == e == expected, f"{kind}: C {c!r}, emulator {e!r}, documented precedence {expected!r}"
