@@ -103,6 +103,25 @@ def q_round_half_interval(b):
     ], show={"v": v})
 
 
+def _round_step_goals(m, pre, v, q, mode, expr, range_note=""):
+    """Goals of one saturating-round step on the real-model value ``v``
+    (printed as ``expr``): the cast argument stays inside int32, and the
+    rounded value lands at most one step past the clamp bounds. SR adds its
+    draw u to ``m`` and its range to ``pre``. ``range_note`` replaces the
+    default explanation of the range goal."""
+    if mode == HA:
+        return [Goal(f"cast argument |{expr}| < 2^31", abslt(v, 2 ** 31)),
+                Goal(f"|{expr}| < qMax + 1/2 ({range_note or 'clamp never changes the result'})",
+                     abslt(v, q + z3.RealVal(1) / 2))]
+    u = m.var("u")
+    pre += [u >= 0, u <= 1 - EPS]
+    a = m.rnd(v + u, "a", exact_sub=True)
+    w = m.rnd(a - z3.RealVal(1) / 2, "w", exact_sub=True)
+    return [Goal(f"cast argument |({expr} + u) - 1/2| < 2^31", abslt(w, 2 ** 31)),
+            Goal(f"|({expr} + u) - 1/2| < qMax + 3/2" + (f" ({range_note})" if range_note else ""),
+                 abslt(w, q + z3.RealVal(3) / 2))]
+
+
 # --------------------------------------------------------------- conversion
 def _convert_real(b, mode, x_is_A=False):
     q = qmax(b)
@@ -114,20 +133,9 @@ def _convert_real(b, mode, x_is_A=False):
     s = m.rnd(A / q, "s", normal=True)
     pre.append(s >= MIN_NORMAL)  # the kernel's SCALE_UNDERFLOW check
     v = m.rdiv(x, s, "v")
-    goals = []
-    if mode == HA:
-        goals.append(Goal("cast argument |x/s| < 2^31", abslt(v, 2 ** 31)))
-        if x_is_A:
-            goals.append(Goal("|x/s - qMax| < 1/2, so round(x/s) = qMax", abslt(v - q, z3.RealVal(1) / 2)))
-        else:
-            goals.append(Goal("|x/s| < qMax + 1/2 (clamp never changes the result)", abslt(v, q + z3.RealVal(1) / 2)))
-    else:
-        u = m.var("u")
-        pre += [u >= 0, u <= 1 - EPS]
-        a = m.rnd(v + u, "a", exact_sub=True)
-        w = m.rnd(a - z3.RealVal(1) / 2, "w", exact_sub=True)
-        goals.append(Goal("cast argument |(x/s + u) - 1/2| < 2^31", abslt(w, 2 ** 31)))
-        goals.append(Goal("|(x/s + u) - 1/2| < qMax + 3/2", abslt(w, q + z3.RealVal(3) / 2)))
+    goals = _round_step_goals(m, pre, v, q, mode, "x/s")
+    if mode == HA and x_is_A:
+        goals[1] = Goal("|x/s - qMax| < 1/2, so round(x/s) = qMax", abslt(v - q, z3.RealVal(1) / 2))
     return Query(pre=pre + m.cons, goals=goals, show=dict(m.names))
 
 
@@ -192,17 +200,7 @@ def _requant_real(b, mode, order):
         v = m.rnd(mf * r, "v")
     else:
         v = m.rdiv(p, s_out, "v")
-    goals = []
-    if mode == HA:
-        goals.append(Goal("cast argument |v| < 2^31", abslt(v, 2 ** 31)))
-        goals.append(Goal("|v| < qMax + 1/2 (clamp never changes the result)", abslt(v, q + z3.RealVal(1) / 2)))
-    else:
-        u = m.var("u")
-        pre += [u >= 0, u <= 1 - EPS]
-        a = m.rnd(v + u, "a", exact_sub=True)
-        w = m.rnd(a - z3.RealVal(1) / 2, "w", exact_sub=True)
-        goals.append(Goal("cast argument |(v + u) - 1/2| < 2^31", abslt(w, 2 ** 31)))
-        goals.append(Goal("|(v + u) - 1/2| < qMax + 3/2", abslt(w, q + z3.RealVal(3) / 2)))
+    goals = _round_step_goals(m, pre, v, q, mode, "v")
     return Query(pre=pre + m.cons, goals=goals, show=dict(m.names))
 
 
@@ -291,17 +289,7 @@ def _accdyn_real(b, mode):
     s = m.rnd(A / q, "s", normal=True)
     pre.append(s >= MIN_NORMAL)
     qv = m.rdiv(v, s, "q")
-    goals = []
-    if mode == HA:
-        goals.append(Goal("cast argument |v/s| < 2^31", abslt(qv, 2 ** 31)))
-        goals.append(Goal("|v/s| < qMax + 1/2", abslt(qv, q + z3.RealVal(1) / 2)))
-    else:
-        u = m.var("u")
-        pre += [u >= 0, u <= 1 - EPS]
-        a = m.rnd(qv + u, "a", exact_sub=True)
-        w = m.rnd(a - z3.RealVal(1) / 2, "w", exact_sub=True)
-        goals.append(Goal("cast argument |(v/s + u) - 1/2| < 2^31", abslt(w, 2 ** 31)))
-        goals.append(Goal("|(v/s + u) - 1/2| < qMax + 3/2", abslt(w, q + z3.RealVal(3) / 2)))
+    goals = _round_step_goals(m, pre, qv, q, mode, "v/s")
     return Query(pre=pre + m.cons, goals=goals, show=dict(m.names))
 
 
@@ -419,17 +407,9 @@ def q_ln_qn_range(b, mode):
     K = m.rdiv(z3.RealVal(q), A, "K", normal=True)
     pre.append(K >= MIN_NORMAL)  # s_norm = 1/K is a valid scale (else SCALE_UNDERFLOW / FLOAT_OVERFLOW)
     v = m.rnd(n * K, "v")
-    goals = []
-    if mode == HA:
-        goals.append(Goal("|n*K| < qMax + 1/2, so q_n = round(clamp(n*K)) in [-qMax, qMax] (never qMin)",
-                          abslt(v, q + z3.RealVal(1) / 2)))
-    else:
-        u = m.var("u")
-        pre += [u >= 0, u <= 1 - EPS]
-        a = m.rnd(v + u, "a", exact_sub=True)
-        w = m.rnd(a - z3.RealVal(1) / 2, "w", exact_sub=True)
-        goals.append(Goal("|(n*K + u) - 1/2| < qMax + 3/2 (round in [qMin, qMax+1]; the saturate keeps qMin reachable)",
-                          abslt(w, q + z3.RealVal(3) / 2)))
+    note = ("so q_n = round(clamp(n*K)) in [-qMax, qMax], never qMin" if mode == HA
+            else "round in [qMin, qMax+1]; the saturate keeps qMin reachable")
+    goals = _round_step_goals(m, pre, v, q, mode, "n*K", range_note=note)
     return Query(pre=pre + m.cons, goals=goals, show=dict(m.names))
 
 
