@@ -5,6 +5,7 @@
  * the last pass recomputes and writes, and cannot fail. No scratch needed:
  * statistics and n are recomputed (deterministically) where needed. */
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,17 +82,16 @@ static float sym_ln_clamp(float v, float lo_f, float hi_f)
     return c;
 }
 
-/* Checked int32 add: SYM_OK and *out = a + b, or INT_OVERFLOW. */
-static int sym_ln_add(int32_t a, int32_t b, int32_t *out)
+/* true if a + b leaves int32 (tested without overflowing). */
+static bool sym_ln_add_overflows(int32_t a, int32_t b)
 {
     if (b > 0 && a > INT32_MAX - b) {
-        return SYM_ERR_INT_OVERFLOW;
+        return true;
     }
     if (b < 0 && a < INT32_MIN - b) {
-        return SYM_ERR_INT_OVERFLOW;
+        return true;
     }
-    *out = a + b;
-    return SYM_OK;
+    return false;
 }
 
 /* SYM_OK if every m[i] lies in the declared width bits, else INT_OVERFLOW. */
@@ -129,43 +129,42 @@ static int sym_ln_shape(int32_t batch, int32_t features, int32_t n_x, int32_t n_
     return SYM_OK;
 }
 
-/* eps: positive and finite (subnormal allowed), else BAD_SCALE. */
-static int sym_ln_eps_ok(float eps)
+/* eps: positive and finite (subnormal allowed); the caller says BAD_SCALE. */
+static bool sym_ln_eps_ok(float eps)
 {
     if (!isfinite(eps)) {
-        return 0;
+        return false;
     }
     if (!(eps > 0.0f)) {
-        return 0;
+        return false;
     }
-    return 1;
+    return true;
 }
 
-/* One pass over all elements computing q_n and y. write == 0: check only
- * (y not touched, st is the caller's scratch copy); write == 1: store y. */
+/* One pass over all elements computing q_n and y. k == 0 means A == 0: every
+ * q_n is 0 and no draw happens (docs/layers.md). write false: check only
+ * (y not touched, st is the caller's scratch copy); write true: store y. */
 static int sym_ln_affine_pass(const int32_t *x, float s_x, const int32_t *gamma,
                               const int32_t *beta, float s_beta,
                               int32_t batch, int32_t features, float eps,
-                              int32_t q_lo, int32_t q_hi, int a_zero, float k,
+                              int32_t q_lo, int32_t q_hi, float k,
                               float s_y, int32_t rounding, uint32_t *st,
-                              int write, int32_t *y)
+                              bool write, int32_t *y)
 {
     const float q_lo_f = (float)q_lo;
     const float q_hi_f = (float)q_hi;
     int32_t r;
     int32_t j;
-    int status;
     for (r = 0; r < batch; ++r) {
         const int32_t *row = x + r * features;
-        float mu = 0.0f;
-        float inv = 1.0f;
+        float mu;
+        float inv;
         sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
         for (j = 0; j < features; ++j) {
             int32_t qn;
             int32_t prod;
-            int32_t seed = 0;
-            int32_t v = 0;
-            if (a_zero) {
+            int32_t seed;
+            if (k == 0.0f) {
                 qn = 0; /* no rounding happens: no RNG draw (docs/layers.md) */
             } else {
                 const float n = sym_ln_normalize(row[j], s_x, mu, inv);
@@ -174,13 +173,12 @@ static int sym_ln_affine_pass(const int32_t *x, float s_x, const int32_t *gamma,
                 qn = sym_round_sat(c, rounding, st, q_lo, q_hi);
             }
             prod = qn * gamma[j]; /* both <= 16 bits wide: |prod| <= 2^30 */
-            (void)sym_rescale_to_acc(beta[j], s_beta, s_y, &seed);
-            status = sym_ln_add(prod, seed, &v);
-            if (status != SYM_OK) {
-                return status;
+            (void)sym_rescale_to_acc(beta[j], s_beta, s_y, &seed); /* validated: SYM_OK */
+            if (sym_ln_add_overflows(prod, seed)) {
+                return SYM_ERR_INT_OVERFLOW;
             }
             if (write) {
-                y[r * features + j] = v;
+                y[r * features + j] = prod + seed;
             }
         }
     }
@@ -195,24 +193,23 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
                           float eps, int32_t rounding, uint32_t *rng_state,
                           int32_t *y, int32_t n_y, float *s_y)
 {
-    int32_t n = 0;
+    int32_t n;
     int32_t i;
     int32_t r;
     int32_t j;
     int32_t q_hi;
     int32_t q_lo;
-    int32_t seed = 0;
+    int32_t seed;
     float absmax = 0.0f;
-    float k = 1.0f;
+    float k = 0.0f; /* stays 0 when A == 0 */
     float s_norm = 1.0f;
     float s_new;
     uint32_t st = 0u;
     size_t bytes;
     size_t bytes_g;
-    int identical = 1;
-    int a_zero;
+    bool identical = true;
     int status;
-    const int sr = (rounding == SYM_SR_HALF_AWAY);
+    const bool sr = (rounding == SYM_SR_HALF_AWAY);
 
     /* ---- pass 1: validate arguments ---- */
     if (x == NULL || gamma == NULL || beta == NULL || y == NULL || s_y == NULL) {
@@ -276,7 +273,7 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
     /* ---- step 1: identical-input pre-check (no draws) ---- */
     for (i = 1; i < n; ++i) {
         if (x[i] != x[0]) {
-            identical = 0;
+            identical = false;
         }
     }
     if (identical) {
@@ -290,8 +287,8 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
     /* ---- step 2/3: statistics, A = max|n| (validated) ---- */
     for (r = 0; r < batch; ++r) {
         const int32_t *row = x + r * features;
-        float mu = 0.0f;
-        float inv = 1.0f;
+        float mu;
+        float inv;
         sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
         for (j = 0; j < features; ++j) {
             const float v = sym_ln_normalize(row[j], s_x, mu, inv);
@@ -306,8 +303,7 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
     }
     q_hi = sym_q_max(norm_bits);
     q_lo = sym_q_min(norm_bits);
-    a_zero = (absmax == 0.0f);
-    if (!a_zero) {
+    if (absmax > 0.0f) {
         const float q_hi_f = (float)q_hi;
         k = q_hi_f / absmax;
         s_norm = 1.0f / k;
@@ -331,7 +327,7 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
         st = *rng_state;
     }
     status = sym_ln_affine_pass(x, s_x, gamma, beta, s_beta, batch, features, eps,
-                                q_lo, q_hi, a_zero, k, s_new, rounding, &st, 0, y);
+                                q_lo, q_hi, k, s_new, rounding, &st, false, y);
     if (status != SYM_OK) {
         return status;
     }
@@ -341,7 +337,7 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
         st = *rng_state;
     }
     (void)sym_ln_affine_pass(x, s_x, gamma, beta, s_beta, batch, features, eps,
-                             q_lo, q_hi, a_zero, k, s_new, rounding, &st, 1, y);
+                             q_lo, q_hi, k, s_new, rounding, &st, true, y);
     *s_y = s_new;
     if (sr) {
         *rng_state = st;
@@ -349,15 +345,15 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
     return SYM_OK;
 }
 
-/* One backward row pass: dx_j for j = 0..F-1 of row r. write == 0: check that
- * every dx_j is finite (else NONFINITE_INPUT, the status float_to_sym gives
- * dx in docs/layers.md); write == 1: store them. */
+/* One backward row pass: dx_j for j = 0..F-1 of row r. write false: check
+ * that every dx_j is finite (else NONFINITE_INPUT, the status float_to_sym
+ * gives dx in docs/layers.md); write true: store them. */
 static int sym_ln_backward_row(const int32_t *row, const int32_t *gamma, float s_gamma,
                                const int32_t *dyr, float s_dy, int32_t features,
-                               float s_x, float eps, int write, float *dxr)
+                               float s_x, float eps, bool write, float *dxr)
 {
-    float mu = 0.0f;
-    float inv = 1.0f;
+    float mu;
+    float inv;
     float sum1 = 0.0f;
     float sum2 = 0.0f;
     float f_f;
@@ -403,7 +399,7 @@ int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_b
                            int32_t batch, int32_t features, float eps,
                            float *dx, int32_t n_dx)
 {
-    int32_t n = 0;
+    int32_t n;
     int32_t r;
     size_t bytes;
     size_t bytes_g;
@@ -442,7 +438,7 @@ int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_b
     }
     for (r = 0; r < batch; ++r) {
         status = sym_ln_backward_row(x + r * features, gamma, s_gamma, dy + r * features, s_dy,
-                                     features, s_x, eps, 0, dx);
+                                     features, s_x, eps, false, dx);
         if (status != SYM_OK) {
             return status;
         }
@@ -451,7 +447,7 @@ int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_b
     /* ---- pass 2: write (cannot fail) ---- */
     for (r = 0; r < batch; ++r) {
         (void)sym_ln_backward_row(x + r * features, gamma, s_gamma, dy + r * features, s_dy,
-                                  features, s_x, eps, 1, dx + r * features);
+                                  features, s_x, eps, true, dx + r * features);
     }
     return SYM_OK;
 }
