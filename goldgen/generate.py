@@ -13,7 +13,8 @@ self-checks, and renders per family
 
 Besides these four primitive families, :func:`compute` also renders the layer
 and chain vectors of :mod:`symverify.goldgen.layer_fixtures` (``layers.json``,
-``chain.json``; families ``layers`` and ``chain``), so ``symverify goldgen``
+``chain.json``; families ``layers`` and ``chain``) and the C header of the
+layer vectors (``layers.h``, :mod:`symverify.goldgen.layers_header`), so ``symverify goldgen``
 regenerates and ``--check`` verifies every committed vector file.
 
 All are stamped with :data:`EMULATOR_VERSION` and the fixture hash (sha256 of
@@ -55,7 +56,8 @@ FORMAT_VERSION = 1
 #: status recorded for a successful call
 OK = "SYM_OK"
 
-#: families rendered by goldgen/layer_fixtures.py (one JSON file each, no C header)
+#: families rendered by goldgen/layer_fixtures.py (one JSON file each; layers
+#: also gets a C header, goldgen/layers_header.py)
 LAYER_FAMILIES = ("layers", "chain")
 
 
@@ -317,12 +319,15 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
     """The ``layers`` and ``chain`` families (goldgen/layer_fixtures.py),
     rendered; raises FixtureError (LayerFixtureError) on a refused fixture."""
     from . import layer_fixtures as lf  # imports this module: keep it lazy
+    from .layers_header import render_layers_header
 
     layers = lf.compute_layers(backend)
     chain = lf.compute_chain(backend)
     steps = [s for cfg in chain["configs"].values() for s in cfg["steps"]]
+    layer_files = {"layers.json": lf.render(layers), "layers.h": render_layers_header(layers)}
     return {
-        "layers": FamilyResult("layers", list(layers["vectors"]), files={"layers.json": lf.render(layers)}),
+        "layers": FamilyResult("layers", list(layers["vectors"]), json_text=layer_files["layers.json"],
+                               header_text=layer_files["layers.h"], files=layer_files),
         "chain": FamilyResult("chain", steps, files={"chain.json": lf.render(chain)}),
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -85,8 +86,56 @@ def test_no_drift():
 def test_full_compute_includes_layer_families():
     results = gen.compute()
     assert {"layers", "chain"} <= set(results)
-    assert set(results["layers"].files) == {"layers.json"} and set(results["chain"].files) == {"chain.json"}
-    assert results["layers"].files["layers.json"] == (lf.vectors_dir() / "layers.json").read_text()
+    assert set(results["layers"].files) == {"layers.json", "layers.h"}
+    assert set(results["chain"].files) == {"chain.json"}
+    for name in ("layers.json", "layers.h"):
+        assert results["layers"].files[name] == (lf.vectors_dir() / name).read_text()
+
+
+def test_layers_header_is_standalone_c99_and_complete(tmp_path):
+    """layers.h (what xtarget runs on Cortex-M) compiles alone with -pedantic,
+    twice included, and declares one entry per layers.json vector and kernel."""
+    from symverify import build
+
+    text = (lf.vectors_dir() / "layers.h").read_text()
+    assert "malloc" not in text and '#include "' not in text
+    assert LAYERS["fixture_hash"] in text
+    names = re.findall(r'^\s*\{ "([^"]+)",', text, re.MULTILINE)
+    assert sorted(names) == sorted(v["name"] for v in LAYERS["vectors"])
+    for kernel in lf.LAYER_KERNELS:
+        count = sum(v["kernel"] == kernel for v in LAYERS["vectors"])
+        assert f"#define SYM_GOLDEN_LAYERS_{kernel.upper()}_COUNT {count}\n" in text
+    src = tmp_path / "only_layers.c"
+    src.write_text('#include "layers.h"\n#include "layers.h"\n'
+                   "int main(void) { return (int)sym_golden_layers_linear_forward[0].status; }\n")
+    res = subprocess.run([build.find_compiler(), "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror",
+                          f"-I{lf.vectors_dir()}", "-c", str(src), "-o", str(tmp_path / "o.o")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def test_layers_header_refuses_what_it_cannot_express():
+    """A vector of an unknown kernel or with an unknown argument is refused,
+    never silently left out of the C header."""
+    from symverify.goldgen.layers_header import render_layers_header
+
+    doc = json.loads(json.dumps(LAYERS))
+    doc["vectors"][0]["args"]["new_knob"] = 1
+    with pytest.raises(gen.FixtureError, match="new_knob"):
+        render_layers_header(doc)
+    doc = json.loads(json.dumps(LAYERS))
+    doc["vectors"][0]["kernel"] = "conv1d_forward"
+    with pytest.raises(gen.FixtureError, match="conv1d_forward"):
+        render_layers_header(doc)
+
+
+def test_goldgen_check_fails_on_tampered_layers_header(tmp_path):
+    out = tmp_path / "vectors"
+    shutil.copytree(lf.vectors_dir(), out)
+    path = out / "layers.h"
+    path.write_text(path.read_text().replace(".status = 0 /* SYM_OK */", ".status = -1 /* SYM_OK */", 1))
+    res = _run_goldgen("--check", "--out", str(out))
+    assert res.exit_code == 1 and "drift" in res.output and "layers.h" in res.output, res.output
 
 
 def _run_goldgen(*args: str):
@@ -126,7 +175,7 @@ def test_goldgen_check_fails_on_missing_chain_json(tmp_path):
 def test_goldgen_regenerates_layer_files(tmp_path):
     out = tmp_path / "fresh"
     assert _run_goldgen("--out", str(out)).exit_code == 0
-    for name in ("layers.json", "chain.json"):
+    for name in ("layers.json", "layers.h", "chain.json"):
         assert (out / name).read_bytes() == (lf.vectors_dir() / name).read_bytes()
 
 
