@@ -10,6 +10,12 @@ as int32, scales and RNG states as bit patterns). The number of vectors the
 target ran must equal the number in the header, so a harness that runs
 nothing cannot pass.
 
+The "layers" family (xtarget/run_layers.c, goldgen's ``layers.h``) runs the
+layer vectors of docs/layers.md: the runner composes the layer cores
+(``sym_linear``, ``sym_layernorm``, ``sym_loss``, ``sym_sgd``; see
+:data:`FAMILY_SOURCES`) with the primitives as ``symverify/kernels_layers.py``
+does.
+
 Code size per family comes from the linker map of that family's image after
 ``--gc-sections``: bytes of kernel code and read-only data kept in flash
 (everything a firmware needs to call that family: the family's functions plus
@@ -40,8 +46,25 @@ from typing import Callable, Iterable, Sequence
 from .build import cache_dir, kernel_dir
 
 #: Kernel families: goldgen writes goldgen/vectors/<family>.h, the harness has
-#: xtarget/run_<family>.c, the kernels live in kernels/src/sym_<family>.c.
-FAMILIES: tuple[str, ...] = ("round", "convert", "requant", "accumulate")
+#: xtarget/run_<family>.c; the family's own kernels are FAMILY_SOURCES[family].
+FAMILIES: tuple[str, ...] = ("round", "convert", "requant", "accumulate", "layers")
+
+#: The kernel sources (stems in kernels/src, headers in kernels/include) that a
+#: family's vectors exercise as its "own" code: sym_<family> for the
+#: primitives; the layer family spans the four layer cores (their primitive
+#: dependencies, requant / accumulate / convert / round, count as helpers).
+FAMILY_SOURCES: dict[str, tuple[str, ...]] = {
+    "round": ("sym_round",),
+    "convert": ("sym_convert",),
+    "requant": ("sym_requant",),
+    "accumulate": ("sym_accumulate",),
+    "layers": ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd"),
+}
+
+
+def family_sources(family: str) -> tuple[str, ...]:
+    """Kernel source stems owned by ``family`` (default ``("sym_<family>",)``)."""
+    return FAMILY_SOURCES.get(family, (f"sym_{family}",))
 
 #: Flags every build uses (host and target agree on these; see docs/cortex-m.md).
 COMMON_CFLAGS: tuple[str, ...] = (
@@ -423,11 +446,14 @@ def map_sizes(mapfile: Path) -> dict[str, int]:
 
 
 def family_functions(family: str) -> list[str]:
-    """Public functions of a kernel family: those declared in
-    ``kernels/include/sym_<family>.h``."""
-    text = (kernel_dir() / "include" / f"sym_{family}.h").read_text()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
-    return sorted(set(re.findall(r"^[A-Za-z_][\w \t\*]*?\b(sym_\w+)\s*\(", text, re.MULTILINE)))
+    """Public functions of a kernel family: those declared in the headers
+    ``kernels/include/<stem>.h`` of its sources (:func:`family_sources`)."""
+    found: set[str] = set()
+    for stem in family_sources(family):
+        text = (kernel_dir() / "include" / f"{stem}.h").read_text()
+        text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+        found.update(re.findall(r"^[A-Za-z_][\w \t\*]*?\b(sym_\w+)\s*\(", text, re.MULTILINE))
+    return sorted(found)
 
 
 @dataclass
@@ -445,11 +471,16 @@ class CodeSize:
     def total(self) -> int:
         return self.kernels + self.runtime
 
+    @property
+    def own(self) -> int:
+        """Bytes of the family's own sources (:func:`family_sources`)."""
+        return sum(self.per_source.get(stem, 0) for stem in family_sources(self.family))
+
 
 def _probe_source(functions: Sequence[str], family: str | None) -> str:
     lines = ["#include <stdint.h>"]
     if family:
-        lines.append(f'#include "sym_{family}.h"')
+        lines.extend(f'#include "{stem}.h"' for stem in family_sources(family))
     lines.append("volatile uintptr_t xt_probe_sink;")
     lines.append("int main(void)\n{")
     for fn in functions:

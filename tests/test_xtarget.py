@@ -57,8 +57,26 @@ def test_golden_vectors_bit_exact_on_target(tools, core, family):
     assert all(run == passed for run, passed in result.kernels.values())
     assert result.freestanding == []
     size = result.size
-    assert size is not None and size.per_source.get(f"sym_{family}", 0) > 0
-    assert size.total >= size.kernels > 0
+    assert size is not None and size.own > 0
+    assert all(size.per_source.get(stem, 0) > 0 for stem in xt.family_sources(family))
+    assert size.total >= size.kernels >= size.own > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("core", list(xt.CORES))
+def test_layers_every_kernel_on_target(tools, core):
+    """layers: every layer kernel of layers.json ran all its vectors on target,
+    including the error vectors (nothing written, RNG unchanged) and SR ones."""
+    result = xt.build_and_run(xt.CORES[core], "layers", tools)
+    assert result.ok, _describe(result)
+    data = json.loads((xt.vectors_dir() / "layers.json").read_text())
+    per_kernel: dict[str, int] = {}
+    for vec in data["vectors"]:
+        per_kernel[vec["kernel"]] = per_kernel.get(vec["kernel"], 0) + 1
+    assert {k: run for k, (run, _) in result.kernels.items()} == per_kernel
+    assert result.run == result.passed == len(data["vectors"]) == result.expected
+    assert any(v["expect"]["status"] != "SYM_OK" for v in data["vectors"])
+    assert any("rng_state" in v["expect"] for v in data["vectors"])
 
 
 # --------------------------------------------------------------------------
@@ -115,6 +133,29 @@ def test_corrupted_mantissa_is_reported(tools, tmp_path):
     # the array may be shared by several vectors: each reports exactly this element
     assert result.failures and all(" t_out[0] " in f for f in result.failures), result.failures
     assert len(result.failures) == result.run - result.passed
+
+
+@pytest.mark.parametrize("core, pattern, change, field", [
+    # an expected output mantissa (first element of the first expected tensor)
+    ("m0plus", r"^static const int32_t sym_golden_layers_v\d+_exp_out\[\d+\] = \{\n\s*(-?\d+)",
+     lambda v: str(int(v) + 1), "out.m[0]"),
+    # an expected scale, last bit flipped (1 ulp)
+    ("m4", r"\.exp_out = \{ 1, \d+, \{[^}]*\}, \d+, \w+, (0x[0-9A-F]{8})u",
+     lambda v: f"0x{int(v, 16) ^ 1:08X}", "out.scale"),
+    # the float32 MSE loss, 1 ulp
+    ("m7", r"\.exp_loss = (0x[0-9A-F]{8})u", lambda v: f"0x{int(v, 16) ^ 1:08X}", "loss"),
+    # the RNG state after an SR vector that fails (must be unchanged: in == out)
+    ("m7", r'"linear_bwd_grad_b_overflow",[\s\S]*?\.rng_state_out = (0x[0-9A-F]{8})u',
+     lambda v: f"0x{int(v, 16) ^ 1:08X}", "rng_state"),
+    # an expected error status turned into another error
+    ("m0plus", r"\.status = (-\d+) /\*", lambda v: str(int(v) - 1), "status"),
+])
+def test_corrupted_layers_value_is_reported(tools, tmp_path, core, pattern, change, field):
+    """layers: one corrupted expected value (mantissa, scale, loss, RNG state of
+    an error vector, status) gives exactly one mismatching vector naming it."""
+    vdir, _ = _corrupt(tmp_path, "layers", pattern, change)
+    result = xt.build_and_run(xt.CORES[core], "layers", tools, vectors=vdir)
+    _assert_one_mismatch(result, field)
 
 
 # --------------------------------------------------------------------------

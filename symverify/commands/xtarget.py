@@ -36,6 +36,8 @@ def _result_record(r: xt.RunResult) -> dict:
     rec["problems"] = r.problems()
     rec["machine"] = xt.CORES[r.core].machine
     rec["code_size"] = asdict(r.size) if r.size else None
+    if r.size:
+        rec["code_size"]["own"] = r.size.own
     return rec
 
 
@@ -80,7 +82,7 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
             table.add_column(col, justify="left" if col in ("family", "status") else "right")
         for r in rows:
             size = r.size
-            own = size.per_source.get(f"sym_{r.family}", 0) if size else 0
+            own = size.own if size else 0
             table.add_row(
                 r.family, str(r.run), str(r.passed),
                 str(own) if size else "-", str(size.kernels - own) if size else "-",
