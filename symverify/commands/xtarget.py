@@ -102,7 +102,7 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
                 if len(r.failures) > 20:
                     console.print(f"    ... {len(r.failures) - 20} more mismatching fields")
     console.print("code size: flash bytes after --gc-sections of a probe image that references every "
-                  "public function of the family (own = its source file, +helpers = other kernel "
+                  "public function of the family (own = its source files, +helpers = other kernel "
                   "sources it calls, +runtime = libgcc/libm members it pulls in)")
     total = sum(r.run for r in results)
     matched = sum(r.passed for r in results)
