@@ -34,6 +34,7 @@ import numpy as np
 from symverify.errors import SymError
 from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
 
+from .fixtures import SEED_U_MAX, SEED_U_ZERO
 from .generate import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32, strip_comments
 
 GENERATOR = "symverify goldgen (goldgen/layer_fixtures.py)"
@@ -256,6 +257,44 @@ def fixtures() -> list[dict[str, Any]]:
     add("ln_bwd_nonfinite", "layernorm_backward", "dn overflows to inf: float_to_sym says NONFINITE_INPUT",
         "SYM_ERR_NONFINITE_INPUT", x=T([[0, 1]], 1.0, 12), gamma=T([2, 2], FLT_MAX, 3),
         dy=T([[1, 1]], FLT_MAX, 2), dx_bits=8, eps=S(1e-5), rounding=SR, seed=9)
+    # ---- layernorm: inputs the mutation gate needs (docs/mutation.md, "Layer kernels")
+    add("ln_negative_outlier_first", "layernorm_forward",
+        "max |n| at j = 0 and negative (absmax from j = 0, with fabsf); x[1..] equal, only x[0] differs", OK,
+        x=T([[-100, 0, 0, 0]], 0.25, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5))
+    add("ln_only_x1_differs", "layernorm_forward", "only x[1] differs: the identical pre-check starts at i = 1",
+        OK, x=T([[7, 9, 7, 7]], 0.5, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5))
+    add("ln_wide_row_sum", "layernorm_forward", "16-bit x: the int32 row sum 89999 leaves int16", OK,
+        x=T([[30000, 30000, 30000, -1]], 2.0 ** -10, 16), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5))
+    add("ln_single_feature", "layernorm_forward", "F = 1 (the smallest row): var 0, A = 0, y = beta seeds", OK,
+        x=T([[3], [5]], 0.5, 12), gamma=T([1000], 2.0 ** -11, 12), beta=T([50], 2.0 ** -4, 16), norm_bits=12,
+        eps=S(1e-5), rounding=SR, seed=11)
+    add("ln_beta0_guard", "layernorm_forward", "only beta[0]'s seed exceeds the rescale guard",
+        "SYM_ERR_RANGE_GUARD", x=T([[1, 2, 3, 4]], 0.25, 12), gamma=g4,
+        beta=T([32767, 0, 0, 0], 2.0 ** 40, 16), norm_bits=12, eps=S(1e-5))
+    # The prover's LayerNorm finding (docs/proofs.md): norm_bits = gamma_bits = 16, SR. Row
+    # [-100, 1, 2, 3] gives n_0 * k = -32767.002 (n_0 = -A); s_y = 0x385DAE4D, so beta 16384 at
+    # s_beta = s_y * 2^16 seeds exactly 2^30 (the guard allows 2^30 + 32767). A draw u = 0 rounds
+    # q_n to qMin = -32768: (-32768)(-32768) + 2^30 = 2^31 leaves int32. The largest draw gives
+    # -32767: 32767 * 32768 + 2^30 = 2147450880 fits.
+    s_y_edge = np.float32(np.frombuffer(bytes.fromhex("4DAE5D38"), dtype="<f4")[0])
+    edge = dict(x=T([[-100, 1, 2, 3]], 1.0, 12), gamma=T([-32768, 0, 0, 0], 1.0, 16),
+                beta=T([16384, 0, 0, 0], float(s_y_edge * np.float32(65536.0)), 16), norm_bits=16,
+                eps=S(1e-5), rounding=SR)
+    add("ln_affine_overflow_u0", "layernorm_forward",
+        "SR draw u = 0 gives q_n = qMin; qMin * qMin + a 2^30 seed = 2^31 overflows (checked before any write)",
+        "SYM_ERR_INT_OVERFLOW", seed=SEED_U_ZERO, **edge)
+    add("ln_affine_edge_u_max", "layernorm_forward",
+        "same inputs, largest draw: q_n = -32767, y_0 = 2147450880 fits; the check pass must use the same draws",
+        OK, seed=SEED_U_MAX, **edge)
+    add("ln_bwd_wide_mantissas", "layernorm_backward",
+        "dy, gamma of any width: 2^24 + k is not exact in float32, and (float)dy * 0.3f differs from the"
+        " double product rounded once (also for gamma at 0.7f); dx to 31 bits shows one-ulp changes", OK,
+        x=T([[1, 2, 3, 4]], 0.25, 12), gamma=T([16777219, -16777223, 3, 16777229], 0.7, 32),
+        dy=T([[16777217, 5, -16777221, 7]], 0.3, 32), dx_bits=31, eps=S(1e-5))
+    add("ln_bwd_last_row_nonfinite", "layernorm_backward",
+        "row 1 constant with eps = 2^-149: inv = 2^74.5 makes its dx inf; row 0 is finite (rows checked apart)",
+        "SYM_ERR_NONFINITE_INPUT", x=T([[0, 1000], [5, 5]], 1.0, 12), gamma=T([1, 1], 1.0, 12),
+        dy=T([[1, -1], [2047, -2047]], 2.0 ** 60, 12), dx_bits=12, eps=S(2.0 ** -149))
     # ---- MSE
     add("mse_plain", "mse_loss", "loss and 12-bit gradient", OK, y=T([[4, -2], [1, 0]], 0.5, 32),
         target=F([[1.0, -1.5], [0.25, 0.0]]), grad_bits=12)

@@ -523,6 +523,14 @@ LN_COMMON_SHAPE = [
     ("features 65536", {"features": 65536, "batch": 1, "n_x": 65536, "n_gamma": 65536, "n_beta": 65536,
                         "n_y": 65536, "n_dy": 65536, "n_dx": 65536}, "SYM_ERR_SHAPE"),
     ("batch*features > int32", {"batch": 1 << 16, "features": 1 << 15}, "SYM_ERR_SHAPE"),
+    # the largest accepted shapes pass the shape checks and stop at the next check
+    # (x_bits 1), before any buffer is read: F = 65535, and B = INT32_MAX / F exactly
+    ("features 65535 is accepted", {"features": 65535, "batch": 1, "n_x": 65535, "n_gamma": 65535,
+                                    "n_beta": 65535, "n_y": 65535, "n_dy": 65535, "n_dx": 65535, "x_bits": 1},
+     "SYM_ERR_BAD_WIDTH"),
+    ("batch = INT32_MAX / features is accepted",
+     {"batch": INT32_MAX // 2, "features": 2, "n_x": INT32_MAX - 1, "n_gamma": 2, "n_beta": 2,
+      "n_y": INT32_MAX - 1, "n_dy": INT32_MAX - 1, "n_dx": INT32_MAX - 1, "x_bits": 1}, "SYM_ERR_BAD_WIDTH"),
     ("n_x+1", {"n_x": 7}, "SYM_ERR_SHAPE"), ("n_x-1", {"n_x": 5}, "SYM_ERR_SHAPE"),
     ("n_gamma+1", {"n_gamma": 4}, "SYM_ERR_SHAPE"), ("n_gamma-1", {"n_gamma": 2}, "SYM_ERR_SHAPE"),
     ("x_bits 1", {"x_bits": 1}, "SYM_ERR_BAD_WIDTH"), ("x_bits 17", {"x_bits": 17}, "SYM_ERR_BAD_WIDTH"),
@@ -733,3 +741,46 @@ def _mse_finite_edges(ffi: Any, lib: Any) -> "str | None":
 
 
 CASES.append(AbiCase("mse_loss_finite_edges", _mse_finite_edges, family="abi_layers"))
+
+
+def _ln_wide_rows(ffi: Any, lib: Any) -> "str | None":
+    """F = 32768 features (n_f = 32768.0f, outside int16), forward and backward,
+    against the emulator: forward y and s_y; backward dx through the emulator's
+    float_to_sym (12 bits), compared with the emulator's layernorm_backward."""
+    import numpy as np
+
+    import symverify as sv
+
+    f = 32768
+    x = [(j * 37) % 255 - 127 for j in range(f)]
+    g = [(j * 11) % 201 - 100 for j in range(f)]
+    b = [(j * 5) % 61 - 30 for j in range(f)]
+    dy = [(j * 13) % 151 - 75 for j in range(f)]
+    eps = float(np.float32(1e-5))
+    xt = sv.SymTensor(np.array(x).reshape(1, f), np.float32(0.5), 8)
+    gt = sv.SymTensor(np.array(g), np.float32(0.25), 8)
+    want = sv.emulate.layernorm_forward(xt, gt, sv.SymTensor(np.array(b), np.float32(0.125), 16), 12, eps)
+    c = _Call(ffi, {"x": ("i", x), "n_x": f, "s_x": 0.5, "x_bits": 8, "gamma": ("i", g), "n_gamma": f,
+                    "s_gamma": 0.25, "gamma_bits": 8, "beta": ("i", b), "n_beta": f, "s_beta": 0.125,
+                    "batch": 1, "features": f, "norm_bits": 12, "eps": eps, "rounding": 0, "rng": None,
+                    "y": ("oi", f), "n_y": f, "s_y": ("of", 1)})
+    why = (_status_ok(lib.sym_layernorm_forward(*c.args), "layernorm_forward F = 32768")
+           or _eq("layernorm_forward F = 32768 y", c.ints("y", f), [int(v) for v in want.mantissas.ravel()])
+           or _eq("layernorm_forward F = 32768 s_y", c.floats("s_y", 1), [float(want.scale)]))
+    if why:
+        return why
+    dyt = sv.SymTensor(np.array(dy).reshape(1, f), np.float32(0.125), 8)
+    want_dx = sv.emulate.layernorm_backward(xt, gt, dyt, 12, eps)
+    c = _Call(ffi, {"x": ("i", x), "n_x": f, "s_x": 0.5, "x_bits": 8, "gamma": ("i", g), "n_gamma": f,
+                    "s_gamma": 0.25, "dy": ("i", dy), "n_dy": f, "s_dy": 0.125,
+                    "batch": 1, "features": f, "eps": eps, "dx": ("of", f), "n_dx": f})
+    why = _status_ok(lib.sym_layernorm_backward(*c.args), "layernorm_backward F = 32768")
+    if why:
+        return why
+    got = sv.emulate.float_to_sym(np.array(c.floats("dx", f), dtype=np.float32).reshape(1, f), 12)
+    return (_eq("layernorm_backward F = 32768 dx mantissas", got.mantissas.ravel().tolist(),
+                want_dx.mantissas.ravel().tolist())
+            or _eq("layernorm_backward F = 32768 dx scale", float(got.scale), float(want_dx.scale)))
+
+
+CASES.append(AbiCase("layernorm_f32768", _ln_wide_rows, family="abi_layers"))
