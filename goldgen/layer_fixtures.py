@@ -319,6 +319,10 @@ def fixtures() -> list[dict[str, Any]]:
         seed=1)
     add("sgd_width32", "sgd_update", "param width 32 is not a conversion width", "SYM_ERR_BAD_WIDTH",
         param=T([1, 1], 1.0, 32), grad=one, lr=S(0.1), seed=1)
+    # ---- loss (mutation gate of sym_loss.c)
+    add("mse_wide_y", "mse_loss",
+        "y = 2^24 + 1 is not exact in float32: (float)y * 0.375 = 6291456, loss 9 * 2^42; a product in double "
+        "(6291456.5) gives a different loss", OK, y=T([[16777217]], 0.375, 32), target=F([[0.0]]), grad_bits=12)
     return fx
 
 

@@ -784,3 +784,139 @@ def _ln_wide_rows(ffi: Any, lib: Any) -> "str | None":
 
 
 CASES.append(AbiCase("layernorm_f32768", _ln_wide_rows, family="abi_layers"))
+
+# ----------------------------------------------------------------- linear
+# Mutation gate of sym_linear.c (symverify mutate --include-layers): cases for
+# the survivors of the first layer run. Expected values are plain Python ints.
+M16 = -32768
+INT32_MIN = -(1 << 31)
+
+# A product B*I exactly at its int32 limit (B = INT32_MAX // I) is accepted by
+# the dimension check: the call then stops at the width check (x_bits 1,
+# BAD_WIDTH) before any element is read, so the short buffers are never touched.
+FWD_GATE = [
+    ("batch*in == 2147483646 fits (then x_bits 1)",
+     {"batch": INT32_MAX // 2, "in": 2, "out": 1, "n_x": 2 * (INT32_MAX // 2), "n_w": 2, "n_b": 1,
+      "n_acc": INT32_MAX // 2, "x_bits": 1}, "SYM_ERR_BAD_WIDTH"),
+    ("batch*in == INT32_MAX fits (then x_bits 1)",
+     {"batch": INT32_MAX, "in": 1, "out": 1, "n_x": INT32_MAX, "n_w": 1, "n_b": 1, "n_acc": INT32_MAX,
+      "x_bits": 1}, "SYM_ERR_BAD_WIDTH"),
+    # an invalid s_b is an argument error: reported before the product scale (step 1)
+    ("s_b 0 and s_acc inf", {"s_b": 0.0, "s_x": 2.0 ** 70, "s_w": 2.0 ** 70}, "SYM_ERR_BAD_SCALE"),
+    ("s_b nan and s_acc subnormal", {"s_b": float("nan"), "s_x": 2.0 ** -70, "s_w": 2.0 ** -70},
+     "SYM_ERR_BAD_SCALE"),
+]
+
+# B*O = 65537 * 65537 leaves int32 (its int32 wrap would be 131073 = n_dy) while
+# B*I and O*I fit: SHAPE, whatever the widths.
+_WRAP = 65537
+GRAD_GATE = [
+    ("batch*in > int32", {"batch": 1 << 16, "in": 1 << 15, "out": 1}, "SYM_ERR_SHAPE"),
+    ("out*in > int32", {"out": 1 << 16, "in": 1 << 15, "batch": 1}, "SYM_ERR_SHAPE"),
+    ("batch*out > int32 (wraps to n_dy)",
+     {"batch": _WRAP, "out": _WRAP, "in": 1, "n_dy": (_WRAP * _WRAP) % (1 << 32), "n_x": _WRAP, "n_w": _WRAP,
+      "n_dw": _WRAP, "n_dx": _WRAP, "dy_bits": 1}, "SYM_ERR_SHAPE"),
+]
+
+
+def _lin_call(ffi: Any, lib: Any, fn: str, spec: dict[str, Any], out: str, want: list[int]) -> "str | None":
+    c = _Call(ffi, spec)
+    st = getattr(lib, f"sym_{fn}")(*c.args)
+    return _status_ok(st, f"{fn}: {out} = {want}") or _eq(f"{fn} {out}", c.ints(out, len(want)), want)
+
+
+def _gw_spec(dy: list[int], x: list[int], b: int, i: int, o: int) -> dict[str, Any]:
+    return {"dy": ("i", dy), "n_dy": b * o, "s_dy": 1.0, "dy_bits": 16, "x": ("i", x), "n_x": b * i,
+            "s_x": 1.0, "x_bits": 16, "batch": b, "in": i, "out": o, "dw": ("oi", o * i), "n_dw": o * i,
+            "s_dw": ("of", 1)}
+
+
+def _gx_spec(dy: list[int], w: list[int], b: int, i: int, o: int) -> dict[str, Any]:
+    return {"dy": ("i", dy), "n_dy": b * o, "s_dy": 1.0, "dy_bits": 16, "w": ("i", w), "n_w": o * i,
+            "s_w": 1.0, "w_bits": 16, "batch": b, "in": i, "out": o, "dx": ("oi", b * i), "n_dx": b * i,
+            "s_dx": ("of", 1)}
+
+
+def _gw_ref(dy: list[int], x: list[int], b: int, i: int, o: int) -> list[int]:
+    return [sum(dy[r * o + c] * x[r * i + k] for r in range(b)) for c in range(o) for k in range(i)]
+
+
+def _gx_ref(dy: list[int], w: list[int], b: int, i: int, o: int) -> list[int]:
+    return [sum(dy[r * o + c] * w[c * i + k] for c in range(o)) for r in range(b) for k in range(i)]
+
+
+def _lin_sums_at_int32_bounds(ffi: Any, lib: Any) -> "str | None":
+    """dW and dx sums landing exactly on INT32_MAX (2^30 + 32767^2 + 2*32767)
+    and INT32_MIN (-2 * 32768*32767 - 2*32768): accepted and written (the
+    checked pass starts from 0, not from 1 or -1)."""
+    hi_a, hi_b = [M16, 32767, 2], [M16, 32767, 32767]
+    lo_a, lo_b = [M16, M16, M16], [32767, 32767, 2]
+    for a, b in ((hi_a, hi_b), (lo_a, lo_b)):
+        want = sum(p * q for p, q in zip(a, b))
+        assert want in (INT32_MAX, INT32_MIN)
+        # grad_w: B = 3, O = I = 1 (sum over the batch); grad_x: O = 3, B = I = 1 (sum over c)
+        why = (_lin_call(ffi, lib, "linear_grad_w", _gw_spec(a, b, 3, 1, 1), "dw", _gw_ref(a, b, 3, 1, 1))
+               or _lin_call(ffi, lib, "linear_grad_x", _gx_spec(a, b, 1, 1, 3), "dx", _gx_ref(a, b, 1, 1, 3)))
+        if why:
+            return why
+    return None
+
+
+def _lin_strided_sums(ffi: Any, lib: Any) -> "str | None":
+    """Sums over strided operands (dy columns, x / w columns) whose correct
+    value fits (2^30) but that overflow if one operand is re-read (stride 0, or
+    t / stride instead of t * stride): accepted and written."""
+    calls = [
+        # grad_w B = O = I = 2: dy row 1 zero, x all M16 (re-reading dy[0, c] gives 2^31)
+        ("linear_grad_w", _gw_spec([M16, M16, 0, 0], [M16, M16, M16, M16], 2, 2, 2),
+         _gw_ref([M16, M16, 0, 0], [M16, M16, M16, M16], 2, 2, 2)),
+        # grad_w: x row 1 zero, dy all M16 (re-reading x[0, k] gives 2^31)
+        ("linear_grad_w", _gw_spec([M16, M16, M16, M16], [M16, M16, 0, 0], 2, 2, 2),
+         _gw_ref([M16, M16, M16, M16], [M16, M16, 0, 0], 2, 2, 2)),
+        # grad_x B = 1, O = 3, I = 2: dy = [M16, 0, 0], w[:, k] = [M16, M16, 0]
+        ("linear_grad_x", _gx_spec([M16, 0, 0], [M16, M16, M16, M16, 0, 0], 1, 2, 3),
+         _gx_ref([M16, 0, 0], [M16, M16, M16, M16, 0, 0], 1, 2, 3)),
+        # grad_x: w[0, :] = M16, w[1:, :] = 0, dy = M16 everywhere (re-reading w[0, k] gives 3 * 2^30)
+        ("linear_grad_x", _gx_spec([M16, M16, M16], [M16, M16, 0, 0, 0, 0], 1, 2, 3),
+         _gx_ref([M16, M16, M16], [M16, M16, 0, 0, 0, 0], 1, 2, 3)),
+    ]
+    for fn, spec, want in calls:
+        out = "dw" if fn == "linear_grad_w" else "dx"
+        why = _lin_call(ffi, lib, fn, spec, out, want)
+        if why:
+            return why
+    return None
+
+
+def _lin_alias_byte_counts(ffi: Any, lib: Any) -> "str | None":
+    """Partial overlaps that only the full byte count n * 4 of b / db sees:
+    b (4 elements) and acc or s_acc starting at b + 3; db (4 elements) with dy
+    starting at db + 3. One buffer holds both, so nothing is read or written
+    outside it; ALIAS, and the buffer unchanged."""
+    init = list(range(10, 18))
+    cases = []
+    buf = ffi.new("int32_t[]", init)
+    xs, ws = ffi.new("int32_t[]", [1]), ffi.new("int32_t[]", [1, 1, 1, 1])
+    acc, s_acc = ffi.new("int32_t[]", [SENTINEL] * 4), ffi.new("float[]", [F_SENT])
+    cases.append(("forward: acc = b + 3", lambda: lib.sym_linear_forward(
+        xs, 1, 1.0, 8, ws, 4, 1.0, 8, buf, 4, 1.0, 1, 1, 4, buf + 3, 4, s_acc)))
+    cases.append(("forward: s_acc = b + 3", lambda: lib.sym_linear_forward(
+        xs, 1, 1.0, 8, ws, 4, 1.0, 8, buf, 4, 1.0, 1, 1, 4, acc, 4, ffi.cast("float *", buf + 3))))
+    cases.append(("grad_b: dy = db + 3", lambda: lib.sym_linear_grad_b(buf + 3, 4, 1, 4, buf, 4)))
+    for label, call in cases:
+        st = call()
+        if st != S["SYM_ERR_ALIAS"]:
+            return f"status {st} != expected SYM_ERR_ALIAS (linear {label})"
+        if list(buf[0:8]) != init or list(acc[0:4]) != [SENTINEL] * 4 or s_acc[0] != F_SENT:
+            return f"linear {label}: written on error SYM_ERR_ALIAS"
+    return None
+
+
+CASES += [
+    table("linear_forward_gate", "sym_linear_forward", _fwd_base, _fwd_ok, FWD_GATE, ["acc", "s_acc"]),
+    table("linear_grad_w_gate", "sym_linear_grad_w", _gw_base, _gw_ok, GRAD_GATE, ["dw", "s_dw"]),
+    table("linear_grad_x_gate", "sym_linear_grad_x", _gx_base, _gx_ok, GRAD_GATE, ["dx", "s_dx"]),
+    AbiCase("linear_sums_at_int32_bounds", _lin_sums_at_int32_bounds, family="abi_layers"),
+    AbiCase("linear_strided_sums", _lin_strided_sums, family="abi_layers"),
+    AbiCase("linear_alias_byte_counts", _lin_alias_byte_counts, family="abi_layers"),
+]

@@ -342,6 +342,34 @@ def sr_castable_post_unreachable() -> Iterator[Goal]:
     yield "castable(x) -> castable((x + u) - 0.5)", z3.Implies(_castable(x), _castable(w))
 
 
+# --------------------------------------------------------------------------- linear (layer kernels)
+@proof
+def add_overflows_sign_guard() -> Iterator[Goal]:
+    """``sym_add_overflows`` of sym_linear.c returns
+    ``(b > 0 && a > INT32_MAX - b) || (b < 0 && a < INT32_MIN - b)``. The
+    mutants ``b >= 0`` / ``b > -1`` and ``b <= 0`` / ``b < 1`` add only the case
+    b == 0, where the added test is ``a > INT32_MAX`` / ``a < INT32_MIN``: false
+    for every int32 a, so the result is unchanged. No precondition (every int32
+    a, b); int32 arithmetic as in C: where a subtraction is evaluated
+    (short-circuit: b >= 0 for INT32_MAX - b, b <= 0 for INT32_MIN - b, the
+    mutants' b == 0 included) it cannot overflow."""
+    a, b = z3.BitVec("a", 32), z3.BitVec("b", 32)
+    imax, imin = z3.BitVecVal(fp.INT32_MAX, 32), z3.BitVecVal(fp.INT32_MIN, 32)
+    up, down = z3.And(b > 0, a > imax - b), z3.And(b < 0, a < imin - b)
+    ref = z3.Or(up, down)
+    yield "b >= 0 (ROR)", ref == z3.Or(z3.And(b >= 0, a > imax - b), down)
+    yield "b > -1 (CRP)", ref == z3.Or(z3.And(b > -1, a > imax - b), down)
+    yield "b <= 0 (ROR)", ref == z3.Or(up, z3.And(b <= 0, a < imin - b))
+    yield "b < 1 (CRP)", ref == z3.Or(up, z3.And(b < 1, a < imin - b))
+    yield "INT32_MAX - b exact for b >= 0", z3.Implies(b >= 0, z3.And(
+        z3.BVSubNoOverflow(imax, b), z3.BVSubNoUnderflow(imax, b, True)))
+    yield "INT32_MIN - b exact for b <= 0", z3.Implies(b <= 0, z3.And(
+        z3.BVSubNoOverflow(imin, b), z3.BVSubNoUnderflow(imin, b, True)))
+    # and the original is what its comment says: a + b (exact, 64 bits) leaves int32
+    s64 = z3.SignExt(32, a) + z3.SignExt(32, b)
+    yield "result == (a + b leaves int32)", ref == z3.Or(s64 > fp.INT32_MAX, s64 < fp.INT32_MIN)
+
+
 # --------------------------------------------------------------------------- checking
 def prove(name: str, timeout_ms: int = 120_000) -> ProofResult:
     """Run proof ``name``: every goal must be valid (its negation unsat)."""

@@ -62,10 +62,13 @@ def test_malformed_equivalent_file(tmp_path):
         load_equivalent(p)
 
 
-def test_equivalent_file_is_valid_and_names_real_mutants(schemata):
+def test_equivalent_file_is_valid_and_names_real_mutants(schemata, layer_schemata):
     uids = {m.uid for m in schemata.sources.mutants}
+    # entries of the layer kernels (mutated only with --include-layers) name layer mutants
+    layer_files = set(load_catalog().engine.get("layer_files", []))
+    layer_uids = {m.uid for m in layer_schemata.sources.mutants if m.file.split("/")[-1] in layer_files}
     eq = load_equivalent()
-    assert eq and set(eq) <= uids
+    assert eq and set(eq) <= uids | layer_uids
 
 
 def test_unmutated_schemata_passes_every_golden_vector(schemata):

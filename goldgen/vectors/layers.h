@@ -3,7 +3,7 @@
  * (goldgen/layer_fixtures.py, float32 emulator). DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the layer catalog):
- * e937567d5a6421fbe8eafcfcd0de0d4bc956febd759f8bf0c31d4f84a84c8d22
+ * cdac271664cc82e78a8b01ecf36601fff6e0229877098cc9d25785c2b5b2a722
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation). Conventions as the primitive headers:
@@ -115,7 +115,7 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_LAYERS_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_LAYERS_FIXTURE_HASH "e937567d5a6421fbe8eafcfcd0de0d4bc956febd759f8bf0c31d4f84a84c8d22"
+#define SYM_GOLDEN_LAYERS_FIXTURE_HASH "cdac271664cc82e78a8b01ecf36601fff6e0229877098cc9d25785c2b5b2a722"
 #define SYM_GOLDEN_LAYERS_MAX_NDIM 4
 
 #ifndef SYM_GOLDEN_TENSOR_T_DEFINED
@@ -949,6 +949,15 @@ static const int32_t sym_golden_layers_v055_y[1] = {
 static const uint32_t sym_golden_layers_v055_target[1] = {
     0x00000000u,
 };
+static const int32_t sym_golden_layers_v061_y[1] = {
+    16777217,
+};
+static const uint32_t sym_golden_layers_v061_target[1] = {
+    0x00000000u,
+};
+static const int32_t sym_golden_layers_v061_exp_dy[1] = {
+    2047,
+};
 static const int32_t sym_golden_layers_v056_param[4] = {
     100, -100, 5, 0,
 };
@@ -1720,8 +1729,8 @@ typedef struct {
     uint32_t rng_state_out; /* expected state after the call (== in on error) */
 } sym_golden_layers_mse_loss_t;
 
-#define SYM_GOLDEN_LAYERS_MSE_LOSS_COUNT 6
-static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[6] = {
+#define SYM_GOLDEN_LAYERS_MSE_LOSS_COUNT 7
+static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[7] = {
     /* [0] loss and 12-bit gradient */
     { "mse_plain",
       .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_y, 0x3F000000u, 32 },
@@ -1787,6 +1796,17 @@ static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[6] = {
       .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */,
       .exp_loss = 0x00000000u,
       .exp_dy = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
+      .rng_state_out = 0x00000000u },
+    /* [6] y = 2^24 + 1 is not exact in float32: (float)y * 0.375 = 6291456, loss 9 * 2^42; a product in double (6291456.5) gives a different loss */
+    { "mse_wide_y",
+      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v061_y, 0x3EC00000u, 32 },
+      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v061_target },
+      .grad_bits = 12,
+      .rounding = 0,
+      .rng_state_in = 0x00000000u,
+      .status = 0 /* SYM_OK */,
+      .exp_loss = 0x56100000u,
+      .exp_dy = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v061_exp_dy, 0x45C01803u, 12 },
       .rng_state_out = 0x00000000u },
 };
 

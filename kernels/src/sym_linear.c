@@ -1,6 +1,8 @@
 /* Linear family: integer cores of forward (seeded accumulator) and backward
  * (dW, db, dx). Pass 1 validates everything (including every checked sum);
- * pass 2 recomputes and writes, and cannot fail. int32 arithmetic only. */
+ * pass 2 recomputes and writes, and cannot fail. int32 arithmetic only.
+ * No local is given a value that is never read: each is declared where it is
+ * first computed (the mutation gate would otherwise see dead initializers). */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,22 +15,15 @@
 /* 1 if a + b leaves int32 (tested without overflowing), else 0. */
 static int sym_add_overflows(int32_t a, int32_t b)
 {
-    if (b > 0 && a > INT32_MAX - b) {
-        return 1;
-    }
-    if (b < 0 && a < INT32_MIN - b) {
-        return 1;
-    }
-    return 0;
+    return (b > 0 && a > INT32_MAX - b) || (b < 0 && a < INT32_MIN - b);
 }
 
-/* rows * cols into *out if it fits int32 (rows, cols >= 1); else SHAPE. */
-static int sym_dim_product(int32_t rows, int32_t cols, int32_t *out)
+/* SYM_OK if rows * cols fits int32 (rows, cols >= 1), else SHAPE. */
+static int sym_dim_check(int32_t rows, int32_t cols)
 {
     if (rows > INT32_MAX / cols) {
         return SYM_ERR_SHAPE;
     }
-    *out = rows * cols;
     return SYM_OK;
 }
 
@@ -46,25 +41,24 @@ static int sym_check_width(const int32_t *m, int32_t n, int32_t bits)
     return SYM_OK;
 }
 
-/* Product scale s_a * s_b as a valid scale: inf -> FLOAT_OVERFLOW, anything
+/* Status of a product scale s = s_a * s_b: inf -> FLOAT_OVERFLOW, anything
  * else that is not a normal positive float32 -> SCALE_UNDERFLOW. */
-static int sym_product_scale(float s_a, float s_b, float *out)
+static int sym_product_scale_status(float s)
 {
-    const float s = s_a * s_b;
     if (isinf(s)) {
         return SYM_ERR_FLOAT_OVERFLOW;
     }
     if (!sym_scale_is_valid(s)) {
         return SYM_ERR_SCALE_UNDERFLOW;
     }
-    *out = s;
     return SYM_OK;
 }
 
-/* seed + a[0]*b[0] + a[sa]*b[sb] + ... over len terms, checked int32.
- * Operands are at most 16 bits wide (|product| <= 2^30, no overflow). */
+/* Pass 1: SYM_OK if every partial sum of seed + a[0]*b[0] + a[sa]*b[sb] + ...
+ * (len terms) stays in int32, else INT_OVERFLOW. Operands are at most 16 bits
+ * wide (|product| <= 2^30, no overflow). */
 static int sym_dot_checked(const int32_t *a, int32_t sa, const int32_t *b, int32_t sb,
-                           int32_t len, int32_t seed, int32_t *out)
+                         int32_t len, int32_t seed)
 {
     int32_t t;
     int32_t sum = seed;
@@ -75,8 +69,19 @@ static int sym_dot_checked(const int32_t *a, int32_t sa, const int32_t *b, int32
         }
         sum = sum + p;
     }
-    *out = sum;
     return SYM_OK;
+}
+
+/* Pass 2: the same sum, after sym_dot_checked accepted it (cannot overflow). */
+static int32_t sym_dot(const int32_t *a, int32_t sa, const int32_t *b, int32_t sb,
+                       int32_t len, int32_t seed)
+{
+    int32_t t;
+    int32_t sum = seed;
+    for (t = 0; t < len; ++t) {
+        sum = sum + a[t * sa] * b[t * sb];
+    }
+    return sum;
 }
 
 /* Checks shared by the three product kernels: a [ra, ka] (length n_a) and
@@ -117,23 +122,36 @@ static int sym_pair_check(const int32_t *a, int32_t n_a, int32_t expect_a, float
     return sym_check_width(b, n_b, b_bits);
 }
 
-/* Dimensions >= 1 (else EMPTY) and their products B*I, O*I, B*O in int32. */
-static int sym_linear_dims(int32_t batch, int32_t in_f, int32_t out_f,
-                           int32_t *n_bi, int32_t *n_oi, int32_t *n_bo)
+/* Dimensions >= 1 (else EMPTY) and their products B*I, O*I, B*O within int32
+ * (else SHAPE). The callers form the products after this check. */
+static int sym_linear_dims(int32_t batch, int32_t in_f, int32_t out_f)
 {
     int status;
     if (batch < 1 || in_f < 1 || out_f < 1) {
         return SYM_ERR_EMPTY;
     }
-    status = sym_dim_product(batch, in_f, n_bi);
+    status = sym_dim_check(batch, in_f);
     if (status != SYM_OK) {
         return status;
     }
-    status = sym_dim_product(out_f, in_f, n_oi);
+    status = sym_dim_check(out_f, in_f);
     if (status != SYM_OK) {
         return status;
     }
-    return sym_dim_product(batch, out_f, n_bo);
+    return sym_dim_check(batch, out_f);
+}
+
+/* seed_c = sym_rescale_to_acc(b[c], s_b, s_acc), or 0 without a bias. Only
+ * called once pass 1 has validated every seed (the rescale then succeeds and
+ * writes seed). */
+static int32_t sym_bias_seed(const int32_t *b, int32_t c, float s_b, float s_acc)
+{
+    int32_t seed;
+    if (b == NULL) {
+        return 0;
+    }
+    (void)sym_rescale_to_acc(b[c], s_b, s_acc, &seed);
+    return seed;
 }
 
 int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
@@ -142,21 +160,15 @@ int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                        int32_t batch, int32_t in_features, int32_t out_features,
                        int32_t *acc, int32_t n_acc, float *s_acc)
 {
-    int32_t n_bi = 0;
-    int32_t n_oi = 0;
-    int32_t n_bo = 0;
     int32_t i;
     int32_t c;
-    int32_t seed = 0;
-    int32_t sum = 0;
-    float s_new = 1.0f;
     int status;
 
     /* ---- pass 1: validate ---- */
     if (x == NULL || w == NULL || acc == NULL || s_acc == NULL) {
         return SYM_ERR_NULL;
     }
-    status = sym_linear_dims(batch, in_features, out_features, &n_bi, &n_oi, &n_bo);
+    status = sym_linear_dims(batch, in_features, out_features);
     if (status != SYM_OK) {
         return status;
     }
@@ -166,8 +178,9 @@ int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
     if (b != NULL && n_b != out_features) {
         return SYM_ERR_SHAPE;
     }
-    status = sym_pair_check(x, n_x, n_bi, s_x, x_bits, w, n_w, n_oi, s_w, w_bits,
-                            acc, n_acc, n_bo, s_acc);
+    status = sym_pair_check(x, n_x, batch * in_features, s_x, x_bits,
+                            w, n_w, out_features * in_features, s_w, w_bits,
+                            acc, n_acc, batch * out_features, s_acc);
     if (status != SYM_OK) {
         return status;
     }
@@ -181,12 +194,14 @@ int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
             return SYM_ERR_ALIAS;
         }
     }
-    status = sym_product_scale(s_x, s_w, &s_new);
+    const float s_new = s_x * s_w;
+    status = sym_product_scale_status(s_new);
     if (status != SYM_OK) {
         return status;
     }
     if (b != NULL) {
         for (c = 0; c < out_features; ++c) {
+            int32_t seed;
             status = sym_rescale_to_acc(b[c], s_b, s_new, &seed);
             if (status != SYM_OK) {
                 return status;
@@ -195,12 +210,8 @@ int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
     }
     for (i = 0; i < batch; ++i) {
         for (c = 0; c < out_features; ++c) {
-            seed = 0;
-            if (b != NULL) {
-                (void)sym_rescale_to_acc(b[c], s_b, s_new, &seed);
-            }
-            status = sym_dot_checked(x + i * in_features, 1, w + c * in_features, 1,
-                                     in_features, seed, &sum);
+            const int32_t seed = sym_bias_seed(b, c, s_b, s_new);
+            status = sym_dot_checked(x + i * in_features, 1, w + c * in_features, 1, in_features, seed);
             if (status != SYM_OK) {
                 return status;
             }
@@ -210,13 +221,9 @@ int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
     /* ---- pass 2: write (cannot fail: same computation as pass 1) ---- */
     for (i = 0; i < batch; ++i) {
         for (c = 0; c < out_features; ++c) {
-            seed = 0;
-            if (b != NULL) {
-                (void)sym_rescale_to_acc(b[c], s_b, s_new, &seed);
-            }
-            (void)sym_dot_checked(x + i * in_features, 1, w + c * in_features, 1,
-                                  in_features, seed, &sum);
-            acc[i * out_features + c] = sum;
+            const int32_t seed = sym_bias_seed(b, c, s_b, s_new);
+            acc[i * out_features + c] = sym_dot(x + i * in_features, 1, w + c * in_features, 1,
+                                                in_features, seed);
         }
     }
     *s_acc = s_new;
@@ -228,31 +235,27 @@ int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
                       int32_t batch, int32_t in_features, int32_t out_features,
                       int32_t *dw, int32_t n_dw, float *s_dw)
 {
-    int32_t n_bi = 0;
-    int32_t n_oi = 0;
-    int32_t n_bo = 0;
     int32_t c;
     int32_t k;
-    int32_t sum = 0;
-    float s_new = 1.0f;
     int status;
 
     /* ---- pass 1: validate ---- */
     if (dy == NULL || x == NULL || dw == NULL || s_dw == NULL) {
         return SYM_ERR_NULL;
     }
-    status = sym_linear_dims(batch, in_features, out_features, &n_bi, &n_oi, &n_bo);
+    status = sym_linear_dims(batch, in_features, out_features);
     if (status != SYM_OK) {
         return status;
     }
-    status = sym_pair_check(dy, n_dy, n_bo, s_dy, dy_bits, x, n_x, n_bi, s_x, x_bits,
-                            dw, n_dw, n_oi, s_dw);
+    status = sym_pair_check(dy, n_dy, batch * out_features, s_dy, dy_bits,
+                            x, n_x, batch * in_features, s_x, x_bits,
+                            dw, n_dw, out_features * in_features, s_dw);
     if (status != SYM_OK) {
         return status;
     }
     for (c = 0; c < out_features; ++c) {
         for (k = 0; k < in_features; ++k) {
-            status = sym_dot_checked(dy + c, out_features, x + k, in_features, batch, 0, &sum);
+            status = sym_dot_checked(dy + c, out_features, x + k, in_features, batch, 0);
             if (status != SYM_OK) {
                 return status;
             }
@@ -260,7 +263,8 @@ int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     }
 
     /* docs/layers.md: the sums (checked), then their scale */
-    status = sym_product_scale(s_dy, s_x, &s_new);
+    const float s_new = s_dy * s_x;
+    status = sym_product_scale_status(s_new);
     if (status != SYM_OK) {
         return status;
     }
@@ -268,8 +272,7 @@ int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     /* ---- pass 2: write (cannot fail) ---- */
     for (c = 0; c < out_features; ++c) {
         for (k = 0; k < in_features; ++k) {
-            (void)sym_dot_checked(dy + c, out_features, x + k, in_features, batch, 0, &sum);
-            dw[c * in_features + k] = sum;
+            dw[c * in_features + k] = sym_dot(dy + c, out_features, x + k, in_features, batch, 0);
         }
     }
     *s_dw = s_new;
@@ -280,7 +283,6 @@ int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
                       int32_t batch, int32_t out_features,
                       int32_t *db, int32_t n_db)
 {
-    int32_t n_bo = 0;
     int32_t i;
     int32_t c;
     int32_t sum;
@@ -293,11 +295,11 @@ int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
     if (batch < 1 || out_features < 1) {
         return SYM_ERR_EMPTY;
     }
-    status = sym_dim_product(batch, out_features, &n_bo);
+    status = sym_dim_check(batch, out_features);
     if (status != SYM_OK) {
         return status;
     }
-    if (n_dy != n_bo || n_db != out_features) {
+    if (n_dy != batch * out_features || n_db != out_features) {
         return SYM_ERR_SHAPE;
     }
     if (sym_ranges_overlap(db, (size_t)n_db * sizeof(int32_t), dy, (size_t)n_dy * sizeof(int32_t))) {
@@ -330,32 +332,27 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
                       int32_t batch, int32_t in_features, int32_t out_features,
                       int32_t *dx, int32_t n_dx, float *s_dx)
 {
-    int32_t n_bi = 0;
-    int32_t n_oi = 0;
-    int32_t n_bo = 0;
     int32_t i;
     int32_t k;
-    int32_t sum = 0;
-    float s_new = 1.0f;
     int status;
 
     /* ---- pass 1: validate ---- */
     if (dy == NULL || w == NULL || dx == NULL || s_dx == NULL) {
         return SYM_ERR_NULL;
     }
-    status = sym_linear_dims(batch, in_features, out_features, &n_bi, &n_oi, &n_bo);
+    status = sym_linear_dims(batch, in_features, out_features);
     if (status != SYM_OK) {
         return status;
     }
-    status = sym_pair_check(dy, n_dy, n_bo, s_dy, dy_bits, w, n_w, n_oi, s_w, w_bits,
-                            dx, n_dx, n_bi, s_dx);
+    status = sym_pair_check(dy, n_dy, batch * out_features, s_dy, dy_bits,
+                            w, n_w, out_features * in_features, s_w, w_bits,
+                            dx, n_dx, batch * in_features, s_dx);
     if (status != SYM_OK) {
         return status;
     }
     for (i = 0; i < batch; ++i) {
         for (k = 0; k < in_features; ++k) {
-            status = sym_dot_checked(dy + i * out_features, 1, w + k, in_features,
-                                     out_features, 0, &sum);
+            status = sym_dot_checked(dy + i * out_features, 1, w + k, in_features, out_features, 0);
             if (status != SYM_OK) {
                 return status;
             }
@@ -363,7 +360,8 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     }
 
     /* docs/layers.md: the sums (checked), then their scale */
-    status = sym_product_scale(s_dy, s_w, &s_new);
+    const float s_new = s_dy * s_w;
+    status = sym_product_scale_status(s_new);
     if (status != SYM_OK) {
         return status;
     }
@@ -371,9 +369,7 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     /* ---- pass 2: write (cannot fail) ---- */
     for (i = 0; i < batch; ++i) {
         for (k = 0; k < in_features; ++k) {
-            (void)sym_dot_checked(dy + i * out_features, 1, w + k, in_features,
-                                  out_features, 0, &sum);
-            dx[i * in_features + k] = sum;
+            dx[i * in_features + k] = sym_dot(dy + i * out_features, 1, w + k, in_features, out_features, 0);
         }
     }
     *s_dx = s_new;
