@@ -6,7 +6,6 @@ the offending key (``catalog.toml: operator[3] (id 'ROR'): key 'map' ...``).
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import tomllib
@@ -164,12 +163,10 @@ def load_catalog(path: Path | None = None) -> Catalog:
         if key in engine and (not isinstance(engine[key], typ) or engine[key] <= 0):
             raise _fail(path, "engine", f"key {key!r} must be a positive number")
     for key in engine:
-        if key not in ("schema", "files", "layer_files", "timeout_factor", "timeout_min_seconds"):
+        if key not in ("schema", "files", "timeout_factor", "timeout_min_seconds"):
             raise _fail(path, "engine", f"unknown key {key!r}")
     if "files" in engine and (not _str_list(engine["files"]) or not engine["files"]):
         raise _fail(path, "engine", "key 'files' must be a non-empty list of kernel source basenames")
-    if "layer_files" in engine and not _str_list(engine["layer_files"]):
-        raise _fail(path, "engine", "key 'layer_files' must be a list of kernel source basenames")
     ops = raw.get("operator")
     if not isinstance(ops, list) or not ops:
         raise _fail(path, "operator", "missing key 'operator' (at least one [[operator]] table)")
@@ -177,17 +174,6 @@ def load_catalog(path: Path | None = None) -> Catalog:
     operators = tuple(_check_operator(path, i, op, seen) for i, op in enumerate(ops))
     return Catalog(path, operators, engine, hashlib.sha256(path.read_bytes()).hexdigest())
 
-
-def with_layers(catalog: Catalog) -> Catalog:
-    """The catalog with the layer kernels (``[engine] layer_files``) added to
-    the mutated files (``symverify mutate --include-layers``); its own digest,
-    so the schemata build and the result cache never mix the two."""
-    layer = [f for f in catalog.engine.get("layer_files", []) if f not in catalog.engine.get("files", [])]
-    if not layer:
-        return catalog
-    engine = {**catalog.engine, "files": [*catalog.engine.get("files", []), *layer]}
-    digest = hashlib.sha256((catalog.digest + "+layers:" + ",".join(layer)).encode()).hexdigest()
-    return dataclasses.replace(catalog, engine=engine, digest=digest)
 
 
 @dataclass(frozen=True)

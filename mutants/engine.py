@@ -24,6 +24,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,7 +70,7 @@ def _digest(paths: Iterable[Path]) -> str:
 @dataclass
 class Schemata:
     sources: SourceSet
-    gen_dir: Path
+    gen_dir: Path  # where the schemata sources were written (removed once compiled)
     libs: dict[str, Path]
     compile_errors: dict[str, str]  # uid -> compiler message
     active: list[Mutant]  # mutants inside the build
@@ -139,7 +140,21 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
     ss = collect(root, sources, catalog)
     key = hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(sources)
                           + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
-    gen_dir = build.cache_dir() / f"mutate-src-{key}"
+    # a private source dir per process: parallel runs (pytest -n, CI jobs) never
+    # compile a file another process is rewriting; the libraries themselves are
+    # cached by content in compile_shared, so this costs nothing on a warm cache
+    build.cache_dir().mkdir(parents=True, exist_ok=True)
+    gen_dir = Path(tempfile.mkdtemp(prefix=f"mutate-src-{key}-", dir=build.cache_dir()))
+    try:
+        return _build_schemata(ss, gen_dir, root, key, variants, log)
+    finally:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+
+
+def _build_schemata(ss: SourceSet, gen_dir: Path, root: Path, key: str, variants: Iterable[str],
+                    log: Callable[[str], None]) -> Schemata:
+    """Write the schemata sources into ``gen_dir`` and compile every variant,
+    leaving out the mutants the compiler rejects."""
     active = list(ss.mutants)
     errors: dict[str, str] = {}
     libs: dict[str, Path] = {}

@@ -62,13 +62,10 @@ def test_malformed_equivalent_file(tmp_path):
         load_equivalent(p)
 
 
-def test_equivalent_file_is_valid_and_names_real_mutants(schemata, layer_schemata):
+def test_equivalent_file_is_valid_and_names_real_mutants(schemata):
     uids = {m.uid for m in schemata.sources.mutants}
-    # entries of the layer kernels (mutated only with --include-layers) name layer mutants
-    layer_files = set(load_catalog().engine.get("layer_files", []))
-    layer_uids = {m.uid for m in layer_schemata.sources.mutants if m.file.split("/")[-1] in layer_files}
     eq = load_equivalent()
-    assert eq and set(eq) <= uids | layer_uids
+    assert eq and set(eq) <= uids
 
 
 def test_unmutated_schemata_passes_every_golden_vector(schemata):
@@ -157,31 +154,25 @@ def test_since_selects_changed_lines(schemata):
     assert engine.select_since(ms, {}) == []
 
 
-# ----------------------------------------------------------------- layer kernels (--include-layers)
-@pytest.fixture(scope="module")
-def layer_schemata():
-    from symverify.mutants.catalog import with_layers
+# ----------------------------------------------------------------- layer kernels
+def test_every_kernel_source_is_mutated(schemata):
+    """The gate covers all kernels: every source of kernels/src but the
+    status-name table has mutants."""
+    from symverify import build
 
-    return engine.prepare(with_layers(load_catalog()))
-
-
-def test_layer_files_are_opt_in(schemata, layer_schemata):
     files = {m.file.split("/")[-1] for m in schemata.sources.mutants}
-    assert not files & {"sym_linear.c", "sym_layernorm.c", "sym_loss.c", "sym_sgd.c"}
-    lfiles = {m.file.split("/")[-1] for m in layer_schemata.sources.mutants}
-    assert {"sym_linear.c", "sym_layernorm.c", "sym_loss.c", "sym_sgd.c"} <= lfiles
-    # the foundation mutants keep their ids
-    assert {m.uid for m in schemata.sources.mutants} <= {m.uid for m in layer_schemata.sources.mutants}
+    shipped = {p.name for p in build.kernel_sources(build.kernel_dir()) if p.suffix == ".c"}
+    assert files == shipped - {"sym_status.c"}
 
 
-def test_layer_vectors_replay_on_the_schemata_library(layer_schemata):
+def test_layer_vectors_replay_on_the_schemata_library(schemata):
     """layers.json, chain.json and the layer C-ABI cases pass on id 0 and on the
     shipped library, and the replay restores symverify.kernels.ffi_lib."""
     import symverify.kernels as K
     from symverify.mutants import layers_gold
 
     saved = K.ffi_lib
-    ffi, lib = engine.load_schemata(layer_schemata.libs["release"])
+    ffi, lib = engine.load_schemata(schemata.libs["release"])
     lib.sym_mutant_set(0)
     cases, _ = gold.load_suite()
     layer = [c for c in cases if c.label.split("/")[0] in ("layers", "chain", "abi_layers")]
@@ -192,12 +183,12 @@ def test_layer_vectors_replay_on_the_schemata_library(layer_schemata):
     assert K.ffi_lib is saved
 
 
-def test_layer_mutant_is_killed(layer_schemata):
+def test_layer_mutant_is_killed(schemata):
     """A wrong sign in the Linear dot product (sum - p) is killed by the layer vectors."""
-    ffi, lib = engine.load_schemata(layer_schemata.libs["release"])
+    ffi, lib = engine.load_schemata(schemata.libs["release"])
     cases, _ = gold.load_suite()
-    base = engine.baseline(ffi, lib, cases, len(layer_schemata.sources.mutants))
-    m = next(m for m in layer_schemata.active if m.file.endswith("sym_linear.c") and m.op == "AOR"
+    base = engine.baseline(ffi, lib, cases, len(schemata.sources.mutants))
+    m = next(m for m in schemata.active if m.file.endswith("sym_linear.c") and m.op == "AOR"
              and m.function == "sym_dot_checked" and m.mutated == "sum - p")
     res = engine.fork_run(ffi, lib, [(m, [cases[i] for i in base.coverage[m.num]])], 1, 20.0, "release")
     assert res[m.uid].status == "Killed", res[m.uid].reason

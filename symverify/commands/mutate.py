@@ -28,8 +28,8 @@ from rich.table import Table
 @click.option("--catalog", "catalog_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this catalog instead of the shipped mutants/catalog.toml.")
 @click.option("--operator", "operators", multiple=True, metavar="ID", help="Only mutants of this operator (repeatable).")
-@click.option("--include-layers", is_flag=True,
-              help="Also mutate the layer kernels (sym_linear/layernorm/loss/sgd.c; [engine] layer_files).")
+@click.option("--include-layers", is_flag=True, hidden=True,
+              help="No effect: the layer kernels are always mutated (kept for old scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str | None, no_cache: bool,
            no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...], include_layers: bool,
@@ -38,14 +38,12 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     non-equivalent mutant survives."""
     from symverify.build import BuildError
     from symverify.mutants import engine, report
-    from symverify.mutants.catalog import CatalogError, load_catalog, load_equivalent, with_layers
+    from symverify.mutants.catalog import CatalogError, load_catalog, load_equivalent
     from symverify.mutants.csource import CSourceError
 
     console = Console(stderr=False)
     try:
         catalog = load_catalog(catalog_path)
-        if include_layers:
-            catalog = with_layers(catalog)
         load_equivalent()
         only = None
         if operators:
