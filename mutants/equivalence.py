@@ -34,7 +34,6 @@ from symverify.proofs import fp
 from symverify.proofs.fp import F32, RNE, fconst, fvar
 
 F64 = z3.Float64()
-BV32 = z3.BitVecSort(32)
 #: (description, formula that must be VALID) per sub-goal
 Goal = tuple[str, z3.BoolRef]
 
@@ -255,34 +254,6 @@ def fixed_acc_sign_guard() -> Iterator[Goal]:
         z3.BVSubNoOverflow(lo, d), z3.BVSubNoUnderflow(lo, d, True)))
 
 
-@proof
-def ln_affine_add_bounds() -> Iterator[Goal]:
-    """LayerNorm's ``sym_ln_add_overflows(prod, seed)`` (``b > 0 && a > INT32_MAX - b``,
-    ``b < 0 && a < INT32_MIN - b``) under the bounds that hold at its only call:
-    a = q_n * gamma_j with both in int16 (norm_bits, gamma_bits <= 16, validated;
-    q_n saturated to the width), b = the beta seed ``sym_sat_round(r)`` of a float32
-    r with |r| <= SYM_RESCALE_GUARD_F (the guard passed in pass 1). Then the
-    sign-test mutants (``b >= 0``, ``b > -1``, ``b > 1``) and ``a >= INT32_MAX - b``
-    (a + b == INT32_MAX needs b >= 2^30 - 1, where b is a multiple of 128, and an
-    odd product above 32767^2) decide the same, and the negative branch and all of
-    its mutants are never true (a + b >= -2^31 + 1): the C keeps it as defence."""
-    qn, g = z3.BitVec("qn", 16), z3.BitVec("g", 16)
-    a = z3.SignExt(16, qn) * z3.SignExt(16, g)
-    r = fvar("r")
-    b = z3.fpToSBV(z3.RoundNearestTiesToAway(), r, BV32)
-    pre = z3.fpLEQ(z3.fpAbs(r), fconst(fp.RESCALE_GUARD))
-    top, bottom = z3.BitVecVal((1 << 31) - 1, 32), z3.BitVecVal(-(1 << 31), 32)
-    up = z3.And(b > 0, a > top - b)
-    yield "b >= 0 (ROR)", z3.Implies(pre, up == z3.And(b >= 0, a > top - b))
-    yield "b > -1 (CRP)", z3.Implies(pre, up == z3.And(b > -1, a > top - b))
-    yield "b > 1 (CRP)", z3.Implies(pre, up == z3.And(b > 1, a > top - b))
-    yield "a >= INT32_MAX - b (ROR)", z3.Implies(pre, up == z3.And(b > 0, a >= top - b))
-    yield "b < 0 && a < INT32_MIN - b never holds", z3.Implies(pre, z3.Not(z3.And(b < 0, a < bottom - b)))
-    for name, test in (("b <= 0", z3.And(b <= 0, a < bottom - b)), ("b < 1", z3.And(b < 1, a < bottom - b)),
-                       ("b < -1", z3.And(b < -1, a < bottom - b)), ("a <= INT32_MIN - b", z3.And(b < 0, a <= bottom - b))):
-        yield f"{name} (mutant) never holds", z3.Implies(pre, z3.Not(test))
-
-
 # --------------------------------------------------------------------------- clamp and rounding
 @proof
 def clamp_subsumed_by_saturation() -> Iterator[Goal]:
@@ -345,7 +316,7 @@ def sr_castable_post_unreachable() -> Iterator[Goal]:
 # --------------------------------------------------------------------------- linear (layer kernels)
 @proof
 def add_overflows_sign_guard() -> Iterator[Goal]:
-    """``sym_add_overflows`` of sym_linear.c returns
+    """``sym_add_overflows`` of sym_support.c (linear and LayerNorm) returns
     ``(b > 0 && a > INT32_MAX - b) || (b < 0 && a < INT32_MIN - b)``. The
     mutants ``b >= 0`` / ``b > -1`` and ``b <= 0`` / ``b < 1`` add only the case
     b == 0, where the added test is ``a > INT32_MAX`` / ``a < INT32_MIN``: false

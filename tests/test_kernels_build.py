@@ -16,7 +16,7 @@ from symverify import build
 ROOT = Path(__file__).resolve().parents[1]
 #: The primitive families this test file covers (layer kernels have their own tests).
 FAMILY_SOURCES = [ROOT / "kernels" / "src" / f"sym_{name}.c"
-                  for name in ("status", "round", "convert", "requant", "accumulate")]
+                  for name in ("status", "round", "support", "convert", "requant", "accumulate")]
 STRICT = ["-pedantic", "-Wconversion", "-Wdouble-promotion", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
 
 

@@ -8,6 +8,7 @@
 #include "sym_requant.h"
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
 /* Shared argument checks of both accumulate kernels (widths and scales are
  * checked by the callers). Returns a status. */
@@ -41,7 +42,6 @@ int sym_accumulate_dynamic(int32_t *t, int32_t n_t, float *s_t,
     int32_t i;
     int32_t q_hi;
     int32_t q_lo;
-    float q_hi_f;
     float s_old;
     float s_new;
     float absmax = 0.0f;
@@ -102,14 +102,9 @@ int sym_accumulate_dynamic(int32_t *t, int32_t n_t, float *s_t,
     }
     q_hi = sym_q_max(q_max_bits_t);
     q_lo = sym_q_min(q_max_bits_t);
-    q_hi_f = (float)q_hi;
-    if (absmax == 0.0f) {
-        s_new = 1.0f;
-    } else {
-        s_new = absmax / q_hi_f;
-    }
-    if (!sym_scale_is_valid(s_new)) {
-        return SYM_ERR_SCALE_UNDERFLOW;
+    status = sym_scale_from_absmax(absmax, q_hi, &s_new);
+    if (status != SYM_OK) {
+        return status;
     }
 
     /* ---- pass 2: write (cannot fail); v_i is recomputed from the old t_i ---- */

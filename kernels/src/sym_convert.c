@@ -7,6 +7,7 @@
 #include "sym_convert.h"
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
 int sym_float_to_sym(const float *x, int32_t n, int32_t q_max_bits,
                      int32_t rounding, uint32_t *rng_state,
@@ -15,11 +16,11 @@ int sym_float_to_sym(const float *x, int32_t n, int32_t q_max_bits,
     int32_t i;
     int32_t q_hi;
     int32_t q_lo;
-    float q_hi_f;
     float absmax = 0.0f;
     float s;
     uint32_t st = 0u;
     size_t bytes;
+    int status;
     const int sr = (rounding == SYM_SR_HALF_AWAY);
 
     /* ---- pass 1: validate ---- */
@@ -64,14 +65,9 @@ int sym_float_to_sym(const float *x, int32_t n, int32_t q_max_bits,
     }
     q_hi = sym_q_max(q_max_bits);
     q_lo = sym_q_min(q_max_bits);
-    q_hi_f = (float)q_hi;
-    if (absmax == 0.0f) {
-        s = 1.0f;
-    } else {
-        s = absmax / q_hi_f;
-    }
-    if (!sym_scale_is_valid(s)) {
-        return SYM_ERR_SCALE_UNDERFLOW;
+    status = sym_scale_from_absmax(absmax, q_hi, &s);
+    if (status != SYM_OK) {
+        return status;
     }
 
     /* ---- pass 2: write (cannot fail) ---- */

@@ -13,6 +13,7 @@
 #include "sym_requant.h"
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
 /* F must stay below 2^16 so that the int32 row sum of <= 16-bit mantissas
  * cannot overflow. */
@@ -67,45 +68,6 @@ static float sym_ln_normalize(int32_t q, float s_x, float mu, float inv)
     const float d = p - mu;
     const float n = d * inv;
     return n;
-}
-
-/* Clamp v to [lo_f, hi_f] in float32. */
-static float sym_ln_clamp(float v, float lo_f, float hi_f)
-{
-    float c = v;
-    if (c < lo_f) {
-        c = lo_f;
-    }
-    if (c > hi_f) {
-        c = hi_f;
-    }
-    return c;
-}
-
-/* true if a + b leaves int32 (tested without overflowing). */
-static bool sym_ln_add_overflows(int32_t a, int32_t b)
-{
-    if (b > 0 && a > INT32_MAX - b) {
-        return true;
-    }
-    if (b < 0 && a < INT32_MIN - b) {
-        return true;
-    }
-    return false;
-}
-
-/* SYM_OK if every m[i] lies in the declared width bits, else INT_OVERFLOW. */
-static int sym_ln_check_width(const int32_t *m, int32_t n, int32_t bits)
-{
-    const int32_t hi = sym_q_max(bits);
-    const int32_t lo = sym_q_min(bits);
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        if (m[i] > hi || m[i] < lo) {
-            return SYM_ERR_INT_OVERFLOW;
-        }
-    }
-    return SYM_OK;
 }
 
 /* Shape checks shared by forward and backward: B, F >= 1, F < 2^16, B*F in
@@ -169,12 +131,12 @@ static int sym_ln_affine_pass(const int32_t *x, float s_x, const int32_t *gamma,
             } else {
                 const float n = sym_ln_normalize(row[j], s_x, mu, inv);
                 const float nk = n * k;
-                const float c = sym_ln_clamp(nk, q_lo_f, q_hi_f);
+                const float c = sym_clamp_f(nk, q_lo_f, q_hi_f);
                 qn = sym_round_sat(c, rounding, st, q_lo, q_hi);
             }
             prod = qn * gamma[j]; /* both <= 16 bits wide: |prod| <= 2^30 */
             (void)sym_rescale_to_acc(beta[j], s_beta, s_y, &seed); /* validated: SYM_OK */
-            if (sym_ln_add_overflows(prod, seed)) {
+            if (sym_add_overflows(prod, seed)) {
                 return SYM_ERR_INT_OVERFLOW;
             }
             if (write) {
@@ -261,11 +223,11 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
                || sym_ranges_overlap(rng_state, sizeof *rng_state, s_y, sizeof *s_y))) {
         return SYM_ERR_ALIAS;
     }
-    status = sym_ln_check_width(x, n, x_bits);
+    status = sym_check_width(x, n, x_bits);
     if (status != SYM_OK) {
         return status;
     }
-    status = sym_ln_check_width(gamma, features, gamma_bits);
+    status = sym_check_width(gamma, features, gamma_bits);
     if (status != SYM_OK) {
         return status;
     }
@@ -432,7 +394,7 @@ int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_b
         || sym_ranges_overlap(dx, (size_t)n * sizeof(float), dy, bytes)) {
         return SYM_ERR_ALIAS;
     }
-    status = sym_ln_check_width(x, n, x_bits);
+    status = sym_check_width(x, n, x_bits);
     if (status != SYM_OK) {
         return status;
     }

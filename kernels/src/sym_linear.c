@@ -11,32 +11,13 @@
 #include "sym_requant.h"
 #include "sym_round.h"
 #include "sym_status.h"
-
-/* 1 if a + b leaves int32 (tested without overflowing), else 0. */
-static int sym_add_overflows(int32_t a, int32_t b)
-{
-    return (b > 0 && a > INT32_MAX - b) || (b < 0 && a < INT32_MIN - b);
-}
+#include "sym_support.h"
 
 /* SYM_OK if rows * cols fits int32 (rows, cols >= 1), else SHAPE. */
 static int sym_dim_check(int32_t rows, int32_t cols)
 {
     if (rows > INT32_MAX / cols) {
         return SYM_ERR_SHAPE;
-    }
-    return SYM_OK;
-}
-
-/* SYM_OK if every m[i] lies in [qMin, qMax] of bits, else INT_OVERFLOW. */
-static int sym_check_width(const int32_t *m, int32_t n, int32_t bits)
-{
-    const int32_t hi = sym_q_max(bits);
-    const int32_t lo = sym_q_min(bits);
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        if (m[i] > hi || m[i] < lo) {
-            return SYM_ERR_INT_OVERFLOW;
-        }
     }
     return SYM_OK;
 }

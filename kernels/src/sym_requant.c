@@ -8,19 +8,7 @@
 #include "sym_requant.h"
 #include "sym_round.h"
 #include "sym_status.h"
-
-/* Clamp v to [lo_f, hi_f] in float32 (the "clamp" of clamp_first). */
-static float sym_clamp_f(float v, float lo_f, float hi_f)
-{
-    float c = v;
-    if (c < lo_f) {
-        c = lo_f;
-    }
-    if (c > hi_f) {
-        c = hi_f;
-    }
-    return c;
-}
+#include "sym_support.h"
 
 /* Shared argument checks of both requant kernels (everything but s_out and
  * the data). Returns a status. */
@@ -112,13 +100,9 @@ int sym_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
     q_lo = sym_q_min(q_max_bits_out);
     q_hi_f = (float)q_hi;
     q_lo_f = (float)q_lo;
-    if (absmax == 0.0f) {
-        s_new = 1.0f;
-    } else {
-        s_new = absmax / q_hi_f;
-    }
-    if (!sym_scale_is_valid(s_new)) {
-        return SYM_ERR_SCALE_UNDERFLOW;
+    status = sym_scale_from_absmax(absmax, q_hi, &s_new);
+    if (status != SYM_OK) {
+        return status;
     }
 
     /* ---- pass 2: write (cannot fail); m_out may equal m_in ---- */

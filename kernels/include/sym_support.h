@@ -1,0 +1,33 @@
+/* Support functions shared by the kernel families (the role CMSIS-NN's
+ * arm_nnsupportfunctions.h plays for its kernels).
+ *
+ * INTERNAL: not part of the public API. The declarations live in
+ * kernels/include only so that every kernel source shares one definition
+ * (and the cffi test binding, which reads every header, can reach them);
+ * firmware calls the family kernels, never these. Callers validate their
+ * arguments first: these functions check nothing beyond what they document.
+ * No globals, no allocation; C99. */
+#ifndef SYM_SUPPORT_H
+#define SYM_SUPPORT_H
+
+#include <stdint.h>
+#include "sym_status.h"
+
+/* 1 if a + b leaves int32 (tested without overflowing), else 0. */
+int sym_add_overflows(int32_t a, int32_t b);
+
+/* SYM_OK if every m[i] (i < n) lies in [qMin, qMax] of bits (2..32), else
+ * SYM_ERR_INT_OVERFLOW. */
+int sym_check_width(const int32_t *m, int32_t n, int32_t bits);
+
+/* Clamp v to [lo_f, hi_f] in float32 (lo_f <= hi_f; NaN passes through). */
+float sym_clamp_f(float v, float lo_f, float hi_f);
+
+/* Dynamic scale from a finite absmax >= 0 for the width whose qMax is q_hi:
+ * s = 1 if absmax == 0, else absmax / (float)q_hi. Writes s to *s_out and
+ * returns SYM_OK if s is a valid scale, else SYM_ERR_SCALE_UNDERFLOW (*s_out
+ * untouched). Callers check absmax's finiteness themselves: their statuses
+ * differ (NONFINITE_INPUT, FLOAT_OVERFLOW) and come first. */
+int sym_scale_from_absmax(float absmax, int32_t q_hi, float *s_out);
+
+#endif /* SYM_SUPPORT_H */

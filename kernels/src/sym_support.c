@@ -1,0 +1,53 @@
+/* Support functions shared by the kernel families (internal, see
+ * kernels/include/sym_support.h). One operation per line, braces everywhere. */
+#include <stdint.h>
+
+#include "sym_round.h"
+#include "sym_status.h"
+#include "sym_support.h"
+
+int sym_add_overflows(int32_t a, int32_t b)
+{
+    return (b > 0 && a > INT32_MAX - b) || (b < 0 && a < INT32_MIN - b);
+}
+
+int sym_check_width(const int32_t *m, int32_t n, int32_t bits)
+{
+    const int32_t hi = sym_q_max(bits);
+    const int32_t lo = sym_q_min(bits);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (m[i] > hi || m[i] < lo) {
+            return SYM_ERR_INT_OVERFLOW;
+        }
+    }
+    return SYM_OK;
+}
+
+float sym_clamp_f(float v, float lo_f, float hi_f)
+{
+    float c = v;
+    if (c < lo_f) {
+        c = lo_f;
+    }
+    if (c > hi_f) {
+        c = hi_f;
+    }
+    return c;
+}
+
+int sym_scale_from_absmax(float absmax, int32_t q_hi, float *s_out)
+{
+    const float q_hi_f = (float)q_hi;
+    float s;
+    if (absmax == 0.0f) {
+        s = 1.0f;
+    } else {
+        s = absmax / q_hi_f;
+    }
+    if (!sym_scale_is_valid(s)) {
+        return SYM_ERR_SCALE_UNDERFLOW;
+    }
+    *s_out = s;
+    return SYM_OK;
+}
