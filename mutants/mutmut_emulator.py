@@ -1,4 +1,4 @@
-"""Run mutmut 3 on the numpy emulator (``goldgen/emulator.py``) in a scratch copy.
+"""Run mutmut 3 on the numpy emulator (``goldgen/emulator.py`` and ``goldgen/emulator_layers.py``) in a scratch copy.
 
 Why not ``mutmut run`` in the repository root: mutmut 3 writes its mutated
 tree into ``./mutants/``, which IS this package's directory (the kernel
@@ -10,14 +10,24 @@ trampolines record (``module.function``) would not match the path-derived
 
 This runner therefore builds a scratch project::
 
-    <dir>/goldgen/            copy of goldgen/ (emulator.py is the file mutated)
-    <dir>/tests/              test_emulator_values.py, test_emulator_properties.py, conftest.py
+    <dir>/goldgen/            copy of goldgen/ (emulator.py and emulator_layers.py are mutated)
+    <dir>/tests/              test_emulator_values.py, test_emulator_properties.py,
+                              test_emulator_layers.py, conftest.py
     <dir>/mm_alias.py         pytest plugin: symverify.goldgen[.X] -> goldgen[.X] (mutmut's copy)
     <dir>/setup.cfg           [mutmut] config
 
 and runs ``mutmut run`` there. The property tests' ``max_examples=300`` is cut
 to ``--examples`` (default 25) in the copy: a small hypothesis profile, so that
 one mutant costs well under a second.
+
+Only the emulator's OWN tests are copied: hand-derived values and properties
+(tests/test_emulator_*.py). Not copied: test_golden.py / test_layers_golden.py
+(the golden vectors are the emulator's own past output: comparing against them
+tests the emulator against itself) and test_differential.py /
+test_layers_differential.py / test_chain.py (C kernels against the emulator:
+an independent reference, but it needs the compiled C library and the C tree
+is not part of the scratch project; they also cost minutes per mutant).
+The score is reported per mutated file.
 
     python -m symverify.mutants.mutmut_emulator [--dir DIR] [--examples N] [--max-children N]
 
@@ -35,7 +45,8 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TESTS = ("test_emulator_values.py", "test_emulator_properties.py", "conftest.py")
+TESTS = ("test_emulator_values.py", "test_emulator_properties.py", "test_emulator_layers.py", "conftest.py")
+SOURCES = ("goldgen/emulator.py", "goldgen/emulator_layers.py")
 
 ALIAS_PLUGIN = '''"""pytest plugin (written by symverify.mutants.mutmut_emulator): import
 symverify.goldgen and its submodules from mutmut's copy, under the names
@@ -68,6 +79,7 @@ for _name in [n for n in sys.modules if n == _Alias.PREFIX or n.startswith(_Alia
 
 SETUP_CFG = """[mutmut]
 source_paths = goldgen/emulator.py
+    goldgen/emulator_layers.py
 also_copy = mm_alias.py
     goldgen/
 pytest_add_cli_args = -p
@@ -95,14 +107,21 @@ def prepare(dest: Path, examples: int) -> None:
     (dest / "setup.cfg").write_text(SETUP_CFG)
 
 
-def results(dest: Path) -> Counter:
+def _module_of(name: str) -> str:
+    """goldgen.emulator_layers.x_f__mutmut_3 -> goldgen/emulator_layers.py"""
+    return name.split(".x", 1)[0].replace(".", "/") + ".py" if ".x" in name else name
+
+
+def results(dest: Path) -> dict[str, Counter]:
+    """{source file: Counter(status)} from ``mutmut results --all true``."""
     out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=dest,
                          capture_output=True, text=True, check=False).stdout
-    status: Counter = Counter()
+    per_file: dict[str, Counter] = {src: Counter() for src in SOURCES}
     for line in out.splitlines():
         if ":" in line:
-            status[line.rsplit(":", 1)[1].strip()] += 1
-    return status
+            name, status = line.rsplit(":", 1)
+            per_file.setdefault(_module_of(name.strip()), Counter())[status.strip()] += 1
+    return per_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     prepare(a.dir, a.examples)
     proc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(a.max_children)],
                           cwd=a.dir, check=False)
-    st = results(a.dir)
-    killed = st.get("killed", 0) + st.get("timeout", 0)
-    total = sum(st.values())
-    print(f"mutmut on goldgen/emulator.py: {dict(st)}; killed {killed}/{total} "
-          f"({100.0 * killed / max(total, 1):.1f}%)")
+    for src, st in results(a.dir).items():
+        killed = st.get("killed", 0) + st.get("timeout", 0)
+        total = sum(st.values())
+        print(f"mutmut on {src}: {dict(st)}; killed {killed}/{total} "
+              f"({100.0 * killed / max(total, 1):.1f}%)")
     surv = subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=a.dir, capture_output=True,
                           text=True, check=False).stdout
     print(surv)

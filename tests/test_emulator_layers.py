@@ -427,3 +427,195 @@ def test_linear_forward_matches_naive_checked_loop():
             assert L.linear_forward(x, w).mantissas.tolist() == want.tolist()
         else:
             raises("SYM_ERR_INT_OVERFLOW", f"acc[{overflow_at[0]},{overflow_at[1]}]", L.linear_forward, x, w)
+
+
+# --------------------------------------------------------------------------
+# mutmut gaps (python -m symverify.mutants.mutmut_emulator): the exact error
+# report (code, argument, value, rule) of every validation path, boundaries
+# of the checked int32 sums, the RNG hand-through of quant_forward, no numpy
+# RuntimeWarnings, and float32 products that are not exact (a float64
+# intermediate would round differently). Rules are the emulator's documented
+# diagnostics (docs/semantics.md: "the rule in the message").
+# --------------------------------------------------------------------------
+
+def report(fn, *args, **kwargs) -> SymError:
+    with pytest.raises(SymError) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def check_report(err: SymError, code: str, argument: str, value, rule: str) -> None:
+    assert (err.code, err.argument) == (code, argument), str(err)
+    assert type(err.value) is type(value) and err.value == value, str(err)
+    assert err.rule == rule, err.rule
+    assert str(err) == f"{code}: argument {argument!r} = {value!r}: {rule}"
+
+
+NOT_TENSOR = "expected a symverify.SymTensor"
+NARROW = "an operand of an integer product must be at most 16 bits wide (|product| <= 2^30)"
+X23, W23, DY22 = T(X, 0.5, 8), T(W, 0.25, 8), T([[1, -2], [3, 0]], 0.5, 8)
+GW23 = T(np.zeros((2, 3)), 1.0, 8)
+
+
+def test_bad_type_reports_name_the_argument():
+    check_report(report(L.quant_backward, None), "SYM_ERR_BAD_TYPE", "dy", "NoneType", NOT_TENSOR)
+    for i, name in enumerate(["x", "w", "b"]):
+        args = [X23, W23, T(Bb, 0.5, 8)]
+        args[i] = [1, 2]
+        check_report(report(L.linear_forward, *args), "SYM_ERR_BAD_TYPE", name, "list", NOT_TENSOR)
+    for i, name in enumerate(["x", "w", "dy", "grad_w", "grad_b"]):
+        args = [X23, W23, DY22, GW23, T([0, 0], 1.0, 8)]
+        args[i] = 3
+        check_report(report(L.linear_backward, *args), "SYM_ERR_BAD_TYPE", name, "int", NOT_TENSOR)
+    x, g = T([[1, 2, 3]], 1.0, 8), T([1, 1, 1], 1.0, 8)
+    for i, name in enumerate(["x", "gamma", "beta"]):
+        args = [x, g, g]
+        args[i] = None
+        check_report(report(L.layernorm_forward, *args), "SYM_ERR_BAD_TYPE", name, "NoneType", NOT_TENSOR)
+    for i, name in enumerate(["x", "gamma", "dy"]):
+        args = [x, g, x]
+        args[i] = None
+        check_report(report(L.layernorm_backward, *args), "SYM_ERR_BAD_TYPE", name, "NoneType", NOT_TENSOR)
+    check_report(report(L.mse_loss, None, [1.0]), "SYM_ERR_BAD_TYPE", "y", "NoneType", NOT_TENSOR)
+    err = report(L.mse_loss, T([1], 1.0, 8), ["a"])
+    assert (err.code, err.argument, err.rule) == ("SYM_ERR_BAD_TYPE", "target",
+                                                   "expected an array of real numbers (float32)")
+    check_report(report(L.sgd_update, None, x, 0.1), "SYM_ERR_BAD_TYPE", "param", "NoneType", NOT_TENSOR)
+    check_report(report(L.sgd_update, x, None, 0.1), "SYM_ERR_BAD_TYPE", "grad", "NoneType", NOT_TENSOR)
+
+
+def test_linear_shape_and_width_reports():
+    one_d = T([1, 2, 3], 1.0, 8)
+    for fn, extra in ((L.linear_forward, ()), (L.linear_backward, (DY22, GW23))):
+        check_report(report(fn, one_d, W23, *extra), "SYM_ERR_SHAPE", "x", (3,),
+                     "x has shape (3,), expected [B, I]")
+        check_report(report(fn, X23, one_d, *extra), "SYM_ERR_SHAPE", "w", (3,),
+                     "w has shape (3,), expected [O, I]")
+        check_report(report(fn, X23, T([[1, 2]], 1.0, 8), *extra), "SYM_ERR_SHAPE", "w", (1, 2),
+                     "w has shape (1, 2), expected [O, 3] (x is (2, 3))")
+        check_report(report(fn, T(X, 0.5, 17), W23, *extra), "SYM_ERR_BAD_WIDTH", "x.q_max_bits", 17, NARROW)
+        check_report(report(fn, X23, T(W, 0.25, 20), *extra), "SYM_ERR_BAD_WIDTH", "w.q_max_bits", 20, NARROW)
+    check_report(report(L.linear_forward, X23, W23, T([1, 2, 3], 1.0, 8)), "SYM_ERR_SHAPE", "b", (3,),
+                 "b has shape (3,), expected (2,) (w is (2, 3))")
+    check_report(report(L.linear_forward, X23, W23, None, 17), "SYM_ERR_BAD_WIDTH", "out_bits", 17,
+                 "width must be an integer in 2..16")
+    check_report(report(L.linear_backward, X23, W23, T([[1, 2, 3]], 1.0, 8), GW23), "SYM_ERR_SHAPE", "dy",
+                 (1, 3), "dy has shape (1, 3), expected (2, 2) (x is (2, 3), w is (2, 3))")
+    check_report(report(L.linear_backward, X23, W23, DY22, T(np.zeros((3, 2)), 1.0, 8)), "SYM_ERR_SHAPE",
+                 "grad_w", (3, 2), "grad_w has shape (3, 2), expected (2, 3) (w is (2, 3))")
+    check_report(report(L.linear_backward, X23, W23, DY22, GW23, T([0], 1.0, 8)), "SYM_ERR_SHAPE", "grad_b",
+                 (1,), "grad_b has shape (1,), expected (2,) (w is (2, 3))")
+    check_report(report(L.linear_backward, X23, W23, T([[1, -2], [3, 0]], 0.5, 17), GW23), "SYM_ERR_BAD_WIDTH",
+                 "dy.q_max_bits", 17, NARROW)
+    check_report(report(L.linear_backward, X23, W23, DY22, T(np.zeros((2, 3)), 1.0, 17)), "SYM_ERR_BAD_WIDTH",
+                 "grad_w.q_max_bits", 17, "width must be an integer in 2..16")
+    check_report(report(L.linear_backward, X23, W23, DY22, GW23, None, 17), "SYM_ERR_BAD_WIDTH", "dx_bits", 17,
+                 "width must be an integer in 2..16")
+    check_report(report(L.linear_backward, X23, W23, DY22, GW23, None, 8, SR_HALF_AWAY), "SYM_ERR_NULL",
+                 "rng_state", None, "SR_HALF_AWAY needs an sv.Rng(seed)")
+
+
+def test_linear_backward_default_dx_bits_is_12():
+    # dxr as in test_linear_backward_by_hand, A = 0.375: qMax(12) = 2047 -> s = 0.375/2047
+    dx, _, _ = L.linear_backward(X23, W23, DY22, GW23)
+    assert dx.q_max_bits == 12 and dx.scale == F32(0.375) / F32(2047.0)
+
+
+def test_product_scale_reports():
+    # 2^-63 * 2^-63 = 2^-126 is the smallest normal: accepted; 2^-64 * 2^-63 is not
+    tiny = T([[1]], 2.0**-63, 8)
+    y = L.linear_forward(tiny, tiny)
+    assert y.scale == F32(2.0**-126) and y.mantissas.tolist() == [[1]]
+    check_report(report(L.linear_forward, T([[1]], 2.0**-64, 8), tiny), "SYM_ERR_SCALE_UNDERFLOW", "s_x * s_w",
+                 2.0**-127, f"{2.0**-64!r} * {2.0**-63!r} is not a normal float32 (>= 2^-126)")
+    check_report(report(L.linear_forward, T([[1]], 2.0**64, 8), T([[1]], 2.0**64, 8)), "SYM_ERR_FLOAT_OVERFLOW",
+                 "s_x * s_w", float("inf"), f"{2.0**64!r} * {2.0**64!r} overflows float32")
+    one = T([[1]], 1.0, 8)
+    check_report(report(L.linear_backward, T([[1]], 2.0**64, 8), one, T([[1]], 2.0**64, 8), one),
+                 "SYM_ERR_FLOAT_OVERFLOW", "s_dy * s_x", float("inf"), f"{2.0**64!r} * {2.0**64!r} overflows float32")
+    check_report(report(L.linear_backward, one, T([[1]], 2.0**64, 8), T([[1]], 2.0**64, 8), one),
+                 "SYM_ERR_FLOAT_OVERFLOW", "s_dy * s_w", float("inf"), f"{2.0**64!r} * {2.0**64!r} overflows float32")
+    # LayerNorm: s_norm * s_gamma. x = [[0, 1]]: n = [-1, 1]/sqrt(1+4eps)-ish, A ~ 1, K = 2047/A,
+    # s_norm ~ 2^-11; s_gamma 2^-120 -> s_y ~ 2^-131 < 2^-126
+    x, beta = T([[0, 2]], 0.5, 8), T([0, 0], 1.0, 8)
+    err = report(L.layernorm_forward, x, T([1, 1], 2.0**-120, 8), beta)
+    assert (err.code, err.argument) == ("SYM_ERR_SCALE_UNDERFLOW", "s_norm * s_gamma")
+    assert err.rule.endswith(f" * {2.0**-120!r} is not a normal float32 (>= 2^-126)")
+
+
+def test_seed_range_guard_report():
+    # b = 2^30 at 1.0, s_acc = 0.125: r = 2^33 > guard 1073774591
+    err = report(L.linear_forward, X23, W23, T([0, 2**30], 1.0, 32))
+    check_report(err, "SYM_ERR_RANGE_GUARD", "b[1]", 2**30,
+                 f"(float)b * s_b / s_acc = {2.0**33!r} exceeds the accumulator guard |r| <= 1073774591")
+    x, g = T([[0, 2]], 0.5, 8), T([1, 1], 1.0, 8)
+    err = report(L.layernorm_forward, x, g, T([2**30, 0], 1.0, 32))
+    assert (err.code, err.argument, err.value) == ("SYM_ERR_RANGE_GUARD", "beta[0]", 2**30)
+    assert err.rule.startswith("(float)beta * s_beta / s_acc = ")
+
+
+def test_matmul_overflow_report_and_int32_boundaries():
+    x = T([[-32768, -32768]], 1.0, 16)
+    check_report(report(L.linear_forward, x, x), "SYM_ERR_INT_OVERFLOW", "acc[0,0]", 2**31,
+                 "partial sum of acc[0,0] after term 1 leaves int32")
+    # a prefix exactly INT32_MIN fits: seed -65536, then 2 x (-32768 * 32767) = -2147418112:
+    # -65536 - 2147418112 = -2^31 (bound 2^31 > INT32_MAX: replayed prefix by prefix)
+    y = L.linear_forward(x, T([[32767, 32767]], 1.0, 16), T([-65536], 1.0, 32))
+    assert y.mantissas.tolist() == [[-(2**31)]]
+    # a prefix exactly INT32_MAX fits: seed 65536, -1, then 2 x (-32768 * -32767) = 2147418112:
+    # 65535, 2^31 - 1 (bound 65536 + 1 + 2147418112 = 2^31 + 1)
+    y = L.linear_forward(T([[1, -32768, -32768]], 1.0, 16), T([[-1, -32767, -32767]], 1.0, 16),
+                         T([65536], 1.0, 32))
+    assert y.mantissas.tolist() == [[2**31 - 1]]
+    # the first failing accumulator in row-major (m, n) order is named: acc[1,0]
+    # (row 0 is harmless; row 1 times w row 0 overflows, times w row 1 too)
+    xs = T([[1, 1], [-32768, -32768]], 1.0, 16)
+    ws = T([[-32768, -32768], [-32768, -32767]], 1.0, 16)
+    check_report(report(L.linear_forward, xs, ws), "SYM_ERR_INT_OVERFLOW", "acc[1,0]", 2**31,
+                 "partial sum of acc[1,0] after term 1 leaves int32")
+
+
+def test_linear_overflow_found_beyond_the_first_replay_chunk():
+    # I = 2^16 terms: 65 accumulators fail the cheap bound (65536 * 32768 > INT32_MAX),
+    # more than one replay chunk; rows 0..63 alternate x = +1/-1 against w = -32768
+    # (prefixes -32768, 0, ...: fit), row 64 is all -1: prefix 32768 * (k + 1) reaches
+    # 2^31 at the last term k = 65535
+    I = 2**16
+    xm = np.tile(np.array([1, -1]), (65, I // 2))
+    xm[64, :] = -1
+    w = T(np.full((1, I), -32768), 1.0, 16)
+    check_report(report(L.linear_forward, T(xm, 1.0, 16), w), "SYM_ERR_INT_OVERFLOW", "acc[64,0]", 2**31,
+                 "partial sum of acc[64,0] after term 65535 leaves int32")
+    y = L.linear_forward(T(xm[:64], 1.0, 16), w)
+    assert y.mantissas.tolist() == [[0]] * 64
+
+
+def test_grad_b_column_sums_three_rows():
+    # db = column sums over 3 rows (prefix[1] != prefix[-1]): [1+3-5, -2+0+7] = [-1, 5] at 0.5;
+    # grad_b at 0.5: [2, -1] + [-1, 5] = [1, 4]
+    x = T([[1, 0, 0], [0, 1, 0], [0, 0, 1]], 1.0, 8)
+    dy = T([[1, -2], [3, 0], [-5, 7]], 0.5, 8)
+    _, _, gb = L.linear_backward(x, W23, dy, GW23, T([2, -1], 0.5, 8))
+    assert gb.mantissas.tolist() == [1, 4] and gb.scale == F32(0.5)
+
+
+def test_db_column_sum_overflow_report_and_boundary():
+    # column 1 of dy: 65537 x (-32768): the prefix after term 65535 is -2^31 (fits),
+    # after term 65536 it is -2^31 - 32768; column 0 is all zero
+    B = 65537
+    dym = np.zeros((B, 2), dtype=np.int64)
+    dym[:, 1] = -32768
+    x, w = T(np.zeros((B, 1)), 1.0, 8), T([[0], [0]], 1.0, 8)
+    gw, gb = T([[0], [0]], 1.0, 8), T([0, 0], 1.0, 32)
+    check_report(report(L.linear_backward, x, w, T(dym, 1.0, 16), gw, gb), "SYM_ERR_INT_OVERFLOW", "db[1]",
+                 -(2**31) - 32768, "partial sum of db[1] after term 65536 leaves int32")
+    # 65536 rows: exactly -2^31 passes the checked column sum; the fixed accumulate
+    # of step 2 then rejects it by the rescale guard (|-2^31| > 1073774591)
+    err = report(L.linear_backward, T(np.zeros((B - 1, 1)), 1.0, 8), w, T(dym[:-1], 1.0, 16), gw, gb)
+    assert (err.code, err.argument, err.value) == ("SYM_ERR_RANGE_GUARD", "inc[1]", -(2**31))
+    # upwards: 65537 x 32767 = 2147450879, + 16384 + 16384 = 2^31 - 1 = INT32_MAX exactly: fits
+    up = np.zeros((65537 + 2, 2), dtype=np.int64)
+    up[:65537, 0] = 32767
+    up[65537:, 0] = 16384  # 2147450879 + 2 * 16384 = 2^31 - 1
+    err = report(L.linear_backward, T(np.zeros((up.shape[0], 1)), 1.0, 8), w, T(up, 1.0, 16), gw, gb)
+    assert (err.code, err.argument, err.value) == ("SYM_ERR_RANGE_GUARD", "inc[0]", 2**31 - 1)
