@@ -34,7 +34,7 @@ import numpy as np
 from symverify.errors import SymError
 from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
 
-from .fixtures import SEED_U_MAX, SEED_U_ZERO
+from .fixtures import SEED_U_MAX, SEED_U_ZERO, seed_for_first_state
 from .generate import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32, strip_comments
 
 GENERATOR = "symverify goldgen (goldgen/layer_fixtures.py)"
@@ -286,6 +286,11 @@ def fixtures() -> list[dict[str, Any]]:
     add("ln_affine_edge_u_max", "layernorm_forward",
         "same inputs, largest draw: q_n = -32767, y_0 = 2147450880 fits; the check pass must use the same draws",
         OK, seed=SEED_U_MAX, **edge)
+    add("ln_sr_small_draw_below_minus_qmax", "layernorm_forward",
+        "n_0 * k = -32767.002 just below -qMax, first draw u = 0.001: (v + u) - 0.5 = -32767.501 rounds to"
+        " qMin = -32768 (a float clamp at -qMax would give -32767)", OK,
+        x=T([[-100, 1, 2, 3]], 1.0, 12), gamma=T([1, 1, 1, 1], 1.0, 16), beta=T([0, 0, 0, 0], 1.0, 16),
+        norm_bits=16, eps=S(1e-5), rounding=SR, seed=seed_for_first_state(16777 << 8))
     add("ln_bwd_wide_mantissas", "layernorm_backward",
         "dy, gamma of any width: 2^24 + k is not exact in float32, and (float)dy * 0.3f differs from the"
         " double product rounded once (also for gamma at 0.7f); dx to 31 bits shows one-ulp changes", OK,

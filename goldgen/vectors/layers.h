@@ -3,7 +3,7 @@
  * (goldgen/layer_fixtures.py, float32 emulator). DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the layer catalog):
- * cdac271664cc82e78a8b01ecf36601fff6e0229877098cc9d25785c2b5b2a722
+ * 2b8a02ecfb058c1865064603ceba21e46a65eaffbfcb19d62cdbe1dc7f6ad4e8
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation). Conventions as the primitive headers:
@@ -115,7 +115,7 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_LAYERS_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_LAYERS_FIXTURE_HASH "cdac271664cc82e78a8b01ecf36601fff6e0229877098cc9d25785c2b5b2a722"
+#define SYM_GOLDEN_LAYERS_FIXTURE_HASH "2b8a02ecfb058c1865064603ceba21e46a65eaffbfcb19d62cdbe1dc7f6ad4e8"
 #define SYM_GOLDEN_LAYERS_MAX_NDIM 4
 
 #ifndef SYM_GOLDEN_TENSOR_T_DEFINED
@@ -835,6 +835,18 @@ static const int32_t sym_golden_layers_v047_beta[4] = {
 static const int32_t sym_golden_layers_v047_exp_out[4] = {
     2147450880, 0, 0, 0,
 };
+static const int32_t sym_golden_layers_v048_x[4] = {
+    -100, 1, 2, 3,
+};
+static const int32_t sym_golden_layers_v048_gamma[4] = {
+    1, 1, 1, 1,
+};
+static const int32_t sym_golden_layers_v048_beta[4] = {
+    0, 0, 0, 0,
+};
+static const int32_t sym_golden_layers_v048_exp_out[4] = {
+    -32768, 10494, 10922, 11351,
+};
 static const int32_t sym_golden_layers_v037_x[8] = {
     1, 2, 3, 4, -8, 0, 8, 100,
 };
@@ -880,118 +892,118 @@ static const int32_t sym_golden_layers_v040_gamma[2] = {
 static const int32_t sym_golden_layers_v040_dy[2] = {
     1, 1,
 };
-static const int32_t sym_golden_layers_v048_x[4] = {
+static const int32_t sym_golden_layers_v049_x[4] = {
     1, 2, 3, 4,
 };
-static const int32_t sym_golden_layers_v048_gamma[4] = {
+static const int32_t sym_golden_layers_v049_gamma[4] = {
     16777219, -16777223, 3, 16777229,
 };
-static const int32_t sym_golden_layers_v048_dy[4] = {
+static const int32_t sym_golden_layers_v049_dy[4] = {
     16777217, 5, -16777221, 7,
 };
-static const int32_t sym_golden_layers_v048_exp_out[4] = {
+static const int32_t sym_golden_layers_v049_exp_out[4] = {
     805499840, -1073741824, -268500320, 536742368,
 };
-static const int32_t sym_golden_layers_v049_x[4] = {
+static const int32_t sym_golden_layers_v050_x[4] = {
     0, 1000, 5, 5,
 };
-static const int32_t sym_golden_layers_v049_gamma[2] = {
+static const int32_t sym_golden_layers_v050_gamma[2] = {
     1, 1,
 };
-static const int32_t sym_golden_layers_v049_dy[4] = {
+static const int32_t sym_golden_layers_v050_dy[4] = {
     1, -1, 2047, -2047,
 };
-static const int32_t sym_golden_layers_v050_y[4] = {
-    4, -2, 1, 0,
-};
-static const uint32_t sym_golden_layers_v050_target[4] = {
-    0x3F800000u, 0xBFC00000u, 0x3E800000u, 0x00000000u,
-};
-static const int32_t sym_golden_layers_v050_exp_dy[4] = {
-    2047, 1024, 512, 0,
-};
 static const int32_t sym_golden_layers_v051_y[4] = {
-    6, 3, -3, 1,
+    4, -2, 1, 0,
 };
 static const uint32_t sym_golden_layers_v051_target[4] = {
-    0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
-};
-static const int32_t sym_golden_layers_v051_exp_dy[4] = {
-    3, 2, -2, 1,
-};
-static const int32_t sym_golden_layers_v052_y[4] = {
-    4, -2, 1, 0,
-};
-static const uint32_t sym_golden_layers_v052_target[4] = {
     0x3F800000u, 0xBFC00000u, 0x3E800000u, 0x00000000u,
 };
+static const int32_t sym_golden_layers_v051_exp_dy[4] = {
+    2047, 1024, 512, 0,
+};
+static const int32_t sym_golden_layers_v052_y[4] = {
+    6, 3, -3, 1,
+};
+static const uint32_t sym_golden_layers_v052_target[4] = {
+    0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+};
 static const int32_t sym_golden_layers_v052_exp_dy[4] = {
+    3, 2, -2, 1,
+};
+static const int32_t sym_golden_layers_v053_y[4] = {
+    4, -2, 1, 0,
+};
+static const uint32_t sym_golden_layers_v053_target[4] = {
+    0x3F800000u, 0xBFC00000u, 0x3E800000u, 0x00000000u,
+};
+static const int32_t sym_golden_layers_v053_exp_dy[4] = {
     7, 3, 2, 0,
 };
-static const int32_t sym_golden_layers_v053_y[2] = {
+static const int32_t sym_golden_layers_v054_y[2] = {
     2, -2,
 };
-static const uint32_t sym_golden_layers_v053_target[2] = {
+static const uint32_t sym_golden_layers_v054_target[2] = {
     0x3F800000u, 0xBF800000u,
 };
-static const int32_t sym_golden_layers_v053_exp_dy[2] = {
+static const int32_t sym_golden_layers_v054_exp_dy[2] = {
     0, 0,
 };
-static const int32_t sym_golden_layers_v054_y[1] = {
+static const int32_t sym_golden_layers_v055_y[1] = {
     1,
 };
-static const uint32_t sym_golden_layers_v054_target[1] = {
+static const uint32_t sym_golden_layers_v055_target[1] = {
     0x7FC00000u,
 };
-static const int32_t sym_golden_layers_v055_y[1] = {
+static const int32_t sym_golden_layers_v056_y[1] = {
     2047,
 };
-static const uint32_t sym_golden_layers_v055_target[1] = {
+static const uint32_t sym_golden_layers_v056_target[1] = {
     0x00000000u,
 };
-static const int32_t sym_golden_layers_v061_y[1] = {
+static const int32_t sym_golden_layers_v062_y[1] = {
     16777217,
 };
-static const uint32_t sym_golden_layers_v061_target[1] = {
+static const uint32_t sym_golden_layers_v062_target[1] = {
     0x00000000u,
 };
-static const int32_t sym_golden_layers_v061_exp_dy[1] = {
+static const int32_t sym_golden_layers_v062_exp_dy[1] = {
     2047,
 };
-static const int32_t sym_golden_layers_v056_param[4] = {
+static const int32_t sym_golden_layers_v057_param[4] = {
     100, -100, 5, 0,
 };
-static const int32_t sym_golden_layers_v056_grad[4] = {
+static const int32_t sym_golden_layers_v057_grad[4] = {
     3, -3, 1000, 0,
 };
-static const int32_t sym_golden_layers_v056_exp_out[4] = {
+static const int32_t sym_golden_layers_v057_exp_out[4] = {
     2047, -2047, -102, 0,
 };
-static const int32_t sym_golden_layers_v057_param[3] = {
+static const int32_t sym_golden_layers_v058_param[3] = {
     2047, -2047, 1,
 };
-static const int32_t sym_golden_layers_v057_grad[3] = {
+static const int32_t sym_golden_layers_v058_grad[3] = {
     1, 1, 1,
 };
-static const int32_t sym_golden_layers_v057_exp_out[3] = {
+static const int32_t sym_golden_layers_v058_exp_out[3] = {
     2047, -2047, 1,
 };
-static const int32_t sym_golden_layers_v058_param[1] = {
+static const int32_t sym_golden_layers_v059_param[1] = {
     2047,
 };
-static const int32_t sym_golden_layers_v058_grad[1] = {
+static const int32_t sym_golden_layers_v059_grad[1] = {
     -2047,
-};
-static const int32_t sym_golden_layers_v059_param[2] = {
-    1, 1,
-};
-static const int32_t sym_golden_layers_v059_grad[2] = {
-    1, 1,
 };
 static const int32_t sym_golden_layers_v060_param[2] = {
     1, 1,
 };
 static const int32_t sym_golden_layers_v060_grad[2] = {
+    1, 1,
+};
+static const int32_t sym_golden_layers_v061_param[2] = {
+    1, 1,
+};
+static const int32_t sym_golden_layers_v061_grad[2] = {
     1, 1,
 };
 
@@ -1406,8 +1418,8 @@ typedef struct {
     uint32_t rng_state_out; /* expected state after the call (== in on error) */
 } sym_golden_layers_layernorm_forward_t;
 
-#define SYM_GOLDEN_LAYERS_LAYERNORM_FORWARD_COUNT 18
-static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_forward[18] = {
+#define SYM_GOLDEN_LAYERS_LAYERNORM_FORWARD_COUNT 19
+static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_forward[19] = {
     /* [0] two rows, 12-bit normalization, integer affine */
     { "ln_plain",
       .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v026_x, 0x3E800000u, 12 },
@@ -1624,6 +1636,18 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = 0 /* SYM_OK */,
       .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v047_exp_out, 0x385DAE4Du, 32 },
       .rng_state_out = 0x74BB9843u },
+    /* [18] n_0 * k = -32767.002 just below -qMax, first draw u = 0.001: (v + u) - 0.5 = -32767.501 rounds to qMin = -32768 (a float clamp at -qMax would give -32767) */
+    { "ln_sr_small_draw_below_minus_qmax",
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v048_gamma, 0x3F800000u, 16 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v048_beta, 0x3F800000u, 16 },
+      .norm_bits = 16,
+      .eps = 0x3727C5ACu,
+      .rounding = 1,
+      .rng_state_in = 0x6259C46Au,
+      .status = 0 /* SYM_OK */,
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_exp_out, 0x385DAE4Du, 32 },
+      .rng_state_out = 0xFC8E253Bu },
 };
 
 typedef struct {
@@ -1692,21 +1716,21 @@ static const sym_golden_layers_layernorm_backward_t sym_golden_layers_layernorm_
       .rng_state_out = 0x00000009u },
     /* [4] dy, gamma of any width: 2^24 + k is not exact in float32, and (float)dy * 0.3f differs from the double product rounded once (also for gamma at 0.7f); dx to 31 bits shows one-ulp changes */
     { "ln_bwd_wide_mantissas",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_x, 0x3E800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v048_gamma, 0x3F333333u, 32 },
-      .dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_dy, 0x3E99999Au, 32 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_x, 0x3E800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v049_gamma, 0x3F333333u, 32 },
+      .dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_dy, 0x3E99999Au, 32 },
       .dx_bits = 31,
       .eps = 0x3727C5ACu,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_exp_out, 0x4799DA5Eu, 31 },
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_exp_out, 0x4799DA5Eu, 31 },
       .rng_state_out = 0x00000000u },
     /* [5] row 1 constant with eps = 2^-149: inv = 2^74.5 makes its dx inf; row 0 is finite (rows checked apart) */
     { "ln_bwd_last_row_nonfinite",
-      .x = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v049_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v049_gamma, 0x3F800000u, 12 },
-      .dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v049_dy, 0x5D800000u, 12 },
+      .x = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v050_gamma, 0x3F800000u, 12 },
+      .dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_dy, 0x5D800000u, 12 },
       .dx_bits = 12,
       .eps = 0x00000001u,
       .rounding = 0,
@@ -1733,52 +1757,52 @@ typedef struct {
 static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[7] = {
     /* [0] loss and 12-bit gradient */
     { "mse_plain",
-      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_y, 0x3F000000u, 32 },
-      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_target },
+      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v051_y, 0x3F000000u, 32 },
+      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v051_target },
       .grad_bits = 12,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x3EA80000u,
-      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_exp_dy, 0x39801002u, 12 },
+      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v051_exp_dy, 0x39801002u, 12 },
       .rng_state_out = 0x00000000u },
     /* [1] gradient 2*diff/N with exact .5 quotients at 3 bits */
     { "mse_grad_ties",
-      .y = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v051_y, 0x3F800000u, 32 },
-      .target = { 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v051_target },
+      .y = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v052_y, 0x3F800000u, 32 },
+      .target = { 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v052_target },
       .grad_bits = 3,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x415C0000u,
-      .exp_dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v051_exp_dy, 0x3F800000u, 3 },
+      .exp_dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v052_exp_dy, 0x3F800000u, 3 },
       .rng_state_out = 0x00000000u },
     /* [2] SR gradient: 4 draws */
     { "mse_sr",
-      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v052_y, 0x3F000000u, 32 },
-      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v052_target },
+      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_y, 0x3F000000u, 32 },
+      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_target },
       .grad_bits = 4,
       .rounding = 1,
       .rng_state_in = 0x00007A69u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x3EA80000u,
-      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v052_exp_dy, 0x3D924925u, 4 },
+      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_exp_dy, 0x3D924925u, 4 },
       .rng_state_out = 0x5F9EC1A3u },
     /* [3] perfect fit: loss 0, gradient all zero, scale 1 */
     { "mse_zero",
-      .y = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v053_y, 0x3F000000u, 12 },
-      .target = { 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v053_target },
+      .y = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v054_y, 0x3F000000u, 12 },
+      .target = { 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v054_target },
       .grad_bits = 8,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x00000000u,
-      .exp_dy = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v053_exp_dy, 0x3F800000u, 8 },
+      .exp_dy = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v054_exp_dy, 0x3F800000u, 8 },
       .rng_state_out = 0x00000000u },
     /* [4] NaN target */
     { "mse_nonfinite_target",
-      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v054_y, 0x3F800000u, 12 },
-      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v054_target },
+      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v055_y, 0x3F800000u, 12 },
+      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v055_target },
       .grad_bits = 8,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
@@ -1788,8 +1812,8 @@ static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[7] = {
       .rng_state_out = 0x00000000u },
     /* [5] diff^2 overflows float32 */
     { "mse_loss_overflow",
-      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v055_y, 0x71800000u, 12 },
-      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v055_target },
+      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v056_y, 0x71800000u, 12 },
+      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v056_target },
       .grad_bits = 8,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
@@ -1799,14 +1823,14 @@ static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[7] = {
       .rng_state_out = 0x00000000u },
     /* [6] y = 2^24 + 1 is not exact in float32: (float)y * 0.375 = 6291456, loss 9 * 2^42; a product in double (6291456.5) gives a different loss */
     { "mse_wide_y",
-      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v061_y, 0x3EC00000u, 32 },
-      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v061_target },
+      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v062_y, 0x3EC00000u, 32 },
+      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v062_target },
       .grad_bits = 12,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x56100000u,
-      .exp_dy = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v061_exp_dy, 0x45C01803u, 12 },
+      .exp_dy = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v062_exp_dy, 0x45C01803u, 12 },
       .rng_state_out = 0x00000000u },
 };
 
@@ -1826,28 +1850,28 @@ typedef struct {
 static const sym_golden_layers_sgd_update_t sym_golden_layers_sgd_update[5] = {
     /* [0] SR write-back (default): 4 draws */
     { "sgd_sr",
-      .param = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v056_param, 0x3C23D70Au, 12 },
-      .grad = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v056_grad, 0x3A83126Fu, 16 },
+      .param = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v057_param, 0x3C23D70Au, 12 },
+      .grad = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v057_grad, 0x3A83126Fu, 16 },
       .lr = 0x3DCCCCCDu,
       .rounding = 1,
       .rng_state_in = 0x00001092u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v056_exp_out, 0x3A00062Cu, 12 },
+      .exp_out = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v057_exp_out, 0x3A00062Cu, 12 },
       .rng_state_out = 0x4FCE59D9u },
     /* [1] HALF_AWAY: an update below half a step is lost */
     { "sgd_half_away_freezes",
-      .param = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v057_param, 0x3A001002u, 12 },
-      .grad = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v057_grad, 0x38D1B717u, 12 },
+      .param = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v058_param, 0x3A001002u, 12 },
+      .grad = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v058_grad, 0x38D1B717u, 12 },
       .lr = 0x3C23D70Au,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v057_exp_out, 0x3A00100Au, 12 },
+      .exp_out = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v058_exp_out, 0x3A00100Au, 12 },
       .rng_state_out = 0x00000000u },
     /* [2] p - lr*g overflows float32 */
     { "sgd_overflow",
-      .param = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v058_param, 0x79FFFFFFu, 12 },
-      .grad = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v058_grad, 0x79FFFFFFu, 12 },
+      .param = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v059_param, 0x79FFFFFFu, 12 },
+      .grad = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v059_grad, 0x79FFFFFFu, 12 },
       .lr = 0x41200000u,
       .rounding = 1,
       .rng_state_in = 0x00000001u,
@@ -1856,8 +1880,8 @@ static const sym_golden_layers_sgd_update_t sym_golden_layers_sgd_update[5] = {
       .rng_state_out = 0x00000001u },
     /* [3] lr must be positive */
     { "sgd_bad_lr",
-      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v059_param, 0x3F800000u, 12 },
-      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v059_grad, 0x3F800000u, 12 },
+      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v060_param, 0x3F800000u, 12 },
+      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v060_grad, 0x3F800000u, 12 },
       .lr = 0xBDCCCCCDu,
       .rounding = 1,
       .rng_state_in = 0x00000001u,
@@ -1866,8 +1890,8 @@ static const sym_golden_layers_sgd_update_t sym_golden_layers_sgd_update[5] = {
       .rng_state_out = 0x00000001u },
     /* [4] param width 32 is not a conversion width */
     { "sgd_width32",
-      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v060_param, 0x3F800000u, 32 },
-      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v060_grad, 0x3F800000u, 12 },
+      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v061_param, 0x3F800000u, 32 },
+      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v061_grad, 0x3F800000u, 12 },
       .lr = 0x3DCCCCCDu,
       .rounding = 1,
       .rng_state_in = 0x00000001u,
