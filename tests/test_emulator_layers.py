@@ -7,6 +7,8 @@ never copied from the emulator's own output.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -619,3 +621,171 @@ def test_db_column_sum_overflow_report_and_boundary():
     up[65537:, 0] = 16384  # 2147450879 + 2 * 16384 = 2^31 - 1
     err = report(L.linear_backward, T(np.zeros((up.shape[0], 1)), 1.0, 8), w, T(up, 1.0, 16), gw, gb)
     assert (err.code, err.argument, err.value) == ("SYM_ERR_RANGE_GUARD", "inc[0]", 2**31 - 1)
+
+
+def test_layernorm_shape_width_and_bits_reports():
+    x, g, b = T([[1, 2, 3]], 1.0, 8), T([1, 1, 1], 1.0, 8), T([0, 0, 0], 1.0, 8)
+    for fn, third, name in ((L.layernorm_forward, b, "beta"), (L.layernorm_backward, x, "dy")):
+        check_report(report(fn, T([1, 2, 3], 1.0, 8), g, third), "SYM_ERR_SHAPE", "x", (3,),
+                     "x has shape (3,), expected [B, F]")
+        check_report(report(fn, x, T([1, 1], 1.0, 8), third), "SYM_ERR_SHAPE", "gamma", (2,),
+                     "gamma has shape (2,), expected (3,) (x is (1, 3))")
+        check_report(report(fn, T([[1, 2, 3]], 1.0, 17), g, third), "SYM_ERR_BAD_WIDTH", "x.q_max_bits", 17,
+                     NARROW)
+    check_report(report(L.layernorm_forward, x, g, T([0, 0], 1.0, 8)), "SYM_ERR_SHAPE", "beta", (2,),
+                 "beta has shape (2,), expected (3,) (x is (1, 3))")
+    check_report(report(L.layernorm_backward, x, g, T([[1, 2]], 1.0, 8)), "SYM_ERR_SHAPE", "dy", (1, 2),
+                 "dy has shape (1, 2), expected (1, 3) (x is (1, 3))")
+    check_report(report(L.layernorm_forward, x, T([1, 1, 1], 1.0, 17), b), "SYM_ERR_BAD_WIDTH", "gamma.q_max_bits",
+                 17, NARROW)
+    check_report(report(L.layernorm_forward, x, g, b, 17), "SYM_ERR_BAD_WIDTH", "norm_bits", 17,
+                 "width must be an integer in 2..16")
+    check_report(report(L.layernorm_backward, x, g, x, 32), "SYM_ERR_BAD_WIDTH", "dx_bits", 32,
+                 "width must be an integer in 2..31")
+    for fn, third in ((L.layernorm_forward, b), (L.layernorm_backward, x)):
+        check_report(report(fn, x, g, third, 12, 1e-5, SR_HALF_AWAY), "SYM_ERR_NULL", "rng_state", None,
+                     "SR_HALF_AWAY needs an sv.Rng(seed)")
+    # F = 65535 is the largest accepted row; 65536 is SHAPE with the rule naming the limit
+    big = T(np.arange(2**16).reshape(1, -1) % 7, 1.0, 8)
+    gb = T(np.ones(2**16), 1.0, 8)
+    check_report(report(L.layernorm_forward, big, gb, gb), "SYM_ERR_SHAPE", "x", (1, 65536),
+                 "x has shape (1, 65536), expected F < 2^16 features")
+    ok = L.layernorm_forward(T(big.mantissas[:, :-1], 1.0, 8), T(np.ones(2**16 - 1), 1.0, 8),
+                             T(np.zeros(2**16 - 1), 1.0, 8))
+    assert ok.mantissas.shape == (1, 65535)
+
+
+def test_positive_float_reports():
+    x, g, b = T([[1, 2, 3]], 1.0, 8), T([1, 1, 1], 1.0, 8), T([0, 0, 0], 1.0, 8)
+    p = T([4, -2, 0], 0.25, 8)
+    calls = (("eps", lambda v: L.layernorm_forward(x, g, b, 12, v)),
+             ("eps", lambda v: L.layernorm_backward(x, g, x, 12, v)),
+             ("lr", lambda v: L.sgd_update(p, p, v, HALF_AWAY)))
+    for name, call in calls:
+        base = f"{name} must be a positive finite float32"
+        for bad in (True, "0.1", b"0.1"):
+            check_report(report(call, bad), "SYM_ERR_BAD_SCALE", name, bad, base)
+        check_report(report(call, {}), "SYM_ERR_BAD_SCALE", name, {}, base)  # float32({}) is a TypeError
+        check_report(report(call, 0.0), "SYM_ERR_BAD_SCALE", name, 0.0, base + " (float32 value 0.0)")
+        check_report(report(call, -2), "SYM_ERR_BAD_SCALE", name, -2, base + " (float32 value -2.0)")
+        # 1e39 overflows float32 to inf (no RuntimeWarning escapes); 1e-46 underflows to 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_report(report(call, 1e39), "SYM_ERR_BAD_SCALE", name, 1e39, base + " (float32 value inf)")
+            check_report(report(call, 1e-46), "SYM_ERR_BAD_SCALE", name, 1e-46, base + " (float32 value 0.0)")
+        call(2.0**-140)  # subnormal: accepted
+
+
+def test_mse_and_sgd_reports():
+    y = T([[2, -1]], 0.5, 8)
+    check_report(report(L.mse_loss, y, np.zeros(2, dtype=np.float32)), "SYM_ERR_SHAPE", "target", (2,),
+                 "target has shape (2,), expected (1, 2) (the shape of y)")
+    check_report(report(L.mse_loss, y, [[1.0, np.inf]]), "SYM_ERR_NONFINITE_INPUT", "target[1]", float("inf"),
+                 "input values must be finite (no NaN, no inf)")
+    check_report(report(L.mse_loss, y, [[0.0, 0.0]], 32), "SYM_ERR_BAD_WIDTH", "grad_bits", 32,
+                 "width must be an integer in 2..31")
+    check_report(report(L.mse_loss, y, [[0.0, 0.0]], 12, SR_HALF_AWAY), "SYM_ERR_NULL", "rng_state", None,
+                 "SR_HALF_AWAY needs an sv.Rng(seed)")
+    check_report(report(L.mse_loss, T([1], 2.0**64, 8), np.zeros(1, np.float32)), "SYM_ERR_FLOAT_OVERFLOW", "loss",
+                 float("inf"), "the MSE loss is not finite in float32")
+    p = T([4, -2, 0], 0.25, 8)
+    check_report(report(L.sgd_update, p, T([1, 2], 1.0, 8), 0.1, HALF_AWAY), "SYM_ERR_SHAPE", "grad", (2,),
+                 "grad has shape (2,), expected (3,) (the shape of param)")
+    check_report(report(L.sgd_update, T([1], 1.0, 32), T([1], 1.0, 8), 0.1, HALF_AWAY), "SYM_ERR_BAD_WIDTH",
+                 "param.q_max_bits", 32, "width must be an integer in 2..31")
+    check_report(report(L.sgd_update, p, p, 0.1, SR_HALF_AWAY), "SYM_ERR_NULL", "rng_state", None,
+                 "SR_HALF_AWAY needs an sv.Rng(seed)")
+    # w[1] = 0 - 1 * (-2^127 * 2) = 2^128 -> inf (w[0] = 0 is finite)
+    check_report(report(L.sgd_update, T([0, 0], 1.0, 8), T([0, -2], 2.0**127, 8), 1.0, HALF_AWAY),
+                 "SYM_ERR_FLOAT_OVERFLOW", "w[1]", float("inf"), "p - lr * g is not finite in float32")
+
+
+def test_defaults_norm_dx_grad_bits_are_12():
+    x = T([[1, 2, 3, 4]], 0.5, 8)
+    g, b = T([1, 1, 1, 1], 1.0, 8), T([0, 0, 0, 0], 1.0, 8)
+    y = L.layernorm_forward(x, g, b)  # as test_layernorm_row_by_hand_and_float64_reference (12 bits)
+    assert y.mantissas.tolist() == [[-2047, -682, 682, 2047]]
+    dx = L.layernorm_backward(T([[1, -1]], 1.0, 8), T([1, 1], 1.0, 8), T([[1, -1]], 1.0, 8))
+    assert dx.mantissas.tolist() == [[2047, -2047]] and dx.q_max_bits == 12
+    _, dy = L.mse_loss(T([[2, -1]], 0.5, 8), np.array([[0.75, 0.5]], dtype=np.float32))
+    # g = [0.25, -1] (test_mse_by_hand): 12 bits -> scale 1/2047, 0.25*2047 = 511.75 -> 512
+    assert dy.mantissas.tolist() == [[512, -2047]] and dy.q_max_bits == 12
+
+
+def test_quant_forward_passes_the_rng():
+    # SR, 4 bits, values [5, -1.5] as test_quant_forward_is_requant_and_backward_is_copy:
+    # ratio 0.7 -> v = [7, -2.1]; two draws u0, u1: m = round((v + u) - 0.5)
+    t = T([10, -3], 0.5, 32)
+    rng = Rng(77)
+    y = L.quant_forward(t, 4, SR_HALF_AWAY, "ratio", rng)
+    (u0, u1), s = hand_draws(77, 2)
+    r = F32(0.5) / (F32(5.0) / F32(7.0))  # s_in / s_out
+    vs = (F32(F32(10) * r), F32(F32(-3) * r))
+    want = [max(-8, min(7, hand_round(float(F32(F32(v + u) - F32(0.5)))))) for v, u in zip(vs, (u0, u1))]
+    assert y.mantissas.tolist() == want
+    assert rng.state == s
+
+
+def test_no_numpy_warnings_on_overflowing_inputs():
+    big = 2.0**120
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        raises("SYM_ERR_FLOAT_OVERFLOW", "s_x * s_w", L.linear_forward, T([[1]], 2.0**64, 8), T([[1]], 2.0**64, 8))
+        raises("SYM_ERR_SCALE_UNDERFLOW", "s_x * s_w", L.linear_forward, T([[1]], 2.0**-64, 8),
+               T([[1]], 2.0**-64, 8))
+        # MSE: diff = 1.5 * 2^63, diff^2 = 1.125 * 2^127 (finite); the sum of two overflows
+        raises("SYM_ERR_FLOAT_OVERFLOW", "loss", L.mse_loss, T([3, 3], 2.0**62, 8), np.zeros(2, np.float32))
+        raises("SYM_ERR_FLOAT_OVERFLOW", "loss", L.mse_loss, T([1], 2.0**64, 8), np.zeros(1, np.float32))
+        # SGD: lr * g overflows
+        raises("SYM_ERR_FLOAT_OVERFLOW", "w[0]", L.sgd_update, T([0], 1.0, 8), T([-2], 2.0**127, 8), 1.0, HALF_AWAY)
+        # LayerNorm: (float)q * s_x overflows to inf (inf - mu, inf * 0 = NaN, NaN A)
+        x = T([[0, 30000]], big, 16)
+        g, b = T([1, 1], 1.0, 8), T([0, 0], 1.0, 8)
+        for call in (lambda: L.layernorm_forward(x, g, b), lambda: L.layernorm_backward(x, g, x)):
+            try:
+                call()
+            except SymError:
+                pass
+        # LayerNorm backward: dn = dy * gamma overflows to +inf and -inf: the sums see inf + -inf
+        xb = T([[1, 2]], 1.0, 8)
+        err = report(L.layernorm_backward, xb, T([1, 1], 2.0**100, 8), T([[1, -1]], 2.0**100, 8))
+        assert err.code == "SYM_ERR_NONFINITE_INPUT"
+        # d * d overflows (finite d = +-2^100 * 15000): var = inf, inv = 0
+        xs = T([[-15000, 15000]], 2.0**100, 16)
+        L.layernorm_forward(xs, g, b)
+        L.layernorm_backward(xs, g, T([[1, 1]], 1.0, 8))
+
+
+def test_mse_products_are_float32():
+    # diff = (float)7 * 0.1f = 0.70000005f (float32 product); loss = diff*diff in float32
+    # = 0.48999998f; a float64 product 0.7000000104 would square to 0.49f
+    d = F32(F32(7.0) * F32(0.1))
+    loss, _ = L.mse_loss(T([[7]], 0.1, 8), np.zeros((1, 1), np.float32))
+    assert loss == F32(d * d) == F32(0.48999998)
+
+
+def test_layernorm_y_overflow_is_reachable_under_sr():
+    # x = [-3, 1, 1, 1] (s_x 1): mu = 0, acc = 9+1+1+1 = 12, var = 3, inv = 1/sqrtf(3 + eps);
+    # n_0 = -3*inv is the absmax: v_0 = n_0 * (32767 / A) ~ -32767. SR with a first draw
+    # u_0 < 2^-10 (seed 1: xorshift(1) = 270369, u_0 = 1056 * 2^-24) gives
+    # round((-32767 + u_0) - 0.5) = -32768 (ties away), so q_n * gamma = -32768 * -32768 = 2^30;
+    # a beta seed of 2^30 (<= guard 1073774591) makes y = 2^31: checked int32 -> INT_OVERFLOW
+    inv = F32(1.0) / np.sqrt(F32(3.0) + F32(1e-5))
+    n = [F32(F32(-3.0) * inv)] + [F32(F32(1.0) * inv)] * 3
+    A = abs(n[0])
+    K = F32(F32(32767.0) / A)
+    s_norm = F32(F32(1.0) / K)
+    us, _ = hand_draws(1, 4)
+    q = [max(-32768, min(32767, hand_round(float(F32(F32(F32(nj * K) + u) - F32(0.5)))))) for nj, u in zip(n, us)]
+    assert q[0] == -32768
+    x, g = T([[-3, 1, 1, 1]], 1.0, 8), T([-32768, 1, 1, 1], 1.0, 16)
+    y = L.layernorm_forward(x, g, T([0, 0, 0, 0], 1.0, 8), 16, 1e-5, SR_HALF_AWAY, Rng(1))
+    assert y.mantissas.tolist() == [[2**30] + q[1:]] and y.scale == s_norm
+    # beta_0 = 2^30 at scale s_y = s_norm: rescale = 2^30 exactly
+    rng = Rng(1)
+    err = report(L.layernorm_forward, x, g, T([2**30, 0, 0, 0], s_norm, 32), 16, 1e-5, SR_HALF_AWAY, rng)
+    check_report(err, "SYM_ERR_INT_OVERFLOW", "y[0, 0]", 2**31, "q_n * gamma_j + rescale(beta_j) leaves int32")
+    assert rng.state == 1
+    # beta_0 = 2^29 (power of two: rescale exact) fits: y_0 = 2^30 + 2^29
+    y = L.layernorm_forward(x, g, T([2**29, 0, 0, 0], s_norm, 32), 16, 1e-5, SR_HALF_AWAY, Rng(1))
+    assert y.mantissas[0, 0] == 2**30 + 2**29
