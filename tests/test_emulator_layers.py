@@ -789,3 +789,42 @@ def test_layernorm_y_overflow_is_reachable_under_sr():
     # beta_0 = 2^29 (power of two: rescale exact) fits: y_0 = 2^30 + 2^29
     y = L.layernorm_forward(x, g, T([2**29, 0, 0, 0], s_norm, 32), 16, 1e-5, SR_HALF_AWAY, Rng(1))
     assert y.mantissas[0, 0] == 2**30 + 2**29
+
+
+def test_sr_rng_is_passed_through_and_checked_first():
+    # SR with an Rng runs and draws one u per output element (hand xorshift count)
+    rng = Rng(5)
+    L.linear_forward(X23, W23, None, 4, SR_HALF_AWAY, "ratio", rng)
+    assert rng.state == hand_draws(5, 4)[1]  # B*O = 4
+    x, g = T([[1, 2, 3]], 1.0, 8), T([1, 1, 1], 1.0, 8)
+    rng = Rng(6)
+    L.layernorm_backward(x, g, T([[1, 0, -1]], 1.0, 8), 12, 1e-5, SR_HALF_AWAY, rng)
+    assert rng.state == hand_draws(6, 3)[1]
+    rng = Rng(8)
+    L.mse_loss(T([[2, -1]], 0.5, 8), [[0.75, 0.5]], 12, SR_HALF_AWAY, rng)
+    assert rng.state == hand_draws(8, 2)[1]
+    # precedence: the missing rng_state is reported before eps / lr / target data / overflow
+    null = ("SYM_ERR_NULL", "rng_state")
+    assert (lambda e: (e.code, e.argument))(report(L.layernorm_backward, x, g, x, 12, 0.0, SR_HALF_AWAY)) == null
+    assert (lambda e: (e.code, e.argument))(report(L.mse_loss, T([1], 1.0, 8), [np.nan], 12, SR_HALF_AWAY)) == null
+    assert (lambda e: (e.code, e.argument))(report(L.sgd_update, x, x, 0.0, SR_HALF_AWAY)) == null
+    xo = T([[-32768], [-32768]], 1.0, 16)  # dW = 2 * 2^30 overflows in step 1
+    e = report(L.linear_backward, xo, T([[1]], 1.0, 8), xo, T([[0]], 1.0, 8), None, 12, SR_HALF_AWAY)
+    assert (e.code, e.argument) == null
+
+
+def test_layernorm_single_element_is_identical():
+    y = L.layernorm_forward(T([[5]], 1.0, 8), T([3], 1.0, 8), T([1], 1.0, 8))
+    assert y.mantissas.tolist() == [[0]] and y.scale == F32(1.0) and y.q_max_bits == 32
+
+
+def test_layernorm_tiny_row_overflows_K_without_warnings():
+    # s_x = 2^-126, x = [0, 1, 2]: mu = 2^-126, d = [-2^-126, 0, 2^-126], d*d underflows to 0,
+    # var = 0, eps = 1: inv = 1, A = 2^-126, K = 2047 * 2^126 = inf (overflow), n * K = [-inf, NaN, inf],
+    # s_norm = 1/inf = 0 -> s_norm * s_gamma = 0: SCALE_UNDERFLOW, and no numpy warning escapes
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        err = report(L.layernorm_forward, T([[0, 1, 2]], 2.0**-126, 8), T([1, 1, 1], 1.0, 8), T([0, 0, 0], 1.0, 8),
+                     12, 1.0)
+    check_report(err, "SYM_ERR_SCALE_UNDERFLOW", "s_norm * s_gamma", 0.0,
+                 "0.0 * 1.0 is not a normal float32 (>= 2^-126)")
