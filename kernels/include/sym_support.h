@@ -20,6 +20,13 @@ int sym_add_overflows(int32_t a, int32_t b);
  * SYM_ERR_INT_OVERFLOW. */
 int sym_check_width(const int32_t *m, int32_t n, int32_t bits);
 
+/* The rounding arguments every rounding kernel validates, in this order:
+ * SYM_ERR_BAD_ROUNDING unless rounding is SYM_HALF_AWAY or SYM_SR_HALF_AWAY;
+ * for SR, SYM_ERR_NULL for a NULL rng_state and SYM_ERR_BAD_RNG for a state
+ * of 0 (xorshift32 would stay 0). SYM_OK otherwise; rng_state is never
+ * read under SYM_HALF_AWAY. */
+int sym_rounding_check(int32_t rounding, const uint32_t *rng_state);
+
 /* Clamp v to [lo_f, hi_f] in float32 (lo_f <= hi_f; NaN passes through). */
 float sym_clamp_f(float v, float lo_f, float hi_f);
 

@@ -73,14 +73,9 @@ int sym_accumulate_dynamic(int32_t *t, int32_t n_t, float *s_t,
     if (!sym_scale_is_valid(s_inc)) {
         return SYM_ERR_BAD_SCALE;
     }
-    if (rounding != SYM_HALF_AWAY && rounding != SYM_SR_HALF_AWAY) {
-        return SYM_ERR_BAD_ROUNDING;
-    }
-    if (sr && rng_state == NULL) {
-        return SYM_ERR_NULL;
-    }
-    if (sr && *rng_state == 0u) {
-        return SYM_ERR_BAD_RNG;
+    status = sym_rounding_check(rounding, rng_state);
+    if (status != SYM_OK) {
+        return status;
     }
     if (sr && (sym_ranges_overlap(rng_state, sizeof *rng_state, t, bytes)
                || sym_ranges_overlap(rng_state, sizeof *rng_state, inc, bytes)

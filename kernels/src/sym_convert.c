@@ -33,14 +33,9 @@ int sym_float_to_sym(const float *x, int32_t n, int32_t q_max_bits,
     if (q_max_bits < 2 || q_max_bits > 31) {
         return SYM_ERR_BAD_WIDTH;
     }
-    if (rounding != SYM_HALF_AWAY && rounding != SYM_SR_HALF_AWAY) {
-        return SYM_ERR_BAD_ROUNDING;
-    }
-    if (sr && rng_state == NULL) {
-        return SYM_ERR_NULL;
-    }
-    if (sr && *rng_state == 0u) {
-        return SYM_ERR_BAD_RNG;
+    status = sym_rounding_check(rounding, rng_state);
+    if (status != SYM_OK) {
+        return status;
     }
     bytes = (size_t)n * sizeof(int32_t);
     if (sym_ranges_overlap(x, bytes, m, bytes)

@@ -196,14 +196,9 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
     if (!sym_ln_eps_ok(eps)) {
         return SYM_ERR_BAD_SCALE;
     }
-    if (rounding != SYM_HALF_AWAY && rounding != SYM_SR_HALF_AWAY) {
-        return SYM_ERR_BAD_ROUNDING;
-    }
-    if (sr && rng_state == NULL) {
-        return SYM_ERR_NULL;
-    }
-    if (sr && *rng_state == 0u) {
-        return SYM_ERR_BAD_RNG;
+    status = sym_rounding_check(rounding, rng_state);
+    if (status != SYM_OK) {
+        return status;
     }
     bytes = (size_t)n * sizeof(int32_t);
     bytes_g = (size_t)features * sizeof(int32_t);

@@ -17,6 +17,7 @@ static int sym_requant_check(const int32_t *m_in, int32_t n, int32_t q_max_bits_
                              const int32_t *m_out)
 {
     size_t bytes;
+    int status;
     if (m_in == NULL || m_out == NULL) {
         return SYM_ERR_NULL;
     }
@@ -26,14 +27,9 @@ static int sym_requant_check(const int32_t *m_in, int32_t n, int32_t q_max_bits_
     if (q_max_bits_out < 2 || q_max_bits_out > 16) {
         return SYM_ERR_BAD_WIDTH;
     }
-    if (rounding != SYM_HALF_AWAY && rounding != SYM_SR_HALF_AWAY) {
-        return SYM_ERR_BAD_ROUNDING;
-    }
-    if (rounding == SYM_SR_HALF_AWAY && rng_state == NULL) {
-        return SYM_ERR_NULL;
-    }
-    if (rounding == SYM_SR_HALF_AWAY && *rng_state == 0u) {
-        return SYM_ERR_BAD_RNG;
+    status = sym_rounding_check(rounding, rng_state);
+    if (status != SYM_OK) {
+        return status;
     }
     bytes = (size_t)n * sizeof(int32_t);
     if (m_in != m_out && sym_ranges_overlap(m_in, bytes, m_out, bytes)) {

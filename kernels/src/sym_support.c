@@ -1,5 +1,6 @@
 /* Support functions shared by the kernel families (internal, see
  * kernels/include/sym_support.h). One operation per line, braces everywhere. */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sym_round.h"
@@ -49,5 +50,22 @@ int sym_scale_from_absmax(float absmax, int32_t q_hi, float *s_out)
         return SYM_ERR_SCALE_UNDERFLOW;
     }
     *s_out = s;
+    return SYM_OK;
+}
+
+int sym_rounding_check(int32_t rounding, const uint32_t *rng_state)
+{
+    if (rounding != SYM_HALF_AWAY && rounding != SYM_SR_HALF_AWAY) {
+        return SYM_ERR_BAD_ROUNDING;
+    }
+    if (rounding == SYM_HALF_AWAY) {
+        return SYM_OK;
+    }
+    if (rng_state == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (*rng_state == 0u) {
+        return SYM_ERR_BAD_RNG;
+    }
     return SYM_OK;
 }
