@@ -828,3 +828,96 @@ def test_layernorm_tiny_row_overflows_K_without_warnings():
                      12, 1.0)
     check_report(err, "SYM_ERR_SCALE_UNDERFLOW", "s_norm * s_gamma", 0.0,
                  "0.0 * 1.0 is not a normal float32 (>= 2^-126)")
+
+
+def hand_ln_row(q, s_x, eps):
+    """docs/layers.md LayerNorm step 2 for one row, float32 scalar by scalar:
+    mu = s_x * ((float)S / (float)F); d_j = (float)q_j * s_x - mu; acc = sequential sum of d_j * d_j;
+    var = acc / F; inv = 1 / sqrtf(var + eps); n_j = d_j * inv."""
+    s_x, FF = F32(s_x), F32(len(q))
+    mu = F32(s_x * F32(F32(sum(q)) / FF))
+    d = [F32(F32(F32(qj) * s_x) - mu) for qj in q]
+    acc = F32(0.0)
+    for dj in d:
+        acc = F32(acc + F32(dj * dj))
+    inv = F32(F32(1.0) / np.sqrt(F32(F32(acc / FF) + F32(eps))))
+    return mu, inv, [F32(dj * inv) for dj in d]
+
+
+def test_layernorm_statistics_are_float32_bit_exact():
+    # x = [2, 3, 3] at s_x = 0.1f: S / F = 8/3 is not exact, mu = 0.1f * 2.6666667f;
+    # (float)3 * 0.1f = 0.3f (rounded), d = qs - mu rounded, all in float32. A float64 S/F
+    # or a float64 (float)q_j * s_x moves A = max|n| by an ulp and s_norm = 1/K with it.
+    mu, inv, n = hand_ln_row([2, 3, 3], 0.1, 1e-5)
+    assert type(mu) is F32 and mu == F32(F32(0.1) * F32(F32(8.0) / F32(3.0)))
+    A = max(abs(v) for v in n)
+    K = F32(F32(32767.0) / A)
+    s_norm = F32(F32(1.0) / K)
+    q_n = [max(-32768, min(32767, hand_round(float(F32(v * K))))) for v in n]
+    assert q_n == [-32767, 16383, 16383]
+    x = T([[2, 3, 3]], 0.1, 8)
+    y = L.layernorm_forward(x, T([1, 1, 1], 1.0, 8), T([0, 0, 0], 1.0, 8), 16)
+    assert y.mantissas.tolist() == [q_n]
+    assert y.scale == s_norm  # s_y = s_norm * 1.0, bit for bit
+
+
+def test_layernorm_backward_float32_walk_bit_exact():
+    # same x; dy = [3, -1, 2] at 0.1f, gamma = [1, 2, -3] at 0.3f;
+    # dn_j = ((float)dy_j * s_dy) * ((float)gamma_j * s_gamma); m1, m2 sequential float32 sums / F;
+    # dx_j = inv * ((dn_j - m1) - n_j * m2). dx_0 ~ 0.0133 comes from a cancellation, so any
+    # float64 intermediate (dn, mu, qs) changes its low bits; dx_bits = 31 keeps them visible:
+    # scale = A / (float)qMax(31) = A / 2^30 (exact), m_j = round(dx_j / scale) (HALF_AWAY).
+    _, inv, n = hand_ln_row([2, 3, 3], 0.1, 1e-5)
+    dyf = [F32(F32(v) * F32(0.1)) for v in (3, -1, 2)]
+    gf = [F32(F32(v) * F32(0.3)) for v in (1, 2, -3)]
+    dn = [F32(a * b) for a, b in zip(dyf, gf)]
+    s1 = s2 = F32(0.0)
+    for a, b in zip(dn, n):
+        s1 = F32(s1 + a)
+        s2 = F32(s2 + F32(a * b))
+    m1, m2 = F32(s1 / F32(3.0)), F32(s2 / F32(3.0))
+    dx = [F32(inv * F32(F32(a - m1) - F32(b * m2))) for a, b in zip(dn, n)]
+    A = max(abs(v) for v in dx)
+    scale = F32(A / F32(2**30 - 1))
+    assert scale == F32(A / F32(2.0**30))
+    want = [max(-2**30, min(2**30 - 1, hand_round(float(F32(v / scale))))) for v in dx]
+    assert want[2] == -2**30  # the absmax element (negative) maps to qMin = -(float)qMax
+    out = L.layernorm_backward(T([[2, 3, 3]], 0.1, 8), T([1, 2, -3], 0.3, 8), T([[3, -1, 2]], 0.1, 8), 31)
+    assert out.q_max_bits == 31
+    assert out.scale == scale
+    assert out.mantissas.tolist() == [want]
+
+
+def test_sgd_inf_minus_inf_is_reported_without_warnings():
+    # p = (float)2^29 * 2^100 = inf, lr * g = 1 * inf = inf: w = inf - inf = NaN (an invalid
+    # operation, not an overflow). Reported as FLOAT_OVERFLOW naming w[0] with the NaN, and no
+    # numpy RuntimeWarning escapes.
+    p = T([2**29], 2.0**100, 31)
+    g = T([2**29], 2.0**100, 31)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        err = report(L.sgd_update, p, g, 1.0, HALF_AWAY)
+    assert (err.code, err.argument) == ("SYM_ERR_FLOAT_OVERFLOW", "w[0]"), str(err)
+    assert isinstance(err.value, float) and np.isnan(err.value)
+    assert err.rule == "p - lr * g is not finite in float32"
+    assert str(err) == "SYM_ERR_FLOAT_OVERFLOW: argument 'w[0]' = nan: p - lr * g is not finite in float32"
+
+
+def test_linear_forward_sr_without_rng_is_reported_before_overflow():
+    # docs/semantics.md precedence: RNG (group 7) before data checks (group 9), and
+    # docs/layers.md "RNG present for SR even if no rounding ends up happening":
+    # x = w = [-32768, -32768] (16 bits): acc = 2^30 + 2^30 = 2^31 overflows int32, but SR
+    # without an Rng is SYM_ERR_NULL, with out_bits (requant) and without (raw result).
+    x = T([[-32768, -32768]], 1.0, 16)
+    w = T([[-32768, -32768]], 1.0, 16)
+    for out_bits in (None, 8):
+        check_report(report(L.linear_forward, x, w, None, out_bits, SR_HALF_AWAY, "ratio", None),
+                     "SYM_ERR_NULL", "rng_state", None, "SR_HALF_AWAY needs an sv.Rng(seed)")
+        # with an Rng the overflow is what is reported, and the state is not advanced
+        rng = Rng(3)
+        err = report(L.linear_forward, x, w, None, out_bits, SR_HALF_AWAY, "ratio", rng)
+        assert (err.code, err.argument, err.value) == ("SYM_ERR_INT_OVERFLOW", "acc[0,0]", 2**31), str(err)
+        assert rng.state == 3
+    # no overflow, no rounding at all (out_bits None): still NULL
+    check_report(report(L.linear_forward, T([[1]], 1.0, 8), T([[1]], 1.0, 8), None, None, SR_HALF_AWAY),
+                 "SYM_ERR_NULL", "rng_state", None, "SR_HALF_AWAY needs an sv.Rng(seed)")
