@@ -786,7 +786,7 @@ def _ln_wide_rows(ffi: Any, lib: Any) -> "str | None":
 CASES.append(AbiCase("layernorm_f32768", _ln_wide_rows, family="abi_layers"))
 
 # ----------------------------------------------------------------- linear
-# Mutation gate of sym_linear.c (symverify mutate --include-layers): cases for
+# Mutation gate of sym_linear.c (symverify mutate): cases for
 # the survivors of the first layer run. Expected values are plain Python ints.
 M16 = -32768
 INT32_MIN = -(1 << 31)
