@@ -127,11 +127,10 @@ static int sym_linear_dims(int32_t batch, int32_t in_f, int32_t out_f)
  * writes seed). */
 static int32_t sym_bias_seed(const int32_t *b, int32_t c, float s_b, float s_acc)
 {
-    int32_t seed;
-    if (b == NULL) {
-        return 0;
+    int32_t seed = 0;
+    if (b != NULL) {
+        (void)sym_rescale_to_acc(b[c], s_b, s_acc, &seed);
     }
-    (void)sym_rescale_to_acc(b[c], s_b, s_acc, &seed);
     return seed;
 }
 
