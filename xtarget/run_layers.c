@@ -226,6 +226,21 @@ static void check_nothing(const xt_buf_t *out, uint32_t rng_out_expected, uint32
     xt_check_u32("rng_state", -1, rng_out_expected, rng);
 }
 
+/* The status of a vector, then the outputs it owes: 1 if both the expected
+ * and the actual status are SYM_OK (the RNG state is checked here; the
+ * caller compares the outputs), else 0 after checking that nothing was
+ * written (out: the final buffer, or 0 when each step was checked). */
+static int outputs_due(int32_t want, int rc, const xt_buf_t *out, uint32_t rng_out_expected, uint32_t rng)
+{
+    xt_check_i32("status", -1, want, rc);
+    if (want == SYM_OK && rc == SYM_OK) {
+        xt_check_u32("rng_state", -1, rng_out_expected, rng);
+        return 1;
+    }
+    check_nothing(out, rng_out_expected, rng);
+    return 0;
+}
+
 /* ---- quant ------------------------------------------------------------ */
 
 static void run_quant_forward(void)
@@ -256,13 +271,9 @@ static void run_quant_forward(void)
             after_scalar("requant.s_out", rc, XT_SENTINEL_BITS, s_out);
             after_rng("requant.rng_state", rc, before, rng);
         }
-        xt_check_i32("status", -1, v->status, rc);
-        if (v->status == SYM_OK && rc == SYM_OK) {
+        if (outputs_due(v->status, rc, &buf_a, v->rng_state_out, rng)) {
             same_shape_as(&out, x, &buf_a, s_out, v->q_max_bits);
             CHECK_TENSOR("out", &v->exp_out, &out);
-            xt_check_u32("rng_state", -1, v->rng_state_out, rng);
-        } else {
-            check_nothing(&buf_a, v->rng_state_out, rng);
         }
         xt_vector_end();
     }
@@ -356,12 +367,8 @@ static void run_linear_forward(void)
                 got_tensor(&out, 2, bsz, out_f, &buf_b, bsz * out_f, s_y, v->out_bits);
             }
         }
-        xt_check_i32("status", -1, v->status, rc);
-        if (v->status == SYM_OK && rc == SYM_OK) {
+        if (outputs_due(v->status, rc, v->has_out_bits ? &buf_b : &buf_a, v->rng_state_out, rng)) {
             CHECK_TENSOR("out", &v->exp_out, &out);
-            xt_check_u32("rng_state", -1, v->rng_state_out, rng);
-        } else {
-            check_nothing(v->has_out_bits ? &buf_b : &buf_a, v->rng_state_out, rng);
         }
         xt_vector_end();
     }
@@ -483,8 +490,9 @@ static void run_linear_backward(void)
                 rng = work;
             }
         }
-        xt_check_i32("status", -1, v->status, rc);
-        if (v->status == SYM_OK && rc == SYM_OK) {
+        /* on error: intermediate buffers of successful steps hold their
+         * results; each failing call was checked above */
+        if (outputs_due(v->status, rc, 0, v->rng_state_out, rng)) {
             got_tensor(&dx, 2, bsz, in_f, &buf_d, bsz * in_f, s_dx, v->dx_bits);
             got_tensor(&new_gw, 2, out_f, in_f, &buf_a, out_f * in_f, s_gw, gw->q_max_bits);
             got_tensor(&new_gb, 1, out_f, 0, &buf_c, out_f, xt_f32(gb->scale), gb->q_max_bits);
@@ -492,11 +500,6 @@ static void run_linear_backward(void)
             CHECK_TENSOR("dx", &v->exp_dx, &dx);
             CHECK_TENSOR("grad_w", &v->exp_grad_w, &new_gw);
             CHECK_TENSOR("grad_b", &v->exp_grad_b, &new_gb);
-            xt_check_u32("rng_state", -1, v->rng_state_out, rng);
-        } else {
-            /* intermediate buffers of successful steps hold their results;
-             * each failing call was checked above */
-            check_nothing(0, v->rng_state_out, rng);
         }
         xt_vector_end();
     }
@@ -558,13 +561,9 @@ static void run_layernorm_forward(void)
             after_scalar("layernorm.s_y", rc, XT_SENTINEL_BITS, s_y);
             after_rng("layernorm.rng_state", rc, before, rng);
         }
-        xt_check_i32("status", -1, v->status, rc);
-        if (v->status == SYM_OK && rc == SYM_OK) {
+        if (outputs_due(v->status, rc, &buf_a, v->rng_state_out, rng)) {
             got_tensor(&out, 2, bsz, feats, &buf_a, x->n, s_y, 32);
             CHECK_TENSOR("out", &v->exp_out, &out);
-            xt_check_u32("rng_state", -1, v->rng_state_out, rng);
-        } else {
-            check_nothing(&buf_a, v->rng_state_out, rng);
         }
         xt_vector_end();
     }
@@ -622,13 +621,9 @@ static void run_layernorm_backward(void)
                 rc = to_sym(&buf_b, x->n, v->dx_bits, v->rounding, &rng, &buf_a, &s_dx);
             }
         }
-        xt_check_i32("status", -1, v->status, rc);
-        if (v->status == SYM_OK && rc == SYM_OK) {
+        if (outputs_due(v->status, rc, &buf_a, v->rng_state_out, rng)) {
             got_tensor(&out, 2, bsz, feats, &buf_a, x->n, s_dx, v->dx_bits);
             CHECK_TENSOR("out", &v->exp_out, &out);
-            xt_check_u32("rng_state", -1, v->rng_state_out, rng);
-        } else {
-            check_nothing(&buf_a, v->rng_state_out, rng);
         }
         xt_vector_end();
     }
@@ -678,14 +673,10 @@ static void run_mse_loss(void)
                 rc = to_sym(&buf_b, y->n, v->grad_bits, v->rounding, &rng, &buf_a, &s_dy);
             }
         }
-        xt_check_i32("status", -1, v->status, rc);
-        if (v->status == SYM_OK && rc == SYM_OK) {
+        if (outputs_due(v->status, rc, &buf_a, v->rng_state_out, rng)) {
             xt_check_f32("loss", -1, v->exp_loss, loss);
             same_shape_as(&dy, y, &buf_a, s_dy, v->grad_bits);
             CHECK_TENSOR("dy", &v->exp_dy, &dy);
-            xt_check_u32("rng_state", -1, v->rng_state_out, rng);
-        } else {
-            check_nothing(&buf_a, v->rng_state_out, rng);
         }
         xt_vector_end();
     }
@@ -725,13 +716,9 @@ static void run_sgd_update(void)
                 rc = to_sym(&buf_b, p->n, p->q_max_bits, v->rounding, &rng, &buf_a, &s_p);
             }
         }
-        xt_check_i32("status", -1, v->status, rc);
-        if (v->status == SYM_OK && rc == SYM_OK) {
+        if (outputs_due(v->status, rc, &buf_a, v->rng_state_out, rng)) {
             same_shape_as(&out, p, &buf_a, s_p, p->q_max_bits);
             CHECK_TENSOR("out", &v->exp_out, &out);
-            xt_check_u32("rng_state", -1, v->rng_state_out, rng);
-        } else {
-            check_nothing(&buf_a, v->rng_state_out, rng);
         }
         xt_vector_end();
     }
