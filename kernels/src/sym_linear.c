@@ -39,7 +39,7 @@ static int sym_product_scale_status(float s)
  * (len terms) stays in int32, else INT_OVERFLOW. Operands are at most 16 bits
  * wide (|product| <= 2^30, no overflow). */
 static int sym_dot_checked(const int32_t *a, int32_t sa, const int32_t *b, int32_t sb,
-                         int32_t len, int32_t seed)
+                           int32_t len, int32_t seed)
 {
     int32_t t;
     int32_t sum = seed;
