@@ -521,6 +521,21 @@ static int layernorm_shapes(const sym_golden_tensor_t *x, const sym_golden_tenso
     return feats > LN_MAX_F ? SYM_ERR_SHAPE : SYM_OK;
 }
 
+/* The checks both LayerNorm vectors make after shapes and widths, in the
+ * Python layer's order: rounding mode and RNG, eps (positive, finite), and
+ * the element count against the runner's buffers. */
+static int layernorm_tail_checks(int32_t rounding, uint32_t rng_in, uint32_t eps_bits, int32_t n)
+{
+    int rc = modes(rounding, -1, rng_in);
+    if (rc == SYM_OK && !positive_finite(eps_bits)) {
+        rc = SYM_ERR_BAD_SCALE;
+    }
+    if (rc == SYM_OK) {
+        rc = fits(n);
+    }
+    return rc;
+}
+
 static void run_layernorm_forward(void)
 {
     uint32_t i;
@@ -542,13 +557,7 @@ static void run_layernorm_forward(void)
             rc = SYM_ERR_BAD_WIDTH;
         }
         if (rc == SYM_OK) {
-            rc = modes(v->rounding, -1, v->rng_state_in);
-        }
-        if (rc == SYM_OK && !positive_finite(v->eps)) {
-            rc = SYM_ERR_BAD_SCALE;
-        }
-        if (rc == SYM_OK) {
-            rc = fits(x->n);
+            rc = layernorm_tail_checks(v->rounding, v->rng_state_in, v->eps, x->n);
         }
         if (rc == SYM_OK) {
             before = rng;
@@ -604,13 +613,7 @@ static void run_layernorm_backward(void)
             rc = SYM_ERR_BAD_WIDTH;
         }
         if (rc == SYM_OK) {
-            rc = modes(v->rounding, -1, v->rng_state_in);
-        }
-        if (rc == SYM_OK && !positive_finite(v->eps)) {
-            rc = SYM_ERR_BAD_SCALE;
-        }
-        if (rc == SYM_OK) {
-            rc = fits(x->n);
+            rc = layernorm_tail_checks(v->rounding, v->rng_state_in, v->eps, x->n);
         }
         if (rc == SYM_OK) {
             rc = sym_layernorm_backward(x->m, x->n, xt_f32(x->scale), x->q_max_bits,
