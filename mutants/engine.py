@@ -70,7 +70,6 @@ def _digest(paths: Iterable[Path]) -> str:
 @dataclass
 class Schemata:
     sources: SourceSet
-    gen_dir: Path  # where the schemata sources were written (removed once compiled)
     libs: dict[str, Path]
     compile_errors: dict[str, str]  # uid -> compiler message
     active: list[Mutant]  # mutants inside the build
@@ -182,7 +181,7 @@ def _build_schemata(ss: SourceSet, gen_dir: Path, root: Path, key: str, variants
                 break
             seconds[variant] = time.perf_counter() - t0
         if not failed:
-            return Schemata(ss, gen_dir, libs, errors, active, seconds)
+            return Schemata(ss, libs, errors, active, seconds)
     raise build.BuildError("the schemata build still fails after excluding the blamed mutants")
 
 
