@@ -19,9 +19,10 @@ regenerates and ``--check`` verifies every committed vector file.
 
 All are stamped with :data:`EMULATOR_VERSION` and the fixture hash (sha256 of
 the canonical catalog). :func:`write` computes everything first and then
-replaces each file atomically (temporary file in the same directory +
-``os.replace``); :func:`check` writes nothing and returns a unified diff of any
-drift.
+replaces the changed files as one set (staged and fsynced in a staging
+directory, renamed into place, the ``SHA256SUMS`` manifest last);
+:func:`check` writes nothing and returns a unified diff of any drift and names
+a set that disagrees with its manifest.
 
 The same decoding/evaluation (:func:`evaluate`) replays a vector on any backend
 with the API.md signatures, which is how the tests replay the golden vectors on
@@ -33,6 +34,7 @@ import difflib
 import json
 import math
 import os
+import shutil
 import struct
 import tempfile
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from symverify.errors import STATUS_CODES, SymError
 from symverify.types import SR_HALF_AWAY, Rng, q_max, q_min
 
 from . import fixtures as fx
+from . import vectorset as vs
 from .fixtures import FAMILIES, Fixture
 
 #: Version of the golden semantics the emulator implements. Bump it when the
@@ -432,8 +435,9 @@ def render_json(family: str, vectors: list[Vector], digest: str) -> str:
 
 
 def load_family(path: Path) -> dict[str, Any]:
-    """Read a golden JSON file (data fields only; comments are kept, use strip_comments)."""
-    return json.loads(Path(path).read_text())
+    """Read a golden JSON file (comments are kept, use strip_comments);
+    VectorFileError naming the file if it is unreadable or not valid JSON."""
+    return vs.read_json(Path(path))
 
 
 # --------------------------------------------------------------------------- C header
@@ -739,50 +743,110 @@ def render_header(family: str, vectors: list[Vector], digest: str) -> str:
 # --------------------------------------------------------------------------- write / check
 @dataclass
 class FileStatus:
-    family: str
+    family: str          # a family, or MANIFEST for the set manifest
     vectors: int
-    status: str          # "written" | "unchanged" | "ok" | "drift" | "missing"
+    status: str          # "written" | "unchanged" | "ok" | "drift" | "missing" | "mixed" | "stale"
     diff: str = ""
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _is_full(results: Mapping[str, FamilyResult]) -> bool:
+    return set(results) >= set(FAMILIES) | set(LAYER_FAMILIES)
+
+
+def _generated(results: Mapping[str, FamilyResult]) -> dict[str, bytes]:
+    return {name: text.encode("utf-8") for res in results.values() for name, text in res.files.items()}
+
+
+def _manifest_for(out_dir: Path, files: Mapping[str, bytes], full: bool) -> bytes:
+    """The manifest after writing ``files``: exactly them for a full run; for a
+    partial run (e.g. only the layer families) the other entries are kept."""
+    entries = {} if full or not (out_dir / vs.MANIFEST).is_file() else dict(vs.parse_manifest(out_dir / vs.MANIFEST))
+    entries.update({name: vs.sha256(data) for name, data in files.items()})
+    return "".join(f"{entries[n]}  {n}\n" for n in sorted(entries)).encode()
+
+
+def _same(path: Path, data: bytes) -> bool:
+    return path.is_file() and path.read_bytes() == data
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # not supported here (e.g. Windows): the renames are still in order
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write(out_dir: Path | None = None, results: dict[str, FamilyResult] | None = None) -> list[FileStatus]:
-    """Compute all families first, then atomically replace each changed file."""
+    """Compute all families first, then replace the changed files as one set.
+
+    Nothing is written if any target is a directory (VectorFileError).
+    Temporaries of interrupted runs are removed first. Every changed file is
+    written and fsynced in a staging directory inside ``out_dir``, then
+    renamed into place, the manifest (``SHA256SUMS``) last: a run killed
+    before the renames leaves the old set, one killed during them leaves files
+    that disagree with the old manifest, which :func:`check` and every vector
+    reader name as a mixed set; the next ``write`` completes it."""
     out_dir = Path(out_dir) if out_dir is not None else vectors_dir()
     results = compute() if results is None else results
+    files = _generated(results)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise vs.VectorFileError(f"{out_dir}: not a directory")
+    for name in [*files, vs.MANIFEST]:
+        if (out_dir / name).is_dir():
+            raise vs.VectorFileError(f"{out_dir / name}: is a directory; goldgen will not replace it "
+                                     "(nothing was written)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = []
-    for family, res in results.items():
-        changed = False
-        for name, text in res.files.items():
-            path = out_dir / name
-            if path.exists() and path.read_text(encoding="utf-8") == text:
-                continue
-            _atomic_write(path, text)
-            changed = True
-        report.append(FileStatus(family, len(res.vectors), "written" if changed else "unchanged"))
+    vs.remove_stale(out_dir, [*files, vs.MANIFEST])
+    files[vs.MANIFEST] = _manifest_for(out_dir, {n: d for n, d in files.items()}, _is_full(results))
+    changed = [name for name, data in files.items() if not _same(out_dir / name, data)]
+    if changed:
+        stage = Path(tempfile.mkdtemp(prefix=vs.STAGING_PREFIX, dir=out_dir))
+        try:
+            for name in changed:
+                _write_synced(stage / name, files[name])
+            _fsync_dir(stage)
+            for name in sorted(changed, key=lambda n: n == vs.MANIFEST):  # the manifest last
+                os.replace(stage / name, out_dir / name)
+            _fsync_dir(out_dir)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    report = [FileStatus(family, len(res.vectors), "written" if set(res.files) & set(changed) else "unchanged")
+              for family, res in results.items()]
+    report.append(FileStatus(vs.MANIFEST, 0, "written" if vs.MANIFEST in changed else "unchanged"))
     return report
+
+
+def _read_committed(path: Path) -> str:
+    """A committed vector file's text; VectorFileError if unreadable or, for
+    JSON, not valid JSON (e.g. truncated)."""
+    text = vs.read_text(path)
+    if path.suffix == ".json":
+        vs.read_json(path)
+    return text
 
 
 def check(out_dir: Path | None = None, results: dict[str, FamilyResult] | None = None) -> list[FileStatus]:
     """Write nothing; compare the committed files with freshly computed ones.
-    A drifting family's status is "drift" (or "missing") with a unified diff."""
+
+    A drifting family's status is "drift" (or "missing") with a unified diff.
+    With every family computed, one more row for the manifest: "mixed" if
+    files disagree with ``SHA256SUMS`` (an interrupted write or a hand edit,
+    the files named), "drift"/"missing" for the manifest itself, "stale" if
+    temporaries of an interrupted run remain. Raises VectorFileError for a
+    committed file that is a directory, not text, or not valid JSON."""
     out_dir = Path(out_dir) if out_dir is not None else vectors_dir()
     results = compute() if results is None else results
     report = []
@@ -794,11 +858,35 @@ def check(out_dir: Path | None = None, results: dict[str, FamilyResult] | None =
                 status = "missing"
                 diffs.append(f"--- {path} is missing (run `symverify goldgen` to create it)\n")
                 continue
-            old = path.read_text(encoding="utf-8")
+            old = _read_committed(path)
             if old != text:
                 status = "drift" if status == "ok" else status
                 diffs.append("".join(difflib.unified_diff(
                     old.splitlines(keepends=True), text.splitlines(keepends=True),
                     fromfile=f"{path} (committed)", tofile=f"{path} (emulator {EMULATOR_VERSION})", n=3)))
         report.append(FileStatus(family, len(res.vectors), status, "".join(diffs)))
+    if _is_full(results):
+        report.append(_check_manifest(out_dir, _generated(results)))
     return report
+
+
+def _check_manifest(out_dir: Path, files: dict[str, bytes]) -> FileStatus:
+    path = out_dir / vs.MANIFEST
+    stale = vs.stale_temporaries(out_dir, [*files, vs.MANIFEST])
+    if stale:
+        return FileStatus(vs.MANIFEST, 0, "stale", "".join(
+            f"--- {p} is a temporary of an interrupted goldgen run (`symverify goldgen` removes it)\n"
+            for p in stale))
+    if not path.exists():
+        return FileStatus(vs.MANIFEST, 0, "missing", f"--- {path} is missing (run `symverify goldgen`)\n")
+    problems = vs.verify(out_dir)
+    if problems:
+        return FileStatus(vs.MANIFEST, 0, "mixed", f"--- {out_dir}: mixed or hand-edited vector set, files that "
+                          f"disagree with {vs.MANIFEST}: " + "; ".join(problems) + "\n")
+    want = _manifest_for(out_dir, files, True).decode()
+    old = vs.read_text(path)
+    if old != want:
+        return FileStatus(vs.MANIFEST, 0, "drift", "".join(difflib.unified_diff(
+            old.splitlines(keepends=True), want.splitlines(keepends=True),
+            fromfile=f"{path} (committed)", tofile=f"{path} (emulator {EMULATOR_VERSION})", n=0)))
+    return FileStatus(vs.MANIFEST, 0, "ok")

@@ -9,11 +9,14 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-#: exit codes (see symverify/cli.py): 0 ok, 1 drift or a refused fixture catalog
+#: exit codes (see symverify/cli.py): 0 ok, 1 drift or a refused fixture catalog,
+#: 3 a vector file that cannot be read or replaced
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_BAD_FILE = 3
 
-_STYLE = {"ok": "green", "unchanged": "green", "written": "cyan", "drift": "bold red", "missing": "bold red"}
+_FAILED = ("drift", "missing", "mixed", "stale")
+_STYLE = {"ok": "green", "unchanged": "green", "written": "cyan", **{s: "bold red" for s in _FAILED}}
 
 
 @click.command("goldgen")
@@ -33,16 +36,25 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
     (round, convert, requant, accumulate) a JSON file and a C99 header, plus
     the layer-kernel vectors (layers.json, goldgen/layer_fixtures.py: each
     fixture's declared status is checked) and the training-chain vectors
-    (chain.json), all stamped with the emulator version and a fixture hash.
-    Files are written atomically, and only after every family has been
-    computed; --check covers every one of these files.
+    (chain.json), all stamped with the emulator version and a fixture hash,
+    and the manifest SHA256SUMS (sha256 of every file). Nothing is written
+    before every family has been computed; the changed files are then staged
+    in a temporary directory inside the output directory and renamed into
+    place, the manifest last, so a killed run leaves either the old set or a
+    set that disagrees with its manifest (--check and every reader name it;
+    the next run completes it and removes the temporaries). --check covers
+    every one of these files.
 
     \b
     Exit codes:
       0  vectors written / up to date
-      1  --check found drift or missing files, or the fixture catalog was refused
+      1  --check found drift, missing files, a mixed set or temporaries of an
+         interrupted run, or the fixture catalog was refused
+      3  a vector file is unreadable, not text or not valid JSON (--check), or
+         a directory stands where a vector file belongs
     """
     from symverify.goldgen import generate
+    from symverify.goldgen.vectorset import VectorFileError
 
     console = Console()
     err = Console(stderr=True)
@@ -52,7 +64,11 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
     except generate.FixtureError as exc:
         err.print(f"[bold red]goldgen refused the fixture catalog:[/] {exc}")
         sys.exit(EXIT_FAILED)
-    report = generate.check(target, results) if check_only else generate.write(target, results)
+    try:
+        report = generate.check(target, results) if check_only else generate.write(target, results)
+    except (VectorFileError, OSError) as exc:
+        err.print(f"[bold red]goldgen: bad vector file:[/] {exc}", soft_wrap=True)
+        sys.exit(EXIT_BAD_FILE)
 
     table = Table(title=f"golden vectors ({'check' if check_only else 'generate'}) in {target}")
     table.add_column("family")
@@ -65,7 +81,7 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
     console.print(f"emulator version {generate.EMULATOR_VERSION}, fixture hash "
                   f"{generate.fx.fixture_hash()[:16]}...")
 
-    drift = [i for i in report if i.status in ("drift", "missing")]
+    drift = [i for i in report if i.status in _FAILED]
     if drift:
         if show_diff:
             for item in drift:
