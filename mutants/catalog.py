@@ -31,6 +31,8 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "stmt_dup": ({"text"}, set()),
 }
 COMMON_OPTIONAL = {"files", "functions"}
+#: catalog formats this engine reads (``[engine] schema``; absent means 1)
+SUPPORTED_SCHEMAS = (1,)
 
 
 class CatalogError(ValueError):
@@ -165,6 +167,10 @@ def load_catalog(path: Path | None = None) -> Catalog:
     for key in engine:
         if key not in ("schema", "files", "timeout_factor", "timeout_min_seconds"):
             raise _fail(path, "engine", f"unknown key {key!r}")
+    schema = engine.get("schema", 1)
+    if isinstance(schema, bool) or schema not in SUPPORTED_SCHEMAS:
+        raise _fail(path, "engine", f"key 'schema': {schema!r} is not supported (this symverify reads schema "
+                    f"{', '.join(map(str, SUPPORTED_SCHEMAS))})")
     if "files" in engine and (not _str_list(engine["files"]) or not engine["files"]):
         raise _fail(path, "engine", "key 'files' must be a non-empty list of kernel source basenames")
     ops = raw.get("operator")
@@ -174,6 +180,29 @@ def load_catalog(path: Path | None = None) -> Catalog:
     operators = tuple(_check_operator(path, i, op, seen) for i, op in enumerate(ops))
     return Catalog(path, operators, engine, hashlib.sha256(path.read_bytes()).hexdigest())
 
+
+
+def check_catalog_names(catalog: Catalog, functions: dict[str, list[str]]) -> None:
+    """Every file and function the catalog names must exist in the kernel
+    sources (``functions``: source basename -> its function names); an unknown
+    name raises CatalogError (a misspelt filter would silently mutate nothing)."""
+    path = catalog.path
+    known = sorted(functions)
+    mutated = list(catalog.engine.get("files", known))
+    for name in mutated:
+        if name not in functions:
+            raise _fail(path, "engine", f"key 'files': {name!r} is not a kernel source (sources: {', '.join(known)})")
+    for i, op in enumerate(catalog.operators):
+        where = f"operator[{i}] (id {op.id!r})"
+        for name in op.files:
+            if name not in mutated:
+                raise _fail(path, where, f"key 'files': {name!r} is not one of the mutated sources "
+                            f"([engine] files: {', '.join(mutated)})")
+        scope = [f for f in mutated if not op.files or f in op.files]
+        defined = {fn for f in scope for fn in functions[f]}
+        for fn in op.functions:
+            if fn not in defined:
+                raise _fail(path, where, f"key 'functions': {fn!r} is not a function of {', '.join(scope)}")
 
 
 @dataclass(frozen=True)

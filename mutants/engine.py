@@ -37,7 +37,8 @@ from typing import Any, Callable, Iterable
 from symverify import build
 
 from . import gold
-from .catalog import Catalog, load_catalog, load_equivalent
+from .catalog import Catalog, CatalogError, check_catalog_names, load_catalog, load_equivalent
+from .csource import parse_file
 from .sites import RT_CDEF, RT_HEADER, RT_HEADER_TEXT, RT_SOURCE, Mutant, SourceSet, collect, rt_source, schemata_source
 
 ENGINE_VERSION = "1"
@@ -132,11 +133,17 @@ def _blame(gen_dir: Path, stderr: str, active: list[Mutant]) -> dict[int, str]:
 
 def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
             variants: Iterable[str] = ("release",), log: Callable[[str], None] = lambda s: None) -> Schemata:
-    """Collect the mutants and compile the schemata build(s)."""
+    """Collect the mutants and compile the schemata build(s).
+
+    Raises CatalogError if the catalog names a file or function the kernel
+    sources do not have, or has an operator that yields no mutant (or only
+    mutants the compiler rejects); BuildError if the build fails."""
     catalog = catalog or load_catalog()
     root = Path(kernel_root or build.kernel_dir())
     sources = build.kernel_sources(root)
+    check_catalog_names(catalog, {p.name: [f.name for f in parse_file(p).functions] for p in sources})
     ss = collect(root, sources, catalog)
+    _check_yield(catalog, ss.mutants, {})
     key = hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(sources)
                           + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
     # a private source dir per process: parallel runs (pytest -n, CI jobs) never
@@ -145,9 +152,31 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
     build.cache_dir().mkdir(parents=True, exist_ok=True)
     gen_dir = Path(tempfile.mkdtemp(prefix=f"mutate-src-{key}-", dir=build.cache_dir()))
     try:
-        return _build_schemata(ss, gen_dir, root, key, variants, log)
+        sch = _build_schemata(ss, gen_dir, root, key, variants, log)
     finally:
         shutil.rmtree(gen_dir, ignore_errors=True)
+    _check_yield(catalog, ss.mutants, sch.compile_errors)
+    return sch
+
+
+def _check_yield(catalog: Catalog, mutants: list[Mutant], compile_errors: dict[str, str]) -> None:
+    """CatalogError naming every operator that yields no mutant at all, or only
+    mutants the compiler rejects: such an operator would count as a success
+    while testing nothing."""
+    made: dict[str, int] = {}
+    built: dict[str, int] = {}
+    for m in mutants:
+        made[m.op] = made.get(m.op, 0) + 1
+        if m.uid not in compile_errors:
+            built[m.op] = built.get(m.op, 0) + 1
+    none = [op.id for op in catalog.operators if not made.get(op.id)]
+    if none:
+        raise CatalogError(f"{catalog.path.name}: operator(s) {', '.join(none)} match nothing in the mutated "
+                           "sources (check kind, match / map / function, files and functions)")
+    rejected = [op.id for op in catalog.operators if made.get(op.id) and not built.get(op.id)]
+    if rejected:
+        raise CatalogError(f"{catalog.path.name}: every mutant of operator(s) {', '.join(rejected)} is rejected "
+                           "by the compiler (" + "; ".join(f"{op}: {made[op]} mutants" for op in rejected) + ")")
 
 
 def _build_schemata(ss: SourceSet, gen_dir: Path, root: Path, key: str, variants: Iterable[str],
@@ -315,13 +344,34 @@ def _classify(m: Mutant, msg: str, wstatus: int, phase: str) -> Result:
 
 
 # --------------------------------------------------------------------------- cache
-def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog) -> str:
+def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog,
+              passes: Iterable[str] = ("release", "sanitize"), abi: bool = True) -> str:
+    """Key of the result cache: everything that can change a mutant's result.
+
+    The kernel sources and headers, the catalog, the golden vectors, the
+    replayer and engine code (every module of this package), the passes run
+    (a run without the sanitize pass has other survivors), whether the C-ABI
+    cases are replayed, and the bytes of each schemata library the passes use
+    (compiler, its version and the variant's flags)."""
     root = schemata.sources.root
+    passes = list(passes)
+    missing = [p for p in passes if p not in schemata.libs]
+    if missing:
+        raise ValueError(f"cache_key: passes {missing} have no schemata library (built: {sorted(schemata.libs)})")
     parts = [ENGINE_VERSION, catalog.digest, _digest(build.kernel_sources(root)),
              _digest(build.kernel_headers(root)), gold.vectors_digest(vector_files),
-             _digest([Path(__file__), Path(gold.__file__), Path(__file__).with_name("sites.py"),
-                      Path(__file__).with_name("abi.py")])]
+             _digest(sorted(Path(__file__).parent.glob("*.py"))), "passes=" + "+".join(passes), f"abi={abi}",
+             *(f"{p}={_digest([schemata.libs[p]])}" for p in passes)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def _release_view(r: Result) -> Result:
+    """What the release pass alone gave for a result (a sanitize-phase result
+    was a release survivor)."""
+    if r.phase != "sanitize":
+        return r
+    return Result(r.uid, "Survived", "survived: every reaching golden vector passed", covered=r.covered,
+                  covered_by=list(r.covered_by), phase="release")
 
 
 def _cache_path(key: str) -> Path:
@@ -348,12 +398,30 @@ def save_cache(key: str, results: dict[str, Result]) -> None:
 
 
 # --------------------------------------------------------------------------- --since
+class RevisionError(ValueError):
+    """``--since``: the revision is not a commit of the repository (a usage error)."""
+
+
+def default_repo() -> Path:
+    """The checkout holding the kernels (``kernels/src`` paths are relative to it)."""
+    return build.kernel_dir().resolve().parent
+
+
 def changed_lines(rev: str, repo: Path) -> dict[str, set[int]]:
-    """Lines (new numbering) of kernels/src changed since ``rev`` (working tree included)."""
+    """Lines (new numbering) of kernels/src changed since ``rev`` (working tree
+    included). RevisionError if ``repo`` is no git checkout or ``rev`` no commit."""
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=repo, capture_output=True, text=True,
+                         check=False)
+    if top.returncode != 0:
+        raise RevisionError(f"--since {rev}: {repo} is not inside a git checkout ({top.stderr.strip()})")
+    ok = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=repo,
+                        capture_output=True, text=True, check=False)
+    if ok.returncode != 0 or rev.startswith("-"):
+        raise RevisionError(f"--since: {rev!r} is not a git revision of {top.stdout.strip()}")
     out = subprocess.run(["git", "diff", "-U0", rev, "--", "kernels/src"], cwd=repo, capture_output=True,
                          text=True, check=False)
     if out.returncode != 0:
-        raise ValueError(f"git diff {rev} failed: {out.stderr.strip()}")
+        raise RevisionError(f"--since: git diff {rev} failed: {out.stderr.strip()}")
     changed: dict[str, set[int]] = {}
     current = None
     for line in out.stdout.splitlines():
@@ -368,7 +436,8 @@ def changed_lines(rev: str, repo: Path) -> dict[str, set[int]]:
     untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "kernels/src"], cwd=repo,
                                capture_output=True, text=True, check=False).stdout.split()
     for rel in untracked:
-        changed[rel] = set(range(1, 1 << 20))
+        lines = len((Path(repo) / rel).read_text(errors="replace").splitlines()) if (Path(repo) / rel).is_file() else 0
+        changed[rel] = set(range(1, lines + 1))
     return changed
 
 
@@ -426,6 +495,9 @@ class Outcome:
     cases: int
     seconds: dict[str, float]
     cached: int
+    passes: list[str] = field(default_factory=lambda: ["release", "sanitize"])  # the passes that ran
+    since: str | None = None
+    changed_lines: int | None = None  # with ``since``: kernel lines changed since it
 
 
 def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sanitize: bool = True,
@@ -433,16 +505,21 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
         kernel_root: Path | None = None, repo: Path | None = None, only: Iterable[str] | None = None,
         abi: bool = True, log: Callable[[str], None] = lambda s: None,
         progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> Outcome:
-    """The whole mutation run. ``only``: restrict to these mutant uids."""
+    """The whole mutation run. ``only``: restrict to these mutant uids.
+
+    The inputs are checked before any build: RevisionError for a bad
+    ``since``, VectorFileError for an unusable vector file, CatalogError for a
+    catalog that does not fit the sources (see :func:`prepare`)."""
     t_start = time.perf_counter()
     catalog = catalog or load_catalog()
+    changed = changed_lines(since, repo or default_repo()) if since else None
     vfiles = vector_files if vector_files is not None else gold.vector_files()
-    variants = ["release", "sanitize"] if sanitize else ["release"]
-    sch = prepare(catalog, kernel_root, variants, log)
+    cases, skipped = gold.load_suite(vfiles, abi)
+    passes = ["release", "sanitize"] if sanitize else ["release"]
+    sch = prepare(catalog, kernel_root, passes, log)
     secs = {"compile": sum(sch.compile_seconds.values())}
     selected = list(sch.sources.mutants)
-    if since:
-        changed = changed_lines(since, repo or Path.cwd())
+    if changed is not None:
         selected = select_since(selected, changed)
     if only is not None:
         wanted = set(only)
@@ -452,8 +529,13 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
     for m in selected:
         if m.uid in sch.compile_errors:
             results[m.uid] = Result(m.uid, "CompileError", f"compile error: {sch.compile_errors[m.uid]}")
-    key = cache_key(sch, vfiles, catalog)
-    cache = load_cache(key) if use_cache else {}
+    key = cache_key(sch, vfiles, catalog, passes, abi)
+    release_key = cache_key(sch, vfiles, catalog, ["release"], abi)
+    cache: dict[str, Result] = {}
+    if use_cache:
+        # a release-only run's results serve the release pass of a full run
+        cache = load_cache(release_key) if sanitize else {}
+        cache.update(load_cache(key))
     todo = [m for m in selected if m.uid not in results]
     cached = 0
     for m in list(todo):
@@ -463,7 +545,6 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
             cached += 1
     todo = [m for m in todo if m.uid not in results]
 
-    cases, skipped = gold.load_suite(vfiles, abi)
     ffi, lib = load_schemata(sch.libs["release"])
     count = max((m.num for m in sch.sources.mutants), default=0)
     base = baseline(ffi, lib, cases, count)
@@ -541,15 +622,21 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
             results[m.uid] = Result(m.uid, "Ignored", f"{how}: {e.justification}", covered=r.covered,
                                     covered_by=r.covered_by, phase=r.phase, equivalence=kind)
     if use_cache:
-        merged = dict(cache)
-        merged.update({uid: r for uid, r in results.items() if r.status not in ("Ignored", "CompileError")})
-        for uid, r in results.items():
+        raw = {uid: r for uid, r in results.items() if r.status != "CompileError"}
+        for uid, r in raw.items():
             if r.status == "Ignored":  # cache the raw outcome, not the verdict
-                merged[uid] = Result(uid, "Survived", "survived", covered=r.covered, covered_by=r.covered_by,
-                                     phase=r.phase)
+                raw[uid] = Result(uid, "Survived", "survived", covered=r.covered, covered_by=r.covered_by,
+                                  phase=r.phase)
+        merged = load_cache(key)
+        merged.update(raw)
         save_cache(key, merged)
+        if sanitize:
+            rel = load_cache(release_key)
+            rel.update({uid: _release_view(r) for uid, r in raw.items()})
+            save_cache(release_key, rel)
     secs["total"] = time.perf_counter() - t_start
-    return Outcome(sch, selected, results, skipped, python_only, len(cases), secs, cached)
+    return Outcome(sch, selected, results, skipped, python_only, len(cases), secs, cached, passes, since,
+                   None if changed is None else sum(len(v) for v in changed.values()))
 
 
 def _python_layer_explains(failure: str, cases: list[gold.Case]) -> bool:

@@ -73,7 +73,8 @@ def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None) ->
         "files": files,
         "framework": {"name": "symverify mutate", "version": "0.1.0",
                       "branding": {"homepageUrl": "https://example.invalid/symverify"}},
-        "config": {"mutationScore": round(pct, 2), "detected": det, "valid": valid,
+        "config": {"mutationScore": round(pct, 2) if valid else None, "detected": det, "valid": valid,
+                   "passes": list(outcome.passes),
                    "goldenVectors": outcome.cases, "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()}},
     }
 
