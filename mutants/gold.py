@@ -10,13 +10,13 @@ Vectors that only the Python API can express (``c_abi: false``) are skipped.
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from symverify.errors import STATUS_CODES, STATUS_NAMES
+from symverify.goldgen import vectorset
 
 ROUNDING = {"half_away": 0, "sr_half_away": 1}
 ORDER = {"ratio": 0, "clamp_first": 1}
@@ -24,8 +24,13 @@ UNKNOWN_MODE = 99
 
 
 def vectors_dir() -> Path:
+    """goldgen's vector directory; ``$SYMVERIFY_VECTORS_DIR`` overrides it (as for xtarget)."""
+    import os
     from importlib import resources
 
+    env = os.environ.get("SYMVERIFY_VECTORS_DIR")
+    if env:
+        return Path(env)
     return Path(str(resources.files("symverify.goldgen"))) / "vectors"
 
 
@@ -36,7 +41,7 @@ def vector_files(directory: Path | None = None) -> list[Path]:
 def vectors_digest(files: list[Path]) -> str:
     h = hashlib.sha256()
     for f in files:
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        h.update(f.name.encode() + b"\0" + vectorset.read_bytes(f) + b"\0")
     return h.hexdigest()
 
 
@@ -234,24 +239,33 @@ def _needs_python_layer(kernel: str, args: dict[str, Any]) -> bool:
 def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
     """All C-replayable cases of the golden vectors, and the labels skipped
     (Python-only vectors and kernels this replayer does not know). The layer
-    families (layers.json, chain.json) become :mod:`.layers_gold` cases."""
+    families (layers.json, chain.json) become :mod:`.layers_gold` cases.
+
+    Raises VectorFileError naming the file for an unreadable, truncated or
+    malformed vector file, or a set that disagrees with its SHA256SUMS."""
     cases: list[Any] = []
     skipped: list[str] = []
     from . import layers_gold
 
-    for path in files if files is not None else vector_files():
-        data = json.loads(path.read_text())
+    files = list(files) if files is not None else vector_files()
+    vectorset.check_set(files)
+    for path in files:
+        data = vectorset.read_json(path)
         family = data.get("family", path.stem)
-        if family in layers_gold.LAYER_FAMILIES:
-            cases.extend(layers_gold.load(path))
-            continue
-        for v in data.get("vectors", []):
-            label = f"{family}/{v.get('name')}"
-            if v.get("c_abi") is False or v.get("kernel") not in _RUNNERS \
-                    or _needs_python_layer(v["kernel"], v.get("args", {})):
-                skipped.append(label)
+        try:
+            if family in layers_gold.LAYER_FAMILIES:
+                cases.extend(layers_gold.load(path, data))
                 continue
-            cases.append(Case(family, v["name"], v["kernel"], v["args"], v["expect"]))
+            for v in data["vectors"]:
+                label = f"{family}/{v.get('name')}"
+                if v.get("c_abi") is False or v.get("kernel") not in _RUNNERS \
+                        or _needs_python_layer(v["kernel"], v.get("args", {})):
+                    skipped.append(label)
+                    continue
+                cases.append(Case(family, v["name"], v["kernel"], v["args"], v["expect"]))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise vectorset.VectorFileError(f"{path}: not a golden vector file of family {family!r}: "
+                                            f"{type(exc).__name__} {exc}") from None
     return cases, skipped
 
 

@@ -23,7 +23,6 @@ baseline (id 0 must pass every case) guards against a broken replayer.
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -128,11 +127,13 @@ class ChainCase:
         return None
 
 
-def load(path: Path) -> list[Any]:
-    """The cases of one layer vector file (layers.json or chain.json)."""
+def load(path: Path, data: dict[str, Any] | None = None) -> list[Any]:
+    """The cases of one layer vector file (layers.json or chain.json; ``data``:
+    its parsed content if already read)."""
     from symverify.goldgen.generate import strip_comments
+    from symverify.goldgen.vectorset import read_json
 
-    data = json.loads(path.read_text())
+    data = read_json(path) if data is None else data
     family = data.get("family", path.stem)
     if family == "layers":
         return [LayerCase(family, v["name"], v["kernel"], v["args"], v["expect"]) for v in data["vectors"]]

@@ -243,11 +243,24 @@ def _run(cmd: Sequence[object], what: str) -> None:
         raise XtargetError(f"{what} failed:\n$ {' '.join(map(str, cmd))}\n{result.stdout}{result.stderr}")
 
 
+def check_vector_headers(families: Sequence[str], vectors: Path | None = None) -> None:
+    """VectorFileError naming the file if a family's golden header is missing,
+    unreadable, not text, or disagrees with the set's SHA256SUMS."""
+    from .goldgen import vectorset
+
+    headers = [(vectors or vectors_dir()) / f"{family}.h" for family in families]
+    for header in headers:
+        vectorset.read_text(header)
+    vectorset.check_set(headers)
+
+
 def count_vectors(header: Path) -> int:
     """Number of golden vectors a goldgen header declares: the sum of its
     ``#define SYM_GOLDEN_<FAMILY>_<KERNEL>_COUNT n`` lines."""
+    from .goldgen import vectorset
+
     counts = re.findall(r"^\s*#\s*define\s+SYM_GOLDEN_\w+_COUNT\s+\(?(\d+)[uU]?\)?\s*$",
-                        header.read_text(), re.MULTILINE)
+                        vectorset.read_text(header), re.MULTILINE)
     return sum(int(c) for c in counts)
 
 

@@ -4,7 +4,8 @@ Cross-compiles the kernels with arm-none-eabi-gcc for each core, runs every
 family's golden vectors on qemu-system-arm (semihosting) and prints one table
 per core: vectors run / matched, code size per kernel family, run time. Exit 0
 only if every vector of every family matched on every core; 1 on any mismatch,
-fault, timeout or missing toolchain.
+fault, timeout or missing toolchain; 3 a golden header that is unreadable, not
+text, or disagrees with the vector set's SHA256SUMS (a mixed set).
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import xtarget as xt
+from ..goldgen.vectorset import VectorFileError
+from .options import output_file
 
 
 def _family_list(value: str | None) -> list[str]:
@@ -50,6 +53,7 @@ def _result_record(r: xt.RunResult) -> dict:
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
               help="Parallel builds/QEMU runs (default: number of CPUs).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              callback=output_file,
               help="Write per-(core, family) results as JSON.")
 @click.option("--timeout", type=click.FloatRange(1), default=120.0, show_default=True,
               help="Seconds per QEMU run.")
@@ -65,6 +69,11 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--cpu") from None
     families = _family_list(family)
+    try:
+        xt.check_vector_headers(families)
+    except VectorFileError as exc:
+        console.print(f"[red]xtarget: bad vector file:[/] {exc}", soft_wrap=True)
+        raise SystemExit(3) from None
     start = time.perf_counter()
     try:
         results = xt.run_all(cores, families, jobs=jobs, timeout=timeout)
