@@ -9,6 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .options import output_file
+
 EXIT_UNSAFE = 1
 EXIT_NO_ENCODING = 4
 EXIT_BAD_FILE = 3
@@ -42,6 +44,7 @@ def _num(v) -> str:
 @click.command("bounds")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              callback=output_file,
               help="Write one record per layer and accumulator as JSON to FILE ('-' for stdout).")
 @click.option("--no-replay", is_flag=True, help="Do not replay UNSAFE counterexamples on C (faster).")
 def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:

@@ -1,8 +1,12 @@
 """``symverify mutate``: mutation score of the gold suite against the kernel
 mutant catalog (compile-once mutant schemata, forked isolated runs).
 
-Exit codes: 0 every non-equivalent mutant is killed; 1 a mutant survived (or a
-replayer error); 3 the catalog / equivalence file is malformed or the build failed.
+Exit codes: 0 every non-equivalent mutant is killed (or, with --since, no
+mutant on the changed lines: "nothing to score"); 1 a mutant survived, a
+replayer error, or no mutant was scored; 2 usage error (a bad --since
+revision, an output path that cannot be written); 3 the catalog / equivalence
+file is malformed or does not fit the sources, a vector file is unusable, or
+the build failed.
 """
 from __future__ import annotations
 
@@ -14,17 +18,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .options import output_file
+
 
 @click.command()
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=2, show_default=True,
               help="Parallel worker processes (forked children).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_file,
               help="Write a mutation-testing-elements JSON report (Stryker / Mull schema).")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_file,
               help="Write a standalone HTML report.")
 @click.option("--since", metavar="GITREV", help="Only mutants on kernel lines changed since GITREV (git diff -U0).")
 @click.option("--no-cache", is_flag=True, help="Re-run every mutant (ignore the result cache).")
-@click.option("--no-sanitize", is_flag=True, help="Skip the second pass on the UBSan/ASan schemata build.")
+@click.option("--no-sanitize", is_flag=True,
+              help="Skip the second pass on the UBSan/ASan schemata build (its kills then count as survivors).")
 @click.option("--catalog", "catalog_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this catalog instead of the shipped mutants/catalog.toml.")
 @click.option("--operator", "operators", multiple=True, metavar="ID", help="Only mutants of this operator (repeatable).")
@@ -37,23 +44,30 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     """Run the golden vectors against every kernel mutant; exit non-zero if a
     non-equivalent mutant survives."""
     from symverify.build import BuildError
+    from symverify.goldgen.vectorset import VectorFileError
     from symverify.mutants import engine, report
     from symverify.mutants.catalog import CatalogError, load_catalog, load_equivalent
     from symverify.mutants.csource import CSourceError
 
     console = Console(stderr=False)
+    bad_input = (CatalogError, CSourceError, BuildError, VectorFileError)
     try:
+        if since:
+            engine.changed_lines(since, engine.default_repo())  # a bad revision is a usage error, before any work
         catalog = load_catalog(catalog_path)
         load_equivalent()
         only = None
         if operators:
             unknown = [o for o in operators if o not in {op.id for op in catalog.operators}]
             if unknown:
-                raise CatalogError(f"{catalog.path.name}: unknown operator id(s) {unknown}")
+                raise click.BadParameter(f"unknown operator id(s) {', '.join(unknown)} (not in "
+                                         f"{catalog.path.name})", param_hint="'--operator'")
             sch = engine.prepare(catalog)
             only = [m.uid for m in sch.sources.mutants if m.op in operators]
-    except (CatalogError, CSourceError, BuildError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+    except engine.RevisionError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--since: "), param_hint="'--since'") from None
+    except bad_input as exc:
+        console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         sys.exit(3)
 
     progress = Progress(TextColumn("[bold]mutants"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -74,15 +88,18 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
             outcome = engine.run(jobs=jobs, since=since, use_cache=not no_cache, sanitize=not no_sanitize,
                                  catalog=catalog, only=only, log=lambda s: console.print(f"[dim]{s}[/]"),
                                  progress=tick)
-    except (CatalogError, CSourceError, BuildError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+    except engine.RevisionError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--since: "), param_hint="'--since'") from None
+    except bad_input as exc:
+        console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         sys.exit(3)
     except (RuntimeError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}")
         sys.exit(1)
 
     statuses = ["Killed", "Timeout", "Survived", "Ignored", "CompileError", "RuntimeError"]
-    for title, rows in (("per operator", report.per_operator(outcome)), ("per kernel", report.per_kernel(outcome))):
+    tables = (("per operator", report.per_operator(outcome)), ("per kernel", report.per_kernel(outcome)))
+    for title, rows in tables if outcome.selected else ():
         table = Table(title=f"mutants {title}")
         table.add_column(title.split()[-1])
         for s in statuses:
@@ -108,10 +125,14 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     comp = sum(outcome.results[m.uid].status == "CompileError" for m in outcome.selected)
     secs = outcome.seconds
     eq = report.equivalents(outcome)
-    console.print(f"mutation score [bold]{pct:.1f}%[/]: {det}/{valid} killed; {ignored} equivalent "
-                  f"({eq.get('proven (Z3)', 0)} proven (Z3), {eq.get('justified (reviewed)', 0)} justified "
-                  f"(reviewed)), {comp} rejected by the compiler; {len(outcome.selected)} mutants, "
-                  f"{outcome.cases} golden vectors; {outcome.cached} from cache")
+    if valid:
+        console.print(f"mutation score [bold]{pct:.1f}%[/]: {det}/{valid} killed; {ignored} equivalent "
+                      f"({eq.get('proven (Z3)', 0)} proven (Z3), {eq.get('justified (reviewed)', 0)} justified "
+                      f"(reviewed)), {comp} rejected by the compiler; {len(outcome.selected)} mutants, "
+                      f"{outcome.cases} golden vectors; {outcome.cached} from cache")
+    console.print("passes: " + " + ".join(outcome.passes)
+                  + ("" if "sanitize" in outcome.passes else
+                     " (--no-sanitize: mutants only UBSan/ASan would kill count as survivors)"))
     console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
     if json_path:
         report.write_json(outcome, catalog, json_path)
@@ -120,4 +141,24 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
         report.write_html(outcome, catalog, html_path)
         console.print(f"wrote {html_path}")
     bad = [m for m in outcome.selected if outcome.results[m.uid].status in ("Survived", "RuntimeError")]
-    sys.exit(1 if bad else 0)
+    if bad:
+        sys.exit(1)
+    if valid == 0:  # 0/0 is no evidence: never a passing score
+        sys.exit(_nothing_scored(console, outcome, comp, ignored))
+    sys.exit(0)
+
+
+def _nothing_scored(console: Console, outcome, compile_errors: int, equivalent: int) -> int:
+    """Exit code and message of a run in which no mutant was scored: with
+    --since "nothing to score" (exit 0, the changed lines hold no scoreable
+    mutant), otherwise a failure (exit 1: the selection tests nothing)."""
+    why = (f"{len(outcome.selected)} mutants selected, {equivalent} equivalent, {compile_errors} rejected by "
+           "the compiler")
+    if outcome.since is not None:
+        lines = outcome.changed_lines or 0
+        where = (f"no kernel line changed since {outcome.since}" if not lines else
+                 f"{lines} kernel line(s) changed since {outcome.since}, {why}")
+        console.print(f"[bold]nothing to score[/]: {where} (not a mutation score)")
+        return 0
+    console.print(f"[red]error:[/] no mutant was scored ({why}): an empty selection proves nothing")
+    return 1

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .options import output_file
+
 STYLE = {"PROVEN": "green", "COUNTEREXAMPLE": "yellow", "UNKNOWN": "red"}
 
 
@@ -30,13 +32,15 @@ def _cex_text(cex: dict | None) -> str:
               help="Only lemmas of this width (repeatable). Width-independent lemmas are skipped then.")
 @click.option("--lemma", "-l", "pattern", default=None, metavar="PATTERN",
               help="Only lemmas whose id or name matches (glob, e.g. 'mac.*' or substring 'requant').")
-@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), callback=output_file,
+              default=None,
               help="Write every result (with counterexamples) as JSON to FILE ('-' for stdout).")
-@click.option("--jobs", "-j", type=int, default=0, show_default="number of cores", help="Parallel solver processes.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, show_default="number of cores",
+              help="Parallel solver processes (at least 1).")
 @click.option("--no-cache", is_flag=True, help="Re-prove everything (ignore the encoding-hash cache).")
 @click.option("--list", "list_only", is_flag=True, help="List the selected lemmas and exit.")
 @click.option("--all-rows", is_flag=True, help="Print one table row per lemma (default: one row per family/mode).")
-def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jobs: int, no_cache: bool,
+def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jobs: int | None, no_cache: bool,
           list_only: bool, all_rows: bool) -> None:
     """Prove the SYM step lemmas with Z3 for each width 2..16 and both rounding
     modes: every float->int32 cast in range, outputs inside [qMin, qMax],
@@ -64,7 +68,8 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
         def tick(res):
             prog.update(task, advance=1, description=res.id)
 
-        results = runner.run_all((bits or None, pattern), use_cache=not no_cache, jobs=jobs, progress=tick)
+        results = runner.run_all((bits or None, pattern), use_cache=not no_cache, jobs=jobs or 0,
+                                   progress=tick)
     wall = time.perf_counter() - t0
 
     table = Table(title="symverify prove", show_lines=False)
