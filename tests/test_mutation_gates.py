@@ -271,3 +271,13 @@ def test_non_positive_jobs_is_refused(command, jobs):
     res = CliRunner().invoke(cli, [*command, "--jobs", jobs])
     assert res.exit_code == 2, res.output
     assert "--jobs" in res.output
+
+
+def test_check_with_every_part_missing_fails(monkeypatch):
+    """`check --allow-missing` with no part built ran nothing: not a pass."""
+    from symverify.commands import check as check_cmd
+
+    monkeypatch.setattr(check_cmd, "PARTS", [("proofs", ["no-such-command"]), ("golden", ["no-such-either"])])
+    res = CliRunner().invoke(cli, ["check", "--allow-missing"])
+    assert res.exit_code == 1, res.output
+    assert "no part ran" in res.output and "all parts hold" not in res.output

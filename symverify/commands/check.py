@@ -70,4 +70,7 @@ def check(allow_missing: bool) -> None:
     if failed:
         console.print(f"[red]check failed:[/] {', '.join(r.name for r in failed)}")
         sys.exit(1)
+    if not any(r.status == "PASS" for r in results):  # --allow-missing with nothing built checks nothing
+        console.print("[red]check failed:[/] no part ran")
+        sys.exit(1)
     console.print("[green]all parts hold[/]")
