@@ -20,8 +20,8 @@ from symverify.goldgen import generate as gen
 from symverify.goldgen import layer_fixtures as lf
 from symverify.goldgen.generate import EMULATOR_VERSION, strip_comments
 
-LAYERS = json.loads((lf.vectors_dir() / "layers.json").read_text())
-CHAIN = json.loads((lf.vectors_dir() / "chain.json").read_text())
+LAYERS = gen.load_family(lf.vectors_dir() / "layers.json")
+CHAIN = gen.load_family(lf.vectors_dir() / "chain.json")
 BACKENDS = [pytest.param(sv.kernels, id="C"), pytest.param(sv.emulate, id="emulator")]
 
 

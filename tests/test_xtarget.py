@@ -18,6 +18,8 @@ from click.testing import CliRunner
 
 from symverify import xtarget as xt
 from symverify.cli import cli
+from symverify.goldgen import vectorset
+from symverify.goldgen.generate import load_family
 
 REQUIRED = os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0")
 
@@ -69,7 +71,7 @@ def test_layers_every_kernel_on_target(tools, core):
     including the error vectors (nothing written, RNG unchanged) and SR ones."""
     result = xt.build_and_run(xt.CORES[core], "layers", tools)
     assert result.ok, _describe(result)
-    data = json.loads((xt.vectors_dir() / "layers.json").read_text())
+    data = load_family(xt.vectors_dir() / "layers.json")
     per_kernel: dict[str, int] = {}
     for vec in data["vectors"]:
         per_kernel[vec["kernel"]] = per_kernel.get(vec["kernel"], 0) + 1
@@ -85,7 +87,9 @@ def test_layers_every_kernel_on_target(tools, core):
 
 def _corrupt(tmp_path: Path, family: str, pattern: str, change) -> tuple[Path, str]:
     """Copy goldgen/vectors to tmp_path, apply ``change`` to the first match
-    of ``pattern`` in ``<family>.h``; return the directory and the old text."""
+    of ``pattern`` in ``<family>.h`` (and update SHA256SUMS, so the set is
+    consistent and only the on-target comparison can catch it); return the
+    directory and the old text."""
     vdir = tmp_path / "vectors"
     shutil.copytree(xt.vectors_dir(), vdir)
     header = vdir / f"{family}.h"
@@ -93,6 +97,8 @@ def _corrupt(tmp_path: Path, family: str, pattern: str, change) -> tuple[Path, s
     m = re.search(pattern, text, re.MULTILINE)
     assert m, f"pattern {pattern!r} not found in {header}"
     header.write_text(text[:m.start(1)] + change(m.group(1)) + text[m.end(1):])
+    files = {f.name: f.read_bytes() for f in vdir.iterdir() if f.is_file() and f.name != vectorset.MANIFEST}
+    (vdir / vectorset.MANIFEST).write_text(vectorset.render_manifest(files))
     return vdir, m.group(0)
 
 
@@ -212,7 +218,7 @@ def test_header_covers_every_json_vector():
     for family in xt.FAMILIES:
         header = xt.vectors_dir() / f"{family}.h"
         text = header.read_text()
-        data = json.loads((xt.vectors_dir() / f"{family}.json").read_text())
+        data = load_family(xt.vectors_dir() / f"{family}.json")
         json_names = [v["name"] for v in data["vectors"]]
         header_names = re.findall(r'^\s*\{ "([^"]+)",', text, re.MULTILINE)
         m = re.search(r"Vectors only the Python API can express \(not here\): ([^\n]*)", text)
