@@ -281,3 +281,11 @@ def test_check_with_every_part_missing_fails(monkeypatch):
     res = CliRunner().invoke(cli, ["check", "--allow-missing"])
     assert res.exit_code == 1, res.output
     assert "no part ran" in res.output and "all parts hold" not in res.output
+
+
+def test_goldgen_out_below_a_file_is_refused_before_work(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    res = CliRunner().invoke(cli, ["goldgen", "--out", str(blocker / "vectors")])
+    assert res.exit_code == 2, res.output
+    assert "'--out'" in res.output and "a_file" in res.output and "is not a directory" in res.output

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
+from .options import writable_dir
+
 #: exit codes (see symverify/cli.py): 0 ok, 1 drift or a refused fixture catalog,
 #: 3 a vector file that cannot be read or replaced
 EXIT_OK = 0
@@ -59,6 +61,8 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
     console = Console()
     err = Console(stderr=True)
     target = out_dir if out_dir is not None else generate.vectors_dir()
+    if not check_only:
+        writable_dir(target, "--out")  # before the emulator run, not after it
     try:
         results = generate.compute()
     except generate.FixtureError as exc:

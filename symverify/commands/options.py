@@ -24,3 +24,17 @@ def output_file(ctx: click.Context, param: click.Parameter, value: Path | None) 
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise click.BadParameter(f"cannot write {str(path)!r}: permission denied", ctx, param)
     return path
+
+
+def writable_dir(path: Path, option: str) -> None:
+    """Refuse (exit 2) a directory the command would create or write into if
+    its nearest existing ancestor is not a writable directory."""
+    probe = Path(path).absolute()
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise click.BadParameter(f"cannot write into {str(path)!r}: {str(probe)!r} is not a directory",
+                                 param_hint=f"'{option}'")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write into {str(path)!r}: permission denied on {str(probe)!r}",
+                                 param_hint=f"'{option}'")
