@@ -414,9 +414,10 @@ def changed_lines(rev: str, repo: Path) -> dict[str, set[int]]:
                          check=False)
     if top.returncode != 0:
         raise RevisionError(f"--since {rev}: {repo} is not inside a git checkout ({top.stderr.strip()})")
-    ok = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=repo,
-                        capture_output=True, text=True, check=False)
-    if ok.returncode != 0 or rev.startswith("-"):
+    ok = None if rev.startswith("-") else subprocess.run(  # an option is never a revision
+        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=repo, capture_output=True,
+        text=True, check=False)
+    if ok is None or ok.returncode != 0:
         raise RevisionError(f"--since: {rev!r} is not a git revision of {top.stdout.strip()}")
     out = subprocess.run(["git", "diff", "-U0", rev, "--", "kernels/src"], cwd=repo, capture_output=True,
                          text=True, check=False)
