@@ -442,20 +442,26 @@ def q_ln_n_bound():
 
 
 def q_ln_k_normal(b):
-    """K = fl(qMax/A) for 0 < A <= LN_N_BOUND is +inf or normal, and +inf gives
-    s_y = fl(fl(1/K) * s_gamma) = 0, which the kernel rejects (SCALE_UNDERFLOW):
-    so whenever s_y passes, K is normal (the precondition of layernorm.qn_range)."""
-    A, K, s_gamma = fvar("A"), fvar("K"), fvar("s_gamma")
-    k_of_a = fp.fdiv(fconst(float(qmax(b))), A)
-    s_y = fp.fmul(fp.fdiv(fconst(1.0), K), s_gamma)
-    return Query(pre=[], goals=[
-        Goal(f"0 < A <= {LN_N_BOUND}  =>  fl(qMax/A) is +inf or >= 2^-126",
-             z3.Or(z3.fpIsInf(k_of_a), z3.fpGEQ(k_of_a, fconst(2.0 ** -126))),
-             [z3.fpGT(A, fconst(0.0)), z3.fpLEQ(A, fconst(float(LN_N_BOUND)))]),
-        Goal("K = +inf, s_gamma valid  =>  s_y = fl(fl(1/K) * s_gamma) = 0 (not a valid scale)",
-             z3.fpIsZero(s_y),
-             [z3.fpIsInf(K), z3.fpIsPositive(K), z3.fpIsNormal(s_gamma), z3.fpIsPositive(s_gamma)]),
-    ], show={"A": A, "K": k_of_a, "s_gamma": s_gamma})
+    """K = fl(qMax/A) for 0 < A <= LN_N_BOUND, when finite, is >= 2^-126 (never
+    subnormal: the model keeps the subnormal error eta). The +inf case is
+    layernorm.k_inf_rejected."""
+    m = RM()
+    A = m.var("A")
+    K = m.rdiv(z3.RealVal(qmax(b)), A, "K")
+    return Query(pre=[A > 0, A <= LN_N_BOUND, K <= FLT_MAX] + m.cons,
+                 goals=[Goal("finite K = fl(qMax/A) >= 2^-126 (normal)", K >= MIN_NORMAL)], show=dict(m.names))
+
+
+def q_ln_k_inf_rejected():
+    """K = +inf gives s_norm = fl(1/K) = 0 and s_y = fl(0 * s_gamma) = 0, which the
+    kernel rejects (SCALE_UNDERFLOW): with layernorm.k_normal, K is normal whenever
+    s_y passes (the precondition of layernorm.qn_range)."""
+    K, s_gamma = fvar("K"), fvar("s_gamma")
+    s_norm = fp.fdiv(fconst(1.0), K)
+    s_y = fp.fmul(s_norm, s_gamma)
+    return Query(pre=[z3.fpIsInf(K), z3.fpIsPositive(K), z3.fpIsNormal(s_gamma), z3.fpIsPositive(s_gamma)],
+                 goals=[Goal("s_y = fl(fl(1/K) * s_gamma) = 0 (not a valid scale)", z3.fpIsZero(s_y))],
+                 show={"K": K, "s_gamma": s_gamma, "s_norm": s_norm, "s_y": s_y})
 
 
 def q_ln_affine(norm_bits, gamma_bits, mode, seed_max=SEED_MAX):
@@ -501,6 +507,9 @@ def catalog() -> list[Lemma]:
               f"finite d, acc >= fl(d*d), F <= {LN_MAX_FEATURES}, eps in [2^-149, FLT_MAX]  =>  "
               f"|fl(d * fl(1/sqrtf(fl(fl(acc/F) + eps))))| <= {LN_N_BOUND} (so A <= {LN_N_BOUND})",
               q_ln_n_bound, "layernorm-n-bound", "real"))
+    add(Lemma("layernorm.k_inf_rejected", None, None, "PROVEN",
+              "K = +inf, s_gamma a valid scale  =>  s_y = fl(fl(1/K) * s_gamma) = 0 (SCALE_UNDERFLOW)",
+              q_ln_k_inf_rejected, "layernorm-k-normal", "exact"))
     for b in WIDTHS:
         q = qmax(b)
         add(Lemma("round.cast_branch", b, None, "PROVEN",
@@ -558,8 +567,8 @@ def catalog() -> list[Lemma]:
                   lambda b=b: q_sum_safe(b, None, 0, LN_MAX_FEATURES), "layernorm-row-sum", "int",
                   params={"F": LN_MAX_FEATURES}))
         add(Lemma("layernorm.k_normal", b, None, "PROVEN",
-                  f"0 < A <= {LN_N_BOUND}, s_y = fl(fl(1/K) * s_gamma) a valid scale  =>  K = fl(qMax/A) normal",
-                  lambda b=b: q_ln_k_normal(b), "layernorm-k-normal", "exact"))
+                  f"0 < A <= {LN_N_BOUND}, K = fl(qMax/A) finite  =>  K >= 2^-126 (normal)",
+                  lambda b=b: q_ln_k_normal(b), "layernorm-k-normal", "real"))
         for mode in (HA, SR):
             add(Lemma("layernorm.qn_range", b, mode, "PROVEN",
                       "|n| <= A, K = fl(qMax/A) normal  =>  |fl(n*K)| < qMax + 1/2 (HA: q_n in [-qMax, qMax])" if mode == HA

@@ -349,14 +349,20 @@ def test_real_model_admits_ln_statistics(q, s_x, eps):
 
 
 def test_layernorm_k_inf_gives_zero_s_y_on_c():
-    """layernorm.k_normal's second goal, evaluated: K = +inf -> s_y = 0; on the C the same
-    input (A = 2^-126, K = 2047 * 2^126 overflows) is SCALE_UNDERFLOW."""
-    q = lemmas.q_ln_k_normal(12)
-    goal = q.goals[1]
-    k, s_g = z3.FP("K", fp.F32), z3.FP("s_gamma", fp.F32)
-    s_y = fp.fmul(fp.fdiv(fp.fconst(1.0), fp.fconst(float("inf"))), fp.fconst(0.75))
+    """layernorm.k_inf_rejected, evaluated: K = +inf -> s_y = 0; on the C the same
+    input (A = 2^-126, K = 2047 * 2^126 overflows) is SCALE_UNDERFLOW. layernorm.k_normal's
+    real model admits the finite K of a real A and rejects a subnormal one."""
+    from fractions import Fraction
+    q = lemmas.q_ln_k_inf_rejected()
+    k, s_g = q.show["K"], q.show["s_gamma"]
+    s_y = z3.substitute(q.show["s_y"], (k, fp.fconst(float("inf"))), (s_g, fp.fconst(0.75)))
     assert fp.ev(s_y) == 0.0
-    assert z3.is_true(z3.simplify(z3.substitute(goal.goal, (k, fp.fconst(float("inf"))), (s_g, fp.fconst(0.75)))))
+    assert z3.is_true(z3.simplify(z3.substitute(q.goals[0].goal, (k, fp.fconst(float("inf"))),
+                                                (s_g, fp.fconst(0.75)))))
+    a = np.float32(1.3416354)
+    assert _admits(lambda: lemmas.q_ln_k_normal(12),
+                   {"A": Fraction(float(a)), "K": Fraction(float(np.float32(2047.0) / a))})
+    assert not _admits(lambda: lemmas.q_ln_k_normal(12), {"A": Fraction(float(a)), "K": Fraction(1, 2 ** 140)})
     x = sv.SymTensor(np.array([[0, 1, 2]], dtype=np.int32), np.float32(2.0 ** -126), 8)
     status, _ = _ln_absmax_from_c(x, 1.0)
     assert status == STATUS_CODES["SYM_ERR_SCALE_UNDERFLOW"]
