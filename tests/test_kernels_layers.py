@@ -455,3 +455,16 @@ def test_functions_never_modify_arguments():
     L.linear_backward(X, W, DY, T(np.zeros((2, 3), np.int32), 1.0, 8), T(np.array([1, 1]), 1.0, 8))
     for t, m in zip((X, W, B, DY), before):
         assert t.mantissas.tolist() == m.tolist()
+
+
+def test_layernorm_constant_row_with_inexact_mean_is_not_prechecked():
+    # docs/semantics.md "LayerNorm on a constant input": only an input identical
+    # everywhere is pre-checked. A constant row of 513 values 32767 has
+    # (float)S / 513 = 32767.002, so its n is float noise that the global
+    # quantisation maps to -qMax; the identical input alone gives q_n = 0.
+    f = 513
+    gamma, beta = T(np.ones(f, np.int32), 1.0, 8), T(np.zeros(f, np.int32), 1.0, 8)
+    rows = L.layernorm_forward(T(np.array([[32767] * f, [0] * f]), 1.0, 16), gamma, beta)
+    assert rows.mantissas[0].tolist() == [-2047] * f and not rows.mantissas[1].any()
+    same = L.layernorm_forward(T(np.full((1, f), 32767), 1.0, 16), gamma, beta)
+    assert not same.mantissas.any() and same.scale == np.float32(1.0)
