@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from . import lemmas
-from .lemmas import INT32_MAX, SEED_MAX, max_safe_count, sum_bounds
+from .intbounds import binding_side, extreme_operands, max_safe_count, term_bounds
+from .lemmas import INT32_MAX, SEED_MAX
 from .steps import HA, SR, qmax, qmin
 
 KINDS_WITH_ENCODING = ("linear", "layernorm", "conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d",
@@ -250,41 +251,24 @@ def accumulators(layer: dict) -> list[Accumulator]:
 
 def decide(acc: Accumulator, replay: bool = True) -> Verdict:
     """SAFE or UNSAFE for one accumulator, with Z3 proofs and the C replay."""
-    from .runner import Result  # noqa: F401  (same solver settings)
-    import z3
-
     if acc.special == "ln_affine":
         return _decide_ln_affine(acc, replay)
     if acc.special == "fixed_add" and (acc.b_w_hint or 32) <= 16:
         return _decide_fixed_add(acc)
     smax = SEED_MAX if acc.seeded else 0
-    pmin, pmax = sum_bounds(acc.b_x, acc.b_w)
+    pmin, pmax = term_bounds(acc.b_x, acc.b_w)
     nmax = max_safe_count(pmin, pmax, smax)
     worst = max(smax + acc.n * pmax, smax - acc.n * pmin)
-
-    def solve(q) -> str:
-        for g in q.goals:
-            s = z3.Solver()
-            s.set("timeout", 20000)
-            s.add(*q.pre, *g.extra, z3.Not(g.goal))
-            if q.witness:
-                s.add(*[k == v for k, v in q.witness.items()])
-            r = s.check()
-            if r != z3.unsat:
-                return "COUNTEREXAMPLE" if r == z3.sat else "UNKNOWN"
-        return "PROVEN"
-
     if acc.n <= nmax:
-        st = solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, acc.n))
+        st = _solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, acc.n))
         return Verdict(acc, "SAFE" if st == "PROVEN" else "UNKNOWN", worst, nmax,
                        margin=INT32_MAX - worst, proof={f"safe_for_N<={acc.n}": st})
-    proof = {f"safe_for_N<={nmax}": solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, nmax)),
-             f"overflow_at_N={nmax + 1}": solve(lemmas.q_sum_overflow(acc.b_x, acc.b_w, smax, nmax + 1))}
-    x = qmin(acc.b_x)
-    w = qmin(acc.b_w) if acc.b_w is not None else 1
-    seed = smax
-    if acc.b_w is None and pmin * (nmax + 1) - smax < -(1 << 31):
-        seed = -smax
+    proof = {f"safe_for_N<={nmax}": _solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, nmax)),
+             f"overflow_at_N={nmax + 1}": _solve(lemmas.q_sum_overflow(acc.b_x, acc.b_w, smax, nmax + 1))}
+    side = binding_side(pmin, pmax, smax)  # the int32 bound the sum crosses first
+    x, w_op = extreme_operands(acc.b_x, acc.b_w, side)
+    w = w_op if w_op is not None else 1
+    seed = smax if side == "max" else -smax
     cex: dict[str, Any] = {"fan_in": acc.n, "x": [x] * min(acc.n, 8) + (["..."] if acc.n > 8 else []),
                            "x_uniform": x, "seed": seed, "overflow_at_step": nmax + 1,
                            "partial_sum_at_overflow": seed + (nmax + 1) * x * w}
@@ -292,8 +276,9 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
         cex["w_uniform"] = w
         cex["w"] = [w] * min(acc.n, 8) + (["..."] if acc.n > 8 else [])
     if acc.seeded:
-        cex["bias"] = {"q": 1, "s_b": float(SEED_MAX), "s_x": 1.0, "s_w": 1.0,
-                       "note": "rescale_to_acc(1, 1073774464.0f, 1.0f*1.0f) = 1073774464 (the guard's maximum)"}
+        bq = 1 if seed > 0 else -1
+        cex["bias"] = {"q": bq, "s_b": float(SEED_MAX), "s_x": 1.0, "s_w": 1.0,
+                       "note": f"rescale_to_acc({bq}, 1073774464.0f, 1.0f*1.0f) = {bq * SEED_MAX} (the guard's extreme)"}
     if replay:
         from . import replay as rp
         r = rp.replay_mac(seed, acc.n, x, w, expect_step=nmax + 1)
@@ -303,7 +288,7 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
         if acc.kind == "linear" and acc.name == "forward" and acc.n <= 1_000_000:
             job = {"kind": "linear_forward", "n": acc.n, "x": x, "w": w, "x_bits": acc.b_x, "w_bits": acc.b_w}
             if acc.seeded:
-                job.update(bias_q=1, s_b=float(SEED_MAX))
+                job.update(bias_q=cex["bias"]["q"], s_b=float(SEED_MAX))
             k = rp.replay_kernel(job)
             cex["c_kernel_replay"] = {"kernel": "sym_linear_forward (sanitize build)", "status": k.get("status"),
                                       "sanitizer": k.get("sanitizer", ""),
@@ -311,7 +296,13 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
     return Verdict(acc, "UNSAFE", worst, nmax, margin=INT32_MAX - worst, counterexample=cex, proof=proof)
 
 
+#: Decided goals of this process, by SMT-LIB text: layers (and seeded / unseeded
+#: accumulators) of the same widths share the costly non-linear product-range goal.
+_DECIDED: dict[str, str] = {}
+
+
 def _solve(q) -> str:
+    """PROVEN if every goal of ``q`` holds, else COUNTEREXAMPLE (sat) or UNKNOWN."""
     import z3
     for g in q.goals:
         s = z3.Solver()
@@ -319,9 +310,15 @@ def _solve(q) -> str:
         s.add(*q.pre, *g.extra, z3.Not(g.goal))
         if q.witness:
             s.add(*[k == v for k, v in q.witness.items()])
-        r = s.check()
-        if r != z3.unsat:
-            return "COUNTEREXAMPLE" if r == z3.sat else "UNKNOWN"
+        key = s.sexpr()
+        r = _DECIDED.get(key)
+        if r is None:
+            res = s.check()
+            r = "PROVEN" if res == z3.unsat else "COUNTEREXAMPLE" if res == z3.sat else "UNKNOWN"
+            if r != "UNKNOWN":  # a timeout may go the other way on a second try
+                _DECIDED[key] = r
+        if r != "PROVEN":
+            return r
     return "PROVEN"
 
 
