@@ -32,6 +32,7 @@ from typing import Any
 from symverify.proofs import intbounds
 
 from .factory import KINDS, Model, load_model_spec
+from .modelfile import shape_mismatches
 
 INT32_MAX = intbounds.INT32_MAX
 INT32_MIN = intbounds.INT32_MIN
@@ -91,15 +92,6 @@ class ModelValidationError(ValueError):
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
         super().__init__("model rejected by the validator:\n" + "\n".join(f"  {f}" for f in findings))
-
-
-def _features_out(spec: dict, features_in: int | None) -> int | None:
-    kind = spec.get("kind")
-    if kind == "linear":
-        return spec.get("out_features")
-    if kind == "layernorm":
-        return spec.get("normalized_shape")
-    return features_in
 
 
 def _width_out(spec: dict, width_in: int | None) -> int | None:
@@ -163,7 +155,8 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
         dy_widths[i] = dy
         dy = _dx_width(layers[i], dy)
 
-    features: int | None = None
+    for i, key, v, src, feats in shape_mismatches(layers):
+        add("shape", layers[i], key, v, f"layer {src!r} emits {feats} features")
     width: int | None = None
     prev: dict | None = None
     for i, spec in enumerate(layers):
@@ -183,9 +176,6 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
         # shapes
         if kind == "linear":
             want = spec.get("in_features")
-            if features is not None and want != features:
-                add("shape", spec, "in_features", want,
-                    f"layer {prev.get('name') if prev else '?'!r} emits {features} features")
             w_ok = check_operand(spec, "w_bits", spec.get("w_bits"), "the weight w")
             x_ok = check_operand(spec, "x_bits", eff_x, "the input x")
             dy_ok = check_operand(spec, "dy_bits", dyb, "the incoming gradient dy") if dyb is not None else False
@@ -203,10 +193,6 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
             if dyb is not None and isinstance(batch, int) and spec.get("bias", True):
                 check_fan_in(spec, "batch", batch, dyb, None, False, "grad_b sum of dy")
         elif kind == "layernorm":
-            want = spec.get("normalized_shape")
-            if features is not None and want != features:
-                add("shape", spec, "normalized_shape", want,
-                    f"layer {prev.get('name') if prev else '?'!r} emits {features} features")
             if isinstance(eff_x, int) and eff_x > 16:
                 add("operand_width", spec, "x_bits", eff_x,
                     f"LayerNorm input is {eff_x} bits wide; it needs at most 16 bits (int32 row sums)"
@@ -224,7 +210,6 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
             elif prev is not None and prev.get("kind") == "quant":
                 add("double_requant", spec, "kind", "quant",
                     f"follows quant layer {prev.get('name')!r}: two requants in a row")
-        features = _features_out(spec, features)
         width = _width_out(spec, width if prev is not None else x_bits)
         prev = spec
     if strict and found:
