@@ -19,7 +19,7 @@ from typing import Any
 from . import lemmas
 from .intbounds import binding_side, extreme_operands, max_safe_count, term_bounds
 from .lemmas import INT32_MAX, SEED_MAX
-from .steps import HA, SR, qmax, qmin
+from .steps import HA, SR, qmin
 
 from symverify.model.modelfile import LAYER_KINDS, ModelFileError, read_model_file, require, shape_mismatches
 
