@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from symverify.model.modelfile import LAYER_KINDS, ModelFileError, read_model_file, require, shape_mismatches
+
 from . import lemmas
 from .intbounds import binding_side, extreme_operands, max_safe_count, term_bounds
 from .lemmas import INT32_MAX, SEED_MAX
 from .steps import HA, SR, qmin
-
-from symverify.model.modelfile import LAYER_KINDS, ModelFileError, read_model_file, require, shape_mismatches
 
 #: Layer kinds whose integer accumulators ``bounds`` decides, and the known kinds it cannot
 #: (NO_ENCODING): both from the one kinds list, symverify.model.modelfile.LAYER_KINDS.
