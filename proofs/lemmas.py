@@ -28,6 +28,7 @@ from typing import Any, Callable
 import z3
 
 from . import fp, steps, witness
+from .intbounds import binding_side, extreme_operands, max_safe_count, product_bounds, term_bounds
 from .fp import fconst, fvar
 from .realmodel import EPS, FLT_MAX, MIN_NORMAL, RM, absle, abslt
 from .steps import HA, SR, qmax, qmin
@@ -333,18 +334,9 @@ def q_accfixed_width(b):
 
 
 # -------------------------------------------------------- integer sums / MAC
-def sum_bounds(b_x: int, b_w: int | None):
-    """(Pmin, Pmax) of one term: a product of widths b_x, b_w, or a value."""
-    if b_w is None:
-        return qmin(b_x), qmax(b_x)
-    return qmin(b_x) * qmax(b_w), qmin(b_x) * qmin(b_w)
-
-
-def max_safe_count(pmin: int, pmax: int, seed: int) -> int:
-    """Largest N with seed + N terms in [pmin, pmax] always inside int32."""
-    up = (INT32_MAX - seed) // pmax if pmax > 0 else 1 << 62
-    down = (seed + INT32_MIN) // pmin if pmin < 0 else 1 << 62  # -seed + N*pmin >= INT32_MIN
-    return max(0, min(up, down))
+def sum_bounds(b_x: int, b_w: int | None) -> tuple[int, int]:
+    """(Pmin, Pmax) of one term: a product of widths b_x, b_w, or a value (intbounds.term_bounds)."""
+    return term_bounds(b_x, b_w)
 
 
 def q_sum_safe(b_x, b_w, seed_max, n):
@@ -368,20 +360,23 @@ def q_sum_safe(b_x, b_w, seed_max, n):
 
 
 def q_sum_overflow(b_x, b_w, seed_max, n):
-    """N = n terms: is there an input whose sum leaves int32? (uniform terms)"""
+    """N = n terms: is there an input whose sum leaves int32? (uniform terms;
+    the witness is the corner operand pair and seed sign on the side of int32
+    that the sum leaves first, intbounds.binding_side)"""
     x, seed = z3.Int("x"), z3.Int("seed")
     pre = [x >= qmin(b_x), x <= qmax(b_x), seed >= -seed_max, seed <= seed_max]
     show = {"seed": seed, "x": x, "N": z3.IntVal(n)}
-    wit = {x: z3.IntVal(qmin(b_x)), seed: z3.IntVal(seed_max)}
+    side = binding_side(*sum_bounds(b_x, b_w), seed_max)
+    wx, ww = extreme_operands(b_x, b_w, side)
+    wit = {x: z3.IntVal(wx), seed: z3.IntVal(seed_max if side == "max" else -seed_max)}
     if b_w is None:
         term = x
-        wit[seed] = z3.IntVal(-seed_max)
     else:
         w = z3.Int("w")
         pre += [w >= qmin(b_w), w <= qmax(b_w)]
         term = x * w
         show["w"] = w
-        wit[w] = z3.IntVal(qmin(b_w))
+        wit[w] = z3.IntVal(ww)
     acc = seed + n * term
     show["sum"] = acc
     return Query(pre=pre, goals=[Goal(f"seed + {n} terms in int32", z3.And(acc >= INT32_MIN, acc <= INT32_MAX))],
@@ -397,8 +392,7 @@ def ln_qn_range(norm_bits: int, mode: str) -> tuple[int, int]:
 def ln_affine_bounds(norm_bits: int, gamma_bits: int, mode: str) -> tuple[int, int]:
     """(Pmin, Pmax) of q_n * gamma for q_n in ln_qn_range and gamma of width gamma_bits."""
     lo, hi = ln_qn_range(norm_bits, mode)
-    corners = [a * g for a in (lo, hi) for g in (qmin(gamma_bits), qmax(gamma_bits))]
-    return min(corners), max(corners)
+    return product_bounds(lo, hi, qmin(gamma_bits), qmax(gamma_bits))
 
 
 def q_ln_qn_range(b, mode):
