@@ -88,15 +88,17 @@ def check_variant(variant: str) -> str:
 
 def compile_shared(sources: Sequence[Path], variant: str = "release",
                    extra_flags: Iterable[str] = (), include_dirs: Iterable[Path] = (),
-                   name: str = "symverify") -> Path:
+                   name: str = "symverify", compiler: str | None = None) -> Path:
     """Compile ``sources`` into a shared library and return its cached path.
 
-    The cache key hashes every source's bytes, every header under
-    ``include_dirs``, the flags and the compiler version. The library is
-    written to a temporary name and renamed, so a concurrent build never sees
-    a half-written file.
+    ``extra_flags`` come after the base flags (so ``-ffp-contract=fast``
+    there overrides the base ``-ffp-contract=off``); ``compiler`` defaults to
+    :func:`find_compiler`. The cache key hashes every source's bytes, every
+    header under ``include_dirs``, the flags and the compiler version. The
+    library is written to a temporary name and renamed, so a concurrent build
+    never sees a half-written file.
     """
-    compiler = find_compiler()
+    compiler = compiler or find_compiler()
     include_dirs = [Path(d) for d in include_dirs] or [kernel_dir() / "include"]
     flags = [*BASE_FLAGS, *VARIANT_FLAGS[check_variant(variant)], *extra_flags]
     digest = hashlib.sha256()

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import STATUS_NAMES, SymError
+from .fpenv import FpSelftest, run_selftest
 from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng,
                     SymTensor, check_bits, check_order, check_rng, check_rounding, check_scale, q_max,
                     q_min)
@@ -26,6 +27,7 @@ __all__ = [
     "rescale_to_acc", "int_to_sym", "accumulate_dynamic", "accumulate_fixed", "ffi_lib",
     "quant_forward", "quant_backward", "linear_forward", "linear_backward",
     "layernorm_forward", "layernorm_backward", "mse_loss", "sgd_update",
+    "selftest_fp",
 ]
 
 INT32_MIN = -(1 << 31)
@@ -427,3 +429,11 @@ from .kernels_layers import (  # noqa: E402,F401  (imports symverify.kernels laz
     quant_forward,
     sgd_update,
 )
+
+
+def selftest_fp() -> FpSelftest:
+    """Run ``sym_selftest_fp`` of the loaded kernel library: detects FMA
+    contraction in the build, flush-to-zero / denormals-are-zero and a
+    rounding mode other than nearest-even in the calling thread. Never
+    raises for a detected fault; check ``.ok`` / ``.faults``."""
+    return run_selftest(*ffi_lib())
