@@ -147,14 +147,6 @@ def test_fma_build_is_flagged_and_drifts():
         assert ref[k, -2] == int(model.scale.view(np.uint32)), k
 
 
-@needs_fma
-def test_gcc_default_gnu_mode_is_flagged():
-    """GCC's default for GNU C is -ffp-contract=fast: -std=gnu99 without
-    -ffp-contract=off on an FMA machine contracts, and the self-test says so."""
-    ffi, lib = fpenv.load_variant(("-std=gnu99", "-ffp-contract=fast", "-march=haswell"))
-    assert fpenv.run_selftest(ffi, lib).faults == ("contraction",)
-
-
 def test_every_kernel_source_carries_the_pragma():
     for src in build.kernel_sources():
         head = src.read_text().split("#include", 1)[0]
