@@ -43,6 +43,8 @@ from symverify.types import (
     SR_HALF_AWAY,
     Rng,
     SymTensor,
+    as_integer_array,
+    checked_int32,
     check_bits,
     check_order,
     check_rng,
@@ -331,16 +333,12 @@ def int_to_sym(m: Any) -> SymTensor:
     """int32 -> SYM: copy of the mantissas, scale 1.0, declared width 32."""
     if isinstance(m, SymTensor):
         raise SymError("SYM_ERR_BAD_TYPE", "m", "SymTensor", "expected an int32 array")
-    raw = np.asarray(m)
-    if raw.dtype.kind not in "iu":
+    raw = as_integer_array(m)
+    if raw.dtype.kind not in "iuO":
         raise SymError("SYM_ERR_BAD_TYPE", "m", raw.dtype, "mantissas must be an integer array (int32)")
     if raw.size == 0:
         raise SymError("SYM_ERR_EMPTY", "m", raw.shape, "at least one element is required")
-    wide = raw.astype(np.int64).ravel()
-    bad = np.flatnonzero((wide < _INT32_MIN) | (wide > _INT32_MAX))
-    if bad.size:
-        i = int(bad[0])
-        raise SymError("SYM_ERR_INT_OVERFLOW", f"m[{i}]", int(wide[i]), "value must fit in int32")
+    raw = checked_int32(raw, _INT32_MIN, _INT32_MAX, "m", "value must fit in int32")
     return SymTensor(raw.astype(np.int32, copy=True), _ONE, 32)
 
 

@@ -19,8 +19,8 @@ import numpy as np
 from .errors import STATUS_NAMES, SymError
 from .fpenv import FpSelftest, run_selftest
 from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng,
-                    SymTensor, check_bits, check_order, check_rng, check_rounding, check_scale, q_max,
-                    q_min)
+                    SymTensor, as_integer_array, check_bits, check_order, check_rng, check_rounding,
+                    check_scale, checked_int32, q_max, q_min)
 
 __all__ = [
     "round_half_away", "float_to_sym", "sym_to_float", "requant_dynamic", "requant_fixed",
@@ -208,16 +208,12 @@ def sym_to_float(t: SymTensor) -> np.ndarray:
 
 def int_to_sym(m: Any) -> SymTensor:
     """int32 -> SYM: copy, scale 1.0, declared width 32 (raw accumulator range)."""
-    raw = np.asarray(m)
-    if raw.dtype.kind not in "iu":
+    raw = as_integer_array(m)
+    if raw.dtype.kind not in "iuO":
         raise SymError("SYM_ERR_BAD_TYPE", "m", raw.dtype, "m must be an integer (int32) array")
     if raw.size == 0:
         raise SymError("SYM_ERR_EMPTY", "m", raw.shape, "a SYM tensor needs at least one element")
-    wide = raw.astype(np.int64).reshape(-1) if raw.dtype != np.uint64 else raw.reshape(-1)
-    bad = np.flatnonzero((wide < INT32_MIN) | (wide > INT32_MAX))
-    if bad.size:
-        i = int(bad[0])
-        raise SymError("SYM_ERR_INT_OVERFLOW", f"m[{i}]", int(raw.reshape(-1)[i]), "values must fit int32")
+    raw = checked_int32(raw, INT32_MIN, INT32_MAX, "m", "values must fit int32")
     src = np.array(raw, dtype=np.int32, copy=True, order="C").reshape(-1)
     n = _check_len(int(src.size), "m")
     ffi, lib = ffi_lib()
