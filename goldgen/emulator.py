@@ -48,6 +48,7 @@ from symverify.types import (
     check_bits,
     check_order,
     check_rng,
+    check_real,
     check_rounding,
     check_scale,
     q_max,
@@ -280,6 +281,7 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     """Fixed-scale requant: v = ((float)m * s_in) / t, clamped to
     [(float)qMin, (float)qMax] in float32, rounded, saturated. Keeps t."""
     t = _check_tensor(t, "t")
+    check_real(target_scale, "target_scale")
     bits = check_bits(q_max_bits, OUTPUT_BITS)
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
@@ -318,6 +320,8 @@ def rescale_to_acc(q: int, param_scale: Any, acc_scale: Any, rounding: str = HAL
     """r = ((float)q * s_p) / s_acc; guard |r| <= 1073774464.0f (else
     SYM_ERR_RANGE_GUARD); result round(r). HALF_AWAY only."""
     qi = _check_int32_scalar(q, "q")
+    check_real(param_scale, "param_scale")
+    check_real(acc_scale, "acc_scale")
     rounding = check_rounding(rounding, (HALF_AWAY,))
     s_p = check_scale(param_scale, "param_scale")
     s_acc = check_scale(acc_scale, "acc_scale")

@@ -20,7 +20,7 @@ from .errors import STATUS_NAMES, SymError
 from .fpenv import FpSelftest, run_selftest
 from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng,
                     SymTensor, as_integer_array, check_bits, check_order, check_rng, check_rounding,
-                    check_scale, checked_int32, q_max, q_min)
+                    check_real, check_scale, checked_int32, q_max, q_min)
 
 __all__ = [
     "round_half_away", "float_to_sym", "sym_to_float", "requant_dynamic", "requant_fixed",
@@ -270,6 +270,7 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     """Fixed-scale requant into ``target_scale`` at width ``q_max_bits`` (2..16);
     saturates by design, the target scale is kept."""
     t = _check_tensor(t, "t")
+    check_real(target_scale, "target_scale")
     bits = check_bits(q_max_bits, OUTPUT_BITS)
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
@@ -303,6 +304,8 @@ def rescale_to_acc(q: int, param_scale: Any, acc_scale: Any, rounding: str = HAL
     """round(((float)q * param_scale) / acc_scale) with the accumulator headroom
     guard |r| <= 2^31 - 1 - 32768*32767; HALF_AWAY only."""
     qi = _check_q(q)
+    check_real(param_scale, "param_scale")
+    check_real(acc_scale, "acc_scale")
     check_rounding(rounding, (HALF_AWAY,))
     s_p = check_scale(param_scale, "param_scale")
     s_acc = check_scale(acc_scale, "acc_scale")

@@ -5,6 +5,7 @@ Everything here is shared by both backends (``symverify.kernels`` and
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,17 @@ def check_bits(bits: Any, allowed: range, argument: str = "q_max_bits") -> int:
         raise SymError("SYM_ERR_BAD_WIDTH", argument, bits,
                        f"width must be an integer in {allowed.start}..{allowed.stop - 1}")
     return int(bits)
+
+
+def check_real(x: Any, argument: str) -> Any:
+    """Group 1 (types) of the error precedence for a scalar parameter
+    (target_scale, param_scale, acc_scale, eps, lr): ``x`` must be a real
+    number (int, float, numpy integer or floating scalar; not bool, str,
+    None, a sequence or an array), else BAD_TYPE. Returns ``x``; its value is
+    checked later (group 8, BAD_SCALE)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.integer, np.floating)):
+        raise SymError("SYM_ERR_BAD_TYPE", argument, x, f"{argument} must be a real number")
+    return x
 
 
 def check_scale(scale: Any, argument: str = "scale") -> np.float32:
