@@ -336,20 +336,22 @@ def _ln_args(c: Case, second: str) -> tuple[Any, Any, Any, Any, Any]:
             out_bits = int(kind[3:])
         else:
             widths[kind] = 17      # operand widths must be <= 16
-    gscale = 2.0 ** -11
+    gscale, dyscale = 2.0 ** -11, 0.5
     if c.has(DATA) and second == "beta":   # s_y = s_norm * s_gamma not normal
         gscale = c.pick(DATA, [2.0 ** -120], "SYM_ERR_SCALE_UNDERFLOW")
+    if c.has(DATA) and second == "dy":     # dn = dy * gamma overflows: reaches float_to_sym
+        gscale = dyscale = c.pick(DATA, [2.0 ** 100], "SYM_ERR_NONFINITE_INPUT")
     x: Any = T([[1, 2, 3, 4], [-8, 0, 8, 100]], 0.25, widths["x"])
     gamma: Any = T([1, 1, 1, 1], gscale, widths["gamma"])
     other: Any = (T([0, 0, 0, 0], 1.0, widths["beta"]) if second == "beta"
-                  else T([[1, -1, 2, 0], [0, 3, -3, 1]], 0.5, widths["dy"]))
+                  else T([[1, -1, 2, 0], [0, 3, -3, 1]], dyscale, widths["dy"]))
     if c.has(SHAPE):
         kind = c.pick(SHAPE, ["gamma", second, "rank_x"], "SYM_ERR_SHAPE")
         if kind == "gamma":
             gamma = T([1, 1, 1], gscale, widths["gamma"])
         elif kind == second:
             other = (T([0, 0, 0], 1.0, widths["beta"]) if second == "beta"
-                     else T([[1, -1, 2], [0, 3, -3]], 0.5, widths["dy"]))
+                     else T([[1, -1, 2], [0, 3, -3]], dyscale, widths["dy"]))
         else:
             x = T([1, 2, 3, 4], 0.25, widths["x"])
     eps: Any = 1e-5
@@ -446,7 +448,8 @@ KERNELS: dict[str, tuple[Builder, dict[int, int], bool, bool]] = {
                         True, True),
     "layernorm_forward": (b_layernorm_forward, {TYPE: 4, SHAPE: 3, WIDTH: 5, ROUND: 3, RNG: 2, SCALE: 8, DATA: 1},
                           True, True),
-    "layernorm_backward": (b_layernorm_backward, {TYPE: 4, SHAPE: 3, WIDTH: 4, ROUND: 3, RNG: 2, SCALE: 8},
+    "layernorm_backward": (b_layernorm_backward, {TYPE: 4, SHAPE: 3, WIDTH: 4, ROUND: 3, RNG: 2, SCALE: 8,
+                                                  DATA: 1},
                            True, True),
     "mse_loss": (b_mse_loss, {TYPE: 4, EMPTY: 1, SHAPE: 3, WIDTH: 5, ROUND: 3, RNG: 2, DATA: 4}, True, True),
     "sgd_update": (b_sgd_update, {TYPE: 6, SHAPE: 3, WIDTH: 1, ROUND: 3, RNG: 2, SCALE: 8, DATA: 1}, True, True),
