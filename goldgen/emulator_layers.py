@@ -40,6 +40,7 @@ from symverify.types import (
     SymTensor,
     check_bits,
     check_order,
+    check_real,
     check_rng,
     check_rounding,
     q_max,
@@ -369,6 +370,7 @@ def layernorm_forward(x: SymTensor, gamma: SymTensor, beta: SymTensor, norm_bits
     x = _check_tensor(x, "x")
     gamma = _check_tensor(gamma, "gamma")
     beta = _check_tensor(beta, "beta")
+    check_real(eps, "eps")
     B, F = _ln_validate(x, gamma, beta, "beta", "F")
     _check_operand_width(gamma, "gamma")
     bits = check_bits(norm_bits, OUTPUT_BITS, "norm_bits")
@@ -421,6 +423,7 @@ def layernorm_backward(x: SymTensor, gamma: SymTensor, dy: SymTensor, dx_bits: i
     x = _check_tensor(x, "x")
     gamma = _check_tensor(gamma, "gamma")
     dy = _check_tensor(dy, "dy")
+    check_real(eps, "eps")
     B, F = _ln_validate(x, gamma, dy, "dy", "BF")
     check_bits(dx_bits, CONVERSION_BITS, "dx_bits")
     check_rounding(rounding)
@@ -483,6 +486,7 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
     conversion to param's width (default SR_HALF_AWAY)."""
     param = _check_tensor(param, "param")
     grad = _check_tensor(grad, "grad")
+    check_real(lr, "lr")
     if grad.mantissas.shape != param.mantissas.shape:
         raise _shape_error("grad", grad.mantissas.shape, f"{tuple(param.mantissas.shape)} (the shape of param)",
                            "expected")

@@ -4,6 +4,9 @@
  * validates everything (the forward replays the RNG on a local copy);
  * the last pass recomputes and writes, and cannot fail. No scratch needed:
  * statistics and n are recomputed (deterministically) where needed. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
