@@ -43,9 +43,12 @@ from symverify.types import (
     SR_HALF_AWAY,
     Rng,
     SymTensor,
+    as_integer_array,
+    checked_int32,
     check_bits,
     check_order,
     check_rng,
+    check_real,
     check_rounding,
     check_scale,
     q_max,
@@ -278,6 +281,7 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     """Fixed-scale requant: v = ((float)m * s_in) / t, clamped to
     [(float)qMin, (float)qMax] in float32, rounded, saturated. Keeps t."""
     t = _check_tensor(t, "t")
+    check_real(target_scale, "target_scale")
     bits = check_bits(q_max_bits, OUTPUT_BITS)
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
@@ -316,6 +320,8 @@ def rescale_to_acc(q: int, param_scale: Any, acc_scale: Any, rounding: str = HAL
     """r = ((float)q * s_p) / s_acc; guard |r| <= 1073774464.0f (else
     SYM_ERR_RANGE_GUARD); result round(r). HALF_AWAY only."""
     qi = _check_int32_scalar(q, "q")
+    check_real(param_scale, "param_scale")
+    check_real(acc_scale, "acc_scale")
     rounding = check_rounding(rounding, (HALF_AWAY,))
     s_p = check_scale(param_scale, "param_scale")
     s_acc = check_scale(acc_scale, "acc_scale")
@@ -331,16 +337,12 @@ def int_to_sym(m: Any) -> SymTensor:
     """int32 -> SYM: copy of the mantissas, scale 1.0, declared width 32."""
     if isinstance(m, SymTensor):
         raise SymError("SYM_ERR_BAD_TYPE", "m", "SymTensor", "expected an int32 array")
-    raw = np.asarray(m)
-    if raw.dtype.kind not in "iu":
+    raw = as_integer_array(m)
+    if raw.dtype.kind not in "iuO":
         raise SymError("SYM_ERR_BAD_TYPE", "m", raw.dtype, "mantissas must be an integer array (int32)")
     if raw.size == 0:
         raise SymError("SYM_ERR_EMPTY", "m", raw.shape, "at least one element is required")
-    wide = raw.astype(np.int64).ravel()
-    bad = np.flatnonzero((wide < _INT32_MIN) | (wide > _INT32_MAX))
-    if bad.size:
-        i = int(bad[0])
-        raise SymError("SYM_ERR_INT_OVERFLOW", f"m[{i}]", int(wide[i]), "value must fit in int32")
+    raw = checked_int32(raw, _INT32_MIN, _INT32_MAX, "m", "value must fit in int32")
     return SymTensor(raw.astype(np.int32, copy=True), _ONE, 32)
 
 

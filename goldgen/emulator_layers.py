@@ -40,6 +40,7 @@ from symverify.types import (
     SymTensor,
     check_bits,
     check_order,
+    check_real,
     check_rng,
     check_rounding,
     q_max,
@@ -369,6 +370,7 @@ def layernorm_forward(x: SymTensor, gamma: SymTensor, beta: SymTensor, norm_bits
     x = _check_tensor(x, "x")
     gamma = _check_tensor(gamma, "gamma")
     beta = _check_tensor(beta, "beta")
+    check_real(eps, "eps")
     B, F = _ln_validate(x, gamma, beta, "beta", "F")
     _check_operand_width(gamma, "gamma")
     bits = check_bits(norm_bits, OUTPUT_BITS, "norm_bits")
@@ -376,17 +378,18 @@ def layernorm_forward(x: SymTensor, gamma: SymTensor, beta: SymTensor, norm_bits
     rng = check_rng(rounding, rng_state)
     eps32 = _check_positive_f32(eps, "eps")
 
-    # step 1: identical pre-check (no RNG draws)
+    # step 1: identical pre-check in integers. An identical input has no
+    # statistics and takes the A == 0 branch below: q_n = 0, s_norm = 1, no
+    # RNG draws, and the affine step still runs (y = rescale(beta, s_beta, s_gamma)).
     m = x.mantissas
-    if bool(np.all(m == m.flat[0])):
-        return SymTensor(np.zeros((B, F), dtype=np.int32), _ONE, 32)
-
-    # step 2: statistics
-    _, n = _ln_stats(x, eps32)
+    A = _F32(0.0)
+    if not bool(np.all(m == m.flat[0])):
+        # step 2: statistics
+        _, n = _ln_stats(x, eps32)
+        A = _F32(np.max(np.abs(n)))
 
     # step 3: global quantisation of n
     lo, hi = q_min(bits), q_max(bits)
-    A = _F32(np.max(np.abs(n)))
     new_state = None
     if A == 0:
         q_n = np.zeros((B, F), dtype=np.int64)
@@ -420,6 +423,7 @@ def layernorm_backward(x: SymTensor, gamma: SymTensor, dy: SymTensor, dx_bits: i
     x = _check_tensor(x, "x")
     gamma = _check_tensor(gamma, "gamma")
     dy = _check_tensor(dy, "dy")
+    check_real(eps, "eps")
     B, F = _ln_validate(x, gamma, dy, "dy", "BF")
     check_bits(dx_bits, CONVERSION_BITS, "dx_bits")
     check_rounding(rounding)
@@ -482,6 +486,7 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
     conversion to param's width (default SR_HALF_AWAY)."""
     param = _check_tensor(param, "param")
     grad = _check_tensor(grad, "grad")
+    check_real(lr, "lr")
     if grad.mantissas.shape != param.mantissas.shape:
         raise _shape_error("grad", grad.mantissas.shape, f"{tuple(param.mantissas.shape)} (the shape of param)",
                            "expected")

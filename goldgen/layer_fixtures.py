@@ -221,9 +221,18 @@ def fixtures() -> list[dict[str, Any]]:
     add("ln_sr", "layernorm_forward", "SR: B*F = 8 draws", OK,
         x=T([[1, 2, 3, 4], [-8, 0, 8, 100]], 0.25, 12), gamma=g4, beta=b4, norm_bits=8, eps=S(1e-5),
         rounding=SR, seed=2024)
-    add("ln_identical", "layernorm_forward", "every mantissa identical: zeros, scale 1, no draws", OK,
+    add("ln_identical", "layernorm_forward",
+        "every mantissa identical: q_n = 0, s_norm = 1, no draws; y = rescale(beta, s_beta, s_gamma) at s_gamma", OK,
         x=T([[7, 7, 7, 7], [7, 7, 7, 7]], 0.5, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5),
         rounding=SR, seed=3)
+    add("ln_identical_huge_scale", "layernorm_forward",
+        "identical x at s_x = FLT_MAX: no statistics (they would be NaN), y = beta seeds at s_gamma", OK,
+        x=T([[2, 2], [2, 2]], FLT_MAX, 12), gamma=T([5, -7], 0.5, 12), beta=T([3, -1], 0.25, 16), norm_bits=12,
+        eps=S(1e-5))
+    add("ln_identical_beta_guard", "layernorm_forward",
+        "identical x: the affine step still runs, so a beta seed past the rescale guard is RANGE_GUARD",
+        "SYM_ERR_RANGE_GUARD", x=T([[7, 7, 7, 7]], 0.5, 12), gamma=g4,
+        beta=T([0, 0, 0, 32767], 2.0 ** 40, 16), norm_bits=12, eps=S(1e-5), rounding=SR, seed=3)
     add("ln_const_rows", "layernorm_forward", "rows constant but different: A == 0, q_n = 0, NO draws", OK,
         x=T([[7, 7, 7, 7], [-2, -2, -2, -2]], 0.5, 12), gamma=g4, beta=b4, norm_bits=12, eps=S(1e-5),
         rounding=SR, seed=3)

@@ -1,7 +1,7 @@
 """Per-layer int32 accumulator bounds of a model file (``symverify bounds``).
 
-A model file is TOML (shared/API.md): ``[[layer]]`` tables with ``name``,
-``kind`` and the shape/width keys the kind needs. Each layer is mapped to its
+A model file is TOML (shared/API.md), read and checked by the one loader
+symverify.model.modelfile (kinds, keys, values). Each layer is mapped to its
 integer accumulators; each accumulator is "seed + N terms" with every term
 either a product of two operand widths or a value of one width, and is
 decided with the same Z3 lemmas as ``symverify prove`` (lemmas.q_sum_safe /
@@ -12,29 +12,24 @@ input that the UBSan harness and the shipped C kernel confirm).
 from __future__ import annotations
 
 import math
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from symverify.model.modelfile import LAYER_KINDS, ModelFileError, read_model_file, require, shape_mismatches
+
 from . import lemmas
-from .lemmas import INT32_MAX, SEED_MAX, max_safe_count, sum_bounds
-from .steps import HA, SR, qmax, qmin
+from .intbounds import binding_side, extreme_operands, max_safe_count, term_bounds
+from .lemmas import INT32_MAX, SEED_MAX
+from .steps import HA, SR, qmin
 
-KINDS_WITH_ENCODING = ("linear", "layernorm", "conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d",
-                       "adaptive_avgpool1d", "quant")
-#: Known layer kinds (SPEC section 6) whose integer accumulators have no encoding yet.
-KINDS_WITHOUT_ENCODING = ("softmax", "cross_entropy", "mse", "sgd")
+#: Layer kinds whose integer accumulators ``bounds`` decides, and the known kinds it cannot
+#: (NO_ENCODING): both from the one kinds list, symverify.model.modelfile.LAYER_KINDS.
+KINDS_WITH_ENCODING = tuple(k for k, spec in LAYER_KINDS.items() if spec.encoded)
+KINDS_WITHOUT_ENCODING = tuple(k for k, spec in LAYER_KINDS.items() if not spec.encoded)
 
-
-class ModelError(Exception):
-    """A malformed, unknown-kind or out-of-domain model file (exit code 3)."""
-
-    def __init__(self, path: str, line: int | None, key: str, message: str) -> None:
-        self.path, self.line, self.key, self.message = path, line, key, message
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: key '{key}': {message}")
+#: A malformed, unknown-kind or out-of-domain model file (exit code 3): the model file's one error.
+ModelError = ModelFileError
 
 
 @dataclass
@@ -77,111 +72,26 @@ class Verdict:
 
 
 # ------------------------------------------------------------------ parsing
-def _line_of(text: str, layer_index: int | None, key: str) -> int | None:
-    """1-based line of ``key = ...`` inside the layer_index-th [[layer]] (or anywhere)."""
-    lines = text.splitlines()
-    start, end = 0, len(lines)
-    if layer_index is not None:
-        heads = [i for i, ln in enumerate(lines) if re.match(r"\s*\[\[\s*layer\s*\]\]", ln)]
-        if layer_index < len(heads):
-            start = heads[layer_index]
-            nxt = [i for i in range(start + 1, len(lines)) if re.match(r"\s*\[", lines[i])]
-            end = nxt[0] if nxt else len(lines)
-            if key == "[[layer]]":
-                return start + 1
-    pat = re.compile(rf"\s*{re.escape(key)}\s*=")
-    for i in range(start, end):
-        if pat.match(lines[i]):
-            return i + 1
-    return start + 1 if layer_index is not None and start < len(lines) else None
-
-
-REQUIRED = {
-    "linear": ("in_features", "out_features", "x_bits", "w_bits"),
-    "conv1d": ("in_channels", "out_channels", "kernel_size", "x_bits", "w_bits"),
-    "conv_transpose1d": ("in_channels", "out_channels", "kernel_size", "x_bits", "w_bits"),
-    "layernorm": ("normalized_shape", "x_bits"),
-    "maxpool1d": ("kernel_size", "x_bits"),
-    "avgpool1d": ("kernel_size", "x_bits"),
-    "adaptive_avgpool1d": ("in_length", "output_size", "x_bits"),
-    "quant": ("x_bits",),
-}
-BIT_KEYS = ("x_bits", "w_bits", "dy_bits", "gamma_bits", "out_bits", "norm_bits")
 ROUNDINGS = {"half_away": HA, "sr_half_away": SR}
-POS_KEYS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride", "dilation",
-            "normalized_shape", "in_length", "output_size", "batch")
 
 
 def load_model(path: str | Path) -> list[dict]:
-    """Parse and validate a model file; raise :class:`ModelError` on any problem."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ModelError(str(path), None, "-", f"cannot read the file: {exc.strerror}") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise ModelError(str(path), int(m.group(1)) if m else None, "-", f"not valid TOML: {exc}") from exc
-    layers = data.get("layer")
-    if not isinstance(layers, list) or not layers:
-        raise ModelError(str(path), _line_of(text, None, "layer"), "layer",
-                         "the model needs at least one [[layer]] table")
-    training = data.get("training", {})
-    if not isinstance(training, dict):
-        raise ModelError(str(path), _line_of(text, None, "training"), "training", "'training' must be a table")
-    tb = training.get("batch")
-    if tb is not None and (isinstance(tb, bool) or not isinstance(tb, int) or not 1 <= tb <= INT32_MAX):
-        raise ModelError(str(path), _line_of(text, None, "batch"), "batch",
-                         f"[training] batch = {tb!r} must be a positive integer")
-    names: set[str] = set()
-    out = []
-    for i, layer in enumerate(layers):
-        if not isinstance(layer, dict):
-            raise ModelError(str(path), None, "layer", "every 'layer' must be a [[layer]] table")
+    """Read and check a model file (symverify.model.modelfile: one loader for
+    bounds, the factory and the validator) and return its layers, each with
+    the keys ``bounds`` needs; raise :class:`ModelFileError` on any problem."""
+    mf = read_model_file(Path(path))
+    require(mf, "analysis")
+    tb = mf.training.get("batch")
+    default_rnd = mf.training.get("rounding", "half_away")
+    return [{**layer, "_index": i, "_training_batch": tb, "_rounding": ROUNDINGS[layer.get("rounding", default_rnd)]}
+            for i, layer in enumerate(mf.layers)]
 
-        def err(key: str, msg: str, i=i) -> ModelError:
-            return ModelError(str(path), _line_of(text, i, key), key, f"layer {i + 1}: {msg}")
 
-        name = layer.get("name")
-        if not isinstance(name, str) or not name:
-            raise err("name" if "name" in layer else "[[layer]]", "'name' (a non-empty string) is required")
-        if name in names:
-            raise err("name", f"duplicate layer name {name!r}")
-        names.add(name)
-        kind = layer.get("kind")
-        if not isinstance(kind, str):
-            raise err("kind" if "kind" in layer else "[[layer]]", f"layer {name!r}: 'kind' (a string) is required")
-        if kind not in KINDS_WITH_ENCODING and kind not in KINDS_WITHOUT_ENCODING:
-            raise err("kind", f"layer {name!r}: unknown kind {kind!r} (known: {', '.join(KINDS_WITH_ENCODING)})")
-        for key in REQUIRED.get(kind, ()):
-            if key not in layer:
-                raise err("[[layer]]", f"layer {name!r} ({kind}) needs key '{key}'")
-        for key in BIT_KEYS:
-            if key in layer:
-                v = layer[key]
-                if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= 16:
-                    raise err(key, f"layer {name!r}: {key} = {v!r} is outside the proven domain 2..16")
-        for key in POS_KEYS:
-            if key in layer:
-                v = layer[key]
-                if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                    raise err(key, f"layer {name!r}: {key} = {v!r} must be a positive integer")
-                if v > INT32_MAX:
-                    raise err(key, f"layer {name!r}: {key} = {v!r} exceeds int32")
-        if "grad_b_bits" in layer:
-            v = layer["grad_b_bits"]
-            if isinstance(v, bool) or not isinstance(v, int) or not (2 <= v <= 16 or v == 32):
-                raise err("grad_b_bits", f"layer {name!r}: grad_b_bits = {v!r} must be 2..16 or 32 (raw)")
-        rnd = layer.get("rounding", training.get("rounding", "half_away"))
-        if rnd not in ROUNDINGS:
-            raise err("rounding" if "rounding" in layer else "[[layer]]",
-                      f"layer {name!r}: rounding = {rnd!r} (known: {', '.join(ROUNDINGS)})")
-        if "bias" in layer and not isinstance(layer["bias"], bool):
-            raise err("bias", f"layer {name!r}: bias = {layer['bias']!r} must be true or false")
-        out.append({**layer, "_index": i, "_training_batch": tb, "_rounding": ROUNDINGS[rnd]})
-    return out
+def model_warnings(layers: list[dict]) -> list[str]:
+    """Consecutive layers whose feature counts do not chain. ``bounds`` decides
+    each layer on its own, so this is a warning there (the factory rejects it)."""
+    return [f"layer {layers[i]['name']!r}: {key} = {v} does not match the {feats} features layer {src!r} emits "
+            "(each layer is analysed on its own)" for i, key, v, src, feats in shape_mismatches(layers)]
 
 
 def accumulators(layer: dict) -> list[Accumulator]:
@@ -245,46 +155,29 @@ def accumulators(layer: dict) -> list[Accumulator]:
         win = math.ceil(layer["in_length"] / layer["output_size"]) + 1
         return [A(nm, k, "window_sum", min(win, layer["in_length"]), bx, None, False,
                   "largest adaptive window ceil(L/out)+1")]
-    return []  # maxpool1d, quant: no integer accumulator
+    return []  # maxpool1d, quant, relu: no integer accumulator
 
 
 def decide(acc: Accumulator, replay: bool = True) -> Verdict:
     """SAFE or UNSAFE for one accumulator, with Z3 proofs and the C replay."""
-    from .runner import Result  # noqa: F401  (same solver settings)
-    import z3
-
     if acc.special == "ln_affine":
         return _decide_ln_affine(acc, replay)
     if acc.special == "fixed_add" and (acc.b_w_hint or 32) <= 16:
         return _decide_fixed_add(acc)
     smax = SEED_MAX if acc.seeded else 0
-    pmin, pmax = sum_bounds(acc.b_x, acc.b_w)
+    pmin, pmax = term_bounds(acc.b_x, acc.b_w)
     nmax = max_safe_count(pmin, pmax, smax)
     worst = max(smax + acc.n * pmax, smax - acc.n * pmin)
-
-    def solve(q) -> str:
-        for g in q.goals:
-            s = z3.Solver()
-            s.set("timeout", 20000)
-            s.add(*q.pre, *g.extra, z3.Not(g.goal))
-            if q.witness:
-                s.add(*[k == v for k, v in q.witness.items()])
-            r = s.check()
-            if r != z3.unsat:
-                return "COUNTEREXAMPLE" if r == z3.sat else "UNKNOWN"
-        return "PROVEN"
-
     if acc.n <= nmax:
-        st = solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, acc.n))
+        st = _solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, acc.n))
         return Verdict(acc, "SAFE" if st == "PROVEN" else "UNKNOWN", worst, nmax,
                        margin=INT32_MAX - worst, proof={f"safe_for_N<={acc.n}": st})
-    proof = {f"safe_for_N<={nmax}": solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, nmax)),
-             f"overflow_at_N={nmax + 1}": solve(lemmas.q_sum_overflow(acc.b_x, acc.b_w, smax, nmax + 1))}
-    x = qmin(acc.b_x)
-    w = qmin(acc.b_w) if acc.b_w is not None else 1
-    seed = smax
-    if acc.b_w is None and pmin * (nmax + 1) - smax < -(1 << 31):
-        seed = -smax
+    proof = {f"safe_for_N<={nmax}": _solve(lemmas.q_sum_safe(acc.b_x, acc.b_w, smax, nmax)),
+             f"overflow_at_N={nmax + 1}": _solve(lemmas.q_sum_overflow(acc.b_x, acc.b_w, smax, nmax + 1))}
+    side = binding_side(pmin, pmax, smax)  # the int32 bound the sum crosses first
+    x, w_op = extreme_operands(acc.b_x, acc.b_w, side)
+    w = w_op if w_op is not None else 1
+    seed = smax if side == "max" else -smax
     cex: dict[str, Any] = {"fan_in": acc.n, "x": [x] * min(acc.n, 8) + (["..."] if acc.n > 8 else []),
                            "x_uniform": x, "seed": seed, "overflow_at_step": nmax + 1,
                            "partial_sum_at_overflow": seed + (nmax + 1) * x * w}
@@ -292,8 +185,9 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
         cex["w_uniform"] = w
         cex["w"] = [w] * min(acc.n, 8) + (["..."] if acc.n > 8 else [])
     if acc.seeded:
-        cex["bias"] = {"q": 1, "s_b": float(SEED_MAX), "s_x": 1.0, "s_w": 1.0,
-                       "note": "rescale_to_acc(1, 1073774464.0f, 1.0f*1.0f) = 1073774464 (the guard's maximum)"}
+        bq = 1 if seed > 0 else -1
+        cex["bias"] = {"q": bq, "s_b": float(SEED_MAX), "s_x": 1.0, "s_w": 1.0,
+                       "note": f"rescale_to_acc({bq}, 1073774464.0f, 1.0f*1.0f) = {bq * SEED_MAX} (the guard's extreme)"}
     if replay:
         from . import replay as rp
         r = rp.replay_mac(seed, acc.n, x, w, expect_step=nmax + 1)
@@ -303,7 +197,7 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
         if acc.kind == "linear" and acc.name == "forward" and acc.n <= 1_000_000:
             job = {"kind": "linear_forward", "n": acc.n, "x": x, "w": w, "x_bits": acc.b_x, "w_bits": acc.b_w}
             if acc.seeded:
-                job.update(bias_q=1, s_b=float(SEED_MAX))
+                job.update(bias_q=cex["bias"]["q"], s_b=float(SEED_MAX))
             k = rp.replay_kernel(job)
             cex["c_kernel_replay"] = {"kernel": "sym_linear_forward (sanitize build)", "status": k.get("status"),
                                       "sanitizer": k.get("sanitizer", ""),
@@ -311,7 +205,13 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
     return Verdict(acc, "UNSAFE", worst, nmax, margin=INT32_MAX - worst, counterexample=cex, proof=proof)
 
 
+#: Decided goals of this process, by SMT-LIB text: layers (and seeded / unseeded
+#: accumulators) of the same widths share the costly non-linear product-range goal.
+_DECIDED: dict[str, str] = {}
+
+
 def _solve(q) -> str:
+    """PROVEN if every goal of ``q`` holds, else COUNTEREXAMPLE (sat) or UNKNOWN."""
     import z3
     for g in q.goals:
         s = z3.Solver()
@@ -319,9 +219,15 @@ def _solve(q) -> str:
         s.add(*q.pre, *g.extra, z3.Not(g.goal))
         if q.witness:
             s.add(*[k == v for k, v in q.witness.items()])
-        r = s.check()
-        if r != z3.unsat:
-            return "COUNTEREXAMPLE" if r == z3.sat else "UNKNOWN"
+        key = s.sexpr()
+        r = _DECIDED.get(key)
+        if r is None:
+            res = s.check()
+            r = "PROVEN" if res == z3.unsat else "COUNTEREXAMPLE" if res == z3.sat else "UNKNOWN"
+            if r != "UNKNOWN":  # a timeout may go the other way on a second try
+                _DECIDED[key] = r
+        if r != "PROVEN":
+            return r
     return "PROVEN"
 
 

@@ -22,19 +22,23 @@ encoding; the witness is reported as the counterexample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable
 
 import z3
 
 from . import fp, steps, witness
+from .intbounds import binding_side, extreme_operands, max_safe_count, product_bounds, term_bounds
 from .fp import fconst, fvar
-from .realmodel import EPS, MIN_NORMAL, RM, absle, abslt
+from .realmodel import EPS, FLT_MAX, MIN_NORMAL, RM, absle, abslt
 from .steps import HA, SR, qmax, qmin
 
 DOCS = "docs/proofs.md"
 WIDTHS = tuple(range(2, 17))
 INT32_MIN, INT32_MAX = fp.INT32_MIN, fp.INT32_MAX
 LN_MAX_FEATURES = 65535  # SYM_LN_MAX_FEATURES: F < 2^16 (kernels/src/sym_layernorm.c)
+LN_N_BOUND = 256  # every finite normalized value: |n| <= 256 (sqrt(65535) plus rounding; layernorm.n_bound)
+MIN_SUBNORMAL = Fraction(1, 2 ** 149)
 SEED_MAX = fp.RESCALE_GUARD  # largest |seed| rescale_to_acc can return (lemma rescale.guard_cast)
 
 
@@ -330,18 +334,9 @@ def q_accfixed_width(b):
 
 
 # -------------------------------------------------------- integer sums / MAC
-def sum_bounds(b_x: int, b_w: int | None):
-    """(Pmin, Pmax) of one term: a product of widths b_x, b_w, or a value."""
-    if b_w is None:
-        return qmin(b_x), qmax(b_x)
-    return qmin(b_x) * qmax(b_w), qmin(b_x) * qmin(b_w)
-
-
-def max_safe_count(pmin: int, pmax: int, seed: int) -> int:
-    """Largest N with seed + N terms in [pmin, pmax] always inside int32."""
-    up = (INT32_MAX - seed) // pmax if pmax > 0 else 1 << 62
-    down = (seed + INT32_MIN) // pmin if pmin < 0 else 1 << 62  # -seed + N*pmin >= INT32_MIN
-    return max(0, min(up, down))
+def sum_bounds(b_x: int, b_w: int | None) -> tuple[int, int]:
+    """(Pmin, Pmax) of one term: a product of widths b_x, b_w, or a value (intbounds.term_bounds)."""
+    return term_bounds(b_x, b_w)
 
 
 def q_sum_safe(b_x, b_w, seed_max, n):
@@ -365,20 +360,23 @@ def q_sum_safe(b_x, b_w, seed_max, n):
 
 
 def q_sum_overflow(b_x, b_w, seed_max, n):
-    """N = n terms: is there an input whose sum leaves int32? (uniform terms)"""
+    """N = n terms: is there an input whose sum leaves int32? (uniform terms;
+    the witness is the corner operand pair and seed sign on the side of int32
+    that the sum leaves first, intbounds.binding_side)"""
     x, seed = z3.Int("x"), z3.Int("seed")
     pre = [x >= qmin(b_x), x <= qmax(b_x), seed >= -seed_max, seed <= seed_max]
     show = {"seed": seed, "x": x, "N": z3.IntVal(n)}
-    wit = {x: z3.IntVal(qmin(b_x)), seed: z3.IntVal(seed_max)}
+    side = binding_side(*sum_bounds(b_x, b_w), seed_max)
+    wx, ww = extreme_operands(b_x, b_w, side)
+    wit = {x: z3.IntVal(wx), seed: z3.IntVal(seed_max if side == "max" else -seed_max)}
     if b_w is None:
         term = x
-        wit[seed] = z3.IntVal(-seed_max)
     else:
         w = z3.Int("w")
         pre += [w >= qmin(b_w), w <= qmax(b_w)]
         term = x * w
         show["w"] = w
-        wit[w] = z3.IntVal(qmin(b_w))
+        wit[w] = z3.IntVal(ww)
     acc = seed + n * term
     show["sum"] = acc
     return Query(pre=pre, goals=[Goal(f"seed + {n} terms in int32", z3.And(acc >= INT32_MIN, acc <= INT32_MAX))],
@@ -394,8 +392,7 @@ def ln_qn_range(norm_bits: int, mode: str) -> tuple[int, int]:
 def ln_affine_bounds(norm_bits: int, gamma_bits: int, mode: str) -> tuple[int, int]:
     """(Pmin, Pmax) of q_n * gamma for q_n in ln_qn_range and gamma of width gamma_bits."""
     lo, hi = ln_qn_range(norm_bits, mode)
-    corners = [a * g for a in (lo, hi) for g in (qmin(gamma_bits), qmax(gamma_bits))]
-    return min(corners), max(corners)
+    return product_bounds(lo, hi, qmin(gamma_bits), qmax(gamma_bits))
 
 
 def q_ln_qn_range(b, mode):
@@ -411,6 +408,54 @@ def q_ln_qn_range(b, mode):
             else "round in [qMin, qMax+1]; the saturate keeps qMin reachable")
     goals = _round_step_goals(m, pre, v, q, mode, "n*K", range_note=note)
     return Query(pre=pre + m.cons, goals=goals, show=dict(m.names))
+
+
+def q_ln_n_bound():
+    """LayerNorm steps 2-3: every finite n = fl(d * inv) has |n| <= LN_N_BOUND.
+
+    One element of a row, d its finite deviation (the sign only flips n: d >= 0).
+    The float32 sum of squares is monotone (terms >= 0, rounding monotone), so
+    acc >= fl(d*d) for every j of the row: that is the link to the whole row.
+    If fl(d*d), acc, var + eps overflow to inf then inv = 0 and n = +-0, which
+    the bound holds trivially; the encoding covers the finite chain."""
+    m = RM()
+    d, fv, eps, acc, r = m.var("d"), m.var("F"), m.var("eps"), m.var("acc"), m.var("r")
+    fi = z3.Int("F_int")
+    pre = [d >= 0, d <= FLT_MAX, fi >= 1, fi <= LN_MAX_FEATURES, fv == z3.ToReal(fi),
+           eps >= MIN_SUBNORMAL, eps <= FLT_MAX]  # eps: positive finite float32 (subnormal allowed)
+    dd = m.rnd(d * d, "dd")
+    pre += [dd >= 0, acc >= dd, acc <= FLT_MAX]  # rounding keeps signs; monotone sum
+    var = m.rdiv(acc, fv, "var")
+    pre.append(var >= 0)
+    ve = m.rnd(var + eps, "ve", exact_sub=True)  # a sum: exact when subnormal
+    pre += [r >= 0, r * r == ve]  # r = sqrt(ve) exactly; ve >= eps >= 2^-149, so sqrtf is normal
+    sq = m.rnd(r, "sq", normal=True)
+    inv = m.rdiv(z3.RealVal(1), sq, "inv", normal=True)  # 1/sq in [2^-64, 2^75]: normal
+    n = m.rnd(d * inv, "n")
+    return Query(pre=pre + m.cons, goals=[Goal(f"|n| <= {LN_N_BOUND}", n <= LN_N_BOUND)], show=dict(m.names))
+
+
+def q_ln_k_normal(b):
+    """K = fl(qMax/A) for 0 < A <= LN_N_BOUND, when finite, is >= 2^-126 (never
+    subnormal: the model keeps the subnormal error eta). The +inf case is
+    layernorm.k_inf_rejected."""
+    m = RM()
+    A = m.var("A")
+    K = m.rdiv(z3.RealVal(qmax(b)), A, "K")
+    return Query(pre=[A > 0, A <= LN_N_BOUND, K <= FLT_MAX] + m.cons,
+                 goals=[Goal("finite K = fl(qMax/A) >= 2^-126 (normal)", K >= MIN_NORMAL)], show=dict(m.names))
+
+
+def q_ln_k_inf_rejected():
+    """K = +inf gives s_norm = fl(1/K) = 0 and s_y = fl(0 * s_gamma) = 0, which the
+    kernel rejects (SCALE_UNDERFLOW): with layernorm.k_normal, K is normal whenever
+    s_y passes (the precondition of layernorm.qn_range)."""
+    K, s_gamma = fvar("K"), fvar("s_gamma")
+    s_norm = fp.fdiv(fconst(1.0), K)
+    s_y = fp.fmul(s_norm, s_gamma)
+    return Query(pre=[z3.fpIsInf(K), z3.fpIsPositive(K), z3.fpIsNormal(s_gamma), z3.fpIsPositive(s_gamma)],
+                 goals=[Goal("s_y = fl(fl(1/K) * s_gamma) = 0 (not a valid scale)", z3.fpIsZero(s_y))],
+                 show={"K": K, "s_gamma": s_gamma, "s_norm": s_norm, "s_y": s_y})
 
 
 def q_ln_affine(norm_bits, gamma_bits, mode, seed_max=SEED_MAX):
@@ -452,6 +497,13 @@ def catalog() -> list[Lemma]:
     add(Lemma("accumulate_fixed.raw_target_add", 32, None, "COUNTEREXAMPLE",
               "t any int32, |seed| <= guard  =>  t + seed in int32 (naive add for a raw target)",
               lambda: q_accfixed_add(32), "finding-raw-target", "int", replay="accumulate_fixed"))
+    add(Lemma("layernorm.n_bound", None, None, "PROVEN",
+              f"finite d, acc >= fl(d*d), F <= {LN_MAX_FEATURES}, eps in [2^-149, FLT_MAX]  =>  "
+              f"|fl(d * fl(1/sqrtf(fl(fl(acc/F) + eps))))| <= {LN_N_BOUND} (so A <= {LN_N_BOUND})",
+              q_ln_n_bound, "layernorm-n-bound", "real"))
+    add(Lemma("layernorm.k_inf_rejected", None, None, "PROVEN",
+              "K = +inf, s_gamma a valid scale  =>  s_y = fl(fl(1/K) * s_gamma) = 0 (SCALE_UNDERFLOW)",
+              q_ln_k_inf_rejected, "layernorm-k-normal", "exact"))
     for b in WIDTHS:
         q = qmax(b)
         add(Lemma("round.cast_branch", b, None, "PROVEN",
@@ -508,6 +560,9 @@ def catalog() -> list[Lemma]:
                   f"every partial sum of F <= {LN_MAX_FEATURES} values of width b (the row sum S) is in int32",
                   lambda b=b: q_sum_safe(b, None, 0, LN_MAX_FEATURES), "layernorm-row-sum", "int",
                   params={"F": LN_MAX_FEATURES}))
+        add(Lemma("layernorm.k_normal", b, None, "PROVEN",
+                  f"0 < A <= {LN_N_BOUND}, K = fl(qMax/A) finite  =>  K >= 2^-126 (normal)",
+                  lambda b=b: q_ln_k_normal(b), "layernorm-k-normal", "real"))
         for mode in (HA, SR):
             add(Lemma("layernorm.qn_range", b, mode, "PROVEN",
                       "|n| <= A, K = fl(qMax/A) normal  =>  |fl(n*K)| < qMax + 1/2 (HA: q_n in [-qMax, qMax])" if mode == HA

@@ -6,7 +6,9 @@ the flags and the compiler's version, so an unchanged tree never recompiles.
 Variants: ``release`` and ``sanitize`` (UBSan + ASan, every check fatal,
 float-cast-overflow included). Loading a sanitize build into Python needs
 libasan preloaded; :func:`sanitizer_env` gives the environment for a child
-process that does so.
+process that does so, and :func:`ensure_sanitizer_runtime` (called by
+``import symverify``) re-executes a program started with
+``SYMVERIFY_VARIANT=sanitize`` under that environment.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -88,15 +91,17 @@ def check_variant(variant: str) -> str:
 
 def compile_shared(sources: Sequence[Path], variant: str = "release",
                    extra_flags: Iterable[str] = (), include_dirs: Iterable[Path] = (),
-                   name: str = "symverify") -> Path:
+                   name: str = "symverify", compiler: str | None = None) -> Path:
     """Compile ``sources`` into a shared library and return its cached path.
 
-    The cache key hashes every source's bytes, every header under
-    ``include_dirs``, the flags and the compiler version. The library is
-    written to a temporary name and renamed, so a concurrent build never sees
-    a half-written file.
+    ``extra_flags`` come after the base flags (so ``-ffp-contract=fast``
+    there overrides the base ``-ffp-contract=off``); ``compiler`` defaults to
+    :func:`find_compiler`. The cache key hashes every source's bytes, every
+    header under ``include_dirs``, the flags and the compiler version. The
+    library is written to a temporary name and renamed, so a concurrent build
+    never sees a half-written file.
     """
-    compiler = find_compiler()
+    compiler = compiler or find_compiler()
     include_dirs = [Path(d) for d in include_dirs] or [kernel_dir() / "include"]
     flags = [*BASE_FLAGS, *VARIANT_FLAGS[check_variant(variant)], *extra_flags]
     digest = hashlib.sha256()
@@ -140,6 +145,9 @@ def load_library(variant: str | None = None) -> tuple[cffi.FFI, Any]:
     libasan to be preloaded (see :func:`sanitizer_env`).
     """
     variant = check_variant(variant or default_variant())
+    if variant == "sanitize" and not asan_loaded():
+        raise BuildError("the sanitize build needs libasan loaded first (otherwise ASan aborts the "
+                         f"process); run: {sanitize_command()}")
     path = compile_shared(kernel_sources(), variant)
     ffi = cffi.FFI()
     ffi.cdef(cdef_from_headers(kernel_headers()))
@@ -158,3 +166,42 @@ def sanitizer_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=87"
     env[VARIANT_ENV] = "sanitize"
     return env
+
+
+#: Set in the environment of a re-executed process (never re-execute twice).
+REEXEC_ENV = "SYMVERIFY_SANITIZE_REEXEC"
+
+
+def asan_loaded() -> bool:
+    """True if the ASan runtime is mapped into this process."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return False
+    return "libasan" in maps
+
+
+def sanitize_command() -> str:
+    """The shell command that runs a Python program with the sanitize build."""
+    return ("LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 "
+            "SYMVERIFY_VARIANT=sanitize python3 your_program.py")
+
+
+def ensure_sanitizer_runtime() -> None:
+    """If ``$SYMVERIFY_VARIANT`` is ``sanitize`` and libasan is not loaded,
+    re-execute this program (``sys.orig_argv``) with :func:`sanitizer_env`,
+    so that ``SYMVERIFY_VARIANT=sanitize python3 prog.py`` works as the README
+    says. Code that ran before ``import symverify`` runs again in the new
+    process. An interactive session (no program to re-run) or a second
+    attempt leaves the process alone; :func:`load_library` then raises
+    :class:`BuildError` with the command to use."""
+    if os.environ.get(VARIANT_ENV) != "sanitize" or asan_loaded() or os.environ.get(REEXEC_ENV):
+        return
+    argv = list(getattr(sys, "orig_argv", []) or [])
+    if sys.flags.interactive or len(argv) < 2 or not sys.argv or sys.argv[0] in ("", "-"):
+        return
+    env = sanitizer_env()
+    env[REEXEC_ENV] = "1"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *argv[1:]], env)

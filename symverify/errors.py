@@ -25,6 +25,7 @@ STATUS_NAMES: dict[int, str] = {
     -14: "SYM_ERR_BAD_RNG",
     -15: "SYM_ERR_BAD_ORDER",
     -16: "SYM_ERR_BAD_TYPE",
+    -17: "SYM_ERR_FP_ENV",
 }
 STATUS_CODES: dict[str, int] = {name: code for code, name in STATUS_NAMES.items()}
 

@@ -17,15 +17,17 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import STATUS_NAMES, SymError
+from .fpenv import FpSelftest, run_selftest
 from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng,
-                    SymTensor, check_bits, check_order, check_rng, check_rounding, check_scale, q_max,
-                    q_min)
+                    SymTensor, as_integer_array, check_bits, check_order, check_rng, check_rounding,
+                    check_real, check_scale, checked_int32, q_max, q_min)
 
 __all__ = [
     "round_half_away", "float_to_sym", "sym_to_float", "requant_dynamic", "requant_fixed",
     "rescale_to_acc", "int_to_sym", "accumulate_dynamic", "accumulate_fixed", "ffi_lib",
     "quant_forward", "quant_backward", "linear_forward", "linear_backward",
     "layernorm_forward", "layernorm_backward", "mse_loss", "sgd_update",
+    "selftest_fp",
 ]
 
 INT32_MIN = -(1 << 31)
@@ -206,16 +208,12 @@ def sym_to_float(t: SymTensor) -> np.ndarray:
 
 def int_to_sym(m: Any) -> SymTensor:
     """int32 -> SYM: copy, scale 1.0, declared width 32 (raw accumulator range)."""
-    raw = np.asarray(m)
-    if raw.dtype.kind not in "iu":
+    raw = as_integer_array(m)
+    if raw.dtype.kind not in "iuO":
         raise SymError("SYM_ERR_BAD_TYPE", "m", raw.dtype, "m must be an integer (int32) array")
     if raw.size == 0:
         raise SymError("SYM_ERR_EMPTY", "m", raw.shape, "a SYM tensor needs at least one element")
-    wide = raw.astype(np.int64).reshape(-1) if raw.dtype != np.uint64 else raw.reshape(-1)
-    bad = np.flatnonzero((wide < INT32_MIN) | (wide > INT32_MAX))
-    if bad.size:
-        i = int(bad[0])
-        raise SymError("SYM_ERR_INT_OVERFLOW", f"m[{i}]", int(raw.reshape(-1)[i]), "values must fit int32")
+    raw = checked_int32(raw, INT32_MIN, INT32_MAX, "m", "values must fit int32")
     src = np.array(raw, dtype=np.int32, copy=True, order="C").reshape(-1)
     n = _check_len(int(src.size), "m")
     ffi, lib = ffi_lib()
@@ -272,6 +270,7 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     """Fixed-scale requant into ``target_scale`` at width ``q_max_bits`` (2..16);
     saturates by design, the target scale is kept."""
     t = _check_tensor(t, "t")
+    check_real(target_scale, "target_scale")
     bits = check_bits(q_max_bits, OUTPUT_BITS)
     rounding = check_rounding(rounding)
     rng = check_rng(rounding, rng_state)
@@ -305,6 +304,8 @@ def rescale_to_acc(q: int, param_scale: Any, acc_scale: Any, rounding: str = HAL
     """round(((float)q * param_scale) / acc_scale) with the accumulator headroom
     guard |r| <= 2^31 - 1 - 32768*32767; HALF_AWAY only."""
     qi = _check_q(q)
+    check_real(param_scale, "param_scale")
+    check_real(acc_scale, "acc_scale")
     check_rounding(rounding, (HALF_AWAY,))
     s_p = check_scale(param_scale, "param_scale")
     s_acc = check_scale(acc_scale, "acc_scale")
@@ -427,3 +428,11 @@ from .kernels_layers import (  # noqa: E402,F401  (imports symverify.kernels laz
     quant_forward,
     sgd_update,
 )
+
+
+def selftest_fp() -> FpSelftest:
+    """Run ``sym_selftest_fp`` of the loaded kernel library: detects FMA
+    contraction in the build, flush-to-zero / denormals-are-zero and a
+    rounding mode other than nearest-even in the calling thread. Never
+    raises for a detected fault; check ``.ok`` / ``.faults``."""
+    return run_selftest(*ffi_lib())

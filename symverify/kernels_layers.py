@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import STATUS_NAMES, SymError
 from .types import (CONVERSION_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng, SymTensor, check_bits,
-                    check_order, check_rng, check_rounding)
+                    check_order, check_real, check_rng, check_rounding)
 
 __all__ = [
     "quant_forward", "quant_backward", "linear_forward", "linear_backward",
@@ -400,6 +400,7 @@ def layernorm_forward(x: SymTensor, gamma: SymTensor, beta: SymTensor, norm_bits
     x = _tensor(x, "x")
     gamma = _tensor(gamma, "gamma")
     beta = _tensor(beta, "beta")
+    check_real(eps, "eps")
     bsz, feats = _layernorm_shapes(x, gamma, beta, "beta")
     _product_width(x, "x")
     _product_width(gamma, "gamma")
@@ -445,6 +446,7 @@ def layernorm_backward(x: SymTensor, gamma: SymTensor, dy: SymTensor, dx_bits: i
     x = _tensor(x, "x")
     gamma = _tensor(gamma, "gamma")
     dy = _tensor(dy, "dy")
+    check_real(eps, "eps")
     bsz, feats = _layernorm_shapes(x, gamma, dy, "dy")
     _product_width(x, "x")
     bits = check_bits(dx_bits, CONVERSION_BITS, "dx_bits")
@@ -518,6 +520,7 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
     float_to_sym at param's width (2..31), SR_HALF_AWAY by default."""
     param = _tensor(param, "param")
     grad = _tensor(grad, "grad")
+    check_real(lr, "lr")
     if tuple(grad.mantissas.shape) != tuple(param.mantissas.shape):
         raise SymError("SYM_ERR_SHAPE", "grad", tuple(grad.mantissas.shape),
                        f"grad must have param's shape: param {tuple(param.mantissas.shape)}, "

@@ -5,6 +5,7 @@ Everything here is shared by both backends (``symverify.kernels`` and
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,17 @@ def check_bits(bits: Any, allowed: range, argument: str = "q_max_bits") -> int:
         raise SymError("SYM_ERR_BAD_WIDTH", argument, bits,
                        f"width must be an integer in {allowed.start}..{allowed.stop - 1}")
     return int(bits)
+
+
+def check_real(x: Any, argument: str) -> Any:
+    """Group 1 (types) of the error precedence for a scalar parameter
+    (target_scale, param_scale, acc_scale, eps, lr): ``x`` must be a real
+    number (int, float, numpy integer or floating scalar; not bool, str,
+    None, a sequence or an array), else BAD_TYPE. Returns ``x``; its value is
+    checked later (group 8, BAD_SCALE)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.integer, np.floating)):
+        raise SymError("SYM_ERR_BAD_TYPE", argument, x, f"{argument} must be a real number")
+    return x
 
 
 def check_scale(scale: Any, argument: str = "scale") -> np.float32:
@@ -116,6 +128,57 @@ def check_rng(rounding: str, rng_state: Any) -> "Rng | None":
     return rng_state
 
 
+def _first_bad(values: np.ndarray, lo: int, hi: int) -> int | None:
+    """Flat index of the first value outside [lo, hi], compared without any
+    lossy cast (unsigned kinds as uint64, signed as int64), or None."""
+    flat = values.ravel()
+    if flat.dtype.kind == "u":
+        bad = np.flatnonzero(flat.astype(np.uint64) > np.uint64(hi))
+    else:
+        wide = flat.astype(np.int64)
+        bad = np.flatnonzero((wide < lo) | (wide > hi))
+    return int(bad[0]) if bad.size else None
+
+
+def as_integer_array(given: Any) -> np.ndarray:
+    """``given`` as an array without losing what the caller wrote: an ndarray
+    as is, anything else as an object array (``np.asarray`` would turn
+    ``[True, 2]`` into ``[1, 2]`` and ``[2**64]`` into an object array anyway)."""
+    return given if isinstance(given, np.ndarray) else np.asarray(given, dtype=object)
+
+
+def checked_int32(raw: np.ndarray, lo: int, hi: int, argument: str = "mantissas",
+                  rule: str | None = None) -> np.ndarray:
+    """``raw`` as a fresh int32 array of the same shape if every value is an
+    integer in [lo, hi] (a sub-range of int32); else SymError naming the first
+    offending element ``argument[i]`` (flat index) with its value as given:
+    the range is checked before any cast, so 2^64 - 1 is reported as itself,
+    not as a wrapped -1. Integer dtypes of any width and signedness and object
+    arrays of Python / numpy ints are accepted (INT_OVERFLOW when out of
+    range); bool, float (fractional or not), complex, str and other elements
+    are BAD_TYPE."""
+    rule = rule or f"values must lie in [{lo}, {hi}]"
+    if raw.dtype.kind == "O":
+        flat = raw.ravel()
+        for i, v in enumerate(flat):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                raise SymError("SYM_ERR_BAD_TYPE", f"{argument}[{i}]", v,
+                               f"{argument} must be integers, got {type(v).__name__}")
+        for i, v in enumerate(flat):
+            if not lo <= int(v) <= hi:
+                raise SymError("SYM_ERR_INT_OVERFLOW", f"{argument}[{i}]", int(v), rule)
+        return np.array([int(v) for v in flat], dtype=np.int32).reshape(raw.shape)
+    if raw.dtype.kind not in "iu":
+        first = raw.ravel()[0] if raw.size else None
+        raise SymError("SYM_ERR_BAD_TYPE", argument, raw.dtype,
+                       f"{argument} must be an integer array (int32), got dtype {raw.dtype} "
+                       f"(first value {first!r})")
+    i = _first_bad(raw, lo, hi)
+    if i is not None:
+        raise SymError("SYM_ERR_INT_OVERFLOW", f"{argument}[{i}]", int(raw.ravel()[i]), rule)
+    return raw.astype(np.int32, copy=True)
+
+
 @dataclass(frozen=True, eq=False)
 class SymTensor:
     """int32 mantissas + one float32 scale + a declared width.
@@ -132,19 +195,11 @@ class SymTensor:
 
     def __post_init__(self) -> None:
         bits = check_bits(self.q_max_bits, DECLARED_BITS)
-        raw = np.asarray(self.mantissas)
+        raw = as_integer_array(self.mantissas)
         if raw.size == 0:
             raise SymError("SYM_ERR_EMPTY", "mantissas", raw.shape, "a SYM tensor needs at least one element")
-        if raw.dtype.kind not in "iu":
-            raise SymError("SYM_ERR_BAD_TYPE", "mantissas", raw.dtype, "mantissas must be an integer array (int32)")
-        lo, hi = q_min(bits), q_max(bits)
-        wide = raw.astype(np.int64)
-        bad = np.flatnonzero((wide.ravel() < lo) | (wide.ravel() > hi))
-        if bad.size:
-            i = int(bad[0])
-            raise SymError("SYM_ERR_INT_OVERFLOW", f"mantissas[{i}]", int(wide.ravel()[i]),
-                           f"mantissas of a {bits}-bit tensor must lie in [{lo}, {hi}]")
-        frozen = raw.astype(np.int32, copy=True)
+        frozen = checked_int32(raw, q_min(bits), q_max(bits), "mantissas",
+                               f"mantissas of a {bits}-bit tensor must lie in [{q_min(bits)}, {q_max(bits)}]")
         frozen.setflags(write=False)
         object.__setattr__(self, "mantissas", frozen)
         object.__setattr__(self, "scale", check_scale(self.scale))

@@ -29,6 +29,7 @@ repository.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import functools
 import hashlib
 import os
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .build import cache_dir, kernel_dir
+from .fpenv import fault_names
 
 #: Kernel families: goldgen writes goldgen/vectors/<family>.h, the harness has
 #: xtarget/run_<family>.c; the family's own kernels are FAMILY_SOURCES[family].
@@ -77,7 +79,15 @@ COMMON_CFLAGS: tuple[str, ...] = (
 REQUIRE_ENV = "SYMVERIFY_REQUIRE_XTARGET"
 
 #: Exit codes of a harness image (xtarget/semihost.h).
-EXIT_PASS, EXIT_MISMATCH, EXIT_FAULT = 0, 1, 3
+EXIT_PASS, EXIT_MISMATCH, EXIT_FAULT, EXIT_FPENV = 0, 1, 3, 4
+
+#: GCC's own defaults in place of COMMON_CFLAGS: GNU C (so -ffp-contract=fast)
+#: and no -fno-fast-math; what a firmware build that does not copy our flags
+#: gets. Only for showing that the self-test catches such a build.
+GCC_DEFAULT_CFLAGS: tuple[str, ...] = (
+    "-std=gnu99", "-O2", "-Wall", "-Wextra", "-Werror",
+    "-mthumb", "-ffunction-sections", "-fdata-sections",
+)
 
 #: Undefined symbols a kernel object may have beyond libm and libgcc: the four
 #: functions GCC may emit calls to even in freestanding code.
@@ -94,6 +104,7 @@ class Core:
     board: str
     linker_script: str
     note: str = ""
+    common: tuple[str, ...] = COMMON_CFLAGS   # flags before ``cflags`` (see core_cflags)
 
 
 CORES: dict[str, Core] = {
@@ -318,7 +329,18 @@ HARNESS_CFLAGS: tuple[str, ...] = ("-fno-tree-loop-distribute-patterns",)
 
 
 def core_cflags(core: Core, extra: Sequence[str] = ()) -> list[str]:
-    return [*COMMON_CFLAGS, *core.cflags, *extra]
+    return [*core.common, *core.cflags, *extra]
+
+
+def gcc_default_core(core: Core, *, continue_after_selftest: bool = False) -> Core:
+    """``core`` built with :data:`GCC_DEFAULT_CFLAGS` instead of the project's
+    flags (its own key, so its build never shares a cache entry).
+    ``continue_after_selftest`` runs the vectors even after a self-test
+    fault (-DXT_SELFTEST_CONTINUE), to measure what the fault changes."""
+    extra = ("-DXT_SELFTEST_CONTINUE",) if continue_after_selftest else ()
+    suffix = "-gccdefault" + ("-cont" if continue_after_selftest else "")
+    return dataclasses.replace(core, key=core.key + suffix, common=GCC_DEFAULT_CFLAGS,
+                               cflags=(*core.cflags, *extra))
 
 
 def build_objects(core: Core, tools: Tools, root: Path | None = None) -> Path:
@@ -567,10 +589,17 @@ class RunResult:
     size: CodeSize | None = None
     freestanding: list[str] = field(default_factory=list)
     error: str | None = None
+    selftest_status: int | None = None   # sym_selftest_fp on the target (None: no report)
+    selftest_faults: int = 0
+
+    @property
+    def selftest_ok(self) -> bool:
+        return self.selftest_status == 0 and self.selftest_faults == 0
 
     @property
     def ok(self) -> bool:
         return (self.error is None and self.exit_code == EXIT_PASS and not self.failures
+                and self.selftest_ok
                 and self.run == self.expected and self.passed == self.run and self.run > 0
                 and not self.freestanding)
 
@@ -579,6 +608,11 @@ class RunResult:
         out = []
         if self.error:
             out.append(self.error)
+        if self.selftest_status is None:
+            out.append("no floating-point self-test report")
+        elif not self.selftest_ok:
+            out.append(f"floating-point self-test failed (status {self.selftest_status}, faults "
+                       f"0x{self.selftest_faults:X}: {', '.join(fault_names(self.selftest_faults))})")
         if self.exit_code != EXIT_PASS:
             out.append(f"exit code {self.exit_code}")
         if self.run != self.expected:
@@ -618,6 +652,10 @@ def parse_report(result: RunResult, text: str) -> None:
             result.run, result.passed = int(kv.get("run", 0)), int(kv.get("pass", 0))
         elif words[:2] == ["XT", "FAULT"]:
             result.error = line.strip()
+        elif words[:2] == ["XT", "SELFTEST"]:
+            kv = dict(w.split("=", 1) for w in words[2:] if "=" in w)
+            result.selftest_status = int(kv.get("status", "0"))
+            result.selftest_faults = int(kv.get("faults", "0"), 16)
 
 
 def run_image(image: Image, tools: Tools, timeout: float = 120.0) -> RunResult:
@@ -639,7 +677,7 @@ def run_image(image: Image, tools: Tools, timeout: float = 120.0) -> RunResult:
     result.exit_code = proc.returncode
     parse_report(result, text)
     err = (proc.stdout + proc.stderr).decode(errors="replace").strip()
-    if result.exit_code not in (EXIT_PASS, EXIT_MISMATCH):
+    if result.exit_code not in (EXIT_PASS, EXIT_MISMATCH, EXIT_FPENV):
         detail = err or "(no QEMU diagnostics)"
         result.error = (result.error + "; " if result.error else "") + \
             f"qemu exit status {result.exit_code}: {detail}"

@@ -170,3 +170,38 @@ def test_grad_b_bits_target(tmp_path):
     assert r.exit_code == 0 and recs[("fc", "grad_b")]["worst_case"] == 32768 + 1073774464
     f.write_text(base + "grad_b_bits = 20\n")
     assert run(f).exit_code == 3
+
+
+LIN = ('[[layer]]\nname = "fc"\nkind = "linear"\nin_features = {n}\nout_features = 2\nx_bits = {bx}\n'
+       'w_bits = {bw}\nbias = {bias}\n')
+
+
+def test_wide_x_narrow_w_is_proved_safe(tmp_path):
+    """16x8 products: the minimum is 32767 * -128, not -32768 * 127 (the old bound
+    made the product lemma fail: UNKNOWN, exit 1)."""
+    f = tmp_path / "m.toml"
+    f.write_text(LIN.format(n=4, bx=16, bw=8, bias="false"))
+    r, recs = _recs(f, "--no-replay")
+    assert r.exit_code == 0, r.output
+    rec = recs[("fc", "forward")]
+    assert rec["status"] == "SAFE" and rec["proof"] == {"safe_for_N<=4": "PROVEN"} and rec["max_safe_fan_in"] == 511
+
+
+def test_wide_x_narrow_w_seeded_limit_is_proved_and_replayed(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text(LIN.format(n=256, bx=16, bw=8, bias="true"))
+    r, recs = _recs(f)
+    assert r.exit_code == 1, r.output
+    rec = recs[("fc", "forward")]
+    assert rec["status"] == "UNSAFE" and rec["max_safe_fan_in"] == 255
+    assert rec["proof"] == {"safe_for_N<=255": "PROVEN", "overflow_at_N=256": "COUNTEREXAMPLE"}
+    assert rec["counterexample"]["c_kernel_replay"]["confirmed"]
+
+
+def test_dx_with_16_bit_gradients_is_proved(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text(LIN.format(n=4, bx=12, bw=12, bias="false") + "dy_bits = 16\nbatch = 1\n")
+    r, recs = _recs(f, "--no-replay")
+    assert r.exit_code == 0, r.output
+    assert recs[("fc", "dx")]["status"] == "SAFE" and recs[("fc", "dW")]["status"] == "SAFE"
+    assert recs[("fc", "dx")]["max_safe_fan_in"] == 31  # 31 * 2^15 * 2^11 <= 2^31 - 1 < 32 * 2^26

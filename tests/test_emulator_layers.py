@@ -212,14 +212,25 @@ def test_linear_errors():
 # LayerNorm
 # --------------------------------------------------------------------------
 
-def test_layernorm_identical_precheck_no_draws():
+def test_layernorm_identical_precheck_returns_beta_no_draws():
+    # q_n = 0, s_norm = 1, then the affine step: s_y = s_gamma = 0.5,
+    # y = rescale(beta, 1.0, 0.5) = 2 * beta
     x = T([[5, 5, 5], [5, 5, 5]], 0.5, 8)
-    g, b = T([1, 2, 3], 1.0, 8), T([4, 5, 6], 1.0, 8)
+    g, b = T([1, 2, 3], 0.5, 8), T([4, 5, -6], 1.0, 8)
     rng = Rng(99)
     y = L.layernorm_forward(x, g, b, rounding=SR_HALF_AWAY, rng_state=rng)
-    assert y.mantissas.tolist() == [[0, 0, 0], [0, 0, 0]]
-    assert y.scale == F32(1.0) and y.q_max_bits == 32
+    assert y.mantissas.tolist() == [[8, 10, -12], [8, 10, -12]]
+    assert y.scale == F32(0.5) and y.q_max_bits == 32
     assert rng.state == 99
+
+
+def test_layernorm_identical_input_skips_the_statistics():
+    # s_x = FLT_MAX: q*s_x is inf and the statistics would be NaN; the
+    # identical input never computes them and returns the beta seeds
+    x = T([[2, 2, 2]], float(np.finfo(np.float32).max), 8)
+    g, b = T([1, 1, 1], 1.0, 8), T([3, 0, -1], 0.5, 8)
+    y = L.layernorm_forward(x, g, b)
+    assert y.mantissas.tolist() == [[2, 0, -1]] and y.scale == F32(1.0)
 
 
 def test_layernorm_row_by_hand_and_float64_reference():
@@ -663,9 +674,8 @@ def test_positive_float_reports():
              ("lr", lambda v: L.sgd_update(p, p, v, HALF_AWAY)))
     for name, call in calls:
         base = f"{name} must be a positive finite float32"
-        for bad in (True, "0.1", b"0.1"):
-            check_report(report(call, bad), "SYM_ERR_BAD_SCALE", name, bad, base)
-        check_report(report(call, {}), "SYM_ERR_BAD_SCALE", name, {}, base)  # float32({}) is a TypeError
+        for bad in (True, "0.1", b"0.1", {}):   # a type fault (docs/semantics.md, group 1)
+            check_report(report(call, bad), "SYM_ERR_BAD_TYPE", name, bad, f"{name} must be a real number")
         check_report(report(call, 0.0), "SYM_ERR_BAD_SCALE", name, 0.0, base + " (float32 value 0.0)")
         check_report(report(call, -2), "SYM_ERR_BAD_SCALE", name, -2, base + " (float32 value -2.0)")
         # 1e39 overflows float32 to inf (no RuntimeWarning escapes); 1e-46 underflows to 0
@@ -814,8 +824,9 @@ def test_sr_rng_is_passed_through_and_checked_first():
 
 
 def test_layernorm_single_element_is_identical():
-    y = L.layernorm_forward(T([[5]], 1.0, 8), T([3], 1.0, 8), T([1], 1.0, 8))
-    assert y.mantissas.tolist() == [[0]] and y.scale == F32(1.0) and y.q_max_bits == 32
+    # q_n = 0, s_y = s_gamma = 0.25, y = rescale(1 at 1.0, 0.25) = 4
+    y = L.layernorm_forward(T([[5]], 1.0, 8), T([3], 0.25, 8), T([1], 1.0, 8))
+    assert y.mantissas.tolist() == [[4]] and y.scale == F32(0.25) and y.q_max_bits == 32
 
 
 def test_layernorm_tiny_row_overflows_K_without_warnings():

@@ -442,8 +442,10 @@ def test_requant_errors():
     raises("SYM_ERR_FLOAT_OVERFLOW", "t", em.requant_dynamic, huge, 8)
     tiny = SymTensor(np.array([1, 0], dtype=np.int32), np.finfo(np.float32).tiny, 12)
     raises("SYM_ERR_SCALE_UNDERFLOW", "absmax", em.requant_dynamic, tiny, 8)
-    for bad in (float("nan"), 0.0, -1.0, float("inf"), 1e-40, "x"):
+    for bad in (float("nan"), 0.0, -1.0, float("inf"), 1e-40):
         raises("SYM_ERR_BAD_SCALE", "target_scale", em.requant_fixed, T12, bad, 8)
+    for bad in ("x", None, [0.5], True):   # group 1 of docs/semantics.md: a type fault
+        raises("SYM_ERR_BAD_TYPE", "target_scale", em.requant_fixed, T12, bad, 8)
 
 
 def test_rescale_errors():

@@ -282,9 +282,16 @@ def test_requant_fixed_sr():
     assert r.state == advanced(11, 3)
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, 0.0, -1.0, 2.0**-130, "x", None])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, 0.0, -1.0, 2.0**-130])
 def test_requant_fixed_bad_target(bad):
     with raises("SYM_ERR_BAD_SCALE", "target_scale", repr(bad)):
+        K.requant_fixed(T([1]), bad, 8)
+
+
+@pytest.mark.parametrize("bad", ["x", None, [0.5], True])
+def test_requant_fixed_non_number_target(bad):
+    """docs/semantics.md, Errors, group 1: a non-number scalar is a type fault."""
+    with raises("SYM_ERR_BAD_TYPE", "target_scale", repr(bad)):
         K.requant_fixed(T([1]), bad, 8)
 
 

@@ -103,7 +103,7 @@ def test_status_table_covers_header_enum(c):
     assert sorted(names) == sorted(STATUS_CODES)
 
 
-@pytest.mark.parametrize("code", [1, 7, -17, -100, INT32_MIN, INT32_MAX])
+@pytest.mark.parametrize("code", [1, 7, -18, -100, INT32_MIN, INT32_MAX])
 def test_status_name_unknown(c, code):
     ffi, lib = c
     assert ffi.string(lib.sym_status_name(code)).decode() == "SYM_ERR_UNKNOWN"

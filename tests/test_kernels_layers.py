@@ -234,12 +234,34 @@ G4 = T(np.array([1, 2, 1, 1]), 1.0, 8)
 BETA4 = T(np.array([0, 1, 0, -1]), 0.5, 8)
 
 
-def test_layernorm_identical_input_precheck():
+def test_layernorm_identical_input_returns_beta():
+    # SPEC section 6: q_n = 0, s_norm = 1, no draws, and the affine step still
+    # runs: s_y = s_gamma = 1.0, y = rescale(beta, 0.5, 1.0) = round([0, 0.5, 0, -0.5])
     x = T(np.full((2, 4), 5), 0.5, 8)
     rng = sv.Rng(3)
     y = L.layernorm_forward(x, G4, BETA4, rounding=sv.SR_HALF_AWAY, rng_state=rng)
-    assert_tensor(y, np.zeros((2, 4), dtype=np.int32), 1.0, 32)
+    assert_tensor(y, [[0, 1, 0, -1], [0, 1, 0, -1]], 1.0, 32)
     assert rng == sv.Rng(3)  # no draws
+
+
+def test_layernorm_identical_input_agrees_with_constant_rows():
+    # one input all 5, one with constant rows 5 and 6: both have q_n = 0, so
+    # both return the same beta seeds at s_y = s_gamma
+    gamma = T(np.array([3, -2, 1]), 0.25, 8)
+    beta = T(np.array([7, -3, 100]), 0.125, 12)
+    same = L.layernorm_forward(T(np.full((2, 3), 5), 0.5, 8), gamma, beta)
+    rows = L.layernorm_forward(T(np.array([[5, 5, 5], [6, 6, 6]]), 0.5, 8), gamma, beta)
+    # 7 * 0.125 / 0.25 = 3.5 -> 4; -1.5 -> -2; 50
+    assert_tensor(same, [[4, -2, 50], [4, -2, 50]], 0.25, 32)
+    assert same.same_bits(rows)
+
+
+def test_layernorm_identical_input_beta_guard_is_checked():
+    # the affine step runs on an identical input, so its beta seeds are guarded
+    x = T(np.full((1, 2), 3), 1.0, 8)
+    with pytest.raises(sv.SymError) as exc:
+        L.layernorm_forward(x, T(np.array([1, 1]), 1.0, 8), T(np.array([0, 32767]), 2.0 ** 40, 16))
+    assert_code(exc, "SYM_ERR_RANGE_GUARD", "beta")
 
 
 def ln_reference(q: np.ndarray, s_x: float, eps: float) -> np.ndarray:
@@ -433,3 +455,16 @@ def test_functions_never_modify_arguments():
     L.linear_backward(X, W, DY, T(np.zeros((2, 3), np.int32), 1.0, 8), T(np.array([1, 1]), 1.0, 8))
     for t, m in zip((X, W, B, DY), before):
         assert t.mantissas.tolist() == m.tolist()
+
+
+def test_layernorm_constant_row_with_inexact_mean_is_not_prechecked():
+    # docs/semantics.md "LayerNorm on a constant input": only an input identical
+    # everywhere is pre-checked. A constant row of 513 values 32767 has
+    # (float)S / 513 = 32767.002, so its n is float noise that the global
+    # quantisation maps to -qMax; the identical input alone gives q_n = 0.
+    f = 513
+    gamma, beta = T(np.ones(f, np.int32), 1.0, 8), T(np.zeros(f, np.int32), 1.0, 8)
+    rows = L.layernorm_forward(T(np.array([[32767] * f, [0] * f]), 1.0, 16), gamma, beta)
+    assert rows.mantissas[0].tolist() == [-2047] * f and not rows.mantissas[1].any()
+    same = L.layernorm_forward(T(np.full((1, f), 32767), 1.0, 16), gamma, beta)
+    assert not same.mantissas.any() and same.scale == np.float32(1.0)

@@ -225,8 +225,9 @@ def test_layernorm_affine_matches_c(data, xb, nb, gb, mode, seed):
     INT_OVERFLOW exactly when the encoding leaves int32; q_n inside lemmas.ln_qn_range."""
     bsz, f = data.draw(st.integers(1, 3)), data.draw(st.integers(2, 6))
     xq = data.draw(st.lists(st.integers(steps.qmin(xb), steps.qmax(xb)), min_size=bsz * f, max_size=bsz * f))
-    if len(set(xq)) == 1:
-        xq[0] = steps.qmax(xb) if xq[0] != steps.qmax(xb) else steps.qmin(xb)  # step 1 pre-check: no affine
+    if data.draw(st.integers(0, 7)) == 0:
+        xq = [xq[0]] * len(xq)  # identical input: q_n = 0, s_norm = 1, the affine step still runs
+        event("affine: identical input")
     x = sv.SymTensor(np.array(xq, dtype=np.int32).reshape(bsz, f), np.float32(data.draw(scales)), xb)
     gq = data.draw(st.lists(st.one_of(st.integers(steps.qmin(gb), steps.qmax(gb)),
                                       st.sampled_from([steps.qmin(gb), steps.qmax(gb)])), min_size=f, max_size=f))
@@ -265,3 +266,103 @@ def test_layernorm_affine_matches_c(data, xb, nb, gb, mode, seed):
     else:
         event("affine: INT_OVERFLOW")
         assert status == STATUS_CODES["SYM_ERR_INT_OVERFLOW"]
+
+
+# ------------------------------------------------------------ LayerNorm n bound / K normal
+def _ln_absmax_from_c(x: sv.SymTensor, eps: float):
+    """(status, A) of sym_layernorm forward: with gamma = 1 at scale 1, y = q_n and
+    s_y = fl(1/fl(qMax/A)), so qMax * s_y is A within a few ulps (norm_bits 16). A > 0
+    puts some q_n at +-qMax; all q_n = 0 is the A == 0 branch (s_y = 1): A = 0."""
+    f = x.mantissas.shape[1]
+    ones = sv.SymTensor(np.ones(f, dtype=np.int32), np.float32(1.0), 2)
+    zero = sv.SymTensor(np.zeros(f, dtype=np.int32), np.float32(1.0), 32)
+    status, y = c_call(lambda: sv.kernels.layernorm_forward(x, ones, zero, norm_bits=16, eps=eps))
+    if status:
+        return status, None
+    if not np.any(y.mantissas):
+        return status, 0.0
+    assert int(np.max(np.abs(y.mantissas))) == steps.qmax(16)
+    return status, float(steps.qmax(16)) * float(y.scale)
+
+
+def test_layernorm_n_bound_is_tight_on_c():
+    """One non-zero element in F = 65535 gives |n| = sqrt(65534) = 255.996: the C's A
+    comes within 0.01 of lemmas.LN_N_BOUND and stays below it."""
+    m = np.zeros((1, lemmas.LN_MAX_FEATURES), dtype=np.int32)
+    m[0, 7] = -32768
+    status, a = _ln_absmax_from_c(sv.SymTensor(m, np.float32(1.0), 16), 2.0 ** -149)
+    assert status == 0
+    assert 255.99 < a <= lemmas.LN_N_BOUND * (1 + 2.0 ** -20)
+
+
+ln_eps = st.sampled_from([2.0 ** -149, 1e-30, 1e-5, 1.0, 1e30, 3.4e38])
+
+
+@CFG
+@given(st.data(), st.integers(2, 16), ln_eps)
+def test_layernorm_c_absmax_within_n_bound(data, xb, eps):
+    """Random rows, extreme scales and eps: every A the C reaches is <= LN_N_BOUND, and a
+    tiny A makes K = inf, which the C reports as SCALE_UNDERFLOW (layernorm.k_normal)."""
+    bsz, f = data.draw(st.integers(1, 3)), data.draw(st.integers(2, 40))
+    xq = data.draw(st.lists(st.integers(steps.qmin(xb), steps.qmax(xb)), min_size=bsz * f, max_size=bsz * f))
+    if len(set(xq)) == 1:
+        xq[0] = xq[0] + 1 if xq[0] < steps.qmax(xb) else xq[0] - 1  # not identical: statistics run
+    x = sv.SymTensor(np.array(xq, dtype=np.int32).reshape(bsz, f), np.float32(data.draw(scales)), xb)
+    status, a = _ln_absmax_from_c(x, eps)
+    if status == 0:
+        event("A measured")
+        assert a <= lemmas.LN_N_BOUND * (1 + 2.0 ** -20)
+    else:
+        event(f"status {status}")
+        assert status in (STATUS_CODES["SYM_ERR_SCALE_UNDERFLOW"], STATUS_CODES["SYM_ERR_FLOAT_OVERFLOW"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.lists(st.integers(-32768, 32767), min_size=2, max_size=6), scales, ln_eps)
+def test_real_model_admits_ln_statistics(q, s_x, eps):
+    """The float32 statistics of a row (as docs/layers.md step 2 computes them) satisfy the
+    real model of layernorm.n_bound for every element, so the encoding is not vacuous."""
+    from fractions import Fraction
+    f32 = np.float32
+    qa = np.array(q, dtype=np.int64)
+    with np.errstate(all="ignore"):
+        mu = f32(s_x) * (f32(int(qa.sum())) / f32(len(q)))
+        d = qa.astype(np.float32) * f32(s_x) - mu
+        acc = f32(0.0)
+        for v in d:
+            acc = f32(acc + v * v)
+        var = acc / f32(len(q))
+        ve = var + f32(eps)
+        sq = np.sqrt(ve)
+        inv = f32(1.0) / sq
+        n = d * inv
+    if not (np.all(np.isfinite(d)) and np.isfinite(acc) and np.isfinite(ve) and np.all(np.isfinite(n))):
+        return  # the overflow cases (inv = 0, or FLOAT_OVERFLOW) are outside the finite chain
+    for dj, nj in zip(d, n):
+        fixed = {"d": abs(float(dj)), "F": len(q), "eps": float(f32(eps)), "acc": float(acc),
+                 "dd": float(f32(dj * dj)), "var": float(var), "ve": float(ve), "sq": float(sq),
+                 "inv": float(inv), "n": abs(float(nj))}
+        assert _admits(lemmas.q_ln_n_bound, {k: Fraction(v) for k, v in fixed.items()}), fixed
+        if fixed["n"] > 2.0 ** -100:  # a 1 % wrong n is rejected (the model is not vacuous)
+            wrong = dict(fixed, n=fixed["n"] * 1.01)
+            assert not _admits(lemmas.q_ln_n_bound, {k: Fraction(v) for k, v in wrong.items()}), wrong
+
+
+def test_layernorm_k_inf_gives_zero_s_y_on_c():
+    """layernorm.k_inf_rejected, evaluated: K = +inf -> s_y = 0; on the C the same
+    input (A = 2^-126, K = 2047 * 2^126 overflows) is SCALE_UNDERFLOW. layernorm.k_normal's
+    real model admits the finite K of a real A and rejects a subnormal one."""
+    from fractions import Fraction
+    q = lemmas.q_ln_k_inf_rejected()
+    k, s_g = q.show["K"], q.show["s_gamma"]
+    s_y = z3.substitute(q.show["s_y"], (k, fp.fconst(float("inf"))), (s_g, fp.fconst(0.75)))
+    assert fp.ev(s_y) == 0.0
+    assert z3.is_true(z3.simplify(z3.substitute(q.goals[0].goal, (k, fp.fconst(float("inf"))),
+                                                (s_g, fp.fconst(0.75)))))
+    a = np.float32(1.3416354)
+    assert _admits(lambda: lemmas.q_ln_k_normal(12),
+                   {"A": Fraction(float(a)), "K": Fraction(float(np.float32(2047.0) / a))})
+    assert not _admits(lambda: lemmas.q_ln_k_normal(12), {"A": Fraction(float(a)), "K": Fraction(1, 2 ** 140)})
+    x = sv.SymTensor(np.array([[0, 1, 2]], dtype=np.int32), np.float32(2.0 ** -126), 8)
+    status, _ = _ln_absmax_from_c(x, 1.0)
+    assert status == STATUS_CODES["SYM_ERR_SCALE_UNDERFLOW"]

@@ -130,3 +130,78 @@ def test_ubsan_catches_float_cast_overflow(tmp_path):
     assert "in range 3" in res.stdout, res.stderr[-3000:]
     assert "NOT CAUGHT" not in res.stdout, "UBSan did not catch a float-cast-overflow"
     assert res.returncode == 87 and "runtime error" in res.stderr, (res.returncode, res.stderr[-3000:])
+
+
+# ---------------------------------------------------------------- README invocation
+
+USER_SNIPPET = """
+print("user code before import")
+import numpy as np, symverify as sv
+from symverify import build
+t = sv.kernels.float_to_sym(np.array([0.5, -1.25, 3.0], np.float32), q_max_bits=12)
+print("RESULT", t.mantissas.tolist(), build.default_variant(), "libasan" in open("/proc/self/maps").read())
+if {overflow}:
+    import ctypes
+    ffi, lib = sv.kernels.ffi_lib()
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    x = libc.malloc(2 * 4)                        # room for 2 floats (malloc: ASan sees it)
+    ctypes.memset(x, 0, 8)
+    m = ffi.new("int32_t[64]")
+    scale = ffi.new("float[1]")
+    lib.sym_float_to_sym(ffi.cast("const float *", x), 64, 12, 0, ffi.NULL, m, scale)   # reads 64
+    print("NOT CAUGHT")
+"""
+
+
+def _user_env() -> dict[str, str]:
+    """The shell a user has: SYMVERIFY_VARIANT=sanitize and nothing else set up."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "SYMVERIFY_SANITIZE_REEXEC")}
+    env[build.VARIANT_ENV] = "sanitize"
+    return env
+
+
+def test_readme_invocation_runs_the_sanitize_build(tmp_path):
+    """`SYMVERIFY_VARIANT=sanitize python3 prog.py`, as the README says: the
+    program re-executes itself with libasan preloaded and runs on the
+    sanitize build (before the fix: ASan aborted with its LD_PRELOAD error)."""
+    prog = tmp_path / "prog.py"
+    prog.write_text(textwrap.dedent(USER_SNIPPET.format(overflow=False)))
+    res = subprocess.run([sys.executable, str(prog)], capture_output=True, text=True, env=_user_env(),
+                         timeout=TIMEOUT, cwd=str(tmp_path))
+    assert res.returncode == 0, (res.returncode, res.stderr[-3000:])
+    assert "ASan runtime does not come first" not in res.stderr
+    assert "RESULT [341, -853, 2047] sanitize True" in res.stdout, res.stdout
+    assert res.stdout.count("RESULT") == 1
+    # documented: code before `import symverify` runs again in the re-executed process
+    assert res.stdout.count("user code before import") == 2
+
+
+def test_readme_invocation_sanitizer_is_live(tmp_path):
+    """Same invocation with a heap overflow through the C ABI: ASan stops it."""
+    prog = tmp_path / "prog.py"
+    prog.write_text(textwrap.dedent(USER_SNIPPET.format(overflow=True)))
+    res = subprocess.run([sys.executable, str(prog)], capture_output=True, text=True, env=_user_env(),
+                         timeout=TIMEOUT, cwd=str(tmp_path))
+    assert "NOT CAUGHT" not in res.stdout
+    assert res.returncode == 86 and "heap-buffer-overflow" in res.stderr, (res.returncode, res.stderr[-3000:])
+
+
+def test_sanitize_without_runtime_is_a_clear_error(tmp_path):
+    """Asking for the sanitize build in a process without libasan (and no
+    program to re-execute) raises BuildError with the command that works,
+    instead of ASan killing the process."""
+    code = textwrap.dedent("""
+    import symverify as sv
+    from symverify import build
+    try:
+        sv.kernels.ffi_lib("sanitize")
+    except build.BuildError as exc:
+        print("ERROR", exc)
+    """)
+    env = {k: v for k, v in _user_env().items() if k != build.VARIANT_ENV}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=TIMEOUT, cwd=str(tmp_path))
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "ERROR the sanitize build needs libasan" in res.stdout and "LD_PRELOAD=" in res.stdout, res.stdout

@@ -235,6 +235,13 @@ def test_report_parsing_rejects_short_runs():
     r = xt.RunResult("m4", "round", 0, expected=0)
     xt.parse_report(r, "")
     assert not r.ok  # nothing ran: never a pass
+    full = "XT BEGIN round\nXT KERNEL k run=2 pass=2\nXT END round run=2 pass=2 fail=0\n"
     r = xt.RunResult("m4", "round", 0, expected=2)
-    xt.parse_report(r, "XT BEGIN round\nXT KERNEL k run=2 pass=2\nXT END round run=2 pass=2 fail=0\n")
-    assert r.ok
+    xt.parse_report(r, "XT SELFTEST status=0 faults=0x00000000\n" + full)
+    assert r.ok, r.problems()
+    r = xt.RunResult("m4", "round", 0, expected=2)
+    xt.parse_report(r, full)  # no self-test line: the image did not run it
+    assert not r.ok and "no floating-point self-test report" in r.problems()
+    r = xt.RunResult("m4", "round", 0, expected=2)
+    xt.parse_report(r, "XT SELFTEST status=-17 faults=0x00000009\n" + full)
+    assert not r.ok and any("contraction, rounding" in p for p in r.problems()), r.problems()

@@ -1,5 +1,6 @@
 /* Bit-exact comparison and reporting for the golden-vector harness. */
 #include "harness.h"
+#include "sym_selftest.h"
 
 static const char *xt_family;
 static const char *xt_kernel;      /* kernel of the current vector */
@@ -98,6 +99,18 @@ static void xt_kernel_summary(void)
     }
     xt_krun = 0u;
     xt_kpass = 0u;
+}
+
+int xt_selftest(void)
+{
+    uint32_t faults = 0u;
+    const int status = sym_selftest_fp(&faults);
+    xt_puts("XT SELFTEST status=");
+    xt_put_i32(status);
+    xt_puts(" faults=");
+    xt_put_hex(faults);
+    xt_puts("\n");
+    return status;
 }
 
 void xt_begin(const char *family)

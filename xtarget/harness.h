@@ -5,12 +5,15 @@
  * output bit-exactly with xt_check_*() and closes the vector with
  * xt_vector_end(). Output protocol (one line each, parsed by
  * symverify/xtarget.py):
+ *   XT SELFTEST status=<int> faults=<hex>   (first line: sym_selftest_fp)
  *   XT BEGIN <family>
  *   XT FAIL <kernel> <vector> <name> <field>[<elem>] exp=<hex> got=<hex>
  *   XT V <kernel> <vector> <name> PASS|FAIL   (only with XT_VERBOSE)
  *   XT KERNEL <kernel> run=<n> pass=<n>
  *   XT END <family> run=<n> pass=<n> fail=<n>
- * Exit code: 0 all vectors matched, 1 any mismatch, 3 CPU fault. */
+ * Exit code: 0 all vectors matched, 1 any mismatch, 3 CPU fault, 4 the
+ * floating-point self-test failed (no vector is run then, unless the image
+ * is built with -DXT_SELFTEST_CONTINUE to measure what the fault does). */
 #ifndef XT_HARNESS_H
 #define XT_HARNESS_H
 
@@ -22,6 +25,9 @@
 
 /* Implemented by the family runner: xt_begin(), then every vector. */
 void xt_run_family(void);
+
+/* Run sym_selftest_fp, print its XT SELFTEST line; returns its status. */
+int xt_selftest(void);
 
 void xt_begin(const char *family);
 /* Start vector `index` (position in the kernel's golden table) of `kernel`;

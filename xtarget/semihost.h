@@ -9,6 +9,7 @@
 #define XT_EXIT_PASS 0
 #define XT_EXIT_MISMATCH 1
 #define XT_EXIT_FAULT 3
+#define XT_EXIT_FPENV 4 /* sym_selftest_fp found a floating-point fault */
 
 void xt_puts(const char *s);          /* buffered */
 void xt_put_u32(uint32_t v);          /* decimal */

@@ -3,7 +3,7 @@
  * (goldgen/layer_fixtures.py, float32 emulator). DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the layer catalog):
- * 2b8a02ecfb058c1865064603ceba21e46a65eaffbfcb19d62cdbe1dc7f6ad4e8
+ * b216b74c709a3d0a661b8b27def2da2f8f708b39eeb0f9e580765c35448e5780
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation). Conventions as the primitive headers:
@@ -115,7 +115,7 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_LAYERS_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_LAYERS_FIXTURE_HASH "2b8a02ecfb058c1865064603ceba21e46a65eaffbfcb19d62cdbe1dc7f6ad4e8"
+#define SYM_GOLDEN_LAYERS_FIXTURE_HASH "b216b74c709a3d0a661b8b27def2da2f8f708b39eeb0f9e580765c35448e5780"
 #define SYM_GOLDEN_LAYERS_MAX_NDIM 4
 
 #ifndef SYM_GOLDEN_TENSOR_T_DEFINED
@@ -671,34 +671,31 @@ static const int32_t sym_golden_layers_v028_beta[4] = {
     100, -100, 0, 3,
 };
 static const int32_t sym_golden_layers_v028_exp_out[8] = {
-    0, 0, 0, 0, 0, 0, 0, 0,
-};
-static const int32_t sym_golden_layers_v029_x[8] = {
-    7, 7, 7, 7, -2, -2, -2, -2,
-};
-static const int32_t sym_golden_layers_v029_gamma[4] = {
-    2047, 1024, -512, 1,
-};
-static const int32_t sym_golden_layers_v029_beta[4] = {
-    100, -100, 0, 3,
-};
-static const int32_t sym_golden_layers_v029_exp_out[8] = {
     800, -800, 0, 24, 800, -800, 0, 24,
 };
+static const int32_t sym_golden_layers_v029_x[4] = {
+    2, 2, 2, 2,
+};
+static const int32_t sym_golden_layers_v029_gamma[2] = {
+    5, -7,
+};
+static const int32_t sym_golden_layers_v029_beta[2] = {
+    3, -1,
+};
+static const int32_t sym_golden_layers_v029_exp_out[4] = {
+    2, -1, 2, -1,
+};
 static const int32_t sym_golden_layers_v030_x[4] = {
-    0, 0, 0, 2047,
+    7, 7, 7, 7,
 };
 static const int32_t sym_golden_layers_v030_gamma[4] = {
     2047, 1024, -512, 1,
 };
 static const int32_t sym_golden_layers_v030_beta[4] = {
-    100, -100, 0, 3,
-};
-static const int32_t sym_golden_layers_v030_exp_out[4] = {
-    462, -462, 0, 15,
+    0, 0, 0, 32767,
 };
 static const int32_t sym_golden_layers_v031_x[8] = {
-    1, 2, 1, 2, 3, 3, 3, 4,
+    7, 7, 7, 7, -2, -2, -2, -2,
 };
 static const int32_t sym_golden_layers_v031_gamma[4] = {
     2047, 1024, -512, 1,
@@ -710,7 +707,7 @@ static const int32_t sym_golden_layers_v031_exp_out[8] = {
     800, -800, 0, 24, 800, -800, 0, 24,
 };
 static const int32_t sym_golden_layers_v032_x[4] = {
-    1, 2, 1, 2,
+    0, 0, 0, 2047,
 };
 static const int32_t sym_golden_layers_v032_gamma[4] = {
     2047, 1024, -512, 1,
@@ -718,35 +715,41 @@ static const int32_t sym_golden_layers_v032_gamma[4] = {
 static const int32_t sym_golden_layers_v032_beta[4] = {
     100, -100, 0, 3,
 };
-static const int32_t sym_golden_layers_v033_x[4] = {
-    1, -1, 3, 0,
+static const int32_t sym_golden_layers_v032_exp_out[4] = {
+    462, -462, 0, 15,
+};
+static const int32_t sym_golden_layers_v033_x[8] = {
+    1, 2, 1, 2, 3, 3, 3, 4,
 };
 static const int32_t sym_golden_layers_v033_gamma[4] = {
     2047, 1024, -512, 1,
 };
 static const int32_t sym_golden_layers_v033_beta[4] = {
-    0, 0, 0, 0,
+    100, -100, 0, 3,
 };
-static const int32_t sym_golden_layers_v033_exp_out[4] = {
-    464669, -1630208, -1048064, -682,
+static const int32_t sym_golden_layers_v033_exp_out[8] = {
+    800, -800, 0, 24, 800, -800, 0, 24,
 };
 static const int32_t sym_golden_layers_v034_x[4] = {
-    1, 2, 3, 4,
+    1, 2, 1, 2,
 };
 static const int32_t sym_golden_layers_v034_gamma[4] = {
-    1, 1, 1, 1,
+    2047, 1024, -512, 1,
 };
 static const int32_t sym_golden_layers_v034_beta[4] = {
     100, -100, 0, 3,
 };
 static const int32_t sym_golden_layers_v035_x[4] = {
-    1, 2, 3, 4,
+    1, -1, 3, 0,
 };
 static const int32_t sym_golden_layers_v035_gamma[4] = {
     2047, 1024, -512, 1,
 };
 static const int32_t sym_golden_layers_v035_beta[4] = {
-    100, -100, 0, 3,
+    0, 0, 0, 0,
+};
+static const int32_t sym_golden_layers_v035_exp_out[4] = {
+    464669, -1630208, -1048064, -682,
 };
 static const int32_t sym_golden_layers_v036_x[4] = {
     1, 2, 3, 4,
@@ -757,32 +760,26 @@ static const int32_t sym_golden_layers_v036_gamma[4] = {
 static const int32_t sym_golden_layers_v036_beta[4] = {
     100, -100, 0, 3,
 };
-static const int32_t sym_golden_layers_v041_x[4] = {
-    -100, 0, 0, 0,
+static const int32_t sym_golden_layers_v037_x[4] = {
+    1, 2, 3, 4,
 };
-static const int32_t sym_golden_layers_v041_gamma[4] = {
+static const int32_t sym_golden_layers_v037_gamma[4] = {
     2047, 1024, -512, 1,
 };
-static const int32_t sym_golden_layers_v041_beta[4] = {
+static const int32_t sym_golden_layers_v037_beta[4] = {
     100, -100, 0, 3,
 };
-static const int32_t sym_golden_layers_v041_exp_out[4] = {
-    -3244740, -247101, -349184, 29046,
+static const int32_t sym_golden_layers_v038_x[4] = {
+    1, 2, 3, 4,
 };
-static const int32_t sym_golden_layers_v042_x[4] = {
-    7, 9, 7, 7,
+static const int32_t sym_golden_layers_v038_gamma[4] = {
+    1, 1, 1, 1,
 };
-static const int32_t sym_golden_layers_v042_gamma[4] = {
-    2047, 1024, -512, 1,
-};
-static const int32_t sym_golden_layers_v042_beta[4] = {
+static const int32_t sym_golden_layers_v038_beta[4] = {
     100, -100, 0, 3,
-};
-static const int32_t sym_golden_layers_v042_exp_out[4] = {
-    -450560, 1150634, 349184, 27683,
 };
 static const int32_t sym_golden_layers_v043_x[4] = {
-    30000, 30000, 30000, -1,
+    -100, 0, 0, 0,
 };
 static const int32_t sym_golden_layers_v043_gamma[4] = {
     2047, 1024, -512, 1,
@@ -791,145 +788,151 @@ static const int32_t sym_golden_layers_v043_beta[4] = {
     100, -100, 0, 3,
 };
 static const int32_t sym_golden_layers_v043_exp_out[4] = {
-    2341523, -247101, -349184, 26317,
+    -3244740, -247101, -349184, 29046,
 };
-static const int32_t sym_golden_layers_v044_x[2] = {
-    3, 5,
+static const int32_t sym_golden_layers_v044_x[4] = {
+    7, 9, 7, 7,
 };
-static const int32_t sym_golden_layers_v044_gamma[1] = {
-    1000,
+static const int32_t sym_golden_layers_v044_gamma[4] = {
+    2047, 1024, -512, 1,
 };
-static const int32_t sym_golden_layers_v044_beta[1] = {
-    50,
+static const int32_t sym_golden_layers_v044_beta[4] = {
+    100, -100, 0, 3,
 };
-static const int32_t sym_golden_layers_v044_exp_out[2] = {
-    6400, 6400,
+static const int32_t sym_golden_layers_v044_exp_out[4] = {
+    -450560, 1150634, 349184, 27683,
 };
 static const int32_t sym_golden_layers_v045_x[4] = {
-    1, 2, 3, 4,
+    30000, 30000, 30000, -1,
 };
 static const int32_t sym_golden_layers_v045_gamma[4] = {
     2047, 1024, -512, 1,
 };
 static const int32_t sym_golden_layers_v045_beta[4] = {
-    32767, 0, 0, 0,
+    100, -100, 0, 3,
 };
-static const int32_t sym_golden_layers_v046_x[4] = {
-    -100, 1, 2, 3,
+static const int32_t sym_golden_layers_v045_exp_out[4] = {
+    2341523, -247101, -349184, 26317,
 };
-static const int32_t sym_golden_layers_v046_gamma[4] = {
-    -32768, 0, 0, 0,
+static const int32_t sym_golden_layers_v046_x[2] = {
+    3, 5,
 };
-static const int32_t sym_golden_layers_v046_beta[4] = {
-    16384, 0, 0, 0,
+static const int32_t sym_golden_layers_v046_gamma[1] = {
+    1000,
+};
+static const int32_t sym_golden_layers_v046_beta[1] = {
+    50,
+};
+static const int32_t sym_golden_layers_v046_exp_out[2] = {
+    6400, 6400,
 };
 static const int32_t sym_golden_layers_v047_x[4] = {
-    -100, 1, 2, 3,
+    1, 2, 3, 4,
 };
 static const int32_t sym_golden_layers_v047_gamma[4] = {
-    -32768, 0, 0, 0,
+    2047, 1024, -512, 1,
 };
 static const int32_t sym_golden_layers_v047_beta[4] = {
-    16384, 0, 0, 0,
-};
-static const int32_t sym_golden_layers_v047_exp_out[4] = {
-    2147450880, 0, 0, 0,
+    32767, 0, 0, 0,
 };
 static const int32_t sym_golden_layers_v048_x[4] = {
     -100, 1, 2, 3,
 };
 static const int32_t sym_golden_layers_v048_gamma[4] = {
-    1, 1, 1, 1,
+    -32768, 0, 0, 0,
 };
 static const int32_t sym_golden_layers_v048_beta[4] = {
+    16384, 0, 0, 0,
+};
+static const int32_t sym_golden_layers_v049_x[4] = {
+    -100, 1, 2, 3,
+};
+static const int32_t sym_golden_layers_v049_gamma[4] = {
+    -32768, 0, 0, 0,
+};
+static const int32_t sym_golden_layers_v049_beta[4] = {
+    16384, 0, 0, 0,
+};
+static const int32_t sym_golden_layers_v049_exp_out[4] = {
+    2147450880, 0, 0, 0,
+};
+static const int32_t sym_golden_layers_v050_x[4] = {
+    -100, 1, 2, 3,
+};
+static const int32_t sym_golden_layers_v050_gamma[4] = {
+    1, 1, 1, 1,
+};
+static const int32_t sym_golden_layers_v050_beta[4] = {
     0, 0, 0, 0,
 };
-static const int32_t sym_golden_layers_v048_exp_out[4] = {
+static const int32_t sym_golden_layers_v050_exp_out[4] = {
     -32768, 10494, 10922, 11351,
 };
-static const int32_t sym_golden_layers_v037_x[8] = {
+static const int32_t sym_golden_layers_v039_x[8] = {
     1, 2, 3, 4, -8, 0, 8, 100,
-};
-static const int32_t sym_golden_layers_v037_gamma[4] = {
-    2047, 1024, -512, 1,
-};
-static const int32_t sym_golden_layers_v037_dy[8] = {
-    1, -1, 2, 0, 5, 5, -5, 1,
-};
-static const int32_t sym_golden_layers_v037_exp_out[8] = {
-    1732, -2047, -1103, 1417, 140, -40, -120, 21,
-};
-static const int32_t sym_golden_layers_v038_x[8] = {
-    1, 2, 3, 4, -8, 0, 8, 100,
-};
-static const int32_t sym_golden_layers_v038_gamma[4] = {
-    2047, 1024, -512, 1,
-};
-static const int32_t sym_golden_layers_v038_dy[8] = {
-    1, -1, 2, 0, 5, 5, -5, 1,
-};
-static const int32_t sym_golden_layers_v038_exp_out[8] = {
-    26, -31, -17, 21, 3, -1, -2, 0,
-};
-static const int32_t sym_golden_layers_v039_x[4] = {
-    7, 7, 7, 7,
 };
 static const int32_t sym_golden_layers_v039_gamma[4] = {
     2047, 1024, -512, 1,
 };
-static const int32_t sym_golden_layers_v039_dy[4] = {
+static const int32_t sym_golden_layers_v039_dy[8] = {
+    1, -1, 2, 0, 5, 5, -5, 1,
+};
+static const int32_t sym_golden_layers_v039_exp_out[8] = {
+    1732, -2047, -1103, 1417, 140, -40, -120, 21,
+};
+static const int32_t sym_golden_layers_v040_x[8] = {
+    1, 2, 3, 4, -8, 0, 8, 100,
+};
+static const int32_t sym_golden_layers_v040_gamma[4] = {
+    2047, 1024, -512, 1,
+};
+static const int32_t sym_golden_layers_v040_dy[8] = {
+    1, -1, 2, 0, 5, 5, -5, 1,
+};
+static const int32_t sym_golden_layers_v040_exp_out[8] = {
+    26, -31, -17, 21, 3, -1, -2, 0,
+};
+static const int32_t sym_golden_layers_v041_x[4] = {
+    7, 7, 7, 7,
+};
+static const int32_t sym_golden_layers_v041_gamma[4] = {
+    2047, 1024, -512, 1,
+};
+static const int32_t sym_golden_layers_v041_dy[4] = {
     1, -1, 2, 0,
 };
-static const int32_t sym_golden_layers_v039_exp_out[4] = {
+static const int32_t sym_golden_layers_v041_exp_out[4] = {
     2047, -1024, -1024, 0,
 };
-static const int32_t sym_golden_layers_v040_x[2] = {
+static const int32_t sym_golden_layers_v042_x[2] = {
     0, 1,
 };
-static const int32_t sym_golden_layers_v040_gamma[2] = {
+static const int32_t sym_golden_layers_v042_gamma[2] = {
     2, 2,
 };
-static const int32_t sym_golden_layers_v040_dy[2] = {
+static const int32_t sym_golden_layers_v042_dy[2] = {
     1, 1,
 };
-static const int32_t sym_golden_layers_v049_x[4] = {
+static const int32_t sym_golden_layers_v051_x[4] = {
     1, 2, 3, 4,
 };
-static const int32_t sym_golden_layers_v049_gamma[4] = {
+static const int32_t sym_golden_layers_v051_gamma[4] = {
     16777219, -16777223, 3, 16777229,
 };
-static const int32_t sym_golden_layers_v049_dy[4] = {
+static const int32_t sym_golden_layers_v051_dy[4] = {
     16777217, 5, -16777221, 7,
 };
-static const int32_t sym_golden_layers_v049_exp_out[4] = {
+static const int32_t sym_golden_layers_v051_exp_out[4] = {
     805499840, -1073741824, -268500320, 536742368,
 };
-static const int32_t sym_golden_layers_v050_x[4] = {
+static const int32_t sym_golden_layers_v052_x[4] = {
     0, 1000, 5, 5,
 };
-static const int32_t sym_golden_layers_v050_gamma[2] = {
+static const int32_t sym_golden_layers_v052_gamma[2] = {
     1, 1,
 };
-static const int32_t sym_golden_layers_v050_dy[4] = {
+static const int32_t sym_golden_layers_v052_dy[4] = {
     1, -1, 2047, -2047,
-};
-static const int32_t sym_golden_layers_v051_y[4] = {
-    4, -2, 1, 0,
-};
-static const uint32_t sym_golden_layers_v051_target[4] = {
-    0x3F800000u, 0xBFC00000u, 0x3E800000u, 0x00000000u,
-};
-static const int32_t sym_golden_layers_v051_exp_dy[4] = {
-    2047, 1024, 512, 0,
-};
-static const int32_t sym_golden_layers_v052_y[4] = {
-    6, 3, -3, 1,
-};
-static const uint32_t sym_golden_layers_v052_target[4] = {
-    0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
-};
-static const int32_t sym_golden_layers_v052_exp_dy[4] = {
-    3, 2, -2, 1,
 };
 static const int32_t sym_golden_layers_v053_y[4] = {
     4, -2, 1, 0,
@@ -938,72 +941,90 @@ static const uint32_t sym_golden_layers_v053_target[4] = {
     0x3F800000u, 0xBFC00000u, 0x3E800000u, 0x00000000u,
 };
 static const int32_t sym_golden_layers_v053_exp_dy[4] = {
+    2047, 1024, 512, 0,
+};
+static const int32_t sym_golden_layers_v054_y[4] = {
+    6, 3, -3, 1,
+};
+static const uint32_t sym_golden_layers_v054_target[4] = {
+    0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+};
+static const int32_t sym_golden_layers_v054_exp_dy[4] = {
+    3, 2, -2, 1,
+};
+static const int32_t sym_golden_layers_v055_y[4] = {
+    4, -2, 1, 0,
+};
+static const uint32_t sym_golden_layers_v055_target[4] = {
+    0x3F800000u, 0xBFC00000u, 0x3E800000u, 0x00000000u,
+};
+static const int32_t sym_golden_layers_v055_exp_dy[4] = {
     7, 3, 2, 0,
 };
-static const int32_t sym_golden_layers_v054_y[2] = {
+static const int32_t sym_golden_layers_v056_y[2] = {
     2, -2,
 };
-static const uint32_t sym_golden_layers_v054_target[2] = {
+static const uint32_t sym_golden_layers_v056_target[2] = {
     0x3F800000u, 0xBF800000u,
 };
-static const int32_t sym_golden_layers_v054_exp_dy[2] = {
+static const int32_t sym_golden_layers_v056_exp_dy[2] = {
     0, 0,
 };
-static const int32_t sym_golden_layers_v055_y[1] = {
+static const int32_t sym_golden_layers_v057_y[1] = {
     1,
 };
-static const uint32_t sym_golden_layers_v055_target[1] = {
+static const uint32_t sym_golden_layers_v057_target[1] = {
     0x7FC00000u,
 };
-static const int32_t sym_golden_layers_v056_y[1] = {
+static const int32_t sym_golden_layers_v058_y[1] = {
     2047,
 };
-static const uint32_t sym_golden_layers_v056_target[1] = {
+static const uint32_t sym_golden_layers_v058_target[1] = {
     0x00000000u,
 };
-static const int32_t sym_golden_layers_v062_y[1] = {
+static const int32_t sym_golden_layers_v064_y[1] = {
     16777217,
 };
-static const uint32_t sym_golden_layers_v062_target[1] = {
+static const uint32_t sym_golden_layers_v064_target[1] = {
     0x00000000u,
 };
-static const int32_t sym_golden_layers_v062_exp_dy[1] = {
+static const int32_t sym_golden_layers_v064_exp_dy[1] = {
     2047,
 };
-static const int32_t sym_golden_layers_v057_param[4] = {
+static const int32_t sym_golden_layers_v059_param[4] = {
     100, -100, 5, 0,
 };
-static const int32_t sym_golden_layers_v057_grad[4] = {
+static const int32_t sym_golden_layers_v059_grad[4] = {
     3, -3, 1000, 0,
 };
-static const int32_t sym_golden_layers_v057_exp_out[4] = {
+static const int32_t sym_golden_layers_v059_exp_out[4] = {
     2047, -2047, -102, 0,
 };
-static const int32_t sym_golden_layers_v058_param[3] = {
+static const int32_t sym_golden_layers_v060_param[3] = {
     2047, -2047, 1,
 };
-static const int32_t sym_golden_layers_v058_grad[3] = {
+static const int32_t sym_golden_layers_v060_grad[3] = {
     1, 1, 1,
 };
-static const int32_t sym_golden_layers_v058_exp_out[3] = {
+static const int32_t sym_golden_layers_v060_exp_out[3] = {
     2047, -2047, 1,
 };
-static const int32_t sym_golden_layers_v059_param[1] = {
+static const int32_t sym_golden_layers_v061_param[1] = {
     2047,
 };
-static const int32_t sym_golden_layers_v059_grad[1] = {
+static const int32_t sym_golden_layers_v061_grad[1] = {
     -2047,
 };
-static const int32_t sym_golden_layers_v060_param[2] = {
+static const int32_t sym_golden_layers_v062_param[2] = {
     1, 1,
 };
-static const int32_t sym_golden_layers_v060_grad[2] = {
+static const int32_t sym_golden_layers_v062_grad[2] = {
     1, 1,
 };
-static const int32_t sym_golden_layers_v061_param[2] = {
+static const int32_t sym_golden_layers_v063_param[2] = {
     1, 1,
 };
-static const int32_t sym_golden_layers_v061_grad[2] = {
+static const int32_t sym_golden_layers_v063_grad[2] = {
     1, 1,
 };
 
@@ -1418,8 +1439,8 @@ typedef struct {
     uint32_t rng_state_out; /* expected state after the call (== in on error) */
 } sym_golden_layers_layernorm_forward_t;
 
-#define SYM_GOLDEN_LAYERS_LAYERNORM_FORWARD_COUNT 19
-static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_forward[19] = {
+#define SYM_GOLDEN_LAYERS_LAYERNORM_FORWARD_COUNT 21
+static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_forward[21] = {
     /* [0] two rows, 12-bit normalization, integer affine */
     { "ln_plain",
       .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v026_x, 0x3E800000u, 12 },
@@ -1444,7 +1465,7 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = 0 /* SYM_OK */,
       .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v027_exp_out, 0x36DD90C4u, 32 },
       .rng_state_out = 0x35AFCE2Eu },
-    /* [2] every mantissa identical: zeros, scale 1, no draws */
+    /* [2] every mantissa identical: q_n = 0, s_norm = 1, no draws; y = rescale(beta, s_beta, s_gamma) at s_gamma */
     { "ln_identical",
       .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v028_x, 0x3F000000u, 12 },
       .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v028_gamma, 0x3A000000u, 12 },
@@ -1454,49 +1475,73 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .rounding = 1,
       .rng_state_in = 0x00000003u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v028_exp_out, 0x3F800000u, 32 },
+      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v028_exp_out, 0x3A000000u, 32 },
       .rng_state_out = 0x00000003u },
-    /* [3] rows constant but different: A == 0, q_n = 0, NO draws */
+    /* [3] identical x at s_x = FLT_MAX: no statistics (they would be NaN), y = beta seeds at s_gamma */
+    { "ln_identical_huge_scale",
+      .x = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v029_x, 0x7F7FFFFFu, 12 },
+      .gamma = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v029_gamma, 0x3F000000u, 12 },
+      .beta = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v029_beta, 0x3E800000u, 16 },
+      .norm_bits = 12,
+      .eps = 0x3727C5ACu,
+      .rounding = 0,
+      .rng_state_in = 0x00000000u,
+      .status = 0 /* SYM_OK */,
+      .exp_out = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v029_exp_out, 0x3F000000u, 32 },
+      .rng_state_out = 0x00000000u },
+    /* [4] identical x: the affine step still runs, so a beta seed past the rescale guard is RANGE_GUARD */
+    { "ln_identical_beta_guard",
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v030_x, 0x3F000000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v030_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v030_beta, 0x53800000u, 16 },
+      .norm_bits = 12,
+      .eps = 0x3727C5ACu,
+      .rounding = 1,
+      .rng_state_in = 0x00000003u,
+      .status = -8 /* SYM_ERR_RANGE_GUARD */,
+      .exp_out = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
+      .rng_state_out = 0x00000003u },
+    /* [5] rows constant but different: A == 0, q_n = 0, NO draws */
     { "ln_const_rows",
-      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v029_x, 0x3F000000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v029_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v029_beta, 0x3B800000u, 16 },
+      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v031_x, 0x3F000000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v031_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v031_beta, 0x3B800000u, 16 },
       .norm_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 1,
       .rng_state_in = 0x00000003u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v029_exp_out, 0x3A000000u, 32 },
+      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v031_exp_out, 0x3A000000u, 32 },
       .rng_state_out = 0x00000003u },
-    /* [4] one outlier: its n maps to qMax exactly, 2-bit norm */
+    /* [6] one outlier: its n maps to qMax exactly, 2-bit norm */
     { "ln_saturation",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v030_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v030_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v030_beta, 0x3B800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v032_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v032_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v032_beta, 0x3B800000u, 16 },
       .norm_bits = 2,
       .eps = 0x3727C5ACu,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v030_exp_out, 0x3A5DB3D8u, 32 },
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v032_exp_out, 0x3A5DB3D8u, 32 },
       .rng_state_out = 0x00000000u },
-    /* [5] s_x = 2^100: row 0's d*d overflows, inv = 0, n = 0 (a value, no check in step 2) */
+    /* [7] s_x = 2^100: row 0's d*d overflows, inv = 0, n = 0 (a value, no check in step 2) */
     { "ln_sum_of_squares_overflow",
-      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v031_x, 0x71800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v031_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v031_beta, 0x3B800000u, 16 },
+      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v033_x, 0x71800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v033_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v033_beta, 0x3B800000u, 16 },
       .norm_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v031_exp_out, 0x3A000000u, 32 },
+      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v033_exp_out, 0x3A000000u, 32 },
       .rng_state_out = 0x00000000u },
-    /* [6] s_x = FLT_MAX: q*s_x is inf, n is NaN -> s_y not finite */
+    /* [8] s_x = FLT_MAX: q*s_x is inf, n is NaN -> s_y not finite */
     { "ln_nan_stat",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v032_x, 0x7F7FFFFFu, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v032_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v032_beta, 0x3B800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v034_x, 0x7F7FFFFFu, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v034_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v034_beta, 0x3B800000u, 16 },
       .norm_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 0,
@@ -1504,23 +1549,23 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */,
       .exp_out = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
       .rng_state_out = 0x00000000u },
-    /* [7] s_x = 2^-126 (min normal) still normalizes */
+    /* [9] s_x = 2^-126 (min normal) still normalizes */
     { "ln_tiny_scale",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v033_x, 0x00800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v033_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v033_beta, 0x3F800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v035_x, 0x00800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v035_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v035_beta, 0x3F800000u, 16 },
       .norm_bits = 12,
       .eps = 0x00000200u,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v033_exp_out, 0x19101202u, 32 },
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v035_exp_out, 0x19101202u, 32 },
       .rng_state_out = 0x00000000u },
-    /* [8] s_norm * s_gamma not normal */
+    /* [10] s_norm * s_gamma not normal */
     { "ln_s_y_underflow",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v034_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v034_gamma, 0x03800000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v034_beta, 0x3B800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v036_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v036_gamma, 0x03800000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v036_beta, 0x3B800000u, 16 },
       .norm_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 0,
@@ -1528,11 +1573,11 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = -6 /* SYM_ERR_SCALE_UNDERFLOW */,
       .exp_out = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
       .rng_state_out = 0x00000000u },
-    /* [9] eps = 0 is rejected */
+    /* [11] eps = 0 is rejected */
     { "ln_bad_eps",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v035_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v035_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v035_beta, 0x3B800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v037_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v037_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v037_beta, 0x3B800000u, 16 },
       .norm_bits = 12,
       .eps = 0x00000000u,
       .rounding = 0,
@@ -1540,11 +1585,11 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = -4 /* SYM_ERR_BAD_SCALE */,
       .exp_out = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
       .rng_state_out = 0x00000000u },
-    /* [10] gamma wider than 16 bits */
+    /* [12] gamma wider than 16 bits */
     { "ln_gamma17",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v036_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v036_gamma, 0x3F800000u, 17 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v036_beta, 0x3B800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v038_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v038_gamma, 0x3F800000u, 17 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v038_beta, 0x3B800000u, 16 },
       .norm_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 0,
@@ -1552,33 +1597,9 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = -3 /* SYM_ERR_BAD_WIDTH */,
       .exp_out = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
       .rng_state_out = 0x00000000u },
-    /* [11] max |n| at j = 0 and negative (absmax from j = 0, with fabsf); x[1..] equal, only x[0] differs */
+    /* [13] max |n| at j = 0 and negative (absmax from j = 0, with fabsf); x[1..] equal, only x[0] differs */
     { "ln_negative_outlier_first",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v041_x, 0x3E800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v041_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v041_beta, 0x3B800000u, 16 },
-      .norm_bits = 12,
-      .eps = 0x3727C5ACu,
-      .rounding = 0,
-      .rng_state_in = 0x00000000u,
-      .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v041_exp_out, 0x34DDCF90u, 32 },
-      .rng_state_out = 0x00000000u },
-    /* [12] only x[1] differs: the identical pre-check starts at i = 1 */
-    { "ln_only_x1_differs",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v042_x, 0x3F000000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v042_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v042_beta, 0x3B800000u, 16 },
-      .norm_bits = 12,
-      .eps = 0x3727C5ACu,
-      .rounding = 0,
-      .rng_state_in = 0x00000000u,
-      .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v042_exp_out, 0x34DDCE0Du, 32 },
-      .rng_state_out = 0x00000000u },
-    /* [13] 16-bit x: the int32 row sum 89999 leaves int16 */
-    { "ln_wide_row_sum",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v043_x, 0x3A800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v043_x, 0x3E800000u, 12 },
       .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v043_gamma, 0x3A000000u, 12 },
       .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v043_beta, 0x3B800000u, 16 },
       .norm_bits = 12,
@@ -1588,23 +1609,47 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = 0 /* SYM_OK */,
       .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v043_exp_out, 0x34DDCF90u, 32 },
       .rng_state_out = 0x00000000u },
-    /* [14] F = 1 (the smallest row): var 0, A = 0, y = beta seeds */
+    /* [14] only x[1] differs: the identical pre-check starts at i = 1 */
+    { "ln_only_x1_differs",
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v044_x, 0x3F000000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v044_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v044_beta, 0x3B800000u, 16 },
+      .norm_bits = 12,
+      .eps = 0x3727C5ACu,
+      .rounding = 0,
+      .rng_state_in = 0x00000000u,
+      .status = 0 /* SYM_OK */,
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v044_exp_out, 0x34DDCE0Du, 32 },
+      .rng_state_out = 0x00000000u },
+    /* [15] 16-bit x: the int32 row sum 89999 leaves int16 */
+    { "ln_wide_row_sum",
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v045_x, 0x3A800000u, 16 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v045_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v045_beta, 0x3B800000u, 16 },
+      .norm_bits = 12,
+      .eps = 0x3727C5ACu,
+      .rounding = 0,
+      .rng_state_in = 0x00000000u,
+      .status = 0 /* SYM_OK */,
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v045_exp_out, 0x34DDCF90u, 32 },
+      .rng_state_out = 0x00000000u },
+    /* [16] F = 1 (the smallest row): var 0, A = 0, y = beta seeds */
     { "ln_single_feature",
-      .x = { 1, 2, { 2, 1, 0, 0 }, 2, sym_golden_layers_v044_x, 0x3F000000u, 12 },
-      .gamma = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v044_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v044_beta, 0x3D800000u, 16 },
+      .x = { 1, 2, { 2, 1, 0, 0 }, 2, sym_golden_layers_v046_x, 0x3F000000u, 12 },
+      .gamma = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v046_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v046_beta, 0x3D800000u, 16 },
       .norm_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 1,
       .rng_state_in = 0x0000000Bu,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 1, 0, 0 }, 2, sym_golden_layers_v044_exp_out, 0x3A000000u, 32 },
+      .exp_out = { 1, 2, { 2, 1, 0, 0 }, 2, sym_golden_layers_v046_exp_out, 0x3A000000u, 32 },
       .rng_state_out = 0x0000000Bu },
-    /* [15] only beta[0]'s seed exceeds the rescale guard */
+    /* [17] only beta[0]'s seed exceeds the rescale guard */
     { "ln_beta0_guard",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v045_x, 0x3E800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v045_gamma, 0x3A000000u, 12 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v045_beta, 0x53800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v047_x, 0x3E800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v047_gamma, 0x3A000000u, 12 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v047_beta, 0x53800000u, 16 },
       .norm_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 0,
@@ -1612,11 +1657,11 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = -8 /* SYM_ERR_RANGE_GUARD */,
       .exp_out = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
       .rng_state_out = 0x00000000u },
-    /* [16] SR draw u = 0 gives q_n = qMin; qMin * qMin + a 2^30 seed = 2^31 overflows (checked before any write) */
+    /* [18] SR draw u = 0 gives q_n = qMin; qMin * qMin + a 2^30 seed = 2^31 overflows (checked before any write) */
     { "ln_affine_overflow_u0",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v046_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v046_gamma, 0x3F800000u, 16 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v046_beta, 0x405DAE4Du, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v048_gamma, 0x3F800000u, 16 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v048_beta, 0x405DAE4Du, 16 },
       .norm_bits = 16,
       .eps = 0x3727C5ACu,
       .rounding = 1,
@@ -1624,29 +1669,29 @@ static const sym_golden_layers_layernorm_forward_t sym_golden_layers_layernorm_f
       .status = -9 /* SYM_ERR_INT_OVERFLOW */,
       .exp_out = { 0, 0, { 0, 0, 0, 0 }, 0, NULL, 0x00000000u, 0 },
       .rng_state_out = 0xF2B58529u },
-    /* [17] same inputs, largest draw: q_n = -32767, y_0 = 2147450880 fits; the check pass must use the same draws */
+    /* [19] same inputs, largest draw: q_n = -32767, y_0 = 2147450880 fits; the check pass must use the same draws */
     { "ln_affine_edge_u_max",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v047_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v047_gamma, 0x3F800000u, 16 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v047_beta, 0x405DAE4Du, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v049_gamma, 0x3F800000u, 16 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v049_beta, 0x405DAE4Du, 16 },
       .norm_bits = 16,
       .eps = 0x3727C5ACu,
       .rounding = 1,
       .rng_state_in = 0x5E6CFCE7u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v047_exp_out, 0x385DAE4Du, 32 },
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_exp_out, 0x385DAE4Du, 32 },
       .rng_state_out = 0x74BB9843u },
-    /* [18] n_0 * k = -32767.002 just below -qMax, first draw u = 0.001: (v + u) - 0.5 = -32767.501 rounds to qMin = -32768 (a float clamp at -qMax would give -32767) */
+    /* [20] n_0 * k = -32767.002 just below -qMax, first draw u = 0.001: (v + u) - 0.5 = -32767.501 rounds to qMin = -32768 (a float clamp at -qMax would give -32767) */
     { "ln_sr_small_draw_below_minus_qmax",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v048_gamma, 0x3F800000u, 16 },
-      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v048_beta, 0x3F800000u, 16 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v050_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v050_gamma, 0x3F800000u, 16 },
+      .beta = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v050_beta, 0x3F800000u, 16 },
       .norm_bits = 16,
       .eps = 0x3727C5ACu,
       .rounding = 1,
       .rng_state_in = 0x6259C46Au,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v048_exp_out, 0x385DAE4Du, 32 },
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v050_exp_out, 0x385DAE4Du, 32 },
       .rng_state_out = 0xFC8E253Bu },
 };
 
@@ -1668,45 +1713,45 @@ typedef struct {
 static const sym_golden_layers_layernorm_backward_t sym_golden_layers_layernorm_backward[6] = {
     /* [0] float32 backward, dx to 12 bits */
     { "ln_bwd_plain",
-      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v037_x, 0x3E800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v037_gamma, 0x3A000000u, 12 },
-      .dy = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v037_dy, 0x3F000000u, 12 },
+      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v039_x, 0x3E800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v039_gamma, 0x3A000000u, 12 },
+      .dy = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v039_dy, 0x3F000000u, 12 },
       .dx_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v037_exp_out, 0x3A14D8C3u, 12 },
+      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v039_exp_out, 0x3A14D8C3u, 12 },
       .rng_state_out = 0x00000000u },
     /* [1] SR write of dx: 8 draws */
     { "ln_bwd_sr",
-      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v038_x, 0x3E800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v038_gamma, 0x3A000000u, 12 },
-      .dy = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v038_dy, 0x3F000000u, 12 },
+      .x = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v040_x, 0x3E800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v040_gamma, 0x3A000000u, 12 },
+      .dy = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v040_dy, 0x3F000000u, 12 },
       .dx_bits = 6,
       .eps = 0x3727C5ACu,
       .rounding = 1,
       .rng_state_in = 0x0000004Du,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v038_exp_out, 0x3D1992BEu, 6 },
+      .exp_out = { 1, 2, { 2, 4, 0, 0 }, 8, sym_golden_layers_v040_exp_out, 0x3D1992BEu, 6 },
       .rng_state_out = 0x58C7BB2Fu },
     /* [2] no identical special case: var = 0, n = 0 */
     { "ln_bwd_identical",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v039_x, 0x3F000000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v039_gamma, 0x3A000000u, 12 },
-      .dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v039_dy, 0x3F000000u, 12 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v041_x, 0x3F000000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v041_gamma, 0x3A000000u, 12 },
+      .dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v041_dy, 0x3F000000u, 12 },
       .dx_bits = 12,
       .eps = 0x3727C5ACu,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v039_exp_out, 0x3D9E2219u, 12 },
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v041_exp_out, 0x3D9E2219u, 12 },
       .rng_state_out = 0x00000000u },
     /* [3] dn overflows to inf: float_to_sym says NONFINITE_INPUT */
     { "ln_bwd_nonfinite",
-      .x = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v040_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v040_gamma, 0x7F7FFFFFu, 3 },
-      .dy = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v040_dy, 0x7F7FFFFFu, 2 },
+      .x = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v042_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v042_gamma, 0x7F7FFFFFu, 3 },
+      .dy = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v042_dy, 0x7F7FFFFFu, 2 },
       .dx_bits = 8,
       .eps = 0x3727C5ACu,
       .rounding = 1,
@@ -1716,21 +1761,21 @@ static const sym_golden_layers_layernorm_backward_t sym_golden_layers_layernorm_
       .rng_state_out = 0x00000009u },
     /* [4] dy, gamma of any width: 2^24 + k is not exact in float32, and (float)dy * 0.3f differs from the double product rounded once (also for gamma at 0.7f); dx to 31 bits shows one-ulp changes */
     { "ln_bwd_wide_mantissas",
-      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_x, 0x3E800000u, 12 },
-      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v049_gamma, 0x3F333333u, 32 },
-      .dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_dy, 0x3E99999Au, 32 },
+      .x = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v051_x, 0x3E800000u, 12 },
+      .gamma = { 1, 1, { 4, 0, 0, 0 }, 4, sym_golden_layers_v051_gamma, 0x3F333333u, 32 },
+      .dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v051_dy, 0x3E99999Au, 32 },
       .dx_bits = 31,
       .eps = 0x3727C5ACu,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v049_exp_out, 0x4799DA5Eu, 31 },
+      .exp_out = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v051_exp_out, 0x4799DA5Eu, 31 },
       .rng_state_out = 0x00000000u },
     /* [5] row 1 constant with eps = 2^-149: inv = 2^74.5 makes its dx inf; row 0 is finite (rows checked apart) */
     { "ln_bwd_last_row_nonfinite",
-      .x = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_x, 0x3F800000u, 12 },
-      .gamma = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v050_gamma, 0x3F800000u, 12 },
-      .dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v050_dy, 0x5D800000u, 12 },
+      .x = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v052_x, 0x3F800000u, 12 },
+      .gamma = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v052_gamma, 0x3F800000u, 12 },
+      .dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v052_dy, 0x5D800000u, 12 },
       .dx_bits = 12,
       .eps = 0x00000001u,
       .rounding = 0,
@@ -1757,52 +1802,52 @@ typedef struct {
 static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[7] = {
     /* [0] loss and 12-bit gradient */
     { "mse_plain",
-      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v051_y, 0x3F000000u, 32 },
-      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v051_target },
+      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_y, 0x3F000000u, 32 },
+      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_target },
       .grad_bits = 12,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x3EA80000u,
-      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v051_exp_dy, 0x39801002u, 12 },
+      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_exp_dy, 0x39801002u, 12 },
       .rng_state_out = 0x00000000u },
     /* [1] gradient 2*diff/N with exact .5 quotients at 3 bits */
     { "mse_grad_ties",
-      .y = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v052_y, 0x3F800000u, 32 },
-      .target = { 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v052_target },
+      .y = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v054_y, 0x3F800000u, 32 },
+      .target = { 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v054_target },
       .grad_bits = 3,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x415C0000u,
-      .exp_dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v052_exp_dy, 0x3F800000u, 3 },
+      .exp_dy = { 1, 2, { 1, 4, 0, 0 }, 4, sym_golden_layers_v054_exp_dy, 0x3F800000u, 3 },
       .rng_state_out = 0x00000000u },
     /* [2] SR gradient: 4 draws */
     { "mse_sr",
-      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_y, 0x3F000000u, 32 },
-      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_target },
+      .y = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v055_y, 0x3F000000u, 32 },
+      .target = { 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v055_target },
       .grad_bits = 4,
       .rounding = 1,
       .rng_state_in = 0x00007A69u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x3EA80000u,
-      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v053_exp_dy, 0x3D924925u, 4 },
+      .exp_dy = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v055_exp_dy, 0x3D924925u, 4 },
       .rng_state_out = 0x5F9EC1A3u },
     /* [3] perfect fit: loss 0, gradient all zero, scale 1 */
     { "mse_zero",
-      .y = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v054_y, 0x3F000000u, 12 },
-      .target = { 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v054_target },
+      .y = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v056_y, 0x3F000000u, 12 },
+      .target = { 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v056_target },
       .grad_bits = 8,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x00000000u,
-      .exp_dy = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v054_exp_dy, 0x3F800000u, 8 },
+      .exp_dy = { 1, 2, { 1, 2, 0, 0 }, 2, sym_golden_layers_v056_exp_dy, 0x3F800000u, 8 },
       .rng_state_out = 0x00000000u },
     /* [4] NaN target */
     { "mse_nonfinite_target",
-      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v055_y, 0x3F800000u, 12 },
-      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v055_target },
+      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v057_y, 0x3F800000u, 12 },
+      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v057_target },
       .grad_bits = 8,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
@@ -1812,8 +1857,8 @@ static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[7] = {
       .rng_state_out = 0x00000000u },
     /* [5] diff^2 overflows float32 */
     { "mse_loss_overflow",
-      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v056_y, 0x71800000u, 12 },
-      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v056_target },
+      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v058_y, 0x71800000u, 12 },
+      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v058_target },
       .grad_bits = 8,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
@@ -1823,14 +1868,14 @@ static const sym_golden_layers_mse_loss_t sym_golden_layers_mse_loss[7] = {
       .rng_state_out = 0x00000000u },
     /* [6] y = 2^24 + 1 is not exact in float32: (float)y * 0.375 = 6291456, loss 9 * 2^42; a product in double (6291456.5) gives a different loss */
     { "mse_wide_y",
-      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v062_y, 0x3EC00000u, 32 },
-      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v062_target },
+      .y = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v064_y, 0x3EC00000u, 32 },
+      .target = { 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v064_target },
       .grad_bits = 12,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
       .exp_loss = 0x56100000u,
-      .exp_dy = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v062_exp_dy, 0x45C01803u, 12 },
+      .exp_dy = { 1, 2, { 1, 1, 0, 0 }, 1, sym_golden_layers_v064_exp_dy, 0x45C01803u, 12 },
       .rng_state_out = 0x00000000u },
 };
 
@@ -1850,28 +1895,28 @@ typedef struct {
 static const sym_golden_layers_sgd_update_t sym_golden_layers_sgd_update[5] = {
     /* [0] SR write-back (default): 4 draws */
     { "sgd_sr",
-      .param = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v057_param, 0x3C23D70Au, 12 },
-      .grad = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v057_grad, 0x3A83126Fu, 16 },
+      .param = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v059_param, 0x3C23D70Au, 12 },
+      .grad = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v059_grad, 0x3A83126Fu, 16 },
       .lr = 0x3DCCCCCDu,
       .rounding = 1,
       .rng_state_in = 0x00001092u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v057_exp_out, 0x3A00062Cu, 12 },
+      .exp_out = { 1, 2, { 2, 2, 0, 0 }, 4, sym_golden_layers_v059_exp_out, 0x3A00062Cu, 12 },
       .rng_state_out = 0x4FCE59D9u },
     /* [1] HALF_AWAY: an update below half a step is lost */
     { "sgd_half_away_freezes",
-      .param = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v058_param, 0x3A001002u, 12 },
-      .grad = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v058_grad, 0x38D1B717u, 12 },
+      .param = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v060_param, 0x3A001002u, 12 },
+      .grad = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v060_grad, 0x38D1B717u, 12 },
       .lr = 0x3C23D70Au,
       .rounding = 0,
       .rng_state_in = 0x00000000u,
       .status = 0 /* SYM_OK */,
-      .exp_out = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v058_exp_out, 0x3A00100Au, 12 },
+      .exp_out = { 1, 1, { 3, 0, 0, 0 }, 3, sym_golden_layers_v060_exp_out, 0x3A00100Au, 12 },
       .rng_state_out = 0x00000000u },
     /* [2] p - lr*g overflows float32 */
     { "sgd_overflow",
-      .param = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v059_param, 0x79FFFFFFu, 12 },
-      .grad = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v059_grad, 0x79FFFFFFu, 12 },
+      .param = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v061_param, 0x79FFFFFFu, 12 },
+      .grad = { 1, 1, { 1, 0, 0, 0 }, 1, sym_golden_layers_v061_grad, 0x79FFFFFFu, 12 },
       .lr = 0x41200000u,
       .rounding = 1,
       .rng_state_in = 0x00000001u,
@@ -1880,8 +1925,8 @@ static const sym_golden_layers_sgd_update_t sym_golden_layers_sgd_update[5] = {
       .rng_state_out = 0x00000001u },
     /* [3] lr must be positive */
     { "sgd_bad_lr",
-      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v060_param, 0x3F800000u, 12 },
-      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v060_grad, 0x3F800000u, 12 },
+      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v062_param, 0x3F800000u, 12 },
+      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v062_grad, 0x3F800000u, 12 },
       .lr = 0xBDCCCCCDu,
       .rounding = 1,
       .rng_state_in = 0x00000001u,
@@ -1890,8 +1935,8 @@ static const sym_golden_layers_sgd_update_t sym_golden_layers_sgd_update[5] = {
       .rng_state_out = 0x00000001u },
     /* [4] param width 32 is not a conversion width */
     { "sgd_width32",
-      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v061_param, 0x3F800000u, 32 },
-      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v061_grad, 0x3F800000u, 12 },
+      .param = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v063_param, 0x3F800000u, 32 },
+      .grad = { 1, 1, { 2, 0, 0, 0 }, 2, sym_golden_layers_v063_grad, 0x3F800000u, 12 },
       .lr = 0x3DCCCCCDu,
       .rounding = 1,
       .rng_state_in = 0x00000001u,

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include "sym_status.h"
 
-/* Forward. If every mantissa of x is identical: y = 0, *s_y = 1.0f, no draws.
+/* Forward. If every mantissa of x is identical (integer pre-check): no
+ * statistics, q_n = 0 and s_norm = 1.0f, no draws; the affine step below
+ * still runs, so *s_y = s_gamma and y[r*F + j] = rescale(beta[j], s_beta, s_gamma).
  * Otherwise per row: mu = s_x * ((float)S / (float)F);
  * acc += d*d with d = (float)q*s_x - mu; var = acc / (float)F;
  * inv = 1.0f / sqrtf(var + eps); n = ((float)q*s_x - mu) * inv.

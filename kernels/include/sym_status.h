@@ -24,7 +24,8 @@ enum sym_status {
     SYM_ERR_SHAPE = -13,          /* lengths of two operands differ */
     SYM_ERR_BAD_RNG = -14,        /* RNG state 0 (xorshift32 would stay 0 forever) */
     SYM_ERR_BAD_ORDER = -15,      /* unknown requant expression order */
-    SYM_ERR_BAD_TYPE = -16        /* wrong argument type (raised by the Python layer only) */
+    SYM_ERR_BAD_TYPE = -16,       /* wrong argument type (raised by the Python layer only) */
+    SYM_ERR_FP_ENV = -17          /* sym_selftest_fp: the float environment breaks bit-exactness */
 };
 
 /* Rounding modes (C round() semantics: ties away from zero). */

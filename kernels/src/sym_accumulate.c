@@ -1,5 +1,8 @@
 /* Accumulate family: dynamic ("strategy A", gradient targets) and fixed-scale
  * (bias gradients). Pass 1 validates everything; pass 2 writes and cannot fail. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>

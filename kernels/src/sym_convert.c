@@ -1,5 +1,8 @@
 /* Conversion family: float32 -> SYM (dynamic scale), SYM -> float32,
  * int32 -> SYM. Pass 1 validates everything; pass 2 writes and cannot fail. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>

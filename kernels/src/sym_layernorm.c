@@ -4,6 +4,9 @@
  * validates everything (the forward replays the RNG on a local copy);
  * the last pass recomputes and writes, and cannot fail. No scratch needed:
  * statistics and n are recomputed (deterministically) where needed. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -103,8 +106,9 @@ static bool sym_ln_eps_ok(float eps)
     return true;
 }
 
-/* One pass over all elements computing q_n and y. k == 0 means A == 0: every
- * q_n is 0 and no draw happens (docs/layers.md). write false: check only
+/* One pass over all elements computing q_n and y. k == 0 means an identical
+ * input or A == 0: every q_n is 0 and no draw happens (docs/layers.md); the
+ * row statistics computed then are unused. write false: check only
  * (y not touched, st is the caller's scratch copy); write true: store y. */
 static int sym_ln_affine_pass(const int32_t *x, float s_x, const int32_t *gamma,
                               const int32_t *beta, float s_beta,
@@ -227,34 +231,31 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
         return status;
     }
 
-    /* ---- step 1: identical-input pre-check (no draws) ---- */
+    /* ---- step 1: identical-input pre-check in integers (no draws) ---- */
     for (i = 1; i < n; ++i) {
         if (x[i] != x[0]) {
             identical = false;
         }
     }
-    if (identical) {
-        for (i = 0; i < n; ++i) {
-            y[i] = 0;
-        }
-        *s_y = 1.0f;
-        return SYM_OK;
-    }
 
-    /* ---- step 2/3: statistics, A = max|n| (validated) ---- */
-    for (r = 0; r < batch; ++r) {
-        const int32_t *row = x + r * features;
-        float mu;
-        float inv;
-        sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
-        for (j = 0; j < features; ++j) {
-            const float v = sym_ln_normalize(row[j], s_x, mu, inv);
-            const float a = fabsf(v);
-            if (!isfinite(v)) {
-                return SYM_ERR_FLOAT_OVERFLOW;
-            }
-            if (a > absmax) {
-                absmax = a;
+    /* ---- step 2/3: statistics, A = max|n| (validated). Skipped for an
+     * identical input: q_n = 0, s_norm = 1 (k stays 0), and the affine step
+     * below still runs, so y = rescale(beta_j, s_beta, s_gamma). ---- */
+    if (!identical) {
+        for (r = 0; r < batch; ++r) {
+            const int32_t *row = x + r * features;
+            float mu;
+            float inv;
+            sym_ln_row_stats(row, features, s_x, eps, &mu, &inv);
+            for (j = 0; j < features; ++j) {
+                const float v = sym_ln_normalize(row[j], s_x, mu, inv);
+                const float a = fabsf(v);
+                if (!isfinite(v)) {
+                    return SYM_ERR_FLOAT_OVERFLOW;
+                }
+                if (a > absmax) {
+                    absmax = a;
+                }
             }
         }
     }

@@ -3,6 +3,9 @@
  * pass 2 recomputes and writes, and cannot fail. int32 arithmetic only.
  * No local is given a value that is never read: each is declared where it is
  * first computed (the mutation gate would otherwise see dead initializers). */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,9 @@
 /* Requant family: dynamic requant (orders RATIO and CLAMP_FIRST), fixed-scale
  * requant, and the shared rescale-into-accumulator helper.
  * Pass 1 validates everything; pass 2 writes and cannot fail. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,9 @@
 /* Rounding family: HALF_AWAY, SR_HALF_AWAY (explicit xorshift32 state) and the
  * shared helpers every kernel uses: the single saturating float -> int32
  * conversion, widths, scale validation and the overlap test. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>

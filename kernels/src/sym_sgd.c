@@ -1,5 +1,8 @@
 /* SGD family: the float32 update w = p - lr * g (the product first). Pass 1
  * validates everything (including a finite w); pass 2 writes. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,10 @@
 /* Names of the SYM status codes (kernels/include/sym_status.h). */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include "sym_status.h"
 
-/* Index = -status for 0..-16; kept in the order of enum sym_status. */
+/* Index = -status for 0..-17; kept in the order of enum sym_status. */
 static const char *const sym_status_names[] = {
     "SYM_OK",
     "SYM_ERR_NULL",
@@ -19,7 +22,8 @@ static const char *const sym_status_names[] = {
     "SYM_ERR_SHAPE",
     "SYM_ERR_BAD_RNG",
     "SYM_ERR_BAD_ORDER",
-    "SYM_ERR_BAD_TYPE"
+    "SYM_ERR_BAD_TYPE",
+    "SYM_ERR_FP_ENV"
 };
 
 #define SYM_STATUS_COUNT ((int)(sizeof(sym_status_names) / sizeof(sym_status_names[0])))

@@ -1,5 +1,8 @@
 /* Support functions shared by the kernel families (internal, see
  * kernels/include/sym_support.h). One operation per line, braces everywhere. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <stddef.h>
 #include <stdint.h>
 

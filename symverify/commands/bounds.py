@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .options import output_file
@@ -42,7 +43,7 @@ def _num(v) -> str:
 
 
 @click.command("bounds")
-@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("model", type=click.Path(path_type=Path))  # the loader names a missing file / a directory (exit 3)
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=output_file,
               help="Write one record per layer and accumulator as JSON to FILE ('-' for stdout).")
@@ -61,8 +62,11 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
     try:
         layers = B.load_model(model)
     except B.ModelError as exc:
-        console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_BAD_FILE)
+    warnings = B.model_warnings(layers)
+    for text in warnings:
+        console.print(f"[yellow]warning:[/] {escape(text)}", soft_wrap=True)
     verdicts, records, no_enc = [], [], []
     for layer in layers:
         if layer["kind"] in B.KINDS_WITHOUT_ENCODING:
@@ -82,7 +86,7 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
             verdicts.append(v)
             records.append(v.record())
 
-    table = Table(title=f"symverify bounds {model}", title_justify="left", pad_edge=False, padding=(0, 1))
+    table = Table(title=f"symverify bounds {escape(str(model))}", title_justify="left", pad_edge=False, padding=(0, 1))
     # 80-column friendly: short cells, numbers as powers of two past 10^6, details below the table
     for col, kw in (("layer", {}), ("acc", {}), ("N", {"justify": "right"}), ("bits", {}),
                     ("status", {}), ("worst", {"justify": "right"}), ("margin", {"justify": "right"}),
@@ -97,7 +101,7 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
             ops_txt += "+s"
         rep = _replay_text(rec)
         rep = "" if not rep else ("[red]NO[/]" if "NOT" in rep else "yes")
-        table.add_row(rec["layer"], rec["accumulator"] or "-", _num(rec.get("fan_in")), ops_txt,
+        table.add_row(escape(rec["layer"]), rec["accumulator"] or "-", _num(rec.get("fan_in")), ops_txt,
                       f"[{style}]{st}[/]", _num(rec["worst_case"]), _num(rec.get("margin")),
                       _num(rec["max_safe_fan_in"]), rep)
     console.print(table)
@@ -113,26 +117,27 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
         if rec.get("rounding") == "SR":
             notes[f"layer {rec['layer']!r}: SR rounding: q_n can be qMin (docs/proofs.md#layernorm-qn-range)"] = None
     for note in notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     for rec in records:
         if rec["status"] == "UNSAFE":
             c = rec["counterexample"]
             if rec.get("rounding") is not None:
-                console.print(f"[red]UNSAFE[/] {rec['layer']}.{rec['accumulator']}: q_n = {c['q_n']}, gamma = "
+                console.print(f"[red]UNSAFE[/] {escape(rec['layer'])}.{rec['accumulator']}: q_n = {c['q_n']}, gamma = "
                               f"{c['gamma']}, seed = {c['seed']}: y = {c['y']:,} > 2^31-1 "
                               "(docs/proofs.md#finding-layernorm-affine-sr)"
                               + (f"; C: {_replay_text(rec)}" if _replay_text(rec) else ""))
                 continue
-            console.print(f"[red]UNSAFE[/] {rec['layer']}.{rec['accumulator']}: fan-in {rec['fan_in']} > "
+            console.print(f"[red]UNSAFE[/] {escape(rec['layer'])}.{rec['accumulator']}: fan-in {rec['fan_in']} > "
                           f"{rec['max_safe_fan_in']}; x_i = {c['x_uniform']}"
                           + (f", w_i = {c['w_uniform']}" if "w_uniform" in c else "")
                           + f", seed = {c['seed']}: partial sum {c['partial_sum_at_overflow']:,} at step "
                           f"{c['overflow_at_step']} (docs/proofs.md#mac-fan-in)"
                           + (f"; C: {_replay_text(rec)}" if _replay_text(rec) else ""))
         elif rec["status"] == "NO_ENCODING":
-            console.print(f"[yellow]NO ENCODING[/] layer {rec['layer']!r} kind {rec['kind']!r}: {rec['note']}")
+            what = f"layer {rec['layer']!r} kind {rec['kind']!r}: {rec['note']}"
+            console.print(f"[yellow]NO ENCODING[/] {escape(what)}")
     if json_file is not None:
-        text = json.dumps({"model": str(model), "records": records}, indent=2)
+        text = json.dumps({"model": str(model), "records": records, "warnings": warnings}, indent=2)
         if str(json_file) == "-":
             sys.stdout.write(text + "\n")
         else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .. import cli as cli_module
@@ -63,12 +64,12 @@ def check(allow_missing: bool) -> None:
         table.add_column(column)
     colour = {"PASS": "green", "FAIL": "red", "MISSING": "yellow"}
     for r in results:
-        table.add_row(r.name, r.command, f"[{colour[r.status]}]{r.status}[/]", f"{r.seconds:.1f}",
+        table.add_row(escape(r.name), escape(r.command), f"[{colour[r.status]}]{r.status}[/]", f"{r.seconds:.1f}",
                       "-" if r.exit_code is None else str(r.exit_code))
     console.print(table)
     failed = [r for r in results if r.status == "FAIL" or (r.status == "MISSING" and not allow_missing)]
     if failed:
-        console.print(f"[red]check failed:[/] {', '.join(r.name for r in failed)}")
+        console.print(f"[red]check failed:[/] {escape(', '.join(r.name for r in failed))}")
         sys.exit(1)
     if not any(r.status == "PASS" for r in results):  # --allow-missing with nothing built checks nothing
         console.print("[red]check failed:[/] no part ran")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
@@ -66,15 +67,15 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
     try:
         results = generate.compute()
     except generate.FixtureError as exc:
-        err.print(f"[bold red]goldgen refused the fixture catalog:[/] {exc}")
+        err.print(f"[bold red]goldgen refused the fixture catalog:[/] {escape(str(exc))}")
         sys.exit(EXIT_FAILED)
     try:
         report = generate.check(target, results) if check_only else generate.write(target, results)
     except (VectorFileError, OSError) as exc:
-        err.print(f"[bold red]goldgen: bad vector file:[/] {exc}", soft_wrap=True)
+        err.print(f"[bold red]goldgen: bad vector file:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_BAD_FILE)
 
-    table = Table(title=f"golden vectors ({'check' if check_only else 'generate'}) in {target}")
+    table = Table(title=f"golden vectors ({'check' if check_only else 'generate'}) in {escape(str(target))}")
     table.add_column("family")
     table.add_column("vectors", justify="right")
     table.add_column("status")
@@ -91,7 +92,7 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool) -> None:
             for item in drift:
                 # plain text on stdout so the diff stays readable in CI logs and when piped
                 click.echo(item.diff, nl=False)
-        err.print(f"[bold red]golden vectors drifted[/] in {', '.join(i.family for i in drift)}: "
+        err.print(f"[bold red]golden vectors drifted[/] in {escape(', '.join(i.family for i in drift))}: "
                   "review the diff; if the change is intended run `symverify goldgen` and commit the vectors.")
         sys.exit(EXIT_FAILED)
     sys.exit(EXIT_OK)

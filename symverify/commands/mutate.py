@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -67,7 +68,7 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     except engine.RevisionError as exc:
         raise click.BadParameter(str(exc).removeprefix("--since: "), param_hint="'--since'") from None
     except bad_input as exc:
-        console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(3)
 
     progress = Progress(TextColumn("[bold]mutants"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -86,36 +87,36 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
         with progress:
             task = progress.add_task("", total=None)
             outcome = engine.run(jobs=jobs, since=since, use_cache=not no_cache, sanitize=not no_sanitize,
-                                 catalog=catalog, only=only, log=lambda s: console.print(f"[dim]{s}[/]"),
+                                 catalog=catalog, only=only, log=lambda s: console.print(f"[dim]{escape(s)}[/]"),
                                  progress=tick)
     except engine.RevisionError as exc:
         raise click.BadParameter(str(exc).removeprefix("--since: "), param_hint="'--since'") from None
     except bad_input as exc:
-        console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(3)
     except (RuntimeError, ValueError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)
 
     statuses = ["Killed", "Timeout", "Survived", "Ignored", "CompileError", "RuntimeError"]
     tables = (("per operator", report.per_operator(outcome)), ("per kernel", report.per_kernel(outcome)))
     for title, rows in tables if outcome.selected else ():
-        table = Table(title=f"mutants {title}")
+        table = Table(title=f"mutants {escape(title)}")
         table.add_column(title.split()[-1])
         for s in statuses:
             table.add_column(s, justify="right")
         table.add_column("total", justify="right")
         for name, c in rows:
-            table.add_row(name, *(str(c.get(s, 0)) for s in statuses), str(sum(c.values())))
+            table.add_row(escape(name), *(str(c.get(s, 0)) for s in statuses), str(sum(c.values())))
         console.print(table)
 
     surv = report.survivors(outcome)
     for m in surv:
         r = outcome.results[m.uid]
-        console.print(f"[red]SURVIVED[/] {m.uid}  {m.file}:{m.line}  ({r.reason})")
-        console.print(f"    {m.diff().replace(chr(10), chr(10) + '    ')}")
+        console.print(f"[red]SURVIVED[/] {escape(f'{m.uid}  {m.file}:{m.line}  ({r.reason})')}")
+        console.print(f"    {m.diff().replace(chr(10), chr(10) + '    ')}", markup=False)
         if r.covered_by:
-            console.print(f"    reached by {r.covered} golden vector(s), e.g. {', '.join(r.covered_by[:3])}: "
+            console.print(f"    reached by {r.covered} golden vector(s), e.g. {escape(', '.join(r.covered_by[:3]))}: "
                           "one of them (or a new fixture next to them) should have killed it")
         else:
             console.print("    no golden vector reaches this line: a fixture for it is missing")
@@ -136,10 +137,10 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
     if json_path:
         report.write_json(outcome, catalog, json_path)
-        console.print(f"wrote {json_path}")
+        console.print(f"wrote {json_path}", markup=False)
     if html_path:
         report.write_html(outcome, catalog, html_path)
-        console.print(f"wrote {html_path}")
+        console.print(f"wrote {html_path}", markup=False)
     bad = [m for m in outcome.selected if outcome.results[m.uid].status in ("Survived", "RuntimeError")]
     if bad:
         sys.exit(1)
@@ -158,7 +159,7 @@ def _nothing_scored(console: Console, outcome, compile_errors: int, equivalent: 
         lines = outcome.changed_lines or 0
         where = (f"no kernel line changed since {outcome.since}" if not lines else
                  f"{lines} kernel line(s) changed since {outcome.since}, {why}")
-        console.print(f"[bold]nothing to score[/]: {where} (not a mutation score)")
+        console.print(f"[bold]nothing to score[/]: {escape(where)} (not a mutation score)")
         return 0
-    console.print(f"[red]error:[/] no mutant was scored ({why}): an empty selection proves nothing")
+    console.print(f"[red]error:[/] no mutant was scored ({escape(why)}): an empty selection proves nothing")
     return 1

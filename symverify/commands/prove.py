@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -58,7 +59,7 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
         raise click.UsageError(f"no lemma matches bits={list(bits)} lemma={pattern!r}")
     if list_only:
         for lem in sel:
-            console.print(f"{lem.id}  [dim]{lem.expect} ({lem.encoding})[/dim]  {lem.statement}")
+            console.print(f"{escape(lem.id)}  [dim]{lem.expect} ({lem.encoding})[/dim]  {escape(lem.statement)}")
         return
     t0 = time.perf_counter()
     with Progress(TextColumn("[bold]proving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -96,7 +97,7 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
         status = f"[{STYLE.get(r.status, 'red')}]{r.status}[/]"
         exp = "[green]yes[/]" if ok else f"[red]NO (expected {r.expect})[/]"
         cached = " (cached)" if all(x.cached for x in g) else ""
-        table.add_row(name, wtxt, mode, r.encoding, status, exp, f"{max(x.seconds for x in g):.3f}s{cached}")
+        table.add_row(escape(name), wtxt, mode, r.encoding, status, exp, f"{max(x.seconds for x in g):.3f}s{cached}")
     console.print(table)
 
     findings = [r for r in results if r.finding and r.status == "COUNTEREXAMPLE"]
@@ -110,7 +111,7 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
             if all_rows or key not in shown or r.bits in (12, 16):
                 shown[key if not all_rows else r.id] = r
         for r in shown.values():
-            ft.add_row(r.id, r.goal or "", _cex_text(r.counterexample), r.doc)
+            ft.add_row(escape(r.id), escape(r.goal or ""), escape(_cex_text(r.counterexample)), escape(r.doc))
         console.print(ft)
     bad = [r for r in results if not r.ok]
     n_proven = sum(r.status == "PROVEN" for r in results)
@@ -118,10 +119,10 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
     slowest = max(results, key=lambda r: r.seconds)
     console.print(f"{len(results)} lemmas: {n_proven} proven, {len(findings)} expected counterexamples, "
                   f"{len(bad)} unexpected; wall {wall:.2f}s, solver total {solve:.2f}s, "
-                  f"slowest {slowest.id} {slowest.seconds:.3f}s")
+                  f"slowest {escape(slowest.id)} {slowest.seconds:.3f}s")
     for r in bad:
-        console.print(f"[red]UNEXPECTED[/] {r.id}: {r.status} (expected {r.expect}) "
-                      f"{r.goal or ''} {_cex_text(r.counterexample)}")
+        console.print("[red]UNEXPECTED[/] " + escape(f"{r.id}: {r.status} (expected {r.expect}) "
+                                                     f"{r.goal or ''} {_cex_text(r.counterexample)}"))
     if json_file is not None:
         payload = {"lemmas": [r.to_json() for r in results],
                    "summary": {"total": len(results), "proven": n_proven, "findings": len(findings),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .. import xtarget as xt
@@ -72,13 +73,13 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
     try:
         xt.check_vector_headers(families)
     except VectorFileError as exc:
-        console.print(f"[red]xtarget: bad vector file:[/] {exc}", soft_wrap=True)
+        console.print(f"[red]xtarget: bad vector file:[/] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(3) from None
     start = time.perf_counter()
     try:
         results = xt.run_all(cores, families, jobs=jobs, timeout=timeout)
     except xt.XtargetUnavailable as exc:
-        console.print(f"[red]xtarget: {exc}[/]")
+        console.print(f"[red]xtarget: {escape(str(exc))}[/]")
         raise SystemExit(1) from None
     wall = time.perf_counter() - start
 
@@ -100,12 +101,12 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
             )
         console.print(table)
         if core.note:
-            console.print(f"  note: {core.note}")
+            console.print(f"  note: {escape(core.note)}")
         for r in rows:
             if show_output:
-                console.print(f"[bold]{r.core}/{r.family} output[/]\n{r.output}", markup=False)
+                console.print(f"[bold]{escape(f'{r.core}/{r.family}')} output[/]\n{escape(r.output)}")
             if not r.ok:
-                console.print(f"[red]{r.core}/{r.family}:[/] " + "; ".join(r.problems()), markup=True)
+                console.print(f"[red]{escape(f'{r.core}/{r.family}')}:[/] " + escape("; ".join(r.problems())))
                 for line in r.failures[:20]:
                     console.print(f"    {line}", markup=False)
                 if len(r.failures) > 20:

@@ -1,8 +1,11 @@
 """Layer factory: a model (list of layers with SYM parameters) from the TOML
 model file of shared/API.md, plus widths per tensor.
 
-Keys read per kind (unknown keys are allowed and ignored, so the same file
-feeds ``symverify bounds``):
+The file is read and checked by :func:`symverify.model.modelfile.read_model_file`,
+the same loader as ``symverify bounds``: unknown keys, kinds and out-of-domain
+values are a :class:`ModelFileError`, and so are layers whose feature counts
+do not chain (``out_features`` 4 into ``in_features`` 99). Keys used per kind
+(defaults in modelfile.LAYER_KINDS):
 
 * ``linear``: ``in_features``, ``out_features``, ``x_bits`` (input width),
   ``w_bits``, ``bias`` (default true), ``b_bits`` (bias width, default 16),
@@ -29,7 +32,6 @@ point -- the *dequantized* SYM values, see :func:`Model.dequantized`.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,16 +40,10 @@ import numpy as np
 
 from symverify.types import HALF_AWAY, SymTensor
 
-KINDS = ("linear", "quant", "layernorm")
+from .modelfile import LAYER_KINDS, ModelFileError, read_model_file, require, shape_mismatches, value  # noqa: F401
 
-
-class ModelFileError(ValueError):
-    """A malformed model file: names the file, the layer, the key and the value."""
-
-    def __init__(self, path: str, layer: str | None, key: str, value: Any, message: str) -> None:
-        self.path, self.layer, self.key, self.value = path, layer, key, value
-        where = f"{path}: layer {layer!r}" if layer else path
-        super().__init__(f"{where}: key {key!r} = {value!r}: {message}")
+#: The kinds the factory builds (and the training chain runs), from the one kinds list.
+KINDS = tuple(k for k, spec in LAYER_KINDS.items() if spec.buildable)
 
 
 @dataclass
@@ -135,26 +131,11 @@ class Model:
                 for k, v in self.params().items()}
 
 
-def _int(path: str, layer: str, spec: dict, key: str, default: Any = None, lo: int = 1, hi: int = 1 << 30) -> Any:
-    if key not in spec:
-        if default is None:
-            raise ModelFileError(path, layer, key, None, "required key is missing")
-        return default
-    v = spec[key]
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ModelFileError(path, layer, key, v, f"must be an integer in {lo}..{hi}")
-    return v
-
-
 def load_model_spec(source: str | Path | dict) -> tuple[str, dict]:
-    """(path, parsed TOML) of a model file path, TOML text or an already parsed dict."""
-    if isinstance(source, dict):
-        return "<dict>", source
-    p = Path(source)
-    if p.exists():
-        with p.open("rb") as fh:
-            return str(p), tomllib.load(fh)
-    return "<string>", tomllib.loads(str(source))
+    """(path, parsed TOML) of a model file path, TOML text or an already parsed
+    dict, after the checks of :func:`symverify.model.modelfile.read_model_file`."""
+    mf = read_model_file(source)
+    return mf.path, mf.data
 
 
 def _init_values(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
@@ -167,58 +148,38 @@ def build_model(source: str | Path | dict, backend: Any, seed: int | None = None
 
     ``backend`` is ``sv.kernels`` or ``sv.emulate`` (only its ``float_to_sym``
     is called); ``seed`` defaults to ``[training].seed`` or 0. Raises
-    :class:`ModelFileError` on malformed files (run :func:`validate` for the
-    arithmetic's rules).
+    :class:`ModelFileError` on malformed files, kinds the factory does not
+    build and layers that do not chain (run :func:`validate` for the
+    arithmetic's rules); nothing is built then.
     """
-    path, data = load_model_spec(source)
-    specs = data.get("layer")
-    if not isinstance(specs, list) or not specs:
-        raise ModelFileError(path, None, "layer", specs, "a model needs at least one [[layer]] table")
-    training = dict(data.get("training", {}))
+    mf = read_model_file(source)
+    require(mf, "build")
+    for i, layer in enumerate(mf.layers):
+        if layer["kind"] not in KINDS:
+            raise mf.error(i, "kind", layer["kind"], f"the factory builds {', '.join(KINDS)}")
+    for i, key, v, src, feats in shape_mismatches(mf.layers):
+        raise mf.error(i, key, v, f"layer {src!r} emits {feats} features: the layers do not chain")
+    training = dict(mf.training)
     if seed is None:
         seed = int(training.get("seed", 0))
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
-    seen: set[str] = set()
-    for i, spec in enumerate(specs):
-        name = spec.get("name", f"layer{i}")
-        if not isinstance(name, str) or not name:
-            raise ModelFileError(path, f"#{i}", "name", name, "must be a non-empty string")
-        if name in seen:
-            raise ModelFileError(path, name, "name", name, "layer names must be unique")
-        seen.add(name)
-        kind = spec.get("kind")
-        if kind not in KINDS:
-            raise ModelFileError(path, name, "kind", kind, f"the factory builds {', '.join(KINDS)}")
-        g = lambda key, default=None, lo=1, hi=1 << 30: _int(path, name, spec, key, default, lo, hi)  # noqa: E731
+    for spec in mf.layers:
+        name, kind = spec["name"], spec["kind"]
+        g = lambda key: value(spec, key)  # noqa: E731  (checked by the loader; kind default if absent)
         if kind == "linear":
-            i_f, o_f = g("in_features"), g("out_features")
-            xb, wb = g("x_bits", None, 2, 32), g("w_bits", None, 2, 31)
-            bias = spec.get("bias", True)
-            if not isinstance(bias, bool):
-                raise ModelFileError(path, name, "bias", bias, "must be true or false")
-            bb = g("b_bits", 16, 2, 31)
+            i_f, o_f, xb, wb, bb = g("in_features"), g("out_features"), g("x_bits"), g("w_bits"), g("b_bits")
             w = backend.float_to_sym(_init_values(rng, (o_f, i_f), i_f), wb, HALF_AWAY)
-            b = backend.float_to_sym(np.zeros(o_f, dtype=np.float32), bb, HALF_AWAY) if bias else None
-            out_bits = spec.get("out_bits")
-            if out_bits is not None:
-                out_bits = g("out_bits", None, 2, 16)
-            dy_bits = g("dy_bits", None, 2, 32) if "dy_bits" in spec else None
-            layers.append(LinearLayer(name, i_f, o_f, xb, wb, w, b, bb, out_bits, dy_bits,
-                                      g("dx_bits", 12, 2, 16), g("grad_w_bits", 16, 2, 16), spec=dict(spec)))
+            b = backend.float_to_sym(np.zeros(o_f, dtype=np.float32), bb, HALF_AWAY) if g("bias") else None
+            layers.append(LinearLayer(name, i_f, o_f, xb, wb, w, b, bb, g("out_bits"), g("dy_bits"),
+                                      g("dx_bits"), g("grad_w_bits"), spec=dict(spec)))
         elif kind == "quant":
-            qb = g("q_max_bits", None, 2, 16)
-            xb = g("x_bits", None, 2, 32) if "x_bits" in spec else None
-            layers.append(QuantLayer(name, qb, xb, spec=dict(spec)))
+            layers.append(QuantLayer(name, g("q_max_bits"), g("x_bits"), spec=dict(spec)))
         else:
-            f = g("normalized_shape", None, 1, (1 << 16) - 1)
-            xb = g("x_bits", None, 2, 32)
-            gb, bb, nb = g("gamma_bits", 12, 2, 31), g("beta_bits", 16, 2, 31), g("norm_bits", 12, 2, 16)
-            eps = spec.get("eps", 1e-5)
-            if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-                raise ModelFileError(path, name, "eps", eps, "must be a positive number")
+            f = g("normalized_shape")
+            gb, bb = g("gamma_bits"), g("beta_bits")
             gamma = backend.float_to_sym(np.ones(f, dtype=np.float32), gb, HALF_AWAY)
             beta = backend.float_to_sym(np.zeros(f, dtype=np.float32), bb, HALF_AWAY)
-            layers.append(LayerNormLayer(name, f, xb, gamma, beta, gb, bb, nb, float(eps),
-                                         g("dx_bits", 12, 2, 16), spec=dict(spec)))
-    return Model(layers, path, training, data)
+            layers.append(LayerNormLayer(name, f, g("x_bits"), gamma, beta, gb, bb, g("norm_bits"), float(g("eps")),
+                                         g("dx_bits"), spec=dict(spec)))
+    return Model(layers, mf.path, training, mf.data)

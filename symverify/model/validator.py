@@ -10,16 +10,18 @@ Rules (each finding names the file, the layer, the key and its value):
   a LayerNorm has width 32 and must pass a Quant layer first.
 * ``width_mismatch``: a layer's declared ``x_bits`` differs from the width the
   previous layer actually emits.
-* ``fan_in``: an int32 accumulator whose worst case leaves int32:
-  N * 2^(a-1) * 2^(b-1) (+ 1073774591, the rescale guard, if seeded by a bias)
-  must be <= 2^31 - 1 (exact integers, :func:`max_safe_fan_in`).
+* ``fan_in``: an int32 accumulator whose worst case leaves int32: seed +
+  N * Pmax <= 2^31 - 1 and -seed + N * Pmin >= -2^31, with [Pmin, Pmax] the
+  corner products of the two widths and |seed| <= 1073774591 (the rescale
+  guard) if seeded by a bias (exact integers, :func:`max_safe_fan_in`).
 * ``double_requant``: a Quant layer right after a layer that already
   requantizes (a Linear with ``out_bits``, or another Quant layer).
 * ``shape``: consecutive layers whose feature counts do not match.
 
-The fan-in bound is a small pure function here; the prover
-(``symverify.proofs.lemmas.max_safe_count``) proves the same numbers with Z3
-(tests/test_validator.py checks that they agree for every width pair).
+The fan-in bound is the prover's own integer function
+(``symverify.proofs.intbounds``), so the validator and ``symverify bounds``
+cannot disagree; tests/test_fan_in_grid.py checks it for every width pair
+against the C kernel and the Z3 lemmas.
 """
 from __future__ import annotations
 
@@ -27,10 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .factory import KINDS, Model, load_model_spec
+from symverify.proofs import intbounds
 
-INT32_MAX = (1 << 31) - 1
-INT32_MIN = -(1 << 31)
+from .factory import KINDS, Model, load_model_spec
+from .modelfile import shape_mismatches
+
+INT32_MAX = intbounds.INT32_MAX
+INT32_MIN = intbounds.INT32_MIN
 #: Largest |seed| ``rescale_to_acc`` can return: 2^31 - 1 - 32768 * 32767.
 SEED_GUARD = 1073774591
 #: Widest operand allowed into a product accumulator by the validator.
@@ -40,37 +45,32 @@ RAW_BITS = 32
 
 def term_bounds(a_bits: int, b_bits: int | None) -> tuple[int, int]:
     """(min, max) of one accumulator term: a product of an ``a_bits`` and a
-    ``b_bits`` mantissa, or (b_bits None) a single ``a_bits`` mantissa."""
-    qa_min, qa_max = -(1 << (a_bits - 1)), (1 << (a_bits - 1)) - 1
-    if b_bits is None:
-        return qa_min, qa_max
-    qb_min, qb_max = -(1 << (b_bits - 1)), (1 << (b_bits - 1)) - 1
-    return qa_min * qb_max, qa_min * qb_min
+    ``b_bits`` mantissa, or (b_bits None) a single ``a_bits`` mantissa
+    (the prover's own function, ``symverify.proofs.intbounds.term_bounds``)."""
+    return intbounds.term_bounds(a_bits, b_bits)
 
 
 def max_safe_fan_in(a_bits: int, b_bits: int | None, seeded: bool, seed_max: int = SEED_GUARD) -> int:
     """Largest N such that seed + N terms stays inside int32 for every input
     (every partial sum too), |seed| <= ``seed_max`` if ``seeded``.
 
-    Positive side: N * 2^(a-1) * 2^(b-1) + seed <= 2^31 - 1; negative side:
-    N * pmin - seed >= -2^31. Pure integer arithmetic. ``seed_max`` defaults
-    to the guard bound 1073774591 (conservative); the largest seed the
-    float32 guard comparison actually lets through is 1073774464
-    (``symverify.proofs.lemmas.SEED_MAX``), which gives the same N for every
-    product accumulator of widths >= 8 and a slightly larger N for some
-    narrow value sums.
+    Positive side: seed + N * Pmax <= 2^31 - 1; negative side:
+    -seed + N * Pmin >= -2^31 (:func:`term_bounds`). Pure integer arithmetic,
+    the prover's ``max_safe_count``. ``seed_max`` defaults to the guard bound
+    1073774591 (conservative); the largest seed the float32 guard comparison
+    actually lets through is 1073774464 (``symverify.proofs.lemmas.SEED_MAX``),
+    which gives the same N for every product accumulator of widths >= 8 and a
+    slightly larger N for some narrow value sums.
     """
     pmin, pmax = term_bounds(a_bits, b_bits)
-    seed = seed_max if seeded else 0
-    up = (INT32_MAX - seed) // pmax if pmax > 0 else 1 << 62
-    down = (INT32_MIN + seed) // pmin if pmin < 0 else 1 << 62
-    return max(0, min(up, down))
+    return intbounds.max_safe_count(pmin, pmax, seed_max if seeded else 0)
 
 
 def worst_case(n: int, a_bits: int, b_bits: int | None, seeded: bool) -> int:
-    """Largest |value| reachable by seed + n terms (positive side)."""
-    _, pmax = term_bounds(a_bits, b_bits)
-    return n * pmax + (SEED_GUARD if seeded else 0)
+    """Largest |value| reachable by seed + n terms (either sign)."""
+    pmin, pmax = term_bounds(a_bits, b_bits)
+    seed = SEED_GUARD if seeded else 0
+    return max(n * pmax + seed, seed - n * pmin)
 
 
 @dataclass(frozen=True)
@@ -92,15 +92,6 @@ class ModelValidationError(ValueError):
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
         super().__init__("model rejected by the validator:\n" + "\n".join(f"  {f}" for f in findings))
-
-
-def _features_out(spec: dict, features_in: int | None) -> int | None:
-    kind = spec.get("kind")
-    if kind == "linear":
-        return spec.get("out_features")
-    if kind == "layernorm":
-        return spec.get("normalized_shape")
-    return features_in
 
 
 def _width_out(spec: dict, width_in: int | None) -> int | None:
@@ -164,7 +155,8 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
         dy_widths[i] = dy
         dy = _dx_width(layers[i], dy)
 
-    features: int | None = None
+    for i, key, v, src, feats in shape_mismatches(layers):
+        add("shape", layers[i], key, v, f"layer {src!r} emits {feats} features")
     width: int | None = None
     prev: dict | None = None
     for i, spec in enumerate(layers):
@@ -184,9 +176,6 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
         # shapes
         if kind == "linear":
             want = spec.get("in_features")
-            if features is not None and want != features:
-                add("shape", spec, "in_features", want,
-                    f"layer {prev.get('name') if prev else '?'!r} emits {features} features")
             w_ok = check_operand(spec, "w_bits", spec.get("w_bits"), "the weight w")
             x_ok = check_operand(spec, "x_bits", eff_x, "the input x")
             dy_ok = check_operand(spec, "dy_bits", dyb, "the incoming gradient dy") if dyb is not None else False
@@ -204,10 +193,6 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
             if dyb is not None and isinstance(batch, int) and spec.get("bias", True):
                 check_fan_in(spec, "batch", batch, dyb, None, False, "grad_b sum of dy")
         elif kind == "layernorm":
-            want = spec.get("normalized_shape")
-            if features is not None and want != features:
-                add("shape", spec, "normalized_shape", want,
-                    f"layer {prev.get('name') if prev else '?'!r} emits {features} features")
             if isinstance(eff_x, int) and eff_x > 16:
                 add("operand_width", spec, "x_bits", eff_x,
                     f"LayerNorm input is {eff_x} bits wide; it needs at most 16 bits (int32 row sums)"
@@ -225,7 +210,6 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
             elif prev is not None and prev.get("kind") == "quant":
                 add("double_requant", spec, "kind", "quant",
                     f"follows quant layer {prev.get('name')!r}: two requants in a row")
-        features = _features_out(spec, features)
         width = _width_out(spec, width if prev is not None else x_bits)
         prev = spec
     if strict and found:
