@@ -1,8 +1,9 @@
 """The README's promise: ``sv.kernels`` and ``sv.emulate`` have the same
 functions with the same signatures (names, kinds, defaults, annotations).
 
-Backend-specific helpers (``ffi_lib`` of the C binding; ``sr_draws`` and
-``xorshift32`` of the emulator) are the only names allowed on one side.
+Backend-specific helpers are the only names allowed on one side: ``ffi_lib``
+and ``selftest_fp`` (the host's float environment) of the C binding,
+``sr_draws`` and ``xorshift32`` of the emulator.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import symverify as sv
 
 BACKEND_ONLY = {
-    "kernels": {"ffi_lib"},
+    "kernels": {"ffi_lib", "selftest_fp"},
     "emulate": {"sr_draws", "xorshift32"},
 }
 
