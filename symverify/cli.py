@@ -20,6 +20,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bounds", "bounds"),
     ("mutate", "mutate"),
     ("xtarget", "xtarget"),
+    ("fuzz", "fuzz"),
 ]
 
 
