@@ -51,11 +51,14 @@ def target_source(family: str) -> Path:
     return path
 
 
-def build_target(family: str) -> Path:
-    """Compile the libFuzzer binary of ``family`` (cached) and return its path."""
+def build_target(family: str, kernel_root: Path | None = None) -> Path:
+    """Compile the libFuzzer binary of ``family`` (cached) and return its path.
+    ``kernel_root``: another kernel tree (``include/``, ``src/``) to link, e.g.
+    a mutated copy in a test; default the shipped kernels."""
     clang = find_clang()
-    sources = [*kernel_sources(), fuzz_dir() / "fz_case.c", fuzz_dir() / "fz_check.c", target_source(family)]
-    includes = [fuzz_dir(), kernel_dir() / "include"]
+    root = kernel_root or kernel_dir()
+    sources = [*kernel_sources(root), fuzz_dir() / "fz_case.c", fuzz_dir() / "fz_check.c", target_source(family)]
+    includes = [fuzz_dir(), root / "include"]
     digest = hashlib.sha256()
     digest.update((compiler_version(clang) + "\0" + " ".join(FUZZ_FLAGS)).encode())
     for path in [*sources, *(h for d in includes for h in sorted(d.glob("*.h")))]:
@@ -140,10 +143,11 @@ def run_libfuzzer(cmd: list[str], target: str, artifact_dir: Path, timeout: floa
 
 
 def fuzz_family(family: str, corpus: Path, seeds: Path, artifact_dir: Path,
-                seconds: float | None = None, runs: int | None = None) -> RunStats:
+                seconds: float | None = None, runs: int | None = None,
+                kernel_root: Path | None = None) -> RunStats:
     """Fuzz one kernel family: new units go to ``corpus`` (seeded from
     ``seeds``), findings to ``artifact_dir``; stops after ``seconds`` or ``runs``."""
-    binary = build_target(family)
+    binary = build_target(family, kernel_root)
     corpus.mkdir(parents=True, exist_ok=True)
     cmd = [str(binary), f"-artifact_prefix={artifact_dir}/", "-print_final_stats=1", "-max_len=8192",
            "-timeout=10", "-rss_limit_mb=2048", "-use_value_profile=1"]

@@ -149,7 +149,8 @@ def _fits(case: FuzzCase) -> bool:
 
 
 def golden_cases(vectors_dir: Path | None = None) -> Iterator[tuple[str, str, FuzzCase]]:
-    """``(family, vector name, case)`` for every golden vector a family takes."""
+    """``(family, label, case)`` for every golden vector a family takes; the
+    label is ``<vector file stem>/<vector name>``."""
     from symverify.goldgen.generate import strip_comments, vectors_dir as default_dir
 
     root = vectors_dir or default_dir()
@@ -161,7 +162,7 @@ def golden_cases(vectors_dir: Path | None = None) -> Iterator[tuple[str, str, Fu
             except (KeyError, TypeError, ValueError, OverflowError):
                 continue  # an argument the layout cannot hold (a type-error vector)
             if got is not None and _fits(got[1]):
-                yield got[0], vec["name"], got[1]
+                yield got[0], f"{path.stem}/{vec['name']}", got[1]
 
 
 def write_seed_corpus(family: str, out_dir: Path, vectors_dir: Path | None = None) -> int:
