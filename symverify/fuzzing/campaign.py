@@ -126,7 +126,7 @@ def run_parser_target(target: str, work: Path, seconds: float | None, runs: int 
     if seconds is not None:
         cmd.append(f"-max_total_time={max(1, int(round(seconds)))}")
     cmd += [str(corpus), str(seeds)]
-    limit = (seconds or 0) + 180 if runs is None else max(900.0, (seconds or 0) + 900)
+    limit = (seconds or 0) + 180 if runs is None else max(3600.0, (seconds or 0) + 3600)
     run = run_libfuzzer(cmd, f"parse_{target}", artifacts, timeout=limit)
     return TargetResult(f"parse_{target}", "atheris", len(blobs), run)
 
