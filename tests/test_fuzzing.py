@@ -275,3 +275,24 @@ def test_smoke_every_target_for_60_seconds(tmp_path):
     assert campaign.gate(results) == []
     assert all(r.run.executions > 0 for r in results)
     assert all(r.replay.compared > 0 for r in results if r.kind == "libfuzzer")
+
+
+# ------------------------------------------------------------------ CLI
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symverify", "fuzz", *args], capture_output=True, text=True)
+
+
+def test_cli_usage_errors_exit_2():
+    assert _cli("--target", "bogus").returncode == 2
+    assert _cli("--seconds", "2", "--total-seconds", "4").returncode == 2
+
+
+@needs_clang
+def test_cli_runs_a_target_and_writes_its_figures(tmp_path):
+    out = tmp_path / "f.json"
+    p = _cli("--target", "sgd", "--runs", "3000", "--work-dir", str(tmp_path / "w"), "--json", str(out))
+    assert p.returncode == 0, p.stdout + p.stderr
+    (rec,) = json.loads(out.read_text())
+    assert rec["target"] == "sgd" and rec["executions"] >= 3000 and rec["findings"] == 0
+    assert rec["cov"] > 0 and rec["replay"]["agree_ok"] + rec["replay"]["agree_error"] > 0
