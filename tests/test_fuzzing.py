@@ -125,6 +125,14 @@ def test_replay_reports_an_unnamed_exception(monkeypatch):
     assert stats.findings and all(f.emulate[0] == "exception" for f in stats.findings)
 
 
+def test_replay_compares_an_out_of_width_input_in_coerced_form():
+    c = case.FuzzCase(op=0, p=[8, 0, 0, 4] + [0] * (case.FZ_NP - 4), a=[[100, -3, 7], [], [], [], []],
+                      f=[np.float32(-0.5)] + [np.float32(1.0)] * (case.FZ_NF - 1), seed=3)
+    stats = replay.ReplayStats("requant")
+    replay.replay_case("requant", c, "wide", stats)  # 100 is outside width 4, the scale negative
+    assert (stats.coerced, stats.agree_ok, stats.rejected) == (1, 1, 0)
+
+
 def test_replay_counts_inputs_without_an_api_form():
     c = case.FuzzCase(op=0, p=[2, 3, 1] + [12] * (case.FZ_NP - 3), a=[[1, 2], [1, 2, 3], [], [], []],
                       f=[np.float32(1.0)] * case.FZ_NF)

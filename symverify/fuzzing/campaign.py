@@ -53,7 +53,8 @@ class TargetResult:
         }
         if self.replay is not None:
             rec["replay"] = {"inputs": self.replay.inputs, "agree_ok": self.replay.agree_ok,
-                             "agree_error": self.replay.agree_error, "rejected": self.replay.rejected,
+                             "agree_error": self.replay.agree_error, "coerced": self.replay.coerced,
+                             "rejected": self.replay.rejected,
                              "mismatches": [f.describe() for f in self.replay.findings]}
         return rec
 

@@ -7,8 +7,10 @@ float32 emulator). They must give the same bits (mantissas, scale bit
 pattern, width, float outputs, final RNG state) or raise SymError with the
 same code; anything else, including any other exception, is a finding.
 Inputs whose tensors the ``SymTensor`` constructor refuses (a mantissa
-outside its declared width, an invalid scale, lengths that do not match the
-dimensions) have no API form and are counted as ``rejected``.
+outside its declared width, an invalid scale) are compared in a coerced form
+(mantissas clipped into the width, |scale| or 1.0) and counted as
+``coerced``; inputs whose lengths do not fill the dimensions have no API form
+and are counted as ``rejected``.
 """
 from __future__ import annotations
 
@@ -46,14 +48,25 @@ def _order(v: int) -> str:
     return {0: "ratio", 1: "clamp_first"}.get(v, f"order_{v}")
 
 
-def _tensor(m: list[int], scale: Any, bits: int, shape: tuple[int, ...] | None = None) -> SymTensor:
+def _tensor(m: list[int], scale: Any, bits: int, shape: tuple[int, ...] | None = None,
+            coerce: bool = False) -> SymTensor:
+    """The replay tensor; with ``coerce`` the mantissas are clipped into the
+    declared width and an invalid scale becomes |scale| (or 1.0), so that an
+    input the constructor refuses is still compared in a nearby valid form."""
     arr = np.array(m, dtype=np.int64)
     if shape is not None:
         if any(d < 1 for d in shape) or int(np.prod(shape)) != arr.size:
             raise Rejected(f"{arr.size} mantissas do not fill shape {shape}")
         arr = arr.reshape(shape)
+    width = _bits(bits)
+    s32 = np.float32(scale)
+    if coerce:
+        arr = np.clip(arr, -(1 << (width - 1)), (1 << (width - 1)) - 1)
+        s32 = np.abs(s32)
+        if not (np.isfinite(s32) and s32 >= np.finfo(np.float32).tiny):
+            s32 = np.float32(1.0)
     try:
-        return SymTensor(arr, np.float32(scale), _bits(bits))
+        return SymTensor(arr, s32, width)
     except SymError as exc:
         raise Rejected(str(exc)) from exc
 
@@ -64,7 +77,7 @@ def _f32(values: list[Any]) -> np.ndarray:
 
 # ------------------------------------------------------------ families
 
-def _round(c: FuzzCase) -> Call | None:
+def _round(c: FuzzCase, coerce: bool = False) -> Call | None:
     op = c.op % 4
     if op == 0:
         return lambda k, rng: k.round_half_away(c.f32(0))
@@ -122,75 +135,75 @@ def _raise_c(status: int, where: str) -> None:
         raise SymError(STATUS_NAMES.get(int(status), "SYM_ERR_BAD_TYPE"), where, int(status), "raw C status")
 
 
-def _convert(c: FuzzCase) -> Call:
+def _convert(c: FuzzCase, coerce: bool = False) -> Call:
     op = c.op % 3
     if op == 0:
         return lambda k, rng: k.float_to_sym(_f32(c.x), c.p[0], _mode(c.p[1]), rng)
     if op == 1:
-        t = _tensor(c.a[0], c.f32(0), c.p[3])
+        t = _tensor(c.a[0], c.f32(0), c.p[3], coerce=coerce)
         return lambda k, rng: k.sym_to_float(t)
     m = np.array(c.a[0], dtype=np.int32)
     return lambda k, rng: k.int_to_sym(m)
 
 
-def _requant(c: FuzzCase) -> Call:
+def _requant(c: FuzzCase, coerce: bool = False) -> Call:
     op = c.op % 3
     if op == 2:
         q = c.a[0][0] if c.a[0] else 0
         return lambda k, rng: k.rescale_to_acc(q, c.f32(0), c.f32(1), _mode(c.p[1]))
-    t = _tensor(c.a[0], c.f32(0), c.p[3])
+    t = _tensor(c.a[0], c.f32(0), c.p[3], coerce=coerce)
     if op == 0:
         return lambda k, rng: k.requant_dynamic(t, c.p[0], _mode(c.p[1]), _order(c.p[2]), rng)
     return lambda k, rng: k.requant_fixed(t, c.f32(1), c.p[0], _mode(c.p[1]), rng)
 
 
-def _accumulate(c: FuzzCase) -> Call:
-    t = _tensor(c.a[0], c.f32(0), c.p[0])
-    inc = _tensor(c.a[1], c.f32(1), c.p[2])
+def _accumulate(c: FuzzCase, coerce: bool = False) -> Call:
+    t = _tensor(c.a[0], c.f32(0), c.p[0], coerce=coerce)
+    inc = _tensor(c.a[1], c.f32(1), c.p[2], coerce=coerce)
     if c.op % 2 == 0:
         return lambda k, rng: k.accumulate_dynamic(t, inc, _mode(c.p[1]), rng)
     return lambda k, rng: k.accumulate_fixed(t, inc, _mode(c.p[1]))
 
 
-def _linear(c: FuzzCase) -> Call:
+def _linear(c: FuzzCase, coerce: bool = False) -> Call:
     bsz, in_f, out_f = c.p[0], c.p[1], c.p[2]
-    x = _tensor(c.a[0], c.f32(0), c.p[3], (bsz, in_f))
-    w = _tensor(c.a[1], c.f32(1), c.p[4], (out_f, in_f))
-    b = _tensor(c.a[2], c.f32(2), c.p[7], (out_f,)) if c.p[5] & 1 else None
+    x = _tensor(c.a[0], c.f32(0), c.p[3], (bsz, in_f), coerce=coerce)
+    w = _tensor(c.a[1], c.f32(1), c.p[4], (out_f, in_f), coerce=coerce)
+    b = _tensor(c.a[2], c.f32(2), c.p[7], (out_f,), coerce=coerce) if c.p[5] & 1 else None
     rounding, order = _mode(c.p[9]), _order(c.p[10])
     if c.op % 4 == 0:
         out_bits = None if c.p[8] == 0 else c.p[8]
         return lambda k, rng: k.linear_forward(x, w, b, out_bits, rounding, order, rng)
-    dy = _tensor(c.a[3], c.f32(3), c.p[6], (bsz, out_f))
-    grad_w = _tensor(c.a[4], c.f32(5), c.p[11], (out_f, in_f))
+    dy = _tensor(c.a[3], c.f32(3), c.p[6], (bsz, out_f), coerce=coerce)
+    grad_w = _tensor(c.a[4], c.f32(5), c.p[11], (out_f, in_f), coerce=coerce)
     return lambda k, rng: k.linear_backward(x, w, dy, grad_w, b, c.p[8], rounding, order, rng)
 
 
-def _layernorm(c: FuzzCase) -> Call:
+def _layernorm(c: FuzzCase, coerce: bool = False) -> Call:
     bsz, feats = c.p[0], c.p[1]
-    x = _tensor(c.a[0], c.f32(0), c.p[3], (bsz, feats))
-    gamma = _tensor(c.a[1], c.f32(1), c.p[4], (feats,))
+    x = _tensor(c.a[0], c.f32(0), c.p[3], (bsz, feats), coerce=coerce)
+    gamma = _tensor(c.a[1], c.f32(1), c.p[4], (feats,), coerce=coerce)
     rounding = _mode(c.p[6])
     if c.op % 2 == 0:
-        beta = _tensor(c.a[2], c.f32(2), c.p[7], (feats,))
+        beta = _tensor(c.a[2], c.f32(2), c.p[7], (feats,), coerce=coerce)
         return lambda k, rng: k.layernorm_forward(x, gamma, beta, c.p[5], c.f32(4), rounding, rng)
-    dy = _tensor(c.a[3], c.f32(3), c.p[8], (bsz, feats))
+    dy = _tensor(c.a[3], c.f32(3), c.p[8], (bsz, feats), coerce=coerce)
     return lambda k, rng: k.layernorm_backward(x, gamma, dy, c.p[5], c.f32(4), rounding, rng)
 
 
-def _loss(c: FuzzCase) -> Call:
-    y = _tensor(c.a[0], c.f32(0), c.p[0])
+def _loss(c: FuzzCase, coerce: bool = False) -> Call:
+    y = _tensor(c.a[0], c.f32(0), c.p[0], coerce=coerce)
     target = _f32(c.x)
     return lambda k, rng: k.mse_loss(y, target, c.p[1], _mode(c.p[2]), rng)
 
 
-def _sgd(c: FuzzCase) -> Call:
-    param = _tensor(c.a[0], c.f32(0), c.p[0])
-    grad = _tensor(c.a[1], c.f32(1), c.p[1])
+def _sgd(c: FuzzCase, coerce: bool = False) -> Call:
+    param = _tensor(c.a[0], c.f32(0), c.p[0], coerce=coerce)
+    grad = _tensor(c.a[1], c.f32(1), c.p[1], coerce=coerce)
     return lambda k, rng: k.sgd_update(param, grad, c.f32(2), _mode(c.p[2]), rng)
 
 
-BUILDERS: dict[str, Callable[[FuzzCase], Call | None]] = {
+BUILDERS: dict[str, Callable[..., Call | None]] = {
     "round": _round, "convert": _convert, "requant": _requant, "accumulate": _accumulate,
     "linear": _linear, "layernorm": _layernorm, "loss": _loss, "sgd": _sgd,
 }
@@ -247,6 +260,7 @@ class ReplayStats:
     inputs: int = 0
     agree_ok: int = 0
     agree_error: int = 0
+    coerced: int = 0
     rejected: int = 0
     findings: list[Finding] = field(default_factory=list)
 
@@ -264,8 +278,12 @@ def replay_case(family: str, case: FuzzCase, name: str, stats: ReplayStats) -> N
     try:
         call = BUILDERS[family](case)
     except Rejected:
-        stats.rejected += 1
-        return
+        try:
+            call = BUILDERS[family](case, coerce=True)
+        except Rejected:
+            stats.rejected += 1
+            return
+        stats.coerced += 1
     if call is None:
         stats.rejected += 1
         return
