@@ -86,8 +86,8 @@ def test_seeds_reproduce_the_golden_status_on_both_backends():
         stats = replay.ReplayStats(fam)
         replay.replay_case(fam, c, name, stats)
         assert not stats.findings, stats.findings[0].describe()
-        if stats.rejected:
-            continue
+        if stats.rejected or stats.coerced:
+            continue  # no exact API form: the golden status is not comparable
         call = replay.BUILDERS[fam](c)
         got = replay.run_backend(call, emulate, c.seed or 1)
         want = status[name]
