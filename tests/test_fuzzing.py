@@ -134,11 +134,20 @@ def test_replay_compares_an_out_of_width_input_in_coerced_form():
 
 
 def test_replay_counts_inputs_without_an_api_form():
-    c = case.FuzzCase(op=0, p=[2, 3, 1] + [12] * (case.FZ_NP - 3), a=[[1, 2], [1, 2, 3], [], [], []],
+    for dims in ([0, 3, 1], [100, 100, 1]):  # no batch; 10^4 elements exceed the case arrays
+        c = case.FuzzCase(op=0, p=dims + [12] * (case.FZ_NP - 3), a=[[1, 2], [1, 2, 3], [], [], []],
+                          f=[np.float32(1.0)] * case.FZ_NF)
+        stats = replay.ReplayStats("linear")
+        replay.replay_case("linear", c, "no-form", stats)
+        assert (stats.rejected, stats.compared) == (1, 0)
+
+
+def test_replay_fills_a_short_array_to_its_shape():
+    c = case.FuzzCase(op=0, p=[2, 3, 1, 12, 12, 0, 12, 12, 0, 0, 0, 12], a=[[1, 2], [1, 2, 3], [], [], []],
                       f=[np.float32(1.0)] * case.FZ_NF)
     stats = replay.ReplayStats("linear")
     replay.replay_case("linear", c, "short-x", stats)
-    assert (stats.rejected, stats.compared) == (1, 0)
+    assert (stats.coerced, stats.agree_ok) == (1, 1)
 
 
 # ------------------------------------------------------------------ gate and libFuzzer output

@@ -6,11 +6,11 @@ turned into the public API call its family's target exercises, and run on
 float32 emulator). They must give the same bits (mantissas, scale bit
 pattern, width, float outputs, final RNG state) or raise SymError with the
 same code; anything else, including any other exception, is a finding.
-Inputs whose tensors the ``SymTensor`` constructor refuses (a mantissa
-outside its declared width, an invalid scale) are compared in a coerced form
-(mantissas clipped into the width, |scale| or 1.0) and counted as
-``coerced``; inputs whose lengths do not fill the dimensions have no API form
-and are counted as ``rejected``.
+Inputs that have no exact API form (a mantissa outside its declared width,
+an invalid scale, lengths that do not fill the dimensions) are compared in a
+coerced form (arrays repeated or cut to the shape, mantissas clipped into the
+width, |scale| or 1.0) and counted as ``coerced``; the rest (dimensions < 1
+or too large, empty tensors, state 0, C-only helpers) are ``rejected``.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import numpy as np
 from symverify.errors import SymError
 from symverify.types import Rng, SymTensor
 
-from .case import FuzzCase, decode
+from .case import FZ_MAX, FuzzCase, decode
 
 Call = Callable[[Any, Rng], Any]
 
@@ -50,12 +50,17 @@ def _order(v: int) -> str:
 
 def _tensor(m: list[int], scale: Any, bits: int, shape: tuple[int, ...] | None = None,
             coerce: bool = False) -> SymTensor:
-    """The replay tensor; with ``coerce`` the mantissas are clipped into the
-    declared width and an invalid scale becomes |scale| (or 1.0), so that an
-    input the constructor refuses is still compared in a nearby valid form."""
+    """The replay tensor; with ``coerce`` the mantissas are repeated or cut to
+    fill ``shape`` (zeros for an empty array) and clipped into the declared width, and an invalid scale
+    becomes |scale| (or 1.0), so that an input the constructor refuses is
+    still compared in a nearby valid form."""
     arr = np.array(m, dtype=np.int64)
     if shape is not None:
-        if any(d < 1 for d in shape) or int(np.prod(shape)) != arr.size:
+        size = int(np.prod(shape)) if all(d >= 1 for d in shape) else 0
+        if coerce and 0 < size <= FZ_MAX:
+            # repeat or cut to fill the shape (an empty array becomes zeros)
+            arr = np.resize(arr, size) if arr.size else np.zeros(size, dtype=np.int64)
+        if size == 0 or size != arr.size:
             raise Rejected(f"{arr.size} mantissas do not fill shape {shape}")
         arr = arr.reshape(shape)
     width = _bits(bits)
