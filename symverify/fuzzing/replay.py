@@ -10,7 +10,8 @@ Inputs that have no exact API form (a mantissa outside its declared width,
 an invalid scale, lengths that do not fill the dimensions) are compared in a
 coerced form (arrays repeated or cut to the shape, mantissas clipped into the
 width, |scale| or 1.0) and counted as ``coerced``; the rest (dimensions < 1
-or too large, empty tensors, state 0, C-only helpers) are ``rejected``.
+or too large, empty tensors, C-only helpers) are ``rejected``. A seed of 0
+becomes ``Rng(0)`` (state 0xFFFFFFFF), as everywhere in the API.
 """
 from __future__ import annotations
 
@@ -86,8 +87,6 @@ def _round(c: FuzzCase, coerce: bool = False) -> Call | None:
     op = c.op % 4
     if op == 0:
         return lambda k, rng: k.round_half_away(c.f32(0))
-    if op in (1, 2) and c.seed == 0:
-        raise Rejected("xorshift state 0 has no sv.Rng form")
     if op == 1:
         return lambda k, rng: _stochastic_one(k, c.f32(0), rng)
     if op == 2:
@@ -292,9 +291,8 @@ def replay_case(family: str, case: FuzzCase, name: str, stats: ReplayStats) -> N
     if call is None:
         stats.rejected += 1
         return
-    seed = case.seed or 1
-    got_c = run_backend(call, kernels, seed)
-    got_e = run_backend(call, emulate, seed)
+    got_c = run_backend(call, kernels, case.seed)  # Rng(0) starts at 0xFFFFFFFF
+    got_e = run_backend(call, emulate, case.seed)
     if got_c[0] == "exception" or got_e[0] == "exception" or got_c != got_e:
         stats.findings.append(Finding(family, name, case, got_c, got_e))
     elif got_c[0] == "ok":
