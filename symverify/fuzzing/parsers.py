@@ -1,9 +1,11 @@
 """atheris targets for the project's file parsers.
 
-Contract under test: any bytes given as a model file, a mutation catalog, an
-equivalent-mutant list or a golden vector file give a parsed result or the
-parser's named error (the one its CLI command turns into exit 3), never any
-other exception. Run one target in its own process:
+Contract under test: any bytes given as a model file (to ``symverify bounds``'
+parser and to the model factory of the training chain), a mutation catalog,
+an equivalent-mutant list or a golden vector file give a parsed result or the
+parser's named error (the one its CLI command turns into exit 3; the
+factory's ModelFileError, or SymError from a width it hands to the kernels),
+never any other exception. Run one target in its own process:
 
     python -m symverify.fuzzing.parsers TARGET [libFuzzer flags] [CORPUS ...]
 
@@ -19,13 +21,21 @@ from pathlib import Path
 from typing import Any, Callable
 
 #: target -> (parse function of a path, allowed exception types), built lazily
-TARGETS = ("model", "catalog", "equivalent", "vectors")
+TARGETS = ("model", "model_factory", "catalog", "equivalent", "vectors")
 
 
 def _model() -> tuple[Callable[[Path], Any], tuple[type, ...]]:
     from symverify.proofs import bounds
 
     return bounds.load_model, (bounds.ModelError,)
+
+
+def _model_factory() -> tuple[Callable[[Path], Any], tuple[type, ...]]:
+    import symverify.emulate as emulate
+    from symverify.errors import SymError
+    from symverify.model.factory import ModelFileError, build_model
+
+    return (lambda path: build_model(path, emulate)), (ModelFileError, SymError)
 
 
 def _catalog() -> tuple[Callable[[Path], Any], tuple[type, ...]]:
@@ -46,8 +56,10 @@ def _vectors() -> tuple[Callable[[Path], Any], tuple[type, ...]]:
     return (lambda path: load_cases([path])), (VectorFileError,)
 
 
-_FACTORIES = {"model": _model, "catalog": _catalog, "equivalent": _equivalent, "vectors": _vectors}
-_SUFFIX = {"model": ".toml", "catalog": ".toml", "equivalent": ".toml", "vectors": ".json"}
+_FACTORIES = {"model": _model, "model_factory": _model_factory, "catalog": _catalog,
+              "equivalent": _equivalent, "vectors": _vectors}
+_SUFFIX = {"model": ".toml", "model_factory": ".toml", "catalog": ".toml", "equivalent": ".toml",
+           "vectors": ".json"}
 
 
 def _toml_tables(text: str, header: str, keep: int) -> str:
@@ -67,7 +79,7 @@ def seed_inputs(target: str) -> list[bytes]:
     from symverify.mutants.catalog import CATALOG_PATH, EQUIVALENT_PATH
     from symverify.mutants.gold import vector_files
 
-    if target == "model":
+    if target in ("model", "model_factory"):
         examples = kernel_dir().parent / "examples"
         return [p.read_bytes() for p in sorted(examples.glob("*.toml"))]
     if target == "catalog":
