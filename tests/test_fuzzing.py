@@ -261,29 +261,32 @@ def test_bounds_exits_3_on_a_model_file_that_is_not_utf8(tmp_path):
     model.write_bytes(b'[[layer]]\nname = "fc\xff"\n')
     p = subprocess.run([sys.executable, "-m", "symverify", "bounds", str(model)], capture_output=True, text=True)
     assert p.returncode == 3, p.stdout + p.stderr
-    assert "not UTF-8" in p.stdout + p.stderr
+    assert "UTF-8" in p.stdout + p.stderr
 
 
-@pytest.mark.parametrize("blob, where", [
-    (b"\xff\xfe", "not JSON"),
-    (b"{", "not JSON"),
-    (b"[1, 2]", "top level"),
-    (b'{"family": 3}', "family"),
-    (b'{"family": "round", "vectors": {}}', "vectors"),
-    (b'{"family": "round", "vectors": [1]}', "vectors[0]"),
-    (b'{"family": "round", "vectors": [{"kernel": "round_half_away", "args": {}, "expect": {}}]}', "name"),
-    (b'{"family": "round", "vectors": [{"name": "a", "kernel": "k", "args": {}, "expect": {"status": 1}}]}',
-     "status"),
-    (b'{"family": "layers", "vectors": [{"name": "a", "kernel": "k", "args": [], "expect": {}}]}', "args"),
-    (b'{"family": "chain", "configs": {"c": {"steps": 1}}}', "configs.c"),
+@pytest.mark.parametrize("blob, must_fail", [
+    (b"\xff\xfe", True),
+    (b"{", True),
+    (b"[1, 2]", True),
+    (b'{"family": 3}', False),
+    (b'{"family": "round", "vectors": {}}', False),
+    (b'{"family": "round", "vectors": [1]}', True),
+    (b'{"family": "round", "vectors": [{"kernel": "round_half_away", "args": {}, "expect": {}}]}', False),
+    (b'{"family": "layers", "vectors": [{"name": "a", "kernel": "k", "args": [], "expect": {}}]}', False),
+    (b'{"family": "chain", "configs": {"c": {"steps": 1}}}', True),
 ])
-def test_malformed_vector_files_raise_vector_file_error(tmp_path, blob, where):
-    from symverify.mutants.gold import VectorFileError, load_cases
+def test_malformed_vector_files_keep_the_parser_contract(tmp_path, blob, must_fail):
+    """The gold-suite loader parses or raises VectorFileError, never another
+    exception (the atheris vectors target's contract, on fixed inputs)."""
+    from symverify.goldgen.vectorset import VectorFileError
+    from symverify.mutants.gold import load_cases
 
-    path = tmp_path / "bad.json"
-    path.write_bytes(blob)
-    with pytest.raises(VectorFileError, match=where.replace("[", "\\[").replace("]", "\\]")):
-        load_cases([path])
+    parse, allowed = parsers.parser_for("vectors")
+    assert allowed == (VectorFileError,)
+    parsers.check_one("vectors", blob, parse, allowed, tmp_path / "bad.json")
+    if must_fail:
+        with pytest.raises(VectorFileError, match="bad.json"):
+            load_cases([tmp_path / "bad.json"])
 
 
 # ------------------------------------------------------------------ smoke run (CI)
@@ -323,20 +326,20 @@ def test_cli_runs_a_target_and_writes_its_figures(tmp_path):
     assert rec["cov"] > 0 and rec["replay"]["agree_ok"] + rec["replay"]["agree_error"] > 0
 
 
-@pytest.mark.parametrize("text, key", [
-    ("[[layer]\nname = 1", "'-'"),
-    ("layer = [1]", "'layer'"),
-    ('training = 3\n[[layer]]\nkind = "quant"\nq_max_bits = 8', "'training'"),
-    ('[training]\nseed = -1\n[[layer]]\nkind = "quant"\nq_max_bits = 8', "'training.seed'"),
-    ('[training]\nseed = "x"\n[[layer]]\nkind = "quant"\nq_max_bits = 8', "'training.seed'"),
+@pytest.mark.parametrize("text", [
+    "[[layer]\nname = 1",
+    "layer = [1]",
+    'training = 3\n[[layer]]\nkind = "quant"\nq_max_bits = 8',
+    '[training]\nseed = -1\n[[layer]]\nkind = "quant"\nq_max_bits = 8',
+    '[training]\nseed = "x"\n[[layer]]\nkind = "quant"\nq_max_bits = 8',
 ])
-def test_model_factory_names_malformed_files(tmp_path, text, key):
+def test_model_factory_names_malformed_files(tmp_path, text):
     from symverify.model.factory import ModelFileError, build_model
 
     path = tmp_path / "m.toml"
     path.write_text(text)
-    with pytest.raises(ModelFileError, match=key):
+    with pytest.raises(ModelFileError):
         build_model(path, emulate)
     path.write_bytes(b"\xff" + text.encode())
-    with pytest.raises(ModelFileError, match="not UTF-8"):
+    with pytest.raises(ModelFileError, match="UTF-8"):
         build_model(path, emulate)

@@ -51,7 +51,8 @@ def _equivalent() -> tuple[Callable[[Path], Any], tuple[type, ...]]:
 
 
 def _vectors() -> tuple[Callable[[Path], Any], tuple[type, ...]]:
-    from symverify.mutants.gold import VectorFileError, load_cases
+    from symverify.goldgen.vectorset import VectorFileError
+    from symverify.mutants.gold import load_cases
 
     return (lambda path: load_cases([path])), (VectorFileError,)
 
