@@ -3,10 +3,9 @@
  * (gamma_bits p4, s_gamma f1), beta = a2 (s_beta f2), dy = a3 (s_dy f3);
  * norm_bits p5, rounding p6, eps f4, seed. op 0 forward, 1 backward.
  * Checked: a valid s_y; an input whose mantissas are all identical gives
- * s_y = s_gamma, y = rescale_to_acc(beta_j, s_beta, s_y) (SPEC 6; or the
- * older y = 0, s_y = 1) and no draws; other
- * inputs draw 0 (A == 0) or B*F times under SR; a finite dx; nothing written
- * and the RNG untouched on error. */
+ * s_y = s_gamma, y = rescale_to_acc(beta_j, s_beta, s_gamma) (SPEC 6) and no
+ * draws; other inputs draw 0 (A == 0) or B*F times under SR; a finite dx;
+ * nothing written and the RNG untouched on error. */
 #include "fz_check.h"
 
 #include <math.h>
@@ -49,23 +48,17 @@ static void fuzz_forward(const fz_case *c)
                    "accepted lengths that do not match the dimensions");
         FZ_REQUIRE(fz_valid_scale(*s_y), "s_y not a valid scale");
         if (fz_all_identical(c->a[0], n_y)) {
-            /* SPEC 6: s_norm = 1, the affine step still runs (y_j = beta seed,
-             * s_y = s_gamma); the header's older contract gives y = 0, s_y = 1.
-             * Either is accepted here until the kernel change lands; the
-             * replay compares whichever it is with the emulator bit for bit. */
+            /* SPEC 6: s_norm = 1, q_n = 0, the affine step still runs */
             int32_t r, j;
-            int spec_form = *s_y == c->f[1];
-            int old_form = *s_y == 1.0f;
+            FZ_REQUIRE(*s_y == c->f[1], "identical input: s_y must be s_gamma");
             for (r = 0; r < batch; r++) {
                 for (j = 0; j < feats; j++) {
                     int32_t seed = 0;
-                    int seeded = sym_rescale_to_acc(c->a[2][j], c->f[2], c->f[1], &seed) == SYM_OK;
-                    spec_form = spec_form && seeded && y[r * feats + j] == seed;
-                    old_form = old_form && y[r * feats + j] == 0;
+                    FZ_REQUIRE(sym_rescale_to_acc(c->a[2][j], c->f[2], c->f[1], &seed) == SYM_OK,
+                               "identical input: accepted a beta seed the guard rejects");
+                    FZ_REQUIRE(y[r * feats + j] == seed, "identical input: y must be the beta seed");
                 }
             }
-            FZ_REQUIRE(spec_form || old_form,
-                       "identical input: y must be the beta seeds at s_y = s_gamma (or 0 at s_y = 1)");
             fz_check_rng(status, rounding, c->seed, *state, 0);
         } else if (*state != c->seed) {
             fz_check_rng(status, rounding, c->seed, *state, n_y);
