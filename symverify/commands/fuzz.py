@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 EXIT_OK = 0
@@ -58,9 +59,9 @@ def fuzz(targets: tuple[str, ...], seconds: float | None, total_seconds: float |
     work = work_dir or cache_dir() / "fuzz-work"
     try:
         results = campaign.run_campaign(work, selected, seconds=seconds, runs=runs, parser_runs=parser_runs,
-                                        replay=not no_replay, log=lambda s: console.print(f"[dim]{s}[/]"))
+                                        replay=not no_replay, log=lambda s: console.print(f"[dim]{escape(s)}[/]"))
     except FuzzToolError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(EXIT_FAILED)
     table = Table(title="symverify fuzz")
     for column in ("target", "executions", "execs/s", "cov", "ft", "corpus", "crashes", "replayed", "rejected",
@@ -76,7 +77,7 @@ def fuzz(targets: tuple[str, ...], seconds: float | None, total_seconds: float |
         json_file.write_text(json.dumps([r.record() for r in results], indent=2) + "\n")
     problems = campaign.gate(results)
     for p in problems:
-        console.print(f"[red]FAIL[/] {p}", soft_wrap=True)
+        console.print(f"[red]FAIL[/] {escape(p)}", soft_wrap=True)
     if problems:
         sys.exit(EXIT_FAILED)
     console.print(f"[green]ok[/]: {sum(r.run.executions for r in results):,} executions, no finding")
