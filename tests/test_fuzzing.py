@@ -311,9 +311,12 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "symverify", "fuzz", *args], capture_output=True, text=True)
 
 
-def test_cli_usage_errors_exit_2():
+def test_cli_usage_errors_exit_2(tmp_path):
     assert _cli("--target", "bogus").returncode == 2
     assert _cli("--seconds", "2", "--total-seconds", "4").returncode == 2
+    assert _cli("--json", str(tmp_path / "missing" / "f.json")).returncode == 2  # refused before any run
+    (tmp_path / "file").write_text("")
+    assert _cli("--work-dir", str(tmp_path / "file" / "w")).returncode == 2
 
 
 @needs_clang

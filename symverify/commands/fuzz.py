@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .options import output_file, writable_dir
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 
@@ -30,7 +32,7 @@ EXIT_FAILED = 1
 @click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Seeds, corpora and crash inputs (default: $SYMVERIFY_CACHE/fuzz-work; corpora are kept).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write one record per target as JSON to FILE.")
+              callback=output_file, help="Write one record per target as JSON to FILE.")
 @click.option("--no-replay", is_flag=True, help="Skip the sv.kernels / sv.emulate replay of the kernel corpora.")
 def fuzz(targets: tuple[str, ...], seconds: float | None, total_seconds: float | None, runs: int | None,
          parser_runs: int | None, work_dir: Path | None, json_file: Path | None, no_replay: bool) -> None:
@@ -57,6 +59,7 @@ def fuzz(targets: tuple[str, ...], seconds: float | None, total_seconds: float |
     if seconds is None and runs is None:
         seconds = 10.0
     work = work_dir or cache_dir() / "fuzz-work"
+    writable_dir(work, "--work-dir")
     try:
         results = campaign.run_campaign(work, selected, seconds=seconds, runs=runs, parser_runs=parser_runs,
                                         replay=not no_replay, log=lambda s: console.print(f"[dim]{escape(s)}[/]"))
