@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import FAMILIES
-from .libfuzzer import FuzzToolError, RunStats, fuzz_family, run_libfuzzer
+from .libfuzzer import MEMORY_FLAGS, FuzzToolError, RunStats, fuzz_family, run_libfuzzer
 from .parsers import TARGETS as PARSER_TARGETS
 from .parsers import seed_inputs
 from .replay import ReplayStats, replay_inputs
@@ -69,8 +69,10 @@ def gate(results: list[TargetResult]) -> list[str]:
         if r.run.executions <= 0:
             problems.append(f"{r.name}: the fuzzer ran zero executions (exit {r.run.returncode})")
         if r.run.artifacts:
+            why = [line.strip() for line in r.run.log_tail.splitlines()
+                   if "ERROR" in line or "INVARIANT" in line or "runtime error" in line][:2]
             problems.append(f"{r.name}: {len(r.run.artifacts)} crash input(s): "
-                            + ", ".join(str(p) for p in r.run.artifacts))
+                            + ", ".join(str(p) for p in r.run.artifacts) + "".join(f"\n  {w}" for w in why))
         elif r.run.returncode != 0:
             problems.append(f"{r.name}: libFuzzer exited {r.run.returncode} without an artifact:\n"
                             f"{r.run.log_tail}")
@@ -121,7 +123,7 @@ def run_parser_target(target: str, work: Path, seconds: float | None, runs: int 
     artifacts = root / "artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "symverify.fuzzing.parsers", target, f"-artifact_prefix={artifacts}/",
-           "-print_final_stats=1", "-max_len=16384", "-timeout=20", "-rss_limit_mb=2048"]
+           "-print_final_stats=1", "-max_len=16384", "-timeout=20", *MEMORY_FLAGS]
     if runs is not None:
         cmd.append(f"-runs={int(runs)}")
     if seconds is not None:
