@@ -320,7 +320,8 @@ def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog) ->
     parts = [ENGINE_VERSION, catalog.digest, _digest(build.kernel_sources(root)),
              _digest(build.kernel_headers(root)), gold.vectors_digest(vector_files),
              _digest([Path(__file__), Path(gold.__file__), Path(__file__).with_name("sites.py"),
-                      Path(__file__).with_name("abi.py")])]
+                      Path(__file__).with_name("abi.py"), Path(__file__).with_name("abi_layers.py"),
+                      Path(__file__).with_name("layers_gold.py")])]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
