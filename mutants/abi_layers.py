@@ -1149,7 +1149,20 @@ def _fwd_bias_scale_distinct(ffi: Any, lib: Any) -> "str | None":
     st = lib.sym_linear_forward(*c.args)
     seeds = [12, -8]
     want = [seeds[o] + sum(X[i * 3 + k] * W[o * 3 + k] for k in range(3)) for i in range(2) for o in range(2)]
-    return _status_ok(st, "linear_forward with s_b != s_acc") or _eq("acc", c.ints("acc", 4), want)
+    why = _status_ok(st, "linear_forward with s_b != s_acc") or _eq("acc", c.ints("acc", 4), want)
+    if why:
+        return why
+    # the check pass sums with the same seed: 2 * 32767^2 + 2^20 (b = 1 at s_b = 2^20, s_acc = 1)
+    # leaves int32; with the scales exchanged the seed would be 0 and the sum would fit
+    c = _Call(ffi, {"x": ("i", [32767, 32767]), "n_x": 2, "s_x": 1.0, "x_bits": 16,
+                    "w": ("i", [32767, 32767]), "n_w": 2, "s_w": 1.0, "w_bits": 16,
+                    "b": ("i", [1]), "n_b": 1, "s_b": 2.0 ** 20, "batch": 1, "in": 2, "out": 1,
+                    "acc": ("oi", 1), "n_acc": 1, "s_acc": ("of", 1)})
+    assert 2 * 32767 * 32767 + (1 << 20) > INT32_MAX
+    st = lib.sym_linear_forward(*c.args)
+    if st != S["SYM_ERR_INT_OVERFLOW"]:
+        return f"status {st} != expected SYM_ERR_INT_OVERFLOW (linear_forward: seed 2^20 + 2 * 32767^2)"
+    return _eq("acc after an error", c.ints("acc", 1), [SENTINEL])
 
 
 CASES.append(AbiCase("linear_forward_bias_scale_distinct", _fwd_bias_scale_distinct, family="abi_layers"))
