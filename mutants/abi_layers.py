@@ -377,6 +377,7 @@ MSE = [
     ("n_grad 0", {"n_grad": 0}, "SYM_ERR_EMPTY"),
     ("n_t 3", {"n_t": 3}, "SYM_ERR_SHAPE"), ("n_grad 3", {"n_grad": 3}, "SYM_ERR_SHAPE"),
     ("n_y 3", {"n_y": 3}, "SYM_ERR_SHAPE"),
+    ("n_t 5", {"n_t": 5}, "SYM_ERR_SHAPE"), ("n_grad 5", {"n_grad": 5}, "SYM_ERR_SHAPE"),
     ("s_y 0", {"s_y": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_y inf", {"s_y": float("inf")}, "SYM_ERR_BAD_SCALE"),
     ("grad aliases y", {"grad": ("alias", "y", "float *", 3)}, "SYM_ERR_ALIAS"),
     ("grad aliases target", {"grad": ("alias", "t", "float *", 0)}, "SYM_ERR_ALIAS"),
@@ -413,6 +414,8 @@ SGD = [
     ("n_w 0", {"n_w": 0}, "SYM_ERR_EMPTY"),
     ("n_g 3", {"n_g": 3}, "SYM_ERR_SHAPE"), ("n_w 3", {"n_w": 3}, "SYM_ERR_SHAPE"),
     ("n_p 3", {"n_p": 3}, "SYM_ERR_SHAPE"),
+    # lengths LONGER than n_p too: a shape test written as n_g < n_p accepts them
+    ("n_g 5", {"n_g": 5}, "SYM_ERR_SHAPE"), ("n_w 5", {"n_w": 5}, "SYM_ERR_SHAPE"),
     ("s_p 0", {"s_p": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_g nan", {"s_g": float("nan")}, "SYM_ERR_BAD_SCALE"),
     ("lr 0", {"lr": 0.0}, "SYM_ERR_BAD_SCALE"), ("lr -1", {"lr": -1.0}, "SYM_ERR_BAD_SCALE"),
     ("lr inf", {"lr": float("inf")}, "SYM_ERR_BAD_SCALE"), ("lr nan", {"lr": float("nan")}, "SYM_ERR_BAD_SCALE"),
