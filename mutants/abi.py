@@ -323,6 +323,7 @@ def int_to_sym_pointer_checks(ffi, lib):
         ("m NULL", lib.sym_int_to_sym(m_in, 4, ffi.NULL, sc), NULL),
         ("scale NULL", lib.sym_int_to_sym(m_in, 4, m, ffi.NULL), NULL),
         ("partial overlap", lib.sym_int_to_sym(big, 4, big + 1, sc), ALIAS),
+        ("partial overlap, m before src", lib.sym_int_to_sym(big + 1, 4, big, sc), ALIAS),
         ("scale inside src", lib.sym_int_to_sym(big, 4, m, ffi.cast("float *", big + 3)), ALIAS),
         ("scale inside m", lib.sym_int_to_sym(m_in, 4, big, ffi.cast("float *", big + 2)), ALIAS),
     ]:
@@ -355,6 +356,10 @@ def requant_pointer_checks(ffi, lib):
         ("n = 0", lib.sym_requant_dynamic(m_in, 0, 1.0, 8, 0, 0, ffi.NULL, m, sc), EMPTY),
         ("SR rng NULL", lib.sym_requant_dynamic(m_in, 4, 1.0, 8, 1, 0, ffi.NULL, m, sc), NULL),
         ("partial overlap", lib.sym_requant_dynamic(big, 4, 1.0, 8, 0, 0, ffi.NULL, big + 2, sc), ALIAS),
+        ("partial overlap, m_out before m_in", lib.sym_requant_dynamic(big + 2, 4, 1.0, 8, 0, 0, ffi.NULL, big, sc),
+         ALIAS),
+        ("fixed partial overlap, m_out before m_in", lib.sym_requant_fixed(big + 1, 4, 1.0, 1.0, 8, 0, ffi.NULL, big),
+         ALIAS),
         ("s_out inside m_in", lib.sym_requant_dynamic(big, 4, 1.0, 8, 0, 0, ffi.NULL, m, ffi.cast("float *", big + 3)), ALIAS),
         ("s_out inside m_out", lib.sym_requant_dynamic(m_in, 4, 1.0, 8, 0, 0, ffi.NULL, big, ffi.cast("float *", big + 1)), ALIAS),
         ("rng inside m_in", lib.sym_requant_dynamic(big, 4, 1.0, 8, 1, 0, ffi.cast("uint32_t *", big + 2), m, sc), ALIAS),
