@@ -440,7 +440,8 @@ def _sgd_subnormal_lr(ffi: Any, lib: Any) -> "str | None":
 CASES: list[AbiCase] = [
     table("linear_forward_table", "sym_linear_forward", _fwd_base, _fwd_ok, FWD, ["acc", "s_acc"]),
     table("linear_forward_nobias", "sym_linear_forward", _fwd_nobias, _fwd_nobias_ok,
-          [("nobias n_b 1", {"n_b": 1}, "SYM_ERR_SHAPE")], ["acc", "s_acc"]),
+          [("nobias n_b 1", {"n_b": 1}, "SYM_ERR_SHAPE"), ("nobias n_b -1", {"n_b": -1}, "SYM_ERR_SHAPE"),
+           ("nobias n_b INT32_MIN", {"n_b": -(1 << 31)}, "SYM_ERR_SHAPE")], ["acc", "s_acc"]),
     table("linear_grad_w_table", "sym_linear_grad_w", _gw_base, _gw_ok, GW, ["dw", "s_dw"]),
     table("linear_grad_x_table", "sym_linear_grad_x", _gx_base, _gx_ok, GX, ["dx", "s_dx"]),
     table("linear_grad_b_table", "sym_linear_grad_b", _gb_base, _gb_ok, GB, ["db"]),
