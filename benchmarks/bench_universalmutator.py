@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--files", nargs="*", help="kernel source basenames (default: the catalog's [engine] files)")
-    ap.add_argument("--json", type=Path, help="write the per-file figures and the survivors")
+    ap.add_argument("--json", type=Path, help="write the per-file figures and the survivors (and replayer errors)")
     ap.add_argument("--no-sanitize", action="store_true", help="skip the UBSan/ASan re-run of release survivors")
     args = ap.parse_args(argv)
     files = args.files or list(load_catalog().engine["files"])
@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         fig = universal.summary(out)
         fig["file"] = name
         rows.append(fig)
+        for m in out.mutants:
+            if out.results[m.uid].status == "RuntimeError":
+                survivors.append({"id": m.uid, "file": m.file, "line": m.line, "original": m.original.strip(),
+                                  "mutated": m.mutated.strip(), "rule": m.rule,
+                                  "runtime_error": out.results[m.uid].reason})
         for m in out.survivors():
             survivors.append({"id": m.uid, "file": m.file, "line": m.line, "original": m.original.strip(),
                               "mutated": m.mutated.strip(), "rule": m.rule})
@@ -51,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{total['equivalent_tce']:5d} TCE {total['equivalent_reviewed']:3d} reviewed {total['survived']:3d} survived "
           f"{time.perf_counter() - t0:7.1f} s; score {100.0 * total['killed'] / valid if valid else 0.0:.2f} %")
     for s in survivors:
-        print(f"SURVIVED {s['id']} {s['file']}:{s['line']}\n  - {s['original']}\n  + {s['mutated']}")
+        print(f"{'ERROR' if 'runtime_error' in s else 'SURVIVED'} {s['id']} {s['file']}:{s['line']}\n  - {s['original']}\n  + {s['mutated']}")
     if total["compiled"] == 0:
         print("error: no mutant compiled")
         return 1

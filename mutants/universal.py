@@ -214,7 +214,9 @@ def build_mutants(mutants: list[UMutant], kernel_root: Path, work: Path, jobs: i
     def link(job: tuple[UMutant, Path, Path]) -> tuple[UMutant, str | None]:
         m, obj, so = job
         others = [str(o) for name, o in objs.items() if name != m.file]
-        r = subprocess.run([compiler, "-shared", str(obj), *others, "-o", str(so), "-lm"],
+        # --no-undefined: a mutant that renames a function must fail to link
+        # (as any program using the kernels would), not fail to load later
+        r = subprocess.run([compiler, "-shared", "-Wl,--no-undefined", str(obj), *others, "-o", str(so), "-lm"],
                            capture_output=True, text=True, check=False)
         return m, None if r.returncode == 0 else r.stderr.strip()[:300]
 
