@@ -234,6 +234,9 @@ def build_mutants(mutants: list[UMutant], kernel_root: Path, work: Path, jobs: i
 # --------------------------------------------------------------------------- run
 def _child(ffi: Any, lib_path: Path, cases: list[Any], fd: int) -> None:
     try:
+        import faulthandler
+
+        faulthandler.disable()  # a crashing mutant is a result, not a traceback (pytest enables it)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         lib = ffi.dlopen(str(lib_path))
