@@ -287,6 +287,13 @@ def _convert_family() -> Iterator[Fixture]:
     yield fts("sr_u_half_lands_on_tie", f32s([0.5, 7.0]), 4,
               "SR, first u = 0.5 exactly: (0.5 + 0.5) - 0.5 = 0.5 is a tie -> 1 (a constant 0.50000006f gives 0)",
               rounding=SR, seed=SEED_U_HALF)
+    # SR at every width the conversion accepts (2..31): (v + u) - 0.5f in float32
+    # left to right differs from v + (u - 0.5f) once v needs 24+ bits (x / scale
+    # for 8388609 at width 31 is 8388608.99..., so the order decides the tie)
+    for bits in range(2, 32):
+        yield fts(f"sr_width_{bits}", f32s([2.0 ** 30, 8388609.0, -3.0e8, 12345.678, -0.5, 0.0]), bits,
+                  f"SR at width {bits}: every width the conversion accepts, wide and small values",
+                  rounding=SR, seed=0x07D4BEDD)
     yield fts("sr_reject_nan_keeps_rng", [f32(1.0), NAN], 12, "SR error: NONFINITE_INPUT, rng state not advanced",
               rounding=SR, seed=99)
     yield fts("sr_reject_width_keeps_rng", f32s([1.0]), 32, "SR error: BAD_WIDTH, rng state not advanced",

@@ -323,6 +323,7 @@ def int_to_sym_pointer_checks(ffi, lib):
         ("m NULL", lib.sym_int_to_sym(m_in, 4, ffi.NULL, sc), NULL),
         ("scale NULL", lib.sym_int_to_sym(m_in, 4, m, ffi.NULL), NULL),
         ("partial overlap", lib.sym_int_to_sym(big, 4, big + 1, sc), ALIAS),
+        ("partial overlap, m before src", lib.sym_int_to_sym(big + 1, 4, big, sc), ALIAS),
         ("scale inside src", lib.sym_int_to_sym(big, 4, m, ffi.cast("float *", big + 3)), ALIAS),
         ("scale inside m", lib.sym_int_to_sym(m_in, 4, big, ffi.cast("float *", big + 2)), ALIAS),
     ]:
@@ -355,6 +356,10 @@ def requant_pointer_checks(ffi, lib):
         ("n = 0", lib.sym_requant_dynamic(m_in, 0, 1.0, 8, 0, 0, ffi.NULL, m, sc), EMPTY),
         ("SR rng NULL", lib.sym_requant_dynamic(m_in, 4, 1.0, 8, 1, 0, ffi.NULL, m, sc), NULL),
         ("partial overlap", lib.sym_requant_dynamic(big, 4, 1.0, 8, 0, 0, ffi.NULL, big + 2, sc), ALIAS),
+        ("partial overlap, m_out before m_in", lib.sym_requant_dynamic(big + 2, 4, 1.0, 8, 0, 0, ffi.NULL, big, sc),
+         ALIAS),
+        ("fixed partial overlap, m_out before m_in", lib.sym_requant_fixed(big + 1, 4, 1.0, 1.0, 8, 0, ffi.NULL, big),
+         ALIAS),
         ("s_out inside m_in", lib.sym_requant_dynamic(big, 4, 1.0, 8, 0, 0, ffi.NULL, m, ffi.cast("float *", big + 3)), ALIAS),
         ("s_out inside m_out", lib.sym_requant_dynamic(m_in, 4, 1.0, 8, 0, 0, ffi.NULL, big, ffi.cast("float *", big + 1)), ALIAS),
         ("rng inside m_in", lib.sym_requant_dynamic(big, 4, 1.0, 8, 1, 0, ffi.cast("uint32_t *", big + 2), m, sc), ALIAS),
@@ -447,4 +452,160 @@ def accumulate_fixed_exact_bounds(ffi, lib):
         r = lib.sym_accumulate_fixed(t, 2, 1.0, 8, inc, 2, 1.0)
         if r != want_status or (r == OK and (t[0] != want or t[1] != 1)):
             return f"fixed {t0} + {inc0}: status {r}, t {list(t[0:2])}; expected {want_status}, {want}"
+    return None
+
+
+# --------------------------------------------------------------------------- enum arguments, unused buffers
+BAD_ROUNDING = STATUS_CODES["SYM_ERR_BAD_ROUNDING"]
+BAD_ORDER = STATUS_CODES["SYM_ERR_BAD_ORDER"]
+#: out-of-range values for every enum argument: negative, just past the last
+#: member, large; a check written as an ordering test (`order > RATIO`,
+#: `rounding <= SR`) accepts some of them
+BAD_ENUMS = (-1, -2, 2, 3, 99, INT32_MIN, INT32_MAX)
+
+
+def _untouched(what: str, got: list, want: list) -> "str | None":
+    return None if got == want else f"{what}: an error wrote outputs ({got!r} != {want!r})"
+
+
+@case
+def rounding_out_of_range_every_kernel(ffi, lib):
+    """Every kernel with a rounding argument rejects each bad value with
+    BAD_ROUNDING (checked before the rng), outputs and rng untouched."""
+    x = ffi.new("float[]", [0.5, -1.0, 0.25, 2.0])
+    m_in = ffi.new("int32_t[]", [1, -2, 3, -4])
+    for r in BAD_ENUMS:
+        for rng in (ffi.NULL, ffi.new("uint32_t *", 5)):
+            m = ffi.new("int32_t[]", [-7] * 4)
+            sc = ffi.new("float *", -7.0)
+            t = ffi.new("int32_t[]", [1, 2, 3, 4])
+            s_t = ffi.new("float *", 1.0)
+            calls = [
+                ("float_to_sym", lib.sym_float_to_sym(x, 4, 8, r, rng, m, sc)),
+                ("requant_dynamic", lib.sym_requant_dynamic(m_in, 4, 1.0, 8, r, 0, rng, m, sc)),
+                ("requant_fixed", lib.sym_requant_fixed(m_in, 4, 1.0, 0.5, 8, r, rng, m)),
+                ("accumulate_dynamic", lib.sym_accumulate_dynamic(t, 4, s_t, 8, m_in, 4, 1.0, r, rng)),
+                ("rounding_check", lib.sym_rounding_check(r, rng)),
+            ]
+            for what, got in calls:
+                why = _status(f"{what} rounding {r}", got, BAD_ROUNDING)
+                if why:
+                    return why
+            why = (_untouched("m", list(m[0:4]), [-7] * 4) or _untouched("scale", [sc[0]], [-7.0])
+                   or _untouched("t", list(t[0:4]) + [s_t[0]], [1, 2, 3, 4, 1.0])
+                   or (None if rng == ffi.NULL or rng[0] == 5 else f"rounding {r}: rng state moved"))
+            if why:
+                return why
+    return None
+
+
+@case
+def order_out_of_range(ffi, lib):
+    """requant_dynamic rejects every order but RATIO (0) and CLAMP_FIRST (1)."""
+    m_in = ffi.new("int32_t[]", [1000, -7, 3])
+    for order in BAD_ENUMS:
+        for rounding, rng in ((0, ffi.NULL), (1, ffi.new("uint32_t *", 9))):
+            m = ffi.new("int32_t[]", [-7] * 3)
+            so = ffi.new("float *", -7.0)
+            got = lib.sym_requant_dynamic(m_in, 3, 0.5, 8, rounding, order, rng, m, so)
+            why = (_status(f"order {order}, rounding {rounding}", got, BAD_ORDER)
+                   or _untouched("m_out", list(m[0:3]) + [so[0]], [-7, -7, -7, -7.0]))
+            if why:
+                return why
+    want, s_new = _requant_expect([1000, -7, 3], f32(0.5), 8)
+    m = ffi.new("int32_t[]", 3)
+    so = ffi.new("float *")
+    got = lib.sym_requant_dynamic(m_in, 3, 0.5, 8, 0, 0, ffi.NULL, m, so)
+    return _status("order 0", got, OK) or _eq("order 0 mantissas", list(m[0:3]), want)
+
+
+def _convert_expect(xs: list[float], bits: int) -> tuple[list[int], float]:
+    """HALF_AWAY float_to_sym per docs/semantics.md (float32 steps)."""
+    hi = (1 << (bits - 1)) - 1
+    a = max(abs(f32(v)) for v in xs)
+    s = 1.0 if a == 0 else f32(a / hi)
+    return [max(-hi - 1, min(hi, round_away(f32(f32(v) / s)))) for v in xs], s
+
+
+@case
+def half_away_ignores_unused_rng(ffi, lib):
+    """A legal HALF_AWAY call whose unused rng_state pointer lies inside an
+    input or output buffer is not an alias (only SR reads the state): SYM_OK,
+    correct outputs, for every kernel with a rounding argument."""
+    xs = [0.5, -1.0, 0.25, 2.0, -0.125, 1.5]
+    want_m, want_s = _convert_expect(xs, 8)
+    for where in ("x", "m", "scale"):
+        x = ffi.new("float[]", xs)
+        m = ffi.new("int32_t[]", 6)
+        sc = ffi.new("float *")
+        rng = {"x": ffi.cast("uint32_t *", x + 2), "m": ffi.cast("uint32_t *", m + 5),
+               "scale": ffi.cast("uint32_t *", sc)}[where]
+        got = lib.sym_float_to_sym(x, 6, 8, 0, rng, m, sc)
+        why = (_status(f"float_to_sym HALF_AWAY, rng inside {where}", got, OK)
+               or _eq(f"float_to_sym rng inside {where}", (list(m[0:6]), sc[0]), (want_m, want_s)))
+        if why:
+            return why
+    vals = [1000, -2047, 3, 0, 1500, -7]
+    want_r, s_new = _requant_expect(vals, f32(0.01), 8)
+    for where in ("m_in", "m_out", "s_out"):
+        m_in = ffi.new("int32_t[]", vals)
+        m = ffi.new("int32_t[]", 6)
+        so = ffi.new("float *")
+        rng = {"m_in": ffi.cast("uint32_t *", m_in + 1), "m_out": ffi.cast("uint32_t *", m + 4),
+               "s_out": ffi.cast("uint32_t *", so)}[where]
+        got = lib.sym_requant_dynamic(m_in, 6, f32(0.01), 8, 0, 0, rng, m, so)
+        why = (_status(f"requant_dynamic HALF_AWAY, rng inside {where}", got, OK)
+               or _eq(f"requant_dynamic rng inside {where}", (list(m[0:6]), so[0]), (want_r, s_new)))
+        if why:
+            return why
+    fixed = [max(-128, min(127, round_away(f32(f32(f32(float(v)) * f32(0.01)) / f32(0.5))))) for v in vals]
+    for where in ("m_in", "m_out"):
+        m_in = ffi.new("int32_t[]", vals)
+        m = ffi.new("int32_t[]", 6)
+        rng = ffi.cast("uint32_t *", (m_in if where == "m_in" else m) + 3)
+        got = lib.sym_requant_fixed(m_in, 6, f32(0.01), 0.5, 8, 0, rng, m)
+        why = (_status(f"requant_fixed HALF_AWAY, rng inside {where}", got, OK)
+               or _eq(f"requant_fixed rng inside {where}", list(m[0:6]), fixed))
+        if why:
+            return why
+    for where in ("t", "inc", "s_t"):
+        t = ffi.new("int32_t[]", [10, -20, 30, 0])
+        inc = ffi.new("int32_t[]", [1, 1, -1, 5])
+        s_t = ffi.new("float *", 0.5)
+        v = [f32(f32(f32(float(a)) * 0.5) + f32(float(b)) * 1.0) for a, b in zip([10, -20, 30, 0], [1, 1, -1, 5])]
+        want_t, want_st = _convert_expect(v, 8)
+        rng = {"t": ffi.cast("uint32_t *", t + 1), "inc": ffi.cast("uint32_t *", inc + 2),
+               "s_t": ffi.cast("uint32_t *", s_t)}[where]
+        got = lib.sym_accumulate_dynamic(t, 4, s_t, 8, inc, 4, 1.0, 0, rng)
+        why = (_status(f"accumulate_dynamic HALF_AWAY, rng inside {where}", got, OK)
+               or _eq(f"accumulate_dynamic rng inside {where}", (list(t[0:4]), s_t[0]), (want_t, want_st)))
+        if why:
+            return why
+    return None
+
+
+#: xorshift32 seeds whose first draw is u = 0.25 / 0.75 exactly
+SEED_U_QUARTER = seed_for_first_state(0x40000000)
+SEED_U_3QUARTERS = seed_for_first_state(0xC0000000)
+
+
+@case
+def round_stochastic_evaluation_order(ffi, lib):
+    """SR evaluates (x + u) - 0.5f in float32 LEFT TO RIGHT (SPEC section 2).
+    At x = 2^23 + 1 (ulp 1) the three orders differ: u = 0.75 gives
+    (x + u) - 0.5 -> 8388610, x + (u - 0.5) -> 8388609, (x - 0.5) + u -> 8388609;
+    u = 0.25 gives 8388608 against 8388609 for x + (u - 0.5)."""
+    st = ffi.new("uint32_t *")
+    out = ffi.new("int32_t *")
+    for x in (8388609.0, -8388609.0, 4194305.0, 16777215.0, 1073741824.0):
+        for seed in (SEED_U_QUARTER, SEED_U_3QUARTERS, SEED_U_HALF):
+            want_st, want_s, want_v = _sr_expect(f32(x), seed)
+            st[0] = seed
+            r = lib.sym_round_stochastic(x, st, out)
+            if r != want_st or (r == OK and out[0] != want_v):
+                return f"sym_round_stochastic({x}, 0x{seed:08X}) = {r}, {out[0]}; expected {want_st}, {want_v}"
+            st[0] = seed
+            got = lib.sym_round_sat(x, 1, st, INT32_MIN, INT32_MAX)
+            if got != want_v or st[0] != want_s:
+                return f"sym_round_sat({x}, SR, 0x{seed:08X}) = {got}, state 0x{st[0]:08X}; expected {want_v}"
     return None

@@ -377,6 +377,7 @@ MSE = [
     ("n_grad 0", {"n_grad": 0}, "SYM_ERR_EMPTY"),
     ("n_t 3", {"n_t": 3}, "SYM_ERR_SHAPE"), ("n_grad 3", {"n_grad": 3}, "SYM_ERR_SHAPE"),
     ("n_y 3", {"n_y": 3}, "SYM_ERR_SHAPE"),
+    ("n_t 5", {"n_t": 5}, "SYM_ERR_SHAPE"), ("n_grad 5", {"n_grad": 5}, "SYM_ERR_SHAPE"),
     ("s_y 0", {"s_y": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_y inf", {"s_y": float("inf")}, "SYM_ERR_BAD_SCALE"),
     ("grad aliases y", {"grad": ("alias", "y", "float *", 3)}, "SYM_ERR_ALIAS"),
     ("grad aliases target", {"grad": ("alias", "t", "float *", 0)}, "SYM_ERR_ALIAS"),
@@ -413,6 +414,8 @@ SGD = [
     ("n_w 0", {"n_w": 0}, "SYM_ERR_EMPTY"),
     ("n_g 3", {"n_g": 3}, "SYM_ERR_SHAPE"), ("n_w 3", {"n_w": 3}, "SYM_ERR_SHAPE"),
     ("n_p 3", {"n_p": 3}, "SYM_ERR_SHAPE"),
+    # lengths LONGER than n_p too: a shape test written as n_g < n_p accepts them
+    ("n_g 5", {"n_g": 5}, "SYM_ERR_SHAPE"), ("n_w 5", {"n_w": 5}, "SYM_ERR_SHAPE"),
     ("s_p 0", {"s_p": 0.0}, "SYM_ERR_BAD_SCALE"), ("s_g nan", {"s_g": float("nan")}, "SYM_ERR_BAD_SCALE"),
     ("lr 0", {"lr": 0.0}, "SYM_ERR_BAD_SCALE"), ("lr -1", {"lr": -1.0}, "SYM_ERR_BAD_SCALE"),
     ("lr inf", {"lr": float("inf")}, "SYM_ERR_BAD_SCALE"), ("lr nan", {"lr": float("nan")}, "SYM_ERR_BAD_SCALE"),
@@ -437,7 +440,8 @@ def _sgd_subnormal_lr(ffi: Any, lib: Any) -> "str | None":
 CASES: list[AbiCase] = [
     table("linear_forward_table", "sym_linear_forward", _fwd_base, _fwd_ok, FWD, ["acc", "s_acc"]),
     table("linear_forward_nobias", "sym_linear_forward", _fwd_nobias, _fwd_nobias_ok,
-          [("nobias n_b 1", {"n_b": 1}, "SYM_ERR_SHAPE")], ["acc", "s_acc"]),
+          [("nobias n_b 1", {"n_b": 1}, "SYM_ERR_SHAPE"), ("nobias n_b -1", {"n_b": -1}, "SYM_ERR_SHAPE"),
+           ("nobias n_b INT32_MIN", {"n_b": -(1 << 31)}, "SYM_ERR_SHAPE")], ["acc", "s_acc"]),
     table("linear_grad_w_table", "sym_linear_grad_w", _gw_base, _gw_ok, GW, ["dw", "s_dw"]),
     table("linear_grad_x_table", "sym_linear_grad_x", _gx_base, _gx_ok, GX, ["dx", "s_dx"]),
     table("linear_grad_b_table", "sym_linear_grad_b", _gb_base, _gb_ok, GB, ["db"]),
@@ -920,3 +924,304 @@ CASES += [
     AbiCase("linear_strided_sums", _lin_strided_sums, family="abi_layers"),
     AbiCase("linear_alias_byte_counts", _lin_alias_byte_counts, family="abi_layers"),
 ]
+
+
+# ----------------------------------------------------------------- legal calls that look suspicious
+def ok_table(name: str, fn_name: str, base: Callable[[], dict[str, Any]],
+             check_ok: Callable[[_Call], "str | None"], variations: list[tuple[str, dict[str, Any]]]) -> AbiCase:
+    """A case: each variation of the base call (harmless placements of buffers,
+    an unused rng pointer) is a LEGAL call: SYM_OK and ``check_ok`` passes."""
+
+    def run(ffi: Any, lib: Any) -> "str | None":
+        fn = getattr(lib, fn_name)
+        for label, over in variations:
+            spec = base()
+            spec.update(over)
+            c = _Call(ffi, spec)
+            st = fn(*c.args)
+            if st != 0:
+                return f"status {st} != expected 0 ({fn_name}: {label} is a legal call)"
+            why = check_ok(c)
+            if why:
+                return f"{fn_name} ({label}): {why}"
+        return None
+
+    return AbiCase(name, run, family="abi_layers")
+
+
+def _arena_call(ffi: Any, fn: Any, base: dict[str, Any], placed: dict[str, tuple[str, int]],
+                arena_len: int) -> tuple[int, dict[str, Any]]:
+    """Call ``fn`` with the buffers in ``placed`` (name -> (ctype, element
+    offset)) carved out of one zeroed arena of ``arena_len`` 32-bit slots, the
+    inputs copied in; returns (status, name -> pointer)."""
+    arena = ffi.new("int32_t[]", arena_len)
+    ptrs: dict[str, Any] = {"_arena": arena}  # the casts below do not keep the arena alive
+    args = []
+    c = _Call(ffi, base)
+    for (name, v), arg in zip(base.items(), c.args):
+        if name in placed:
+            ctype, off = placed[name]
+            p = ffi.cast(ctype, arena + off)
+            if isinstance(v, tuple) and v[0] in ("i", "f", "u"):
+                for k, val in enumerate(v[1]):
+                    p[k] = val
+            elif isinstance(v, tuple) and v[0] in ("oi", "of"):
+                for k in range(v[1]):
+                    p[k] = SENTINEL if v[0] == "oi" else F_SENT
+            ptrs[name] = p
+            args.append(p)
+        else:
+            args.append(arg)
+    return fn(*args), ptrs
+
+
+def _placements(pairs: list[tuple[str, str, int, int]]) -> list[tuple[str, dict[str, int]]]:
+    """For buffers a (n_a slots) and b (n_b slots): b adjacent after a, a
+    adjacent after b, and b one element further away on either side: legal
+    (non-overlapping) placements where a size test with the two byte counts
+    exchanged, or the two buffers exchanged, sees an overlap."""
+    out = []
+    for a, b, n_a, n_b in pairs:
+        for gap in (0, 1):
+            out.append((f"{b} {gap} after {a}", {a: 0, b: n_a + gap}))
+            out.append((f"{a} {gap} after {b}", {b: 0, a: n_b + gap}))
+    return out
+
+
+def placement_case(name: str, fn_name: str, base: Callable[[], dict[str, Any]],
+                   ctypes: dict[str, str], pairs: list[tuple[str, str, int, int]],
+                   check: Callable[[dict[str, Any]], "str | None"]) -> AbiCase:
+    """Legal calls with two buffers side by side in one arena (no overlap):
+    SYM_OK and ``check(pointers)`` passes."""
+
+    def run(ffi: Any, lib: Any) -> "str | None":
+        fn = getattr(lib, fn_name)
+        for label, offs in _placements(pairs):
+            placed = {k: (ctypes[k], off) for k, off in offs.items()}
+            st, ptrs = _arena_call(ffi, fn, base(), placed, max(offs.values()) + 64)
+            if st != 0:
+                return f"status {st} != expected 0 ({fn_name}: {label}, no overlap)"
+            why = check(ptrs)
+            if why:
+                return f"{fn_name} ({label}): {why}"
+        return None
+
+    return AbiCase(name, run, family="abi_layers")
+
+
+def _ln_ptr_ok(p: dict[str, Any]) -> "str | None":
+    y, s_y, _ = _ln_expect("half_away", None)
+    if "y" in p and [p["y"][k] for k in range(6)] != y:
+        return f"y {[p['y'][k] for k in range(6)]} != {y}"
+    return None
+
+
+def _mse_ptr_ok(p: dict[str, Any]) -> "str | None":
+    import numpy as np
+
+    f = np.float32
+    diff = [f(f(y) * f(0.5)) - f(t) for y, t in zip(Y, TG)]
+    s = f(0)
+    for d in diff:
+        s = f(s + f(d * d))
+    if "loss" in p and p["loss"][0] != float(f(s / f(4))):
+        return f"loss {p['loss'][0]} != {float(f(s / f(4)))}"
+    return None
+
+
+def _fwd_ptr_ok(p: dict[str, Any]) -> "str | None":
+    seeds = [3, -2]
+    want = [seeds[o] + sum(X[i * 3 + k] * W[o * 3 + k] for k in range(3)) for i in range(2) for o in range(2)]
+    if "acc" in p and [p["acc"][k] for k in range(4)] != want:
+        return f"acc {[p['acc'][k] for k in range(4)]} != {want}"
+    return None
+
+
+def _sgd_swap_cases(ffi: Any, lib: Any) -> "str | None":
+    """SGD with operands of very different magnitudes, so that exchanging any
+    two same-typed arguments of the update (param <-> grad, s_p / s_g / lr)
+    changes whether w is finite: the validation pass must compute exactly
+    w = m * s_p - lr * (g * s_g). g = 32767 at s_g = 2^120 overflows (g * s_g =
+    inf) whatever lr is: FLOAT_OVERFLOW (a pass 1 with lr and s_g exchanged
+    sees 32767 * 2^-20 * 2^120, finite, and pass 2 writes -inf)."""
+    import numpy as np
+
+    f = np.float32
+    cases = [  # (param, s_p, grad, s_g, lr)
+        ([1, 2], 2.0 ** 0, [32767, 1], 2.0 ** 120, 2.0 ** -20),
+        ([1, -1], 2.0 ** 114, [32767, 3], 1.0, 1.0),
+        ([1, 5], 2.0 ** 114, [32767, 2], 2.0 ** 14, 2.0 ** -20),
+        ([32767, 1], 2.0 ** 113, [1, 1], 2.0 ** 120, 2.0 ** -100),
+        ([3, 1], 2.0 ** -100, [32767, 7], 2.0 ** 100, 2.0 ** 27),
+    ]
+    for pm, s_p, gm, s_g, lr in cases:
+        with np.errstate(over="ignore"):
+            w = [f(f(f(p) * f(s_p)) - f(f(lr) * f(f(g) * f(s_g)))) for p, g in zip(pm, gm)]
+        want = "SYM_OK" if all(np.isfinite(v) for v in w) else "SYM_ERR_FLOAT_OVERFLOW"
+        c = _Call(ffi, {"p": ("i", pm), "n_p": 2, "s_p": s_p, "g": ("i", gm), "n_g": 2, "s_g": s_g, "lr": lr,
+                        "w": ("of", 2), "n_w": 2})
+        st = lib.sym_sgd_update(*c.args)
+        if st != S[want]:
+            return f"sgd_update(p {pm} * {s_p}, g {gm} * {s_g}, lr {lr}): status {st} != expected {want}"
+        got = c.floats("w", 2)
+        if want == "SYM_OK" and got != [float(v) for v in w]:
+            return f"sgd_update(p {pm}, g {gm}): w {got} != {[float(v) for v in w]}"
+        if want != "SYM_OK" and got != [F_SENT, F_SENT]:
+            return f"sgd_update: w written on error ({got})"
+    return None
+
+
+def _lnb_magnitudes(ffi: Any, lib: Any) -> "str | None":
+    """LayerNorm backward with scales of very different magnitudes: the
+    finiteness check of pass 1 must use exactly (dy * s_dy) * (gamma *
+    s_gamma) and the row's own x (argument exchanges change the status).
+    Expected status from the emulator (goldgen) through the Python layer."""
+    import numpy as np
+
+    import symverify as sv
+
+    x = [1, 2, 4, 5, 5, 7]
+    for s_x, s_g, s_dy, g, dy in ((0.5, 2.0 ** -100, 2.0 ** 115, LG, [32767, 1, 0, 0, 4, -1]),
+                                  (0.5, 2.0 ** 115, 2.0 ** -100, [32767, 1, 1], [1, 1, 0, 0, 4, -1]),
+                                  (2.0 ** -100, 2.0 ** 110, 0.125, [127, -100, 3], [100, -2, 3, 0, 4, -1]),
+                                  (0.5, 0.25, 2.0 ** 126, [100, 100, 100], [127, 127, -127, 0, 1, -1])):
+        xt = sv.SymTensor(np.array(x).reshape(2, 3), np.float32(s_x), 8)
+        gt = sv.SymTensor(np.array(g), np.float32(s_g), 16)
+        dyt = sv.SymTensor(np.array(dy).reshape(2, 3), np.float32(s_dy), 16)
+        try:
+            with np.errstate(all="ignore"):
+                sv.emulate.layernorm_backward(xt, gt, dyt, 12, float(np.float32(1e-5)))
+            want = 0
+        except sv.SymError as exc:
+            want = S[exc.code]
+        c = _Call(ffi, {"x": ("i", x), "n_x": 6, "s_x": s_x, "x_bits": 8, "gamma": ("i", g), "n_gamma": 3,
+                        "s_gamma": s_g, "dy": ("i", dy), "n_dy": 6, "s_dy": s_dy, "batch": 2, "features": 3,
+                        "eps": 1e-5, "dx": ("of", 6), "n_dx": 6})
+        st = lib.sym_layernorm_backward(*c.args)
+        if st != want:
+            return f"layernorm_backward(s_x {s_x}, s_gamma {s_g}, s_dy {s_dy}): status {st} != expected {want}"
+    return None
+
+
+def _ln_affine_error_writes_nothing(ffi: Any, lib: Any) -> "str | None":
+    """An INT_OVERFLOW found by the affine check pass at the LAST element
+    leaves y untouched (elements 0..2 fit: a check pass that wrote would show
+    there). The prover's edge (docs/proofs.md, golden ln_affine_overflow_u0)
+    with the outlier moved to j = 3: its draw (the 4th) is u = 0, so q_n =
+    qMin and (-32768)(-32768) + 2^30 = 2^31 leaves int32."""
+    import numpy as np
+
+    from symverify.goldgen.fixtures import seed_for_first_state
+
+    seed = 1
+    for _ in range(4):
+        seed = seed_for_first_state(seed)
+    s_y_edge = np.float32(np.frombuffer(bytes.fromhex("4DAE5D38"), dtype="<f4")[0])
+    spec = {"x": ("i", [3, 2, 1, -100]), "n_x": 4, "s_x": 1.0, "x_bits": 12,
+            "gamma": ("i", [0, 0, 0, -32768]), "n_gamma": 4, "s_gamma": 1.0, "gamma_bits": 16,
+            "beta": ("i", [0, 0, 0, 16384]), "n_beta": 4, "s_beta": float(s_y_edge * np.float32(65536.0)),
+            "batch": 1, "features": 4, "norm_bits": 16, "eps": float(np.float32(1e-5)), "rounding": 1,
+            "rng": ("u", [seed]), "y": ("oi", 4), "n_y": 4, "s_y": ("of", 1)}
+    c = _Call(ffi, spec)
+    st = lib.sym_layernorm_forward(*c.args)
+    if st != S["SYM_ERR_INT_OVERFLOW"]:
+        return f"status {st} != expected SYM_ERR_INT_OVERFLOW (layernorm_forward affine overflow at j = 3)"
+    why = (_eq("y after an error", c.ints("y", 4), [SENTINEL] * 4) or _eq("s_y", c.floats("s_y", 1), [F_SENT])
+           or _eq("rng after an error", int(c.bufs["rng"][0]), seed))
+    if why:
+        return why
+    # two rows, the overflow only in row 1 (its 4th draw, the 8th, is u = 0): the
+    # check pass must cover every row (batch, not another int32 argument)
+    seed2 = 1
+    for _ in range(8):
+        seed2 = seed_for_first_state(seed2)
+    spec.update({"x": ("i", [3, 2, 1, -100] * 2), "n_x": 8, "batch": 2, "rng": ("u", [seed2]), "y": ("oi", 8),
+                 "n_y": 8})
+    c = _Call(ffi, spec)
+    st = lib.sym_layernorm_forward(*c.args)
+    if st != S["SYM_ERR_INT_OVERFLOW"]:
+        return f"status {st} != expected SYM_ERR_INT_OVERFLOW (layernorm_forward affine overflow in row 1 only)"
+    return _eq("y after an error (2 rows)", c.ints("y", 8), [SENTINEL] * 8)
+
+
+def _fwd_bias_scale_distinct(ffi: Any, lib: Any) -> "str | None":
+    """Bias seeds rescale from s_b INTO s_x * s_w: s_b = 0.5 and s_acc = 0.125
+    give seed = b * 4 (the exchanged scales would give b / 4)."""
+    spec = _fwd_base()
+    spec["s_b"] = 0.5
+    c = _Call(ffi, spec)
+    st = lib.sym_linear_forward(*c.args)
+    seeds = [12, -8]
+    want = [seeds[o] + sum(X[i * 3 + k] * W[o * 3 + k] for k in range(3)) for i in range(2) for o in range(2)]
+    why = _status_ok(st, "linear_forward with s_b != s_acc") or _eq("acc", c.ints("acc", 4), want)
+    if why:
+        return why
+    # the check pass sums with the same seed: 2 * 32767^2 + 2^20 (b = 1 at s_b = 2^20, s_acc = 1)
+    # leaves int32; with the scales exchanged the seed would be 0 and the sum would fit
+    c = _Call(ffi, {"x": ("i", [32767, 32767]), "n_x": 2, "s_x": 1.0, "x_bits": 16,
+                    "w": ("i", [32767, 32767]), "n_w": 2, "s_w": 1.0, "w_bits": 16,
+                    "b": ("i", [1]), "n_b": 1, "s_b": 2.0 ** 20, "batch": 1, "in": 2, "out": 1,
+                    "acc": ("oi", 1), "n_acc": 1, "s_acc": ("of", 1)})
+    assert 2 * 32767 * 32767 + (1 << 20) > INT32_MAX
+    st = lib.sym_linear_forward(*c.args)
+    if st != S["SYM_ERR_INT_OVERFLOW"]:
+        return f"status {st} != expected SYM_ERR_INT_OVERFLOW (linear_forward: seed 2^20 + 2 * 32767^2)"
+    return _eq("acc after an error", c.ints("acc", 1), [SENTINEL])
+
+
+CASES.append(AbiCase("linear_forward_bias_scale_distinct", _fwd_bias_scale_distinct, family="abi_layers"))
+
+
+_BAD_ENUMS = (-1, -2, 2, 3, 99, -(1 << 31), INT32_MAX)
+
+CASES += [
+    table("layernorm_forward_enums", "sym_layernorm_forward", _ln_base, _ln_ok,
+          [(f"rounding {r}", {"rounding": r}, "SYM_ERR_BAD_ROUNDING") for r in _BAD_ENUMS]
+          + [(f"SR rounding {r}, rng set", {"rounding": r, "rng": ("u", [7])}, "SYM_ERR_BAD_ROUNDING")
+             for r in _BAD_ENUMS]
+          # s_beta is checked with the other scales, before the rounding / alias checks
+          + [("s_beta 0 and rounding 2", {"s_beta": 0.0, "rounding": 2}, "SYM_ERR_BAD_SCALE"),
+             ("s_beta nan and y aliasing x", {"s_beta": float("nan"), "y": ("alias", "x", "int32_t *", 0)},
+              "SYM_ERR_BAD_SCALE")],
+          ["y", "s_y", "rng"]),
+    ok_table("layernorm_forward_unused_rng", "sym_layernorm_forward", _ln_base, _ln_ok,
+             [(f"HALF_AWAY, rng inside {o}", {"rng": ("alias", o, "uint32_t *", off)})
+              for o, off in (("x", 5), ("gamma", 2), ("beta", 0), ("y", 3), ("s_y", 0))]),
+    placement_case("layernorm_forward_placements", "sym_layernorm_forward", _ln_base,
+                   {"y": "int32_t *", "gamma": "int32_t *", "beta": "int32_t *", "x": "int32_t *"},
+                   [("y", "gamma", 6, 3), ("y", "beta", 6, 3), ("y", "x", 6, 6)], _ln_ptr_ok),
+    placement_case("mse_loss_placements", "sym_mse_loss", _mse_base,
+                   {"loss": "float *", "t": "float *", "grad": "float *", "y": "int32_t *"},
+                   [("loss", "t", 1, 4), ("loss", "y", 1, 4), ("grad", "t", 4, 4), ("loss", "grad", 1, 4)],
+                   _mse_ptr_ok),
+    placement_case("linear_forward_placements", "sym_linear_forward", _fwd_base,
+                   {"acc": "int32_t *", "x": "int32_t *", "w": "int32_t *", "b": "int32_t *", "s_acc": "float *"},
+                   [("acc", "x", 4, 6), ("acc", "w", 4, 6), ("s_acc", "x", 1, 6), ("s_acc", "w", 1, 6),
+                    ("s_acc", "acc", 1, 4)], _fwd_ptr_ok),
+    AbiCase("sgd_update_argument_magnitudes", _sgd_swap_cases, family="abi_layers"),
+    AbiCase("layernorm_backward_argument_magnitudes", _lnb_magnitudes, family="abi_layers"),
+    AbiCase("layernorm_affine_error_writes_nothing", _ln_affine_error_writes_nothing, family="abi_layers"),
+]
+
+
+def _pair_widths_distinct(ffi: Any, lib: Any) -> "str | None":
+    """The product kernels check each operand against ITS width: a at 16 bits
+    with values beyond 4 bits next to b at 4 bits (and the reverse) is legal."""
+    wide = [1000, -2, 3, -30000, 0, -1]
+    for fn_name, base, a, b in (("sym_linear_forward", _fwd_base, "x", "w"),
+                                ("sym_linear_grad_w", _gw_base, "dy", "x"),
+                                ("sym_linear_grad_x", _gx_base, "dy", "w")):
+        for wide_one, narrow_one in ((a, b), (b, a)):
+            spec = base()
+            spec[wide_one] = ("i", wide[:len(spec[wide_one][1])])
+            spec[f"{wide_one}_bits"] = 16
+            spec[narrow_one] = ("i", [v % 8 - 4 for v in range(len(spec[narrow_one][1]))])
+            spec[f"{narrow_one}_bits"] = 4
+            c = _Call(ffi, spec)
+            st = getattr(lib, fn_name)(*c.args)
+            if st != 0:
+                return f"status {st} != expected 0 ({fn_name}: {wide_one} at 16 bits, {narrow_one} at 4 bits)"
+    return None
+
+
+CASES.append(AbiCase("linear_operand_widths_distinct", _pair_widths_distinct, family="abi_layers"))

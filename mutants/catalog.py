@@ -17,11 +17,12 @@ HERE = Path(__file__).resolve().parent
 CATALOG_PATH = HERE / "catalog.toml"
 EQUIVALENT_PATH = HERE / "equivalent.toml"
 
-KINDS = {"token", "literal", "unary", "cast", "call", "expr", "stmt_delete", "stmt_dup"}
+KINDS = {"token", "literal", "unary", "cast", "call", "expr", "stmt_delete", "stmt_dup",
+         "logic_drop", "cond_const", "call_swap", "reassoc"}
 REQUIRED = ("id", "name", "kind", "description", "bug_class", "source")
 #: keys each kind needs (beyond REQUIRED) and keys it may have
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
-    "token": ({"map"}, set()),
+    "token": ({"map"}, {"near"}),
     "literal": (set(), {"int_deltas", "float_values", "float_zero_one", "float_suffix_drop"}),
     "unary": ({"drop"}, set()),
     "cast": ({"map"}, set()),
@@ -29,6 +30,10 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "expr": ({"match", "replace"}, set()),
     "stmt_delete": (set(), {"lhs", "text", "kinds"}),
     "stmt_dup": ({"text"}, set()),
+    "logic_drop": (set(), set()),
+    "cond_const": ({"values"}, {"statements"}),
+    "call_swap": (set(), {"callees"}),
+    "reassoc": (set(), set()),
 }
 COMMON_OPTIONAL = {"files", "functions"}
 #: catalog formats this engine reads (``[engine] schema``; absent means 1)
@@ -104,7 +109,7 @@ def _check_operator(path: Path, index: int, raw: Any, seen: set[str]) -> Operato
     for key in raw:
         if key not in allowed:
             raise _fail(path, where, f"unknown key {key!r} for kind {kind!r}")
-    for key in ("files", "functions", "drop", "kinds"):
+    for key in ("files", "functions", "drop", "kinds", "values", "statements", "callees"):
         if key in raw and not _str_list(raw[key]):
             raise _fail(path, where, f"key {key!r} must be a list of strings")
     if kind in ("token", "cast"):
@@ -127,7 +132,7 @@ def _check_operator(path: Path, index: int, raw: Any, seen: set[str]) -> Operato
         for key in ("float_zero_one", "float_suffix_drop"):
             if key in raw and not isinstance(raw[key], bool):
                 raise _fail(path, where, f"key {key!r} must be true or false")
-    for key in ("lhs", "text"):
+    for key in ("lhs", "text", "near"):
         if key in raw:
             if not isinstance(raw[key], str):
                 raise _fail(path, where, f"key {key!r} must be a regular expression string")

@@ -341,6 +341,40 @@ def add_overflows_sign_guard() -> Iterator[Goal]:
     yield "result == (a + b leaves int32)", ref == z3.Or(s64 > fp.INT32_MAX, s64 < fp.INT32_MIN)
 
 
+@proof
+def overlap_symmetric_equal_sizes() -> Iterator[Goal]:
+    """``sym_ranges_overlap(a, na, b, nb)`` (sym_round.c) is ``na != 0 && nb
+    != 0 && a0 < b0 + nb && b0 < a0 + na`` on uintptr_t (64-bit, wrapping).
+    ARG_SWAP exchanges the two pointers, or the two sizes, of a call whose
+    sizes are equal (the same expression, or ``n * sizeof(float)`` and ``n *
+    sizeof(int32_t)``, or ``sizeof`` two 4-byte objects): with na == nb either
+    exchange gives the original value, for every address (wrap-around
+    included). No other precondition."""
+    a0, b0, na, nb = (z3.BitVec(n, 64) for n in ("a0", "b0", "na", "nb"))
+
+    def overlap(x, nx, y, ny):
+        return z3.And(nx != 0, ny != 0, z3.ULT(x, y + ny), z3.ULT(y, x + nx))
+
+    ref = overlap(a0, na, b0, nb)
+    yield "pointers exchanged (na == nb)", z3.Implies(na == nb, ref == overlap(b0, na, a0, nb))
+    yield "sizes exchanged (na == nb)", z3.Implies(na == nb, ref == overlap(a0, nb, b0, na))
+
+
+@proof
+def add_overflows_symmetric() -> Iterator[Goal]:
+    """``sym_add_overflows(a, b)`` = ``(b > 0 && a > INT32_MAX - b) || (b < 0 &&
+    a < INT32_MIN - b)`` is symmetric: ``sym_add_overflows(b, a)`` gives the
+    same value for every int32 a, b (both say "a + b leaves int32"). Covers the
+    ARG_SWAP mutants of its calls (linear sums, LayerNorm's affine add)."""
+    a, b = z3.BitVec("a", 32), z3.BitVec("b", 32)
+    imax, imin = z3.BitVecVal(fp.INT32_MAX, 32), z3.BitVecVal(fp.INT32_MIN, 32)
+
+    def f(x, y):
+        return z3.Or(z3.And(y > 0, x > imax - y), z3.And(y < 0, x < imin - y))
+
+    yield "add_overflows(a, b) == add_overflows(b, a)", f(a, b) == f(b, a)
+
+
 # --------------------------------------------------------------------------- checking
 def prove(name: str, timeout_ms: int = 120_000) -> ProofResult:
     """Run proof ``name``: every goal must be valid (its negation unsat)."""

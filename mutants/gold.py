@@ -86,6 +86,8 @@ class Case:
 def compare(expect: dict[str, Any], got: dict[str, Any]) -> str | None:
     if got["status"] != expect["status"]:
         return f"status {got['status']} != expected {expect['status']}"
+    if got.get("wrote_on_error"):
+        return f"status {got['status']} but an output buffer was written (nothing may be written on error)"
     for key, want in expect.items():
         if key in ("status", "q_max_bits") or key.endswith("_dec"):
             continue
@@ -126,10 +128,33 @@ def _rng(ffi: Any, args: dict[str, Any]) -> Any:
     return ffi.NULL
 
 
-def _finish(ffi: Any, status: int, rng: Any, out: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+#: the byte every output buffer is filled with before a call: an element the
+#: kernel fails to write keeps 0x5A5A5A5A (int32 1515870810, float32 ~1.5e16),
+#: which no golden output holds, and on an error status every output must
+#: still hold it (SPEC section 7: nothing written on error)
+SENTINEL_BYTE = 0x5A
+
+
+def sentinel(ffi: Any, ctype: str, n: int = 1) -> Any:
+    """A new output buffer of ``n`` elements, every byte SENTINEL_BYTE."""
+    buf = ffi.new(ctype, max(n, 1)) if ctype.endswith("[]") else ffi.new(ctype)
+    view = ffi.buffer(buf)
+    view[:] = bytes([SENTINEL_BYTE]) * len(view)
+    return buf
+
+
+def untouched(ffi: Any, bufs: list[Any]) -> bool:
+    """Every byte of every buffer still SENTINEL_BYTE."""
+    return all(set(bytes(ffi.buffer(b))) <= {SENTINEL_BYTE} for b in bufs)
+
+
+def _finish(ffi: Any, status: int, rng: Any, out: Callable[[], dict[str, Any]],
+            outputs: list[Any] | None = None) -> dict[str, Any]:
     res: dict[str, Any] = {"status": _status(status)}
     if status == 0:
         res.update(out())
+    elif outputs and not untouched(ffi, outputs):
+        res["wrote_on_error"] = True
     if rng != ffi.NULL:
         res["rng_state"] = f"0x{rng[0]:08X}"
     return res
@@ -140,62 +165,62 @@ def _mode(table: dict[str, int], value: Any) -> int:
 
 
 def _run_round(ffi, lib, a):
-    out = ffi.new("int32_t *")
+    out = sentinel(ffi, "int32_t *")
     st = lib.sym_round_half_away(_f32(a["x"]), out)
-    return _finish(ffi, st, ffi.NULL, lambda: {"value": out[0]})
+    return _finish(ffi, st, ffi.NULL, lambda: {"value": out[0]}, [out])
 
 
 def _run_float_to_sym(ffi, lib, a):
     xs = [_f32(v) for v in a["x"]]
     n = len(xs)
     x = ffi.new("float[]", xs or [0.0])
-    m = ffi.new("int32_t[]", max(n, 1))
-    sc = ffi.new("float *")
+    m = sentinel(ffi, "int32_t[]", n)
+    sc = sentinel(ffi, "float *")
     rng = _rng(ffi, a)
     st = lib.sym_float_to_sym(x, n, a["q_max_bits"], _mode(ROUNDING, a["rounding"]), rng, m, sc)
-    return _finish(ffi, st, rng, lambda: {"mantissas": list(m[0:n]), "scale": _hex_f32(sc[0])})
+    return _finish(ffi, st, rng, lambda: {"mantissas": list(m[0:n]), "scale": _hex_f32(sc[0])}, [m, sc])
 
 
 def _run_sym_to_float(ffi, lib, a):
     m, n, s = _tensor(ffi, lib, a["t"])
-    y = ffi.new("float[]", max(n, 1))
+    y = sentinel(ffi, "float[]", n)
     st = lib.sym_sym_to_float(m, n, s, y)
-    return _finish(ffi, st, ffi.NULL, lambda: {"values": [_hex_f32(v) for v in y[0:n]]})
+    return _finish(ffi, st, ffi.NULL, lambda: {"values": [_hex_f32(v) for v in y[0:n]]}, [y])
 
 
 def _run_int_to_sym(ffi, lib, a):
     vals = a["m"]
     n = len(vals)
     src = ffi.new("int32_t[]", vals or [0])
-    m = ffi.new("int32_t[]", max(n, 1))
-    sc = ffi.new("float *")
+    m = sentinel(ffi, "int32_t[]", n)
+    sc = sentinel(ffi, "float *")
     st = lib.sym_int_to_sym(src, n, m, sc)
-    return _finish(ffi, st, ffi.NULL, lambda: {"mantissas": list(m[0:n]), "scale": _hex_f32(sc[0])})
+    return _finish(ffi, st, ffi.NULL, lambda: {"mantissas": list(m[0:n]), "scale": _hex_f32(sc[0])}, [m, sc])
 
 
 def _run_requant_dynamic(ffi, lib, a):
     m, n, s = _tensor(ffi, lib, a["t"])
-    out = ffi.new("int32_t[]", max(n, 1))
-    so = ffi.new("float *")
+    out = sentinel(ffi, "int32_t[]", n)
+    so = sentinel(ffi, "float *")
     rng = _rng(ffi, a)
     st = lib.sym_requant_dynamic(m, n, s, a["q_max_bits"], _mode(ROUNDING, a["rounding"]),
                                  _mode(ORDER, a["order"]), rng, out, so)
-    return _finish(ffi, st, rng, lambda: {"mantissas": list(out[0:n]), "scale": _hex_f32(so[0])})
+    return _finish(ffi, st, rng, lambda: {"mantissas": list(out[0:n]), "scale": _hex_f32(so[0])}, [out, so])
 
 
 def _run_requant_fixed(ffi, lib, a):
     m, n, s = _tensor(ffi, lib, a["t"])
-    out = ffi.new("int32_t[]", max(n, 1))
+    out = sentinel(ffi, "int32_t[]", n)
     target = _f32(a["target_scale"])
     rng = _rng(ffi, a)
     st = lib.sym_requant_fixed(m, n, s, target, a["q_max_bits"], _mode(ROUNDING, a["rounding"]), rng, out)
-    return _finish(ffi, st, rng, lambda: {"mantissas": list(out[0:n]), "scale": _hex_f32(target)})
+    return _finish(ffi, st, rng, lambda: {"mantissas": list(out[0:n]), "scale": _hex_f32(target)}, [out])
 
 
 def _run_rescale(ffi, lib, a):
-    out = ffi.new("int32_t *")
+    out = sentinel(ffi, "int32_t *")
     st = lib.sym_rescale_to_acc(a["q"], _f32(a["param_scale"]), _f32(a["acc_scale"]), out)
-    return _finish(ffi, st, ffi.NULL, lambda: {"value": out[0]})
+    return _finish(ffi, st, ffi.NULL, lambda: {"value": out[0]}, [out])
 
 
 def _run_acc_dynamic(ffi, lib, a):
@@ -205,14 +230,25 @@ def _run_acc_dynamic(ffi, lib, a):
     rng = _rng(ffi, a)
     st = lib.sym_accumulate_dynamic(t, n, st_buf, a["target"].get("q_max_bits", 32), inc, n_inc, s_inc,
                                     _mode(ROUNDING, a["rounding"]), rng)
-    return _finish(ffi, st, rng, lambda: {"mantissas": list(t[0:n]), "scale": _hex_f32(st_buf[0])})
+    res = _finish(ffi, st, rng, lambda: {"mantissas": list(t[0:n]), "scale": _hex_f32(st_buf[0])})
+    return _in_place_untouched(res, a["target"], list(t[0:n]), _hex_f32(st_buf[0]))
 
 
 def _run_acc_fixed(ffi, lib, a):
     t, n, s_t = _tensor(ffi, lib, a["target"])
     inc, n_inc, s_inc = _tensor(ffi, lib, a["inc"])
     st = lib.sym_accumulate_fixed(t, n, s_t, a["target"].get("q_max_bits", 32), inc, n_inc, s_inc)
-    return _finish(ffi, st, ffi.NULL, lambda: {"mantissas": list(t[0:n]), "scale": _hex_f32(s_t)})
+    res = _finish(ffi, st, ffi.NULL, lambda: {"mantissas": list(t[0:n]), "scale": _hex_f32(s_t)})
+    return _in_place_untouched(res, a["target"], list(t[0:n]), None)
+
+
+def _in_place_untouched(res: dict[str, Any], spec: dict[str, Any], m: list[int], scale: str | None) -> dict[str, Any]:
+    """An in-place kernel that failed must leave its target (mantissas and
+    scale) as it was."""
+    if res["status"] != "SYM_OK" and "mantissas" in spec:
+        if m != list(spec["mantissas"]) or (scale is not None and scale != _hex_f32(_f32(spec["scale"]))):
+            res["wrote_on_error"] = True
+    return res
 
 
 _RUNNERS: dict[str, Callable[[Any, Any, dict[str, Any]], dict[str, Any]]] = {

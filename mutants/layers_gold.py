@@ -30,17 +30,46 @@ from typing import Any, Iterator
 LAYER_FAMILIES = ("layers", "chain")
 
 
+class _SentinelNumpy:
+    """numpy, except that ``empty`` fills every byte with the gold suite's
+    sentinel (:data:`symverify.mutants.gold.SENTINEL_BYTE`): the bindings
+    allocate output buffers with ``np.empty``, whose stale contents could
+    hide an element a mutant never writes (e.g. an SGD write loop that skips
+    the last element): with the sentinel, that element differs from the
+    golden value in every build, not only where ASan poisons the slot."""
+
+    def __init__(self, np: Any) -> None:
+        self._np = np
+
+    def empty(self, *args: Any, **kwargs: Any) -> Any:
+        from .gold import SENTINEL_BYTE
+
+        a = self._np.empty(*args, **kwargs)
+        a.view(self._np.uint8).fill(SENTINEL_BYTE)
+        return a
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._np, name)
+
+
 @contextlib.contextmanager
 def using_library(ffi: Any, lib: Any) -> Iterator[None]:
-    """``symverify.kernels.ffi_lib()`` returns ``(ffi, lib)`` inside the block."""
+    """``symverify.kernels.ffi_lib()`` returns ``(ffi, lib)`` inside the block,
+    and the bindings' ``np.empty`` output buffers start as the sentinel."""
     import symverify.kernels as K
+    import symverify.kernels_layers as KL
 
     saved = K.__dict__["ffi_lib"]
+    saved_np = {mod: mod.__dict__["np"] for mod in (K, KL)}
     K.ffi_lib = lambda variant=None: (ffi, lib)
+    for mod, np in saved_np.items():
+        mod.np = _SentinelNumpy(np)
     try:
         yield
     finally:
         K.ffi_lib = saved
+        for mod, np in saved_np.items():
+            mod.np = np
 
 
 def first_difference(expect: Any, got: Any, path: str = "") -> str | None:

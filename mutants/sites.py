@@ -135,6 +135,8 @@ def _region_edits(sf: SourceFile, reg: Region, op: Operator) -> list[list[_Edit]
                 continue
             if t.kind == "ident" and (i + 1 >= reg.end or toks[i + 1].text != "(") and t.text.islower():
                 continue  # a function name replacement only where it is called
+            if "near" in p and not _next_to(toks, i, reg, p["near"]):
+                continue
             for r in p["map"][t.text]:
                 out.append([_Edit(i, i + 1, r)])
     elif op.kind == "literal":
@@ -194,6 +196,170 @@ def _region_edits(sf: SourceFile, reg: Region, op: Operator) -> list[list[_Edit]
         if sf.norm(reg.start, reg.end) == " ".join(p["match"].split()):
             for r in p["replace"]:
                 out.append([_Edit(reg.start, reg.end, r)])
+    elif op.kind == "logic_drop":
+        out.extend(_logic_drop_edits(sf, reg))
+    elif op.kind == "cond_const":
+        if reg.kind == "cond" and reg.start >= 2 and toks[reg.start - 2].text in p.get("statements", ["if"]):
+            for v in p["values"]:
+                out.append([_Edit(reg.start, reg.end, v)])
+    elif op.kind == "call_swap":
+        out.extend(_call_swap_edits(sf, reg, p.get("callees")))
+    elif op.kind == "reassoc":
+        out.extend(_reassoc_edits(sf, reg))
+    return out
+
+
+def _next_to(toks: list[Token], i: int, reg: Region, pattern: str) -> bool:
+    """An operand token right beside toks[i] (inside the region) matches ``pattern``."""
+    return any(reg.start <= j < reg.end and re.fullmatch(pattern, toks[j].text) for j in (i - 1, i + 1))
+
+
+def _groups(toks: list[Token], start: int, end: int) -> list[tuple[int, int]]:
+    """Every operand list of tokens[start:end]: the span itself split at its
+    top-level commas, then recursively the inside of every bracket pair."""
+    out: list[tuple[int, int]] = []
+    depth, piece = 0, start
+    for j in range(start, end):
+        t = toks[j].text
+        if t in "([{":
+            if depth == 0:
+                close = _match_paren(toks, j) if t == "(" else None
+                if close is not None and close < end:
+                    out.extend(_groups(toks, j + 1, close))
+            depth += 1
+        elif t in ")]}":
+            depth -= 1
+        elif t == "," and depth == 0:
+            out.append((piece, j))
+            piece = j + 1
+    out.append((piece, end))
+    return out
+
+
+def _top_split(toks: list[Token], start: int, end: int, ops: set[str]) -> list[int]:
+    """Indices of the tokens in ``ops`` at bracket depth 0 of tokens[start:end]."""
+    at, depth = [], 0
+    for j in range(start, end):
+        t = toks[j].text
+        if t in "([{":
+            depth += 1
+        elif t in ")]}":
+            depth -= 1
+        elif depth == 0 and t in ops:
+            at.append(j)
+    return at
+
+
+def _logic_drop_edits(sf: SourceFile, reg: Region) -> list[list[_Edit]]:
+    """``a && b`` -> ``b`` / ``a`` (and ``||``): each operand of every logical
+    chain dropped in turn (a guard replaced by its constant neutral value)."""
+    toks, out = sf.tokens, []
+    for g0, g1 in _groups(toks, reg.start, reg.end):
+        if _top_split(toks, g0, g1, {"?", "=", ","}):
+            continue
+        for ops in ({"||"}, {"&&"}):
+            cut = _top_split(toks, g0, g1, ops)
+            if cut:
+                break
+        if not cut:
+            continue
+        bounds = [g0, *cut, g1]
+        operands = [(bounds[k] + (k > 0), bounds[k + 1]) for k in range(len(bounds) - 1)]
+        conn = toks[cut[0]].text
+        for k in range(len(operands)):
+            rest = [sf.span_text(a, b) for n, (a, b) in enumerate(operands) if n != k]
+            out.append([_Edit(g0, g1, f" {conn} ".join(rest))])
+    return out
+
+
+def _param_types(sf: SourceFile, fn: "Function") -> list[str]:  # noqa: F821 (csource.Function)
+    """The declared parameter types of a function definition (``const`` dropped)."""
+    close = fn.body_start - 1
+    depth = 0
+    for j in range(close, -1, -1):
+        depth += {")": 1, "(": -1}.get(sf.tokens[j].text, 0)
+        if depth == 0:
+            open_i = j
+            break
+    types = []
+    for a, b in _split_args(sf.tokens, open_i, close):
+        words = [t.text for t in sf.tokens[a:b] if t.text != "const"]
+        types.append(" ".join(words[:-1]) if len(words) > 1 else " ".join(words))
+    return types
+
+
+#: function name -> parameter types, over every parsed kernel source (set by collect)
+SIGNATURES: dict[str, list[str]] = {}
+
+
+def _call_swap_edits(sf: SourceFile, reg: Region, callees: list[str] | None) -> list[list[_Edit]]:
+    """Two same-typed arguments of a call to a kernel-internal function swapped."""
+    toks, out = sf.tokens, []
+    for i in range(reg.start, reg.end - 1):
+        name = toks[i].text
+        if toks[i].kind != "ident" or toks[i + 1].text != "(" or name not in SIGNATURES:
+            continue
+        if callees is not None and name not in callees:
+            continue
+        close = _match_paren(toks, i + 1)
+        spans = _split_args(toks, i + 1, close)
+        types = SIGNATURES[name]
+        if len(spans) != len(types):
+            continue
+        args = [sf.text[toks[a].start:toks[b - 1].end] for a, b in spans]
+        for x in range(len(args)):
+            for y in range(x + 1, len(args)):
+                if types[x] != types[y] or " ".join(args[x].split()) == " ".join(args[y].split()):
+                    continue
+                swapped = list(args)
+                swapped[x], swapped[y] = args[y], args[x]
+                out.append([_Edit(i, close + 1, f"{name}({', '.join(swapped)})")])
+    return out
+
+
+_FLIP = {"+": "-", "-": "+"}
+
+
+def _reassoc_alternatives(x: str, op1: str, y: str, op2: str, z: str) -> list[str]:
+    """(x op1 y) op2 z evaluated in the other two float orders."""
+    inner = op2 if op1 == "+" else _FLIP[op2]
+    return [f"{x} {op1} ({y} {inner} {z})", f"({x} {op2} {z}) {op1} {y}"]
+
+
+def _reassoc_edits(sf: SourceFile, reg: Region) -> list[list[_Edit]]:
+    """Float sums reassociated: a three-operand +/- chain inside the region, or
+    the house-style pair ``w = x + y; w = w - z;`` (this region being the second
+    right-hand side) rewritten as one expression in another order."""
+    toks, out = sf.tokens, []
+    for g0, g1 in _groups(toks, reg.start, reg.end):
+        cut = [j for j in _top_split(toks, g0, g1, {"+", "-"}) if _is_binary(toks, j, g0)]
+        if len(cut) == 2 and not _top_split(toks, g0, g1, {"?", "=", ",", "&&", "||", "<", ">", "<=", ">=",
+                                                            "==", "!=", "<<", ">>", "&", "|", "^"}):
+            x, y, z = (sf.span_text(g0, cut[0]), sf.span_text(cut[0] + 1, cut[1]), sf.span_text(cut[1] + 1, g1))
+            for alt in _reassoc_alternatives(x, toks[cut[0]].text, y, toks[cut[1]].text, z):
+                out.append([_Edit(g0, g1, alt)])
+    if reg.kind != "rhs":
+        return out
+    si = next((k for k, st in enumerate(sf.statements) if st.kind == "assign" and st.end > reg.start >= st.start),
+              None)
+    if si is None or si == 0:
+        return out
+    s2, s1 = sf.statements[si], sf.statements[si - 1]
+    lhs = s2.lhs
+    rhs2 = sf.norm(reg.start, reg.end).split(" ")
+    if s1.kind not in ("assign", "decl") or s1.end != s2.start or len(rhs2) != 3 or rhs2[0] != lhs \
+            or rhs2[1] not in _FLIP:
+        return out
+    eq = next((j for j in range(s1.start, s1.end) if toks[j].text == "="), None)
+    if eq is None or (s1.kind == "assign" and s1.lhs != lhs) \
+            or (s1.kind == "decl" and toks[eq - 1].text != lhs):
+        return out
+    cut = [j for j in _top_split(toks, eq + 1, s1.end - 1, {"+", "-"}) if _is_binary(toks, j, eq + 1)]
+    if len(cut) != 1 or any(toks[j].text == lhs for j in range(eq + 1, s1.end - 1)):
+        return out
+    x, y = sf.span_text(eq + 1, cut[0]), sf.span_text(cut[0] + 1, s1.end - 1)
+    for alt in _reassoc_alternatives(x, toks[cut[0]].text, y, rhs2[1], rhs2[2]):
+        out.append([_Edit(reg.start, reg.end, alt)])
     return out
 
 
@@ -418,10 +584,13 @@ def collect(kernel_root: Path, sources: Iterable[Path], catalog: Catalog) -> Sou
     included = set(catalog.engine.get("files", [])) or None
     ss = SourceSet(kernel_root, None)
     for path in sources:
-        rel = f"kernels/src/{path.name}"
-        sf = parse_file(path)
-        ss.files[rel] = sf
-        if included is not None and path.name not in included:
+        ss.files[f"kernels/src/{path.name}"] = parse_file(path)
+    SIGNATURES.clear()
+    for sf in ss.files.values():
+        for fn in sf.functions:
+            SIGNATURES.setdefault(fn.name, _param_types(sf, fn))
+    for rel, sf in ss.files.items():
+        if included is not None and Path(rel).name not in included:
             continue
         ss.mutants.extend(find_mutants(sf, rel, catalog))
     uids: set[str] = set()

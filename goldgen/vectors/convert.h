@@ -2,7 +2,7 @@
  * from goldgen/fixtures.py with the float32 emulator. DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the catalog):
- * 9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321
+ * 571d05bd79b6bfd88b19906fa6f954369264e9d7d2cdcc802b5bb40f5b8e2e4e
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation), safe to include in several translation
@@ -55,7 +55,7 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_CONVERT_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_CONVERT_FIXTURE_HASH "9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321"
+#define SYM_GOLDEN_CONVERT_FIXTURE_HASH "571d05bd79b6bfd88b19906fa6f954369264e9d7d2cdcc802b5bb40f5b8e2e4e"
 #define SYM_GOLDEN_CONVERT_MAX_N 17
 
 /* Placeholder buffers for zero-length (EMPTY) vectors: never read. */
@@ -359,82 +359,262 @@ static const uint32_t sym_golden_convert_v054_x[2] = {
 static const int32_t sym_golden_convert_v054_m[2] = {
     1, 7,
 };
-static const uint32_t sym_golden_convert_v055_x[2] = {
+static const uint32_t sym_golden_convert_v055_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v055_m[6] = {
+    1, 0, 0, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v056_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v056_m[6] = {
+    3, 0, -1, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v057_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v057_m[6] = {
+    7, 0, -2, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v058_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v058_m[6] = {
+    15, 0, -4, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v059_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v059_m[6] = {
+    31, 0, -9, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v060_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v060_m[6] = {
+    63, 0, -18, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v061_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v061_m[6] = {
+    127, 1, -36, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v062_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v062_m[6] = {
+    255, 2, -71, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v063_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v063_m[6] = {
+    511, 4, -143, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v064_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v064_m[6] = {
+    1023, 8, -286, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v065_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v065_m[6] = {
+    2047, 16, -572, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v066_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v066_m[6] = {
+    4095, 32, -1144, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v067_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v067_m[6] = {
+    8191, 64, -2289, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v068_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v068_m[6] = {
+    16383, 128, -4577, 0, 0, 0,
+};
+static const uint32_t sym_golden_convert_v069_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v069_m[6] = {
+    32767, 256, -9155, 1, 0, 0,
+};
+static const uint32_t sym_golden_convert_v070_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v070_m[6] = {
+    65535, 512, -18310, 1, 0, 0,
+};
+static const uint32_t sym_golden_convert_v071_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v071_m[6] = {
+    131071, 1024, -36621, 2, 0, 0,
+};
+static const uint32_t sym_golden_convert_v072_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v072_m[6] = {
+    262143, 2048, -73242, 3, 0, 0,
+};
+static const uint32_t sym_golden_convert_v073_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v073_m[6] = {
+    524287, 4096, -146484, 6, 0, 0,
+};
+static const uint32_t sym_golden_convert_v074_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v074_m[6] = {
+    1048575, 8192, -292969, 12, 0, 0,
+};
+static const uint32_t sym_golden_convert_v075_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v075_m[6] = {
+    2097151, 16384, -585937, 24, 0, 0,
+};
+static const uint32_t sym_golden_convert_v076_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v076_m[6] = {
+    4194303, 32768, -1171875, 48, 0, 0,
+};
+static const uint32_t sym_golden_convert_v077_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v077_m[6] = {
+    8388607, 65536, -2343750, 97, 0, 0,
+};
+static const uint32_t sym_golden_convert_v078_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v078_m[6] = {
+    16777214, 131072, -4687500, 193, 0, 0,
+};
+static const uint32_t sym_golden_convert_v079_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v079_m[6] = {
+    33554431, 262144, -9375000, 386, 0, 0,
+};
+static const uint32_t sym_golden_convert_v080_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v080_m[6] = {
+    67108863, 524288, -18750000, 772, 0, 0,
+};
+static const uint32_t sym_golden_convert_v081_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v081_m[6] = {
+    134217727, 1048576, -37500000, 1543, 0, 0,
+};
+static const uint32_t sym_golden_convert_v082_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v082_m[6] = {
+    268435455, 2097152, -75000000, 3087, 0, 0,
+};
+static const uint32_t sym_golden_convert_v083_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v083_m[6] = {
+    536870911, 4194304, -150000000, 6173, 0, 0,
+};
+static const uint32_t sym_golden_convert_v084_x[6] = {
+    0x4E800000u, 0x4B000001u, 0xCD8F0D18u, 0x4640E6B6u, 0xBF000000u, 0x00000000u,
+};
+static const int32_t sym_golden_convert_v084_m[6] = {
+    1073741823, 8388608, -300000000, 12346, 0, 0,
+};
+static const uint32_t sym_golden_convert_v085_x[2] = {
     0x3F800000u, 0x7FC00000u,
 };
-static const uint32_t sym_golden_convert_v056_x[1] = {
+static const uint32_t sym_golden_convert_v086_x[1] = {
     0x3F800000u,
 };
-static const int32_t sym_golden_convert_v057_m[5] = {
+static const int32_t sym_golden_convert_v087_m[5] = {
     1, -2, 2047, -2048, 0,
 };
-static const uint32_t sym_golden_convert_v057_y[5] = {
+static const uint32_t sym_golden_convert_v087_y[5] = {
     0x3DCCCCCDu, 0xBE4CCCCDu, 0x434CB333u, 0xC34CCCCDu, 0x00000000u,
 };
-static const int32_t sym_golden_convert_v058_m[3] = {
+static const int32_t sym_golden_convert_v088_m[3] = {
     2147483647, (-2147483647 - 1), 16777217,
 };
-static const uint32_t sym_golden_convert_v058_y[3] = {
+static const uint32_t sym_golden_convert_v088_y[3] = {
     0x4F000000u, 0xCF000000u, 0x4B800000u,
 };
-static const int32_t sym_golden_convert_v059_m[3] = {
+static const int32_t sym_golden_convert_v089_m[3] = {
     1, -1, 0,
 };
-static const uint32_t sym_golden_convert_v059_y[3] = {
+static const uint32_t sym_golden_convert_v089_y[3] = {
     0x00800000u, 0x80800000u, 0x00000000u,
 };
-static const int32_t sym_golden_convert_v060_m[2] = {
+static const int32_t sym_golden_convert_v090_m[2] = {
     1, -1,
 };
-static const uint32_t sym_golden_convert_v060_y[2] = {
+static const uint32_t sym_golden_convert_v090_y[2] = {
     0x7F7FFFFFu, 0xFF7FFFFFu,
 };
-static const int32_t sym_golden_convert_v061_m[2] = {
+static const int32_t sym_golden_convert_v091_m[2] = {
     1, 2,
 };
-static const int32_t sym_golden_convert_v062_m[2] = {
+static const int32_t sym_golden_convert_v092_m[2] = {
     5, -32768,
 };
-static const int32_t sym_golden_convert_v063_m[2] = {
+static const int32_t sym_golden_convert_v093_m[2] = {
     2, 1,
 };
-static const int32_t sym_golden_convert_v064_m[2] = {
+static const int32_t sym_golden_convert_v094_m[2] = {
     65537, 1,
 };
-static const int32_t sym_golden_convert_v065_m[1] = {
+static const int32_t sym_golden_convert_v095_m[1] = {
     16777217,
 };
-static const uint32_t sym_golden_convert_v065_y[1] = {
+static const uint32_t sym_golden_convert_v095_y[1] = {
     0x4B7299ABu,
 };
-static const int32_t sym_golden_convert_v066_m[1] = {
+static const int32_t sym_golden_convert_v096_m[1] = {
     -1189652029,
 };
-static const uint32_t sym_golden_convert_v066_y[1] = {
+static const uint32_t sym_golden_convert_v096_y[1] = {
     0xFF7FFFFFu,
 };
-static const int32_t sym_golden_convert_v067_m[1] = {
+static const int32_t sym_golden_convert_v097_m[1] = {
     1,
 };
-static const int32_t sym_golden_convert_v068_m[1] = {
+static const int32_t sym_golden_convert_v098_m[1] = {
     1,
 };
-static const int32_t sym_golden_convert_v069_m[1] = {
+static const int32_t sym_golden_convert_v099_m[1] = {
     1,
 };
-static const int32_t sym_golden_convert_v070_m[1] = {
+static const int32_t sym_golden_convert_v100_m[1] = {
     1,
 };
-static const int32_t sym_golden_convert_v071_src[5] = {
+static const int32_t sym_golden_convert_v101_src[5] = {
     0, 1, -1, 2147483647, (-2147483647 - 1),
 };
-static const int32_t sym_golden_convert_v071_m[5] = {
+static const int32_t sym_golden_convert_v101_m[5] = {
     0, 1, -1, 2147483647, (-2147483647 - 1),
 };
-static const int32_t sym_golden_convert_v072_src[3] = {
+static const int32_t sym_golden_convert_v102_src[3] = {
     2000000000, -2000000000, 123456789,
 };
-static const int32_t sym_golden_convert_v072_m[3] = {
+static const int32_t sym_golden_convert_v102_m[3] = {
     2000000000, -2000000000, 123456789,
 };
 
@@ -455,8 +635,8 @@ typedef struct {
 } sym_golden_float_to_sym_t;
 #endif
 
-#define SYM_GOLDEN_CONVERT_FLOAT_TO_SYM_COUNT 57
-static const sym_golden_float_to_sym_t sym_golden_convert_float_to_sym[57] = {
+#define SYM_GOLDEN_CONVERT_FLOAT_TO_SYM_COUNT 87
+static const sym_golden_float_to_sym_t sym_golden_convert_float_to_sym[87] = {
     /* [0] ordinary values, default width 12 */
     { "basic_b12", .n = 5, .x = sym_golden_convert_v000_x, .q_max_bits = 12, .rounding = 0 /* SYM_HALF_AWAY */, .rng_state_in = 0x00000000u, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v000_m, .scale = 0x3A001002u, .rng_state_out = 0x00000000u },
     /* [1] |x| = absmax maps to +-qMax exactly */
@@ -567,10 +747,70 @@ static const sym_golden_float_to_sym_t sym_golden_convert_float_to_sym[57] = {
     { "sr_u_max_saturates_qmax", .n = 2, .x = sym_golden_convert_v053_x, .q_max_bits = 4, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x5E6CFCE7u, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v053_m, .scale = 0x3F800000u, .rng_state_out = 0x0003E01Fu },
     /* [54] SR, first u = 0.5 exactly: (0.5 + 0.5) - 0.5 = 0.5 is a tie -> 1 (a constant 0.50000006f gives 0) */
     { "sr_u_half_lands_on_tie", .n = 2, .x = sym_golden_convert_v054_x, .q_max_bits = 4, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x88004000u, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v054_m, .scale = 0x3F800000u, .rng_state_out = 0x80084000u },
-    /* [55] SR error: NONFINITE_INPUT, rng state not advanced */
-    { "sr_reject_nan_keeps_rng", .n = 2, .x = sym_golden_convert_v055_x, .q_max_bits = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -5 /* SYM_ERR_NONFINITE_INPUT */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
-    /* [56] SR error: BAD_WIDTH, rng state not advanced */
-    { "sr_reject_width_keeps_rng", .n = 1, .x = sym_golden_convert_v056_x, .q_max_bits = 32, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
+    /* [55] SR at width 2: every width the conversion accepts, wide and small values */
+    { "sr_width_2", .n = 6, .x = sym_golden_convert_v055_x, .q_max_bits = 2, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v055_m, .scale = 0x4E800000u, .rng_state_out = 0xEB28579Fu },
+    /* [56] SR at width 3: every width the conversion accepts, wide and small values */
+    { "sr_width_3", .n = 6, .x = sym_golden_convert_v056_x, .q_max_bits = 3, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v056_m, .scale = 0x4DAAAAABu, .rng_state_out = 0xEB28579Fu },
+    /* [57] SR at width 4: every width the conversion accepts, wide and small values */
+    { "sr_width_4", .n = 6, .x = sym_golden_convert_v057_x, .q_max_bits = 4, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v057_m, .scale = 0x4D124925u, .rng_state_out = 0xEB28579Fu },
+    /* [58] SR at width 5: every width the conversion accepts, wide and small values */
+    { "sr_width_5", .n = 6, .x = sym_golden_convert_v058_x, .q_max_bits = 5, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v058_m, .scale = 0x4C888889u, .rng_state_out = 0xEB28579Fu },
+    /* [59] SR at width 6: every width the conversion accepts, wide and small values */
+    { "sr_width_6", .n = 6, .x = sym_golden_convert_v059_x, .q_max_bits = 6, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v059_m, .scale = 0x4C042108u, .rng_state_out = 0xEB28579Fu },
+    /* [60] SR at width 7: every width the conversion accepts, wide and small values */
+    { "sr_width_7", .n = 6, .x = sym_golden_convert_v060_x, .q_max_bits = 7, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v060_m, .scale = 0x4B820821u, .rng_state_out = 0xEB28579Fu },
+    /* [61] SR at width 8: every width the conversion accepts, wide and small values */
+    { "sr_width_8", .n = 6, .x = sym_golden_convert_v061_x, .q_max_bits = 8, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v061_m, .scale = 0x4B010204u, .rng_state_out = 0xEB28579Fu },
+    /* [62] SR at width 9: every width the conversion accepts, wide and small values */
+    { "sr_width_9", .n = 6, .x = sym_golden_convert_v062_x, .q_max_bits = 9, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v062_m, .scale = 0x4A808081u, .rng_state_out = 0xEB28579Fu },
+    /* [63] SR at width 10: every width the conversion accepts, wide and small values */
+    { "sr_width_10", .n = 6, .x = sym_golden_convert_v063_x, .q_max_bits = 10, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v063_m, .scale = 0x4A004020u, .rng_state_out = 0xEB28579Fu },
+    /* [64] SR at width 11: every width the conversion accepts, wide and small values */
+    { "sr_width_11", .n = 6, .x = sym_golden_convert_v064_x, .q_max_bits = 11, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v064_m, .scale = 0x49802008u, .rng_state_out = 0xEB28579Fu },
+    /* [65] SR at width 12: every width the conversion accepts, wide and small values */
+    { "sr_width_12", .n = 6, .x = sym_golden_convert_v065_x, .q_max_bits = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v065_m, .scale = 0x49001002u, .rng_state_out = 0xEB28579Fu },
+    /* [66] SR at width 13: every width the conversion accepts, wide and small values */
+    { "sr_width_13", .n = 6, .x = sym_golden_convert_v066_x, .q_max_bits = 13, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v066_m, .scale = 0x48800801u, .rng_state_out = 0xEB28579Fu },
+    /* [67] SR at width 14: every width the conversion accepts, wide and small values */
+    { "sr_width_14", .n = 6, .x = sym_golden_convert_v067_x, .q_max_bits = 14, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v067_m, .scale = 0x48000400u, .rng_state_out = 0xEB28579Fu },
+    /* [68] SR at width 15: every width the conversion accepts, wide and small values */
+    { "sr_width_15", .n = 6, .x = sym_golden_convert_v068_x, .q_max_bits = 15, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v068_m, .scale = 0x47800200u, .rng_state_out = 0xEB28579Fu },
+    /* [69] SR at width 16: every width the conversion accepts, wide and small values */
+    { "sr_width_16", .n = 6, .x = sym_golden_convert_v069_x, .q_max_bits = 16, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v069_m, .scale = 0x47000100u, .rng_state_out = 0xEB28579Fu },
+    /* [70] SR at width 17: every width the conversion accepts, wide and small values */
+    { "sr_width_17", .n = 6, .x = sym_golden_convert_v070_x, .q_max_bits = 17, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v070_m, .scale = 0x46800080u, .rng_state_out = 0xEB28579Fu },
+    /* [71] SR at width 18: every width the conversion accepts, wide and small values */
+    { "sr_width_18", .n = 6, .x = sym_golden_convert_v071_x, .q_max_bits = 18, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v071_m, .scale = 0x46000040u, .rng_state_out = 0xEB28579Fu },
+    /* [72] SR at width 19: every width the conversion accepts, wide and small values */
+    { "sr_width_19", .n = 6, .x = sym_golden_convert_v072_x, .q_max_bits = 19, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v072_m, .scale = 0x45800020u, .rng_state_out = 0xEB28579Fu },
+    /* [73] SR at width 20: every width the conversion accepts, wide and small values */
+    { "sr_width_20", .n = 6, .x = sym_golden_convert_v073_x, .q_max_bits = 20, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v073_m, .scale = 0x45000010u, .rng_state_out = 0xEB28579Fu },
+    /* [74] SR at width 21: every width the conversion accepts, wide and small values */
+    { "sr_width_21", .n = 6, .x = sym_golden_convert_v074_x, .q_max_bits = 21, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v074_m, .scale = 0x44800008u, .rng_state_out = 0xEB28579Fu },
+    /* [75] SR at width 22: every width the conversion accepts, wide and small values */
+    { "sr_width_22", .n = 6, .x = sym_golden_convert_v075_x, .q_max_bits = 22, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v075_m, .scale = 0x44000004u, .rng_state_out = 0xEB28579Fu },
+    /* [76] SR at width 23: every width the conversion accepts, wide and small values */
+    { "sr_width_23", .n = 6, .x = sym_golden_convert_v076_x, .q_max_bits = 23, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v076_m, .scale = 0x43800002u, .rng_state_out = 0xEB28579Fu },
+    /* [77] SR at width 24: every width the conversion accepts, wide and small values */
+    { "sr_width_24", .n = 6, .x = sym_golden_convert_v077_x, .q_max_bits = 24, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v077_m, .scale = 0x43000001u, .rng_state_out = 0xEB28579Fu },
+    /* [78] SR at width 25: every width the conversion accepts, wide and small values */
+    { "sr_width_25", .n = 6, .x = sym_golden_convert_v078_x, .q_max_bits = 25, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v078_m, .scale = 0x42800001u, .rng_state_out = 0xEB28579Fu },
+    /* [79] SR at width 26: every width the conversion accepts, wide and small values */
+    { "sr_width_26", .n = 6, .x = sym_golden_convert_v079_x, .q_max_bits = 26, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v079_m, .scale = 0x42000000u, .rng_state_out = 0xEB28579Fu },
+    /* [80] SR at width 27: every width the conversion accepts, wide and small values */
+    { "sr_width_27", .n = 6, .x = sym_golden_convert_v080_x, .q_max_bits = 27, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v080_m, .scale = 0x41800000u, .rng_state_out = 0xEB28579Fu },
+    /* [81] SR at width 28: every width the conversion accepts, wide and small values */
+    { "sr_width_28", .n = 6, .x = sym_golden_convert_v081_x, .q_max_bits = 28, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v081_m, .scale = 0x41000000u, .rng_state_out = 0xEB28579Fu },
+    /* [82] SR at width 29: every width the conversion accepts, wide and small values */
+    { "sr_width_29", .n = 6, .x = sym_golden_convert_v082_x, .q_max_bits = 29, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v082_m, .scale = 0x40800000u, .rng_state_out = 0xEB28579Fu },
+    /* [83] SR at width 30: every width the conversion accepts, wide and small values */
+    { "sr_width_30", .n = 6, .x = sym_golden_convert_v083_x, .q_max_bits = 30, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v083_m, .scale = 0x40000000u, .rng_state_out = 0xEB28579Fu },
+    /* [84] SR at width 31: every width the conversion accepts, wide and small values */
+    { "sr_width_31", .n = 6, .x = sym_golden_convert_v084_x, .q_max_bits = 31, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x07D4BEDDu, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v084_m, .scale = 0x3F800000u, .rng_state_out = 0xEB28579Fu },
+    /* [85] SR error: NONFINITE_INPUT, rng state not advanced */
+    { "sr_reject_nan_keeps_rng", .n = 2, .x = sym_golden_convert_v085_x, .q_max_bits = 12, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -5 /* SYM_ERR_NONFINITE_INPUT */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
+    /* [86] SR error: BAD_WIDTH, rng state not advanced */
+    { "sr_reject_width_keeps_rng", .n = 1, .x = sym_golden_convert_v086_x, .q_max_bits = 32, .rounding = 1 /* SYM_SR_HALF_AWAY */, .rng_state_in = 0x00000063u, .status = -3 /* SYM_ERR_BAD_WIDTH */, .m = NULL, .scale = 0x00000000u, .rng_state_out = 0x00000063u },
 };
 
 #ifndef SYM_GOLDEN_SYM_TO_FLOAT_T_DEFINED
@@ -588,33 +828,33 @@ typedef struct {
 #define SYM_GOLDEN_CONVERT_SYM_TO_FLOAT_COUNT 14
 static const sym_golden_sym_to_float_t sym_golden_convert_sym_to_float[14] = {
     /* [0] m * scale in float32 */
-    { "to_float_basic", .n = 5, .m = sym_golden_convert_v057_m, .scale = 0x3DCCCCCDu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v057_y },
+    { "to_float_basic", .n = 5, .m = sym_golden_convert_v087_m, .scale = 0x3DCCCCCDu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v087_y },
     /* [1] int32 extremes: (float)m rounds (2^31-1 -> 2^31, 2^24+1 -> 2^24) */
-    { "to_float_acc_range", .n = 3, .m = sym_golden_convert_v058_m, .scale = 0x3F800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v058_y },
+    { "to_float_acc_range", .n = 3, .m = sym_golden_convert_v088_m, .scale = 0x3F800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v088_y },
     /* [2] smallest valid scale 2^-126; 0 * scale = +0 */
-    { "to_float_subnormal_result", .n = 3, .m = sym_golden_convert_v059_m, .scale = 0x00800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v059_y },
+    { "to_float_subnormal_result", .n = 3, .m = sym_golden_convert_v089_m, .scale = 0x00800000u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v089_y },
     /* [3] +-FLT_MAX is finite: OK */
-    { "to_float_flt_max_ok", .n = 2, .m = sym_golden_convert_v060_m, .scale = 0x7F7FFFFFu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v060_y },
+    { "to_float_flt_max_ok", .n = 2, .m = sym_golden_convert_v090_m, .scale = 0x7F7FFFFFu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v090_y },
     /* [4] 2 * FLT_MAX = inf: FLOAT_OVERFLOW */
-    { "to_float_overflow", .n = 2, .m = sym_golden_convert_v061_m, .scale = 0x7F7FFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    { "to_float_overflow", .n = 2, .m = sym_golden_convert_v091_m, .scale = 0x7F7FFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
     /* [5] -32768 * FLT_MAX/2 = -inf: FLOAT_OVERFLOW */
-    { "to_float_overflow_b16", .n = 2, .m = sym_golden_convert_v062_m, .scale = 0x7EFFFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    { "to_float_overflow_b16", .n = 2, .m = sym_golden_convert_v092_m, .scale = 0x7EFFFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
     /* [6] only element 0 overflows (2 * FLT_MAX): FLOAT_OVERFLOW; the check must start at i = 0 */
-    { "to_float_overflow_first_only", .n = 2, .m = sym_golden_convert_v063_m, .scale = 0x7F7FFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    { "to_float_overflow_first_only", .n = 2, .m = sym_golden_convert_v093_m, .scale = 0x7F7FFFFFu, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
     /* [7] 65537 * 2^120 = inf: FLOAT_OVERFLOW (a mantissa narrowed to int16 would give 1 * 2^120) */
-    { "to_float_overflow_raw_wide", .n = 2, .m = sym_golden_convert_v064_m, .scale = 0x7B800000u, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
+    { "to_float_overflow_raw_wide", .n = 2, .m = sym_golden_convert_v094_m, .scale = 0x7B800000u, .status = -7 /* SYM_ERR_FLOAT_OVERFLOW */, .y = NULL },
     /* [8] (float)(2^24 + 1) = 2^24 first, then * scale: not the single rounding of a double product */
-    { "to_float_raw_inexact_mantissa", .n = 1, .m = sym_golden_convert_v065_m, .scale = 0x3F7299ABu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v065_y },
+    { "to_float_raw_inexact_mantissa", .n = 1, .m = sym_golden_convert_v095_m, .scale = 0x3F7299ABu, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v095_y },
     /* [9] (float)m rounds down in magnitude: the float32 product is -FLT_MAX (OK); a double product overflows */
-    { "to_float_raw_edge_of_overflow", .n = 1, .m = sym_golden_convert_v066_m, .scale = 0x70670EB2u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v066_y },
+    { "to_float_raw_edge_of_overflow", .n = 1, .m = sym_golden_convert_v096_m, .scale = 0x70670EB2u, .status = 0 /* SYM_OK */, .y = sym_golden_convert_v096_y },
     /* [10] subnormal scale: BAD_SCALE */
-    { "to_float_reject_subnormal_scale", .n = 1, .m = sym_golden_convert_v067_m, .scale = 0x00000001u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    { "to_float_reject_subnormal_scale", .n = 1, .m = sym_golden_convert_v097_m, .scale = 0x00000001u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
     /* [11] NaN scale: BAD_SCALE */
-    { "to_float_reject_nan_scale", .n = 1, .m = sym_golden_convert_v068_m, .scale = 0x7FC00000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    { "to_float_reject_nan_scale", .n = 1, .m = sym_golden_convert_v098_m, .scale = 0x7FC00000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
     /* [12] negative scale: BAD_SCALE */
-    { "to_float_reject_neg_scale", .n = 1, .m = sym_golden_convert_v069_m, .scale = 0xBF800000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    { "to_float_reject_neg_scale", .n = 1, .m = sym_golden_convert_v099_m, .scale = 0xBF800000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
     /* [13] zero scale: BAD_SCALE */
-    { "to_float_reject_zero_scale", .n = 1, .m = sym_golden_convert_v070_m, .scale = 0x00000000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
+    { "to_float_reject_zero_scale", .n = 1, .m = sym_golden_convert_v100_m, .scale = 0x00000000u, .status = -4 /* SYM_ERR_BAD_SCALE */, .y = NULL },
 };
 
 #ifndef SYM_GOLDEN_INT_TO_SYM_T_DEFINED
@@ -633,9 +873,9 @@ typedef struct {
 #define SYM_GOLDEN_CONVERT_INT_TO_SYM_COUNT 3
 static const sym_golden_int_to_sym_t sym_golden_convert_int_to_sym[3] = {
     /* [0] copy, scale 1.0, declared width 32 */
-    { "int_to_sym_extremes", .n = 5, .src = sym_golden_convert_v071_src, .in_place = 1, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v071_m, .scale = 0x3F800000u },
+    { "int_to_sym_extremes", .n = 5, .src = sym_golden_convert_v101_src, .in_place = 1, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v101_m, .scale = 0x3F800000u },
     /* [1] accumulator-range copy */
-    { "int_to_sym_acc", .n = 3, .src = sym_golden_convert_v072_src, .in_place = 0, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v072_m, .scale = 0x3F800000u },
+    { "int_to_sym_acc", .n = 3, .src = sym_golden_convert_v102_src, .in_place = 0, .status = 0 /* SYM_OK */, .m = sym_golden_convert_v102_m, .scale = 0x3F800000u },
     /* [2] empty input: EMPTY */
     { "int_to_sym_reject_empty", .n = 0, .src = sym_golden_convert_dummy_i32, .in_place = 0, .status = -2 /* SYM_ERR_EMPTY */, .m = NULL, .scale = 0x00000000u },
 };

@@ -2,7 +2,7 @@
  * from goldgen/fixtures.py with the float32 emulator. DO NOT EDIT.
  *
  * emulator version 1.0.0, fixture hash (sha256 of the catalog):
- * 9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321
+ * 571d05bd79b6bfd88b19906fa6f954369264e9d7d2cdcc802b5bb40f5b8e2e4e
  *
  * Self-contained C99: needs only <stdint.h> and <stddef.h>; static const data
  * only (no functions, no allocation), safe to include in several translation
@@ -64,7 +64,7 @@
 #include <stdint.h>
 
 #define SYM_GOLDEN_REQUANT_EMULATOR_VERSION "1.0.0"
-#define SYM_GOLDEN_REQUANT_FIXTURE_HASH "9e7b2d7b466a89d45bba97797b449a6e4a8acf71a8638d0a1b019c05d4155321"
+#define SYM_GOLDEN_REQUANT_FIXTURE_HASH "571d05bd79b6bfd88b19906fa6f954369264e9d7d2cdcc802b5bb40f5b8e2e4e"
 #define SYM_GOLDEN_REQUANT_MAX_N 10
 
 

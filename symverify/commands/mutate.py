@@ -39,11 +39,21 @@ from .options import output_file
 @click.option("--include-layers", is_flag=True, hidden=True,
               help="No effect: the layer kernels are always mutated (kept for old scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--engine", type=click.Choice(["catalog", "universalmutator"]), default="catalog", show_default=True,
+              help="catalog: the mutant catalog (schemata); universalmutator: the independent mutator's C rules, "
+                   "one build per mutant (docs/mutation.md).")
+@click.option("--sample", "sample_size", type=click.IntRange(1), default=None,
+              help="universalmutator only: a fixed-seed sample of this many mutants (default: all).")
+@click.option("--seed", type=int, default=0, show_default=True, help="universalmutator only: the sample's seed.")
 def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str | None, no_cache: bool,
            no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...], include_layers: bool,
-           quiet: bool) -> None:
+           quiet: bool, engine: str = "catalog", sample_size: int | None = None, seed: int = 0) -> None:
     """Run the golden vectors against every kernel mutant; exit non-zero if a
     non-equivalent mutant survives."""
+    if engine == "universalmutator":
+        _universalmutator(jobs, sample_size, seed, json_path, html_path, since, operators, catalog_path)
+    if sample_size is not None:
+        raise click.UsageError("--sample applies to --engine universalmutator only")
     from symverify.build import BuildError
     from symverify.goldgen.vectorset import VectorFileError
     from symverify.mutants import engine, report
@@ -163,3 +173,26 @@ def _nothing_scored(console: Console, outcome, compile_errors: int, equivalent: 
         return 0
     console.print(f"[red]error:[/] no mutant was scored ({escape(why)}): an empty selection proves nothing")
     return 1
+
+
+def _universalmutator(jobs: int, sample_size: int | None, seed: int, json_path: Path | None,
+                      html_path: Path | None, since: str | None, operators: tuple[str, ...],
+                      catalog_path: Path | None) -> None:
+    """The independent-mutator gate (symverify.mutants.universal); exits."""
+    from symverify.build import BuildError
+    from symverify.mutants import universal_cli
+
+    for flag, value in (("--html", html_path), ("--since", since), ("--operator", operators),
+                        ("--catalog", catalog_path)):
+        if value:
+            raise click.UsageError(f"{flag} applies to --engine catalog only")
+    console = Console(stderr=False)
+    try:
+        code = universal_cli.main(console, jobs, sample_size, seed, json_path)
+    except BuildError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(3)
+    except RuntimeError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(1)
+    sys.exit(code)
