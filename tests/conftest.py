@@ -74,3 +74,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_sep("-", f"hypothesis examples run (profile {PROFILE}): {total}")
         for name, n in sorted(_TALLY.items()):
             terminalreporter.write_line(f"  {name:<32} {n}")
+
+
+@pytest.fixture(scope="module")
+def tools():
+    """The Cortex-M toolchain (arm-none-eabi-gcc, QEMU): a skip locally, a
+    failure when $SYMVERIFY_REQUIRE_XTARGET is set (CI)."""
+    from symverify import xtarget as xt
+
+    try:
+        return xt.find_tools()
+    except xt.XtargetUnavailable as exc:
+        if os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0"):
+            pytest.fail(f"{exc} ({xt.REQUIRE_ENV}=1 makes a missing toolchain a failure)")
+        pytest.skip(f"{exc}; install them or set {xt.REQUIRE_ENV}=1 to fail instead of skipping")

@@ -13,7 +13,6 @@ Each fault is really injected, and the self-test must name it:
 """
 from __future__ import annotations
 
-import os
 import platform
 import re
 import shutil
@@ -209,17 +208,6 @@ def test_directed_rounding_is_flagged(injector, which, name):
 
 # ---------------------------------------------------------------- Cortex-M
 
-REQUIRED = os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0")
-
-
-@pytest.fixture(scope="module")
-def tools() -> xt.Tools:
-    try:
-        return xt.find_tools()
-    except xt.XtargetUnavailable as exc:
-        if REQUIRED:
-            pytest.fail(f"{exc} ({xt.REQUIRE_ENV}=1 makes a missing toolchain a failure)")
-        pytest.skip(f"{exc}; install them or set {xt.REQUIRE_ENV}=1 to fail instead of skipping")
 
 
 @pytest.mark.parametrize("core", ["m4", "m7"])

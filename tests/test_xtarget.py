@@ -8,7 +8,6 @@ them the toolchain tests skip with the reason; with SYMVERIFY_REQUIRE_XTARGET=1
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -21,17 +20,6 @@ from symverify.cli import cli
 from symverify.goldgen import vectorset
 from symverify.goldgen.generate import load_family
 
-REQUIRED = os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0")
-
-
-@pytest.fixture(scope="module")
-def tools() -> xt.Tools:
-    try:
-        return xt.find_tools()
-    except xt.XtargetUnavailable as exc:
-        if REQUIRED:
-            pytest.fail(f"{exc} ({xt.REQUIRE_ENV}=1 makes a missing toolchain a failure)")
-        pytest.skip(f"{exc}; install them or set {xt.REQUIRE_ENV}=1 to fail instead of skipping")
 
 
 def _describe(result: xt.RunResult) -> str:
