@@ -35,7 +35,6 @@ import json
 import math
 import os
 import shutil
-import struct
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,14 +46,14 @@ from symverify.errors import STATUS_CODES, SymError
 from symverify.types import SR_HALF_AWAY, Rng, q_max, q_min
 
 from . import fixtures as fx
+from . import layer_fixtures as lf
 from . import vectorset as vs
 from .fixtures import FAMILIES, Fixture
+from .layers_header import render_layers_header
+from .vecformat import (EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex,  # noqa: F401  (re-exported)
+                        float_from_hex, hex32, strip_comments)
 
-#: Version of the golden semantics the emulator implements. Bump it when the
-#: emulator's results change on purpose (then regenerate and review the diff).
-EMULATOR_VERSION = "1.0.0"
 GENERATOR = "symverify goldgen (goldgen/generate.py)"
-FORMAT_VERSION = 1
 
 #: status recorded for a successful call
 OK = "SYM_OK"
@@ -64,45 +63,9 @@ OK = "SYM_OK"
 LAYER_FAMILIES = ("layers", "chain")
 
 
-class FixtureError(ValueError):
-    """The catalog is refused: a non-vacuity self-check failed, or a fixture is malformed."""
-
-
 def vectors_dir() -> Path:
     """Default output directory: ``goldgen/vectors`` next to this module."""
     return Path(__file__).resolve().parent / "vectors"
-
-
-# --------------------------------------------------------------------------- decoding
-def f32_from_hex(text: str) -> np.float32:
-    if not (isinstance(text, str) and text.startswith("0x") and len(text) == 10):
-        raise FixtureError(f"expected a float32 bit pattern '0xXXXXXXXX', got {text!r}")
-    return np.array(int(text, 16), dtype=np.uint32).view(np.float32)[()]
-
-
-def float_from_hex(text: str) -> float:
-    """A float argument: 8 hex digits = float32, 16 hex digits = binary64."""
-    if isinstance(text, str) and text.startswith("0x") and len(text) == 18:
-        return struct.unpack(">d", bytes.fromhex(text[2:]))[0]
-    return float(f32_from_hex(text))
-
-
-def hex32(value: Any) -> str:
-    return f"0x{int(np.array(value, dtype=np.float32).view(np.uint32)):08X}"
-
-
-def dec32(value: Any) -> str:
-    """Human-readable shortest decimal of a float32 (comment field only)."""
-    return str(np.float32(value))
-
-
-def strip_comments(obj: Any) -> Any:
-    """Drop the human-readable ``*_dec`` fields (they are not data)."""
-    if isinstance(obj, dict):
-        return {k: strip_comments(v) for k, v in obj.items() if not k.endswith("_dec")}
-    if isinstance(obj, list):
-        return [strip_comments(v) for v in obj]
-    return obj
 
 
 def _tensor(backend: Any, spec: Mapping[str, Any]) -> Any:
@@ -321,9 +284,6 @@ class FamilyResult:
 def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
     """The ``layers`` and ``chain`` families (goldgen/layer_fixtures.py),
     rendered; raises FixtureError (LayerFixtureError) on a refused fixture."""
-    from . import layer_fixtures as lf  # imports this module: keep it lazy
-    from .layers_header import render_layers_header
-
     layers = lf.compute_layers(backend)
     chain = lf.compute_chain(backend)
     steps = [s for cfg in chain["configs"].values() for s in cfg["steps"]]

@@ -9,8 +9,8 @@ chain (docs/training.md), generated from the float32 emulator (``sv.emulate``).
   per rounding configuration: per step the loss bits, the RNG state and
   every parameter.
 
-Format as the primitive vectors (goldgen/generate.py, whose helpers are
-reused): float32 as bit patterns ``"0x3F800000"`` with ``*_dec`` decimal
+Format as the primitive vectors (the shared encoding of
+goldgen/vecformat.py): float32 as bit patterns ``"0x3F800000"`` with ``*_dec`` decimal
 comments, mantissas as ints, errors as C status names, stamped with the
 emulator version and a sha256 of the canonical fixture catalog.
 
@@ -18,14 +18,12 @@ emulator version and a sha256 of the canonical fixture catalog.
 families (goldgen/generate.py: everything computed before any file is
 written, atomic replace), and ``symverify goldgen --check`` fails with a
 unified diff on drift in any of them. ``python -m
-symverify.goldgen.layer_fixtures [--check]`` does the same for these two
-files only.
+symverify.goldgen.layers_cli [--check]`` does the same for these files only.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -35,7 +33,7 @@ from symverify.errors import SymError
 from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
 
 from .fixtures import SEED_U_MAX, SEED_U_ZERO, seed_for_first_state
-from .generate import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32, strip_comments
+from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32, strip_comments
 
 GENERATOR = "symverify goldgen (goldgen/layer_fixtures.py)"
 OK = "SYM_OK"
@@ -443,32 +441,7 @@ def compute_chain(backend: Any = None) -> dict[str, Any]:
             "configs": configs}
 
 
-# --------------------------------------------------------------------------- rendering / command
+# --------------------------------------------------------------------------- rendering
 def render(doc: dict[str, Any]) -> str:
     """The JSON text of a computed ``layers`` or ``chain`` document."""
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=True) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Regenerate (or ``--check``) layers.json and chain.json only, through
-    goldgen/generate.py (the same path as ``symverify goldgen``)."""
-    from . import generate
-
-    argv = sys.argv[1:] if argv is None else argv
-    results = generate.compute_layer_families()
-    if "--check" in argv:
-        drift = [r for r in generate.check(None, results) if r.status != "ok"]
-        for r in drift:
-            sys.stdout.write(r.diff)
-        if drift:
-            print("layer golden vectors drifted (run `symverify goldgen`)")
-            return 1
-        print("layer golden vectors: no drift")
-        return 0
-    for r in generate.write(None, results):
-        print(f"{r.family}: {r.status}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

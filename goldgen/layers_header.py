@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 from symverify.errors import STATUS_CODES
 from symverify.types import Rng
 
-from .generate import FixtureError, strip_comments
+from .vecformat import FixtureError, strip_comments
 
 #: Largest tensor rank the header can describe.
 MAX_NDIM = 4

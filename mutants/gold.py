@@ -18,6 +18,9 @@ from typing import Any, Callable
 from symverify.errors import STATUS_CODES, STATUS_NAMES
 from symverify.goldgen import vectorset
 
+from . import layers_gold
+from .layers_gold import SENTINEL_BYTE
+
 ROUNDING = {"half_away": 0, "sr_half_away": 1}
 ORDER = {"ratio": 0, "clamp_first": 1}
 UNKNOWN_MODE = 99
@@ -128,11 +131,6 @@ def _rng(ffi: Any, args: dict[str, Any]) -> Any:
     return ffi.NULL
 
 
-#: the byte every output buffer is filled with before a call: an element the
-#: kernel fails to write keeps 0x5A5A5A5A (int32 1515870810, float32 ~1.5e16),
-#: which no golden output holds, and on an error status every output must
-#: still hold it (SPEC section 7: nothing written on error)
-SENTINEL_BYTE = 0x5A
 
 
 def sentinel(ffi: Any, ctype: str, n: int = 1) -> Any:
@@ -281,8 +279,6 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
     malformed vector file, or a set that disagrees with its SHA256SUMS."""
     cases: list[Any] = []
     skipped: list[str] = []
-    from . import layers_gold
-
     files = list(files) if files is not None else vector_files()
     vectorset.check_set(files)
     for path in files:

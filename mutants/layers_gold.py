@@ -29,10 +29,16 @@ from typing import Any, Iterator
 
 LAYER_FAMILIES = ("layers", "chain")
 
+#: the byte every output buffer is filled with before a call: an element the
+#: kernel fails to write keeps 0x5A5A5A5A (int32 1515870810, float32 ~1.5e16),
+#: which no golden output holds, and on an error status every output must
+#: still hold it (SPEC section 7: nothing written on error)
+SENTINEL_BYTE = 0x5A
+
 
 class _SentinelNumpy:
     """numpy, except that ``empty`` fills every byte with the gold suite's
-    sentinel (:data:`symverify.mutants.gold.SENTINEL_BYTE`): the bindings
+    sentinel (:data:`SENTINEL_BYTE`): the bindings
     allocate output buffers with ``np.empty``, whose stale contents could
     hide an element a mutant never writes (e.g. an SGD write loop that skips
     the last element): with the sentinel, that element differs from the
@@ -42,8 +48,6 @@ class _SentinelNumpy:
         self._np = np
 
     def empty(self, *args: Any, **kwargs: Any) -> Any:
-        from .gold import SENTINEL_BYTE
-
         a = self._np.empty(*args, **kwargs)
         a.view(self._np.uint8).fill(SENTINEL_BYTE)
         return a
@@ -111,7 +115,7 @@ class LayerCase:
     def run(self, ffi: Any, lib: Any) -> str | None:
         import symverify.kernels as K
         from symverify.goldgen import layer_fixtures as lf
-        from symverify.goldgen.generate import strip_comments
+        from symverify.goldgen.vecformat import strip_comments
 
         try:
             with using_library(ffi, lib):
@@ -159,7 +163,7 @@ class ChainCase:
 def load(path: Path, data: dict[str, Any] | None = None) -> list[Any]:
     """The cases of one layer vector file (layers.json or chain.json; ``data``:
     its parsed content if already read)."""
-    from symverify.goldgen.generate import strip_comments
+    from symverify.goldgen.vecformat import strip_comments
     from symverify.goldgen.vectorset import read_json
 
     data = read_json(path) if data is None else data
