@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from symverify.errors import SymError
+from symverify.xorshift import xorshift32
 from symverify.types import (
     CONVERSION_BITS,
     DECLARED_BITS,
@@ -108,15 +109,6 @@ def _sat_round(v: np.ndarray, lo: int, hi: int) -> np.ndarray:
         r = _round_away_f64(v[mid]).astype(np.int64)  # |v| < 2^31 here: no UB analogue
         out[mid] = np.clip(r, lo, hi)
     return out.astype(np.int32)
-
-
-def xorshift32(state: int) -> int:
-    """One xorshift32 step (shifts 13, 17, 5) on a uint32 Python int."""
-    s = state & 0xFFFFFFFF
-    s ^= (s << 13) & 0xFFFFFFFF
-    s ^= s >> 17
-    s ^= (s << 5) & 0xFFFFFFFF
-    return s
 
 
 def sr_draws(state: int, n: int) -> tuple[np.ndarray, int]:

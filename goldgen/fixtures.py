@@ -42,6 +42,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from symverify.xorshift import xorshift32_inverse
+
 HA = "half_away"
 SR = "sr_half_away"
 
@@ -125,25 +127,9 @@ def next_up(value: float) -> str:
 
 # xorshift32 inverse, used only to DESIGN seeds whose first draw hits a chosen
 # state (u = 0 and u = 1 - 2^-24 corners). Not part of any evaluation.
-def _unshift_left(y: int, k: int) -> int:
-    x = y
-    for _ in range(32 // k + 1):
-        x = y ^ ((x << k) & 0xFFFFFFFF)
-    return x
-
-
-def _unshift_right(y: int, k: int) -> int:
-    x = y
-    for _ in range(32 // k + 1):
-        x = y ^ (x >> k)
-    return x
-
-
 def seed_for_first_state(state: int) -> int:
     """The seed whose first xorshift32 draw (13, 17, 5) yields ``state``."""
-    s = _unshift_left(state, 5)
-    s = _unshift_right(s, 17)
-    return _unshift_left(s, 13)
+    return xorshift32_inverse(state)
 
 
 #: first draw has state 1 -> u = (1 >> 8) / 2^24 = 0 exactly

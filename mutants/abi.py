@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from symverify.errors import STATUS_CODES
 from symverify.goldgen.fixtures import seed_for_first_state
+from symverify.xorshift import xorshift32 as xorshift
 
 OK = 0
 NULL = STATUS_CODES["SYM_ERR_NULL"]
@@ -37,13 +38,6 @@ def bits_f32(b: int) -> float:
 
 def round_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
-def xorshift(s: int) -> int:
-    s ^= (s << 13) & 0xFFFFFFFF
-    s ^= s >> 17
-    s ^= (s << 5) & 0xFFFFFFFF
-    return s
 
 
 def uniform(s: int) -> tuple[int, float]:

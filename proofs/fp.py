@@ -19,6 +19,8 @@ from typing import Any
 
 import z3
 
+from symverify.xorshift import xorshift32 as shared_xorshift32
+
 F32 = z3.Float32()
 BV32 = z3.BitVecSort(32)
 RNE = z3.RNE()
@@ -118,11 +120,9 @@ def f32_of(i: int) -> float:
 
 
 def xorshift32(s):
-    """One xorshift32 step (13, 17, 5) on a BitVec(32)."""
-    s = s ^ (s << 13)
-    s = s ^ z3.LShR(s, 17)
-    s = s ^ (s << 5)
-    return s
+    """One xorshift32 step (13, 17, 5) on a BitVec(32): the shared definition
+    with Z3's logical right shift."""
+    return shared_xorshift32(s, lshr=z3.LShR)
 
 
 def uniform(s):

@@ -15,6 +15,8 @@ import functools
 
 import numpy as np
 
+from symverify.xorshift import xorshift32, xorshift32_inverse  # noqa: F401  (xorshift32: re-exported for the replays)
+
 
 @functools.lru_cache(maxsize=None)
 def _mantissas() -> np.ndarray:
@@ -40,34 +42,6 @@ def quotient_exhaustive(b: int) -> tuple[str, dict | None]:
     return "COUNTEREXAMPLE", {"A": w}
 
 
-M32 = 0xFFFFFFFF
-
-
-def _undo_left(y: int, a: int) -> int:
-    x = y
-    for _ in range(32 // a + 1):
-        x = y ^ ((x << a) & M32)
-    return x
-
-
-def _undo_right(y: int, a: int) -> int:
-    x = y
-    for _ in range(32 // a + 1):
-        x = y ^ (x >> a)
-    return x
-
-
-def xorshift32(s: int) -> int:
-    s ^= (s << 13) & M32
-    s ^= s >> 17
-    s ^= (s << 5) & M32
-    return s
-
-
 def state_before(new_state: int) -> int:
     """The xorshift32 state whose next draw has state ``new_state``."""
-    s = _undo_left(new_state & M32, 5)
-    s = _undo_right(s, 17)
-    s = _undo_left(s, 13)
-    assert xorshift32(s) == new_state & M32
-    return s
+    return xorshift32_inverse(new_state)
