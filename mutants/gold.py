@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from symverify.errors import STATUS_CODES, STATUS_NAMES
+from symverify.errors import STATUS_CODES, status_name
 from symverify.goldgen import vectorset
 
 from . import layers_gold
@@ -65,7 +65,7 @@ def _rng_seed(seed: int) -> int:
 
 
 def _status(code: int) -> str:
-    return STATUS_NAMES.get(int(code), f"status {int(code)}")
+    return status_name(code)
 
 
 @dataclass

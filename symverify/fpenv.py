@@ -20,7 +20,7 @@ import cffi
 import numpy as np
 
 from .build import cdef_from_headers, compile_shared, kernel_dir, kernel_headers, kernel_sources
-from .errors import STATUS_NAMES
+from .errors import status_name
 
 #: Fault bits of ``enum sym_fp_fault`` and the names Python reports.
 FP_FAULTS: dict[int, str] = {
@@ -61,7 +61,7 @@ def run_selftest(ffi: Any, lib: Any) -> FpSelftest:
     out = ffi.new("uint32_t[1]")
     status = int(lib.sym_selftest_fp(out))
     bits = int(out[0])
-    return FpSelftest(STATUS_NAMES.get(status, f"SYM_ERR_UNKNOWN({status})"), bits, fault_names(bits))
+    return FpSelftest(status_name(status), bits, fault_names(bits))
 
 
 def strip_pragma(dest: Path) -> list[Path]:

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import STATUS_NAMES, SymError
+from .errors import SymError
+from .errors import raise_for_status as _check
 from .fpenv import FpSelftest, run_selftest
 from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng,
                     SymTensor, as_integer_array, check_bits, check_order, check_rng, check_rounding,
@@ -51,25 +52,6 @@ def ffi_lib(variant: str | None = None) -> tuple[Any, Any]:
 
 
 # ---------------------------------------------------------------- helpers
-
-def _status_name(status: int) -> str:
-    return STATUS_NAMES.get(int(status), f"SYM_ERR_UNKNOWN({int(status)})")
-
-
-def _check(status: int, where: str, describe: dict[str, Callable[[], tuple[str, Any, str]]]) -> None:
-    """Raise SymError for a non-zero status. ``describe`` maps a status name to
-    a thunk returning (argument, value, rule); unknown statuses get a generic one."""
-    if status == 0:
-        return
-    name = _status_name(status)
-    if name not in STATUS_NAMES.values():
-        raise SymError("SYM_ERR_BAD_TYPE", where, int(status), f"{where} returned an unknown status")
-    thunk = describe.get(name)
-    if thunk is None:
-        raise SymError(name, where, int(status), f"{where} rejected its input ({name})")
-    argument, value, rule = thunk()
-    raise SymError(name, argument, value, rule)
-
 
 def _check_tensor(t: Any, argument: str) -> SymTensor:
     if not isinstance(t, SymTensor):

@@ -17,7 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import STATUS_NAMES, SymError
+from .errors import SymError
+from .errors import raise_for_status as _raise_status
 from .types import (CONVERSION_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng, SymTensor, check_bits,
                     check_order, check_real, check_rng, check_rounding)
 
@@ -46,20 +47,6 @@ def _prims() -> Any:
 
 def _ffi_lib() -> tuple[Any, Any]:
     return _prims().ffi_lib()
-
-
-def _raise_status(status: int, where: str, describe: Describe) -> None:
-    """Raise SymError for a non-zero C status, described by ``describe``."""
-    if status == 0:
-        return
-    name = STATUS_NAMES.get(int(status))
-    if name is None:
-        raise SymError("SYM_ERR_BAD_TYPE", where, int(status), f"{where} returned an unknown status")
-    thunk = describe.get(name)
-    if thunk is None:
-        raise SymError(name, where, int(status), f"{where} rejected its input ({name})")
-    argument, value, rule = thunk()
-    raise SymError(name, argument, value, rule)
 
 
 def _tensor(t: Any, argument: str) -> SymTensor:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from symverify.errors import SymError
+from symverify.errors import SymError, raise_for_status
 from symverify.types import Rng, SymTensor
 
 from .case import FZ_MAX, FuzzCase, decode
@@ -101,7 +101,7 @@ def _stochastic_one(k: Any, x: np.float32, rng: Rng) -> int:
         state = ffi.new("uint32_t[1]", [rng.state])
         out = ffi.new("int32_t[1]")
         status = lib.sym_round_stochastic(float(x), state, out)
-        _raise_c(status, "sym_round_stochastic")
+        raise_for_status(status, "sym_round_stochastic")
         rng.state = int(state[0])
         return int(out[0])
     from symverify.goldgen.emulator import sr_draws
@@ -119,7 +119,7 @@ def _uniform_one(k: Any, rng: Rng) -> np.float32:
         ffi, lib = k.ffi_lib()
         state = ffi.new("uint32_t[1]", [rng.state])
         u = ffi.new("float[1]")
-        _raise_c(lib.sym_rng_uniform(state, u), "sym_rng_uniform")
+        raise_for_status(lib.sym_rng_uniform(state, u), "sym_rng_uniform")
         rng.state = int(state[0])
         return np.float32(u[0])
     from symverify.goldgen.emulator import sr_draws
@@ -130,13 +130,6 @@ def _uniform_one(k: Any, rng: Rng) -> np.float32:
 
 def _is_c(k: Any) -> bool:
     return getattr(k, "__name__", "") == "symverify.kernels"
-
-
-def _raise_c(status: int, where: str) -> None:
-    from symverify.errors import STATUS_NAMES
-
-    if status != 0:
-        raise SymError(STATUS_NAMES.get(int(status), "SYM_ERR_BAD_TYPE"), where, int(status), "raw C status")
 
 
 def _convert(c: FuzzCase, coerce: bool = False) -> Call:
