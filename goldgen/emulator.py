@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from symverify import registry
 from symverify.errors import SymError
 from symverify.types import (
     CONVERSION_BITS,
@@ -55,19 +56,7 @@ from symverify.types import (
     q_min,
 )
 
-__all__ = [
-    "round_half_away",
-    "float_to_sym",
-    "sym_to_float",
-    "requant_dynamic",
-    "requant_fixed",
-    "rescale_to_acc",
-    "int_to_sym",
-    "accumulate_dynamic",
-    "accumulate_fixed",
-    "xorshift32",
-    "sr_draws",
-]
+__all__ = registry.module_exports(__name__)  # symverify/registry.py
 
 _F32 = np.float32
 _HALF = np.float32(0.5)
