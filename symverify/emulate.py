@@ -11,8 +11,11 @@ from symverify.goldgen import emulator as _prims, emulator_layers as _layers
 
 _IMPLS = {m.__name__: m for m in (_prims, _layers)}
 
-globals().update({k.name: getattr(_IMPLS[k.emulator_module], k.name) for k in _registry.KERNELS})
-globals().update({x: getattr(m, x) for name, m in _IMPLS.items() for x in _registry.MODULE_EXTRAS[name]})
+# A name missing here is reported by registry.check_exports() when symverify is imported.
+globals().update({k.name: getattr(_IMPLS[k.emulator_module], k.name) for k in _registry.KERNELS
+                  if hasattr(_IMPLS[k.emulator_module], k.name)})
+globals().update({x: getattr(m, x) for name, m in _IMPLS.items() for x in _registry.MODULE_EXTRAS[name]
+                  if hasattr(m, x)})
 
 #: Every registered kernel plus the emulator's extras (symverify/registry.py).
 __all__ = _registry.backend_exports(__name__)

@@ -61,7 +61,9 @@ class Kernel:
     ``layer`` is the finer layer family (quant / linear / layernorm / loss /
     sgd) of a ``layers`` kernel, ``None`` for a primitive. ``c_entry_points``
     are the ``sym_*`` C functions the ``sv.kernels`` wrapper calls (empty for
-    a kernel done in the wrapper, e.g. the straight-through copy).
+    a kernel done in the wrapper, e.g. the straight-through copy);
+    ``c_diagnostics`` are C functions the wrapper calls only after a failure,
+    to name the element that failed (not part of the kernel's computation).
     """
 
     name: str
@@ -70,6 +72,7 @@ class Kernel:
     c_module: str
     emulator_module: str
     layer: str | None = None
+    c_diagnostics: tuple[str, ...] = ()
 
     @property
     def vector_file(self) -> str:
@@ -109,12 +112,12 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("rescale_to_acc", "requant", ("sym_rescale_to_acc",), _C_PRIMS, _EMU_PRIMS),
     Kernel("int_to_sym", "convert", ("sym_int_to_sym",), _C_PRIMS, _EMU_PRIMS),
     Kernel("accumulate_dynamic", "accumulate", ("sym_accumulate_dynamic",), _C_PRIMS, _EMU_PRIMS),
-    Kernel("accumulate_fixed", "accumulate", ("sym_accumulate_fixed", "sym_rescale_to_acc"),
-           _C_PRIMS, _EMU_PRIMS),
+    Kernel("accumulate_fixed", "accumulate", ("sym_accumulate_fixed",), _C_PRIMS, _EMU_PRIMS,
+           c_diagnostics=("sym_rescale_to_acc",)),
     Kernel("quant_forward", "layers", ("sym_requant_dynamic",), _C_LAYERS, _EMU_LAYERS, "quant"),
     Kernel("quant_backward", "layers", (), _C_LAYERS, _EMU_LAYERS, "quant"),
-    Kernel("linear_forward", "layers", ("sym_linear_forward", "sym_rescale_to_acc"),
-           _C_LAYERS, _EMU_LAYERS, "linear"),
+    Kernel("linear_forward", "layers", ("sym_linear_forward",), _C_LAYERS, _EMU_LAYERS, "linear",
+           c_diagnostics=("sym_rescale_to_acc",)),
     Kernel("linear_backward", "layers", ("sym_linear_grad_w", "sym_linear_grad_b", "sym_linear_grad_x"),
            _C_LAYERS, _EMU_LAYERS, "linear"),
     Kernel("layernorm_forward", "layers", ("sym_layernorm_forward",), _C_LAYERS, _EMU_LAYERS, "layernorm"),
@@ -183,9 +186,11 @@ def c_sources() -> tuple[str, ...]:
     return tuple(stem for f in FAMILIES for stem in f.sources)
 
 
-def c_entry_points() -> tuple[str, ...]:
-    """Every C entry point a registered kernel calls (first-seen order)."""
-    return tuple(dict.fromkeys(ep for k in KERNELS for ep in k.c_entry_points))
+def c_entry_points(diagnostics: bool = False) -> tuple[str, ...]:
+    """Every C entry point a registered kernel calls (first-seen order); with
+    ``diagnostics`` also the ones its wrapper calls to describe a failure."""
+    return tuple(dict.fromkeys(ep for k in KERNELS
+                               for ep in (*k.c_entry_points, *(k.c_diagnostics if diagnostics else ()))))
 
 
 def module_exports(module: str) -> list[str]:
