@@ -63,7 +63,8 @@ from .emulator import (
     requant_dynamic,
 )
 
-__all__ = registry.module_exports(__name__)  # symverify/registry.py
+# by its package name: mutmut imports a copy of this file as goldgen.*
+__all__ = registry.module_exports("symverify.goldgen.emulator_layers")  # symverify/registry.py
 
 _F32 = np.float32
 _ONE = np.float32(1.0)

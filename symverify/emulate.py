@@ -6,12 +6,14 @@ implementation lives in ``goldgen/emulator.py`` and ``goldgen/emulator_layers.py
 reading the C sources. Which function comes from which module is declared in
 ``symverify/registry.py``.
 """
+import importlib as _importlib
+
 from symverify import registry as _registry
-from symverify.goldgen import emulator as _prims, emulator_layers as _layers
 
-_IMPLS = {m.__name__: m for m in (_prims, _layers)}
+# By registered module name (mutmut's emulator copy is aliased under it); a
+# name missing here is reported by registry.check_exports() when symverify is imported.
+_IMPLS = {name: _importlib.import_module(name) for name in _registry.BACKEND_MODULES[__name__]}
 
-# A name missing here is reported by registry.check_exports() when symverify is imported.
 globals().update({k.name: getattr(_IMPLS[k.emulator_module], k.name) for k in _registry.KERNELS
                   if hasattr(_IMPLS[k.emulator_module], k.name)})
 globals().update({x: getattr(m, x) for name, m in _IMPLS.items() for x in _registry.MODULE_EXTRAS[name]

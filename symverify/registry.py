@@ -22,7 +22,7 @@ from dataclasses import dataclass
 __all__ = [
     "Kernel", "Family", "KERNELS", "FAMILIES", "HELPER_SOURCES", "BACKEND_MODULES", "MODULE_EXTRAS",
     "names", "kernel", "families", "family", "kernels_of", "layer_families", "c_sources",
-    "c_entry_points", "module_exports", "backend_exports", "check_exports",
+    "c_entry_points", "emulator_modules", "module_exports", "backend_exports", "check_exports",
 ]
 
 _C_PRIMS = "symverify.kernels"
@@ -193,6 +193,11 @@ def c_entry_points(diagnostics: bool = False) -> tuple[str, ...]:
                                for ep in (*k.c_entry_points, *(k.c_diagnostics if diagnostics else ()))))
 
 
+def emulator_modules() -> tuple[str, ...]:
+    """The modules holding the emulator functions (first-seen order)."""
+    return tuple(dict.fromkeys(k.emulator_module for k in KERNELS))
+
+
 def module_exports(module: str) -> list[str]:
     """``__all__`` of an implementation module: its registered kernels, then its extras."""
     if module not in MODULE_EXTRAS:
@@ -209,10 +214,13 @@ def backend_exports(backend: str) -> list[str]:
 
 
 def _public_functions(module: object) -> set[str]:
-    """Public functions defined in ``module`` itself (not imported into it)."""
+    """Public functions defined in ``module`` itself (not imported into it).
+    mutmut 3 adds ``x_<f>__mutmut_<n>`` variants to the emulator copy it
+    mutates (mutants/mutmut_emulator.py): those are no kernels."""
     mod_name = getattr(module, "__name__", "")
     return {n for n, v in vars(module).items()
-            if not n.startswith("_") and inspect.isfunction(v) and v.__module__ == mod_name}
+            if not n.startswith("_") and "__mutmut_" not in n
+            and inspect.isfunction(v) and v.__module__ == mod_name}
 
 
 def check_exports() -> None:

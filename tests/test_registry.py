@@ -141,3 +141,41 @@ def test_lookups_name_the_unknown() -> None:
         registry.kernel("conv9d")
     with pytest.raises(KeyError, match="'pools'"):
         registry.kernels_of("pools")
+
+
+def test_import_check_ignores_mutmut_variants(monkeypatch: pytest.MonkeyPatch) -> None:
+    # mutants/mutmut_emulator.py runs the emulator tests on a mutmut copy
+    def x_mse_loss__mutmut_1(y: object) -> object:
+        return y
+
+    x_mse_loss__mutmut_1.__module__ = emulator_layers.__name__
+    monkeypatch.setattr(emulator_layers, "x_mse_loss__mutmut_1", x_mse_loss__mutmut_1, raising=False)
+    registry.check_exports()
+
+
+def test_mutmut_sources_are_the_emulator_modules() -> None:
+    from symverify.mutants import mutmut_emulator
+
+    assert mutmut_emulator.SOURCES == ("goldgen/emulator.py", "goldgen/emulator_layers.py")
+    assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
+    for src in mutmut_emulator.SOURCES:
+        assert src in mutmut_emulator.SETUP_CFG
+
+
+def test_mutation_catalog_mutates_every_family_source() -> None:
+    # mutants/catalog.toml keeps its own [engine] files list: every family's
+    # sources plus the shared helpers, but not the status table or the self-test
+    from symverify.mutants import catalog
+
+    files = catalog.load_catalog().engine["files"]
+    expected = {f"{stem}.c" for stem in (*registry.c_sources(), *registry.HELPER_SOURCES)}
+    assert set(files) == expected - {"sym_status.c", "sym_selftest.c"}
+
+
+def test_c_abi_replay_covers_every_primitive() -> None:
+    # mutants/gold.py keeps its own runner table (the argument layout of each
+    # C prototype is not in the registry yet); layer kernels replay through
+    # goldgen/layer_fixtures.call, checked by test_fixture_catalogs_agree_with_registry
+    from symverify.mutants import gold
+
+    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family != "layers"}
