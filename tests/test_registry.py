@@ -157,6 +157,12 @@ def test_mutmut_sources_are_the_emulator_modules() -> None:
     assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
     for src in mutmut_emulator.SOURCES:
         assert src in mutmut_emulator.SETUP_CFG
+    # the repository's setup.cfg keeps a copy for a manual mutmut run
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    assert tuple(cfg["mutmut"]["source_paths"].split()) == mutmut_emulator.SOURCES
 
 
 def test_mutation_catalog_mutates_every_family_source() -> None:
