@@ -42,24 +42,16 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from symverify import registry
 from symverify.xorshift import xorshift32_inverse
 
 HA = "half_away"
 SR = "sr_half_away"
 
-#: kernel name -> family (the JSON / header file it lands in)
-KERNEL_FAMILY: dict[str, str] = {
-    "round_half_away": "round",
-    "float_to_sym": "convert",
-    "sym_to_float": "convert",
-    "int_to_sym": "convert",
-    "requant_dynamic": "requant",
-    "requant_fixed": "requant",
-    "rescale_to_acc": "requant",
-    "accumulate_dynamic": "accumulate",
-    "accumulate_fixed": "accumulate",
-}
-FAMILIES: tuple[str, ...] = ("round", "convert", "requant", "accumulate")
+#: kernel name -> family (the JSON / header file it lands in): the registered
+#: primitives (symverify/registry.py; layer kernels: goldgen/layer_fixtures.py)
+KERNEL_FAMILY: dict[str, str] = {k.name: k.family for k in registry.KERNELS if k.family != "layers"}
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(KERNEL_FAMILY.values()))
 
 #: argument names per kernel, in API order (the generator checks fixtures against it)
 KERNEL_ARGS: dict[str, tuple[str, ...]] = {

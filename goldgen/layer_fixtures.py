@@ -29,6 +29,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from symverify import registry
 from symverify.errors import SymError
 from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
 
@@ -40,8 +41,7 @@ OK = "SYM_OK"
 FLT_MAX = float(np.finfo(np.float32).max)
 HA, SR = HALF_AWAY, SR_HALF_AWAY
 
-LAYER_KERNELS = ("quant_forward", "quant_backward", "linear_forward", "linear_backward", "layernorm_forward",
-                 "layernorm_backward", "mse_loss", "sgd_update")
+LAYER_KERNELS = tuple(k.name for k in registry.kernels_of("layers"))
 
 
 def vectors_dir() -> Path:

@@ -44,9 +44,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from symverify import registry
+
 REPO = Path(__file__).resolve().parents[1]
 TESTS = ("test_emulator_values.py", "test_emulator_properties.py", "test_emulator_layers.py", "conftest.py")
-SOURCES = ("goldgen/emulator.py", "goldgen/emulator_layers.py")
+#: The emulator modules named in symverify/registry.py, as repository paths
+#: (the package symverify.goldgen is the directory goldgen/).
+SOURCES = tuple(f"goldgen/{name.rsplit('.', 1)[-1]}.py" for name in registry.emulator_modules())
 
 ALIAS_PLUGIN = '''"""pytest plugin (written by symverify.mutants.mutmut_emulator): import
 symverify.goldgen and its submodules from mutmut's copy, under the names
@@ -78,8 +82,7 @@ for _name in [n for n in sys.modules if n == _Alias.PREFIX or n.startswith(_Alia
 '''
 
 SETUP_CFG = """[mutmut]
-source_paths = goldgen/emulator.py
-    goldgen/emulator_layers.py
+source_paths = """ + "\n    ".join(SOURCES) + """
 also_copy = mm_alias.py
     goldgen/
 pytest_add_cli_args = -p

@@ -1,51 +1,23 @@
 """``sv.emulate``: the independent numpy float32 emulator of the SYM arithmetic.
 
 Same functions and signatures as ``sv.kernels`` (the C reference kernels); the
-implementation lives in ``goldgen/emulator.py`` (``symverify.goldgen.emulator``),
-written from ``docs/semantics.md`` without reading the C sources.
+implementation lives in ``goldgen/emulator.py`` and ``goldgen/emulator_layers.py``
+(``symverify.goldgen.emulator*``), written from ``docs/semantics.md`` without
+reading the C sources. Which function comes from which module is declared in
+``symverify/registry.py``.
 """
-from symverify.goldgen.emulator import (  # noqa: F401
-    accumulate_dynamic,
-    accumulate_fixed,
-    float_to_sym,
-    int_to_sym,
-    requant_dynamic,
-    requant_fixed,
-    rescale_to_acc,
-    round_half_away,
-    sr_draws,
-    sym_to_float,
-    xorshift32,
-)
-from symverify.goldgen.emulator_layers import (  # noqa: F401
-    layernorm_backward,
-    layernorm_forward,
-    linear_backward,
-    linear_forward,
-    mse_loss,
-    quant_backward,
-    quant_forward,
-    sgd_update,
-)
+import importlib as _importlib
 
-__all__ = [
-    "round_half_away",
-    "float_to_sym",
-    "sym_to_float",
-    "requant_dynamic",
-    "requant_fixed",
-    "rescale_to_acc",
-    "int_to_sym",
-    "accumulate_dynamic",
-    "accumulate_fixed",
-    "xorshift32",
-    "sr_draws",
-    "quant_forward",
-    "quant_backward",
-    "linear_forward",
-    "linear_backward",
-    "layernorm_forward",
-    "layernorm_backward",
-    "mse_loss",
-    "sgd_update",
-]
+from symverify import registry as _registry
+
+# By registered module name (mutmut's emulator copy is aliased under it); a
+# name missing here is reported by registry.check_exports() when symverify is imported.
+_IMPLS = {name: _importlib.import_module(name) for name in _registry.BACKEND_MODULES[__name__]}
+
+globals().update({k.name: getattr(_IMPLS[k.emulator_module], k.name) for k in _registry.KERNELS
+                  if hasattr(_IMPLS[k.emulator_module], k.name)})
+globals().update({x: getattr(m, x) for name, m in _IMPLS.items() for x in _registry.MODULE_EXTRAS[name]
+                  if hasattr(m, x)})
+
+#: Every registered kernel plus the emulator's extras (symverify/registry.py).
+__all__ = _registry.backend_exports(__name__)

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import kernels_layers as _layers, registry
 from .errors import SymError
 from .errors import raise_for_status as _check
 from .fpenv import FpSelftest, run_selftest
@@ -23,13 +24,8 @@ from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_H
                     SymTensor, as_integer_array, check_bits, check_order, check_rng, check_rounding,
                     check_real, check_scale, checked_int32, q_max, q_min)
 
-__all__ = [
-    "round_half_away", "float_to_sym", "sym_to_float", "requant_dynamic", "requant_fixed",
-    "rescale_to_acc", "int_to_sym", "accumulate_dynamic", "accumulate_fixed", "ffi_lib",
-    "quant_forward", "quant_backward", "linear_forward", "linear_backward",
-    "layernorm_forward", "layernorm_backward", "mse_loss", "sgd_update",
-    "selftest_fp",
-]
+#: Every registered kernel plus this backend's extras (symverify/registry.py).
+__all__ = registry.backend_exports(__name__)
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
@@ -399,17 +395,11 @@ def accumulate_fixed(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWA
     return SymTensor(tm.reshape(target.mantissas.shape), target.scale, bits)
 
 
-# Layer kernels (docs/layers.md): same style, composed from the C cores.
-from .kernels_layers import (  # noqa: E402,F401  (imports symverify.kernels lazily)
-    layernorm_backward,
-    layernorm_forward,
-    linear_backward,
-    linear_forward,
-    mse_loss,
-    quant_backward,
-    quant_forward,
-    sgd_update,
-)
+# Layer kernels (docs/layers.md): same style, composed from the C cores; the
+# registry says which kernels live in kernels_layers (a missing one is reported
+# by registry.check_exports() when symverify is imported).
+globals().update({k.name: getattr(_layers, k.name) for k in registry.KERNELS
+                  if k.c_module == _layers.__name__ and hasattr(_layers, k.name)})
 
 
 def selftest_fp() -> FpSelftest:

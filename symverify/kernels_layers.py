@@ -17,15 +17,13 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import registry
 from .errors import SymError
 from .errors import raise_for_status as _raise_status
 from .types import (CONVERSION_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng, SymTensor, check_bits,
                     check_order, check_real, check_rng, check_rounding)
 
-__all__ = [
-    "quant_forward", "quant_backward", "linear_forward", "linear_backward",
-    "layernorm_forward", "layernorm_backward", "mse_loss", "sgd_update",
-]
+__all__ = registry.module_exports(__name__)
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1

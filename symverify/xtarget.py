@@ -44,24 +44,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from . import registry
 from .build import cache_dir, kernel_dir
 from .fpenv import fault_names
 
-#: Kernel families: goldgen writes goldgen/vectors/<family>.h, the harness has
-#: xtarget/run_<family>.c; the family's own kernels are FAMILY_SOURCES[family].
-FAMILIES: tuple[str, ...] = ("round", "convert", "requant", "accumulate", "layers")
+#: Kernel families (symverify/registry.py): goldgen writes
+#: goldgen/vectors/<family>.h, the harness has xtarget/run_<family>.c.
+FAMILIES: tuple[str, ...] = registry.families()
 
 #: The kernel sources (stems in kernels/src, headers in kernels/include) that a
-#: family's vectors exercise as its "own" code: sym_<family> for the
-#: primitives; the layer family spans the four layer cores (their primitive
-#: dependencies, requant / accumulate / convert / round, count as helpers).
-FAMILY_SOURCES: dict[str, tuple[str, ...]] = {
-    "round": ("sym_round",),
-    "convert": ("sym_convert",),
-    "requant": ("sym_requant",),
-    "accumulate": ("sym_accumulate",),
-    "layers": ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd"),
-}
+#: family's vectors exercise as its "own" code (registry.Family.sources): the
+#: primitives a layer kernel calls count as helpers of the layer family.
+FAMILY_SOURCES: dict[str, tuple[str, ...]] = {f.name: f.sources for f in registry.FAMILIES}
 
 
 def family_sources(family: str) -> tuple[str, ...]:

@@ -1,27 +1,29 @@
 """The README's promise: ``sv.kernels`` and ``sv.emulate`` have the same
 functions with the same signatures (names, kinds, defaults, annotations).
 
-Backend-specific helpers are the only names allowed on one side: ``ffi_lib``
-and ``selftest_fp`` (the host's float environment) of the C binding,
-``sr_draws`` and ``xorshift32`` of the emulator.
+The kernels are the ones declared in symverify/registry.py; the only names
+allowed on one side are the backend extras declared there (``ffi_lib`` and
+``selftest_fp`` of the C binding, ``sr_draws`` and ``xorshift32`` of the
+emulator).
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 
 import pytest
 
 import symverify as sv
-
-BACKEND_ONLY = {
-    "kernels": {"ffi_lib", "selftest_fp"},
-    "emulate": {"sr_draws", "xorshift32"},
-}
+from symverify import registry
 
 
-def _kernel_names(module: object, backend: str) -> set[str]:
-    return set(module.__all__) - BACKEND_ONLY[backend]
+def _backend_only(module: object) -> set[str]:
+    return {x for impl in registry.BACKEND_MODULES[module.__name__] for x in registry.MODULE_EXTRAS[impl]}
+
+
+def _kernel_names(module: object) -> set[str]:
+    return set(module.__all__) - _backend_only(module)
 
 
 def _normalise(annotation: object) -> str:
@@ -38,10 +40,16 @@ def _shape(fn: object) -> list[tuple[str, object, object, str]]:
 
 
 def test_same_public_names() -> None:
-    only_c = _kernel_names(sv.kernels, "kernels") - _kernel_names(sv.emulate, "emulate")
-    only_emu = _kernel_names(sv.emulate, "emulate") - _kernel_names(sv.kernels, "kernels")
+    only_c = _kernel_names(sv.kernels) - _kernel_names(sv.emulate)
+    only_emu = _kernel_names(sv.emulate) - _kernel_names(sv.kernels)
     assert not only_c and not only_emu, (
         f"only in sv.kernels: {sorted(only_c)}; only in sv.emulate: {sorted(only_emu)}")
+    assert _kernel_names(sv.kernels) == set(registry.names())
+
+
+def test_backend_only_names_are_not_on_the_other_side() -> None:
+    assert not _backend_only(sv.kernels) & set(dir(sv.emulate))
+    assert not _backend_only(sv.emulate) & set(dir(sv.kernels))
 
 
 def test_all_names_exist() -> None:
@@ -50,8 +58,13 @@ def test_all_names_exist() -> None:
         assert not missing, f"{module.__name__}.__all__ names missing attributes: {missing}"
 
 
-@pytest.mark.parametrize("name", sorted(_kernel_names(sv.kernels, "kernels")))
+@pytest.mark.parametrize("name", registry.names())
 def test_same_signature(name: str) -> None:
+    k = registry.kernel(name)
+    c_impl = importlib.import_module(k.c_module)
+    emu_impl = importlib.import_module(k.emulator_module)
+    assert getattr(sv.kernels, name) is getattr(c_impl, name), f"sv.kernels.{name} is not {k.c_module}.{name}"
+    assert getattr(sv.emulate, name) is getattr(emu_impl, name), f"sv.emulate.{name} is not {k.emulator_module}.{name}"
     assert _shape(getattr(sv.kernels, name)) == _shape(getattr(sv.emulate, name)), (
         f"{name}: sv.kernels{inspect.signature(getattr(sv.kernels, name))} != "
         f"sv.emulate{inspect.signature(getattr(sv.emulate, name))}")

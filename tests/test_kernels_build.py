@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from symverify import build
+from symverify import build, registry
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The primitive families this test file covers (layer kernels have their own tests).
-FAMILY_SOURCES = [ROOT / "kernels" / "src" / f"sym_{name}.c"
-                  for name in ("status", "round", "support", "convert", "requant", "accumulate")]
+#: The primitive families this test file covers, with the status table and the
+#: shared helpers (layer kernels have their own tests).
+FAMILY_SOURCES = [ROOT / "kernels" / "src" / f"{stem}.c"
+                  for stem in ("sym_status", "sym_support",
+                               *(s for f in registry.FAMILIES if f.name != "layers" for s in f.sources))]
 STRICT = ["-pedantic", "-Wconversion", "-Wdouble-promotion", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
 
 
