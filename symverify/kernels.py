@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import kernels_layers as _layers, registry
+from . import registry
 from .errors import SymError
 from .errors import raise_for_status as _check
 from .fpenv import FpSelftest, run_selftest
@@ -393,13 +393,6 @@ def accumulate_fixed(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWA
         "SYM_ERR_SHAPE": lambda: ("inc", (int(tm.size), int(im.size)), "lengths of target and inc differ"),
     })
     return SymTensor(tm.reshape(target.mantissas.shape), target.scale, bits)
-
-
-# Layer kernels (docs/layers.md): same style, composed from the C cores; the
-# registry says which kernels live in kernels_layers (a missing one is reported
-# by registry.check_exports() when symverify is imported).
-globals().update({k.name: getattr(_layers, k.name) for k in registry.KERNELS
-                  if k.c_module == _layers.__name__ and hasattr(_layers, k.name)})
 
 
 def selftest_fp() -> FpSelftest:

@@ -64,6 +64,17 @@ def _nearest_module(name: str, mods: dict) -> str | None:
     return name or None
 
 
+def _dynamic_import_target(call: ast.Call) -> str | None:
+    """The module of ``importlib.import_module("a.b")`` / ``__import__("a.b")``
+    with a literal name (a computed name cannot be resolved from source)."""
+    func = call.func
+    named = (isinstance(func, ast.Attribute) and func.attr == "import_module") or \
+            (isinstance(func, ast.Name) and func.id in ("import_module", "__import__"))
+    if named and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    return None
+
+
 def import_graph(repo: Path) -> dict[str, set[str]]:
     """module -> set of modules of the import root it imports (any level)."""
     mods = module_files(repo)
@@ -79,6 +90,8 @@ def import_graph(repo: Path) -> dict[str, set[str]]:
                 for alias in node.names:
                     sub = f"{base}.{alias.name}"
                     targets.append(sub if sub in mods else base)
+            elif isinstance(node, ast.Call) and _dynamic_import_target(node) is not None:
+                targets = [_dynamic_import_target(node)]
             for t in targets:
                 hit = _nearest_module(t, mods)
                 if hit is not None and hit != mod:
@@ -167,9 +180,11 @@ def test_function_level_and_relative_imports_are_edges(tmp_path: Path) -> None:
     (tmp_path / "src" / "b.py").write_text("from .sub.c import x\n")
     (tmp_path / "other" / "__init__.py").write_text("")
     (tmp_path / "other" / "c.py").write_text("import p.a\nx = 1\n")
+    (tmp_path / "src" / "d.py").write_text("import importlib\ndef f():\n    return importlib.import_module('p.a')\n")
     graph = import_graph(tmp_path)
     assert graph["p.a"] == {"p.b"}
     assert graph["p.b"] == {"p.sub.c"}
+    assert graph["p.d"] == {"p.a"}
     assert circles(graph) == [["p.a", "p.b", "p.sub.c"]]
 
 
