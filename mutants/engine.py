@@ -256,13 +256,12 @@ def _child(ffi: Any, lib: Any, num: int, cases: list[gold.Case], fd: int) -> Non
         os.dup2(devnull, 2)  # a crashing mutant's libc / sanitizer chatter
         lib.sym_mutant_set(num)
         msg = "survived"
-        for case in cases:
-            why = gold.run_case(case, ffi, lib)
-            if why:
-                kind = ("status" if why.startswith("status") or why.startswith("setup")
-                        else "exception" if why.startswith("exception") else "golden")
-                msg = f"{kind}\t{case.label}\t{why}"
-                break
+        failed = gold.first_failure(cases, ffi, lib)
+        if failed:
+            case, why = failed
+            kind = ("status" if why.startswith("status") or why.startswith("setup")
+                    else "exception" if why.startswith("exception") else "golden")
+            msg = f"{kind}\t{case.label}\t{why}"
         os.write(fd, msg.encode()[:4000])
     except BaseException as exc:  # noqa: BLE001  (report, never propagate in the child)
         try:

@@ -358,4 +358,14 @@ def run_case(case: Any, ffi: Any, lib: Any) -> str | None:
         return f"setup int_to_sym failed: {exc}"
 
 
+def first_failure(cases: Any, ffi: Any, lib: Any) -> tuple[Any, str] | None:
+    """``(case, why)`` of the first case of ``cases`` that fails on ``lib``
+    (a kill), or ``None`` when every case passes (the mutant survives)."""
+    for case in cases:
+        why = run_case(case, ffi, lib)
+        if why:
+            return case, why
+    return None
+
+
 assert set(STATUS_CODES)  # the table is importable (the status names are the expected values)

@@ -241,11 +241,9 @@ def _child(ffi: Any, lib_path: Path, cases: list[Any], fd: int) -> None:
         os.dup2(devnull, 2)
         lib = ffi.dlopen(str(lib_path))
         msg = "survived"
-        for case in cases:
-            why = gold.run_case(case, ffi, lib)
-            if why:
-                msg = f"killed\t{case.label}: {why}"
-                break
+        failed = gold.first_failure(cases, ffi, lib)
+        if failed:
+            msg = f"killed\t{failed[0].label}: {failed[1]}"
         os.write(fd, msg.encode()[:2000])
     except BaseException as exc:  # noqa: BLE001  (report, never propagate in the child)
         try:
@@ -361,11 +359,10 @@ def _replay_main(lib_path: str) -> int:
     ffi.cdef(build.cdef_from_headers(build.kernel_headers()))
     lib = ffi.dlopen(lib_path)
     cases, _ = gold.load_suite()
-    for case in cases:
-        why = gold.run_case(case, ffi, lib)
-        if why:
-            print(f"{case.label}: {why}")
-            return 1
+    failed = gold.first_failure(cases, ffi, lib)
+    if failed:
+        print(f"{failed[0].label}: {failed[1]}")
+        return 1
     return 0
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from symverify import kernels
 from symverify.errors import STATUS_CODES, STATUS_NAMES
+from symverify.xorshift import xorshift32_inverse as xorshift_prev
 
 OK = 0
 NULL, EMPTY, BAD_WIDTH, BAD_SCALE = -1, -2, -3, -4
@@ -43,25 +44,6 @@ def xorshift(s: int) -> int:
     s ^= s >> 17
     s ^= (s << 5) & 0xFFFFFFFF
     return s
-
-
-def _undo_left(y: int, k: int) -> int:
-    x = y
-    for _ in range(32 // k + 1):
-        x = y ^ ((x << k) & 0xFFFFFFFF)
-    return x
-
-
-def _undo_right(y: int, k: int) -> int:
-    x = y
-    for _ in range(32 // k + 1):
-        x = y ^ (x >> k)
-    return x
-
-
-def xorshift_prev(s: int) -> int:
-    """The state whose next draw is ``s``."""
-    return _undo_left(_undo_right(_undo_left(s, 5), 17), 13)
 
 
 def i32(ffi, values):
