@@ -346,3 +346,15 @@ def test_model_factory_names_malformed_files(tmp_path, text):
     path.write_bytes(b"\xff" + text.encode())
     with pytest.raises(ModelFileError, match="UTF-8"):
         build_model(path, emulate)
+
+
+@needs_clang
+def test_linear_target_reference_stops_at_the_int32_overflow():
+    """A crash input the CI smoke run found: a long dot product whose partial
+    sums leave int32 made the harness's int64 reference itself overflow
+    (UBSan abort in fuzz_linear.c, not in the kernel). The reference now stops
+    summing once a partial sum leaves int32; the input must run clean."""
+    crash = Path(__file__).parent / "data" / "fuzz" / "linear_reference_int64_overflow.bin"
+    binary = libfuzzer.build_target("linear")
+    run = subprocess.run([str(binary), str(crash)], capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]

@@ -28,14 +28,15 @@ static int fz_fits(int64_t v)
 }
 
 /* Reference of one output: seed + sum_k a[k*sa] * b[k*sb], k < len. Returns
- * 0 if a partial sum leaves int32 (then *out is unspecified). */
+ * 0 if a partial sum leaves int32 (then *out is unspecified); the sum stops
+ * there, since later products could overflow the int64 reference itself. */
 static int fz_dot(int64_t seed, const int32_t *a, int32_t sa, const int32_t *b, int32_t sb,
                   int32_t len, int64_t *out)
 {
     int64_t acc = seed;
     int32_t k;
     int ok = fz_fits(acc);
-    for (k = 0; k < len; k++) {
+    for (k = 0; ok && k < len; k++) {
         acc += (int64_t)a[k * sa] * (int64_t)(b == NULL ? 1 : b[k * sb]);
         ok = ok && fz_fits(acc);
     }
