@@ -25,16 +25,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from symverify import registry
-from symverify.errors import SymError
-from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
+from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
 
+from . import kernelcall
 from .fixtures import SEED_U_MAX, SEED_U_ZERO, seed_for_first_state
-from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32, strip_comments
+from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32
 
 GENERATOR = "symverify goldgen (goldgen/layer_fixtures.py)"
 OK = "SYM_OK"
@@ -67,80 +67,8 @@ def S(x: float) -> str:
     return hex32(np.float32(x))
 
 
-def _dec_tensor(spec: Mapping[str, Any]) -> SymTensor:
-    m = np.array(spec["mantissas"], dtype=np.int64).reshape(spec["shape"])
-    return SymTensor(m, f32_from_hex(spec["scale"]), spec["q_max_bits"])
-
-
-def _dec_f32(spec: Mapping[str, Any]) -> np.ndarray:
-    return np.array([int(v, 16) for v in spec["f32"]], dtype=np.uint32).view(np.float32).reshape(spec["shape"])
-
-
-def _opt(a: Mapping[str, Any], key: str) -> SymTensor | None:
-    return None if a.get(key) is None else _dec_tensor(a[key])
-
-
-def call(kernel: str, a: Mapping[str, Any], backend: Any, rng: Rng | None) -> Any:
-    """Decode ``a`` and call ``kernel`` of ``backend`` with the docs/layers.md signature."""
-    r = a.get("rounding", HA)
-    if kernel == "quant_forward":
-        return backend.quant_forward(_dec_tensor(a["x"]), a["q_max_bits"], r, a.get("order", "ratio"), rng)
-    if kernel == "quant_backward":
-        return backend.quant_backward(_dec_tensor(a["dy"]))
-    if kernel == "linear_forward":
-        return backend.linear_forward(_dec_tensor(a["x"]), _dec_tensor(a["w"]), _opt(a, "b"), a.get("out_bits"),
-                                      r, a.get("order", "ratio"), rng)
-    if kernel == "linear_backward":
-        return backend.linear_backward(_dec_tensor(a["x"]), _dec_tensor(a["w"]), _dec_tensor(a["dy"]),
-                                       _dec_tensor(a["grad_w"]), _opt(a, "grad_b"), a["dx_bits"], r,
-                                       a.get("order", "ratio"), rng)
-    if kernel == "layernorm_forward":
-        return backend.layernorm_forward(_dec_tensor(a["x"]), _dec_tensor(a["gamma"]), _dec_tensor(a["beta"]),
-                                         a["norm_bits"], float(f32_from_hex(a["eps"])), r, rng)
-    if kernel == "layernorm_backward":
-        return backend.layernorm_backward(_dec_tensor(a["x"]), _dec_tensor(a["gamma"]), _dec_tensor(a["dy"]),
-                                          a["dx_bits"], float(f32_from_hex(a["eps"])), r, rng)
-    if kernel == "mse_loss":
-        return backend.mse_loss(_dec_tensor(a["y"]), _dec_f32(a["target"]), a["grad_bits"], r, rng)
-    if kernel == "sgd_update":
-        return backend.sgd_update(_dec_tensor(a["param"]), _dec_tensor(a["grad"]), float(f32_from_hex(a["lr"])),
-                                  a.get("rounding", SR), rng)
-    raise ValueError(f"unknown layer kernel {kernel!r}")
-
-
-def _enc_value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, SymTensor):
-        return {"shape": list(v.mantissas.shape), "mantissas": [int(m) for m in v.mantissas.ravel()],
-                "scale": hex32(v.scale), "q_max_bits": int(v.q_max_bits)}
-    if isinstance(v, (np.floating, float)):
-        return hex32(np.float32(v))
-    raise TypeError(type(v))
-
-
-def _encode_result(kernel: str, value: Any) -> dict[str, Any]:
-    if kernel == "linear_backward":
-        dx, gw, gb = value
-        return {"status": OK, "dx": _enc_value(dx), "grad_w": _enc_value(gw), "grad_b": _enc_value(gb)}
-    if kernel == "mse_loss":
-        loss, dy = value
-        return {"status": OK, "loss": _enc_value(loss), "dy": _enc_value(dy)}
-    return {"status": OK, "out": _enc_value(value)}
-
-
-def evaluate(kernel: str, args: Mapping[str, Any], backend: Any) -> dict[str, Any]:
-    """Run one encoded fixture on ``backend``; the encoded result (status,
-    outputs, and ``rng_state`` when a seed is given)."""
-    args = strip_comments(dict(args))
-    rng = Rng(args["seed"]) if "seed" in args else None
-    try:
-        result = _encode_result(kernel, call(kernel, args, backend, rng))
-    except SymError as exc:
-        result = {"status": exc.code}
-    if rng is not None:
-        result["rng_state"] = f"0x{rng.state:08X}"
-    return result
+#: decoding and calling are derived from the registry (goldgen/kernelcall.py)
+call, evaluate, _enc_value = kernelcall.call, kernelcall.evaluate, kernelcall.encode_layer_value
 
 
 # --------------------------------------------------------------------------- fixture catalog
