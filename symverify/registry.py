@@ -28,8 +28,8 @@ __all__ = [
 
 _C_PRIMS = "symverify.kernels"
 _C_LAYERS = "symverify.kernels_layers"
-_EMU_PRIMS = "symverify.goldgen.emulator"
-_EMU_LAYERS = "symverify.goldgen.emulator_layers"
+_EMU_PRIMS = "symverify.emulator.primitives"
+_EMU_LAYERS = "symverify.emulator.layers"
 
 
 #: Roles of a Python-level kernel argument (see :class:`Arg`).

@@ -666,7 +666,7 @@ def test_tie_fixtures_really_tie():
 
 
 def test_seed_design_helpers():
-    from symverify.goldgen.emulator import xorshift32
+    from symverify.emulator.primitives import xorshift32
 
     assert xorshift32(fx.SEED_U_ZERO) == 1
     assert xorshift32(fx.SEED_U_MAX) == 0xFFFFFFFF

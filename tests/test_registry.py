@@ -13,7 +13,8 @@ import pytest
 
 import symverify as sv
 from symverify import registry, xtarget
-from symverify.goldgen import emulator_layers, fixtures, layer_fixtures
+from symverify.emulator import layers as emulator_layers
+from symverify.goldgen import fixtures, layer_fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ROOT / "kernels" / "include"
@@ -153,16 +154,26 @@ def test_import_check_ignores_mutmut_variants(monkeypatch: pytest.MonkeyPatch) -
 def test_mutmut_sources_are_the_emulator_modules() -> None:
     from symverify.mutants import mutmut_emulator
 
-    assert mutmut_emulator.SOURCES == ("goldgen/emulator.py", "goldgen/emulator_layers.py")
+    assert mutmut_emulator.SOURCES == ("symverify/emulator/primitives.py", "symverify/emulator/layers.py")
     assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
-    for src in mutmut_emulator.SOURCES:
+    assert mutmut_emulator.SCRATCH_SOURCES == ("emulator/primitives.py", "emulator/layers.py")
+    for src in mutmut_emulator.SCRATCH_SOURCES:
         assert src in mutmut_emulator.SETUP_CFG
-    # the repository's setup.cfg keeps a copy for a manual mutmut run
+    # the repository's setup.cfg keeps a copy (scratch-project paths) for a manual mutmut run
     import configparser
 
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg")
-    assert tuple(cfg["mutmut"]["source_paths"].split()) == mutmut_emulator.SOURCES
+    assert tuple(cfg["mutmut"]["source_paths"].split()) == mutmut_emulator.SCRATCH_SOURCES
+
+
+def test_mutmut_scratch_copy_holds_the_emulator(tmp_path: Path) -> None:
+    from symverify.mutants import mutmut_emulator
+
+    mutmut_emulator.prepare(tmp_path / "mm", examples=3)
+    for src in mutmut_emulator.SCRATCH_SOURCES:
+        assert (tmp_path / "mm" / src).read_text() == (ROOT / "symverify" / src).read_text()
+    assert mutmut_emulator._module_of("emulator.layers.x_relu__mutmut_3") == "symverify/emulator/layers.py"
 
 
 def test_mutation_catalog_mutates_every_family_source() -> None:

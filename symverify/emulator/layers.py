@@ -48,7 +48,7 @@ from symverify.types import (
     q_min,
 )
 
-from .emulator import (
+from .primitives import (
     RESCALE_GUARD,
     _as_float32_array,
     _check_nonfinite,
@@ -63,8 +63,8 @@ from .emulator import (
     requant_dynamic,
 )
 
-# by its package name: mutmut imports a copy of this file as goldgen.*
-__all__ = registry.module_exports("symverify.goldgen.emulator_layers")  # symverify/registry.py
+# by its package name: mutmut imports a copy of this file as emulator.*
+__all__ = registry.module_exports("symverify.emulator.layers")  # symverify/registry.py
 
 _F32 = np.float32
 _ONE = np.float32(1.0)
