@@ -16,12 +16,14 @@ signatures and tests/test_registry.py checks fixtures, vectors and runners.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from dataclasses import dataclass
+from typing import Callable
 
 __all__ = [
     "Arg", "Out", "ARG_ROLES", "OUT_KINDS", "REQUIRED", "Kernel", "Family", "KERNELS", "FAMILIES", "HELPER_SOURCES", "BACKEND_MODULES", "MODULE_EXTRAS",
-    "names", "kernel", "families", "family", "kernels_of", "layer_families", "c_sources",
+    "coverage_problems", "names", "kernel", "families", "family", "kernels_of", "layer_families", "c_sources",
     "c_entry_points", "emulator_modules", "fuzz_families", "signature_mismatches",
     "TRAINING_CHAIN", "primitive_families", "layer_vector_families", "module_exports", "backend_exports", "check_exports",
 ]
@@ -369,13 +371,15 @@ def _public_functions(module: object) -> set[str]:
 
 
 def check_exports() -> None:
-    """Fail loudly if an imported backend and the registry disagree by name.
+    """Fail loudly if an imported backend and the registry disagree.
 
     For each public backend and implementation module already imported:
-    every registered kernel (and declared extra) must be a callable attribute,
+    every registered kernel (and declared extra) must be a callable attribute
+    whose parameters (names, order, defaults) are the registered ``args``,
     and every public function defined in an implementation module must be a
     registered kernel or a declared extra. Raises ``ImportError`` naming the
-    module and the names; signatures are compared in a test, not here.
+    module and the names; annotations are compared in
+    tests/test_backend_parity.py.
     """
     problems: list[str] = []
     for backend, impls in BACKEND_MODULES.items():
@@ -389,6 +393,8 @@ def check_exports() -> None:
                 problems.append(f"{mod_name} lacks registered {', '.join(missing)}")
             if list(getattr(module, "__all__", [])) != wanted:
                 problems.append(f"{mod_name}.__all__ is not derived from the registry")
+            problems.extend(f"{mod_name}.{m}" for k in KERNELS if callable(getattr(module, k.name, None))
+                            for m in signature_mismatches(k, getattr(module, k.name)))
             if mod_name in impls:
                 stray = sorted(_public_functions(module) - set(wanted))
                 if stray:
@@ -396,3 +402,32 @@ def check_exports() -> None:
                                     "(declare it in symverify/registry.py or make it private)")
     if problems:
         raise ImportError("symverify.registry and the backends disagree: " + "; ".join(problems))
+
+
+def coverage_problems(kernels: tuple[Kernel, ...], fixture_kernels: set[str],
+                      vector_kernels: Callable[[str], set[str]],
+                      runner_text: Callable[[str], str | None]) -> list[str]:
+    """What a registered kernel lacks in the tree: a fixture, a golden vector
+    naming it in its family's vector file, a Cortex-M run (the family's
+    runner starts a vector of it and calls each of its C entry points).
+
+    The tree is passed in (``fixture_kernels``: kernels named by a fixture;
+    ``vector_kernels(file)``: kernels named in a vector file, empty if none;
+    ``runner_text(file)``: an xtarget runner's source, None if absent), so
+    this module still imports nothing of the tree; tests/test_registry.py
+    runs it on the real tree and on fake entries.
+    """
+    problems: list[str] = []
+    for k in kernels:
+        if k.name not in fixture_kernels:
+            problems.append(f"{k.name}: no fixture (goldgen/fixtures.py or goldgen/layer_fixtures.py)")
+        if k.vector_kernel not in vector_kernels(k.vector_file):
+            problems.append(f"{k.name}: no golden vector in goldgen/vectors/{k.vector_file}")
+        runner = runner_text(family(k.family).runner)
+        if runner is None or f'xt_vector_begin("{k.vector_kernel}"' not in runner:
+            problems.append(f"{k.name}: no Cortex-M run in xtarget/{family(k.family).runner}")
+            continue
+        uncalled = [ep for ep in k.c_entry_points if not re.search(rf"\b{ep}\s*\(", runner)]
+        if uncalled:
+            problems.append(f"{k.name}: xtarget/{family(k.family).runner} never calls {', '.join(uncalled)}")
+    return problems

@@ -49,33 +49,55 @@ def test_registry_has_the_api_kernels() -> None:
         assert (k.layer is None) == (k.family != "layers"), k
 
 
+def _vector_kernels_or_none(vector_file: str) -> set[str]:
+    return _vector_kernels(vector_file) if (VECTORS / vector_file).is_file() else set()
+
+
+def _runner_text(runner: str) -> str | None:
+    return (XTARGET / runner).read_text() if (XTARGET / runner).is_file() else None
+
+
+def _coverage(kernels: tuple[registry.Kernel, ...], fixture_kernels: set[str] | None = None) -> list[str]:
+    return registry.coverage_problems(kernels, _fixture_kernels() if fixture_kernels is None else fixture_kernels,
+                                      _vector_kernels_or_none, _runner_text)
+
+
 @pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_kernel_has_fixtures(name: str) -> None:
-    assert name in _fixture_kernels(), f"{name}: no fixture in goldgen/fixtures.py or goldgen/layer_fixtures.py"
-
-
-def test_fixtures_and_vectors_name_only_registered_kernels() -> None:
-    assert _fixture_kernels() <= set(KERNEL_NAMES), "a fixture names an unregistered kernel"
-    in_vectors = set().union(*(_vector_kernels(f.vector_file) for f in registry.FAMILIES))
-    assert in_vectors <= set(KERNEL_NAMES), f"vectors of unregistered kernels: {in_vectors - set(KERNEL_NAMES)}"
-
-
-@pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_kernel_has_golden_vectors(name: str) -> None:
+def test_kernel_has_fixtures_vectors_and_a_cortex_m_run(name: str) -> None:
     k = registry.kernel(name)
-    assert k.vector_kernel in _vector_kernels(k.vector_file), (
-        f"{name}: no vector with kernel {k.vector_kernel!r} in goldgen/vectors/{k.vector_file}")
+    assert _coverage((k,)) == []
     assert (VECTORS / k.vector_file).with_suffix(".h").is_file(), f"{name}: no C header of {k.vector_file}"
-
-
-@pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_kernel_has_a_cortex_m_run(name: str) -> None:
-    k = registry.kernel(name)
     assert k.family in xtarget.FAMILIES, f"{name}: family {k.family} is not run by symverify xtarget"
-    runner = (XTARGET / registry.family(k.family).runner).read_text()
-    assert f'xt_vector_begin("{k.vector_kernel}"' in runner, f"{name}: xtarget/run_{k.family}.c has no run of it"
-    uncalled = [ep for ep in k.c_entry_points if not re.search(rf"\b{ep}\s*\(", runner)]
-    assert not uncalled, f"{name}: xtarget/run_{k.family}.c never calls {uncalled}"
+
+
+def _fake(name: str = "relu9_forward", family: str = "layers") -> registry.Kernel:
+    return registry.Kernel(name, family, ("sym_linear_forward",), "symverify.kernels_layers",
+                           "symverify.emulator.layers", "linear", args=(registry.Arg("x", "tensor"),),
+                           outputs=(registry.Out("y", "tensor"),))
+
+
+def test_coverage_check_names_what_a_fake_kernel_lacks() -> None:
+    problems = _coverage((_fake(),))
+    assert problems == ["relu9_forward: no fixture (goldgen/fixtures.py or goldgen/layer_fixtures.py)",
+                        "relu9_forward: no golden vector in goldgen/vectors/layers.json",
+                        "relu9_forward: no Cortex-M run in xtarget/run_layers.c"]
+
+
+def test_coverage_check_catches_a_kernel_without_fixtures() -> None:
+    k = registry.kernel("requant_fixed")
+    assert _coverage((k,), fixture_kernels=_fixture_kernels() - {"requant_fixed"}) == [
+        "requant_fixed: no fixture (goldgen/fixtures.py or goldgen/layer_fixtures.py)"]
+
+
+def test_coverage_check_catches_missing_vectors_and_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    k = registry.kernel("sgd_update")
+    gone = registry.coverage_problems((k,), _fixture_kernels(), lambda f: set(), lambda r: None)
+    assert gone == ["sgd_update: no golden vector in goldgen/vectors/layers.json",
+                    "sgd_update: no Cortex-M run in xtarget/run_layers.c"]
+    # a runner that starts the vector but never calls the entry point
+    stub = f'xt_vector_begin("{k.vector_kernel}", 0);'
+    assert registry.coverage_problems((k,), _fixture_kernels(), _vector_kernels_or_none, lambda r: stub) == [
+        "sgd_update: xtarget/run_layers.c never calls sym_sgd_update"]
 
 
 @pytest.mark.parametrize("name", KERNEL_NAMES)
@@ -128,6 +150,34 @@ def test_import_check_catches_a_hand_written_all(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(sv.emulate, "__all__", [n for n in sv.emulate.__all__ if n != "sgd_update"])
     with pytest.raises(ImportError, match=r"symverify.emulate.__all__ is not derived"):
         registry.check_exports()
+
+
+def test_import_check_catches_a_changed_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symverify.emulator import layers
+
+    def sgd_update(param, grad, lr, rounding="half_away", rng_state=None):  # SR is the public default
+        return param
+
+    monkeypatch.setattr(layers, "sgd_update", sgd_update)
+    with pytest.raises(ImportError, match=r"symverify.emulator.layers.sgd_update\(rounding\): default 'half_away' "
+                                          r"!= registered 'sr_half_away'"):
+        registry.check_exports()
+
+
+def test_import_check_catches_a_renamed_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
+    def mse_loss(y, tgt, grad_bits=12, rounding="half_away", rng_state=None):
+        return y
+
+    monkeypatch.setattr(sv.kernels, "mse_loss", mse_loss)
+    with pytest.raises(ImportError, match=r"symverify.kernels.mse_loss: parameters \['y', 'tgt'"):
+        registry.check_exports()
+
+
+def test_layout_roles_and_kinds_are_checked() -> None:
+    with pytest.raises(ValueError, match="role 'tensr'"):
+        registry.Arg("x", "tensr")
+    with pytest.raises(ValueError, match="kind 'blob'"):
+        registry.Out("y", "blob")
 
 
 def test_import_check_passes_on_the_tree() -> None:
@@ -193,3 +243,25 @@ def test_c_abi_replay_covers_every_primitive() -> None:
     from symverify.mutants import gold
 
     assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family != "layers"}
+
+
+def test_vector_decoding_names_a_missing_required_argument() -> None:
+    from symverify.goldgen import kernelcall
+    from symverify.goldgen.vecformat import FixtureError
+
+    with pytest.raises(FixtureError, match="requant_fixed: vector args lack the required argument 'target_scale'"):
+        kernelcall.call("requant_fixed", {"t": {"mantissas": [1], "scale": "0x3F800000", "q_max_bits": 8},
+                                          "q_max_bits": 8}, sv.emulate, None)
+
+
+def test_fixture_argument_keys_come_from_the_registry() -> None:
+    assert fixtures.KERNEL_ARGS["float_to_sym"] == ("x", "q_max_bits", "rounding", "seed")
+    assert set(fixtures.KERNEL_ARGS) == {k.name for k in registry.KERNELS if k.layer is None}
+
+
+def test_fuzz_families_come_from_the_registry() -> None:
+    from symverify import fuzzing
+
+    assert fuzzing.FAMILIES == registry.fuzz_families()
+    for fam in fuzzing.FAMILIES:
+        assert (ROOT / "fuzz" / "targets" / f"fuzz_{fam}.c").is_file(), fam
