@@ -53,6 +53,7 @@ from . import vectorset as vs
 from .fixtures import FAMILIES, Fixture
 from .kernelcall import OK, evaluate  # noqa: F401  (evaluate: re-exported, the tests replay through it)
 from .layers_header import render_layers_header
+from .layout_header import render_layout_header
 from .vecformat import (EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex,  # noqa: F401  (re-exported)
                         float_from_hex, hex32, strip_comments)
 
@@ -212,17 +213,25 @@ class FamilyResult:
 
 
 def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
-    """The ``layers`` and ``chain`` families (goldgen/layer_fixtures.py),
-    rendered; raises FixtureError (LayerFixtureError) on a refused fixture."""
-    layers = lf.compute_layers(backend)
+    """The layer families (``layers``, ``relu``, ...) and the ``chain``
+    (goldgen/layer_fixtures.py), rendered; raises FixtureError
+    (LayerFixtureError) on a refused fixture."""
+    out: dict[str, FamilyResult] = {}
+    for family in LAYER_FAMILIES:
+        if family == registry.TRAINING_CHAIN:
+            continue
+        doc = lf.compute_layers(backend, family)
+        # layers.h keeps its hand-laid header (goldgen/layers_header.py); a
+        # tensor-only family gets the registry-derived one
+        header = render_layers_header(doc) if family == "layers" else render_layout_header(doc)
+        files = {f"{family}.json": lf.render(doc), f"{family}.h": header}
+        out[family] = FamilyResult(family, list(doc["vectors"]), json_text=files[f"{family}.json"],
+                                   header_text=header, files=files)
     chain = lf.compute_chain(backend)
     steps = [s for cfg in chain["configs"].values() for s in cfg["steps"]]
-    layer_files = {"layers.json": lf.render(layers), "layers.h": render_layers_header(layers)}
-    return {
-        "layers": FamilyResult("layers", list(layers["vectors"]), json_text=layer_files["layers.json"],
-                               header_text=layer_files["layers.h"], files=layer_files),
-        "chain": FamilyResult("chain", steps, files={"chain.json": lf.render(chain)}),
-    }
+    out[registry.TRAINING_CHAIN] = FamilyResult(registry.TRAINING_CHAIN, steps,
+                                                files={"chain.json": lf.render(chain)})
+    return out
 
 
 def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None,

@@ -41,6 +41,7 @@ OK = "SYM_OK"
 FLT_MAX = float(np.finfo(np.float32).max)
 HA, SR = HALF_AWAY, SR_HALF_AWAY
 
+#: the kernels of layers.json (other layer families: registry.kernels_of(family))
 LAYER_KERNELS = tuple(k.name for k in registry.kernels_of("layers"))
 
 
@@ -72,8 +73,19 @@ call, evaluate, _enc_value = kernelcall.call, kernelcall.evaluate, kernelcall.en
 
 
 # --------------------------------------------------------------------------- fixture catalog
-def fixtures() -> list[dict[str, Any]]:
-    """The catalog: name, kernel, purpose, args, declared status."""
+def fixtures(family: str = "layers") -> list[dict[str, Any]]:
+    """The catalog of one layer family's vector file (default ``layers``):
+    name, kernel, purpose, args, declared status."""
+    return [f for f in _all_fixtures() if registry.kernel(f["kernel"]).family == family]
+
+
+def layer_families() -> tuple[str, ...]:
+    """The registered families whose fixtures live here (not the chain)."""
+    return tuple(f for f in registry.layer_vector_families() if f != registry.TRAINING_CHAIN)
+
+
+def _all_fixtures() -> list[dict[str, Any]]:
+    """Every layer-kernel fixture, of every layer family."""
     fx: list[dict[str, Any]] = []
 
     def add(name: str, kernel: str, purpose: str, status: str, **args: Any) -> None:
@@ -263,6 +275,78 @@ def fixtures() -> list[dict[str, Any]]:
     add("mse_wide_y", "mse_loss",
         "y = 2^24 + 1 is not exact in float32: (float)y * 0.375 = 6291456, loss 9 * 2^42; a product in double "
         "(6291456.5) gives a different loss", OK, y=T([[16777217]], 0.375, 32), target=F([[0.0]]), grad_bits=12)
+    # ---- ReLU (family relu: goldgen/vectors/relu.json). Invalid tensors are
+    # written raw: the SymTensor constructor rejects them in Python and the C
+    # views carry them to sym_relu_* in the gold suite, so both validations run.
+    def raw(m: Any, scale_bits: str, bits: int) -> dict[str, Any]:
+        arr = np.asarray(m, dtype=np.int64)
+        return {"shape": list(arr.shape), "mantissas": [int(v) for v in arr.ravel()], "scale": scale_bits,
+                "q_max_bits": bits}
+
+    mixed = T([[-3, 0, 5], [7, -8, 1]], 0.5, 4)
+    add("relu_fwd_mixed", "relu_forward", "max(m, 0): negatives and 0 -> 0, positives kept; scale 0.5, width 4 kept",
+        OK, x=mixed)
+    add("relu_fwd_zeros", "relu_forward", "all zero stays zero", OK, x=T([0, 0, 0], 1.0, 8))
+    add("relu_fwd_negatives", "relu_forward", "all negative (down to qMin -128) -> 0", OK,
+        x=T([-1, -5, -127, -128], 0.25, 8))
+    add("relu_fwd_width_2", "relu_forward", "width 2: qMin -2, qMax 1", OK, x=T([-2, -1, 0, 1], 3.0, 2))
+    add("relu_fwd_width_16", "relu_forward", "width 16 extremes qMin -32768, qMax 32767", OK,
+        x=T([-32768, 32767, -1, 1], 0.001, 16))
+    add("relu_fwd_raw_32", "relu_forward", "raw 32-bit input: INT32_MIN -> 0, INT32_MAX kept", OK,
+        x=T([-2147483648, 2147483647, -1, 0, 123456789], 1.0, 32))
+    add("relu_fwd_3d_scale", "relu_forward", "a 3-D tensor, scale 0.3 kept bit for bit", OK,
+        x=T([[[1, -2]], [[-3, 4]]], 0.3, 12))
+    add("relu_fwd_empty", "relu_forward", "no element: EMPTY", "SYM_ERR_EMPTY", x=raw([], "0x3F800000", 8))
+    add("relu_fwd_width_1", "relu_forward", "width 1: BAD_WIDTH", "SYM_ERR_BAD_WIDTH", x=raw([0], "0x3F800000", 1))
+    add("relu_fwd_width_33", "relu_forward", "width 33: BAD_WIDTH", "SYM_ERR_BAD_WIDTH",
+        x=raw([0], "0x3F800000", 33))
+    for label, bits in (("zero", "0x00000000"), ("negative", "0xBF800000"), ("subnormal", "0x00000001"),
+                        ("nan", "0x7FC00000"), ("inf", "0x7F800000")):
+        add(f"relu_fwd_scale_{label}", "relu_forward", f"{label} scale: BAD_SCALE", "SYM_ERR_BAD_SCALE",
+            x=raw([1], bits, 8))
+    add("relu_fwd_above_qmax", "relu_forward", "mantissa 8 in width 4 (qMax 7): INT_OVERFLOW", "SYM_ERR_INT_OVERFLOW",
+        x=raw([1, 8], "0x3F800000", 4))
+    add("relu_fwd_below_qmin", "relu_forward", "mantissa -9 in width 4 (qMin -8): INT_OVERFLOW",
+        "SYM_ERR_INT_OVERFLOW", x=raw([-9, 1], "0x3F800000", 4))
+
+    dy_mixed = T([[1, 2, 3], [4, 5, -6]], 0.25, 8)
+    add("relu_bwd_mixed", "relu_backward", "dy where x > 0, else 0; dy's scale 0.25 and width 8", OK,
+        x=mixed, dy=dy_mixed)
+    add("relu_bwd_zero_x", "relu_backward", "x = 0 passes no gradient (x > 0, not x >= 0)", OK,
+        x=T([0, 0, 1], 1.0, 8), dy=T([5, -5, 5], 1.0, 8))
+    add("relu_bwd_negative_x", "relu_backward", "negative x (qMin) passes no gradient", OK,
+        x=T([-128, -1], 1.0, 8), dy=T([100, -100], 0.5, 12))
+    add("relu_bwd_width_2", "relu_backward", "width 2 on both: qMin -2, qMax 1", OK,
+        x=T([-2, -1, 0, 1], 1.0, 2), dy=T([1, -2, 1, -2], 2.0, 2))
+    add("relu_bwd_width_16", "relu_backward", "width 16 extremes through the mask", OK,
+        x=T([32767, -32768, 1], 1.0, 16), dy=T([-32768, 32767, 32767], 0.001, 16))
+    add("relu_bwd_raw_32", "relu_backward", "raw 32-bit x and dy: INT32_MIN / INT32_MAX gradients", OK,
+        x=T([2147483647, -2147483648, 1], 1.0, 32), dy=T([-2147483648, 5, 2147483647], 1.0, 32))
+    add("relu_bwd_widths_differ", "relu_backward", "dx takes dy's width 12 and scale, not x's (16, 2.0)", OK,
+        x=T([3, -3], 2.0, 16), dy=T([-2047, 2047], 0.001, 12))
+    add("relu_bwd_shape_length", "relu_backward", "dy shorter than x: SHAPE", "SYM_ERR_SHAPE",
+        x=T([1, 2, 3], 1.0, 8), dy=T([1, 2], 1.0, 8))
+    add("relu_bwd_shape_longer", "relu_backward", "dy longer than x: SHAPE", "SYM_ERR_SHAPE",
+        x=T([1, 2], 1.0, 8), dy=T([1, 2, 3], 1.0, 8))
+    add("relu_bwd_shape_2d", "relu_backward", "same length, other shape ([2, 2] vs [4]): SHAPE (Python only: "
+        "C sees lengths)", "SYM_ERR_SHAPE", x=T([[1, 2], [3, 4]], 1.0, 8), dy=T([1, 2, 3, 4], 1.0, 8))
+    fx[-1]["c_abi"] = False
+    add("relu_bwd_x_empty", "relu_backward", "empty x: EMPTY (x before dy)", "SYM_ERR_EMPTY",
+        x=raw([], "0x3F800000", 8), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_empty", "relu_backward", "empty dy: EMPTY", "SYM_ERR_EMPTY",
+        x=T([1], 1.0, 8), dy=raw([], "0x3F800000", 8))
+    add("relu_bwd_x_width_33", "relu_backward", "x width 33: BAD_WIDTH", "SYM_ERR_BAD_WIDTH",
+        x=raw([1], "0x3F800000", 33), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_width_1", "relu_backward", "dy width 1: BAD_WIDTH", "SYM_ERR_BAD_WIDTH",
+        x=T([1], 1.0, 8), dy=raw([0], "0x3F800000", 1))
+    add("relu_bwd_x_scale_zero", "relu_backward", "x scale 0: BAD_SCALE", "SYM_ERR_BAD_SCALE",
+        x=raw([1], "0x00000000", 8), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_scale_nan", "relu_backward", "dy scale NaN: BAD_SCALE", "SYM_ERR_BAD_SCALE",
+        x=T([1], 1.0, 8), dy=raw([1], "0x7FC00000", 8))
+    add("relu_bwd_x_above_qmax", "relu_backward", "x mantissa 8 in width 4: INT_OVERFLOW", "SYM_ERR_INT_OVERFLOW",
+        x=raw([8], "0x3F800000", 4), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_below_qmin", "relu_backward", "dy mantissa -129 in width 8: INT_OVERFLOW",
+        "SYM_ERR_INT_OVERFLOW", x=T([1, 1], 1.0, 8), dy=raw([1, -129], "0x3F800000", 8))
     return fx
 
 
@@ -291,11 +375,12 @@ class LayerFixtureError(FixtureError):
     """A fixture's emulator status differs from its declared status."""
 
 
-def compute_layers(backend: Any = None) -> dict[str, Any]:
+def compute_layers(backend: Any = None, family: str = "layers") -> dict[str, Any]:
+    """The vector document of layer family ``family`` (``layers.json``, ``relu.json``)."""
     import symverify as sv
 
     backend = backend or sv.emulate
-    items = fixtures()
+    items = fixtures() if family == "layers" else fixtures(family)   # fixtures(): the layers catalog
     records = []
     for f in items:
         expect = evaluate(f["kernel"], f["args"], backend)
@@ -303,8 +388,10 @@ def compute_layers(backend: Any = None) -> dict[str, Any]:
             raise LayerFixtureError(f"{f['name']}: declared {f['status']}, emulator gives {expect['status']}")
         rec = {"name": f["name"], "kernel": f["kernel"], "purpose": f["purpose"], "args": _comment(f["args"]),
                "expect": _comment(expect)}
+        if f.get("c_abi") is False:
+            rec["c_abi"] = False   # only the Python API can express it (e.g. a shape, not a length)
         records.append(rec)
-    return {"family": "layers", "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
+    return {"family": family, "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
             "fixture_hash": catalog_hash(items), "generator": GENERATOR,
             "note": ("Generated golden vectors: do not edit (run `symverify goldgen`). Floats "
                      "are IEEE-754 float32 bit patterns; *_dec fields are decimal comments only. Errors are C "

@@ -25,7 +25,7 @@ __all__ = [
     "Arg", "Out", "ARG_ROLES", "OUT_KINDS", "REQUIRED", "Kernel", "Family", "KERNELS", "FAMILIES", "HELPER_SOURCES", "BACKEND_MODULES", "MODULE_EXTRAS",
     "coverage_problems", "names", "kernel", "families", "family", "kernels_of", "layer_families", "c_sources",
     "c_entry_points", "emulator_modules", "fuzz_families", "signature_mismatches",
-    "TRAINING_CHAIN", "primitive_families", "layer_vector_families", "module_exports", "backend_exports", "check_exports",
+    "TRAINING_CHAIN", "layer_abi_kernel", "primitive_families", "layer_vector_families", "module_exports", "backend_exports", "check_exports",
 ]
 
 _C_PRIMS = "symverify.kernels"
@@ -84,10 +84,12 @@ class Arg:
 class Out:
     """One output of a kernel: ``name`` (the C output view's name) and ``kind``
     (one of :data:`OUT_KINDS`). Several outputs = the kernel returns a tuple
-    in this order."""
+    in this order. ``like`` names the tensor argument whose length and width
+    the output keeps (the caller sizes the C output view from it), if any."""
 
     name: str
     kind: str
+    like: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OUT_KINDS:
@@ -177,6 +179,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("requant", ("sym_requant",)),
     Family("accumulate", ("sym_accumulate",)),
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
+    Family("relu", ("sym_relu",)),
 )
 
 #: Kernel sources no family owns: the helpers every family links
@@ -192,7 +195,7 @@ _ORD = Arg("order", "order", "ratio")
 _RNG = Arg("rng_state", "rng", None)
 _Y = (Out("y", "tensor"),)
 
-#: In API order (API.md's first block, then the M1 layer kernels).
+#: In API order (API.md's first block, the M1 layer kernels, then ReLU).
 KERNELS: tuple[Kernel, ...] = (
     Kernel("round_half_away", "round", ("sym_round_half_away",), _C_PRIMS, _EMU_PRIMS,
            args=(Arg("x", "float64"),), outputs=(Out("out", "int"),)),
@@ -239,6 +242,10 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("sgd_update", "layers", ("sym_sgd_update",), _C_LAYERS, _EMU_LAYERS, "sgd",
            args=(_t("param"), _t("grad"), Arg("lr", "float"), Arg("rounding", "rounding", "sr_half_away"), _RNG),
            outputs=(Out("param", "tensor"),)),
+    Kernel("relu_forward", "relu", ("sym_relu_forward",), _C_LAYERS, _EMU_LAYERS, "relu", fuzzed=False,
+           args=(_t("x"),), outputs=(Out("y", "tensor", like="x"),)),
+    Kernel("relu_backward", "relu", ("sym_relu_backward",), _C_LAYERS, _EMU_LAYERS, "relu", fuzzed=False,
+           args=(_t("x"), _t("dy")), outputs=(Out("dx", "tensor", like="dy"),)),
 )
 
 #: Public backend module -> the modules that implement its kernels.
@@ -310,6 +317,15 @@ def layer_vector_families() -> tuple[str, ...]:
     """Vector families rendered by goldgen/layer_fixtures.py: the families of
     the layer kernels, then the training chain."""
     return (*dict.fromkeys(k.family for k in KERNELS if k.layer is not None), TRAINING_CHAIN)
+
+
+def layer_abi_kernel(k: Kernel) -> bool:
+    """True for a layer step in the layer-level C ABI that its layout fully
+    describes: one entry point ``sym_<name>(const sym_<name>_args *, sym_err *)``,
+    tensor arguments only, tensor outputs sized ``like`` an argument."""
+    return (k.layer is not None and k.c_entry_points == (f"sym_{k.name}",)
+            and all(a.role == "tensor" for a in k.args)
+            and all(o.kind == "tensor" and o.like in {a.name for a in k.args} for o in k.outputs))
 
 
 def c_sources() -> tuple[str, ...]:

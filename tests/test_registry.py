@@ -32,7 +32,7 @@ def _declared_c_functions() -> set[str]:
 
 def _fixture_kernels() -> set[str]:
     prims = {f.kernel for fams in fixtures.catalog().values() for f in fams}
-    return prims | {f["kernel"] for f in layer_fixtures.fixtures()}
+    return prims | {f["kernel"] for fam in layer_fixtures.layer_families() for f in layer_fixtures.fixtures(fam)}
 
 
 def _vector_kernels(vector_file: str) -> set[str]:
@@ -41,12 +41,14 @@ def _vector_kernels(vector_file: str) -> set[str]:
 
 
 def test_registry_has_the_api_kernels() -> None:
-    # API.md's first block plus the M1 layer kernels; no duplicates.
-    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 17
+    # API.md's first block, the M1 layer kernels and ReLU; no duplicates.
+    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 19
     assert {k.family for k in registry.KERNELS} == set(registry.families())
-    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd")
+    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd", "relu")
+    assert registry.primitive_families() == ("round", "convert", "requant", "accumulate")
+    assert registry.layer_vector_families() == ("layers", "relu", "chain")
     for k in registry.KERNELS:
-        assert (k.layer is None) == (k.family != "layers"), k
+        assert (k.layer is None) == (k.family in registry.primitive_families()), k
 
 
 def _vector_kernels_or_none(vector_file: str) -> set[str]:
@@ -237,12 +239,41 @@ def test_mutation_catalog_mutates_every_family_source() -> None:
 
 
 def test_c_abi_replay_covers_every_primitive() -> None:
-    # mutants/gold.py keeps its own runner table (the argument layout of each
-    # C prototype is not in the registry yet); layer kernels replay through
-    # goldgen/layer_fixtures.call (test_kernel_has_golden_vectors: it renders them)
+    # mutants/gold.py keeps its own runner table for the primitives (the
+    # argument layout of each C prototype is not in the registry); the
+    # layers.json kernels replay through mutants/layers_gold.py
     from symverify.mutants import gold
 
-    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family != "layers"}
+    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.layer is None}
+
+
+def test_layer_abi_families_replay_through_their_entry_points() -> None:
+    # a registry-described layer-ABI family (relu) needs no hand-written runner:
+    # mutants/gold.py replays every C-expressible vector through sym_<kernel>
+    from symverify import kernels
+    from symverify.mutants import gold
+
+    assert gold.layout_families() == ("relu",)
+    cases, skipped = gold.load_cases()
+    layout = [c for c in cases if isinstance(c, gold.LayoutCase)]
+    assert {c.kernel for c in layout} == {"relu_forward", "relu_backward"}
+    assert skipped.count("relu/relu_bwd_shape_2d") == 1
+    ffi, lib = kernels.ffi_lib()
+    assert [c.label for c in layout if gold.run_case(c, ffi, lib)] == []
+
+
+def test_layout_replay_sees_a_wrong_result_and_a_write_on_error() -> None:
+    from symverify import kernels
+    from symverify.mutants import gold
+
+    ffi, lib = kernels.ffi_lib()
+    cases = {c.name: c for c in gold.load_cases()[0] if isinstance(c, gold.LayoutCase)}
+    ok = cases["relu_fwd_mixed"]
+    bad = gold.LayoutCase(ok.family, ok.name, ok.kernel, ok.args,
+                          {**ok.expect, "out": {**ok.expect["out"], "mantissas": [0, 0, 5, 7, 0, 2]}})
+    assert gold.run_case(bad, ffi, lib) == "y[5] 1 != expected 2"
+    got = {"status": "SYM_ERR_EMPTY", "wrote_on_error": True}
+    assert "written" in gold.compare_layout("relu_forward", {"status": "SYM_ERR_EMPTY"}, got)
 
 
 def test_vector_decoding_names_a_missing_required_argument() -> None:

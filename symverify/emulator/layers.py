@@ -498,3 +498,21 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
         raise SymError("SYM_ERR_FLOAT_OVERFLOW", f"w[{i}]", float(w.ravel()[i]),
                        "p - lr * g is not finite in float32")
     return float_to_sym(w, bits, rounding, rng_state)
+
+
+# --------------------------------------------------------------------------
+# ReLU
+# --------------------------------------------------------------------------
+
+def relu_forward(x: SymTensor) -> SymTensor:
+    """y = max(x, 0) elementwise on the mantissas; x's scale, width and shape."""
+    x = _check_tensor(x, "x")
+    return SymTensor(np.maximum(x.mantissas, 0), x.scale, x.q_max_bits)
+
+
+def relu_backward(x: SymTensor, dy: SymTensor) -> SymTensor:
+    """dx = dy where x > 0, else 0; dy's scale and width; x and dy of one shape."""
+    x = _check_tensor(x, "x")
+    dy = _check_tensor(dy, "dy")
+    _check_shape(dy, x.mantissas.shape, "dy", "the shape of x")
+    return SymTensor(np.where(x.mantissas > 0, dy.mantissas, 0), dy.scale, dy.q_max_bits)
