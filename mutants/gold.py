@@ -319,7 +319,7 @@ def run_layout(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[st
         view.scale = _f32(f"0x{_SCALE_SENTINEL:08X}")
         setattr(c_args, o.name, view)
         outs[o.name] = (view, buf, n)
-    err = ffi.new("sym_err *")
+    err = ffi.new("sym_err *", {"status": _ERR_SENTINEL, "index": _ERR_SENTINEL})
     st = getattr(lib, f"sym_{kernel}")(c_args, err)
     res: dict[str, Any] = {"status": _status(st)}
     for name, (view, buf, n) in outs.items():
@@ -327,9 +327,42 @@ def run_layout(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[st
             res[name] = {"mantissas": list(buf[0:n]), "scale": _hex_f32(view.scale)}
         elif not untouched(ffi, [buf]) or _hex_f32(view.scale) != f"0x{_SCALE_SENTINEL:08X}":
             res["wrote_on_error"] = True
-    if st != 0 and err.status != st:
-        res["err_status"] = _status(err.status)
+    if st != 0:
+        why = _err_problem(ffi, k, spec_of, st, err)
+        if why:
+            res["err_problem"] = why
+    elif err.status != _ERR_SENTINEL:
+        res["err_problem"] = "sym_err written on success"
     return res
+
+
+#: sym_err.status / .index before a call: a value no kernel writes
+_ERR_SENTINEL = -0x5A5A5A5A
+
+
+def _err_problem(ffi: Any, k: Any, spec_of: dict[str, Any], st: int, err: Any) -> str | None:
+    """What is wrong with the error detail of a failed call, if anything: it
+    must repeat the status, name an argument or output of the kernel, give a
+    reason, and for INT_OVERFLOW index the first mantissa outside its width."""
+    if err.status != st:
+        return f"sym_err.status {_status(err.status)} != returned {_status(st)}"
+    if err.arg == ffi.NULL or err.reason == ffi.NULL:
+        return "sym_err.arg or .reason is NULL"
+    arg = ffi.string(err.arg).decode()
+    owners = {"args", *(a.name for a in k.args), *(o.name for o in k.outputs)}
+    if arg.split(".", 1)[0] not in owners:
+        return f"sym_err.arg {arg!r} names no argument of {k.name}"
+    if _status(st) == "SYM_ERR_INT_OVERFLOW":
+        spec = spec_of.get(arg.split(".", 1)[0])
+        if spec is None:
+            return f"INT_OVERFLOW names {arg!r}, not an input"
+        lo, hi = -(1 << (spec["q_max_bits"] - 1)), (1 << (spec["q_max_bits"] - 1)) - 1
+        first = next((i for i, m in enumerate(spec["mantissas"]) if not lo <= m <= hi), -1)
+        if err.index != first:
+            return f"sym_err.index {err.index} != first mantissa outside the width {first}"
+    elif err.index != -1:
+        return f"sym_err.index {err.index} for a whole-argument error (expected -1)"
+    return None
 
 
 def compare_layout(kernel: str, expect: dict[str, Any], got: dict[str, Any]) -> str | None:
@@ -338,8 +371,8 @@ def compare_layout(kernel: str, expect: dict[str, Any], got: dict[str, Any]) -> 
         return f"status {got['status']} != expected {expect['status']}"
     if got.get("wrote_on_error"):
         return f"status {got['status']} but an output was written (nothing may be written on error)"
-    if "err_status" in got:
-        return f"sym_err.status {got['err_status']} != returned {got['status']}"
+    if "err_problem" in got:
+        return got["err_problem"]
     if expect["status"] != "SYM_OK":
         return None
     outputs = registry.kernel(kernel).outputs
@@ -413,8 +446,9 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
     if abi:
         from .abi import CASES
         from .abi_layers import CASES as LAYER_CASES
+        from .abi_relu import CASES as RELU_CASES
 
-        cases = [*cases, *CASES, *LAYER_CASES]
+        cases = [*cases, *CASES, *LAYER_CASES, *RELU_CASES]
     return cases, skipped
 
 

@@ -296,3 +296,39 @@ def test_fuzz_families_come_from_the_registry() -> None:
     assert fuzzing.FAMILIES == registry.fuzz_families()
     for fam in fuzzing.FAMILIES:
         assert (ROOT / "fuzz" / "targets" / f"fuzz_{fam}.c").is_file(), fam
+
+
+def test_relu_abi_cases_are_in_the_gold_suite_and_pass() -> None:
+    from symverify import kernels
+    from symverify.mutants import abi_relu, gold
+
+    cases, _ = gold.load_suite()
+    labels = {c.label for c in cases}
+    assert {c.label for c in abi_relu.CASES} <= labels and len(abi_relu.CASES) >= 30
+    ffi, lib = kernels.ffi_lib()
+    assert [c.label for c in abi_relu.CASES if gold.run_case(c, ffi, lib)] == []
+
+
+def test_layout_replay_checks_the_error_detail() -> None:
+    from symverify.mutants import gold
+
+    k = registry.kernel("relu_forward")
+    spec = {"x": {"mantissas": [1, 9], "scale": "0x3F800000", "q_max_bits": 4}}
+
+    class Err:
+        status, index = -9, 0
+        arg = reason = "x.m"
+
+    class FFI:
+        NULL = None
+
+        @staticmethod
+        def string(p: str) -> bytes:
+            return p.encode()
+
+    assert gold._err_problem(FFI, k, spec, -9, Err) == (
+        "sym_err.index 0 != first mantissa outside the width 1")
+    Err.index, Err.arg = 1, "w.m"
+    assert "names no argument" in gold._err_problem(FFI, k, spec, -9, Err)
+    Err.arg = "x.m"
+    assert gold._err_problem(FFI, k, spec, -9, Err) is None
