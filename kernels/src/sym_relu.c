@@ -1,5 +1,8 @@
 /* ReLU family: forward and backward layer steps (kernels/include/sym_relu.h).
  * Validation first, then one pass that only selects mantissas. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <stddef.h>
 #include <stdint.h>
 
