@@ -32,7 +32,14 @@ OK = "SYM_OK"
 
 def vector_keys(kernel: str) -> tuple[str, ...]:
     """The argument keys a vector of ``kernel`` may carry, in API order."""
-    return tuple(a.vector_key for a in registry.kernel(kernel).args)
+    return tuple(a.vector_key for a in _registered(kernel).args)
+
+
+def _registered(kernel: str) -> registry.Kernel:
+    try:
+        return registry.kernel(kernel)
+    except KeyError:
+        raise ValueError(f"unknown kernel {kernel!r} (not in symverify/registry.py)") from None
 
 
 def _tensor(backend: Any, spec: Mapping[str, Any]) -> SymTensor:
@@ -69,7 +76,7 @@ def decode_args(kernel: str, args: Mapping[str, Any], backend: Any, rng: Rng | N
     """The keyword arguments of ``kernel`` for ``backend``, decoded from the
     (comment-free) vector ``args``; an absent argument takes its registered
     default, an absent required one raises FixtureError naming it."""
-    k = registry.kernel(kernel)
+    k = _registered(kernel)
     out: dict[str, Any] = {}
     for arg in k.args:
         if arg.role == "rng":
@@ -85,7 +92,8 @@ def decode_args(kernel: str, args: Mapping[str, Any], backend: Any, rng: Rng | N
 
 def call(kernel: str, args: Mapping[str, Any], backend: Any, rng: Rng | None) -> Any:
     """Decode ``args`` and call ``kernel`` of ``backend`` with the API.md signature."""
-    return getattr(backend, kernel)(**decode_args(kernel, args, backend, rng))
+    kwargs = decode_args(kernel, args, backend, rng)
+    return getattr(backend, kernel)(**kwargs)
 
 
 def _encode_primitive(kernel: str, out: registry.Out, value: Any) -> dict[str, Any]:
@@ -128,7 +136,7 @@ def _encode_layer_value(kernel: str, out: registry.Out, value: Any) -> Any:
 
 def encode_result(kernel: str, value: Any) -> dict[str, Any]:
     """``{"status": "SYM_OK", ...outputs...}`` for a successful call's return value."""
-    k = registry.kernel(kernel)
+    k = _registered(kernel)
     if k.layer is None:
         (out,) = k.outputs
         return {"status": OK, **_encode_primitive(kernel, out, value)}
