@@ -226,3 +226,20 @@ def test_bad_input(tmp_path, sympro):
     assert code == 1 and "fails on the unmutated project" in text
     code, text = _mutate("--project", str(sympro), "--build-cmd", "exit 7", "--mode", "rebuild")
     assert code == 1 and "build command fails" in text
+
+
+def test_auto_falls_back_to_rebuild_when_schemata_cannot_build(tmp_path):
+    root = _loop_project(tmp_path / "loop")
+    # a build that refuses any extra header next to the sources: schemata cannot build, no mutant is to blame
+    (root / "symverify.toml").write_text(
+        '[mutate]\nsources = ["src/*.c"]\n'
+        'build_cmd = "test ! -e src/sym_mutant_rt.h || { echo foreign header; exit 1; }; '
+        'cc -std=c99 -O0 -Isrc src/loop.c test.c -o t"\n'
+        'test_cmd = "./t"\ntimeout = 1.0\noperators = ["AOR"]\n')
+    out = tmp_path / "auto.json"
+    code, text = _mutate("--project", str(root), "--json", str(out))
+    proj = json.loads(out.read_text())["config"]["project"]
+    assert proj["mode"] == "rebuild" and "no mutant is to blame" in proj["fallback"], proj
+    assert "schemata not possible" in text and code == 0, text
+    code, text = _mutate("--project", str(root), "--mode", "schemata")
+    assert code == 1 and "--mode schemata" in text and "foreign header" in text
