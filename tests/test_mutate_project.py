@@ -243,3 +243,29 @@ def test_auto_falls_back_to_rebuild_when_schemata_cannot_build(tmp_path):
     assert "schemata not possible" in text and code == 0, text
     code, text = _mutate("--project", str(root), "--mode", "schemata")
     assert code == 1 and "--mode schemata" in text and "foreign header" in text
+
+
+def test_settings_from_pyproject_and_command_line_precedence(tmp_path):
+    from symverify.mutants.project_config import ProjectConfigError, ProjectFileError, load
+
+    root = tmp_path / "p"
+    (root / "src" / "sub").mkdir(parents=True)
+    (root / "src" / "a.c").write_text("int a(void) { return 1; }\n")
+    (root / "src" / "sub" / "b.c").write_text("int b(void) { return 2; }\n")
+    (root / "pyproject.toml").write_text('[tool.symverify.mutate]\nsources = ["src/**/*.c"]\n'
+                                         'exclude = ["src/sub/*"]\nbuild_cmd = "make"\ntest_cmd = "make test"\n')
+    cfg = load(root)
+    assert cfg.source_files == ("src/a.c",) and cfg.origin == "pyproject.toml [tool.symverify.mutate]"
+    cfg = load(root, test_cmd="./run", sources=("src/**/*.c",))
+    assert cfg.test_cmd == "./run" and cfg.build_cmd == "make" and "command line" in cfg.origin
+    (root / "symverify.toml").write_text('[mutate]\nsources = ["src/sub/*.c"]\nbuild_cmd = "b"\ntest_cmd = "t"\n'
+                                         'mode = "fast"\n')
+    with pytest.raises(ProjectFileError, match="key mode 'fast'"):
+        load(root)  # symverify.toml is read first
+    (root / "symverify.toml").write_text('[mutate]\nsources = "src/*.c"\n')
+    with pytest.raises(ProjectFileError, match="'sources' has the wrong type"):
+        load(root)
+    (root / "symverify.toml").unlink()
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    with pytest.raises(ProjectConfigError, match="--build-cmd is required"):
+        load(root, sources=("src/*.c",))
