@@ -121,7 +121,8 @@ def plain_main(families: list[str]) -> str:
         "            }", "        }", "    }",
         "    printf(\"sv: %lu vectors: %lu bit-exact, %lu differ, %lu skipped\\n\", pass + fail + skip, pass, "
         "fail, skip);",
-        "    if (pass + fail == 0) {", "        printf(\"sv: no vector was checked\\n\");", "        return 1;", "    }",
+        "    if (pass + fail == 0) {", "        printf(\"sv: no vector was checked\\n\");",
+        "        return 1;", "    }",
         "    return fail != 0;", "}", ""])
 
 

@@ -123,7 +123,8 @@ def load(root: Path, **overrides: Any) -> ProjectConfig:
     mode = values.get("mode", "auto")
     if mode not in MODES:
         cls = ProjectConfigError if "mode" in given else ProjectFileError
-        raise cls(f"{'--mode' if 'mode' in given else origin + ': key mode'} {mode!r}: must be one of {', '.join(MODES)}")
+        where = "--mode" if "mode" in given else f"{origin}: key mode"
+        raise cls(f"{where} {mode!r}: must be one of {', '.join(MODES)}")
     timeout = values.get("timeout")
     if timeout is not None and not timeout > 0:
         cls = ProjectConfigError if "timeout" in given else ProjectFileError
