@@ -17,7 +17,6 @@ run goes on. Outcomes per vector:
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 from collections import Counter
@@ -25,6 +24,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from symverify.build import find_compiler
 
 from .emit_unity import FAMILIES, emit
 
@@ -186,7 +187,8 @@ def _names(family: str, out_dir: Path) -> dict[str, list[str]]:
 
 def build_runner(adapter: Path, sources: list[Path], families: list[str], work: Path,
                  cflags: list[str], include_dirs: list[Path], cc: str = "cc") -> Path:
-    """Compile checks + adapter + sources into ``work/sv_conform``."""
+    """Compile checks + adapter + sources into ``work/sv_conform`` (``cc``:
+    the compiler, by default symverify's own choice, ``$CC`` first)."""
     emit("plain", work, families)
     (work / "sv_main.c").unlink()
     (work / "sv_adapter.c").unlink()
@@ -212,7 +214,7 @@ def run(adapter: Path, sources: list[Path], families: list[str] | None = None, c
     with tempfile.TemporaryDirectory(prefix="symverify-conform-") as tmp:
         work = Path(tmp)
         exe = build_runner(Path(adapter), [Path(s) for s in sources], fams, work, flags,
-                           [Path(d) for d in include_dirs or []], shutil.which("cc") or "cc")
+                           [Path(d) for d in include_dirs or []], find_compiler())
         names = {k: v for f in fams for k, v in _names(f, work).items()}
         proc = subprocess.run([str(exe), str(timeout)], capture_output=True, text=True,
                               timeout=timeout * (len(sum(names.values(), [])) + 5))

@@ -5,6 +5,7 @@ errors, --since, and the usage / input errors."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import textwrap
@@ -14,14 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from symverify import build
 from symverify.cli import cli
 from symverify.mutants.shard import Shard, in_shard, parse_shard, shard_of
 
 SYMPRO = Path(__file__).parent / "data" / "sympro"
-
-pytestmark = pytest.mark.skipif(shutil.which("make") is None or shutil.which("cc") is None,
-                                reason="needs make and a C compiler")
-
 
 def _mutate(*args: str) -> tuple[int, str]:
     res = CliRunner().invoke(cli, ["mutate", *args], env={"COLUMNS": "200"})
@@ -33,6 +31,18 @@ def _mutate(*args: str) -> tuple[int, str]:
 def _statuses(report: Path) -> dict[str, str]:
     data = json.loads(report.read_text())
     return {m["id"]: m["status"] for f in data["files"].values() for m in f["mutants"]}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiler_env():
+    """The projects' commands compile with $CC: symverify's own compiler choice."""
+    old = os.environ.get("CC")
+    os.environ["CC"] = build.find_compiler()
+    yield
+    if old is None:
+        del os.environ["CC"]
+    else:
+        os.environ["CC"] = old
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +172,7 @@ def _loop_project(root: Path) -> Path:
                                          "size_t span(const char *begin, const char *end);\n")
     (root / "test.c").write_text(_LOOP_TEST)
     (root / "symverify.toml").write_text('[mutate]\nsources = ["src/*.c"]\n'
-                                         'build_cmd = "cc -std=c99 -O0 -Isrc src/loop.c test.c -o t"\n'
+                                         'build_cmd = "$CC -std=c99 -O0 -Isrc src/loop.c test.c -o t"\n'
                                          'test_cmd = "./t"\ntimeout = 1.0\noperators = ["AOR"]\n')
     return root
 
@@ -234,7 +244,7 @@ def test_auto_falls_back_to_rebuild_when_schemata_cannot_build(tmp_path):
     (root / "symverify.toml").write_text(
         '[mutate]\nsources = ["src/*.c"]\n'
         'build_cmd = "test ! -e src/sym_mutant_rt.h || { echo foreign header; exit 1; }; '
-        'cc -std=c99 -O0 -Isrc src/loop.c test.c -o t"\n'
+        '$CC -std=c99 -O0 -Isrc src/loop.c test.c -o t"\n'
         'test_cmd = "./t"\ntimeout = 1.0\noperators = ["AOR"]\n')
     out = tmp_path / "auto.json"
     code, text = _mutate("--project", str(root), "--json", str(out))
