@@ -60,10 +60,18 @@ def strong(sympro, tmp_path_factory) -> Path:
     return out
 
 
-def test_weak_suite_scores_low_strong_suite_high(sympro, strong, tmp_path):
-    weak = tmp_path / "weak.json"
-    code, text = _mutate("--project", str(sympro), "--build-cmd", "make -s SUITE=weak", "--test-cmd",
-                         "./build/test_weak", "--json", str(weak))
+WEAK = ("--build-cmd", "make -s SUITE=weak", "--test-cmd", "./build/test_weak")
+
+
+@pytest.fixture(scope="module")
+def weak_run(sympro, tmp_path_factory) -> tuple[Path, int, str]:
+    out = tmp_path_factory.mktemp("rep") / "weak.json"
+    code, text = _mutate("--project", str(sympro), *WEAK, "--json", str(out))
+    return out, code, text
+
+
+def test_weak_suite_scores_low_strong_suite_high(weak_run, strong):
+    weak, code, text = weak_run
     assert code == 1, text  # survivors fail the gate
     w, s = json.loads(weak.read_text())["config"], json.loads(strong.read_text())["config"]
     assert w["valid"] == s["valid"] > 100  # the same mutants, minus the reviewed equivalents
@@ -83,24 +91,30 @@ def test_strong_report_names_the_killing_test(strong):
     assert "Rounding.c" in " ".join(data["files"]) and data["config"]["secondsPerMutant"] > 0
 
 
-def test_shards_merge_to_the_unsharded_result(sympro, strong, tmp_path):
+def test_shards_merge_to_the_unsharded_result(sympro, weak_run, strong, tmp_path):
+    whole = weak_run[0]  # the weak suite: killed, survived, no-coverage and equivalent mutants mixed
     parts = []
     for k in (1, 2, 3):
         out = tmp_path / f"s{k}.json"
-        code, text = _mutate("--project", str(sympro), "--shard", f"{k}/3", "--json", str(out))
-        assert code == 0, text
+        code, text = _mutate("--project", str(sympro), *WEAK, "--shard", f"{k}/3", "--json", str(out))
+        assert code == 1, text
         parts.append(out)
     sizes = [len(_statuses(p)) for p in parts]
-    assert all(sizes) and sum(sizes) == len(_statuses(strong))
+    assert all(sizes) and sum(sizes) == len(_statuses(whole))
     merged = tmp_path / "merged.json"
     res = CliRunner().invoke(cli, ["mutate", "merge", *map(str, parts), "--json", str(merged)])
-    assert res.exit_code == 0, res.output
-    assert _statuses(merged) == _statuses(strong)
-    m, u = json.loads(merged.read_text())["config"], json.loads(strong.read_text())["config"]
+    assert res.exit_code == 1, res.output  # the merged weak score fails the gate, like the unsharded one
+    assert _statuses(merged) == _statuses(whole)
+    assert len(set(_statuses(whole).values())) == 4
+    m, u = json.loads(merged.read_text())["config"], json.loads(whole.read_text())["config"]
     assert (m["detected"], m["valid"], m["mutationScore"]) == (u["detected"], u["valid"], u["mutationScore"])
-    # a missing shard, a repeated shard, a foreign report: refused (exit 3), never a partial score
-    for args, why in (([parts[0], parts[1]], "3/3 missing"), ([parts[0], parts[0], parts[1], parts[2]],
-                                                              "already given"), ([parts[0], strong], "does not fit")):
+    res = CliRunner().invoke(cli, ["mutate", "merge", *map(str, parts), "--min-score", "20"])
+    assert res.exit_code == 0 and "23.4%" in res.output, res.output
+    # a missing shard, a repeated shard, another suite's report: refused (exit 3), never a partial score
+    refused = [([parts[0], parts[1]], "3/3 missing"),
+               ([parts[0], parts[0], parts[1], parts[2]], "already given"),
+               ([*parts, strong], "fingerprint")]
+    for args, why in refused:
         res = CliRunner().invoke(cli, ["mutate", "merge", *map(str, args)])
         assert res.exit_code == 3 and why in res.output, res.output
 
