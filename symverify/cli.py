@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("mutate", "mutate"),
     ("xtarget", "xtarget"),
     ("fuzz", "fuzz"),
+    ("train", "train"),
 ]
 
 
