@@ -73,19 +73,21 @@ class Dataset:
         """A seeded random subset (rows drawn without replacement) of each split,
         for smoke runs; ``None`` keeps a split whole."""
         g = np.random.default_rng(seed)
+        meta = dict(self.meta)
 
-        def pick(x: np.ndarray, y: np.ndarray, n: int | None) -> tuple[np.ndarray, np.ndarray]:
+        def pick(split: str, x: np.ndarray, y: np.ndarray, n: int | None) -> tuple[np.ndarray, np.ndarray]:
             if n is None or n >= len(y):
                 return x, y
             if n < 1:
-                raise ValueError(f"subset size must be >= 1, got {n}")
+                raise ValueError(f"n_{split}: subset size must be >= 1, got {n}")
             idx = np.sort(g.choice(len(y), size=n, replace=False))
+            if f"subject_{split}" in meta:  # per-row metadata follows the rows
+                meta[f"subject_{split}"] = meta[f"subject_{split}"][idx]
             return x[idx], y[idx]
 
-        xtr, ytr = pick(self.x_train, self.y_train, n_train)
-        xte, yte = pick(self.x_test, self.y_test, n_test)
-        return Dataset(self.name, xtr, ytr, xte, yte, list(self.classes), dict(self.meta))
-
+        xtr, ytr = pick("train", self.x_train, self.y_train, n_train)
+        xte, yte = pick("test", self.x_test, self.y_test, n_test)
+        return Dataset(self.name, xtr, ytr, xte, yte, list(self.classes), meta)
 
 def package_file(package: str, relative: str, dist: str) -> Path:
     """Path of a data file installed with ``package`` (not imported).
@@ -163,17 +165,19 @@ def load_har(test_subjects: tuple[int, ...] = HAR_TEST_SUBJECTS) -> Dataset:
     unknown = sorted(set(test_subjects) - set(int(s) for s in subj))
     if unknown:
         raise ValueError(f"test_subjects: {unknown} not among the subjects {sorted(set(int(s) for s in subj))}")
-    parts: dict[bool, tuple[list, list]] = {False: ([], []), True: ([], [])}
+    parts: dict[bool, tuple[list, list, list]] = {False: ([], [], []), True: ([], [], [])}
     for rec, label, s in zip(recs, y, subj):
         w = window(np.asarray(rec, dtype=np.float64))
-        xs, ys = parts[int(s) in test_subjects]
+        xs, ys, ss = parts[int(s) in test_subjects]
         xs.append(w)
         ys.append(np.full(len(w), int(label), dtype=np.int64))
+        ss.append(np.full(len(w), int(s), dtype=np.int64))
     x_tr, x_te = np.concatenate(parts[False][0]), np.concatenate(parts[True][0])
     xs_tr, xs_te, stats = standardise(x_tr, x_te)
     return Dataset("har", xs_tr, np.concatenate(parts[False][1]), xs_te, np.concatenate(parts[True][1]), names,
                    {"source": "seglearn: seglearn/data/watch_dataset.npy", "window": HAR_WINDOW, "step": HAR_STEP,
-                    "rate_hz": HAR_RATE_HZ, "test_subjects": list(test_subjects), "standardise": stats})
+                    "rate_hz": HAR_RATE_HZ, "test_subjects": list(test_subjects), "standardise": stats,
+                    "subject_train": np.concatenate(parts[False][2]), "subject_test": np.concatenate(parts[True][2])})
 
 
 def load_dataset(name: str) -> Dataset:
