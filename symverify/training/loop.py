@@ -105,16 +105,18 @@ class RunResult:
 
 
 def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: int, *, lr: float | None = None,
-        batch: int | None = None, eval_batch: int = 1, twin: bool = True,
+        batch: int | None = None, eval_batch: int = 1, eval_every: int = 1, twin: bool = True,
         on_step: Callable[[int, int], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None) -> RunResult:
     """Train ``model_file`` on ``data`` for ``epochs`` epochs in full SYM on
     ``backend`` and (``twin``) in float32 from the same start; evaluate on the
-    test split after every epoch. ``lr`` / ``batch`` default to the model
+    test split every ``eval_every`` epochs and after the last. ``lr`` / ``batch`` default to the model
     file's ``[training]`` values. ``on_step(step, steps_per_epoch)`` and
     ``on_epoch(record)`` report progress."""
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if eval_every < 1:
+        raise ValueError(f"eval_every must be >= 1, got {eval_every}")
     model = build_model(model_file, backend, seed=seed)
     cfg = TrainConfig.from_model(model, **({} if lr is None else {"lr": lr}))
     batch = int(batch or model.training.get("batch", 16))
@@ -123,7 +125,7 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
     sym = SymTrainer(model, backend, cfg, data.n_classes, seed)
     targets = one_hot(data.y_train, data.n_classes)
     result = RunResult(config={"model": str(model.path), "data": data.name, "epochs": epochs, "seed": seed,
-                               "lr": cfg.lr, "batch": batch, "eval_batch": eval_batch,
+                               "lr": cfg.lr, "batch": batch, "eval_batch": eval_batch, "eval_every": eval_every,
                                "n_train": len(x_tr), "n_test": len(x_te), "backend": backend.__name__})
     for epoch in range(1, epochs + 1):
         steps = epoch_batches(len(x_tr), batch, epoch, seed)
@@ -141,12 +143,14 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
         sym_time = time.perf_counter() - t0 - float_time
         rec = {"epoch": epoch, "steps": len(steps), "sym_loss": float(np.mean(sym_losses)),
                "sym_time_s": sym_time, "sym_nonfinite": int(np.sum(~np.isfinite(sym_losses)))}
-        pred = sym.predict(x_te, eval_batch)
-        rec.update({f"sym_{k}": v for k, v in scores(data.y_test, pred, data.n_classes).items()})
         if ftwin is not None:
-            fpred = ftwin.predict(x_te)
             rec.update({"float_loss": float(np.mean(float_losses)), "float_time_s": float_time})
-            rec.update({f"float_{k}": v for k, v in scores(data.y_test, fpred, data.n_classes).items()})
+        if epoch % eval_every == 0 or epoch == epochs:
+            pred = sym.predict(x_te, eval_batch)
+            rec.update({f"sym_{k}": v for k, v in scores(data.y_test, pred, data.n_classes).items()})
+            if ftwin is not None:
+                fpred = ftwin.predict(x_te)
+                rec.update({f"float_{k}": v for k, v in scores(data.y_test, fpred, data.n_classes).items()})
         result.epochs.append(rec)
         if on_epoch:
             on_epoch(rec)

@@ -25,13 +25,13 @@ def plot_run(result: dict, path: str | Path, classes: list[str]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ep = [r["epoch"] for r in result["epochs"]]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     for key, ax, title in (("loss", axes[0], "training loss (MSE, one-hot)"),
                            ("accuracy", axes[1], "test accuracy")):
-        ax.plot(ep, [r[f"sym_{key}"] for r in result["epochs"]], "o-", label="SYM")
-        if "float_" + key in result["epochs"][0]:
-            ax.plot(ep, [r[f"float_{key}"] for r in result["epochs"]], "s--", label="float32")
+        for side, style, label in (("sym", "o-", "SYM"), ("float", "s--", "float32")):
+            pts = [(r["epoch"], r[f"{side}_{key}"]) for r in result["epochs"] if f"{side}_{key}" in r]
+            if pts:  # accuracy only on evaluated epochs
+                ax.plot(*zip(*pts), style, label=label, markersize=3)
         ax.set_xlabel("epoch")
         ax.set_title(title)
         ax.legend()
