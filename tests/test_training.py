@@ -240,3 +240,20 @@ def test_twin_gradient_matches_finite_differences():
         num = (loss_at((w0 + e).astype(np.float32)) - loss_at((w0 - e).astype(np.float32))) / 2e-2
         assert grad[i, j] == pytest.approx(num, rel=2e-2, abs=1e-5)
     assert base > 0
+
+
+# ------------------------------------------------------------------ the models are proven
+@pytest.mark.parametrize("model_file", [ECG, HAR])
+def test_example_models_proven_safe_and_valid(model_file, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from symverify.cli import cli
+    from symverify.model import validate
+    out = tmp_path / "b.json"
+    r = CliRunner().invoke(cli, ["bounds", str(model_file), "--json", str(out), "--no-replay"])
+    assert r.exit_code == 0, r.output
+    recs = json.loads(out.read_text())["records"]
+    assert len(recs) >= 12 and {x["status"] for x in recs} == {"SAFE"}
+    assert validate(model_file) == []
