@@ -39,6 +39,7 @@ def _write_json(path: Path, payload: dict) -> None:
     fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; the record is an ordinary file
     os.replace(tmp, path)
 
 

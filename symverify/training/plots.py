@@ -54,6 +54,7 @@ def plot_run(result: dict, path: str | Path, classes: list[str]) -> None:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110, format="png")
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a plot is an ordinary file
         os.replace(tmp, path)
     finally:
         plt.close(fig)
