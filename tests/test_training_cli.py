@@ -39,6 +39,8 @@ def test_smoke_run_writes_json_and_png(tmp_path):
     (["--data", "ecg5000", "--epochs", "0"], 2, "'--epochs'"),
     (["--data", "ecg5000", "--plot", "x.txt"], 2, "'--plot'"),
     (["--data", "ecg5000", "--lr", "-1"], 2, "'--lr'"),
+    (["--data", "ecg5000", "--lr", "inf"], 2, "'--lr'"),
+    (["--data", "ecg5000", "--lr", "1e-50"], 2, "'--lr'"),          # 0 as float32
     (["--data", "har"], 3, "600"),                               # the ECG model on HAR windows
 ])
 def test_bad_options_are_named(args, code, text, tmp_path):
@@ -73,3 +75,34 @@ def test_missing_extra_exits_3_naming_it(monkeypatch):
     r = _run(str(EXAMPLES / "har_mlp.toml"), "--data", "har", "--epochs", "1")
     assert r.exit_code == 3
     assert "seglearn" in r.output and "symverify[examples]" in r.output
+
+
+def test_plot_without_matplotlib_is_a_usage_error(monkeypatch, tmp_path):
+    import sys
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    r = _run(ECG, "--data", "ecg5000", "--epochs", "1", "--plot", str(tmp_path / "p.png"))
+    assert r.exit_code == 2 and "matplotlib" in r.output and "symverify[examples]" in r.output
+    assert not (tmp_path / "p.png").exists()
+
+
+def test_emulator_backend_gives_the_c_run(tmp_path):
+    recs = []
+    for backend in ("kernels", "emulate"):
+        js = tmp_path / f"{backend}.json"
+        r = _run(ECG, "--data", "ecg5000", "--epochs", "1", "--n-train", "64", "--n-test", "32", "--no-twin",
+                 "--backend", backend, "--json", str(js))
+        assert r.exit_code == 0, r.output
+        recs.append(json.loads(js.read_text()))
+    assert recs[0]["config"]["backend"] == "symverify.kernels" and recs[1]["config"]["backend"] == "symverify.emulate"
+    for key in ("sym_loss", "sym_accuracy", "sym_macro_f1"):
+        assert recs[0]["epochs"][0][key] == recs[1]["epochs"][0][key]
+    assert recs[0]["confusion"] == recs[1]["confusion"] and "float_loss" not in recs[0]["epochs"][0]
+
+
+def test_diverging_run_fails_naming_the_step(tmp_path):
+    js = tmp_path / "out.json"
+    r = _run(ECG, "--data", "ecg5000", "--epochs", "1", "--n-train", "32", "--n-test", "8", "--lr", "1e30",
+             "--json", str(js))
+    assert r.exit_code == 1, r.output
+    assert "epoch 1, step 2 of 2" in r.output and "SYM_ERR_FLOAT_OVERFLOW" in r.output
+    assert not js.exists()

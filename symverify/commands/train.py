@@ -3,12 +3,14 @@ data against the float32 twin (docs/training.md)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 import click
+import numpy as np
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -56,6 +58,12 @@ def _plot_file(ctx: click.Context, param: click.Parameter, value: Path | None) -
     return value
 
 
+def _learning_rate(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and 0 < np.float32(value) < np.float32(np.inf)):
+        raise click.BadParameter(f"{value!r}: expected a positive, finite float32", ctx, param)
+    return value
+
+
 @click.command("train")
 @click.argument("model", type=click.Path(path_type=Path))  # the loader names a missing file (exit 3)
 @click.option("--data", "data_name", type=click.Choice(["ecg5000", "har"]), required=True,
@@ -63,7 +71,7 @@ def _plot_file(ctx: click.Context, param: click.Parameter, value: Path | None) -
 @click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="Parameter init, batch order and the SR RNG.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--lr", type=float, default=None, callback=_learning_rate,
               help="Learning rate (default: the model file's [training] lr).")
 @click.option("--batch", type=click.IntRange(min=1), default=None, help="Batch size (default: [training] batch).")
 @click.option("--backend", type=click.Choice(["kernels", "emulate"]), default="kernels", show_default=True,
@@ -86,12 +94,13 @@ def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None,
     with SR write-back, all through the chosen backend) and its float32 twin
     (same initial values, batches and learning rate); print a per-epoch table.
 
-    Exit 0 done, 1 the SYM loss became non-finite, 2 usage error, 3 bad model
-    file, a layer kind without a training step, or missing data (names the
-    extra to install)."""
+    Exit 0 done, 1 a kernel refused a training step (a loss or scale that
+    left float32: the epoch, step and status are named), 2 usage error, 3 bad
+    model file, a layer kind without a training step, a model whose input does
+    not match the data, or missing data (names the extra to install)."""
     import symverify as sv
     from symverify.model.factory import ModelFileError
-    from symverify.training import MissingExtraError, load_dataset, run
+    from symverify.training import MissingExtraError, TrainingError, load_dataset, run
     from symverify.training.data import DataFileError
 
     to_stderr = json_file is not None and str(json_file) == "-"
@@ -128,6 +137,9 @@ def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None,
         try:
             result = run(model, data, getattr(sv, backend), epochs, seed, lr=lr, batch=batch, eval_batch=eval_batch,
                          eval_every=eval_every, twin=not no_twin, on_step=on_step, on_epoch=on_epoch)
+        except TrainingError as exc:
+            console.print(f"[red]FAILED:[/] {escape(str(exc))}", soft_wrap=True)
+            sys.exit(EXIT_FAILED)
         except ModelFileError as exc:
             fail(str(exc))
         except ValueError as exc:  # a kind without a training step, features that do not match the data
@@ -143,7 +155,3 @@ def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None,
         from symverify.training.plots import plot_run
         plot_run(payload, plot_file, data.classes)
         console.print(f"plot: {escape(str(plot_file))}")
-    bad = sum(r["sym_nonfinite"] for r in result.epochs)
-    if bad:
-        console.print(f"[red]FAILED:[/] {bad} SYM training step(s) gave a non-finite loss")
-        sys.exit(EXIT_FAILED)

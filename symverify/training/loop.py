@@ -19,12 +19,18 @@ import numpy as np
 
 from symverify.model.chain import TrainConfig
 from symverify.model.factory import Model, build_model
+from symverify.errors import SymError
 from symverify.types import HALF_AWAY, Rng
 
 from . import sym_ops
 from .data import Dataset
 from .metrics import confusion, scores
 from .twin import FloatTwin
+
+
+class TrainingError(RuntimeError):
+    """A kernel refused a training step (e.g. a loss or scale that left float32
+    after a too large learning rate): names the epoch, the step and the status."""
 
 
 def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
@@ -112,7 +118,8 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
     ``backend`` and (``twin``) in float32 from the same start; evaluate on the
     test split every ``eval_every`` epochs and after the last. ``lr`` / ``batch`` default to the model
     file's ``[training]`` values. ``on_step(step, steps_per_epoch)`` and
-    ``on_epoch(record)`` report progress."""
+    ``on_epoch(record)`` report progress. A step a kernel refuses raises
+    :class:`TrainingError`."""
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     if eval_every < 1:
@@ -132,7 +139,11 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
         t0 = time.perf_counter()
         sym_losses, float_losses, float_time = [], [], 0.0
         for i, idx in enumerate(steps):
-            loss, _ = sym.step(x_tr[idx], data.y_train[idx])
+            try:
+                loss, _ = sym.step(x_tr[idx], data.y_train[idx])
+            except SymError as exc:
+                raise TrainingError(f"SYM training stopped at epoch {epoch}, step {i + 1} of {len(steps)} "
+                                    f"(lr {cfg.lr}): {exc}") from exc
             sym_losses.append(float(loss))
             if ftwin is not None:
                 t1 = time.perf_counter()
@@ -141,8 +152,7 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
             if on_step:
                 on_step(i + 1, len(steps))
         sym_time = time.perf_counter() - t0 - float_time
-        rec = {"epoch": epoch, "steps": len(steps), "sym_loss": float(np.mean(sym_losses)),
-               "sym_time_s": sym_time, "sym_nonfinite": int(np.sum(~np.isfinite(sym_losses)))}
+        rec = {"epoch": epoch, "steps": len(steps), "sym_loss": float(np.mean(sym_losses)), "sym_time_s": sym_time}
         if ftwin is not None:
             rec.update({"float_loss": float(np.mean(float_losses)), "float_time_s": float_time})
         if epoch % eval_every == 0 or epoch == epochs:
