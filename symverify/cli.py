@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("xtarget", "xtarget"),
     ("fuzz", "fuzz"),
     ("conform", "conform"),
+    ("train", "train"),
 ]
 
 
