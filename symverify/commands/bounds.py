@@ -1,7 +1,6 @@
 """``symverify bounds MODEL``: per-layer int32 accumulator bounds of a model file."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,6 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..reporting.adapters import bounds_cases
+from ..reporting.emit import report_options, write_json, write_reports
+from ..reporting.stamp import run_stamp
 from .options import output_file
 
 EXIT_UNSAFE = 1
@@ -48,7 +50,9 @@ def _num(v) -> str:
               callback=output_file,
               help="Write one record per layer and accumulator as JSON to FILE ('-' for stdout).")
 @click.option("--no-replay", is_flag=True, help="Do not replay UNSAFE counterexamples on C (faster).")
-def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
+@report_options
+def bounds(model: Path, json_file: Path | None, no_replay: bool, junit_file: Path | None,
+           sarif_file: Path | None) -> None:
     """Per-layer int32 overflow bounds for the TOML model file MODEL.
 
     For every layer and integer accumulator: SAFE (proved with Z3 for its
@@ -136,16 +140,16 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
         elif rec["status"] == "NO_ENCODING":
             what = f"layer {rec['layer']!r} kind {rec['kind']!r}: {rec['note']}"
             console.print(f"[yellow]NO ENCODING[/] {escape(what)}")
-    if json_file is not None:
-        text = json.dumps({"model": str(model), "records": records, "warnings": warnings}, indent=2)
-        if str(json_file) == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            json_file.write_text(text + "\n")
-    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING") for r in records):
-        sys.exit(EXIT_UNSAFE)
-    if no_enc:
-        sys.exit(EXIT_NO_ENCODING)
     unconfirmed = any(r["status"] == "UNSAFE" and not r["counterexample"].get("c_replay", {"confirmed": True})["confirmed"]
                       for r in records)
-    sys.exit(EXIT_UNSAFE if any(r["status"] == "UNSAFE" for r in records) or unconfirmed else 0)
+    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING") for r in records):
+        code = EXIT_UNSAFE
+    elif no_enc:
+        code = EXIT_NO_ENCODING
+    else:
+        code = EXIT_UNSAFE if any(r["status"] == "UNSAFE" for r in records) or unconfirmed else 0
+    stamp = run_stamp()
+    if json_file is not None:
+        write_json(json_file, {"model": str(model), "records": records, "warnings": warnings}, stamp)
+    write_reports(bounds_cases(records, model), "bounds", code == 0, junit_file, sarif_file, stamp)
+    sys.exit(code)
