@@ -36,7 +36,13 @@ def survivors(outcome: Outcome) -> list:
     return [m for m in outcome.selected if outcome.results[m.uid].status == "Survived"]
 
 
-def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None) -> dict[str, Any]:
+def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None,
+           stamp: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The mutation-testing-elements report (schemaVersion 2) of ``outcome``;
+    ``config.stamp`` carries the run stamp (symverify.reporting.stamp)."""
+    from symverify import __version__
+    from symverify.reporting.stamp import run_stamp
+
     files: dict[str, Any] = {}
     for rel, sf in outcome.schemata.sources.files.items():
         ms = [m for m in outcome.selected if m.file == rel]
@@ -71,11 +77,12 @@ def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None) ->
         "thresholds": {"high": 100, "low": 100},
         "projectRoot": str(repo_root or Path.cwd()),
         "files": files,
-        "framework": {"name": "symverify mutate", "version": "0.1.0",
+        "framework": {"name": "symverify mutate", "version": __version__,
                       "branding": {"homepageUrl": "https://example.invalid/symverify"}},
         "config": {"mutationScore": round(pct, 2) if valid else None, "detected": det, "valid": valid,
                    "passes": list(outcome.passes),
-                   "goldenVectors": outcome.cases, "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()}},
+                   "goldenVectors": outcome.cases, "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()},
+                   "stamp": stamp if stamp is not None else run_stamp()},
     }
 
 
@@ -164,9 +171,15 @@ def to_html(outcome: Outcome, catalog: Catalog) -> str:
     return "".join(out)
 
 
-def write_json(outcome: Outcome, catalog: Catalog, path: Path) -> None:
-    Path(path).write_text(json.dumps(to_mte(outcome, catalog), indent=1))
+def write_json(outcome: Outcome, catalog: Catalog, path: Path, stamp: dict[str, Any] | None = None) -> None:
+    """Write the mutation-testing-elements JSON report to ``path``."""
+    from symverify.reporting.emit import write_text
+
+    write_text(path, json.dumps(to_mte(outcome, catalog, stamp=stamp), indent=1))
 
 
-def write_html(outcome: Outcome, catalog: Catalog, path: Path) -> None:
-    Path(path).write_text(to_html(outcome, catalog))
+def write_html(outcome: Outcome, catalog: Catalog, path: Path, stamp: dict[str, Any] | None = None) -> None:
+    """Write the standalone HTML report to ``path``."""
+    from symverify.reporting.emit import write_text
+
+    write_text(path, to_html(outcome, catalog))

@@ -16,9 +16,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..reporting.adapters import mutate_cases
+from ..reporting.console import make_console, make_progress
+from ..reporting.emit import report_options, write_reports
+from ..reporting.stamp import run_stamp
 from .options import output_file
 
 
@@ -45,12 +49,16 @@ from .options import output_file
 @click.option("--sample", "sample_size", type=click.IntRange(1), default=None,
               help="universalmutator only: a fixed-seed sample of this many mutants (default: all).")
 @click.option("--seed", type=int, default=0, show_default=True, help="universalmutator only: the sample's seed.")
+@report_options
 def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str | None, no_cache: bool,
            no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...], include_layers: bool,
-           quiet: bool, engine: str = "catalog", sample_size: int | None = None, seed: int = 0) -> None:
+           quiet: bool, engine: str = "catalog", sample_size: int | None = None, seed: int = 0,
+           junit_file: Path | None = None, sarif_file: Path | None = None) -> None:
     """Run the golden vectors against every kernel mutant; exit non-zero if a
     non-equivalent mutant survives."""
     if engine == "universalmutator":
+        if junit_file or sarif_file:
+            raise click.UsageError("--junit / --sarif apply to --engine catalog only")
         _universalmutator(jobs, sample_size, seed, json_path, html_path, since, operators, catalog_path)
     if sample_size is not None:
         raise click.UsageError("--sample applies to --engine universalmutator only")
@@ -60,7 +68,7 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     from symverify.mutants.catalog import CatalogError, load_catalog, load_equivalent
     from symverify.mutants.csource import CSourceError
 
-    console = Console(stderr=False)
+    console = make_console()
     bad_input = (CatalogError, CSourceError, BuildError, VectorFileError)
     try:
         if since:
@@ -81,8 +89,8 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(3)
 
-    progress = Progress(TextColumn("[bold]mutants"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                        TimeElapsedColumn(), console=console, disable=quiet, transient=True)
+    progress = make_progress(console, "mutants", TextColumn("[bold]mutants"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.description}"), TimeElapsedColumn(), disable=quiet)
     task = None
     counts = {"Killed": 0, "Survived": 0, "Timeout": 0}
 
@@ -145,13 +153,15 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
                   + ("" if "sanitize" in outcome.passes else
                      " (--no-sanitize: mutants only UBSan/ASan would kill count as survivors)"))
     console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
+    stamp = run_stamp()
+    bad = [m for m in outcome.selected if outcome.results[m.uid].status in ("Survived", "RuntimeError")]
     if json_path:
-        report.write_json(outcome, catalog, json_path)
+        report.write_json(outcome, catalog, json_path, stamp)
         console.print(f"wrote {json_path}", markup=False)
     if html_path:
-        report.write_html(outcome, catalog, html_path)
+        report.write_html(outcome, catalog, html_path, stamp)
         console.print(f"wrote {html_path}", markup=False)
-    bad = [m for m in outcome.selected if outcome.results[m.uid].status in ("Survived", "RuntimeError")]
+    write_reports(mutate_cases(outcome), "mutate", not bad and valid > 0, junit_file, sarif_file, stamp)
     if bad:
         sys.exit(1)
     if valid == 0:  # 0/0 is no evidence: never a passing score

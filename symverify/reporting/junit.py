@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from .cases import Case
+from .locate import shown_path
 
 
 def _suite_element(name: str, cases: list[Case]) -> ET.Element:
@@ -18,7 +19,7 @@ def _suite_element(name: str, cases: list[Case]) -> ET.Element:
     for c in cases:
         attrs = {"classname": f"symverify.{name}", "name": c.name, "time": f"{c.seconds:.3f}"}
         if c.location is not None:
-            attrs["file"] = c.location.path
+            attrs["file"] = shown_path(c.location.path)
             if c.location.line is not None:
                 attrs["line"] = str(c.location.line)
         case = ET.SubElement(suite, "testcase", attrs)

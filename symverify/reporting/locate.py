@@ -15,3 +15,15 @@ def toml_layer_lines(path: Path | str) -> list[int]:
     except (OSError, UnicodeDecodeError):
         return []
     return [i + 1 for i, line in enumerate(text.splitlines()) if _LAYER_HEAD.match(line)]
+
+
+def shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies inside it
+    (reports then name the same file on every machine), else unchanged."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(p)

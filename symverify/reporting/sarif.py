@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .cases import Case
+from .locate import shown_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -41,13 +42,10 @@ def _rule(rule_id: str) -> dict[str, Any]:
 def artifact_location(path: str) -> dict[str, str]:
     """A relative path stays relative to SRCROOT (the directory symverify ran
     in); an absolute one becomes relative to it if inside, else a file: URI."""
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            return {"uri": p.resolve().as_uri()}
-    return {"uri": p.as_posix(), "uriBaseId": "SRCROOT"}
+    shown = Path(shown_path(path))
+    if shown.is_absolute():
+        return {"uri": shown.resolve().as_uri()}
+    return {"uri": shown.as_posix(), "uriBaseId": "SRCROOT"}
 
 
 def _location(c: Case) -> dict[str, Any]:
