@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..reporting.console import make_console
 from ..reporting.adapters import bounds_cases
 from ..reporting.emit import report_options, write_json, write_reports
 from ..reporting.stamp import run_stamp
@@ -62,7 +62,7 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool, junit_file: Pat
     layer kind without an encoding (nothing is claimed for it)."""
     from symverify.proofs import bounds as B
 
-    console = Console(stderr=json_file is not None and str(json_file) == "-")
+    console = make_console(stderr=json_file is not None and str(json_file) == "-")
     try:
         layers = B.load_model(model)
     except B.ModelError as exc:
