@@ -109,7 +109,8 @@ def test_surviving_mutant_is_a_sarif_error_at_file_line(tmp_path):
     loc = err["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "kernels/src/sym_linear.c", "uriBaseId": "SRCROOT"}
     assert loc["region"]["startLine"] == 42 and err["ruleId"] == "mutant-survived"
-    assert [r["level"] for r in log["runs"][0]["results"]] == ["error", "note"]
+    assert [r["level"] for r in log["runs"][0]["results"]] == ["error"]  # the equivalent one is counted only
+    assert log["runs"][0]["properties"]["skipped"] == 1
     root = ET.parse(tmp_path / "m.xml").getroot()
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("3", "1", "1")
 
@@ -153,3 +154,43 @@ def test_toml_layer_lines(tmp_path):
     f.write_text('# c\n[[layer]]\nname = "a"\n\n  [[ layer ]]\nname = "b"\n[layer.meta]\n')
     assert toml_layer_lines(f) == [2, 5]
     assert toml_layer_lines(tmp_path / "absent.toml") == []
+
+
+def test_no_encoding_layer_is_a_sarif_warning(tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text('[[layer]]\nname = "fc"\nkind = "linear"\nin_features = 4\nout_features = 3\n'
+                     'x_bits = 12\nw_bits = 12\n\n[[layer]]\nname = "sm"\nkind = "softmax"\nx_bits = 12\n')
+    sarif = tmp_path / "s.sarif"
+    r = _bounds(model, "--sarif", sarif, "--no-replay")
+    assert r.exit_code == 4, r.output
+    log = json.loads(sarif.read_text())
+    validate_sarif(log)
+    (res,) = log["runs"][0]["results"]
+    assert res["level"] == "warning" and res["ruleId"] == "accumulator-no-encoding"
+    assert res["locations"][0]["physicalLocation"]["region"]["startLine"] == 9
+    assert "softmax" in res["message"]["text"]
+
+
+def test_check_joins_the_reports_of_its_parts(tmp_path):
+    from symverify.commands.check import PartResult, write_check_reports
+    part_dir = tmp_path / "parts"
+    part_dir.mkdir()
+    reports = {k: part_dir / f"bounds.{k}" for k in ("json", "junit", "sarif")}
+    r = _bounds(EX / "mlp_int16_breaks.toml", *[a for k, p in reports.items() for a in (f"--{k}", p)])
+    assert r.exit_code == 1
+    parts = [PartResult("bounds", "symverify bounds", "FAIL", 1.5, 1, reports),
+             PartResult("later", "symverify later", "MISSING", 0.0, None)]
+    out = {k: tmp_path / f"check.{k}" for k in ("json", "junit", "sarif")}
+    write_check_reports(parts, False, out["json"], out["junit"], out["sarif"])
+    log = json.loads(out["sarif"].read_text())
+    validate_sarif(log)
+    assert [run["automationDetails"]["id"] for run in log["runs"]] == ["symverify/check/", "symverify/bounds/"]
+    assert [res["ruleId"] for res in log["runs"][0]["results"]] == ["check-part-failed"]
+    assert [res["ruleId"] for res in log["runs"][1]["results"]] == ["accumulator-unsafe"]
+    root = ET.parse(out["junit"]).getroot()
+    assert [s.get("name") for s in root.findall("testsuite")] == ["check", "bounds"]
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("4", "2", "1")
+    payload = json.loads(out["json"].read_text())
+    assert set(payload["stamp"]) == STAMP_KEYS and payload["ok"] is False
+    assert payload["parts"][0]["report"]["records"][0]["status"] == "UNSAFE"
+    assert payload["parts"][1]["report"] is None

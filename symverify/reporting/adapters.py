@@ -81,7 +81,7 @@ def mutate_cases(outcome: Any) -> list[Case]:
                             location=loc, properties=props))
         else:
             out.append(Case("mutate", m.uid, "skip", "mutant-survived", f"{r.status}: {r.reason}",
-                            location=loc, properties=props))
+                            location=loc, properties=props, level="note"))
     return out
 
 

@@ -44,6 +44,9 @@ def write_text(path: Path | str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is for the temporary only
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -3,6 +3,7 @@ not-claimed case, at its file:line, with the case's properties (counterexample,
 seed, replay) in ``result.properties`` so the UI shows what to reproduce."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,7 @@ def _location(c: Case) -> dict[str, Any]:
 
 
 def _result(c: Case, rule_index: int) -> dict[str, Any]:
-    res: dict[str, Any] = {"ruleId": c.rule, "ruleIndex": rule_index,
-                           "level": "note" if c.outcome == "skip" else c.level,
+    res: dict[str, Any] = {"ruleId": c.rule, "ruleIndex": rule_index, "level": c.level,
                            "message": {"text": c.message or c.name},
                            "properties": {"case": f"{c.suite}/{c.name}", **c.properties}}
     if c.location is not None:
@@ -75,11 +75,12 @@ def _result(c: Case, rule_index: int) -> dict[str, Any]:
 
 
 def to_sarif_run(cases: Iterable[Case], command: str, stamp: dict[str, Any], ok: bool) -> dict[str, Any]:
-    """One SARIF ``run`` of ``command``: a result per failed case (level
-    error/warning) and per skipped case (level note); passing cases are counted
-    in the run properties, not listed."""
+    """One SARIF ``run`` of ``command``: a result per failed case and per
+    skipped case of level "warning" (nothing claimed where a claim was asked,
+    e.g. a layer without an encoding); passing cases and "note" skips (an
+    equivalent mutant) are counted in the run properties, not listed."""
     cases = list(cases)
-    findings = [c for c in cases if c.outcome != "pass"]
+    findings = [c for c in cases if c.outcome == "fail" or (c.outcome == "skip" and c.level == "warning")]
     rule_ids: list[str] = []
     for c in findings:
         if c.rule not in rule_ids:
@@ -87,7 +88,7 @@ def to_sarif_run(cases: Iterable[Case], command: str, stamp: dict[str, Any], ok:
     return {
         "tool": {"driver": {"name": "symverify", "version": stamp.get("version", "unknown"),
                             "rules": [_rule(r) for r in rule_ids]}},
-        "automationDetails": {"id": f"symverify/{command}/"},
+        "automationDetails": {"id": f"symverify/{re.sub(r'[^A-Za-z0-9_.-]+', '-', command)}/"},
         "originalUriBaseIds": {"SRCROOT": {"description": {"text": "the repository root (or the directory "
                                                                    "symverify ran in)"}}},
         "invocations": [{"executionSuccessful": ok, "commandLine": f"symverify {command}",
