@@ -69,8 +69,12 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     from symverify.mutants.csource import CSourceError
 
     console = make_console()
-    bad_input = (CatalogError, CSourceError, BuildError, VectorFileError)
+    from symverify.mutants.mte_bundle import BundleError, bundle
+
+    bad_input = (CatalogError, CSourceError, BuildError, VectorFileError, BundleError)
     try:
+        if html_path:
+            bundle()  # the vendored viewer is checked before the run, not after it
         if since:
             engine.changed_lines(since, engine.default_repo())  # a bad revision is a usage error, before any work
         catalog = load_catalog(catalog_path)
