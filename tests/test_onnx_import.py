@@ -93,7 +93,9 @@ def test_bounds_onnx_int16_defaults_are_unsafe_with_a_counterexample(tmp_path):
     log = json.loads(sarif.read_text())
     validate_sarif(log)
     locs = [res["locations"][0]["physicalLocation"] for res in log["runs"][0]["results"]]
-    assert all(loc["artifactLocation"]["uri"].endswith("m.onnx") and "region" not in loc for loc in locs)
+    size = model.stat().st_size
+    assert all(loc["artifactLocation"]["uri"].endswith("m.onnx") and loc["region"] == {"byteOffset": 0,
+               "byteLength": size} for loc in locs)  # a binary model: the whole file, no line
 
 
 def test_side_toml_overrides_one_layer(tmp_path):

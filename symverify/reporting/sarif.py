@@ -62,6 +62,8 @@ def _location(c: Case) -> dict[str, Any]:
             if loc.end_column is not None:
                 region["endColumn"] = max(1, loc.end_column)
         phys["region"] = region
+    elif Path(loc.path).is_file():  # a binary file (an ONNX model): the whole artifact
+        phys["region"] = {"byteOffset": 0, "byteLength": Path(loc.path).stat().st_size}
     return {"physicalLocation": phys}
 
 
