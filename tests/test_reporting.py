@@ -194,3 +194,53 @@ def test_check_joins_the_reports_of_its_parts(tmp_path):
     assert set(payload["stamp"]) == STAMP_KEYS and payload["ok"] is False
     assert payload["parts"][0]["report"]["records"][0]["status"] == "UNSAFE"
     assert payload["parts"][1]["report"] is None
+
+
+def test_prove_junit_one_case_per_lemma_with_counterexamples(tmp_path):
+    junit, sarif, js = tmp_path / "p.xml", tmp_path / "p.sarif", tmp_path / "p.json"
+    r = CliRunner().invoke(cli, ["prove", "--bits", "12", "--lemma", "mac.*", "-j", "1", "--junit", str(junit),
+                                 "--sarif", str(sarif), "--json", str(js)])
+    assert r.exit_code == 0, r.output
+    payload = json.loads(js.read_text())
+    root = ET.parse(junit).getroot()
+    cases = list(root.iter("testcase"))
+    assert len(cases) == payload["summary"]["total"] > 0 and root.get("failures") == "0"
+    assert {c.get("name") for c in cases} == {lem["id"] for lem in payload["lemmas"]}
+    assert set(payload["stamp"]) == STAMP_KEYS
+    log = json.loads(sarif.read_text())
+    validate_sarif(log)
+    assert log["runs"][0]["results"] == [] and log["runs"][0]["properties"]["passed"] == len(cases)
+
+
+def test_goldgen_drift_is_a_sarif_error_at_the_vector_file(tmp_path):
+    from symverify.goldgen import generate
+    vec = tmp_path / "vectors"
+    import shutil
+    shutil.copytree(generate.vectors_dir(), vec)
+    doc = json.loads((vec / "round.json").read_text())
+    (vec / "round.json").write_text(json.dumps(doc, indent=1) + "\n")  # same data, other bytes: drift
+    sarif, js = tmp_path / "g.sarif", tmp_path / "g.json"
+    r = CliRunner().invoke(cli, ["goldgen", "--check", "--out", str(vec), "--no-diff", "--sarif", str(sarif),
+                                 "--json", str(js)])
+    assert r.exit_code == 1
+    log = json.loads(sarif.read_text())
+    validate_sarif(log)
+    errors = {res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1]
+              for res in log["runs"][0]["results"]}
+    assert "round.json" in errors and all(res["ruleId"] == "golden-drift" for res in log["runs"][0]["results"])
+    payload = json.loads(js.read_text())
+    assert payload["ok"] is False and {f["family"]: f["status"] for f in payload["families"]}["round"] == "drift"
+
+
+def test_xtarget_junit_one_suite_per_core(tmp_path):
+    import shutil
+    if not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")):
+        pytest.skip("needs gcc-arm-none-eabi and qemu-system-arm")
+    junit, js = tmp_path / "x.xml", tmp_path / "x.json"
+    r = CliRunner().invoke(cli, ["xtarget", "--cpu", "m0plus,m4", "--family", "round", "--junit", str(junit),
+                                 "--json", str(js)])
+    assert r.exit_code == 0, r.output
+    root = ET.parse(junit).getroot()
+    assert [s.get("name") for s in root.findall("testsuite")] == ["xtarget.m0plus", "xtarget.m4"]
+    assert root.get("tests") == "2" and root.get("failures") == "0"
+    assert set(json.loads(js.read_text())["stamp"]) == STAMP_KEYS
