@@ -206,6 +206,7 @@ def test_prove_junit_one_case_per_lemma_with_counterexamples(tmp_path):
     cases = list(root.iter("testcase"))
     assert len(cases) == payload["summary"]["total"] > 0 and root.get("failures") == "0"
     assert {c.get("name") for c in cases} == {lem["id"] for lem in payload["lemmas"]}
+    assert all(c.get("file", "").endswith("lemmas.py") and int(c.get("line")) > 1 for c in cases)
     assert set(payload["stamp"]) == STAMP_KEYS
     log = json.loads(sarif.read_text())
     validate_sarif(log)

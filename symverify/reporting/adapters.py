@@ -2,6 +2,7 @@
 writers in junit.py / sarif.py know nothing of lemmas, layers or mutants)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,23 @@ from .cases import Case, Location
 from .locate import toml_layer_lines
 
 
+def _lemma_lines() -> tuple[str, dict[str, int]]:
+    """proofs/lemmas.py and the line where each lemma name is first declared."""
+    from symverify.proofs import lemmas
+
+    path = Path(lemmas.__file__)
+    lines: dict[str, int] = {}
+    for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for m in re.finditer(r'Lemma\(\s*f?"([^"{]+)', text):
+            lines.setdefault(m.group(1), i)
+    return str(path), lines
+
+
 def prove_cases(results: list[Any]) -> list[Case]:
     """One case per lemma result (symverify.proofs.runner.Result): pass when it
-    has its expected outcome; the counterexample goes into the properties."""
+    has its expected outcome, at the line of proofs/lemmas.py that declares
+    it; the counterexample goes into the properties."""
+    path, lines = _lemma_lines()
     out = []
     for r in results:
         props: dict[str, Any] = {"status": r.status, "expected": r.expect, "bits": r.bits, "mode": r.mode,
@@ -22,7 +37,7 @@ def prove_cases(results: list[Any]) -> list[Case]:
             props["goal"] = r.goal
         msg = "" if r.ok else f"lemma {r.id}: {r.status}, expected {r.expect}" + (f" ({r.goal})" if r.goal else "")
         out.append(Case("prove", r.id, "pass" if r.ok else "fail", "lemma-unexpected", msg, r.seconds,
-                        properties=props))
+                        location=Location(path, lines.get(r.name)), properties=props))
     return out
 
 
@@ -101,11 +116,15 @@ def goldgen_cases(report: list[Any], target: Path) -> list[Case]:
 
 
 def xtarget_cases(results: list[Any]) -> list[Case]:
-    """One case per (core, family) QEMU run."""
+    """One case per (core, family) QEMU run, at the family's golden C header."""
+    from symverify.goldgen.generate import vectors_dir
+
     out = []
     for r in results:
         problems = r.problems()
+        header = vectors_dir() / f"{r.family}.h"
         out.append(Case(f"xtarget.{r.core}", r.family, "pass" if r.ok else "fail", "xtarget-mismatch",
                         f"{r.core}/{r.family}: " + "; ".join(problems) if problems else "", r.seconds,
+                        location=Location(str(header)) if header.is_file() else None,
                         properties={"run": r.run, "matched": r.passed, "failures": r.failures[:20]}))
     return out
