@@ -245,3 +245,14 @@ def test_xtarget_junit_one_suite_per_core(tmp_path):
     assert [s.get("name") for s in root.findall("testsuite")] == ["xtarget.m0plus", "xtarget.m4"]
     assert root.get("tests") == "2" and root.get("failures") == "0"
     assert set(json.loads(js.read_text())["stamp"]) == STAMP_KEYS
+
+
+def test_a_report_on_stdout_moves_the_table_to_stderr():
+    r = CliRunner().invoke(cli, ["bounds", str(EX / "mlp_int16_breaks.toml"), "--no-replay",
+                                 "--sarif", "-"])
+    assert r.exit_code == 1
+    log = json.loads(r.stdout)  # nothing but the SARIF on stdout
+    validate_sarif(log)
+    assert "UNSAFE" in r.stderr
+    r = _bounds(EX / "mlp_int16_breaks.toml", "--sarif", "-", "--junit", "-")
+    assert r.exit_code == 2 and "only one report can go to stdout" in r.output

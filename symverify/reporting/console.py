@@ -3,6 +3,7 @@ table on a TTY; on a CI log (not a TTY) plain progress lines at least every
 ``PLAIN_INTERVAL`` seconds and tables at their natural width, never cut to 80."""
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 import threading
@@ -19,9 +20,15 @@ PLAIN_INTERVAL = 10.0
 LOG_WIDTH = 240
 
 
+#: True while a report is written to stdout ('-'): every console then prints to stderr
+STDOUT_IS_REPORT: contextvars.ContextVar[bool] = contextvars.ContextVar("STDOUT_IS_REPORT", default=False)
+
+
 def make_console(stderr: bool = False) -> Console:
     """A rich Console; when its stream is not a terminal and $COLUMNS is not
-    set, it is LOG_WIDTH wide instead of rich's 80-column default."""
+    set, it is LOG_WIDTH wide instead of rich's 80-column default. While a
+    report goes to stdout (``--sarif -``) the console prints to stderr."""
+    stderr = stderr or STDOUT_IS_REPORT.get()
     probe = Console(stderr=stderr)
     if probe.is_terminal or os.environ.get("COLUMNS"):
         return probe

@@ -3,6 +3,7 @@ commands. Files are written whole (a temporary file in the same directory,
 then renamed), so a killed run never leaves half a report."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ import click
 
 from ..commands.options import output_file
 from .cases import Case
+from .console import STDOUT_IS_REPORT
 from .junit import junit_text, to_junit
 from .sarif import sarif_log, to_sarif_run
 from .stamp import run_stamp
@@ -24,7 +26,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def report_options(func: F) -> F:
-    """Add ``--junit FILE`` and ``--sarif FILE`` (checked before any work, like --json)."""
+    """Add ``--junit FILE`` and ``--sarif FILE`` (checked before any work, like
+    --json). At most one of --json/--junit/--sarif may be '-' (stdout); when
+    one is, the command's terminal output goes to stderr."""
+    inner = func
+
+    @functools.wraps(inner)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        dashes = [k for k, v in kwargs.items() if k.endswith(("_file", "_path")) and v is not None and str(v) == "-"]
+        if len(dashes) > 1:
+            raise click.UsageError(f"only one report can go to stdout ('-'), got {len(dashes)}: "
+                                   + ", ".join("--" + d.rsplit("_", 1)[0] for d in dashes))
+        token = STDOUT_IS_REPORT.set(bool(dashes))
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            STDOUT_IS_REPORT.reset(token)
+
+    func = wrapper  # type: ignore[assignment]
     func = click.option("--sarif", "sarif_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                         callback=output_file,
                         help="Write a SARIF 2.1.0 log of the findings (file:line) to FILE ('-' for stdout).")(func)
