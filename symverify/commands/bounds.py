@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.table import Table
 
-from ..reporting.console import make_console
+from ..reporting.console import make_console, make_progress
 from ..reporting.adapters import bounds_cases
 from ..reporting.emit import report_options, write_json, write_reports
 from ..reporting.stamp import run_stamp
@@ -120,24 +121,57 @@ def bounds(model: Path | None, json_file: Path | None, no_replay: bool, junit_fi
     for text in warnings:
         console.print(f"[yellow]warning:[/] {escape(text)}", soft_wrap=True)
     verdicts, records, no_enc = [], [], []
-    for layer in layers:
-        if layer["kind"] in B.KINDS_WITHOUT_ENCODING:
-            no_enc.append(layer["name"])
-            records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None,
-                            "status": "NO_ENCODING", "worst_case": None, "max_safe_fan_in": None,
-                            "note": "no integer-accumulator encoding for this kind yet: nothing is claimed"})
-            continue
-        accs = B.accumulators(layer)
-        if not accs:
-            records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None, "status": "SAFE",
-                            "worst_case": 1 << (layer["x_bits"] - 1), "max_safe_fan_in": None,
-                            "note": "no integer accumulator (selection / conversion only)"})
-            continue
-        for acc in accs:
-            v = B.decide(acc, replay=not no_replay)
-            verdicts.append(v)
-            records.append(v.record())
+    progress = make_progress(console, "bounds", TextColumn("[bold]deciding"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.description}"))
+    with progress:
+        task = progress.add_task("", total=len(layers))
+        for layer in layers:
+            _decide_layer(B, layer, records, verdicts, no_enc, not no_replay)
+            progress.update(task, advance=1, description=layer["name"])
+    _report(console, label, records, warnings)
+    unconfirmed = any(r["status"] == "UNSAFE" and not r["counterexample"].get("c_replay", {"confirmed": True})["confirmed"]
+                      for r in records)
+    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING") for r in records):
+        code = EXIT_UNSAFE
+    elif no_enc:
+        code = EXIT_NO_ENCODING
+    else:
+        code = EXIT_UNSAFE if any(r["status"] == "UNSAFE" for r in records) or unconfirmed else 0
+    stamp = run_stamp()
+    if json_file is not None:
+        payload = {"model": label, "records": records, "warnings": warnings}
+        if sources:
+            payload["imported"] = [{"layer": {k: v for k, v in lay.items() if not k.startswith("_")}, "source": src}
+                                   for lay, src in zip(layers, sources)]
+        write_json(json_file, payload, stamp)
+    location = label if torch_spec is None else torch_spec.rpartition(":")[0]
+    write_reports(bounds_cases(records, location, layer_lines), "bounds", code == 0, junit_file, sarif_file, stamp)
+    sys.exit(code)
 
+
+
+def _decide_layer(B, layer: dict, records: list[dict], verdicts: list, no_enc: list[str], replay: bool) -> None:
+    """Append the records of one layer (NO_ENCODING, SAFE without accumulator, or one per accumulator)."""
+    if layer["kind"] in B.KINDS_WITHOUT_ENCODING:
+        no_enc.append(layer["name"])
+        records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None,
+                        "status": "NO_ENCODING", "worst_case": None, "max_safe_fan_in": None,
+                        "note": "no integer-accumulator encoding for this kind yet: nothing is claimed"})
+        return
+    accs = B.accumulators(layer)
+    if not accs:
+        records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None, "status": "SAFE",
+                        "worst_case": 1 << (layer["x_bits"] - 1), "max_safe_fan_in": None,
+                        "note": "no integer accumulator (selection / conversion only)"})
+        return
+    for acc in accs:
+        v = B.decide(acc, replay=replay)
+        verdicts.append(v)
+        records.append(v.record())
+
+
+def _report(console, label: str, records: list[dict], warnings: list[str]) -> None:
+    """The table, its legend, the notes and the UNSAFE / NO ENCODING lines."""
     table = Table(title=f"symverify bounds {escape(label)}", title_justify="left", pad_edge=False, padding=(0, 1))
     # 80-column friendly: short cells, numbers as powers of two past 10^6, details below the table
     for col, kw in (("layer", {}), ("acc", {}), ("N", {"justify": "right"}), ("bits", {}),
@@ -188,21 +222,3 @@ def bounds(model: Path | None, json_file: Path | None, no_replay: bool, junit_fi
         elif rec["status"] == "NO_ENCODING":
             what = f"layer {rec['layer']!r} kind {rec['kind']!r}: {rec['note']}"
             console.print(f"[yellow]NO ENCODING[/] {escape(what)}")
-    unconfirmed = any(r["status"] == "UNSAFE" and not r["counterexample"].get("c_replay", {"confirmed": True})["confirmed"]
-                      for r in records)
-    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING") for r in records):
-        code = EXIT_UNSAFE
-    elif no_enc:
-        code = EXIT_NO_ENCODING
-    else:
-        code = EXIT_UNSAFE if any(r["status"] == "UNSAFE" for r in records) or unconfirmed else 0
-    stamp = run_stamp()
-    if json_file is not None:
-        payload = {"model": label, "records": records, "warnings": warnings}
-        if sources:
-            payload["imported"] = [{"layer": {k: v for k, v in lay.items() if not k.startswith("_")}, "source": src}
-                                   for lay, src in zip(layers, sources)]
-        write_json(json_file, payload, stamp)
-    location = label if torch_spec is None else torch_spec.rpartition(":")[0]
-    write_reports(bounds_cases(records, location, layer_lines), "bounds", code == 0, junit_file, sarif_file, stamp)
-    sys.exit(code)

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
+from rich.progress import TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import xtarget as xt
 from ..goldgen.vectorset import VectorFileError
-from ..reporting.console import make_console
+from ..reporting.console import make_console, make_progress
 from ..reporting.adapters import xtarget_cases
 from ..reporting.emit import report_options, write_json, write_reports
 from ..reporting.stamp import run_stamp
@@ -81,7 +82,11 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
         raise SystemExit(3) from None
     start = time.perf_counter()
     try:
-        results = xt.run_all(cores, families, jobs=jobs, timeout=timeout)
+        with make_progress(console, "xtarget", TextColumn("[bold]cross-compiling and running on QEMU"),
+                           TimeElapsedColumn()) as progress:  # off a TTY: a line every 10 s
+            task = progress.add_task(f"{len(cores)} core(s) x {len(families)} families", total=None)
+            results = xt.run_all(cores, families, jobs=jobs, timeout=timeout)
+            progress.update(task, advance=len(results))
     except xt.XtargetUnavailable as exc:
         console.print(f"[red]xtarget: {escape(str(exc))}[/]")
         raise SystemExit(1) from None
