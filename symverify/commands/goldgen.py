@@ -33,10 +33,17 @@ _STYLE = {"ok": "green", "unchanged": "green", "written": "cyan", **{s: "bold re
               help="Directory of the vector files (default: goldgen/vectors in the package).")
 @click.option("--diff/--no-diff", "show_diff", default=True, show_default=True,
               help="With --check: print the unified diff of drifting files.")
+@click.option("--emit", "emit", type=(click.Choice(["unity", "plain"]), click.Path(path_type=Path)), default=None,
+              metavar="unity|plain DIR",
+              help="Write ready-to-compile C tests of the shipped vectors for your own kernels into DIR (Unity tests "
+                   "or a plain harness, through an adapter you fill in; docs/project.md). Writes no vector file.")
+@click.option("--family", "families", multiple=True, metavar="NAME",
+              help="With --emit: only this family (round, convert, requant, accumulate; repeatable).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=output_file, help="Write the per-family status (and diffs) as JSON to FILE.")
 @report_options
-def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool, json_file: Path | None = None,
+def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool,
+            emit: tuple[str, Path] | None = None, families: tuple[str, ...] = (), json_file: Path | None = None,
             junit_file: Path | None = None, sarif_file: Path | None = None) -> None:
     """Regenerate the golden vectors from the float32 emulator.
 
@@ -63,6 +70,8 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool, json_file: 
       3  a vector file is unreadable, not text or not valid JSON (--check), or
          a directory stands where a vector file belongs
     """
+    if emit is not None or families:
+        _emit(emit, families, check_only, out_dir)
     from symverify.goldgen import generate
     from symverify.goldgen.vectorset import VectorFileError
 
@@ -111,4 +120,28 @@ def goldgen(check_only: bool, out_dir: Path | None, show_diff: bool, json_file: 
         err.print(f"[bold red]golden vectors drifted[/] in {escape(', '.join(i.family for i in drift))}: "
                   "review the diff; if the change is intended run `symverify goldgen` and commit the vectors.")
         sys.exit(EXIT_FAILED)
+    sys.exit(EXIT_OK)
+
+
+def _emit(emit: tuple[str, Path] | None, families: tuple[str, ...], check_only: bool, out_dir: Path | None) -> None:
+    """``--emit unity|plain DIR``: write the C tests and exit."""
+    from symverify.goldgen.emit_unity import EmitError, emit as emit_tests
+
+    if emit is None:
+        raise click.UsageError("--family applies to --emit only")
+    if check_only or out_dir is not None:
+        raise click.UsageError("--emit cannot be combined with --check or --out")
+    framework, target = emit
+    writable_dir(target, "--emit")
+    try:
+        done = emit_tests(framework, target, list(families))
+    except EmitError as exc:
+        raise click.UsageError(str(exc)) from None
+    console = make_console()
+    for item in done:
+        console.print(f"{item.status:8s} {escape(str(item.path))}")
+    kept = [i for i in done if i.status == "kept"]
+    console.print(f"{len(done) - len(kept)} file(s) written into {escape(str(target))}"
+                  + (f"; your adapter kept ({', '.join(i.path.name for i in kept)})" if kept else
+                     "; now fill in sv_adapter.c (it stops the build with #error until you do)"))
     sys.exit(EXIT_OK)

@@ -26,7 +26,7 @@ from ..reporting.stamp import run_stamp
 from .options import output_file
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=2, show_default=True,
               help="Parallel worker processes (forked children).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_file,
@@ -49,13 +49,56 @@ from .options import output_file
 @click.option("--sample", "sample_size", type=click.IntRange(1), default=None,
               help="universalmutator only: a fixed-seed sample of this many mutants (default: all).")
 @click.option("--seed", type=int, default=0, show_default=True, help="universalmutator only: the sample's seed.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Score an outside C project instead of the shipped kernels (docs/project.md).")
+@click.option("--sources", multiple=True, metavar="GLOB", help="--project: C files to mutate, e.g. 'src/**/*.c' "
+              "(repeatable; default: the project's symverify.toml / pyproject.toml).")
+@click.option("--build-cmd", default=None, help="--project: the build command (bash, run in a copy of the project).")
+@click.option("--test-cmd", default=None, help="--project: the test command (exit 0 = every test passed).")
+@click.option("--mode", type=click.Choice(["auto", "schemata", "rebuild"]), default=None,
+              help="--project: one schemata build with a runtime switch, one build per mutant, or auto "
+                   "(schemata, falling back to rebuild).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="--project: seconds per mutant (default: 10x the unmutated test time, at least 5 s).")
+@click.option("--shard", default=None, metavar="K/N", help="--project: only shard K of N (a stable split by "
+              "mutant id); join the reports with `symverify mutate merge`.")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=None,
+              help="--project: exit 0 if the score is at least this percentage (default: every mutant detected).")
+@click.pass_context
 @report_options
-def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str | None, no_cache: bool,
-           no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...], include_layers: bool,
-           quiet: bool, engine: str = "catalog", sample_size: int | None = None, seed: int = 0,
-           junit_file: Path | None = None, sarif_file: Path | None = None) -> None:
+def mutate(ctx: click.Context, jobs: int, json_path: Path | None, html_path: Path | None, since: str | None,
+           no_cache: bool, no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...],
+           include_layers: bool, quiet: bool, engine: str = "catalog", sample_size: int | None = None,
+           seed: int = 0, project: Path | None = None, sources: tuple[str, ...] = (), build_cmd: str | None = None,
+           test_cmd: str | None = None, mode: str | None = None, timeout: float | None = None,
+           shard: str | None = None, min_score: float | None = None, junit_file: Path | None = None,
+           sarif_file: Path | None = None) -> None:
     """Run the golden vectors against every kernel mutant; exit non-zero if a
-    non-equivalent mutant survives."""
+    non-equivalent mutant survives. With --project DIR: the mutation score of
+    an outside C project's own tests."""
+    if ctx.invoked_subcommand is not None:
+        return
+    project_opts = {"--sources": sources, "--build-cmd": build_cmd, "--test-cmd": test_cmd, "--mode": mode,
+                    "--timeout": timeout, "--shard": shard, "--min-score": min_score}
+    if project is None:
+        given = [k for k, v in project_opts.items() if v not in (None, ())]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} appl{'y' if len(given) > 1 else 'ies'} to --project only")
+    else:
+        own = {"--no-cache": no_cache, "--no-sanitize": no_sanitize, "--engine": engine != "catalog",
+               "--sample": sample_size is not None, "--include-layers": include_layers,
+               "--junit": junit_file is not None, "--sarif": sarif_file is not None}
+        given = [k for k, v in own.items() if v]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} applies to the shipped kernels only, not --project")
+        from .mutate_project import run_project
+
+        src = ctx.get_parameter_source("jobs")
+        explicit_jobs = jobs if src is not None and src.name == "COMMANDLINE" else None
+        sys.exit(run_project(Console(), project=project, sources=sources, build_cmd=build_cmd, test_cmd=test_cmd,
+                             mode=mode, timeout=timeout, shard=shard, jobs=explicit_jobs, since=since,
+                             operators=operators, catalog_path=catalog_path, json_path=json_path,
+                             html_path=html_path, min_score=min_score))
     if engine == "universalmutator":
         if junit_file or sarif_file:
             raise click.UsageError("--junit / --sarif apply to --engine catalog only")
@@ -210,3 +253,12 @@ def _universalmutator(jobs: int, sample_size: int | None, seed: int, json_path: 
         console.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     sys.exit(code)
+
+
+def _add_merge() -> None:
+    from .mutate_project import merge
+
+    mutate.add_command(merge)
+
+
+_add_merge()
