@@ -65,6 +65,8 @@ def test_follow_the_quickstart(tmp_path):
             argv = [sys.executable, "-m", "symverify", *argv[1:]]
         proc = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=900)
         assert proc.returncode == expected, f"{cmd}: exit {proc.returncode}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+    emitted = {p.name for p in (work / "reports" / "unity").iterdir()}
+    assert {"test_sv_round.c", "sv_adapter.c"} <= emitted
     # step 4 opens these
     page = (work / "reports" / "mutants.html").read_text()
     assert "<mutation-test-report-app" in page and "mutation-testing-elements@" in page
