@@ -348,7 +348,7 @@ static void run_linear_forward(void)
             rc = fits(bsz * out_f);
         }
         if (rc == SYM_OK) {
-            rc = sym_linear_forward(x->m, x->n, xt_f32(x->scale), x->q_max_bits,
+            rc = sym_linear_forward_core(x->m, x->n, xt_f32(x->scale), x->q_max_bits,
                                     w->m, w->n, xt_f32(w->scale), w->q_max_bits,
                                     b->present ? b->m : 0, b->present ? b->n : 0,
                                     b->present ? xt_f32(b->scale) : 1.0f,
@@ -561,7 +561,7 @@ static void run_layernorm_forward(void)
         }
         if (rc == SYM_OK) {
             before = rng;
-            rc = sym_layernorm_forward(x->m, x->n, xt_f32(x->scale), x->q_max_bits,
+            rc = sym_layernorm_forward_core(x->m, x->n, xt_f32(x->scale), x->q_max_bits,
                                        g->m, g->n, xt_f32(g->scale), g->q_max_bits,
                                        be->m, be->n, xt_f32(be->scale), bsz, feats, v->norm_bits,
                                        xt_f32(v->eps), v->rounding, rng_ptr(v->rounding, &rng),
@@ -616,7 +616,7 @@ static void run_layernorm_backward(void)
             rc = layernorm_tail_checks(v->rounding, v->rng_state_in, v->eps, x->n);
         }
         if (rc == SYM_OK) {
-            rc = sym_layernorm_backward(x->m, x->n, xt_f32(x->scale), x->q_max_bits,
+            rc = sym_layernorm_backward_core(x->m, x->n, xt_f32(x->scale), x->q_max_bits,
                                         g->m, g->n, xt_f32(g->scale), dy->m, dy->n, xt_f32(dy->scale),
                                         bsz, feats, xt_f32(v->eps), buf_b.f, x->n);
             after_buf("layernorm_bwd.dx", rc, &buf_b, x->n);
@@ -669,7 +669,7 @@ static void run_mse_loss(void)
             for (k = 0; k < t->n; ++k) {
                 buf_c.f[k] = xt_f32(t->bits[k]);
             }
-            rc = sym_mse_loss(y->m, y->n, xt_f32(y->scale), buf_c.f, t->n, &loss, buf_b.f, y->n);
+            rc = sym_mse_loss_core(y->m, y->n, xt_f32(y->scale), buf_c.f, t->n, &loss, buf_b.f, y->n);
             after_buf("mse.grad", rc, &buf_b, y->n);
             after_scalar("mse.loss", rc, XT_SENTINEL_BITS, loss);
             if (rc == SYM_OK) {
@@ -712,7 +712,7 @@ static void run_sgd_update(void)
             rc = fits(p->n);
         }
         if (rc == SYM_OK) {
-            rc = sym_sgd_update(p->m, p->n, xt_f32(p->scale), g->m, g->n, xt_f32(g->scale), xt_f32(v->lr),
+            rc = sym_sgd_update_core(p->m, p->n, xt_f32(p->scale), g->m, g->n, xt_f32(g->scale), xt_f32(v->lr),
                                 buf_b.f, p->n);
             after_buf("sgd.w", rc, &buf_b, p->n);
             if (rc == SYM_OK) {

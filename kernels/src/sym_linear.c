@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_accumulate.h"
 #include "sym_linear.h"
 #include "sym_requant.h"
 #include "sym_round.h"
@@ -137,7 +138,7 @@ static int32_t sym_bias_seed(const int32_t *b, int32_t c, float s_b, float s_acc
     return seed;
 }
 
-int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+int sym_linear_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                        const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
                        const int32_t *b, int32_t n_b, float s_b,
                        int32_t batch, int32_t in_features, int32_t out_features,
@@ -356,5 +357,288 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
         }
     }
     *s_dx = s_new;
+    return SYM_OK;
+}
+
+/* ---- layer steps ------------------------------------------------------ */
+
+/* Dimensions of a layer step: each >= 1 (EMPTY) and B*I, O*I, B*O in int32
+ * (SHAPE), with the failing dimension named in *err. */
+static int sym_linear_dims_err(int32_t batch, int32_t in_f, int32_t out_f, sym_err *err)
+{
+    if (batch < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "batch", -1, "batch must be >= 1");
+    }
+    if (in_f < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "in_features", -1, "in_features must be >= 1");
+    }
+    if (out_f < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "out_features", -1, "out_features must be >= 1");
+    }
+    if (sym_linear_dims(batch, in_f, out_f) != SYM_OK) {
+        return sym_fail(err, SYM_ERR_SHAPE, "batch", -1, "B*I, O*I and B*O must fit int32");
+    }
+    return SYM_OK;
+}
+
+/* The argument a product-core status points at: a width, scale or mantissa
+ * of operand a or b, else the output. Only called after the core failed. */
+static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, const char *a_scale,
+                         const char *a_m, const sym_cview *b, const char *b_bits, const char *b_scale,
+                         const char *b_m, const char *out, sym_err *err)
+{
+    if (status == SYM_ERR_BAD_WIDTH) {
+        const int a_bad = a->bits < 2 || a->bits > 16;
+        return sym_fail(err, status, a_bad ? a_bits : b_bits, -1, "a product operand must be 2..16 bits wide");
+    }
+    if (status == SYM_ERR_BAD_SCALE) {
+        const int a_bad = !sym_scale_is_valid(a->scale);
+        return sym_fail(err, status, a_bad ? a_scale : b_scale, -1,
+                        "a scale must be a positive, finite, normal float32");
+    }
+    if (status == SYM_ERR_INT_OVERFLOW && sym_check_width(a->m, a->n, a->bits) != SYM_OK) {
+        return sym_fail(err, status, a_m, -1, "a mantissa lies outside its declared width");
+    }
+    if (status == SYM_ERR_INT_OVERFLOW && sym_check_width(b->m, b->n, b->bits) != SYM_OK) {
+        return sym_fail(err, status, b_m, -1, "a mantissa lies outside its declared width");
+    }
+    if (status == SYM_ERR_INT_OVERFLOW) {
+        return sym_fail(err, status, out, -1, "a partial sum of the checked int32 accumulator leaves int32");
+    }
+    if (status == SYM_ERR_SHAPE) {
+        return sym_fail(err, status, a_m, -1, "a length does not match the dimensions");
+    }
+    if (status == SYM_ERR_ALIAS) {
+        return sym_fail(err, status, out, -1, "an output overlaps an input");
+    }
+    if (status == SYM_ERR_FLOAT_OVERFLOW) {
+        return sym_fail(err, status, out, -1, "the product scale is inf in float32");
+    }
+    if (status == SYM_ERR_SCALE_UNDERFLOW) {
+        return sym_fail(err, status, out, -1, "the product scale is not a normal float32");
+    }
+    return sym_fail(err, status, out, -1, "the integer core rejected its input");
+}
+
+/* A dynamic requant / accumulate status, named after the tensor it made. */
+static int sym_dynamic_fail(int status, const char *what, sym_err *err)
+{
+    if (status == SYM_ERR_FLOAT_OVERFLOW) {
+        return sym_fail(err, status, what, -1, "a value overflows float32 (absmax is inf)");
+    }
+    if (status == SYM_ERR_SCALE_UNDERFLOW) {
+        return sym_fail(err, status, what, -1, "absmax / qMax is not a normal float32");
+    }
+    return sym_fail(err, status, what, -1, "the requant / accumulate step rejected its input");
+}
+
+int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
+{
+    int status;
+    int32_t n_out;
+    float s_acc = 0.0f;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    if (args->out == NULL || args->out->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "out", -1, "the output view (or its buffer) is NULL");
+    }
+    if (args->x.m == NULL || args->w.m == NULL || (args->b != NULL && args->b->m == NULL)) {
+        return sym_fail(err, SYM_ERR_NULL, args->x.m == NULL ? "x.m" : args->w.m == NULL ? "w.m" : "b.m", -1,
+                        "an input buffer is NULL");
+    }
+    if (args->out_bits != 0 && (args->out_bits < 2 || args->out_bits > 16)) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "out_bits", -1, "out_bits must be 0 (raw) or 2..16");
+    }
+    status = sym_round_ctx_check(&args->round, 1, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_linear_dims_err(args->batch, args->in_features, args->out_features, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n_out = args->batch * args->out_features;
+    if (args->out->n != n_out) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be batch*out_features");
+    }
+    if (args->out_bits != 0 && (args->scratch == NULL || args->n_scratch < n_out)) {
+        return sym_fail(err, SYM_ERR_SHAPE, "scratch", -1, "a requant needs n_scratch >= batch*out_features");
+    }
+    {
+        const sym_cview *b = args->b;
+        int32_t *acc = args->out_bits == 0 ? args->out->m : args->scratch;
+        status = sym_linear_forward_core(args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                         args->w.m, args->w.n, args->w.scale, args->w.bits,
+                                         b == NULL ? NULL : b->m, b == NULL ? 0 : b->n,
+                                         b == NULL ? 1.0f : b->scale,
+                                         args->batch, args->in_features, args->out_features,
+                                         acc, n_out, &s_acc);
+    }
+    if (status == SYM_ERR_RANGE_GUARD) {
+        return sym_fail(err, status, "b", -1, "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
+    }
+    if (status == SYM_ERR_BAD_SCALE && args->b != NULL && sym_scale_is_valid(args->x.scale)
+        && sym_scale_is_valid(args->w.scale)) {
+        return sym_fail(err, status, "b.scale", -1, "a scale must be a positive, finite, normal float32");
+    }
+    if (status == SYM_ERR_SHAPE && args->b != NULL && args->b->n != args->out_features) {
+        return sym_fail(err, status, "b.n", -1, "b.n must be out_features");
+    }
+    if (status != SYM_OK) {
+        return sym_pair_fail(status, &args->x, "x.bits", "x.scale", "x.m", &args->w, "w.bits", "w.scale",
+                             "w.m", "out", err);
+    }
+    if (args->out_bits == 0) {
+        args->out->scale = s_acc;
+        args->out->bits = 32;
+        return SYM_OK;
+    }
+    {
+        float s_out = 0.0f;
+        uint32_t *rng = args->round.mode == SYM_SR_HALF_AWAY ? args->round.rng_state : NULL;
+        status = sym_requant_dynamic(args->scratch, n_out, s_acc, args->out_bits, args->round.mode,
+                                     args->round.order, rng, args->out->m, &s_out);
+        if (status != SYM_OK) {
+            return sym_dynamic_fail(status, "out", err);
+        }
+        args->out->scale = s_out;
+        args->out->bits = args->out_bits;
+    }
+    return SYM_OK;
+}
+
+/* n int32 values from src to dst. */
+static void sym_copy_i32(int32_t *dst, const int32_t *src, int32_t n)
+{
+    int32_t k;
+    for (k = 0; k < n; ++k) {
+        dst[k] = src[k];
+    }
+}
+
+int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
+{
+    int status;
+    int32_t n_x;
+    int32_t n_w;
+    int32_t n_b;
+    int64_t need;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    if (args->dx == NULL || args->dx->m == NULL || args->new_grad_w == NULL || args->new_grad_w->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, args->dx == NULL || args->dx->m == NULL ? "dx" : "new_grad_w", -1,
+                        "an output view (or its buffer) is NULL");
+    }
+    if ((args->grad_b == NULL) != (args->new_grad_b == NULL)
+        || (args->new_grad_b != NULL && args->new_grad_b->m == NULL)) {
+        return sym_fail(err, SYM_ERR_NULL, "new_grad_b", -1, "new_grad_b must be given exactly with grad_b");
+    }
+    if (args->x.m == NULL || args->w.m == NULL || args->dy.m == NULL || args->grad_w.m == NULL
+        || (args->grad_b != NULL && args->grad_b->m == NULL)) {
+        return sym_fail(err, SYM_ERR_NULL, "x.m", -1, "an input buffer is NULL");
+    }
+    status = sym_linear_dims_err(args->batch, args->in_features, args->out_features, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n_x = args->batch * args->in_features;
+    n_w = args->out_features * args->in_features;
+    n_b = args->out_features;
+    if (args->grad_w.n != n_w) {
+        return sym_fail(err, SYM_ERR_SHAPE, "grad_w.n", -1, "grad_w.n must be out_features*in_features");
+    }
+    if (args->grad_b != NULL && args->grad_b->n != n_b) {
+        return sym_fail(err, SYM_ERR_SHAPE, "grad_b.n", -1, "grad_b.n must be out_features");
+    }
+    if (args->grad_w.bits < 2 || args->grad_w.bits > 16) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "grad_w.bits", -1, "grad_w must be 2..16 bits wide");
+    }
+    if (args->dx_bits < 2 || args->dx_bits > 16) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "dx_bits", -1, "dx_bits must be 2..16");
+    }
+    status = sym_round_ctx_check(&args->round, 1, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->dx->n != n_x || args->new_grad_w->n != n_w
+        || (args->new_grad_b != NULL && args->new_grad_b->n != n_b)) {
+        return sym_fail(err, SYM_ERR_SHAPE, args->dx->n != n_x ? "dx.n" : args->new_grad_w->n != n_w
+                        ? "new_grad_w.n" : "new_grad_b.n", -1, "an output length does not match the dimensions");
+    }
+    need = 2 * (int64_t)n_w + (int64_t)n_x + (args->grad_b != NULL ? 2 * (int64_t)n_b : 0);
+    if (args->scratch == NULL || (int64_t)args->n_scratch < need) {
+        return sym_fail(err, SYM_ERR_SHAPE, "scratch", -1, "n_scratch must be >= 2*O*I + B*I (+ 2*O with grad_b)");
+    }
+    {
+        int32_t *dw = args->scratch;
+        int32_t *gw = dw + n_w;
+        int32_t *dxr = gw + n_w;
+        int32_t *db = dxr + n_x;
+        int32_t *gb = db + n_b;
+        float s_dw = 0.0f;
+        float s_gw = args->grad_w.scale;
+        float s_dxr = 0.0f;
+        float s_dx = 0.0f;
+        uint32_t work = args->round.mode == SYM_SR_HALF_AWAY ? *args->round.rng_state : 0u;
+        uint32_t *rng = args->round.mode == SYM_SR_HALF_AWAY ? &work : NULL;
+        /* step 1: dW, accumulated dynamically into a copy of grad_w */
+        status = sym_linear_grad_w(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
+                                   args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                   args->batch, args->in_features, args->out_features, dw, n_w, &s_dw);
+        if (status != SYM_OK) {
+            return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->x, "x.bits", "x.scale",
+                                 "x.m", "new_grad_w", err);
+        }
+        sym_copy_i32(gw, args->grad_w.m, n_w);
+        status = sym_accumulate_dynamic(gw, n_w, &s_gw, args->grad_w.bits, dw, n_w, s_dw, args->round.mode, rng);
+        if (status == SYM_ERR_BAD_SCALE) {
+            return sym_fail(err, status, "grad_w.scale", -1, "a scale must be a positive, finite, normal float32");
+        }
+        if (status != SYM_OK) {
+            return sym_dynamic_fail(status, "new_grad_w", err);
+        }
+        /* step 2: db, accumulated at fixed scale into a copy of grad_b */
+        if (args->grad_b != NULL) {
+            status = sym_linear_grad_b(args->dy.m, args->dy.n, args->batch, args->out_features, db, n_b);
+            if (status != SYM_OK) {
+                return sym_fail(err, status, "new_grad_b", -1, "a column sum of dy leaves int32");
+            }
+            sym_copy_i32(gb, args->grad_b->m, n_b);
+            status = sym_accumulate_fixed(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, n_b, args->dy.scale);
+            if (status != SYM_OK) {
+                return sym_fail(err, status, "new_grad_b", -1,
+                                "grad_b + rescale(db) fails the guard, its width or its scale");
+            }
+        }
+        /* step 3: dx raw, requantized dynamically to dx_bits */
+        status = sym_linear_grad_x(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
+                                   args->w.m, args->w.n, args->w.scale, args->w.bits,
+                                   args->batch, args->in_features, args->out_features, dxr, n_x, &s_dxr);
+        if (status != SYM_OK) {
+            return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->w, "w.bits", "w.scale",
+                                 "w.m", "dx", err);
+        }
+        status = sym_requant_dynamic(dxr, n_x, s_dxr, args->dx_bits, args->round.mode, args->round.order, rng,
+                                     args->dx->m, &s_dx);
+        if (status != SYM_OK) {
+            return sym_dynamic_fail(status, "dx", err);
+        }
+        /* commit (cannot fail) */
+        args->dx->scale = s_dx;
+        args->dx->bits = args->dx_bits;
+        sym_copy_i32(args->new_grad_w->m, gw, n_w);
+        args->new_grad_w->scale = s_gw;
+        args->new_grad_w->bits = args->grad_w.bits;
+        if (args->grad_b != NULL) {
+            sym_copy_i32(args->new_grad_b->m, gb, n_b);
+            args->new_grad_b->scale = args->grad_b->scale;
+            args->new_grad_b->bits = args->grad_b->bits;
+        }
+        if (rng != NULL) {
+            *args->round.rng_state = work;
+        }
+    }
     return SYM_OK;
 }

@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_convert.h"
 #include "sym_loss.h"
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
-int sym_mse_loss(const int32_t *y, int32_t n_y, float s_y,
+int sym_mse_loss_core(const int32_t *y, int32_t n_y, float s_y,
                  const float *target, int32_t n_t,
                  float *loss, float *grad, int32_t n_grad)
 {
@@ -73,5 +75,64 @@ int sym_mse_loss(const int32_t *y, int32_t n_y, float s_y,
         grad[k] = d2 / n_f;
     }
     *loss = l;
+    return SYM_OK;
+}
+
+int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
+{
+    int status;
+    int32_t n;
+    float l = 0.0f;
+    float s_dy = 0.0f;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    if (args->loss == NULL || args->dy == NULL || args->dy->m == NULL || args->fscratch == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, args->loss == NULL ? "loss" : args->fscratch == NULL ? "fscratch" : "dy",
+                        -1, "an output (or fscratch) is NULL");
+    }
+    if (args->y.m == NULL || args->target == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, args->y.m == NULL ? "y.m" : "target", -1, "an input buffer is NULL");
+    }
+    if (args->grad_bits < 2 || args->grad_bits > 31) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "grad_bits", -1, "grad_bits must be 2..31");
+    }
+    status = sym_round_ctx_check(&args->round, 0, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n = args->y.n;
+    if (args->dy->n != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "dy.n", -1, "dy.n must be y.n");
+    }
+    if (args->n_fscratch < n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "fscratch", -1, "n_fscratch must be >= y.n");
+    }
+    status = sym_mse_loss_core(args->y.m, n, args->y.scale, args->target, args->n_target, &l, args->fscratch, n);
+    if (status == SYM_ERR_EMPTY) {
+        return sym_fail(err, status, "y.n", -1, "y needs at least one element");
+    }
+    if (status == SYM_ERR_SHAPE) {
+        return sym_fail(err, status, "n_target", -1, "target must have y.n values");
+    }
+    if (status == SYM_ERR_BAD_SCALE) {
+        return sym_fail(err, status, "y.scale", -1, "a scale must be a positive, finite, normal float32");
+    }
+    if (status == SYM_ERR_NONFINITE_INPUT) {
+        return sym_fail(err, status, "target", -1, "every target value must be finite as float32");
+    }
+    if (status == SYM_ERR_FLOAT_OVERFLOW) {
+        return sym_fail(err, status, "loss", -1, "the MSE loss is not finite in float32");
+    }
+    if (status != SYM_OK) {
+        return sym_fail(err, status, "dy", -1, "the MSE core rejected its input");
+    }
+    status = sym_float_step(args->fscratch, n, args->grad_bits, &args->round, args->dy->m, &s_dy, "dy", err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    args->dy->scale = s_dy;
+    args->dy->bits = args->grad_bits;
+    *args->loss = l;
     return SYM_OK;
 }

@@ -197,3 +197,82 @@ int sym_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out)
     *out = sym_sat_round(r, INT32_MIN, INT32_MAX);
     return SYM_OK;
 }
+
+/* ---- the quantization layer ------------------------------------------- */
+
+int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
+{
+    int status;
+    float s_out = 0.0f;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    if (args->out == NULL || args->out->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "out", -1, "the output view (or its buffer) is NULL");
+    }
+    if (args->x.m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "x.m", -1, "the input buffer is NULL");
+    }
+    if (args->q_max_bits < 2 || args->q_max_bits > 16) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "q_max_bits", -1, "q_max_bits must be 2..16");
+    }
+    status = sym_round_ctx_check(&args->round, 1, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->out->n != args->x.n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be x.n");
+    }
+    status = sym_requant_dynamic(args->x.m, args->x.n, args->x.scale, args->q_max_bits, args->round.mode,
+                                 args->round.order,
+                                 args->round.mode == SYM_SR_HALF_AWAY ? args->round.rng_state : NULL,
+                                 args->out->m, &s_out);
+    if (status == SYM_ERR_EMPTY) {
+        return sym_fail(err, status, "x.n", -1, "x needs at least one element");
+    }
+    if (status == SYM_ERR_BAD_SCALE) {
+        return sym_fail(err, status, "x.scale", -1, "a scale must be a positive, finite, normal float32");
+    }
+    if (status == SYM_ERR_FLOAT_OVERFLOW) {
+        return sym_fail(err, status, "x", -1, "|m * s_in| overflows float32: absmax is inf");
+    }
+    if (status == SYM_ERR_SCALE_UNDERFLOW) {
+        return sym_fail(err, status, "x", -1, "absmax / qMax is not a normal float32");
+    }
+    if (status != SYM_OK) {
+        return sym_fail(err, status, "out", -1, "the requant rejected its input");
+    }
+    args->out->scale = s_out;
+    args->out->bits = args->q_max_bits;
+    return SYM_OK;
+}
+
+int sym_quant_backward(const sym_quant_backward_args *args, sym_err *err)
+{
+    int32_t k;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    if (args->out == NULL || args->out->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "out", -1, "the output view (or its buffer) is NULL");
+    }
+    if (args->dy.m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "dy.m", -1, "the input buffer is NULL");
+    }
+    if (args->dy.n < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "dy.n", -1, "dy needs at least one element");
+    }
+    if (args->out->n != args->dy.n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be dy.n");
+    }
+    if (sym_ranges_overlap(args->out->m, (size_t)args->out->n * sizeof(int32_t), args->dy.m,
+                           (size_t)args->dy.n * sizeof(int32_t))) {
+        return sym_fail(err, SYM_ERR_ALIAS, "out", -1, "out overlaps dy");
+    }
+    for (k = 0; k < args->dy.n; ++k) {
+        args->out->m[k] = args->dy.m[k];
+    }
+    args->out->scale = args->dy.scale;
+    args->out->bits = args->dy.bits;
+    return SYM_OK;
+}

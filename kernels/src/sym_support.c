@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_convert.h"
 #include "sym_round.h"
 #include "sym_status.h"
 #include "sym_support.h"
@@ -69,6 +70,53 @@ int sym_rounding_check(int32_t rounding, const uint32_t *rng_state)
     }
     if (*rng_state == 0u) {
         return SYM_ERR_BAD_RNG;
+    }
+    return SYM_OK;
+}
+
+int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const char *reason)
+{
+    if (err != NULL) {
+        err->status = status;
+        err->arg = arg;
+        err->index = index;
+        err->reason = reason;
+    }
+    return status;
+}
+
+int sym_round_ctx_check(const sym_round_ctx *round, int with_order, sym_err *err)
+{
+    if (round->mode != SYM_HALF_AWAY && round->mode != SYM_SR_HALF_AWAY) {
+        return sym_fail(err, SYM_ERR_BAD_ROUNDING, "round.mode", -1,
+                        "rounding must be SYM_HALF_AWAY or SYM_SR_HALF_AWAY");
+    }
+    if (with_order && round->order != SYM_ORDER_RATIO && round->order != SYM_ORDER_CLAMP_FIRST) {
+        return sym_fail(err, SYM_ERR_BAD_ORDER, "round.order", -1,
+                        "order must be SYM_ORDER_RATIO or SYM_ORDER_CLAMP_FIRST");
+    }
+    if (round->mode == SYM_SR_HALF_AWAY && round->rng_state == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "round.rng_state", -1, "SR_HALF_AWAY needs an RNG state");
+    }
+    if (round->mode == SYM_SR_HALF_AWAY && *round->rng_state == 0u) {
+        return sym_fail(err, SYM_ERR_BAD_RNG, "round.rng_state", -1, "xorshift32 state must not be 0");
+    }
+    return SYM_OK;
+}
+
+int sym_float_step(const float *v, int32_t n, int32_t bits, const sym_round_ctx *round,
+                   int32_t *out, float *scale, const char *what, sym_err *err)
+{
+    uint32_t *rng = round->mode == SYM_SR_HALF_AWAY ? round->rng_state : NULL;
+    const int status = sym_float_to_sym(v, n, bits, round->mode, rng, out, scale);
+    if (status == SYM_ERR_NONFINITE_INPUT) {
+        return sym_fail(err, status, what, -1, "a value is not finite in float32 before float_to_sym");
+    }
+    if (status == SYM_ERR_SCALE_UNDERFLOW) {
+        return sym_fail(err, status, what, -1, "absmax / qMax is not a normal float32");
+    }
+    if (status != SYM_OK) {
+        return sym_fail(err, status, what, -1, "float_to_sym rejected the values");
     }
     return SYM_OK;
 }
