@@ -43,6 +43,8 @@ class CResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     rng_state: int | None = None
     arg_value: Any = None
+    #: on an error: the outputs (and "rng_state") the C wrote anyway
+    written: list[str] = field(default_factory=list)
 
 
 def _dims2(t: SymTensor) -> tuple[int, int]:
@@ -245,6 +247,12 @@ def call(ffi: Any, lib: Any, kernel: str, t: dict[str, SymTensor | None], *, rou
         res.index = int(err.index)
         res.reason = ffi.string(err.reason).decode() if err.reason != ffi.NULL else ""
         res.arg_value = _arg_value(args, res.arg)
+        sentinel = _sentinel(np.int32, 1)[0]
+        res.written = [name for name, (_, m) in views.items() if np.any(m != sentinel)]
+        if loss is not None and np.asarray(loss[0], dtype=np.float32).view(np.int32) != sentinel:
+            res.written.append("loss")
+        if rng_state is not None and res.rng_state != rng_state:
+            res.written.append("rng_state")
         return res
     for name, (view, m) in views.items():
         res.outputs[name] = _tensor_out(view, m, shapes[name])
