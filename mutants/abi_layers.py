@@ -694,7 +694,7 @@ def _overflow_first(ffi: Any, lib: Any) -> "str | None":
     """An overflow in the FIRST output element of each checked pass is found."""
     m = -32768
     calls = [
-        ("linear_forward", {"x": ("i", [m, m, 0, 0]), "n_x": 4, "s_x": 1.0, "x_bits": 16,
+        ("linear_forward_core", {"x": ("i", [m, m, 0, 0]), "n_x": 4, "s_x": 1.0, "x_bits": 16,
                             "w": ("i", [m, m, 0, 0]), "n_w": 4, "s_w": 1.0, "w_bits": 16,
                             "b": None, "n_b": 0, "s_b": 1.0, "batch": 2, "in": 2, "out": 2,
                             "acc": ("oi", 4), "n_acc": 4, "s_acc": ("of", 1)}),
