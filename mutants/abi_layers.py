@@ -1225,3 +1225,8 @@ def _pair_widths_distinct(ffi: Any, lib: Any) -> "str | None":
 
 
 CASES.append(AbiCase("linear_operand_widths_distinct", _pair_widths_distinct, family="abi_layers"))
+
+# the layer steps (sym_<kernel>(args, err)): error detail and nothing written
+from .abi_layer_steps import CASES as _STEP_CASES  # noqa: E402  (after the core cases)
+
+CASES += _STEP_CASES

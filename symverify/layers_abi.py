@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -144,13 +144,17 @@ def _arg_value(args: Any, arg: str | None) -> Any:
 
 
 def call(ffi: Any, lib: Any, kernel: str, t: dict[str, SymTensor | None], *, rounding: str = HALF_AWAY,
-         order: str = "ratio", rng_state: int | None = None, **scalars: Any) -> CResult:
+         order: str = "ratio", rng_state: int | None = None, patch: Callable[[Any], None] | None = None,
+         **scalars: Any) -> CResult:
     """Fill ``sym_<kernel>_args`` from the tensors ``t`` (Python parameter
     names) and ``scalars`` (``out_bits``: 0 = raw, ``dx_bits``, ``eps``, ``lr``,
     ``target``: a float32 array, ...), call ``sym_<kernel>`` once on ``lib``
     and return its :class:`CResult`. ``rng_state`` is the xorshift32 state
-    the call gets (None: a NULL pointer). Raises ``KeyError`` for a kernel
-    that has no layer entry point."""
+    the call gets (None: a NULL pointer); ``patch`` may edit the filled
+    struct before the call (the C-ABI cases: NULL pointers, wrong lengths).
+    A tensor is anything with ``mantissas``, ``scale``, ``q_max_bits`` (the
+    C-ABI cases pass values a SymTensor refuses). Raises ``KeyError`` for a
+    kernel that has no layer entry point."""
     b = _Builder(ffi)
     rnd, rbuf = b.round_ctx(rounding, order, rng_state)
     shapes: dict[str, tuple[int, ...]] = {}
@@ -239,6 +243,8 @@ def call(ffi: Any, lib: Any, kernel: str, t: dict[str, SymTensor | None], *, rou
     else:
         raise KeyError(f"kernel {kernel!r} has no layer-level C entry point")
     args = ffi.new(f"sym_{kernel}_args *", fields)
+    if patch is not None:
+        patch(args)
     err = ffi.new("sym_err *", {"status": 0, "arg": ffi.NULL, "index": -1, "reason": ffi.NULL})
     status = int(_ENTRY_POINTS[kernel](lib, args, err))
     res = CResult(status, rng_state=None if rbuf == ffi.NULL else int(rbuf[0]))
