@@ -5,7 +5,8 @@ output views and scratch of the wrong length, invalid modes, and which
 argument ``sym_err`` names for each failure.
 
 Each step gets a valid base call (must be SYM_OK) and a table of
-variations. A variation must return the listed status, name the listed
+variations. A variation listed as SYM_OK (a width at the end of its range)
+must be accepted; any other must return the listed status, name the listed
 argument in ``sym_err.arg``, write no output, loss or RNG state, and return
 the same status with a NULL ``sym_err``. Expected statuses and names come
 from the header contracts (kernels/include/*.h), never from running the C.
@@ -113,6 +114,10 @@ def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation
             spec["ffi"] = ffi
             change(spec)
             res = _run(ffi, lib, kernel, spec)
+            if want == "SYM_OK":  # a limit that must still be accepted
+                if res.status != 0:
+                    return f"sym_{kernel} ({label}): status {res.status} != expected SYM_OK ({res.arg}: {res.reason})"
+                continue
             if res.status != S[want]:
                 return f"sym_{kernel} ({label}): status {res.status} != expected {want} ({res.arg}: {res.reason})"
             if res.arg != want_arg or res.index != -1 or not res.reason:
@@ -134,13 +139,15 @@ def _spec(t: dict[str, Raw], s: dict[str, Any], rounding: str = "half_away", ord
 # the round context variations every rounding step shares
 def _round_vars(with_order: bool) -> list[Variation]:
     out: list[Variation] = [
-        ("rounding 7", _set("rounding", "bogus"), "SYM_ERR_BAD_ROUNDING", "round.mode"),
+        ("rounding -1", _set("rounding", "bogus"), "SYM_ERR_BAD_ROUNDING", "round.mode"),
+        ("rounding 2", _patch(("round.mode", 2)), "SYM_ERR_BAD_ROUNDING", "round.mode"),
         ("SR without an RNG", _both(_set("rounding", "sr_half_away"), _set("rng", None)), "SYM_ERR_NULL", "round.rng_state"),
         ("SR with state 0", _both(_set("rounding", "sr_half_away"), _set("rng", 0)), "SYM_ERR_BAD_RNG",
          "round.rng_state"),
     ]
     if with_order:
-        out.append(("order 9", _set("order", "bogus"), "SYM_ERR_BAD_ORDER", "round.order"))
+        out.append(("order -1", _set("order", "bogus"), "SYM_ERR_BAD_ORDER", "round.order"))
+        out.append(("order 2", _patch(("round.order", 2)), "SYM_ERR_BAD_ORDER", "round.order"))
     return out
 
 
@@ -151,10 +158,12 @@ def _qf() -> Spec:
 
 QF: list[Variation] = [
     ("out NULL", _patch(("out", None)), "SYM_ERR_NULL", "out"),
-    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out"),
+    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out.m"),
     ("x.m NULL", _patch(("x.m", None)), "SYM_ERR_NULL", "x.m"),
     ("q_max_bits 1", _set("s.q_max_bits", 1), "SYM_ERR_BAD_WIDTH", "q_max_bits"),
     ("q_max_bits 17", _set("s.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "q_max_bits"),
+    ("q_max_bits 2", _set("s.q_max_bits", 2), "SYM_OK", ""),
+    ("q_max_bits 16", _set("s.q_max_bits", 16), "SYM_OK", ""),
     *_round_vars(True),
     ("out.n 3", _patch(("out.n", 3)), "SYM_ERR_SHAPE", "out.n"),
     ("x.n 0 (and out.n 0)", _patch(("x.n", 0), ("out.n", 0)), "SYM_ERR_EMPTY", "x.n"),
@@ -171,7 +180,7 @@ def _qb() -> Spec:
 
 QB: list[Variation] = [
     ("out NULL", _patch(("out", None)), "SYM_ERR_NULL", "out"),
-    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out"),
+    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out.m"),
     ("dy.m NULL", _patch(("dy.m", None)), "SYM_ERR_NULL", "dy.m"),
     ("dy.n 0", _patch(("dy.n", 0)), "SYM_ERR_EMPTY", "dy.n"),
     ("out.n 3", _patch(("out.n", 3)), "SYM_ERR_SHAPE", "out.n"),
@@ -186,12 +195,19 @@ def _lf() -> Spec:
 
 LF: list[Variation] = [
     ("out NULL", _patch(("out", None)), "SYM_ERR_NULL", "out"),
-    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out"),
+    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out.m"),
     ("x.m NULL", _patch(("x.m", None)), "SYM_ERR_NULL", "x.m"),
     ("w.m NULL", _patch(("w.m", None)), "SYM_ERR_NULL", "w.m"),
     ("b.m NULL", _patch(("b.m", None)), "SYM_ERR_NULL", "b.m"),
     ("out_bits 1", _set("s.out_bits", 1), "SYM_ERR_BAD_WIDTH", "out_bits"),
     ("out_bits 17", _set("s.out_bits", 17), "SYM_ERR_BAD_WIDTH", "out_bits"),
+    ("out_bits 2", _set("s.out_bits", 2), "SYM_OK", ""),
+    ("out_bits 16", _set("s.out_bits", 16), "SYM_OK", ""),
+    ("raw output", _set("s.out_bits", 0), "SYM_OK", ""),
+    ("x.bits 16, w.bits 17", _both(_set("t.x.q_max_bits", 16), _set("t.w.q_max_bits", 17)), "SYM_ERR_BAD_WIDTH",
+     "w.bits"),
+    ("x.bits 2 (mantissas 1, -2, 1 ...), w.bits 1", _both(_set("t.x", T([[1, -2, 1], [0, 1, -1]], 0.5, 2)),
+                                                        _set("t.w.q_max_bits", 1)), "SYM_ERR_BAD_WIDTH", "w.bits"),
     *_round_vars(True),
     ("batch 0", _patch(("batch", 0)), "SYM_ERR_EMPTY", "batch"),
     ("in_features 0", _patch(("in_features", 0)), "SYM_ERR_EMPTY", "in_features"),
@@ -230,17 +246,17 @@ def _lb() -> Spec:
 
 LB: list[Variation] = [
     ("dx NULL", _patch(("dx", None)), "SYM_ERR_NULL", "dx"),
-    ("dx.m NULL", _patch(("dx.m", None)), "SYM_ERR_NULL", "dx"),
+    ("dx.m NULL", _patch(("dx.m", None)), "SYM_ERR_NULL", "dx.m"),
     ("new_grad_w NULL", _patch(("new_grad_w", None)), "SYM_ERR_NULL", "new_grad_w"),
-    ("new_grad_w.m NULL", _patch(("new_grad_w.m", None)), "SYM_ERR_NULL", "new_grad_w"),
+    ("new_grad_w.m NULL", _patch(("new_grad_w.m", None)), "SYM_ERR_NULL", "new_grad_w.m"),
     ("new_grad_b NULL with grad_b", _patch(("new_grad_b", None)), "SYM_ERR_NULL", "new_grad_b"),
     ("new_grad_b without grad_b", _patch(("grad_b", None)), "SYM_ERR_NULL", "new_grad_b"),
-    ("new_grad_b.m NULL", _patch(("new_grad_b.m", None)), "SYM_ERR_NULL", "new_grad_b"),
+    ("new_grad_b.m NULL", _patch(("new_grad_b.m", None)), "SYM_ERR_NULL", "new_grad_b.m"),
     ("x.m NULL", _patch(("x.m", None)), "SYM_ERR_NULL", "x.m"),
-    ("w.m NULL", _patch(("w.m", None)), "SYM_ERR_NULL", "x.m"),
-    ("dy.m NULL", _patch(("dy.m", None)), "SYM_ERR_NULL", "x.m"),
-    ("grad_w.m NULL", _patch(("grad_w.m", None)), "SYM_ERR_NULL", "x.m"),
-    ("grad_b.m NULL", _patch(("grad_b.m", None)), "SYM_ERR_NULL", "x.m"),
+    ("w.m NULL", _patch(("w.m", None)), "SYM_ERR_NULL", "w.m"),
+    ("dy.m NULL", _patch(("dy.m", None)), "SYM_ERR_NULL", "dy.m"),
+    ("grad_w.m NULL", _patch(("grad_w.m", None)), "SYM_ERR_NULL", "grad_w.m"),
+    ("grad_b.m NULL", _patch(("grad_b.m", None)), "SYM_ERR_NULL", "grad_b.m"),
     ("batch 0", _patch(("batch", 0)), "SYM_ERR_EMPTY", "batch"),
     ("in_features 0", _patch(("in_features", 0)), "SYM_ERR_EMPTY", "in_features"),
     ("out_features 0", _patch(("out_features", 0)), "SYM_ERR_EMPTY", "out_features"),
@@ -248,8 +264,15 @@ LB: list[Variation] = [
     ("grad_b.n 1", _patch(("grad_b.n", 1)), "SYM_ERR_SHAPE", "grad_b.n"),
     ("grad_w.bits 1", _set("t.grad_w.q_max_bits", 1), "SYM_ERR_BAD_WIDTH", "grad_w.bits"),
     ("grad_w.bits 17", _set("t.grad_w.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "grad_w.bits"),
+    ("grad_w.bits 16", _set("t.grad_w.q_max_bits", 16), "SYM_OK", ""),
+    ("grad_w.bits 2", _both(_set("t.grad_w", T([[1, 0, -1], [1, 0, 0]], 0.25, 2))), "SYM_OK", ""),
     ("dx_bits 1", _set("s.dx_bits", 1), "SYM_ERR_BAD_WIDTH", "dx_bits"),
     ("dx_bits 17", _set("s.dx_bits", 17), "SYM_ERR_BAD_WIDTH", "dx_bits"),
+    ("dx_bits 2", _set("s.dx_bits", 2), "SYM_OK", ""),
+    ("dx_bits 16", _set("s.dx_bits", 16), "SYM_OK", ""),
+    ("half_away without an RNG", _both(_set("rounding", "half_away"), _set("rng", None)), "SYM_OK", ""),
+    ("dy.bits 16, x.bits 17", _both(_set("t.dy.q_max_bits", 16), _set("t.x.q_max_bits", 17)), "SYM_ERR_BAD_WIDTH",
+     "x.bits"),
     *_round_vars(True),
     ("dx.n 5", _patch(("dx.n", 5)), "SYM_ERR_SHAPE", "dx.n"),
     ("new_grad_w.n 5", _patch(("new_grad_w.n", 5)), "SYM_ERR_SHAPE", "new_grad_w.n"),
@@ -289,7 +312,7 @@ def _lnf() -> Spec:
 
 LNF: list[Variation] = [
     ("out NULL", _patch(("out", None)), "SYM_ERR_NULL", "out"),
-    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out"),
+    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out.m"),
     ("x.m NULL", _patch(("x.m", None)), "SYM_ERR_NULL", "x.m"),
     ("gamma.m NULL", _patch(("gamma.m", None)), "SYM_ERR_NULL", "gamma.m"),
     ("beta.m NULL", _patch(("beta.m", None)), "SYM_ERR_NULL", "beta.m"),
@@ -302,6 +325,17 @@ LNF: list[Variation] = [
     ("x.bits 17", _set("t.x.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "x.bits"),
     ("gamma.bits 17", _set("t.gamma.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "gamma.bits"),
     ("norm_bits 1", _set("s.norm_bits", 1), "SYM_ERR_BAD_WIDTH", "norm_bits"),
+    ("x.bits 16, gamma.bits 17", _both(_set("t.x.q_max_bits", 16), _set("t.gamma.q_max_bits", 17)),
+     "SYM_ERR_BAD_WIDTH", "gamma.bits"),
+    ("x.bits 2 (mantissas -1, 0, 1), gamma.bits 1", _both(_set("t.x", T([[1, 0, -1, 1], [0, 1, 0, -2]], 0.25, 2)),
+                                                        _set("t.gamma.q_max_bits", 1)), "SYM_ERR_BAD_WIDTH",
+     "gamma.bits"),
+    ("gamma.bits 16, norm_bits 17", _both(_set("t.gamma.q_max_bits", 16), _set("s.norm_bits", 17)),
+     "SYM_ERR_BAD_WIDTH", "norm_bits"),
+    ("gamma.bits 2 (mantissas 1, -2, 1, 1), norm_bits 1", _both(_set("t.gamma", T([1, -2, 1, 1], 2.0 ** -11, 2)),
+                                                              _set("s.norm_bits", 1)), "SYM_ERR_BAD_WIDTH",
+     "norm_bits"),
+    ("half_away without an RNG", _both(_set("rounding", "half_away"), _set("rng", None)), "SYM_OK", ""),
     ("x.scale 0", _set("t.x.scale", 0.0), "SYM_ERR_BAD_SCALE", "x.scale"),
     ("gamma.scale 0", _set("t.gamma.scale", 0.0), "SYM_ERR_BAD_SCALE", "gamma.scale"),
     ("beta.scale 0", _set("t.beta.scale", 0.0), "SYM_ERR_BAD_SCALE", "beta.scale"),
@@ -327,13 +361,15 @@ def _lnb() -> Spec:
 
 LNB: list[Variation] = [
     ("out NULL", _patch(("out", None)), "SYM_ERR_NULL", "out"),
-    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out"),
+    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out.m"),
     ("fscratch NULL", _patch(("fscratch", None)), "SYM_ERR_NULL", "fscratch"),
     ("x.m NULL", _patch(("x.m", None)), "SYM_ERR_NULL", "x.m"),
     ("gamma.m NULL", _patch(("gamma.m", None)), "SYM_ERR_NULL", "gamma.m"),
     ("dy.m NULL", _patch(("dy.m", None)), "SYM_ERR_NULL", "dy.m"),
     ("dx_bits 1", _set("s.dx_bits", 1), "SYM_ERR_BAD_WIDTH", "dx_bits"),
     ("dx_bits 32", _set("s.dx_bits", 32), "SYM_ERR_BAD_WIDTH", "dx_bits"),
+    ("dx_bits 2", _set("s.dx_bits", 2), "SYM_OK", ""),
+    ("dx_bits 31", _set("s.dx_bits", 31), "SYM_OK", ""),
     *_round_vars(False),
     ("out.n 7", _patch(("out.n", 7)), "SYM_ERR_SHAPE", "out.n"),
     ("n_fscratch 7", _patch(("n_fscratch", 7)), "SYM_ERR_SHAPE", "fscratch"),
@@ -363,11 +399,13 @@ MSE: list[Variation] = [
     ("loss NULL", _patch(("loss", None)), "SYM_ERR_NULL", "loss"),
     ("fscratch NULL", _patch(("fscratch", None)), "SYM_ERR_NULL", "fscratch"),
     ("dy NULL", _patch(("dy", None)), "SYM_ERR_NULL", "dy"),
-    ("dy.m NULL", _patch(("dy.m", None)), "SYM_ERR_NULL", "dy"),
+    ("dy.m NULL", _patch(("dy.m", None)), "SYM_ERR_NULL", "dy.m"),
     ("y.m NULL", _patch(("y.m", None)), "SYM_ERR_NULL", "y.m"),
     ("target NULL", _patch(("target", None)), "SYM_ERR_NULL", "target"),
     ("grad_bits 1", _set("s.grad_bits", 1), "SYM_ERR_BAD_WIDTH", "grad_bits"),
     ("grad_bits 32", _set("s.grad_bits", 32), "SYM_ERR_BAD_WIDTH", "grad_bits"),
+    ("grad_bits 2", _set("s.grad_bits", 2), "SYM_OK", ""),
+    ("grad_bits 31", _set("s.grad_bits", 31), "SYM_OK", ""),
     *_round_vars(False),
     ("dy.n 3", _patch(("dy.n", 3)), "SYM_ERR_SHAPE", "dy.n"),
     ("n_fscratch 3", _patch(("n_fscratch", 3)), "SYM_ERR_SHAPE", "fscratch"),
@@ -389,12 +427,14 @@ def _sgd() -> Spec:
 
 SGD: list[Variation] = [
     ("out NULL", _patch(("out", None)), "SYM_ERR_NULL", "out"),
-    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out"),
+    ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out.m"),
     ("fscratch NULL", _patch(("fscratch", None)), "SYM_ERR_NULL", "fscratch"),
     ("param.m NULL", _patch(("param.m", None)), "SYM_ERR_NULL", "param.m"),
     ("grad.m NULL", _patch(("grad.m", None)), "SYM_ERR_NULL", "grad.m"),
     ("param.bits 1", _set("t.param.q_max_bits", 1), "SYM_ERR_BAD_WIDTH", "param.bits"),
     ("param.bits 32", _set("t.param.q_max_bits", 32), "SYM_ERR_BAD_WIDTH", "param.bits"),
+    ("param.bits 31", _set("t.param.q_max_bits", 31), "SYM_OK", ""),
+    ("param.bits 2", _set("t.param", T([1, -2, 0, 1], 0.25, 2)), "SYM_OK", ""),
     *_round_vars(False),
     ("out.n 3", _patch(("out.n", 3)), "SYM_ERR_SHAPE", "out.n"),
     ("n_fscratch 3", _patch(("n_fscratch", 3)), "SYM_ERR_SHAPE", "fscratch"),

@@ -43,6 +43,10 @@ int sym_scale_from_absmax(float absmax, int32_t q_hi, float *s_out);
  * points: the one place an error detail is written. */
 int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const char *reason);
 
+/* SYM_OK if none of the n pointers p[k] is NULL, else SYM_ERR_NULL with
+ * *err naming the first NULL one (names[k]). */
+int sym_first_null(const void *const *p, const char *const *names, int32_t n, sym_err *err);
+
 /* Validate a rounding context as the layer entry points do (mode, then
  * order when with_order, then the RNG for SR): SYM_OK or the failing status
  * with *err filled ("round.mode", "round.order", "round.rng_state"). */

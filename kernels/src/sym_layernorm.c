@@ -413,66 +413,70 @@ int sym_layernorm_backward_core(const int32_t *x, int32_t n_x, float s_x, int32_
 
 /* ---- layer steps ------------------------------------------------------ */
 
-/* The argument a LayerNorm core status points at (after the core failed). */
-static int sym_ln_fail(int status, const sym_cview *x, const sym_cview *gamma, const sym_cview *third,
-                       const char *third_n, const char *third_scale, int32_t features, int32_t norm_bits,
-                       sym_err *err)
+/* 1 if bits is a product operand width (2..16). */
+static int sym_ln_width_ok(int32_t bits)
 {
+    return bits >= 2 && bits <= 16;
+}
+
+/* The argument a LayerNorm core status points at (after the core failed):
+ * third is beta (forward, third_n = features) or dy (backward, third_n =
+ * x.n); forward says whether gamma.m can be it. */
+static int sym_ln_fail(int status, const sym_cview *x, const sym_cview *gamma, const sym_cview *third,
+                       const char *third_name, int32_t third_n, int32_t features, int forward, sym_err *err)
+{
+    const char *arg = "out";
     if (status == SYM_ERR_EMPTY) {
-        return sym_fail(err, status, "batch", -1, "batch and features must be >= 1");
+        arg = "batch";
     }
     if (status == SYM_ERR_SHAPE) {
-        const int third_ok = third_n[0] == 'b' ? third->n == features : third->n == x->n;
-        const char *arg = gamma->n != features ? "gamma.n" : !third_ok ? third_n : "x.n";
-        return sym_fail(err, status, arg, -1, "a length does not match batch*features (features < 2^16)");
+        arg = gamma->n != features ? "gamma.n" : third->n != third_n ? third_name : "x.n";
     }
     if (status == SYM_ERR_BAD_WIDTH) {
-        const int gamma_ok = norm_bits == 0 || (gamma->bits >= 2 && gamma->bits <= 16);
-        const char *arg = x->bits < 2 || x->bits > 16 ? "x.bits" : !gamma_ok ? "gamma.bits" : "norm_bits";
-        return sym_fail(err, status, arg, -1, "a width is outside 2..16");
+        arg = !sym_ln_width_ok(x->bits) ? "x.bits" : !sym_ln_width_ok(gamma->bits) ? "gamma.bits" : "norm_bits";
     }
     if (status == SYM_ERR_BAD_SCALE) {
-        const char *arg = !sym_scale_is_valid(x->scale) ? "x.scale" : !sym_scale_is_valid(gamma->scale)
-                          ? "gamma.scale" : !sym_scale_is_valid(third->scale) ? third_scale : "eps";
-        return sym_fail(err, status, arg, -1, "a scale (or eps) must be positive and finite");
-    }
-    if (status == SYM_ERR_INT_OVERFLOW && sym_check_width(x->m, x->n, x->bits) != SYM_OK) {
-        return sym_fail(err, status, "x.m", -1, "a mantissa lies outside its declared width");
-    }
-    if (status == SYM_ERR_INT_OVERFLOW && norm_bits != 0 && sym_check_width(gamma->m, gamma->n, gamma->bits) != SYM_OK) {
-        return sym_fail(err, status, "gamma.m", -1, "a mantissa lies outside its declared width");
+        arg = !sym_scale_is_valid(x->scale) ? "x.scale" : !sym_scale_is_valid(gamma->scale) ? "gamma.scale"
+              : !sym_scale_is_valid(third->scale) ? (forward ? "beta.scale" : "dy.scale") : "eps";
     }
     if (status == SYM_ERR_INT_OVERFLOW) {
-        return sym_fail(err, status, "out", -1, "q_n * gamma_j + rescale_to_acc(beta_j) leaves int32");
+        arg = sym_check_width(x->m, x->n, x->bits) != SYM_OK ? "x.m"
+              : forward && sym_check_width(gamma->m, gamma->n, gamma->bits) != SYM_OK ? "gamma.m" : "out";
     }
     if (status == SYM_ERR_RANGE_GUARD) {
-        return sym_fail(err, status, "beta", -1, "rescale_to_acc(beta_j, s_beta, s_y) exceeds the guard");
+        arg = "beta";
     }
     if (status == SYM_ERR_FLOAT_OVERFLOW) {
-        return sym_fail(err, status, "x", -1, "a normalized value (so A = max|n|) or s_y is not finite");
+        arg = "x";
     }
     if (status == SYM_ERR_SCALE_UNDERFLOW) {
-        return sym_fail(err, status, "gamma.scale", -1, "s_y = s_norm * s_gamma is not a normal float32");
+        arg = "gamma.scale";
     }
-    if (status == SYM_ERR_NONFINITE_INPUT) {
-        return sym_fail(err, status, "out", -1, "dx is not finite in float32 before float_to_sym");
-    }
-    return sym_fail(err, status, "out", -1, "the LayerNorm core rejected its input");
+    return sym_fail(err, status, arg, -1, sym_status_name(status));
 }
 
 int sym_layernorm_forward(const sym_layernorm_forward_args *args, sym_err *err)
 {
     int status;
-    float s_y = 0.0f;
+    float s_y;
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->out == NULL || args->out->m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "out", -1, "the output view (or its buffer) is NULL");
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
     }
-    if (args->x.m == NULL || args->gamma.m == NULL || args->beta.m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->x.m == NULL ? "x.m" : args->gamma.m == NULL ? "gamma.m" : "beta.m",
-                        -1, "an input buffer is NULL");
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->x.m, args->gamma.m, args->beta.m };
+        const char *const buf_names[] = { "out.m", "x.m", "gamma.m", "beta.m" };
+        status = sym_first_null(bufs, buf_names, 4, err);
+    }
+    if (status != SYM_OK) {
+        return status;
     }
     status = sym_round_ctx_check(&args->round, 0, err);
     if (status != SYM_OK) {
@@ -482,15 +486,14 @@ int sym_layernorm_forward(const sym_layernorm_forward_args *args, sym_err *err)
                                         args->gamma.m, args->gamma.n, args->gamma.scale, args->gamma.bits,
                                         args->beta.m, args->beta.n, args->beta.scale,
                                         args->batch, args->features, args->norm_bits, args->eps,
-                                        args->round.mode,
-                                        args->round.mode == SYM_SR_HALF_AWAY ? args->round.rng_state : NULL,
+                                        args->round.mode, args->round.rng_state,
                                         args->out->m, args->out->n, &s_y);
     if (status == SYM_ERR_SHAPE && args->out->n != args->x.n) {
         return sym_fail(err, status, "out.n", -1, "out.n must be batch*features");
     }
     if (status != SYM_OK) {
-        return sym_ln_fail(status, &args->x, &args->gamma, &args->beta, "beta.n", "beta.scale", args->features,
-                           args->norm_bits, err);
+        return sym_ln_fail(status, &args->x, &args->gamma, &args->beta, "beta.n", args->features, args->features, 1,
+                           err);
     }
     args->out->scale = s_y;
     args->out->bits = 32;
@@ -501,17 +504,25 @@ int sym_layernorm_backward(const sym_layernorm_backward_args *args, sym_err *err
 {
     int status;
     int32_t n;
-    float s_dx = 0.0f;
+    float s_dx;
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->out == NULL || args->out->m == NULL || args->fscratch == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->fscratch == NULL ? "fscratch" : "out", -1,
-                        "the output view (or its buffer, or fscratch) is NULL");
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
     }
-    if (args->x.m == NULL || args->gamma.m == NULL || args->dy.m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->x.m == NULL ? "x.m" : args->gamma.m == NULL ? "gamma.m" : "dy.m",
-                        -1, "an input buffer is NULL");
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->fscratch, args->x.m, args->gamma.m, args->dy.m };
+        const char *const buf_names[] = { "out.m", "fscratch", "x.m", "gamma.m", "dy.m" };
+        status = sym_first_null(bufs, buf_names, 5, err);
+    }
+    if (status != SYM_OK) {
+        return status;
     }
     if (args->dx_bits < 2 || args->dx_bits > 31) {
         return sym_fail(err, SYM_ERR_BAD_WIDTH, "dx_bits", -1, "dx_bits must be 2..31");
@@ -532,7 +543,7 @@ int sym_layernorm_backward(const sym_layernorm_backward_args *args, sym_err *err
                                          args->dy.m, args->dy.n, args->dy.scale,
                                          args->batch, args->features, args->eps, args->fscratch, n);
     if (status != SYM_OK) {
-        return sym_ln_fail(status, &args->x, &args->gamma, &args->dy, "dy.n", "dy.scale", args->features, 0, err);
+        return sym_ln_fail(status, &args->x, &args->gamma, &args->dy, "dy.n", args->x.n, args->features, 0, err);
     }
     status = sym_float_step(args->fscratch, n, args->dx_bits, &args->round, args->out->m, &s_dx, "out", err);
     if (status != SYM_OK) {

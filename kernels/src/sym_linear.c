@@ -381,73 +381,66 @@ static int sym_linear_dims_err(int32_t batch, int32_t in_f, int32_t out_f, sym_e
     return SYM_OK;
 }
 
+/* 1 if bits is a product operand width (2..16). */
+static int sym_product_width_ok(int32_t bits)
+{
+    return bits >= 2 && bits <= 16;
+}
+
 /* The argument a product-core status points at: a width, scale or mantissa
- * of operand a or b, else the output. Only called after the core failed. */
+ * of operand a or b, else the output (the reason is then the status name).
+ * Only called after the core failed. */
 static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, const char *a_scale,
                          const char *a_m, const sym_cview *b, const char *b_bits, const char *b_scale,
                          const char *b_m, const char *out, sym_err *err)
 {
     if (status == SYM_ERR_BAD_WIDTH) {
-        const int a_bad = a->bits < 2 || a->bits > 16;
-        return sym_fail(err, status, a_bad ? a_bits : b_bits, -1, "a product operand must be 2..16 bits wide");
+        return sym_fail(err, status, sym_product_width_ok(a->bits) ? b_bits : a_bits, -1,
+                        "a product operand must be 2..16 bits wide");
     }
     if (status == SYM_ERR_BAD_SCALE) {
-        const int a_bad = !sym_scale_is_valid(a->scale);
-        return sym_fail(err, status, a_bad ? a_scale : b_scale, -1,
+        return sym_fail(err, status, sym_scale_is_valid(a->scale) ? b_scale : a_scale, -1,
                         "a scale must be a positive, finite, normal float32");
     }
-    if (status == SYM_ERR_INT_OVERFLOW && sym_check_width(a->m, a->n, a->bits) != SYM_OK) {
-        return sym_fail(err, status, a_m, -1, "a mantissa lies outside its declared width");
-    }
-    if (status == SYM_ERR_INT_OVERFLOW && sym_check_width(b->m, b->n, b->bits) != SYM_OK) {
-        return sym_fail(err, status, b_m, -1, "a mantissa lies outside its declared width");
-    }
     if (status == SYM_ERR_INT_OVERFLOW) {
-        return sym_fail(err, status, out, -1, "a partial sum of the checked int32 accumulator leaves int32");
+        const char *arg = sym_check_width(a->m, a->n, a->bits) != SYM_OK ? a_m
+                          : sym_check_width(b->m, b->n, b->bits) != SYM_OK ? b_m : out;
+        return sym_fail(err, status, arg, -1, "a mantissa outside its width, or an int32 partial sum overflow");
     }
     if (status == SYM_ERR_SHAPE) {
         return sym_fail(err, status, a_m, -1, "a length does not match the dimensions");
     }
-    if (status == SYM_ERR_ALIAS) {
-        return sym_fail(err, status, out, -1, "an output overlaps an input");
-    }
-    if (status == SYM_ERR_FLOAT_OVERFLOW) {
-        return sym_fail(err, status, out, -1, "the product scale is inf in float32");
-    }
-    if (status == SYM_ERR_SCALE_UNDERFLOW) {
-        return sym_fail(err, status, out, -1, "the product scale is not a normal float32");
-    }
-    return sym_fail(err, status, out, -1, "the integer core rejected its input");
-}
-
-/* A dynamic requant / accumulate status, named after the tensor it made. */
-static int sym_dynamic_fail(int status, const char *what, sym_err *err)
-{
-    if (status == SYM_ERR_FLOAT_OVERFLOW) {
-        return sym_fail(err, status, what, -1, "a value overflows float32 (absmax is inf)");
-    }
-    if (status == SYM_ERR_SCALE_UNDERFLOW) {
-        return sym_fail(err, status, what, -1, "absmax / qMax is not a normal float32");
-    }
-    return sym_fail(err, status, what, -1, "the requant / accumulate step rejected its input");
+    return sym_fail(err, status, out, -1, sym_status_name(status));
 }
 
 int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
 {
     int status;
     int32_t n_out;
-    float s_acc = 0.0f;
+    float s_acc;
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->out == NULL || args->out->m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "out", -1, "the output view (or its buffer) is NULL");
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
     }
-    if (args->x.m == NULL || args->w.m == NULL || (args->b != NULL && args->b->m == NULL)) {
-        return sym_fail(err, SYM_ERR_NULL, args->x.m == NULL ? "x.m" : args->w.m == NULL ? "w.m" : "b.m", -1,
-                        "an input buffer is NULL");
+    if (status != SYM_OK) {
+        return status;
     }
-    if (args->out_bits != 0 && (args->out_bits < 2 || args->out_bits > 16)) {
+    {
+        const void *const bufs[] = { args->out->m, args->x.m, args->w.m };
+        const char *const buf_names[] = { "out.m", "x.m", "w.m" };
+        status = sym_first_null(bufs, buf_names, 3, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->b != NULL && args->b->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "b.m", -1, "a given b needs its buffer");
+    }
+    if (args->out_bits != 0 && !sym_product_width_ok(args->out_bits)) {
         return sym_fail(err, SYM_ERR_BAD_WIDTH, "out_bits", -1, "out_bits must be 0 (raw) or 2..16");
     }
     status = sym_round_ctx_check(&args->round, 1, err);
@@ -495,12 +488,11 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
         return SYM_OK;
     }
     {
-        float s_out = 0.0f;
-        uint32_t *rng = args->round.mode == SYM_SR_HALF_AWAY ? args->round.rng_state : NULL;
+        float s_out;
         status = sym_requant_dynamic(args->scratch, n_out, s_acc, args->out_bits, args->round.mode,
-                                     args->round.order, rng, args->out->m, &s_out);
+                                     args->round.order, args->round.rng_state, args->out->m, &s_out);
         if (status != SYM_OK) {
-            return sym_dynamic_fail(status, "out", err);
+            return sym_fail(err, status, "out", -1, sym_status_name(status));
         }
         args->out->scale = s_out;
         args->out->bits = args->out_bits;
@@ -527,17 +519,30 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->dx == NULL || args->dx->m == NULL || args->new_grad_w == NULL || args->new_grad_w->m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->dx == NULL || args->dx->m == NULL ? "dx" : "new_grad_w", -1,
-                        "an output view (or its buffer) is NULL");
+    {
+        const void *const views[] = { args->dx, args->new_grad_w };
+        const char *const view_names[] = { "dx", "new_grad_w" };
+        status = sym_first_null(views, view_names, 2, err);
     }
-    if ((args->grad_b == NULL) != (args->new_grad_b == NULL)
-        || (args->new_grad_b != NULL && args->new_grad_b->m == NULL)) {
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->dx->m, args->new_grad_w->m, args->x.m, args->w.m, args->dy.m, args->grad_w.m };
+        const char *const buf_names[] = { "dx.m", "new_grad_w.m", "x.m", "w.m", "dy.m", "grad_w.m" };
+        status = sym_first_null(bufs, buf_names, 6, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if ((args->grad_b == NULL) != (args->new_grad_b == NULL)) {
         return sym_fail(err, SYM_ERR_NULL, "new_grad_b", -1, "new_grad_b must be given exactly with grad_b");
     }
-    if (args->x.m == NULL || args->w.m == NULL || args->dy.m == NULL || args->grad_w.m == NULL
-        || (args->grad_b != NULL && args->grad_b->m == NULL)) {
-        return sym_fail(err, SYM_ERR_NULL, "x.m", -1, "an input buffer is NULL");
+    if (args->new_grad_b != NULL && args->new_grad_b->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "new_grad_b.m", -1, "a given new_grad_b needs its buffer");
+    }
+    if (args->grad_b != NULL && args->grad_b->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "grad_b.m", -1, "a given grad_b needs its buffer");
     }
     status = sym_linear_dims_err(args->batch, args->in_features, args->out_features, err);
     if (status != SYM_OK) {
@@ -552,10 +557,10 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
     if (args->grad_b != NULL && args->grad_b->n != n_b) {
         return sym_fail(err, SYM_ERR_SHAPE, "grad_b.n", -1, "grad_b.n must be out_features");
     }
-    if (args->grad_w.bits < 2 || args->grad_w.bits > 16) {
+    if (!sym_product_width_ok(args->grad_w.bits)) {
         return sym_fail(err, SYM_ERR_BAD_WIDTH, "grad_w.bits", -1, "grad_w must be 2..16 bits wide");
     }
-    if (args->dx_bits < 2 || args->dx_bits > 16) {
+    if (!sym_product_width_ok(args->dx_bits)) {
         return sym_fail(err, SYM_ERR_BAD_WIDTH, "dx_bits", -1, "dx_bits must be 2..16");
     }
     status = sym_round_ctx_check(&args->round, 1, err);
@@ -577,12 +582,16 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
         int32_t *dxr = gw + n_w;
         int32_t *db = dxr + n_x;
         int32_t *gb = db + n_b;
-        float s_dw = 0.0f;
+        float s_dw;
         float s_gw = args->grad_w.scale;
-        float s_dxr = 0.0f;
-        float s_dx = 0.0f;
-        uint32_t work = args->round.mode == SYM_SR_HALF_AWAY ? *args->round.rng_state : 0u;
-        uint32_t *rng = args->round.mode == SYM_SR_HALF_AWAY ? &work : NULL;
+        float s_dxr;
+        float s_dx;
+        uint32_t work[1]; /* the RNG state while the steps run, committed at the end */
+        uint32_t *rng = args->round.rng_state;
+        if (rng != NULL) {
+            work[0] = *rng;
+            rng = work;
+        }
         /* step 1: dW, accumulated dynamically into a copy of grad_w */
         status = sym_linear_grad_w(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
                                    args->x.m, args->x.n, args->x.scale, args->x.bits,
@@ -597,7 +606,7 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
             return sym_fail(err, status, "grad_w.scale", -1, "a scale must be a positive, finite, normal float32");
         }
         if (status != SYM_OK) {
-            return sym_dynamic_fail(status, "new_grad_w", err);
+            return sym_fail(err, status, "new_grad_w", -1, sym_status_name(status));
         }
         /* step 2: db, accumulated at fixed scale into a copy of grad_b */
         if (args->grad_b != NULL) {
@@ -623,7 +632,7 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
         status = sym_requant_dynamic(dxr, n_x, s_dxr, args->dx_bits, args->round.mode, args->round.order, rng,
                                      args->dx->m, &s_dx);
         if (status != SYM_OK) {
-            return sym_dynamic_fail(status, "dx", err);
+            return sym_fail(err, status, "dx", -1, sym_status_name(status));
         }
         /* commit (cannot fail) */
         args->dx->scale = s_dx;
@@ -637,7 +646,7 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
             args->new_grad_b->bits = args->grad_b->bits;
         }
         if (rng != NULL) {
-            *args->round.rng_state = work;
+            *args->round.rng_state = work[0];
         }
     }
     return SYM_OK;

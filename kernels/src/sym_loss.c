@@ -82,17 +82,26 @@ int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
 {
     int status;
     int32_t n;
-    float l = 0.0f;
-    float s_dy = 0.0f;
+    float l;
+    float s_dy;
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->loss == NULL || args->dy == NULL || args->dy->m == NULL || args->fscratch == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->loss == NULL ? "loss" : args->fscratch == NULL ? "fscratch" : "dy",
-                        -1, "an output (or fscratch) is NULL");
+    {
+        const void *const views[] = { args->dy };
+        const char *const view_names[] = { "dy" };
+        status = sym_first_null(views, view_names, 1, err);
     }
-    if (args->y.m == NULL || args->target == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->y.m == NULL ? "y.m" : "target", -1, "an input buffer is NULL");
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->loss, args->dy->m, args->fscratch, args->y.m, args->target };
+        const char *const buf_names[] = { "loss", "dy.m", "fscratch", "y.m", "target" };
+        status = sym_first_null(bufs, buf_names, 5, err);
+    }
+    if (status != SYM_OK) {
+        return status;
     }
     if (args->grad_bits < 2 || args->grad_bits > 31) {
         return sym_fail(err, SYM_ERR_BAD_WIDTH, "grad_bits", -1, "grad_bits must be 2..31");

@@ -203,15 +203,25 @@ int sym_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out)
 int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
 {
     int status;
-    float s_out = 0.0f;
+    float s_out;
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->out == NULL || args->out->m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "out", -1, "the output view (or its buffer) is NULL");
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
     }
-    if (args->x.m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "x.m", -1, "the input buffer is NULL");
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->x.m };
+        const char *const buf_names[] = { "out.m", "x.m" };
+        status = sym_first_null(bufs, buf_names, 2, err);
+    }
+    if (status != SYM_OK) {
+        return status;
     }
     if (args->q_max_bits < 2 || args->q_max_bits > 16) {
         return sym_fail(err, SYM_ERR_BAD_WIDTH, "q_max_bits", -1, "q_max_bits must be 2..16");
@@ -224,9 +234,7 @@ int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
         return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be x.n");
     }
     status = sym_requant_dynamic(args->x.m, args->x.n, args->x.scale, args->q_max_bits, args->round.mode,
-                                 args->round.order,
-                                 args->round.mode == SYM_SR_HALF_AWAY ? args->round.rng_state : NULL,
-                                 args->out->m, &s_out);
+                                 args->round.order, args->round.rng_state, args->out->m, &s_out);
     if (status == SYM_ERR_EMPTY) {
         return sym_fail(err, status, "x.n", -1, "x needs at least one element");
     }
@@ -250,14 +258,25 @@ int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
 int sym_quant_backward(const sym_quant_backward_args *args, sym_err *err)
 {
     int32_t k;
+    int status;
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->out == NULL || args->out->m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "out", -1, "the output view (or its buffer) is NULL");
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
     }
-    if (args->dy.m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "dy.m", -1, "the input buffer is NULL");
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->dy.m };
+        const char *const buf_names[] = { "out.m", "dy.m" };
+        status = sym_first_null(bufs, buf_names, 2, err);
+    }
+    if (status != SYM_OK) {
+        return status;
     }
     if (args->dy.n < 1) {
         return sym_fail(err, SYM_ERR_EMPTY, "dy.n", -1, "dy needs at least one element");

@@ -71,17 +71,25 @@ int sym_sgd_update(const sym_sgd_update_args *args, sym_err *err)
 {
     int status;
     int32_t n;
-    float s_w = 0.0f;
+    float s_w;
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
-    if (args->out == NULL || args->out->m == NULL || args->fscratch == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->fscratch == NULL ? "fscratch" : "out", -1,
-                        "the output view (or its buffer, or fscratch) is NULL");
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
     }
-    if (args->param.m == NULL || args->grad.m == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, args->param.m == NULL ? "param.m" : "grad.m", -1,
-                        "an input buffer is NULL");
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->fscratch, args->param.m, args->grad.m };
+        const char *const buf_names[] = { "out.m", "fscratch", "param.m", "grad.m" };
+        status = sym_first_null(bufs, buf_names, 4, err);
+    }
+    if (status != SYM_OK) {
+        return status;
     }
     if (args->param.bits < 2 || args->param.bits > 31) {
         return sym_fail(err, SYM_ERR_BAD_WIDTH, "param.bits", -1, "param must be 2..31 bits wide (its write-back width)");

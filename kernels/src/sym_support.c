@@ -85,21 +85,31 @@ int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const cha
     return status;
 }
 
+int sym_first_null(const void *const *p, const char *const *names, int32_t n, sym_err *err)
+{
+    int32_t k;
+    for (k = 0; k < n; ++k) {
+        if (p[k] == NULL) {
+            return sym_fail(err, SYM_ERR_NULL, names[k], -1, "a required pointer is NULL");
+        }
+    }
+    return SYM_OK;
+}
+
 int sym_round_ctx_check(const sym_round_ctx *round, int with_order, sym_err *err)
 {
-    if (round->mode != SYM_HALF_AWAY && round->mode != SYM_SR_HALF_AWAY) {
-        return sym_fail(err, SYM_ERR_BAD_ROUNDING, "round.mode", -1,
-                        "rounding must be SYM_HALF_AWAY or SYM_SR_HALF_AWAY");
+    const uint32_t any_state = 1u; /* the mode alone first, then order, then the RNG */
+    int status = sym_rounding_check(round->mode, &any_state);
+    if (status != SYM_OK) {
+        return sym_fail(err, status, "round.mode", -1, "rounding must be SYM_HALF_AWAY or SYM_SR_HALF_AWAY");
     }
     if (with_order && round->order != SYM_ORDER_RATIO && round->order != SYM_ORDER_CLAMP_FIRST) {
         return sym_fail(err, SYM_ERR_BAD_ORDER, "round.order", -1,
                         "order must be SYM_ORDER_RATIO or SYM_ORDER_CLAMP_FIRST");
     }
-    if (round->mode == SYM_SR_HALF_AWAY && round->rng_state == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "round.rng_state", -1, "SR_HALF_AWAY needs an RNG state");
-    }
-    if (round->mode == SYM_SR_HALF_AWAY && *round->rng_state == 0u) {
-        return sym_fail(err, SYM_ERR_BAD_RNG, "round.rng_state", -1, "xorshift32 state must not be 0");
+    status = sym_rounding_check(round->mode, round->rng_state);
+    if (status != SYM_OK) {
+        return sym_fail(err, status, "round.rng_state", -1, "SR_HALF_AWAY needs an RNG state that is not 0");
     }
     return SYM_OK;
 }
@@ -107,16 +117,9 @@ int sym_round_ctx_check(const sym_round_ctx *round, int with_order, sym_err *err
 int sym_float_step(const float *v, int32_t n, int32_t bits, const sym_round_ctx *round,
                    int32_t *out, float *scale, const char *what, sym_err *err)
 {
-    uint32_t *rng = round->mode == SYM_SR_HALF_AWAY ? round->rng_state : NULL;
-    const int status = sym_float_to_sym(v, n, bits, round->mode, rng, out, scale);
-    if (status == SYM_ERR_NONFINITE_INPUT) {
-        return sym_fail(err, status, what, -1, "a value is not finite in float32 before float_to_sym");
-    }
-    if (status == SYM_ERR_SCALE_UNDERFLOW) {
-        return sym_fail(err, status, what, -1, "absmax / qMax is not a normal float32");
-    }
+    const int status = sym_float_to_sym(v, n, bits, round->mode, round->rng_state, out, scale);
     if (status != SYM_OK) {
-        return sym_fail(err, status, what, -1, "float_to_sym rejected the values");
+        return sym_fail(err, status, what, -1, sym_status_name(status));
     }
     return SYM_OK;
 }
