@@ -464,15 +464,14 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
         status = sym_linear_forward_core(args->x.m, args->x.n, args->x.scale, args->x.bits,
                                          args->w.m, args->w.n, args->w.scale, args->w.bits,
                                          b == NULL ? NULL : b->m, b == NULL ? 0 : b->n,
-                                         b == NULL ? 1.0f : b->scale,
+                                         b == NULL ? args->x.scale : b->scale, /* ignored without b */
                                          args->batch, args->in_features, args->out_features,
                                          acc, n_out, &s_acc);
     }
     if (status == SYM_ERR_RANGE_GUARD) {
         return sym_fail(err, status, "b", -1, "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
     }
-    if (status == SYM_ERR_BAD_SCALE && args->b != NULL && sym_scale_is_valid(args->x.scale)
-        && sym_scale_is_valid(args->w.scale)) {
+    if (status == SYM_ERR_BAD_SCALE && sym_scale_is_valid(args->x.scale) && sym_scale_is_valid(args->w.scale)) {
         return sym_fail(err, status, "b.scale", -1, "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_SHAPE && args->b != NULL && args->b->n != args->out_features) {

@@ -117,24 +117,21 @@ int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
     if (args->n_fscratch < n) {
         return sym_fail(err, SYM_ERR_SHAPE, "fscratch", -1, "n_fscratch must be >= y.n");
     }
-    status = sym_mse_loss_core(args->y.m, n, args->y.scale, args->target, args->n_target, &l, args->fscratch, n);
-    if (status == SYM_ERR_EMPTY) {
-        return sym_fail(err, status, "y.n", -1, "y needs at least one element");
+    if (n < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "y.n", -1, "y needs at least one element");
     }
-    if (status == SYM_ERR_SHAPE) {
-        return sym_fail(err, status, "n_target", -1, "target must have y.n values");
+    if (args->n_target != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "n_target", -1, "target must have y.n values");
     }
+    status = sym_mse_loss_core(args->y.m, n, args->y.scale, args->target, n, &l, args->fscratch, n);
     if (status == SYM_ERR_BAD_SCALE) {
         return sym_fail(err, status, "y.scale", -1, "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_NONFINITE_INPUT) {
         return sym_fail(err, status, "target", -1, "every target value must be finite as float32");
     }
-    if (status == SYM_ERR_FLOAT_OVERFLOW) {
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW */
         return sym_fail(err, status, "loss", -1, "the MSE loss is not finite in float32");
-    }
-    if (status != SYM_OK) {
-        return sym_fail(err, status, "dy", -1, "the MSE core rejected its input");
     }
     status = sym_float_step(args->fscratch, n, args->grad_bits, &args->round, args->dy->m, &s_dy, "dy", err);
     if (status != SYM_OK) {

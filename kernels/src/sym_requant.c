@@ -241,14 +241,8 @@ int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
     if (status == SYM_ERR_BAD_SCALE) {
         return sym_fail(err, status, "x.scale", -1, "a scale must be a positive, finite, normal float32");
     }
-    if (status == SYM_ERR_FLOAT_OVERFLOW) {
-        return sym_fail(err, status, "x", -1, "|m * s_in| overflows float32: absmax is inf");
-    }
-    if (status == SYM_ERR_SCALE_UNDERFLOW) {
-        return sym_fail(err, status, "x", -1, "absmax / qMax is not a normal float32");
-    }
-    if (status != SYM_OK) {
-        return sym_fail(err, status, "out", -1, "the requant rejected its input");
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW / SCALE_UNDERFLOW: the values of x */
+        return sym_fail(err, status, "x", -1, sym_status_name(status));
     }
     args->out->scale = s_out;
     args->out->bits = args->q_max_bits;

@@ -105,24 +105,21 @@ int sym_sgd_update(const sym_sgd_update_args *args, sym_err *err)
     if (args->n_fscratch < n) {
         return sym_fail(err, SYM_ERR_SHAPE, "fscratch", -1, "n_fscratch must be >= param.n");
     }
-    status = sym_sgd_update_core(args->param.m, n, args->param.scale, args->grad.m, args->grad.n, args->grad.scale,
+    if (n < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "param.n", -1, "param needs at least one element");
+    }
+    if (args->grad.n != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "grad.n", -1, "grad.n must be param.n");
+    }
+    status = sym_sgd_update_core(args->param.m, n, args->param.scale, args->grad.m, n, args->grad.scale,
                                  args->lr, args->fscratch, n);
-    if (status == SYM_ERR_EMPTY) {
-        return sym_fail(err, status, "param.n", -1, "param needs at least one element");
-    }
-    if (status == SYM_ERR_SHAPE) {
-        return sym_fail(err, status, "grad.n", -1, "grad.n must be param.n");
-    }
     if (status == SYM_ERR_BAD_SCALE) {
         const char *arg = !sym_scale_is_valid(args->param.scale) ? "param.scale"
                           : !sym_scale_is_valid(args->grad.scale) ? "grad.scale" : "lr";
         return sym_fail(err, status, arg, -1, "a scale (or lr) must be positive and finite");
     }
-    if (status == SYM_ERR_FLOAT_OVERFLOW) {
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW */
         return sym_fail(err, status, "param", -1, "w = p - lr*g is not finite in float32");
-    }
-    if (status != SYM_OK) {
-        return sym_fail(err, status, "out", -1, "the SGD core rejected its input");
     }
     status = sym_float_step(args->fscratch, n, args->param.bits, &args->round, args->out->m, &s_w, "out", err);
     if (status != SYM_OK) {
