@@ -175,6 +175,8 @@ def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation
         why = _same_as_emulator(kernel, spec, res)
         if why:
             return f"sym_{kernel} base call: {why}"
+        if res.written:
+            return f"sym_{kernel} base call: sym_err filled on success"
         if getattr(lib, f"sym_{kernel}")(ffi.NULL, ffi.NULL) != S["SYM_ERR_NULL"]:
             return f"sym_{kernel}(NULL, NULL) is not SYM_ERR_NULL"
         err = ffi.new("sym_err *", {"status": 0, "arg": ffi.NULL, "index": 7, "reason": ffi.NULL})
@@ -261,6 +263,7 @@ QB: list[Variation] = [
     ("out.m NULL", _patch(("out.m", None)), "SYM_ERR_NULL", "out.m"),
     ("dy.m NULL", _patch(("dy.m", None)), "SYM_ERR_NULL", "dy.m"),
     ("dy.n 0", _patch(("dy.n", 0)), "SYM_ERR_EMPTY", "dy.n"),
+    ("one element", _set("t.dy", T([7], 0.125, 12)), "SYM_OK", ""),
     ("out 3 elements before dy", _overlap(-3), "SYM_ERR_ALIAS", "out"),
     ("out 3 elements after dy", _overlap(3), "SYM_ERR_ALIAS", "out"),
     ("out.n 3", _patch(("out.n", 3)), "SYM_ERR_SHAPE", "out.n"),

@@ -43,7 +43,8 @@ class CResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     rng_state: int | None = None
     arg_value: Any = None
-    #: on an error: the outputs (and "rng_state") the C wrote anyway
+    #: on an error: the outputs (and "rng_state") the C wrote anyway; on
+    #: success: "err" if the C filled sym_err
     written: list[str] = field(default_factory=list)
 
 
@@ -260,6 +261,8 @@ def call(ffi: Any, lib: Any, kernel: str, t: dict[str, SymTensor | None], *, rou
         if rng_state is not None and res.rng_state != rng_state:
             res.written.append("rng_state")
         return res
+    if err.arg != ffi.NULL or err.reason != ffi.NULL:
+        res.written.append("err")  # sym_err is filled on error only
     for name, (view, m) in views.items():
         res.outputs[name] = _tensor_out(view, m, shapes[name])
     if loss is not None:
