@@ -330,6 +330,15 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
 # One C call per layer step (kernels/include/sym_relu.h): the args struct is
 # filled here, the error message comes from the C sym_err.
 
+def _flat(t: SymTensor) -> np.ndarray:
+    """A fresh, contiguous, flat int32 copy of the mantissas."""
+    return np.array(t.mantissas, dtype=np.int32, copy=True, order="C").reshape(-1)
+
+
+def _ptr_i32(ffi: Any, a: np.ndarray, const: bool = True) -> Any:
+    return ffi.cast("const int32_t *" if const else "int32_t *", ffi.from_buffer(a))
+
+
 def _relu_view(ffi: Any, view: Any, t: SymTensor, flat: np.ndarray) -> None:
     view.m = _ptr_i32(ffi, flat)
     view.n = _int32_len(int(flat.size), "n")
