@@ -88,9 +88,10 @@ def function_image(core: xt.Core, sources: Sequence[Path], tools: xt.Tools, *,
         if kernels:
             objs += [objects / f"{s}.o" for s in xt.kernel_stems(objects)]
         objs += [objects / "startup.o", objects / "semihost.o"]
+        # without a main of its own, the startup's call of main goes to the fault handler
+        stub = [] if _defines_main(sources) else ["-Wl,--defsym=main=Fault_Handler"]
         xt._run([tools.gcc, *xt.core_cflags(core), "-nostartfiles", "--specs=nano.specs",
-                 f"-L{xt.harness_dir() / 'ld'}", f"-T{linker_script}", "-Wl,--defsym=main=Fault_Handler"
-                 if not _defines_main(sources) else "-Wl,--no-gc-sections",
+                 f"-L{xt.harness_dir() / 'ld'}", f"-T{linker_script}", *stub,
                  f"-Wl,-Map={tmp / 'image.map'}", *objs, "-o", tmp / "image.elf", "-lm", "-lc", "-lgcc"],
                 f"linking {', '.join(s.name for s in sources)} for {core.key}")
 

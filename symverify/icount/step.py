@@ -1,0 +1,412 @@
+"""Instructions per training sample: one full SYM step of a model file
+against a float32 build of the same step, on the same core.
+
+SYM side: the step of ``symverify train`` (:class:`symverify.training.loop.SymTrainer`,
+batch 1: the input's float -> SYM conversion, forward, MSE loss, backward,
+SGD with SR write-back) runs once on the host C kernels with every kernel
+call recorded. The calls become a vector set (goldgen's encoding; expected
+outputs from the host C kernels), rendered as the ``convert`` and
+``layers`` headers, and the family harnesses run them on unicorn: every
+output of every call is compared bit-exactly with the host on the target,
+and each call is counted. The step's count is the sum of its kernel calls
+(the harness' struct filling between calls is not counted; a firmware's
+glue between layer calls is a few dozen instructions per call).
+
+float32 side: ``xtarget/f32/f32_step.c``, a plain float32 C step of the same
+network (the float twin of symverify/training/twin.py at batch 1), built
+for the core with the kernels' flags and counted as one call of
+``f32_mlp_step``; its output (loss and a hash of every updated value)
+must equal the same program built for the host.
+
+Images with step data are linked with the MPS2 memory map on every core
+(:data:`~symverify.icount.images.BIG_MEMORY`): the ECG model's 4480 weights
+already exceed the micro:bit's 16 KiB of RAM. The code is unchanged.
+"""
+from __future__ import annotations
+
+import inspect
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import registry
+from .. import xtarget as xt
+from ..build import find_compiler
+from ..goldgen import generate, kernelcall
+from ..goldgen.fixtures import Fixture
+from ..goldgen.layers_header import render_layers_header
+from ..goldgen.vecformat import hex32, strip_comments
+from ..model.chain import TrainConfig
+from ..model.factory import Model, build_model
+from ..types import Rng, SymTensor
+from .elf import read_elf
+from .engine import Machine, memory_regions
+from .images import BIG_MEMORY, function_image, linker_script_path
+from .vectors import count_family
+
+#: The families whose harness runs step calls (the primitives a step calls
+#: directly, then the layer steps).
+STEP_FAMILIES: tuple[str, ...] = ("convert", "layers")
+
+_FWD = {"linear": "linear_forward", "quant": "quant_forward", "layernorm": "layernorm_forward"}
+_BWD = {"linear": "linear_backward", "quant": "quant_backward", "layernorm": "layernorm_backward"}
+_F32_KIND = {"linear": 0, "quant": 1, "layernorm": 2}
+
+
+class StepError(ValueError):
+    """The model cannot be counted (a layer kind without a step or a float32
+    reference, a step call no harness runs); names the layer or kernel."""
+
+
+@dataclass
+class StepCall:
+    """One kernel call of the recorded step: its label (``fc1.forward``),
+    the kernel, the encoded vector ``args`` and the host C result."""
+
+    label: str
+    kernel: str
+    args: dict[str, Any]
+    expect: dict[str, Any]
+
+
+class _Recorder:
+    """A backend that forwards to ``backend`` and records every registered
+    kernel call with its arguments (RNG state as it was before the call)."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self.calls: list[tuple[str, dict[str, Any], int | None]] = []
+        self._names = set(registry.names())
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(self._backend, name)
+        if name not in self._names:
+            return fn
+        sig = inspect.signature(fn)
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            rng = bound.arguments.get("rng_state")
+            self.calls.append((name, dict(bound.arguments), None if rng is None else rng.state))
+            return fn(*args, **kwargs)
+
+        return recorded
+
+
+def _encode_arg(kernel: registry.Kernel, arg: registry.Arg, value: Any) -> Any:
+    layer = kernel.layer is not None
+    if arg.role in ("tensor", "optional_tensor"):
+        if value is None:
+            return None
+        enc = kernelcall.encode_layer_value(value)
+        if not layer:
+            enc.pop("shape")
+        return enc
+    if arg.role == "float":
+        return hex32(np.float32(value))
+    if arg.role == "float_array":
+        arr = np.asarray(value, dtype=np.float32)
+        bits = [hex32(v) for v in arr.ravel()]
+        return {"shape": list(arr.shape), "f32": bits} if layer else bits
+    if arg.role == "int_array":
+        return [int(v) for v in np.asarray(value).ravel()]
+    if arg.role in ("int", "optional_int"):
+        return None if value is None else int(value)
+    if arg.role in ("rounding", "order"):
+        return value
+    raise StepError(f"kernel {kernel.name}: argument {arg.name!r} of role {arg.role!r} has no vector encoding")
+
+
+def _labels(model: Model, kernels: Sequence[str]) -> list[str]:
+    """A label per recorded call in the order of sym_ops (input conversion,
+    forward, loss, backward last layer first, SGD w then b); generic labels
+    if the recorded order differs."""
+    expected = [("input.to_sym", "float_to_sym")]
+    expected += [(f"{l.name}.forward", _FWD.get(l.kind, "?")) for l in model.layers]
+    expected += [("loss.mse", "mse_loss")]
+    expected += [(f"{l.name}.backward", _BWD.get(l.kind, "?")) for l in reversed(model.layers)]
+    for layer in model.layers:
+        if layer.kind == "linear":
+            expected += [(f"{layer.name}.sgd_{p}", "sgd_update") for p in ("w", "b")
+                         if getattr(layer, p) is not None]
+    if [k for _, k in expected] == list(kernels):
+        return [label for label, _ in expected]
+    return [f"{i}.{k}" for i, k in enumerate(kernels)]
+
+
+def sample(model: Model, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The counted sample: a seeded standard-normal input row ``[1, F]`` and label 0
+    (counts barely depend on the values: no kernel branches on data except
+    the soft-float helpers of the M0+ and the clamps)."""
+    x = np.random.default_rng(seed).standard_normal((1, model.in_features)).astype(np.float32)
+    return x, np.zeros(1, dtype=np.int64)
+
+
+def record_step(model_file: str | Path, seed: int = 0) -> tuple[Model, list[StepCall]]:
+    """Build the model (seeded as ``symverify train`` does), run one SYM
+    step of one sample on the host C kernels and return the model as it was
+    *before* the step plus every kernel call of the step."""
+    import symverify.kernels as ck
+    from ..training import sym_ops
+    from ..training.loop import SymTrainer
+
+    model = build_model(model_file, ck, seed=seed)
+    for layer in model.layers:
+        if layer.kind not in sym_ops.FORWARD:
+            raise StepError(f"layer {layer.name!r}: kind {layer.kind!r} has no SYM training step")
+    before = build_model(model_file, ck, seed=seed)
+    recorder = _Recorder(ck)
+    cfg = TrainConfig.from_model(model)
+    n_classes = _n_classes(model)
+    trainer = SymTrainer(model, recorder, cfg, n_classes, seed)
+    x, y = sample(model, seed)
+    trainer.step(x, y)
+    kernels = [name for name, _, _ in recorder.calls]
+    out = []
+    for label, (name, arguments, state) in zip(_labels(before, kernels), recorder.calls):
+        k = registry.kernel(name)
+        args = {}
+        for arg in k.args:
+            if arg.role == "rng":
+                if state is not None:
+                    args["seed"] = state
+                continue
+            args[arg.vector_key] = _encode_arg(k, arg, arguments[arg.name])
+        out.append(StepCall(label, name, args, kernelcall.evaluate(name, args, ck)))
+    bad = [c for c in out if c.expect["status"] != kernelcall.OK]
+    if bad:
+        raise StepError(f"step call {bad[0].label} ({bad[0].kernel}) fails on the host: {bad[0].expect['status']}")
+    return before, out
+
+
+def _n_classes(model: Model) -> int:
+    for layer in reversed(model.layers):
+        if layer.kind == "linear":
+            return int(layer.out_features)
+    raise StepError(f"model {model.path}: no Linear layer gives the class count")
+
+
+def _filler(family: str, kernel: str) -> generate.Vector:
+    """The first committed golden vector of ``kernel`` (a family header
+    needs every kernel's table; these calls are not counted)."""
+    doc = generate.load_family(xt.vectors_dir() / f"{family}.json")
+    for v in doc["vectors"]:
+        v = strip_comments(v)
+        if v["kernel"] == kernel and v["expect"]["status"] == kernelcall.OK:
+            return generate.Vector(Fixture(v["name"], kernel, v["args"], v.get("purpose", "")), v["expect"])
+    raise StepError(f"no golden {kernel} vector to fill the {family} header")
+
+
+def write_step_headers(calls: Sequence[StepCall], out_dir: Path) -> dict[str, list[StepCall]]:
+    """Render the step's calls as ``convert.h`` / ``layers.h`` in ``out_dir``;
+    returns the calls per family in the order each family's harness runs
+    them (per kernel, in call order)."""
+    by_family: dict[str, list[StepCall]] = {f: [] for f in STEP_FAMILIES}
+    for c in calls:
+        family = registry.kernel(c.kernel).family
+        if family not in by_family:
+            raise StepError(f"step call {c.label}: kernel {c.kernel} (family {family}) has no step harness")
+        by_family[family].append(c)
+    prims = [generate.Vector(Fixture(c.label, c.kernel, c.args, c.label), c.expect) for c in by_family["convert"]]
+    for kernel in ("sym_to_float", "int_to_sym"):
+        if not any(v.fixture.kernel == kernel for v in prims):
+            prims.append(_filler("convert", kernel))
+    (out_dir / "convert.h").write_text(generate.render_header("convert", prims, "icount-step"))
+    doc = {"family": "layers", "fixture_hash": "icount-step", "emulator_version": "host C kernels",
+           "vectors": [{"name": c.label, "kernel": c.kernel, "purpose": c.label,
+                                             "args": c.args, "expect": c.expect} for c in by_family["layers"]]}
+    (out_dir / "layers.h").write_text(render_layers_header(doc))
+    ordered = {}
+    for family, fam_calls in by_family.items():
+        order = [k.name for k in registry.kernels_of(family)]
+        ordered[family] = sorted(fam_calls, key=lambda c: order.index(c.kernel))
+    return ordered
+
+
+@dataclass
+class StepCount:
+    """One training step counted on one core."""
+
+    core: str
+    model: str
+    sym_calls: list[tuple[str, str, int]] = field(default_factory=list)   # (label, kernel, instructions)
+    sym_ok: bool = False
+    sym_problems: list[str] = field(default_factory=list)
+    f32_instructions: int = 0
+    f32_parts: dict[str, int] = field(default_factory=dict)   # per f32 function: instructions, summed
+    f32_ok: bool = False
+    f32_problems: list[str] = field(default_factory=list)
+
+    @property
+    def sym_instructions(self) -> int:
+        return sum(n for _, _, n in self.sym_calls)
+
+    @property
+    def ok(self) -> bool:
+        return self.sym_ok and self.f32_ok
+
+
+def count_sym_step(core: xt.Core, calls: Sequence[StepCall], tools: xt.Tools, work: Path,
+                   exact: bool = False) -> tuple[list[tuple[str, str, int]], list[str]]:
+    """Run the step's calls in the family harnesses on unicorn; returns
+    ((label, kernel, instructions) per call, problems)."""
+    ordered = write_step_headers(calls, work)
+    counted: list[tuple[str, str, int]] = []
+    problems: list[str] = []
+    for family in STEP_FAMILIES:
+        fc = count_family(core, family, tools, vectors=work, linker_script=BIG_MEMORY, exact=exact)
+        problems += [f"{family}: {p}" for p in fc.problems()]
+        step_kernels = {c.kernel for c in ordered[family]}
+        mine = [c for c in fc.calls if fc.kernel_of[c.function] in step_kernels]
+        if len(mine) != len(ordered[family]):
+            problems.append(f"{family}: {len(mine)} counted calls for {len(ordered[family])} step calls")
+            continue
+        for sc, call in zip(ordered[family], mine):
+            if fc.kernel_of[call.function] != sc.kernel:
+                problems.append(f"{family}: call order mismatch at {sc.label}")
+            counted.append((sc.label, sc.kernel, call.instructions))
+    label_order = [c.label for c in calls]
+    counted.sort(key=lambda t: label_order.index(t[0]))
+    return counted, problems
+
+
+# ------------------------------------------------------------------ float32
+def _c_float(value: Any) -> str:
+    """A float32 as an exact C99 hexadecimal constant."""
+    v = np.float32(value)
+    if not np.isfinite(v):
+        raise StepError(f"non-finite float32 {v} in the float32 model")
+    return float(v).hex() + "f"
+
+
+def _c_floats(values: np.ndarray) -> str:
+    flat = np.asarray(values, dtype=np.float32).ravel()
+    body = ",\n".join(", ".join(_c_float(v) for v in flat[i:i + 6]) for i in range(0, len(flat), 6))
+    return "{\n" + (body or "0") + "\n}"
+
+
+def render_f32_model(model: Model, x: np.ndarray, target: np.ndarray, lr: float) -> str:
+    """``f32_model.h``: the float32 twin's initial values (the dequantized SYM
+    parameters), the sample, the target and the layer table of f32_step.h.
+    Floats are written as C99 hexadecimal constants (exact)."""
+    values = model.dequantized()
+    lines = ["/* Generated by symverify icount (symverify/icount/step.py). DO NOT EDIT. */",
+             "#ifndef F32_MODEL_H", "#define F32_MODEL_H", "#include <stdint.h>", '#include "f32_step.h"',
+]
+    entries = []
+    widest = int(x.size)
+    for layer in model.layers:
+        if layer.kind not in _F32_KIND:
+            raise StepError(f"layer {layer.name!r}: kind {layer.kind!r} has no float32 reference in f32_step.c")
+        n = layer.name
+        if layer.kind == "linear":
+            fi, fo = int(layer.in_features), int(layer.out_features)
+            b = values.get(f"{n}.b", np.zeros(fo, np.float32))
+            lines += [f"static float f32_{n}_w[{fi * fo}] = {_c_floats(values[f'{n}.w'])};",
+                      f"static float f32_{n}_b[{fo}] = {_c_floats(b)};",
+                      f"static float f32_{n}_gw[{fi * fo}];", f"static float f32_{n}_gb[{fo}];",
+                      f"static float f32_{n}_y[{fo}];"]
+            entries.append(f"{{ F32_LINEAR, {fi}, {fo}, f32_{n}_w, f32_{n}_b, f32_{n}_gw, f32_{n}_gb, "
+                           f"0, 0, 0.0f, f32_{n}_y, 0, 0.0f }}")
+            widest = max(widest, fi, fo)
+            last = fo
+        elif layer.kind == "layernorm":
+            f = int(layer.features)
+            lines += [f"static const float f32_{n}_gamma[{f}] = {_c_floats(values[f'{n}.gamma'])};",
+                      f"static const float f32_{n}_beta[{f}] = {_c_floats(values[f'{n}.beta'])};",
+                      f"static float f32_{n}_y[{f}];", f"static float f32_{n}_n[{f}];"]
+            entries.append(f"{{ F32_LAYERNORM, {f}, {f}, 0, 0, 0, 0, f32_{n}_gamma, f32_{n}_beta, "
+                           f"{_c_float(layer.eps)}, f32_{n}_y, f32_{n}_n, 0.0f }}")
+            widest = max(widest, f)
+            last = f
+        else:
+            entries.append("{ F32_QUANT, 0, 0, 0, 0, 0, 0, 0, 0, 0.0f, 0, 0, 0.0f }")
+    lines += [f"#define F32_MODEL_N_LAYERS {len(entries)}",
+              f"static f32_layer f32_model_layers[{len(entries)}] = {{\n    " + ",\n    ".join(entries) + "\n};",
+              f"static const float f32_model_x[{x.size}] = {_c_floats(x)};",
+              f"static const float f32_model_target[{target.size}] = {_c_floats(target)};",
+              f"#define F32_MODEL_LR ({_c_float(lr)})",
+              f"static float f32_model_da[{widest}];", f"static float f32_model_db[{widest}];",
+              "#endif", ""]
+    if target.size != last:
+        raise StepError(f"model {model.path}: the target has {target.size} classes, the output {last}")
+    return "\n".join(lines)
+
+
+def f32_dir() -> Path:
+    """``xtarget/f32``: the float32 reference step and its runner."""
+    return xt.harness_dir() / "f32"
+
+
+def f32_sources() -> list[Path]:
+    return [f32_dir() / "run_f32_step.c", f32_dir() / "f32_step.c"]
+
+
+def run_f32_host(work: Path) -> str:
+    """Build the float32 step for the host with the kernels' flags and run it; its output line."""
+    cc = find_compiler()
+    exe = work / "f32_host"
+    cmd = [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-fno-fast-math",
+           f"-I{f32_dir()}", f"-I{xt.harness_dir()}", f"-I{work}", *map(str, f32_sources()),
+           str(f32_dir() / "semihost_host.c"), "-o", str(exe), "-lm"]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise StepError(f"host build of the float32 step failed:\n{res.stderr}")
+    run = subprocess.run([str(exe)], capture_output=True, text=True, check=False, timeout=60)
+    return run.stdout
+
+
+def count_f32_step(core: xt.Core, tools: xt.Tools, work: Path, host_line: str,
+                   exact: bool = False) -> tuple[int, dict[str, int], list[str]]:
+    """Build and run the float32 step on ``core``; returns (instructions of
+    the ``f32_mlp_step`` call, instructions per f32 function, problems)."""
+    elf_path = function_image(core, f32_sources(), tools, include_dirs=[f32_dir(), work], kernels=False)
+    parts = ["f32_mlp_step", "f32_linear_forward", "f32_linear_backward", "f32_layernorm_forward",
+             "f32_layernorm_backward", "f32_mse", "f32_sgd"]
+    machine = Machine(core.key, read_elf(elf_path), memory_regions(linker_script_path(BIG_MEMORY)), exact=exact)
+    out = machine.run(parts)
+    problems = []
+    if out.error:
+        problems.append(f"unicorn: {out.error}")
+    if out.exit_code != 0:
+        problems.append(f"exit code {out.exit_code}")
+    if out.console.strip() != host_line.strip():
+        problems.append(f"output {out.console.strip()!r} differs from the host's {host_line.strip()!r}")
+    step = [c for c in out.calls if c.function == "f32_mlp_step"]
+    if len(step) != 1:
+        problems.append(f"{len(step)} calls of f32_mlp_step counted, expected 1")
+    per: dict[str, int] = {}
+    for c in out.calls:
+        if c.function != "f32_mlp_step":
+            per[c.function] = per.get(c.function, 0) + c.instructions
+    return (step[0].instructions if step else 0), per, problems
+
+
+def count_step(model_file: str | Path, cores: Sequence[xt.Core], tools: xt.Tools | None = None, *,
+               seed: int = 0, exact: bool = False) -> list[StepCount]:
+    """One training sample of ``model_file`` on each core, SYM and float32."""
+    tools = tools or xt.find_tools()
+    model, calls = record_step(model_file, seed)
+    x, y = sample(model, seed)
+    target = np.zeros((1, _n_classes(model)), dtype=np.float32)
+    target[0, int(y[0])] = 1.0
+    lr = float(TrainConfig.from_model(model).lr)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="symverify-icount-") as tmp:
+        work = Path(tmp)
+        (work / "f32_model.h").write_text(render_f32_model(model, x, target, lr))
+        host_line = run_f32_host(work)
+        for core in cores:
+            rec = StepCount(core.key, str(model_file))
+            rec.sym_calls, rec.sym_problems = count_sym_step(core, calls, tools, work, exact)
+            rec.sym_ok = not rec.sym_problems
+            rec.f32_instructions, rec.f32_parts, rec.f32_problems = count_f32_step(core, tools, work, host_line,
+                                                                                    exact)
+            rec.f32_ok = not rec.f32_problems
+            results.append(rec)
+    return results
