@@ -1,0 +1,284 @@
+"""Instruction counts on unicorn (``symverify icount``, symverify/icount/).
+
+The counter is checked against hand-derived counts (tests/data/icount/
+count_loop.S), its runs against QEMU and the host (same report text, same
+float32 step output, every golden vector bit-exact on the target), and the
+CLI against bad arguments. Needs unicorn (the test extra) and the Cortex-M
+toolchain (the ``tools`` fixture: a skip locally, a failure under
+SYMVERIFY_REQUIRE_XTARGET=1).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from symverify import xtarget as xt
+from symverify.cli import cli
+
+DATA = Path(__file__).parent / "data" / "icount"
+
+
+@pytest.fixture(scope="module")
+def icount():
+    """symverify.icount with unicorn importable (a failure in CI, where the
+    test extra installs it)."""
+    from symverify.icount import engine
+
+    try:
+        engine.require_unicorn()
+    except engine.IcountUnavailable as exc:
+        if os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    import symverify.icount as ic
+
+    return ic
+
+
+def _machine(icount, tools, core: str, exact: bool = False):
+    from symverify.icount.images import BIG_MEMORY, function_image, linker_script_path
+
+    elf = icount.read_elf(function_image(xt.CORES[core], [DATA / "count_loop.S"], tools, kernels=False))
+    return icount.Machine(core, elf, icount.memory_regions(linker_script_path(BIG_MEMORY)), exact=exact)
+
+
+# --------------------------------------------------------------------------
+# the counter itself
+# --------------------------------------------------------------------------
+
+def test_thumb_widths(icount):
+    # nop (16-bit), mov.w r0, #0 (32-bit: first halfword 0xF04F), vadd.f32 (0xEE30...), bx lr
+    code = bytes.fromhex("00bf") + bytes.fromhex("4ff00000") + bytes.fromhex("30ee000a") + bytes.fromhex("7047")
+    assert icount.thumb_instructions(code) == 4
+    assert icount.thumb_instructions(bytes.fromhex("00bf" * 7)) == 7
+    assert icount.thumb_instructions(bytes.fromhex("4ff00000" * 3)) == 3
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("core", list(xt.CORES))
+def test_known_loop_count(icount, tools, core, exact):
+    """icount_loop(n) executes movs + n x (adds, subs, bne) + movs + bx = 3n + 3."""
+    m = _machine(icount, tools, core, exact)
+    for n in (1, 5, 100, 1000):
+        out = m.call("icount_loop", [n])
+        assert out.error is None
+        assert m.r0() == n
+        assert out.instructions == 3 * n + 3
+        assert [(c.function, c.instructions, c.depth) for c in out.calls] == [("icount_loop", 3 * n + 3, 0)]
+
+
+@pytest.mark.parametrize("core", list(xt.CORES))
+def test_nested_call_is_tracked(icount, tools, core):
+    """icount_outer = push, bl, adds, pop around icount_loop: 4 + (3n + 3); the
+    inner call is recorded at depth 1 with its own count."""
+    m = _machine(icount, tools, core)
+    out = m.call("icount_outer", [7], watch=["icount_loop"])
+    assert m.r0() == 8
+    assert [(c.function, c.instructions, c.depth) for c in out.calls] == [
+        ("icount_loop", 24, 1), ("icount_outer", 28, 0)]
+
+
+@pytest.mark.parametrize("core", ["m4", "m7"])
+def test_it_block_counting(icount, tools, core):
+    """cmp, ite, moveq, movne, bx: the block count includes the conditional
+    move whose condition fails (5), the per-instruction hook skips it (4)."""
+    for exact, expected in ((False, 5), (True, 4)):
+        m = _machine(icount, tools, core, exact)
+        for x, r in ((0, 1), (7, 2)):
+            out = m.call("icount_it", [x])
+            assert (m.r0(), out.instructions) == (r, expected)
+
+
+def test_runaway_and_bad_access_are_errors(icount, tools):
+    m = _machine(icount, tools, "m0plus")
+    m.budget = 10_000
+    assert "budget of 10000 exceeded" in m.call("icount_spin").error
+    out = m.call("icount_load", [0x90000000])
+    assert "invalid memory access" in out.error and "0x90000000" in out.error
+
+
+def test_bad_elf_is_named(icount, tmp_path):
+    bad = tmp_path / "x.elf"
+    bad.write_bytes(b"not an elf at all" * 4)
+    with pytest.raises(icount.ElfError, match=re.escape(str(bad))):
+        icount.read_elf(bad)
+
+
+def test_block_and_exact_agree_without_it_blocks(icount, tools):
+    """ARMv6-M has no IT: both counting modes give the same count for every
+    kernel call of a whole family image on the M0+."""
+    from symverify.icount.vectors import count_family
+
+    fast = count_family(xt.CORES["m0plus"], "layers", tools)
+    exact = count_family(xt.CORES["m0plus"], "layers", tools, exact=True)
+    assert fast.ok and exact.ok
+    assert [c.instructions for c in fast.calls] == [c.instructions for c in exact.calls]
+    assert fast.instructions == exact.instructions > 0
+
+
+# --------------------------------------------------------------------------
+# unicorn runs the same objects as QEMU, with the same results
+# --------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("core", list(xt.CORES))
+def test_every_golden_family_bit_exact_on_unicorn(icount, tools, core):
+    from symverify.icount.vectors import count_family, kernel_stats
+
+    counts = [count_family(xt.CORES[core], f, tools) for f in xt.FAMILIES]
+    for fc in counts:
+        assert fc.ok, (fc.family, fc.problems(), fc.result.failures[:5])
+        assert fc.result.run == fc.result.expected > 0
+    stats = kernel_stats(counts)
+    counted = {s.kernel for s in stats if s.ok_calls > 0}
+    from symverify import registry
+
+    assert counted == {k.name for k in registry.KERNELS if k.c_entry_points}
+    assert all(s.min > 0 for s in stats if s.ok_calls)
+
+
+@pytest.mark.parametrize("core, family", [("m0plus", "convert"), ("m4", "layers"), ("m7", "layers")])
+def test_unicorn_report_equals_qemu_report(icount, tools, core, family):
+    """The harness report (every vector's name and pass, the self-test line)
+    is the same text on unicorn as on QEMU: soft-float on the M0+, FPv4 on
+    the M4, FPv5 on the M7."""
+    from symverify.icount.vectors import count_family
+
+    image = xt.build_image(xt.CORES[core], family, tools)
+    qemu = xt.run_image(image, tools)
+    uni = count_family(xt.CORES[core], family, tools)
+    assert qemu.ok and uni.ok
+    assert uni.result.output == qemu.output
+    assert uni.elf == image.elf
+
+
+def test_corrupted_vector_fails_on_unicorn(icount, tools, tmp_path):
+    """A header with one expected mantissa off by one: the unicorn run reports
+    exactly that mismatch and is not ok (a counter that ignores the report
+    would count a wrong kernel)."""
+    from symverify.icount.vectors import count_family
+
+    vdir = tmp_path / "vectors"
+    shutil.copytree(xt.vectors_dir(), vdir)
+    header = vdir / "round.h"
+    text = header.read_text()
+    m = re.search(r"\.status = 0 /\* SYM_OK \*/, \.out = (-?\d+) \}", text)
+    header.write_text(text[:m.start(1)] + str(int(m.group(1)) + 1) + text[m.end(1):])
+    fc = count_family(xt.CORES["m4"], "round", tools, vectors=vdir)
+    assert not fc.ok
+    assert len(fc.result.failures) == 1 and fc.result.failures[0].startswith("round_half_away 0 ")
+
+
+# --------------------------------------------------------------------------
+# one training sample
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ecg_step(icount, tools):
+    from symverify.icount.step import count_step
+
+    return count_step(Path("examples/ecg5000_mlp.toml").resolve() if Path("examples").is_dir()
+                      else Path(__file__).parents[1] / "examples" / "ecg5000_mlp.toml",
+                      [xt.CORES["m0plus"], xt.CORES["m4"]], tools)
+
+
+def test_step_is_bit_exact_and_counted(ecg_step):
+    """Every kernel call of the ECG step ran bit-exactly on the target (the
+    fc1 backward needs the full linear_backward scratch), in sym_ops order."""
+    labels = ["input.to_sym", "fc1.forward", "q1.forward", "ln.forward", "q2.forward", "fc2.forward",
+              "loss.mse", "fc2.backward", "q2.backward", "ln.backward", "q1.backward", "fc1.backward",
+              "fc1.sgd_w", "fc1.sgd_b", "fc2.sgd_w", "fc2.sgd_b"]
+    for r in ecg_step:
+        assert r.sym_ok, r.sym_problems
+        assert r.f32_ok, r.f32_problems
+        assert [label for label, _, _ in r.sym_calls] == labels
+        assert all(n > 0 for _, _, n in r.sym_calls)
+        assert r.f32_instructions > 0
+    m0, m4 = ecg_step
+    # no FPU: every float operation is a soft-float call on the M0+
+    assert m0.sym_instructions > 3 * m4.sym_instructions
+    assert m0.f32_instructions > 10 * m4.f32_instructions
+
+
+def test_f32_step_matches_float_twin(icount, tmp_path):
+    """The float32 C step (host build) gives the numpy float twin's loss at
+    batch 1 (sums in another order: close, not bit-equal)."""
+    from symverify.icount import step
+    from symverify.model.factory import build_model
+    from symverify.training.twin import FloatTwin
+    import symverify.kernels as ck
+
+    model_file = Path(__file__).parents[1] / "examples" / "ecg5000_mlp.toml"
+    model = build_model(model_file, ck, seed=0)
+    x, y = step.sample(model, 0)
+    target = np.zeros((1, 5), np.float32)
+    target[0, 0] = 1
+    (tmp_path / "f32_model.h").write_text(step.render_f32_model(model, x, target, 0.1))
+    line = step.run_f32_host(tmp_path)
+    m = re.match(r"F32 STEP status=0 loss=0x([0-9a-f]{8}) hash=0x[0-9a-f]{8}", line)
+    assert m, line
+    c_loss = np.array([int(m.group(1), 16)], np.uint32).view(np.float32)[0]
+    twin_loss = FloatTwin(model).step(x, target, 0.1)
+    assert c_loss == pytest.approx(float(twin_loss), rel=1e-5)
+
+
+# --------------------------------------------------------------------------
+# the command line
+# --------------------------------------------------------------------------
+
+def _run(args):
+    return CliRunner().invoke(cli, ["icount", *args])
+
+
+def test_cli_kernel_table(icount, tools, tmp_path):
+    out = tmp_path / "ic.json"
+    res = _run(["--cpu", "m7", "--family", "round", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "round_half_away" in res.output and "PASS" in res.output
+    import json
+
+    data = json.loads(out.read_text())
+    (row,) = data["kernels"]
+    assert row["kernel"] == "round_half_away" and row["ok_calls"] > 0 and row["median"] > 0
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["--cpu", "m3"], "--cpu"),
+    (["--family", "nosuch"], "family"),
+    (["--vectors", "/nonexistent/dir"], "--vectors"),
+    (["--model", "/nonexistent/model.toml"], "--model"),
+    (["--json", "/nonexistent/dir/x.json"], "--json"),
+    (["--seed", "-1"], "--seed"),
+    (["--no-kernels"], "--no-kernels"),
+])
+def test_cli_usage_errors(args, hint):
+    res = _run(args)
+    assert res.exit_code == 2, res.output
+    assert hint in res.output
+
+
+def test_cli_bad_vector_header_is_3(tmp_path):
+    (tmp_path / "round.h").write_bytes(b"\x00\xff binary")
+    res = _run(["--family", "round", "--vectors", str(tmp_path)])
+    assert res.exit_code == 3, res.output
+    assert "round.h" in res.output
+
+
+def test_cli_missing_vector_header_is_3(tmp_path):
+    res = _run(["--family", "relu", "--vectors", str(tmp_path)])
+    assert res.exit_code == 3, res.output
+    assert "relu.h" in res.output
+
+
+def test_cli_bad_model_file_is_3(icount, tools, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[layer]]\nname = "fc"\nkind = "linear"\nin_featurs = 4\n')
+    res = _run(["--no-kernels", "--cpu", "m4", "--model", str(bad)])
+    assert res.exit_code == 3, res.output
+    assert "bad.toml" in res.output
