@@ -282,3 +282,23 @@ def test_cli_bad_model_file_is_3(icount, tools, tmp_path):
     res = _run(["--no-kernels", "--cpu", "m4", "--model", str(bad)])
     assert res.exit_code == 3, res.output
     assert "bad.toml" in res.output
+
+
+@pytest.mark.parametrize("core", list(xt.CORES))
+def test_call_runs_float_code_without_startup(icount, tools, core):
+    """Machine.call needs no startup: the M4/M7 FPU is usable (VDIV, result
+    in s0), the M0+ calls the soft-float division (result in r0, far more
+    instructions)."""
+    import struct
+
+    from unicorn.arm_const import UC_ARM_REG_S0
+
+    from symverify.icount.images import BIG_MEMORY, function_image, linker_script_path
+
+    elf = icount.read_elf(function_image(xt.CORES[core], [DATA / "fdiv.c"], tools, kernels=False))
+    m = icount.Machine(core, elf, icount.memory_regions(linker_script_path(BIG_MEMORY)))
+    out = m.call("icount_fdiv", [m.put(struct.pack("<ff", 1.0, 3.0))])
+    assert out.error is None
+    bits = m.r0() if core == "m0plus" else m.uc.reg_read(UC_ARM_REG_S0)
+    assert struct.unpack("<f", struct.pack("<I", bits))[0] == np.float32(1.0) / np.float32(3.0)
+    assert (out.instructions > 100) if core == "m0plus" else (out.instructions < 10)
