@@ -183,8 +183,7 @@ def test_corrupted_vector_fails_on_unicorn(icount, tools, tmp_path):
 def ecg_step(icount, tools):
     from symverify.icount.step import count_step
 
-    return count_step(Path("examples/ecg5000_mlp.toml").resolve() if Path("examples").is_dir()
-                      else Path(__file__).parents[1] / "examples" / "ecg5000_mlp.toml",
+    return count_step(Path(__file__).parents[1] / "examples" / "ecg5000_mlp.toml",
                       [xt.CORES["m0plus"], xt.CORES["m4"]], tools)
 
 
@@ -204,6 +203,26 @@ def test_step_is_bit_exact_and_counted(ecg_step):
     # no FPU: every float operation is a soft-float call on the M0+
     assert m0.sym_instructions > 3 * m4.sym_instructions
     assert m0.f32_instructions > 10 * m4.f32_instructions
+
+
+def test_f32_output_differing_from_host_is_reported(icount, tools, tmp_path):
+    """The core's float32 step output must equal the host's: a different host
+    line is a problem, not a pass."""
+    from symverify.icount import step
+    from symverify.model.factory import build_model
+    import symverify.kernels as ck
+
+    model = build_model(Path(__file__).parents[1] / "examples" / "har_mlp.toml", ck, seed=0)
+    x, _ = step.sample(model, 0)
+    target = np.zeros((1, 7), np.float32)
+    target[0, 0] = 1
+    (tmp_path / "f32_model.h").write_text(step.render_f32_model(model, x, target, 0.1))
+    host = step.run_f32_host(tmp_path)
+    n, _, problems = step.count_f32_step(xt.CORES["m7"], tools, tmp_path, host)
+    assert problems == [] and n > 0
+    wrong = re.sub(r"hash=0x([0-9a-f])", lambda m: "hash=0x" + "0123456789abcdef"[(int(m.group(1), 16) + 1) % 16], host)
+    _, _, problems = step.count_f32_step(xt.CORES["m7"], tools, tmp_path, wrong)
+    assert len(problems) == 1 and "differs from the host" in problems[0]
 
 
 def test_f32_step_matches_float_twin(icount, tmp_path):

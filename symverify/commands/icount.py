@@ -103,9 +103,9 @@ def icount(cpu: str | None, family: str | None, vectors: Path | None, models: tu
     console.print("counts: Thumb instructions executed by unicorn per call, from the function's first "
                   "instruction to its return, callees (soft-float, libm) included; not cycles "
                   "(docs/cortex-m.md)")
-    console.print(f"{'[green]PASS[/]' if ok else '[red]FAIL[/]'}: every counted run bit-exact on unicorn"
-                  if ok else "[red]FAIL[/]: a counted run did not match (counts above are not trustworthy)")
-    console.print(f"{wall:.1f} s")
+    verdict = ("[green]PASS[/]: every counted run bit-exact on unicorn" if ok else
+               "[red]FAIL[/]: a counted run did not match (its counts are not to be trusted)")
+    console.print(f"{verdict} ({wall:.1f} s)")
     if json_file is not None:
         record.update({"ok": ok, "seconds": wall})
         write_json(json_file, record, run_stamp())
