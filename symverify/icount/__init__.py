@@ -6,8 +6,8 @@ set; :mod:`.step` counts one training step of a model file, SYM against a
 float32 reference. docs/cortex-m.md "Instruction counts" says what the
 numbers mean and what they do not.
 """
-from .engine import Call, IcountUnavailable, Machine, RunError, RunOutcome, memory_regions, thumb_instructions
+from .engine import Call, IcountUnavailable, Machine, RunOutcome, memory_regions, thumb_instructions
 from .elf import Elf, ElfError, read_elf
 
-__all__ = ["Call", "IcountUnavailable", "Machine", "RunError", "RunOutcome", "memory_regions",
+__all__ = ["Call", "IcountUnavailable", "Machine", "RunOutcome", "memory_regions",
            "thumb_instructions", "Elf", "ElfError", "read_elf"]

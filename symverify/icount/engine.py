@@ -50,10 +50,6 @@ class IcountUnavailable(RuntimeError):
     """The ``unicorn`` package is not installed (``pip install 'symverify[icount]'``)."""
 
 
-class RunError(RuntimeError):
-    """A counted run did not end normally (fault, unmapped access, budget, timeout)."""
-
-
 #: unicorn CPU model per core key (``symverify.xtarget.CORES``); unicorn has
 #: no Cortex-M0+: its Cortex-M0 model executes the same ARMv6-M set.
 CPU_MODELS: dict[str, str] = {"m0plus": "UC_CPU_ARM_CORTEX_M0", "m4": "UC_CPU_ARM_CORTEX_M4",
@@ -182,8 +178,7 @@ class Machine:
             if seg.vaddr != seg.address:
                 self.uc.mem_write(seg.vaddr, seg.data)
         self.ram = max(self.regions, key=lambda r: r.origin)
-        self._heap = self.ram.origin + (elf.symbols.get("__bss_end", self.ram.origin) - self.ram.origin)
-        self._heap = (self._heap + 7) & ~7
+        self._heap = (elf.symbols.get("__bss_end", self.ram.origin) + 7) & ~7
         self._block_sizes: dict[tuple[int, int], int] = {}
         self._reset_run_state({})
         self.uc.hook_add(unicorn.UC_HOOK_BLOCK, self._on_block)
@@ -347,8 +342,7 @@ class Machine:
                 self.calls.append(Call(f.function, self.count - f.start, status, len(self.frames)))
             if self.uc.reg_read(_arm.UC_ARM_REG_PC) & ~1 != RETURN_TRAP:
                 self.error = f"{function} did not return"
-        out = self._outcome()
-        return out
+        return self._outcome()
 
     def r0(self) -> int:
         """r0 after a call (the return value)."""

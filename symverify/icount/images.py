@@ -18,6 +18,7 @@ count depends on.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -100,7 +101,5 @@ def function_image(core: xt.Core, sources: Sequence[Path], tools: xt.Tools, *,
 
 
 def _defines_main(sources: Sequence[Path]) -> bool:
-    import re
-
     return any(re.search(r"\bint\s+main\s*\(", s.read_text(errors="replace")) for s in sources
                if s.suffix == ".c")

@@ -42,7 +42,6 @@ from ..goldgen.layers_header import render_layers_header
 from ..goldgen.vecformat import hex32, strip_comments
 from ..model.chain import TrainConfig
 from ..model.factory import Model, build_model
-from ..types import Rng, SymTensor
 from .elf import read_elf
 from .engine import Machine, memory_regions
 from .images import BIG_MEMORY, function_image, linker_script_path
@@ -238,7 +237,7 @@ class StepCount:
     sym_ok: bool = False
     sym_problems: list[str] = field(default_factory=list)
     f32_instructions: int = 0
-    f32_parts: dict[str, int] = field(default_factory=dict)   # per f32 function: instructions, summed
+    f32_parts: dict[str, int] = field(default_factory=dict)   # per f32 function GCC kept out of line
     f32_ok: bool = False
     f32_problems: list[str] = field(default_factory=list)
 
