@@ -289,6 +289,13 @@ def test_cli_bad_vector_header_is_3(tmp_path):
     assert "round.h" in res.output
 
 
+def test_cli_vector_header_that_does_not_build_is_3(icount, tools, tmp_path):
+    (tmp_path / "round.h").write_text("/* not a vector header */\nstatic const int broken = ;\n")
+    res = _run(["--cpu", "m4", "--family", "round", "--vectors", str(tmp_path)])
+    assert res.exit_code == 3, res.output
+    assert "bad vector header" in res.output and "round" in res.output
+
+
 def test_cli_missing_vector_header_is_3(tmp_path):
     res = _run(["--family", "relu", "--vectors", str(tmp_path)])
     assert res.exit_code == 3, res.output

@@ -8,7 +8,8 @@ training sample (``--model FILE``, repeatable): one SYM step of the model
 file (the calls of ``symverify train``'s step at batch 1), summed over its
 kernel calls, against the float32 C step (xtarget/f32) on the same core.
 Exit 0 if every run matched bit for bit; 1 on a mismatch, a fault, or a
-missing toolchain / unicorn; 2 usage; 3 a bad vector header or model file.
+missing toolchain / unicorn; 2 usage; 3 a bad vector header (unreadable, or
+not building) or model file.
 """
 from __future__ import annotations
 
@@ -92,7 +93,13 @@ def icount(cpu: str | None, family: str | None, vectors: Path | None, models: tu
     ok = True
     record: dict = {"cores": [c.key for c in cores], "exact": exact, "kernels": [], "runs": [], "steps": []}
     if families:
-        ok &= _kernel_tables(console, cores, families, vectors, tools, exact, record)
+        try:
+            ok &= _kernel_tables(console, cores, families, vectors, tools, exact, record)
+        except xt.XtargetError as exc:
+            # a header of --vectors that does not build is bad input; the golden set not building is a failure
+            what = "bad vector header" if vectors is not None else "build failed"
+            console.print(f"[red]icount: {what}:[/] {escape(str(exc))}", soft_wrap=True)
+            raise SystemExit(3 if vectors is not None else 1) from None
     for model in models:
         try:
             ok &= _step_table(console, model, cores, tools, seed, exact, record)
@@ -151,6 +158,9 @@ def _step_table(console, model: Path, cores, tools, seed, exact, record) -> bool
     except StepError as exc:
         console.print(f"[red]icount: {escape(str(exc))}[/]", soft_wrap=True)
         raise SystemExit(3) from None
+    except xt.XtargetError as exc:
+        console.print(f"[red]icount: building the step images failed:[/] {escape(str(exc))}", soft_wrap=True)
+        raise SystemExit(1) from None
     table = Table(title=f"{model}: instructions per training sample (batch 1: forward, loss, backward, SGD)",
                   title_justify="left")
     table.add_column("call")
