@@ -328,3 +328,12 @@ def test_call_runs_float_code_without_startup(icount, tools, core):
     bits = m.r0() if core == "m0plus" else m.uc.reg_read(UC_ARM_REG_S0)
     assert struct.unpack("<f", struct.pack("<I", bits))[0] == np.float32(1.0) / np.float32(3.0)
     assert (out.instructions > 100) if core == "m0plus" else (out.instructions < 10)
+
+
+def test_cli_model_whose_step_fails_is_3(icount, tools):
+    """mlp_int16_breaks.toml builds, but its step is refused by a kernel (the
+    raw accumulator enters a Linear): a named error, exit 3, no traceback."""
+    res = _run(["--no-kernels", "--cpu", "m4", "--model",
+                str(Path(__file__).parents[1] / "examples" / "mlp_int16_breaks.toml")])
+    assert res.exit_code == 3, res.output
+    assert "mlp_int16_breaks.toml" in res.output and "SYM_ERR_BAD_WIDTH" in res.output

@@ -36,6 +36,7 @@ import numpy as np
 from .. import registry
 from .. import xtarget as xt
 from ..build import find_compiler
+from ..errors import SymError
 from ..goldgen import generate, kernelcall
 from ..goldgen.fixtures import Fixture
 from ..goldgen.layers_header import render_layers_header
@@ -164,7 +165,11 @@ def record_step(model_file: str | Path, seed: int = 0) -> tuple[Model, list[Step
     n_classes = _n_classes(model)
     trainer = SymTrainer(model, recorder, cfg, n_classes, seed)
     x, y = sample(model, seed)
-    trainer.step(x, y)
+    try:
+        trainer.step(x, y)
+    except SymError as exc:
+        done = recorder.calls[-1][0] if recorder.calls else "the first call"
+        raise StepError(f"model {model_file}: the SYM step fails on the host C kernels at {done}: {exc}") from None
     kernels = [name for name, _, _ in recorder.calls]
     out = []
     for label, (name, arguments, state) in zip(_labels(before, kernels), recorder.calls):
