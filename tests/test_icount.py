@@ -52,6 +52,20 @@ def _machine(icount, tools, core: str, exact: bool = False):
 # the counter itself
 # --------------------------------------------------------------------------
 
+def test_memory_regions_of_the_board_scripts(icount, tmp_path):
+    from symverify.icount.images import linker_script_path
+
+    micro = icount.memory_regions(linker_script_path("microbit.ld"))
+    assert [(r.name, r.origin, r.length) for r in micro] == [("FLASH", 0, 256 * 1024),
+                                                             ("RAM", 0x20000000, 16 * 1024)]
+    mps2 = icount.memory_regions(linker_script_path("mps2.ld"))
+    assert [(r.origin, r.length) for r in mps2] == [(0, 4 << 20), (0x20000000, 4 << 20)]
+    bad = tmp_path / "x.ld"
+    bad.write_text("SECTIONS { }")
+    with pytest.raises(ValueError, match="no MEMORY block"):
+        icount.memory_regions(bad)
+
+
 def test_thumb_widths(icount):
     # nop (16-bit), mov.w r0, #0 (32-bit: first halfword 0xF04F), vadd.f32 (0xEE30...), bx lr
     code = bytes.fromhex("00bf") + bytes.fromhex("4ff00000") + bytes.fromhex("30ee000a") + bytes.fromhex("7047")
