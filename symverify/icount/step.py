@@ -5,8 +5,9 @@ SYM side: the step of ``symverify train`` (:class:`symverify.training.loop.SymTr
 batch 1: the input's float -> SYM conversion, forward, MSE loss, backward,
 SGD with SR write-back) runs once on the host C kernels with every kernel
 call recorded. The calls become a vector set (goldgen's encoding; expected
-outputs from the host C kernels), rendered as the ``convert`` and
-``layers`` headers, and the family harnesses run them on unicorn: every
+outputs from the host C kernels), rendered as the header of each family
+it calls (``convert`` and ``layers`` for the MLPs; any family with a
+harness and a header layout), and the family harnesses run them on unicorn: every
 output of every call is compared bit-exactly with the host on the target,
 and each call is counted. The step's count is the sum of its kernel calls
 (the harness' struct filling between calls is not counted; a firmware's
@@ -37,7 +38,7 @@ from .. import registry
 from .. import xtarget as xt
 from ..build import find_compiler
 from ..errors import SymError
-from ..goldgen import generate, kernelcall
+from ..goldgen import generate, kernelcall, layout_header
 from ..goldgen.fixtures import Fixture
 from ..goldgen.layers_header import render_layers_header
 from ..goldgen.vecformat import hex32, strip_comments
@@ -47,10 +48,6 @@ from .elf import read_elf
 from .engine import Machine, memory_regions
 from .images import BIG_MEMORY, function_image, linker_script_path
 from .vectors import count_family
-
-#: The families whose harness runs step calls (the primitives a step calls
-#: directly, then the layer steps).
-STEP_FAMILIES: tuple[str, ...] = ("convert", "layers")
 
 _FWD = {"linear": "linear_forward", "quant": "quant_forward", "layernorm": "layernorm_forward"}
 _BWD = {"linear": "linear_backward", "quant": "quant_backward", "layernorm": "layernorm_backward"}
@@ -195,38 +192,56 @@ def _n_classes(model: Model) -> int:
     raise StepError(f"model {model.path}: no Linear layer gives the class count")
 
 
-def _filler(family: str, kernel: str) -> generate.Vector:
-    """The first committed golden vector of ``kernel`` (a family header
-    needs every kernel's table; these calls are not counted)."""
-    doc = generate.load_family(xt.vectors_dir() / f"{family}.json")
-    for v in doc["vectors"]:
+def _filler(family: str, kernel: str) -> dict[str, Any] | None:
+    """The first successful committed golden vector of ``kernel``, as a record
+    (a family header needs every kernel's table; filler calls are not
+    counted); None if there is none."""
+    path = xt.vectors_dir() / f"{family}.json"
+    if not path.exists():
+        return None
+    for v in generate.load_family(path)["vectors"]:
         v = strip_comments(v)
-        if v["kernel"] == kernel and v["expect"]["status"] == kernelcall.OK:
-            return generate.Vector(Fixture(v["name"], kernel, v["args"], v.get("purpose", "")), v["expect"])
-    raise StepError(f"no golden {kernel} vector to fill the {family} header")
+        if v["kernel"] == kernel and v["expect"]["status"] == kernelcall.OK and v.get("c_abi", True):
+            return v
+    return None
+
+
+def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
+    """The C header of ``family`` holding ``calls`` (plus one filler vector for
+    each kernel of the family the step does not call), in the layout the
+    family's harness reads: goldgen's primitive headers, ``layers.h``, or
+    the registry-derived layout of a tensor-only layer family."""
+    records = [{"name": c.label, "kernel": c.kernel, "purpose": c.label, "args": c.args, "expect": c.expect}
+               for c in calls]
+    called = {c.kernel for c in calls}
+    for k in registry.kernels_of(family):
+        filler = None if k.name in called else _filler(family, k.name)
+        if filler is not None:
+            records.append(filler)
+    if family in registry.primitive_families():
+        vectors = [generate.Vector(Fixture(r["name"], r["kernel"], r["args"], r.get("purpose", ""),
+                                           in_place=bool(r.get("in_place", False))), r["expect"])
+                   for r in records]
+        return generate.render_header(family, vectors, "icount-step")
+    doc = {"family": family, "fixture_hash": "icount-step", "emulator_version": "host C kernels",
+           "vectors": records}
+    if family == "layers":
+        return render_layers_header(doc)
+    if layout_header.supports(family):
+        return layout_header.render_layout_header(doc)
+    raise StepError(f"family {family}: no vector header layout for its step calls")
 
 
 def write_step_headers(calls: Sequence[StepCall], out_dir: Path) -> dict[str, list[StepCall]]:
-    """Render the step's calls as ``convert.h`` / ``layers.h`` in ``out_dir``;
-    returns the calls per family in the order each family's harness runs
-    them (per kernel, in call order)."""
-    by_family: dict[str, list[StepCall]] = {f: [] for f in STEP_FAMILIES}
+    """Render the step's calls as ``<family>.h`` in ``out_dir``, one per
+    family the step calls; returns the calls per family in the order each
+    family's harness runs them (per kernel in registry order, in call order)."""
+    by_family: dict[str, list[StepCall]] = {}
     for c in calls:
-        family = registry.kernel(c.kernel).family
-        if family not in by_family:
-            raise StepError(f"step call {c.label}: kernel {c.kernel} (family {family}) has no step harness")
-        by_family[family].append(c)
-    prims = [generate.Vector(Fixture(c.label, c.kernel, c.args, c.label), c.expect) for c in by_family["convert"]]
-    for kernel in ("sym_to_float", "int_to_sym"):
-        if not any(v.fixture.kernel == kernel for v in prims):
-            prims.append(_filler("convert", kernel))
-    (out_dir / "convert.h").write_text(generate.render_header("convert", prims, "icount-step"))
-    doc = {"family": "layers", "fixture_hash": "icount-step", "emulator_version": "host C kernels",
-           "vectors": [{"name": c.label, "kernel": c.kernel, "purpose": c.label,
-                                             "args": c.args, "expect": c.expect} for c in by_family["layers"]]}
-    (out_dir / "layers.h").write_text(render_layers_header(doc))
+        by_family.setdefault(registry.kernel(c.kernel).family, []).append(c)
     ordered = {}
     for family, fam_calls in by_family.items():
+        (out_dir / f"{family}.h").write_text(render_family_header(family, fam_calls))
         order = [k.name for k in registry.kernels_of(family)]
         ordered[family] = sorted(fam_calls, key=lambda c: order.index(c.kernel))
     return ordered
@@ -262,7 +277,7 @@ def count_sym_step(core: xt.Core, calls: Sequence[StepCall], tools: xt.Tools, wo
     ordered = write_step_headers(calls, work)
     counted: list[tuple[str, str, int]] = []
     problems: list[str] = []
-    for family in STEP_FAMILIES:
+    for family in ordered:
         fc = count_family(core, family, tools, vectors=work, linker_script=BIG_MEMORY, exact=exact)
         problems += [f"{family}: {p}" for p in fc.problems()]
         step_kernels = {c.kernel for c in ordered[family]}
