@@ -351,3 +351,20 @@ def test_cli_model_whose_step_fails_is_3(icount, tools):
                 str(Path(__file__).parents[1] / "examples" / "mlp_int16_breaks.toml")])
     assert res.exit_code == 3, res.output
     assert "mlp_int16_breaks.toml" in res.output and "SYM_ERR_BAD_WIDTH" in res.output
+
+
+def test_f32_reference_names_a_kind_it_lacks(icount):
+    """A layer kind without a float32 reference is a StepError naming the
+    layer (count_step then counts the SYM side alone, f32_missing set)."""
+    from types import SimpleNamespace
+
+    import symverify.kernels as ck
+    from symverify.icount import step
+    from symverify.model.factory import build_model
+
+    model = build_model(Path(__file__).parents[1] / "examples" / "ecg5000_mlp.toml", ck, seed=0)
+    model.layers[0] = SimpleNamespace(kind="conv1d", name="conv1", params=dict)
+    with pytest.raises(step.StepError, match="conv1.*no float32 reference"):
+        step.render_f32_model(model, np.zeros((1, 140), np.float32), np.zeros((1, 5), np.float32), 0.1)
+    rec = step.StepCount("m4", "x.toml", sym_ok=True, f32_missing="layer 'conv1': ...")
+    assert rec.ok and not step.StepCount("m4", "x.toml", sym_ok=True).ok
