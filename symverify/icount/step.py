@@ -41,7 +41,7 @@ from ..errors import SymError
 from ..goldgen import generate, kernelcall, layout_header
 from ..goldgen.fixtures import Fixture
 from ..goldgen.layers_header import render_layers_header
-from ..goldgen.vecformat import hex32, strip_comments
+from ..goldgen.vecformat import FixtureError, hex32, strip_comments
 from ..model.chain import TrainConfig
 from ..model.factory import Model, build_model
 from .elf import read_elf
@@ -116,6 +116,11 @@ def _encode_arg(kernel: registry.Kernel, arg: registry.Arg, value: Any) -> Any:
         return None if value is None else int(value)
     if arg.role in ("rounding", "order"):
         return value
+    # any other role (a padding spec, ...): a JSON scalar or int list its decoder takes as it is
+    if isinstance(value, (tuple, list)) and all(isinstance(v, (int, np.integer)) for v in value):
+        return [int(v) for v in value]
+    if value is None or isinstance(value, (bool, str, int, np.integer)):
+        return int(value) if isinstance(value, np.integer) else value
     raise StepError(f"kernel {kernel.name}: argument {arg.name!r} of role {arg.role!r} has no vector encoding")
 
 
@@ -137,10 +142,13 @@ def _labels(model: Model, kernels: Sequence[str]) -> list[str]:
 
 
 def sample(model: Model, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The counted sample: a seeded standard-normal input row ``[1, F]`` and label 0
-    (counts barely depend on the values: no kernel branches on data except
-    the soft-float helpers of the M0+ and the clamps)."""
-    x = np.random.default_rng(seed).standard_normal((1, model.in_features)).astype(np.float32)
+    """The counted sample: a seeded standard-normal input of the first layer's
+    shape (``[1, F]``, or ``[1, C, L]`` where the model declares an
+    ``input_shape`` of two) and label 0 (counts barely depend on the values:
+    no kernel branches on data except the soft-float helpers of the M0+ and
+    the clamps)."""
+    shape = tuple(getattr(model, "input_shape", (model.in_features,)))
+    x = np.random.default_rng(seed).standard_normal((1, *shape)).astype(np.float32)
     return x, np.zeros(1, dtype=np.int64)
 
 
@@ -177,7 +185,11 @@ def record_step(model_file: str | Path, seed: int = 0) -> tuple[Model, list[Step
                     args["seed"] = state
                 continue
             args[arg.vector_key] = _encode_arg(k, arg, arguments[arg.name])
-        out.append(StepCall(label, name, args, kernelcall.evaluate(name, args, ck)))
+        try:
+            expect = kernelcall.evaluate(name, args, ck)
+        except FixtureError as exc:
+            raise StepError(f"model {model_file}: step call {label} ({name}) has no vector encoding: {exc}") from None
+        out.append(StepCall(label, name, args, expect))
     bad = [c for c in out if c.expect["status"] != kernelcall.OK]
     if bad:
         raise StepError(f"step call {bad[0].label} ({bad[0].kernel}) fails on the host: {bad[0].expect['status']}")
