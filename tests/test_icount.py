@@ -222,7 +222,7 @@ def test_step_is_bit_exact_and_counted(ecg_step):
 def test_f32_output_differing_from_host_is_reported(icount, tools, tmp_path):
     """The core's float32 step output must equal the host's: a different host
     line is a problem, not a pass."""
-    from symverify.icount import step
+    from symverify.icount import f32ref, step
     from symverify.model.factory import build_model
     import symverify.kernels as ck
 
@@ -230,19 +230,19 @@ def test_f32_output_differing_from_host_is_reported(icount, tools, tmp_path):
     x, _ = step.sample(model, 0)
     target = np.zeros((1, 7), np.float32)
     target[0, 0] = 1
-    (tmp_path / "f32_model.h").write_text(step.render_f32_model(model, x, target, 0.1))
-    host = step.run_f32_host(tmp_path)
-    n, _, problems = step.count_f32_step(xt.CORES["m7"], tools, tmp_path, host)
+    (tmp_path / "f32_model.h").write_text(f32ref.render_f32_model(model, x, target, 0.1))
+    host = f32ref.run_f32_host(tmp_path)
+    n, _, problems = f32ref.count_f32_step(xt.CORES["m7"], tools, tmp_path, host)
     assert problems == [] and n > 0
     wrong = re.sub(r"hash=0x([0-9a-f])", lambda m: "hash=0x" + "0123456789abcdef"[(int(m.group(1), 16) + 1) % 16], host)
-    _, _, problems = step.count_f32_step(xt.CORES["m7"], tools, tmp_path, wrong)
+    _, _, problems = f32ref.count_f32_step(xt.CORES["m7"], tools, tmp_path, wrong)
     assert len(problems) == 1 and "differs from the host" in problems[0]
 
 
 def test_f32_step_matches_float_twin(icount, tmp_path):
     """The float32 C step (host build) gives the numpy float twin's loss at
     batch 1 (sums in another order: close, not bit-equal)."""
-    from symverify.icount import step
+    from symverify.icount import f32ref, step
     from symverify.model.factory import build_model
     from symverify.training.twin import FloatTwin
     import symverify.kernels as ck
@@ -252,8 +252,8 @@ def test_f32_step_matches_float_twin(icount, tmp_path):
     x, y = step.sample(model, 0)
     target = np.zeros((1, 5), np.float32)
     target[0, 0] = 1
-    (tmp_path / "f32_model.h").write_text(step.render_f32_model(model, x, target, 0.1))
-    line = step.run_f32_host(tmp_path)
+    (tmp_path / "f32_model.h").write_text(f32ref.render_f32_model(model, x, target, 0.1))
+    line = f32ref.run_f32_host(tmp_path)
     m = re.match(r"F32 STEP status=0 loss=0x([0-9a-f]{8}) hash=0x[0-9a-f]{8}", line)
     assert m, line
     c_loss = np.array([int(m.group(1), 16)], np.uint32).view(np.float32)[0]
@@ -359,12 +359,12 @@ def test_f32_reference_names_a_kind_it_lacks(icount):
     from types import SimpleNamespace
 
     import symverify.kernels as ck
-    from symverify.icount import step
+    from symverify.icount import f32ref, step
     from symverify.model.factory import build_model
 
     model = build_model(Path(__file__).parents[1] / "examples" / "ecg5000_mlp.toml", ck, seed=0)
     model.layers[0] = SimpleNamespace(kind="conv1d", name="conv1", params=dict)
     with pytest.raises(step.StepError, match="conv1.*no float32 reference"):
-        step.render_f32_model(model, np.zeros((1, 140), np.float32), np.zeros((1, 5), np.float32), 0.1)
+        f32ref.render_f32_model(model, np.zeros((1, 140), np.float32), np.zeros((1, 5), np.float32), 0.1)
     rec = step.StepCount("m4", "x.toml", sym_ok=True, f32_missing="layer 'conv1': ...")
     assert rec.ok and not step.StepCount("m4", "x.toml", sym_ok=True).ok
