@@ -249,9 +249,12 @@ class Baseline:
         Cheapest first: a mutant stops at its first failing case and most die
         on the first case they meet, so an expensive case (a chain of training
         steps, a table of 100 calls) runs only when the cheap ones all passed.
-        The order cannot change a verdict: a mutant survives only if every
-        reaching case passes, in whatever order. Costs are rounded to powers of
-        two (ties in suite order) so timing noise rarely reorders cases."""
+        A deterministic mutant survives only if every reaching case passes, in
+        whatever order; one whose result depends on memory it must not read
+        (one element past a buffer) can pass or fail in the release build
+        with any order, and the sanitize pass kills it in every order. Costs
+        are rounded to powers of two (ties in suite order) so timing noise
+        rarely reorders cases."""
         idx = self.coverage.get(num, [])
         order = sorted(idx, key=lambda i: (_cost_bucket(self.costs[i]), i)) if self.costs else list(idx)
         spent = sum(self.costs[i] for i in idx) if self.costs else self.seconds
