@@ -1,6 +1,7 @@
 """Benchmark: compile-once mutant schemata vs one compilation per mutant.
 
-Runs the full catalog through the schemata engine (no cache), then rebuilds a
+Runs the full catalog through the schemata engine (cold: empty build and
+result caches, so the per-source schemata compile is timed too), then rebuilds a
 SAMPLE of the same mutants one compilation each (the mutant applied to a copy
 of the kernel sources, compiled with the same flags, loaded in a fresh child
 process that replays the gold suite) and EXTRAPOLATES the per-mutant cost to
@@ -97,6 +98,8 @@ def main() -> None:
           f"release build + replay only, serial); EXTRAPOLATED to {n} mutants on {args.jobs} cores: "
           f"{extrapolated:.0f} s")
     print(f"ratio (one-by-one extrapolated / schemata measured): {extrapolated / full:.1f}x")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+          + " (other jobs on the machine slow both figures)")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable
 
 from symverify import build
 
-from . import gold
+from . import gold, schemata_build
 from .catalog import Catalog, CatalogError, check_catalog_names, load_catalog, load_equivalent
 from .csource import parse_file
 from .sites import RT_CDEF, RT_HEADER, RT_HEADER_TEXT, RT_SOURCE, Mutant, SourceSet, collect, rt_source, schemata_source
@@ -74,7 +74,7 @@ class Schemata:
     libs: dict[str, Path]
     compile_errors: dict[str, str]  # uid -> compiler message
     active: list[Mutant]  # mutants inside the build
-    compile_seconds: dict[str, float]
+    compile_seconds: dict[str, float]  # per variant: its compiler runs (0 if cached); "wall": the whole build
 
 
 def _write_schemata(ss: SourceSet, active: list[Mutant], gen_dir: Path) -> list[Path]:
@@ -132,9 +132,14 @@ def _blame(gen_dir: Path, stderr: str, active: list[Mutant]) -> dict[int, str]:
 
 
 def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
-            variants: Iterable[str] = ("release",), log: Callable[[str], None] = lambda s: None) -> Schemata:
-    """Collect the mutants and compile the schemata build(s).
+            variants: Iterable[str] = ("release",), log: Callable[[str], None] = lambda s: None,
+            select: Callable[[Mutant], bool] | None = None, workers: int = 2) -> Schemata:
+    """Collect the mutants and compile the schemata build(s), ``workers``
+    compilers at a time.
 
+    ``select``: build just the mutants it accepts (``--since``, ``only``):
+    the others are not compiled in, so a small selection compiles like the
+    plain kernels; compile errors are then known for the selection only.
     Raises CatalogError if the catalog names a file or function the kernel
     sources do not have, or has an operator that yields no mutant (or only
     mutants the compiler rejects); BuildError if the build fails."""
@@ -152,7 +157,8 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
     build.cache_dir().mkdir(parents=True, exist_ok=True)
     gen_dir = Path(tempfile.mkdtemp(prefix=f"mutate-src-{key}-", dir=build.cache_dir()))
     try:
-        sch = _build_schemata(ss, gen_dir, root, key, variants, log)
+        active = None if select is None else [m for m in ss.mutants if select(m)]
+        sch = _build_schemata(ss, gen_dir, root, key, variants, log, active, workers)
     finally:
         shutil.rmtree(gen_dir, ignore_errors=True)
     _check_yield(catalog, ss.mutants, sch.compile_errors)
@@ -180,37 +186,42 @@ def _check_yield(catalog: Catalog, mutants: list[Mutant], compile_errors: dict[s
 
 
 def _build_schemata(ss: SourceSet, gen_dir: Path, root: Path, key: str, variants: Iterable[str],
-                    log: Callable[[str], None]) -> Schemata:
-    """Write the schemata sources into ``gen_dir`` and compile every variant,
-    leaving out the mutants the compiler rejects."""
-    active = list(ss.mutants)
+                    log: Callable[[str], None], active: list[Mutant] | None = None,
+                    workers: int = 2) -> Schemata:
+    """Write the schemata sources into ``gen_dir`` and compile every variant
+    (one translation unit per source and variant, ``workers`` at a time,
+    outcomes cached by content: :mod:`.schemata_build`), leaving out the
+    mutants the compiler rejects. ``active``: the mutants to build (default all)."""
+    active = list(ss.mutants if active is None else active)
     errors: dict[str, str] = {}
-    libs: dict[str, Path] = {}
-    seconds: dict[str, float] = {}
     variants = list(variants)
+    t_wall = time.perf_counter()
+    seconds = {v: 0.0 for v in variants}
     for _attempt in range(12):
         paths = _write_schemata(ss, active, gen_dir)
-        failed = False
-        for variant in variants:
-            t0 = time.perf_counter()
-            try:
-                libs[variant] = build.compile_shared(paths, variant, include_dirs=[gen_dir, root / "include"],
-                                                     name=f"symverify-mutants-{key}")
-            except build.BuildError as exc:
-                blamed = _blame(gen_dir, str(exc), active)
-                if not blamed:
-                    raise
-                log(f"{len(blamed)} mutant(s) rejected by the compiler ({variant}); rebuilding without them")
-                by_num = {m.num: m for m in active}
-                for num, msg in blamed.items():
-                    if num in by_num:
-                        errors[by_num[num].uid] = msg
-                active = [m for m in active if m.num not in blamed]
-                failed = True
-                break
-            seconds[variant] = time.perf_counter() - t0
+        units = schemata_build.compile_all(paths, variants, [gen_dir, root / "include"], workers)
+        for u in units:
+            seconds[u.variant] += u.seconds
+        failed = [u for u in units if u.obj is None]
         if not failed:
+            objs = {v: sorted((u.obj for u in units if u.variant == v and u.obj is not None), key=lambda o: o.name)
+                    for v in variants}
+            libs = {v: schemata_build.link(objs[v], v, f"symverify-mutants-{key}") for v in variants}
+            seconds["wall"] = time.perf_counter() - t_wall
             return Schemata(ss, libs, errors, active, seconds)
+        by_num = {m.num: m for m in active}
+        blamed: dict[int, str] = {}
+        for u in failed:
+            for num, msg in _blame(gen_dir, u.stderr, active).items():
+                blamed.setdefault(num, msg)
+        if not blamed:
+            raise build.BuildError(failed[0].stderr)
+        log(f"{len(blamed)} mutant(s) rejected by the compiler "
+            f"({', '.join(sorted({u.variant for u in failed}))}); rebuilding without them")
+        for num, msg in blamed.items():
+            if num in by_num:
+                errors[by_num[num].uid] = msg
+        active = [m for m in active if m.num not in blamed]
     raise build.BuildError("the schemata build still fails after excluding the blamed mutants")
 
 
@@ -229,25 +240,53 @@ class Baseline:
     coverage: dict[int, list[int]]  # mutant num -> indices of cases reaching it
     seconds: float
     failures: list[str]
+    costs: list[float] = field(default_factory=list)  # seconds of each case on id 0
+
+    def plan(self, num: int, factor: float, floor: float) -> tuple[list[gold.Case], float]:
+        """The cases to replay on mutant ``num``, cheapest first, and its
+        timeout: ``factor`` times what they took on id 0, at least ``floor``.
+
+        Cheapest first: a mutant stops at its first failing case and most die
+        on the first case they meet, so an expensive case (a chain of training
+        steps, a table of 100 calls) runs only when the cheap ones all passed.
+        A deterministic mutant survives only if every reaching case passes, in
+        whatever order; one whose result depends on memory it must not read
+        (one element past a buffer) can pass or fail in the release build
+        with any order, and the sanitize pass kills it in every order. Costs
+        are rounded to powers of two (ties in suite order) so timing noise
+        rarely reorders cases."""
+        idx = self.coverage.get(num, [])
+        order = sorted(idx, key=lambda i: (_cost_bucket(self.costs[i]), i)) if self.costs else list(idx)
+        spent = sum(self.costs[i] for i in idx) if self.costs else self.seconds
+        return [self.cases[i] for i in order], max(floor, factor * spent)
+
+
+def _cost_bucket(seconds: float) -> int:
+    """log2 of a case's cost in units of 16 us (0 for anything cheaper)."""
+    return max(0, int(seconds / 16e-6).bit_length())
 
 
 def baseline(ffi: Any, lib: Any, cases: list[gold.Case], count: int) -> Baseline:
-    """Replay every case on id 0, recording the mutant sites each one reaches."""
+    """Replay every case on id 0, recording the mutant sites each one reaches
+    and what each case costs."""
     lib.sym_mutant_set(0)
     buf = ffi.new("unsigned char[]", count + 1)
     lib.sym_mutant_coverage(buf, count + 1)  # clear
     coverage: dict[int, list[int]] = {}
     failures = []
+    costs = []
     t0 = time.perf_counter()
     for ci, case in enumerate(cases):
+        t_case = time.perf_counter()
         why = gold.run_case(case, ffi, lib)
+        costs.append(time.perf_counter() - t_case)
         if why:
             failures.append(f"{case.label}: {why}")
         lib.sym_mutant_coverage(buf, count + 1)
         raw = bytes(ffi.buffer(buf))
         for num in (i for i, b in enumerate(raw) if b and i):
             coverage.setdefault(num, []).append(ci)
-    return Baseline(cases, coverage, time.perf_counter() - t0, failures)
+    return Baseline(cases, coverage, time.perf_counter() - t0, failures, costs)
 
 
 def _child(ffi: Any, lib: Any, num: int, cases: list[gold.Case], fd: int) -> None:
@@ -279,33 +318,37 @@ def _signame(sig: int) -> str:
         return f"signal {sig}"
 
 
-def fork_run(ffi: Any, lib: Any, jobs: list[tuple[Mutant, list[gold.Case]]], workers: int, timeout: float,
-             phase: str, progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> dict[str, Result]:
-    """Run each (mutant, cases) in its own forked child, ``workers`` at a time."""
+def fork_run(ffi: Any, lib: Any, jobs: list[Any], workers: int, timeout: float, phase: str,
+             progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> dict[str, Result]:
+    """Run each ``(mutant, cases)`` or ``(mutant, cases, timeout)`` in its own
+    forked child, ``workers`` at a time; a child still running after its
+    timeout (``timeout`` when the job names none) is killed: ``Timeout``."""
     results: dict[str, Result] = {}
     pending = list(reversed(jobs))
-    running: dict[int, tuple[int, Mutant, float, bytearray, int]] = {}  # fd -> (pid, m, start, buf, ncases)
+    running: dict[int, tuple[int, Mutant, float, bytearray, float]] = {}  # fd -> (pid, m, start, buf, limit)
     sys.stdout.flush()
     sys.stderr.flush()
     while pending or running:
         while pending and len(running) < max(1, workers):
-            m, cases = pending.pop()
+            job = pending.pop()
+            m, cases = job[0], job[1]
+            limit = float(job[2]) if len(job) > 2 else timeout
             r, w = os.pipe()
             pid = os.fork()
             if pid == 0:  # child
                 os.close(r)
                 _child(ffi, lib, m.num, cases, w)
             os.close(w)
-            running[r] = (pid, m, time.perf_counter(), bytearray(), len(cases))
+            running[r] = (pid, m, time.perf_counter(), bytearray(), limit)
         now = time.perf_counter()
-        wait = max(0.0, min(start + timeout - now for _, _, start, _, _ in running.values()))
+        wait = max(0.0, min(start + limit - now for _, _, start, _, limit in running.values()))
         ready, _, _ = select.select(list(running), [], [], min(wait, 0.5))
         for fd in ready:
             chunk = os.read(fd, 4096)
             if chunk:
                 running[fd][3].extend(chunk)
                 continue
-            pid, m, start, buf, ncases = running.pop(fd)
+            pid, m, start, buf, _limit = running.pop(fd)
             os.close(fd)
             _, wstatus = os.waitpid(pid, 0)
             res = _classify(m, buf.decode(errors="replace"), wstatus, phase)
@@ -313,13 +356,13 @@ def fork_run(ffi: Any, lib: Any, jobs: list[tuple[Mutant, list[gold.Case]]], wor
             results[m.uid] = res
             progress(m, res)
         now = time.perf_counter()
-        for fd, (pid, m, start, buf, ncases) in list(running.items()):
-            if now - start > timeout:
+        for fd, (pid, m, start, buf, limit) in list(running.items()):
+            if now - start > limit:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 os.close(fd)
                 del running[fd]
-                res = Result(m.uid, "Timeout", f"killed: timeout (> {timeout:.1f} s)", phase=phase,
+                res = Result(m.uid, "Timeout", f"killed: timeout (> {limit:.1f} s)", phase=phase,
                              seconds=now - start)
                 results[m.uid] = res
                 progress(m, res)
@@ -458,16 +501,21 @@ def _sanitize_worker(spec_path: str) -> None:
                                                  + "; ".join(base.failures[:5])}))
         return
     mutants = [Mutant(**m) for m in spec["mutants"]]
-    jobs = [(m, [cases[i] for i in base.coverage.get(m.num, [])]) for m in mutants]
-    res = fork_run(ffi, lib, jobs, spec["workers"], spec["timeout"], "sanitize")
+    # the costs are this build's own (ASan's slowdown included)
+    jobs = [(m, *base.plan(m.num, spec["timeout_factor"], spec["timeout_floor"])) for m in mutants]
+    res = fork_run(ffi, lib, jobs, spec["workers"], spec["timeout_floor"], "sanitize")
     Path(spec["out"]).write_text(json.dumps({uid: asdict(r) for uid, r in res.items()}))
 
 
 def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path], skip: list[str], count: int,
-                  workers: int, timeout: float, abi: bool = True) -> dict[str, Result]:
+                  workers: int, timeout_factor: float, timeout_floor: float, abi: bool = True) -> dict[str, Result]:
+    """Replay ``mutants`` on the UBSan/ASan schemata build in a child Python
+    with libasan preloaded; each mutant's timeout is ``timeout_factor`` times
+    its reaching cases' time on that build's id 0, at least ``timeout_floor``."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = {"lib": str(lib_path), "vectors": [str(p) for p in vector_files], "skip": skip, "count": count,
-                "mutants": [asdict(m) for m in mutants], "abi": abi, "workers": workers, "timeout": timeout,
+                "mutants": [asdict(m) for m in mutants], "abi": abi, "workers": workers,
+                "timeout_factor": timeout_factor, "timeout_floor": timeout_floor,
                 "out": str(Path(tmp) / "out.json")}
         sp = Path(tmp) / "spec.json"
         sp.write_text(json.dumps(spec))
@@ -516,14 +564,16 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
     vfiles = vector_files if vector_files is not None else gold.vector_files()
     cases, skipped = gold.load_suite(vfiles, abi)
     passes = ["release", "sanitize"] if sanitize else ["release"]
-    sch = prepare(catalog, kernel_root, passes, log)
-    secs = {"compile": sum(sch.compile_seconds.values())}
-    selected = list(sch.sources.mutants)
-    if changed is not None:
-        selected = select_since(selected, changed)
-    if only is not None:
-        wanted = set(only)
-        selected = [m for m in selected if m.uid in wanted]
+    wanted = None if only is None else set(only)
+
+    def chosen(m: Mutant) -> bool:
+        return ((changed is None or bool(select_since([m], changed)))
+                and (wanted is None or m.uid in wanted))
+
+    partial = changed is not None or wanted is not None
+    sch = prepare(catalog, kernel_root, passes, log, select=chosen if partial else None, workers=jobs)
+    secs = {"compile": sch.compile_seconds["wall"]}
+    selected = [m for m in sch.sources.mutants if chosen(m)]
     equivalent = load_equivalent()
     results: dict[str, Result] = {}
     for m in selected:
@@ -560,34 +610,35 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
         cases = [c for c in cases if c.label not in bad]
         base = baseline(ffi, lib, cases, count)
     secs["baseline"] = base.seconds
-    timeout = max(float(catalog.engine.get("timeout_min_seconds", 2.0)),
-                  float(catalog.engine.get("timeout_factor", 20.0)) * base.seconds)
+    # per mutant: factor x the id-0 time of the cases it replays, at least the floor
+    factor = float(catalog.engine.get("timeout_factor", 20.0))
+    floor = float(catalog.engine.get("timeout_min_seconds", 2.0))
     jobs_list = []
     for m in todo:
-        idx = base.coverage.get(m.num, [])
-        if not idx:
+        if not base.coverage.get(m.num):
             results[m.uid] = Result(m.uid, "Survived", "survived: no golden vector reaches this site (no coverage)")
             progress(m, results[m.uid])
             continue
-        jobs_list.append((m, [cases[i] for i in idx]))
+        jobs_list.append((m, *base.plan(m.num, factor, floor)))
     t0 = time.perf_counter()
-    rel = fork_run(ffi, lib, jobs_list, jobs, timeout, "release", progress)
+    rel = fork_run(ffi, lib, jobs_list, jobs, floor, "release", progress)
     secs["release"] = time.perf_counter() - t0
-    for m, idx_cases in jobs_list:
+    for m, idx_cases, _limit in jobs_list:
         r = rel[m.uid]
         r.covered = len(idx_cases)
-        r.covered_by = [c.label for c in idx_cases[:5]]
+        r.covered_by = [cases[i].label for i in base.coverage[m.num][:5]]  # in suite order
         results[m.uid] = r
     if sanitize:
-        survivors = [m for m, _ in jobs_list if results[m.uid].status == "Survived"]
+        survivors = [m for m, _, _ in jobs_list if results[m.uid].status == "Survived"]
         # cached release survivors also get their sanitize pass
         survivors += [m for m in selected if m.uid in results and results[m.uid].status == "Survived"
                       and results[m.uid].phase == "release" and m not in survivors
                       and base.coverage.get(m.num)]
         t0 = time.perf_counter()
         if survivors:
+            # the sanitizer's fork and exit cost more: five times the floor
             san = sanitize_pass(sch.libs["sanitize"], survivors, vfiles, python_only + skipped, count, jobs,
-                                timeout * 5, abi)
+                                factor, 5 * floor, abi)
             for m in survivors:
                 r = san.get(m.uid)
                 prev = results[m.uid]
