@@ -56,9 +56,10 @@ def kernel_sources(root: Path | None = None) -> list[Path]:
 
 
 def kernel_headers(root: Path | None = None) -> list[Path]:
-    """All kernel headers, sorted; ``sym_status.h`` first since others use its enums."""
+    """All kernel headers, sorted; ``sym_status.h`` first since others use its
+    enums, then ``sym_types.h`` whose structs other headers use."""
     headers = sorted((root or kernel_dir()).joinpath("include").glob("*.h"))
-    return sorted(headers, key=lambda p: p.name != "sym_status.h")
+    return sorted(headers, key=lambda p: (p.name != "sym_status.h", p.name != "sym_types.h"))
 
 
 def cache_dir() -> Path:

@@ -29,6 +29,8 @@ _C_PRIMS = "symverify.kernels"
 _C_LAYERS = "symverify.kernels_layers"
 _EMU_PRIMS = "symverify.goldgen.emulator"
 _EMU_LAYERS = "symverify.goldgen.emulator_layers"
+_C_CONV = "symverify.kernels_conv"
+_EMU_CONV = "symverify.goldgen.emulator_conv"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("requant", ("sym_requant",)),
     Family("accumulate", ("sym_accumulate",)),
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
+    Family("conv", ("sym_conv",)),
 )
 
 #: Kernel sources no family owns: the helpers every family links
@@ -124,12 +127,16 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("layernorm_backward", "layers", ("sym_layernorm_backward",), _C_LAYERS, _EMU_LAYERS, "layernorm"),
     Kernel("mse_loss", "layers", ("sym_mse_loss",), _C_LAYERS, _EMU_LAYERS, "loss"),
     Kernel("sgd_update", "layers", ("sym_sgd_update",), _C_LAYERS, _EMU_LAYERS, "sgd"),
+    Kernel("conv1d_forward", "conv", ("sym_conv1d_forward",), _C_CONV, _EMU_CONV, "conv"),
+    Kernel("conv1d_backward", "conv", ("sym_conv1d_backward",), _C_CONV, _EMU_CONV, "conv"),
+    Kernel("conv_transpose1d_forward", "conv", ("sym_conv_transpose1d_forward",), _C_CONV, _EMU_CONV, "conv"),
+    Kernel("conv_transpose1d_backward", "conv", ("sym_conv_transpose1d_backward",), _C_CONV, _EMU_CONV, "conv"),
 )
 
 #: Public backend module -> the modules that implement its kernels.
 BACKEND_MODULES: dict[str, tuple[str, ...]] = {
-    "symverify.kernels": (_C_PRIMS, _C_LAYERS),
-    "symverify.emulate": (_EMU_PRIMS, _EMU_LAYERS),
+    "symverify.kernels": (_C_PRIMS, _C_LAYERS, _C_CONV),
+    "symverify.emulate": (_EMU_PRIMS, _EMU_LAYERS, _EMU_CONV),
 }
 
 #: Backend-only public names of an implementation module (not kernels; only
@@ -140,6 +147,8 @@ MODULE_EXTRAS: dict[str, tuple[str, ...]] = {
     _C_LAYERS: (),
     _EMU_PRIMS: ("xorshift32", "sr_draws"),
     _EMU_LAYERS: (),
+    _C_CONV: (),
+    _EMU_CONV: (),
 }
 
 
