@@ -20,6 +20,8 @@ correlation of dy, its dW is the Conv1d dW with the sides swapped.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from symverify import registry
@@ -142,7 +144,7 @@ def _finish(acc: np.ndarray, s_acc: np.float32, bits: "int | None", rounding: st
     return raw if bits is None else requant_dynamic(raw, bits, rounding, order, rng)
 
 
-def conv1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" = None, stride: int = 1, padding=0,
+def conv1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" = None, stride: int = 1, padding: Any = 0,
                    dilation: int = 1, groups: int = 1, out_bits: "int | None" = None, rounding: str = HALF_AWAY,
                    order: str = "ratio", rng_state: "Rng | None" = None) -> SymTensor:
     """Conv1d forward: raw [B, C_out, L_out] at s_x*s_w (width 32), each
@@ -214,9 +216,9 @@ def _backward_tail(dw: np.ndarray, s_dw: np.float32, db: "np.ndarray | None", dx
 
 
 def conv1d_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor,
-                    grad_b: "SymTensor | None" = None, stride: int = 1, padding=0, dilation: int = 1,
+                    grad_b: "SymTensor | None" = None, stride: int = 1, padding: Any = 0, dilation: int = 1,
                     groups: int = 1, dx_bits: int = 12, rounding: str = HALF_AWAY, order: str = "ratio",
-                    rng_state: "Rng | None" = None) -> "tuple[SymTensor, SymTensor, SymTensor | None]":
+                    rng_state: "Rng | None" = None) -> tuple[SymTensor, SymTensor, "SymTensor | None"]:
     """Returns (dx, new_grad_w, new_grad_b): dW (s_dy*s_x) accumulated
     dynamically into grad_w, db = sum over batch and positions of dy
     accumulated at fixed scale into grad_b, dx = transposed correlation of dy
@@ -241,7 +243,7 @@ def conv_transpose1d_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w:
                               grad_b: "SymTensor | None" = None, stride: int = 1, padding: int = 0,
                               output_padding: int = 0, dilation: int = 1, groups: int = 1, dx_bits: int = 12,
                               rounding: str = HALF_AWAY, order: str = "ratio", rng_state: "Rng | None" = None
-                              ) -> "tuple[SymTensor, SymTensor, SymTensor | None]":
+                              ) -> tuple[SymTensor, SymTensor, "SymTensor | None"]:
     """ConvTranspose1d backward, as conv1d_backward with the sides swapped:
     dW[ci, co, k] = sum_{b, i} x[b, ci, i] * dy[b, co_g, i*s - p + k*d],
     db over dy's batch and positions, dx = forward correlation of dy with w."""

@@ -60,7 +60,7 @@ OK = "SYM_OK"
 
 #: families rendered by goldgen/layer_fixtures.py (one JSON file each; layers
 #: also gets a C header, goldgen/layers_header.py)
-LAYER_FAMILIES = ("layers", "chain")
+LAYER_FAMILIES = ("layers", "chain", "conv")
 
 
 def vectors_dir() -> Path:
@@ -292,7 +292,16 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
         "layers": FamilyResult("layers", list(layers["vectors"]), json_text=layer_files["layers.json"],
                                header_text=layer_files["layers.h"], files=layer_files),
         "chain": FamilyResult("chain", steps, files={"chain.json": lf.render(chain)}),
+        **_conv_family(backend),
     }
+
+
+def _conv_family(backend: Any) -> dict[str, FamilyResult]:
+    """The ``conv`` family (goldgen/conv_fixtures.py), rendered."""
+    from . import conv_fixtures
+
+    conv = conv_fixtures.compute_conv(backend)
+    return {"conv": FamilyResult("conv", list(conv["vectors"]), files={"conv.json": lf.render(conv)})}
 
 
 def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None,

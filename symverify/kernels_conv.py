@@ -91,6 +91,22 @@ class _Call:
         raise SymError(status_name(status), shown, value if index < 0 else index, f"{where}: {shown}: {reason}")
 
 
+def _conv1d_forward(lib: Any, args: Any, err: Any) -> int:
+    return int(lib.sym_conv1d_forward(args, err))
+
+
+def _conv1d_backward(lib: Any, args: Any, err: Any) -> int:
+    return int(lib.sym_conv1d_backward(args, err))
+
+
+def _conv_transpose1d_forward(lib: Any, args: Any, err: Any) -> int:
+    return int(lib.sym_conv_transpose1d_forward(args, err))
+
+
+def _conv_transpose1d_backward(lib: Any, args: Any, err: Any) -> int:
+    return int(lib.sym_conv_transpose1d_backward(args, err))
+
+
 def _checks(x: SymTensor, w: SymTensor, rounding: str, order: str, rng_state: "Rng | None"
             ) -> tuple[str, str, "Rng | None"]:
     check_bits(x.q_max_bits, _PRODUCT_BITS, "x.q_max_bits")
@@ -100,7 +116,7 @@ def _checks(x: SymTensor, w: SymTensor, rounding: str, order: str, rng_state: "R
     return rounding, order, check_rng(rounding, rng_state)
 
 
-def _forward(entry: str, geom: Geom1d, x: SymTensor, w: SymTensor, b: "SymTensor | None",
+def _forward(entry: Any, geom: Geom1d, x: SymTensor, w: SymTensor, b: "SymTensor | None",
              out_bits: "int | None", rounding: str, order: str, rng_state: "Rng | None") -> SymTensor:
     if b is not None:
         b = _tensor(b, "b")
@@ -121,15 +137,15 @@ def _forward(entry: str, geom: Geom1d, x: SymTensor, w: SymTensor, b: "SymTensor
     y, ym = call.view(n_y, bits or 32)
     args.y = y
     err = call.ffi.new("sym_err *")
-    status = getattr(call.lib, entry)(args, err)
-    call.raise_for(status, err, entry, None)
+    status = entry(call.lib, args, err)
+    call.raise_for(status, err, "sym" + entry.__name__, None)
     if rng is not None:
         rng.state = int(state[0])
     shape = (geom.batch, geom.out_channels, geom.out_length)
     return SymTensor(ym.reshape(shape), np.float32(y.scale), bits or 32)
 
 
-def _backward(entry: str, geom: Geom1d, x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor,
+def _backward(entry: Any, geom: Geom1d, x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor,
               grad_b: "SymTensor | None", dx_bits: int, rounding: str, order: str, rng_state: "Rng | None"
               ) -> tuple[SymTensor, SymTensor, "SymTensor | None"]:
     dy_shape = (geom.batch, geom.out_channels, geom.out_length)
@@ -172,8 +188,8 @@ def _backward(entry: str, geom: Geom1d, x: SymTensor, w: SymTensor, dy: SymTenso
     else:
         args.new_grad_b = call.ffi.NULL
     err = call.ffi.new("sym_err *")
-    status = getattr(call.lib, entry)(args, err)
-    call.raise_for(status, err, entry, None)
+    status = entry(call.lib, args, err)
+    call.raise_for(status, err, "sym" + entry.__name__, None)
     if rng is not None:
         rng.state = int(state[0])
     new_b = None if gbm is None or grad_b is None else SymTensor(gbm, grad_b.scale, grad_b.q_max_bits)
@@ -188,7 +204,7 @@ def conv1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" = None, str
     raw [B, C_out, L_out] at s_x*s_w (width 32) or requantized to ``out_bits``."""
     x, w = _tensor(x, "x"), _tensor(w, "w")
     geom = conv1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, dilation, groups)
-    return _forward("sym_conv1d_forward", geom, x, w, b, out_bits, rounding, order, rng_state)
+    return _forward(_conv1d_forward, geom, x, w, b, out_bits, rounding, order, rng_state)
 
 
 def conv1d_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor,
@@ -200,7 +216,7 @@ def conv1d_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor
     x, w, dy, grad_w = _tensor(x, "x"), _tensor(w, "w"), _tensor(dy, "dy"), _tensor(grad_w, "grad_w")
     grad_b = None if grad_b is None else _tensor(grad_b, "grad_b")
     geom = conv1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, dilation, groups)
-    return _backward("sym_conv1d_backward", geom, x, w, dy, grad_w, grad_b, dx_bits, rounding, order, rng_state)
+    return _backward(_conv1d_backward, geom, x, w, dy, grad_w, grad_b, dx_bits, rounding, order, rng_state)
 
 
 def conv_transpose1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" = None, stride: int = 1,
@@ -212,7 +228,7 @@ def conv_transpose1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" =
     x, w = _tensor(x, "x"), _tensor(w, "w")
     geom = conv_transpose1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, output_padding,
                                      dilation, groups)
-    return _forward("sym_conv_transpose1d_forward", geom, x, w, b, out_bits, rounding, order, rng_state)
+    return _forward(_conv_transpose1d_forward, geom, x, w, b, out_bits, rounding, order, rng_state)
 
 
 def conv_transpose1d_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w: SymTensor,
@@ -225,5 +241,5 @@ def conv_transpose1d_backward(x: SymTensor, w: SymTensor, dy: SymTensor, grad_w:
     grad_b = None if grad_b is None else _tensor(grad_b, "grad_b")
     geom = conv_transpose1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, output_padding,
                                      dilation, groups)
-    return _backward("sym_conv_transpose1d_backward", geom, x, w, dy, grad_w, grad_b, dx_bits, rounding, order,
+    return _backward(_conv_transpose1d_backward, geom, x, w, dy, grad_w, grad_b, dx_bits, rounding, order,
                      rng_state)

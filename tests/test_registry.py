@@ -13,7 +13,7 @@ import pytest
 
 import symverify as sv
 from symverify import registry, xtarget
-from symverify.goldgen import emulator_layers, fixtures, layer_fixtures
+from symverify.goldgen import conv_fixtures, emulator_layers, fixtures, layer_fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ROOT / "kernels" / "include"
@@ -31,7 +31,7 @@ def _declared_c_functions() -> set[str]:
 
 def _fixture_kernels() -> set[str]:
     prims = {f.kernel for fams in fixtures.catalog().values() for f in fams}
-    return prims | {f["kernel"] for f in layer_fixtures.fixtures()}
+    return prims | {f["kernel"] for f in layer_fixtures.fixtures()} | {f["kernel"] for f in conv_fixtures.fixtures()}
 
 
 def _vector_kernels(vector_file: str) -> set[str]:
@@ -41,11 +41,12 @@ def _vector_kernels(vector_file: str) -> set[str]:
 
 def test_registry_has_the_api_kernels() -> None:
     # API.md's first block plus the M1 layer kernels; no duplicates.
-    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 17
+    # ... and the conv family (API.md "Layer kernels added after M1")
+    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 21
     assert {k.family for k in registry.KERNELS} == set(registry.families())
-    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd")
+    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd", "conv")
     for k in registry.KERNELS:
-        assert (k.layer is None) == (k.family != "layers"), k
+        assert (k.layer is None) == (k.family not in ("layers", "conv")), k
 
 
 @pytest.mark.parametrize("name", KERNEL_NAMES)
@@ -86,7 +87,7 @@ def test_c_entry_points_are_declared(name: str) -> None:
 
 def test_c_entry_points_are_called_by_the_binding() -> None:
     # the registry's entry points are the ones the cffi wrappers call, not a guess
-    text = (ROOT / "symverify" / "kernels.py").read_text() + (ROOT / "symverify" / "kernels_layers.py").read_text()
+    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "kernels_conv.py"))
     called = set(re.findall(r"lib\.(sym_\w+)\(", text))
     assert called == set(registry.c_entry_points(diagnostics=True))
 
@@ -153,7 +154,7 @@ def test_import_check_ignores_mutmut_variants(monkeypatch: pytest.MonkeyPatch) -
 def test_mutmut_sources_are_the_emulator_modules() -> None:
     from symverify.mutants import mutmut_emulator
 
-    assert mutmut_emulator.SOURCES == ("goldgen/emulator.py", "goldgen/emulator_layers.py")
+    assert mutmut_emulator.SOURCES == ("goldgen/emulator.py", "goldgen/emulator_layers.py", "goldgen/emulator_conv.py")
     assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
     for src in mutmut_emulator.SOURCES:
         assert src in mutmut_emulator.SETUP_CFG
@@ -181,4 +182,4 @@ def test_c_abi_replay_covers_every_primitive() -> None:
     # goldgen/layer_fixtures.call (test_kernel_has_golden_vectors: it renders them)
     from symverify.mutants import gold
 
-    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family != "layers"}
+    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family not in ("layers", "conv")}
