@@ -54,7 +54,7 @@ class _Call:
         return v
 
     def view(self, n: int, bits: int) -> tuple[Any, np.ndarray]:
-        m = np.zeros(n, dtype=np.int32)
+        m = np.empty(n, dtype=np.int32)
         v = self.ffi.new("sym_view *")
         v.m = self.ffi.cast("int32_t *", self.ffi.from_buffer(m))
         v.n = n
@@ -64,7 +64,7 @@ class _Call:
         return v, m
 
     def scratch(self, n: int) -> tuple[Any, int]:
-        buf = np.zeros(max(n, 1), dtype=np.int32)
+        buf = np.empty(max(n, 1), dtype=np.int32)
         self.keep.append(buf)
         return self.ffi.cast("int32_t *", self.ffi.from_buffer(buf)), n
 

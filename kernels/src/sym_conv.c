@@ -54,14 +54,14 @@ static int sym_fail(sym_err *err, int status, const char *arg, int32_t index, co
     return status;
 }
 
-/* 1 and *out = a * b if the product of a, b >= 0 fits int32, else 0. */
-static int sym_mul_fits(int32_t a, int32_t b, int32_t *out)
+/* a * b for a, b >= 0 if it fits int32, else -1 (also for a negative a, so
+ * that a chain of products stays -1 once one overflowed). */
+static int32_t sym_mul_or_neg(int32_t a, int32_t b)
 {
-    if (a != 0 && b > INT32_MAX / a) {
-        return 0;
+    if (a < 0 || (a != 0 && b > INT32_MAX / a)) {
+        return -1;
     }
-    *out = a * b;
-    return 1;
+    return a * b;
 }
 
 static int32_t sym_seed_at(const sym_seeds *s, int32_t c)
@@ -223,7 +223,6 @@ static int sym_channel_sum(const int32_t *m, int32_t batch, int32_t ch, int32_t 
 /* The geometry fields both layers share; *span = dilation*(K-1) + 1. */
 static int sym_geom_common(const sym_geom1d *g, int32_t *span, sym_err *err)
 {
-    int32_t reach;
     if (g->batch < 1) {
         return sym_fail(err, SYM_ERR_EMPTY, "geom.batch", -1, "must be >= 1");
     }
@@ -263,7 +262,8 @@ static int sym_geom_common(const sym_geom1d *g, int32_t *span, sym_err *err)
     if (g->in_channels % g->groups != 0 || g->out_channels % g->groups != 0) {
         return sym_fail(err, SYM_ERR_SHAPE, "geom.groups", -1, "channels not divisible by groups");
     }
-    if (!sym_mul_fits(g->kernel_size - 1, g->dilation, &reach) || reach == INT32_MAX) {
+    const int32_t reach = sym_mul_or_neg(g->kernel_size - 1, g->dilation);
+    if (reach < 0 || reach == INT32_MAX) {
         return sym_fail(err, SYM_ERR_SHAPE, "geom.dilation", -1, "dilation*(kernel_size-1) + 1 overflows int32");
     }
     *span = reach + 1;
@@ -309,7 +309,6 @@ static int sym_geom_conv(const sym_geom1d *g, sym_corr *c, sym_err *err)
 static int sym_geom_transpose(const sym_geom1d *g, sym_corr *c, sym_err *err)
 {
     int32_t span;
-    int32_t steps;
     int status = sym_geom_common(g, &span, err);
     if (status != SYM_OK) {
         return status;
@@ -317,8 +316,8 @@ static int sym_geom_transpose(const sym_geom1d *g, sym_corr *c, sym_err *err)
     if (g->output_padding >= g->stride && g->output_padding >= g->dilation) {
         return sym_fail(err, SYM_ERR_SHAPE, "geom.output_padding", -1, "must be < stride or < dilation");
     }
-    if (!sym_mul_fits(g->in_length - 1, g->stride, &steps) || sym_add_overflows(steps, span)
-        || sym_add_overflows(steps + span, g->output_padding)) {
+    const int32_t steps = sym_mul_or_neg(g->in_length - 1, g->stride);
+    if (steps < 0 || sym_add_overflows(steps, span) || sym_add_overflows(steps + span, g->output_padding)) {
         return sym_fail(err, SYM_ERR_SHAPE, "geom.stride", -1, "(L-1)*stride + span + output_padding overflows int32");
     }
     const int32_t full = steps + span + g->output_padding;
@@ -350,15 +349,16 @@ typedef struct {
 
 static int sym_corr_counts(const sym_corr *c, sym_counts *n, sym_err *err)
 {
-    int32_t a;
-    int32_t per;
-    if (!sym_mul_fits(c->batch, c->short_ch, &a) || !sym_mul_fits(a, c->short_len, &n->n_short)) {
+    n->n_short = sym_mul_or_neg(sym_mul_or_neg(c->batch, c->short_ch), c->short_len);
+    if (n->n_short < 0) {
         return sym_fail(err, SYM_ERR_SHAPE, "geom", -1, "B*C*L of the short side overflows int32");
     }
-    if (!sym_mul_fits(c->batch, c->long_ch, &a) || !sym_mul_fits(a, c->long_len, &n->n_long)) {
+    n->n_long = sym_mul_or_neg(sym_mul_or_neg(c->batch, c->long_ch), c->long_len);
+    if (n->n_long < 0) {
         return sym_fail(err, SYM_ERR_SHAPE, "geom", -1, "B*C*L of the long side overflows int32");
     }
-    if (!sym_mul_fits(c->short_ch, c->long_ch / c->groups, &per) || !sym_mul_fits(per, c->k, &n->n_w)) {
+    n->n_w = sym_mul_or_neg(sym_mul_or_neg(c->short_ch, c->long_ch / c->groups), c->k);
+    if (n->n_w < 0) {
         return sym_fail(err, SYM_ERR_SHAPE, "geom", -1, "the weight count overflows int32");
     }
     return SYM_OK;
@@ -572,7 +572,8 @@ static int sym_out_view(const sym_view *v, int32_t n, int32_t bits, const char *
     return SYM_OK;
 }
 
-/* out (length n) overlaps none of the inputs, except exactly `same` if given. */
+/* out (length n) overlaps none of the inputs; out == same (an in-place
+ * update of that input) is allowed, any other overlap with it is not. */
 static int sym_out_alias(const int32_t *out, int32_t n, const sym_conv1d_backward_args *a, const int32_t *same)
 {
     const sym_cview *ins[4];
@@ -582,11 +583,12 @@ static int sym_out_alias(const int32_t *out, int32_t n, const sym_conv1d_backwar
     ins[2] = &a->dy;
     ins[3] = &a->grad_w;
     for (i = 0; i < 4; ++i) {
-        if (ins[i]->m != same && sym_overlap_i32(out, n, ins[i]->m, ins[i]->n)) {
+        if ((out != same || ins[i]->m != same) && sym_overlap_i32(out, n, ins[i]->m, ins[i]->n)) {
             return 1;
         }
     }
-    if (a->grad_b != NULL && a->grad_b->m != same && sym_overlap_i32(out, n, a->grad_b->m, a->grad_b->n)) {
+    if (a->grad_b != NULL && (out != same || a->grad_b->m != same)
+        && sym_overlap_i32(out, n, a->grad_b->m, a->grad_b->n)) {
         return 1;
     }
     return sym_overlap_i32(out, n, a->scratch, a->n_scratch);
