@@ -299,9 +299,12 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
 def _conv_family(backend: Any) -> dict[str, FamilyResult]:
     """The ``conv`` family (goldgen/conv_fixtures.py), rendered."""
     from . import conv_fixtures
+    from .conv_header import render_conv_header
 
     conv = conv_fixtures.compute_conv(backend)
-    return {"conv": FamilyResult("conv", list(conv["vectors"]), files={"conv.json": lf.render(conv)})}
+    files = {"conv.json": lf.render(conv), "conv.h": render_conv_header(conv)}
+    return {"conv": FamilyResult("conv", list(conv["vectors"]), json_text=files["conv.json"],
+                                 header_text=files["conv.h"], files=files)}
 
 
 def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None,

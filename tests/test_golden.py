@@ -591,10 +591,12 @@ def test_goldgen_writes_then_check_passes(tmp_path):
     for family in gen.LAYER_FAMILIES:   # layers.json, chain.json (goldgen/layer_fixtures.py)
         assert (out / f"{family}.json").read_bytes() == (VECTOR_DIR / f"{family}.json").read_bytes()
     assert (out / "layers.h").read_bytes() == (VECTOR_DIR / "layers.h").read_bytes()
+    assert (out / "conv.h").read_bytes() == (VECTOR_DIR / "conv.h").read_bytes()
     assert (out / "SHA256SUMS").read_bytes() == (VECTOR_DIR / "SHA256SUMS").read_bytes()
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{f}.{e}" for f in fx.FAMILIES for e in ("json", "h")]
-        + [f"{f}.json" for f in gen.LAYER_FAMILIES] + ["layers.h", "SHA256SUMS"]), "no temporary files left behind"
+        + [f"{f}.json" for f in gen.LAYER_FAMILIES] + ["layers.h", "conv.h", "SHA256SUMS"]), \
+        "no temporary files left behind"
     assert _run_goldgen("--check", "--out", str(out)).exit_code == 0
 
 

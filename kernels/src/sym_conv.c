@@ -659,12 +659,11 @@ static int sym_backward(const sym_conv1d_backward_args *a, int transpose, sym_er
     if (status != SYM_OK) {
         return status;
     }
-    need = 2 * n.n_w; /* the counts fit int32; the sum is checked below */
-    if (n.n_w > INT32_MAX / 2 || sym_add_overflows(need, n_x)
-        || (a->grad_b != NULL && sym_add_overflows(need + n_x, a->geom.out_channels))) {
+    if (n.n_w > INT32_MAX / 2 || sym_add_overflows(2 * n.n_w, n_x)
+        || (a->grad_b != NULL && sym_add_overflows(2 * n.n_w + n_x, a->geom.out_channels))) {
         return sym_fail(err, SYM_ERR_SHAPE, "n_scratch", -1, "the scratch size overflows int32");
     }
-    need = need + n_x + (a->grad_b != NULL ? a->geom.out_channels : 0);
+    need = 2 * n.n_w + n_x + (a->grad_b != NULL ? a->geom.out_channels : 0);
     if (a->scratch == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "scratch", -1, "backward needs a scratch buffer");
     }
