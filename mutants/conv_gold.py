@@ -98,6 +98,8 @@ def _geometry_error(name: str, transpose: bool, field: str, value: int, arg: str
         got = ffi.string(err.arg).decode() if err.arg != ffi.NULL else None
         if got != arg:
             return f"sym_err.arg {got!r} != {arg!r}"
+        if err.index != -1 or err.status != status or err.reason == ffi.NULL:
+            return f"sym_err index {err.index} (want -1), status {err.status} != {status} or no reason"
         if not np.all(y == _SENT):
             return "y written on a geometry error"
         return None
@@ -490,4 +492,53 @@ CASES += [
                                        _set("x.scale", 2.0 ** -62), _set("grad_b", None),
                                        _set("new_grad_b", None)), "SYM_ERR_FLOAT_OVERFLOW", "dx"),
     _sweep("bwd_db_overflow", BWD, lambda s, ffi: _long_db(s, ffi), "SYM_ERR_INT_OVERFLOW", "new_grad_b", 0),
+]
+
+
+def _ok(name: str, backward: bool, change: Any) -> AbiCase:
+    """A valid call at a domain edge: SYM_OK, every output written, err untouched."""
+    def run(ffi: Any, lib: Any) -> str | None:
+        s = _Setup(ffi, backward)
+        change(s, ffi)
+        entry = lib.sym_conv1d_backward if backward else lib.sym_conv1d_forward
+        got = entry(s.args, s.err)
+        if got != 0:
+            return f"status {got} != SYM_OK at an accepted edge"
+        if s.err.status != 12345 or s.err.index != 12345:
+            return "sym_err written on success"
+        for v, m in s.outs:
+            if np.any(m == _SENT) or v.scale == -3.0:
+                return "an output was not written on success"
+        return None
+    return AbiCase(name, run, family="abi_conv")
+
+
+CASES += [
+    _ok("fwd_out_bits_2", FWD, _all(_set("out_bits", 2), _set("y.bits", 2))),
+    _ok("fwd_out_bits_16", FWD, _all(_set("out_bits", 16), _set("y.bits", 16))),
+    _ok("fwd_raw", FWD, _all(_set("out_bits", 0), _set("y.bits", 32), _set("scratch", None),
+                             _set("n_scratch", 0))),
+    _ok("fwd_operands_16_2", FWD, _all(_set("x.bits", 16), _set("w.bits", 2), _fill("w", 1),
+                                       lambda s, ffi: setattr(s.b_view, "bits", 32))),
+    _ok("fwd_half_away_no_rng", FWD, _all(_set("round.mode", 0), _set("round.rng_state", None),
+                                          _set("round.order", 1))),
+    _ok("bwd_widths_16_32", BWD, _all(_set("x.bits", 16), _set("w.bits", 16), _set("dy.bits", 16),
+                                      _set("grad_w.bits", 16), _set("new_grad_w.bits", 16),
+                                      lambda s, ffi: setattr(s.gb_view, "bits", 32), _set("new_grad_b.bits", 32))),
+    _ok("bwd_widths_2", BWD, _all(_set("x.bits", 2), _set("w.bits", 2), _set("dy.bits", 2), _fill("x", 1),
+                                  _fill("w", -1), _fill("dy", 1), _set("grad_w.bits", 2), _fill("gw", 0),
+                                  _set("new_grad_w.bits", 2), _set("dx_bits", 2), _set("dx.bits", 2),
+                                  lambda s, ffi: setattr(s.gb_view, "bits", 2), _fill("gb", 0),
+                                  _set("new_grad_b.bits", 2))),
+    _ok("bwd_dx_bits_16", BWD, _all(_set("dx_bits", 16), _set("dx.bits", 16))),
+    _ok("bwd_exact_scratch", BWD, _set("n_scratch", 36)),
+    _ok("bwd_exact_scratch_nobias", BWD, _all(_set("grad_b", None), _set("new_grad_b", None),
+                                              _set("n_scratch", 34), lambda s, ffi: s.outs.pop(2))),
+    _ok("bwd_in_place", BWD, lambda s, ffi: (setattr(s.args.new_grad_w, "m", ffi.cast("int32_t *", s.args.grad_w.m)),
+                                             setattr(s.args.new_grad_b, "m", ffi.cast("int32_t *", s.gb_view.m)),
+                                             s.outs.pop(2), s.outs.pop(1))),
+    _sweep("fwd_y_m_null_raw", FWD, _all(_set("out_bits", 0), _set("y.bits", 32), _set("y.m", None)),
+           "SYM_ERR_NULL", "y"),
+    _sweep("bwd_dx_m_null_first", BWD, _all(_set("dx.m", None), _set("grad_b", None), _set("new_grad_b", None)),
+           "SYM_ERR_NULL", "dx"),
 ]

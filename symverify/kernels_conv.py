@@ -192,7 +192,7 @@ def _backward(entry: Any, geom: Geom1d, x: SymTensor, w: SymTensor, dy: SymTenso
     call.raise_for(status, err, "sym" + entry.__name__, None)
     if rng is not None:
         rng.state = int(state[0])
-    new_b = None if gbm is None or grad_b is None else SymTensor(gbm, grad_b.scale, grad_b.q_max_bits)
+    new_b = None if gbm is None or grad_b is None else SymTensor(gbm, np.float32(gb.scale), grad_b.q_max_bits)
     return (SymTensor(dxm.reshape(x.mantissas.shape), np.float32(dx.scale), bits),
             SymTensor(gwm.reshape(w.mantissas.shape), np.float32(gw.scale), grad_w.q_max_bits), new_b)
 
