@@ -14,57 +14,23 @@ from typing import Any, Mapping
 import numpy as np
 
 from symverify import registry
-from symverify.errors import SymError
-from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
+from symverify.types import HALF_AWAY, SR_HALF_AWAY
 
-from .layer_fixtures import OK, T, _comment, _dec_tensor, _enc_value, _opt, catalog_hash, LayerFixtureError
-from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, strip_comments
+from . import kernelcall
+from .layer_fixtures import OK, T, _comment, catalog_hash, LayerFixtureError
+from .vecformat import EMULATOR_VERSION, FORMAT_VERSION
 
 GENERATOR = "symverify goldgen (goldgen/conv_fixtures.py)"
 CONV_KERNELS = tuple(k.name for k in registry.kernels_of("conv"))
 HA, SR = HALF_AWAY, SR_HALF_AWAY
-_GEOM_KEYS = ("stride", "padding", "output_padding", "dilation", "groups")
-
-
-def _geometry(kernel: str, a: Mapping[str, Any]) -> dict[str, Any]:
-    g = {k: (tuple(a[k]) if isinstance(a[k], list) else a[k]) for k in _GEOM_KEYS if k in a}
-    if "output_padding" in g and not kernel.startswith("conv_transpose"):
-        raise ValueError(f"{kernel}: output_padding is a ConvTranspose1d argument")
-    return g
-
-
-def call(kernel: str, a: Mapping[str, Any], backend: Any, rng: Rng | None) -> Any:
-    """Decode ``a`` and call ``kernel`` of ``backend`` with the API.md signature."""
-    geo = _geometry(kernel, a)
-    r = a.get("rounding", HA)
-    order = a.get("order", "ratio")
-    x, w = _dec_tensor(a["x"]), _dec_tensor(a["w"])
-    if kernel.endswith("_forward"):
-        return getattr(backend, kernel)(x, w, _opt(a, "b"), **geo, out_bits=a.get("out_bits"), rounding=r,
-                                        order=order, rng_state=rng)
-    if kernel.endswith("_backward"):
-        return getattr(backend, kernel)(x, w, _dec_tensor(a["dy"]), _dec_tensor(a["grad_w"]), _opt(a, "grad_b"),
-                                        **geo, dx_bits=a.get("dx_bits", 12), rounding=r, order=order,
-                                        rng_state=rng)
-    raise ValueError(f"unknown conv kernel {kernel!r}")
 
 
 def evaluate(kernel: str, args: Mapping[str, Any], backend: Any) -> dict[str, Any]:
-    """Run one encoded fixture; the encoded result (status, outputs, rng_state with a seed)."""
-    args = strip_comments(dict(args))
-    rng = Rng(args["seed"]) if "seed" in args else None
-    try:
-        value = call(kernel, args, backend, rng)
-        if kernel.endswith("_backward"):
-            dx, gw, gb = value
-            result = {"status": OK, "dx": _enc_value(dx), "grad_w": _enc_value(gw), "grad_b": _enc_value(gb)}
-        else:
-            result = {"status": OK, "out": _enc_value(value)}
-    except SymError as exc:
-        result = {"status": exc.code}
-    if rng is not None:
-        result["rng_state"] = f"0x{rng.state:08X}"
-    return result
+    """Run one encoded fixture (decode / call / encode from the registry layout,
+    goldgen/kernelcall.py); the encoded result."""
+    if "output_padding" in args and not registry.kernel(kernel).name.startswith("conv_transpose"):
+        raise ValueError(f"{kernel}: output_padding is a ConvTranspose1d argument")
+    return kernelcall.evaluate(kernel, args, backend)
 
 
 def _ramp(shape: tuple[int, ...], lo: int, hi: int, step: int = 7) -> np.ndarray:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import symverify as sv
 from symverify import Rng, SymError, SymTensor
 from symverify.conv_geometry import conv1d_geometry, conv_transpose1d_geometry
-from symverify.goldgen.emulator import sr_draws
+from symverify.emulator.primitives import sr_draws
 
 F32 = np.float32
 HA, SR = sv.HALF_AWAY, sv.SR_HALF_AWAY

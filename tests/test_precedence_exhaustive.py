@@ -428,6 +428,27 @@ def b_sgd_update(c: Case) -> tuple[tuple, dict]:
     return (p, g, lr), _kw(c)
 
 
+def b_relu_forward(c: Case) -> tuple[tuple, dict]:
+    x: Any = T([[1, -2], [0, 3]])
+    if c.has(TYPE):
+        x = c.pick(TYPE, NOT_TENSORS, "SYM_ERR_BAD_TYPE")
+    return (x,), {}
+
+
+def b_relu_backward(c: Case) -> tuple[tuple, dict]:
+    x: Any = T([[1, -2], [0, 3]])
+    dy: Any = T([[5, 6], [-7, 8]], 0.5, 16)
+    if c.has(SHAPE):
+        kind = c.pick(SHAPE, ["flat", "short", "transposed"], "SYM_ERR_SHAPE")
+        dy = {"flat": T([5, 6, -7, 8]), "short": T([[5, 6]]), "transposed": T([[5, 6, -7, 8]])}[kind]
+    if c.has(TYPE):
+        which = c.pick(TYPE, ["x", "x", "x", "dy", "dy", "dy"], "SYM_ERR_BAD_TYPE")
+        bad = NOT_TENSORS[c.faults[TYPE] % 3]
+        x = bad if which == "x" else x
+        dy = bad if which == "dy" else dy
+    return (x, dy), {}
+
+
 #: kernel -> (builder, {group: number of variants}, rounds?, SR allowed?)
 KERNELS: dict[str, tuple[Builder, dict[int, int], bool, bool]] = {
     "round_half_away": (b_round_half_away, {TYPE: 3, DATA: 4}, False, False),
@@ -453,6 +474,8 @@ KERNELS: dict[str, tuple[Builder, dict[int, int], bool, bool]] = {
                            True, True),
     "mse_loss": (b_mse_loss, {TYPE: 4, EMPTY: 1, SHAPE: 3, WIDTH: 5, ROUND: 3, RNG: 2, DATA: 4}, True, True),
     "sgd_update": (b_sgd_update, {TYPE: 6, SHAPE: 3, WIDTH: 1, ROUND: 3, RNG: 2, SCALE: 8, DATA: 1}, True, True),
+    "relu_forward": (b_relu_forward, {TYPE: 3}, False, False),
+    "relu_backward": (b_relu_backward, {TYPE: 6, SHAPE: 3}, False, False),
 }
 
 

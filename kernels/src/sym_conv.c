@@ -43,17 +43,6 @@ typedef struct {
     float s_acc;
 } sym_seeds;
 
-static int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const char *reason)
-{
-    if (err != NULL) {
-        err->status = status;
-        err->arg = arg;
-        err->index = index;
-        err->reason = reason;
-    }
-    return status;
-}
-
 /* a * b for a, b >= 0 if it fits int32, else -1 (also for a negative a, so
  * that a chain of products stays -1 once one overflowed). */
 static int32_t sym_mul_or_neg(int32_t a, int32_t b)

@@ -29,10 +29,10 @@ from symverify.conv_geometry import Geom1d, conv1d_geometry, conv_transpose1d_ge
 from symverify.errors import SymError
 from symverify.types import HALF_AWAY, OUTPUT_BITS, Rng, SymTensor, check_bits, check_order, check_rng, check_rounding
 
-from .emulator import _check_tensor, accumulate_dynamic, accumulate_fixed, requant_dynamic
-from .emulator_layers import _checked_colsum, _checked_matmul, _check_operand_width, _product_scale, _seed
+from .primitives import _check_tensor, accumulate_dynamic, accumulate_fixed, requant_dynamic
+from .layers import _checked_colsum, _checked_matmul, _check_operand_width, _product_scale, _seed
 
-__all__ = registry.module_exports("symverify.goldgen.emulator_conv")  # symverify/registry.py
+__all__ = registry.module_exports("symverify.emulator.conv")  # symverify/registry.py
 
 
 def _patches(long: np.ndarray, g: int, groups: int, short_len: int, k: int, stride: int, dilation: int,
