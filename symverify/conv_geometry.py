@@ -58,6 +58,19 @@ def _at_least(value: Any, argument: str, low: int) -> int:
     return v
 
 
+def _types(stride: Any, padding: Any, dilation: Any, groups: Any, output_padding: Any = 0) -> None:
+    """The type faults of the geometry arguments (group 1 of docs/semantics.md,
+    before any empty or shape fault): ints, padding an int, a pair of ints or a str."""
+    for value, argument in ((stride, "stride"), (dilation, "dilation"), (groups, "groups"),
+                            (output_padding, "output_padding")):
+        _int(value, argument)
+    if isinstance(padding, (tuple, list)):
+        for i, v in enumerate(padding):
+            _int(v, f"padding[{i}]")
+    elif not isinstance(padding, str):
+        _int(padding, "padding")
+
+
 def _shape3(shape: tuple[int, ...], argument: str, layout: str) -> tuple[int, int, int]:
     if len(shape) != 3:
         raise SymError("SYM_ERR_SHAPE", argument, tuple(shape), f"{argument} must be 3-D {layout}, got {tuple(shape)}")
@@ -112,7 +125,9 @@ def conv1d_geometry(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: 
 
     L_out = (L + pad_left + pad_right - dilation*(K-1) - 1) // stride + 1;
     "same" pads dilation*(K-1) in total, the odd extra on the right.
-    Raises SymError (argument and value named) for every bad case."""
+    Raises SymError (argument and value named) for every bad case, in the
+    precedence of docs/semantics.md: the argument types, then shapes."""
+    _types(stride, padding, dilation, groups)
     bsz, c_in, length = _shape3(tuple(x_shape), "x", "[B, C_in, L]")
     c_out, c_in_g, k = _shape3(tuple(w_shape), "w", "[C_out, C_in/groups, K]")
     s = _at_least(stride, "stride", 1)
@@ -143,7 +158,9 @@ def conv_transpose1d_geometry(x_shape: tuple[int, ...], w_shape: tuple[int, ...]
 
     L_out = (L-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1,
     with 0 <= output_padding < max(stride, dilation) (PyTorch's rule) and
-    padding an int >= 0 (both sides). Raises SymError for every bad case."""
+    padding an int >= 0 (both sides). Raises SymError for every bad case
+    (the argument types, then shapes)."""
+    _types(stride, padding, dilation, groups, output_padding)
     bsz, c_in, length = _shape3(tuple(x_shape), "x", "[B, C_in, L]")
     w_in, c_out_g, k = _shape3(tuple(w_shape), "w", "[C_in, C_out/groups, K]")
     if w_in != c_in:

@@ -107,10 +107,13 @@ def _conv_transpose1d_backward(lib: Any, args: Any, err: Any) -> int:
     return int(lib.sym_conv_transpose1d_backward(args, err))
 
 
-def _checks(x: SymTensor, w: SymTensor, rounding: str, order: str, rng_state: "Rng | None"
-            ) -> tuple[str, str, "Rng | None"]:
+def _checks(x: SymTensor, w: SymTensor, out_bits: "int | None", rounding: str, order: str,
+            rng_state: "Rng | None") -> tuple[str, str, "Rng | None"]:
+    """The width group (x, w, out_bits), then rounding, order, RNG (docs/semantics.md)."""
     check_bits(x.q_max_bits, _PRODUCT_BITS, "x.q_max_bits")
     check_bits(w.q_max_bits, _PRODUCT_BITS, "w.q_max_bits")
+    if out_bits is not None:
+        check_bits(out_bits, OUTPUT_BITS, "out_bits")
     rounding = check_rounding(rounding)
     order = check_order(order)
     return rounding, order, check_rng(rounding, rng_state)
@@ -119,11 +122,10 @@ def _checks(x: SymTensor, w: SymTensor, rounding: str, order: str, rng_state: "R
 def _forward(entry: Any, geom: Geom1d, x: SymTensor, w: SymTensor, b: "SymTensor | None",
              out_bits: "int | None", rounding: str, order: str, rng_state: "Rng | None") -> SymTensor:
     if b is not None:
-        b = _tensor(b, "b")
         if tuple(b.mantissas.shape) != (geom.out_channels,):
             raise SymError("SYM_ERR_SHAPE", "b", tuple(b.mantissas.shape), f"b must be [C_out] = ({geom.out_channels},)")
-    rounding, order, rng = _checks(x, w, rounding, order, rng_state)
-    bits = 0 if out_bits is None else check_bits(out_bits, OUTPUT_BITS, "out_bits")
+    rounding, order, rng = _checks(x, w, out_bits, rounding, order, rng_state)
+    bits = 0 if out_bits is None else int(out_bits)
     call = _Call()
     args = call.ffi.new("sym_conv1d_forward_args *")
     args.x = call.cview(x)[0]
@@ -203,6 +205,7 @@ def conv1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" = None, str
     """Conv1d forward: x [B, C_in, L], w [C_out, C_in/groups, K], b [C_out] or None;
     raw [B, C_out, L_out] at s_x*s_w (width 32) or requantized to ``out_bits``."""
     x, w = _tensor(x, "x"), _tensor(w, "w")
+    b = None if b is None else _tensor(b, "b")
     geom = conv1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, dilation, groups)
     return _forward(_conv1d_forward, geom, x, w, b, out_bits, rounding, order, rng_state)
 
@@ -226,6 +229,7 @@ def conv_transpose1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" =
     """ConvTranspose1d forward: x [B, C_in, L], w [C_in, C_out/groups, K];
     raw [B, C_out, L_out] at s_x*s_w or requantized to ``out_bits``."""
     x, w = _tensor(x, "x"), _tensor(w, "w")
+    b = None if b is None else _tensor(b, "b")
     geom = conv_transpose1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, output_padding,
                                      dilation, groups)
     return _forward(_conv_transpose1d_forward, geom, x, w, b, out_bits, rounding, order, rng_state)

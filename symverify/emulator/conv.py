@@ -132,7 +132,6 @@ def _common(x: SymTensor, w: SymTensor, out_bits: "int | None", rounding: str, o
 def _bias_shape(b: "SymTensor | None", c_out: int) -> "SymTensor | None":
     if b is None:
         return None
-    b = _check_tensor(b, "b")
     if tuple(b.mantissas.shape) != (c_out,):
         raise SymError("SYM_ERR_SHAPE", "b", tuple(b.mantissas.shape), f"b must be [C_out] = ({c_out},)")
     return b
@@ -152,6 +151,7 @@ def conv1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" = None, str
     requantized to ``out_bits`` (B*C_out*L_out SR draws, element order)."""
     x = _check_tensor(x, "x")
     w = _check_tensor(w, "w")
+    b = None if b is None else _check_tensor(b, "b")
     geom = conv1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, dilation, groups)
     b = _bias_shape(b, geom.out_channels)
     bits, rounding, order, rng = _common(x, w, out_bits, rounding, order, rng_state)
@@ -170,6 +170,7 @@ def conv_transpose1d_forward(x: SymTensor, w: SymTensor, b: "SymTensor | None" =
     Conv1d, optional dynamic requant to ``out_bits``."""
     x = _check_tensor(x, "x")
     w = _check_tensor(w, "w")
+    b = None if b is None else _check_tensor(b, "b")
     geom = conv_transpose1d_geometry(x.mantissas.shape, w.mantissas.shape, stride, padding, output_padding,
                                      dilation, groups)
     b = _bias_shape(b, geom.out_channels)
