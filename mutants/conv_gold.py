@@ -88,9 +88,12 @@ def _forward_call(ffi: Any, lib: Any, transpose: bool, geom: dict[str, int], n_x
 
 
 def _geometry_error(name: str, transpose: bool, field: str, value: int, arg: str,
-                    counts: tuple[int, int, int] = (10, 12, 6)) -> AbiCase:
+                    counts: tuple[int, int, int] = (10, 12, 6), also: dict[str, int] | None = None,
+                    reason: str | None = None) -> AbiCase:
+    """A bad geometry: the status, sym_err.arg (and, where two checks share an
+    argument name, the start of sym_err.reason), nothing written."""
     def run(ffi: Any, lib: Any) -> str | None:
-        geom = dict(_GOOD, **({"in_length": 3, "out_length": 5} if transpose else {}))
+        geom = {**_GOOD, **({"in_length": 3, "out_length": 5} if transpose else {}), **(also or {})}
         geom[field] = value
         status, err, y = _forward_call(ffi, lib, transpose, geom, *counts)
         if status != lib.SYM_ERR_SHAPE and status != lib.SYM_ERR_EMPTY:
@@ -100,6 +103,8 @@ def _geometry_error(name: str, transpose: bool, field: str, value: int, arg: str
             return f"sym_err.arg {got!r} != {arg!r}"
         if err.index != -1 or err.status != status or err.reason == ffi.NULL:
             return f"sym_err index {err.index} (want -1), status {err.status} != {status} or no reason"
+        if reason is not None and not ffi.string(err.reason).decode().startswith(reason):
+            return f"sym_err.reason {ffi.string(err.reason).decode()!r} does not start with {reason!r}"
         if not np.all(y == _SENT):
             return "y written on a geometry error"
         return None
@@ -145,21 +150,39 @@ CASES: list[AbiCase] = [
     _geometry_error("conv_out_channels0", False, "out_channels", 0, "geom.out_channels"),
     _geometry_error("conv_in_length0", False, "in_length", 0, "geom.in_length"),
     _geometry_error("conv_kernel0", False, "kernel_size", 0, "geom.kernel_size"),
-    _geometry_error("conv_out_length0", False, "out_length", 0, "geom.out_length"),
+    _geometry_error("conv_out_length0", False, "out_length", 0, "geom.out_length", reason="the output length"),
     _geometry_error("conv_kernel_long", False, "kernel_size", 6, "geom.kernel_size"),
     _geometry_error("conv_out_length_off", False, "out_length", 4, "geom.out_length"),
     _geometry_error("conv_out_length_short", False, "out_length", 2, "geom.out_length"),
     _geometry_error("conv_output_padding", False, "output_padding", 1, "geom.output_padding"),
     _geometry_error("conv_pad_left_neg", False, "pad_left", -1, "geom.pad_left"),
     _geometry_error("conv_pad_right_neg", False, "pad_right", -1, "geom.pad_right"),
-    _geometry_error("conv_output_padding_neg", False, "output_padding", -1, "geom.output_padding"),
+    _geometry_error("conv_output_padding_neg", False, "output_padding", -1, "geom.output_padding",
+                    reason="must be >= 0"),
     _geometry_error("conv_pad_overflow", False, "pad_right", 2 ** 31 - 3, "geom.pad_right"),
     _geometry_error("conv_dilation_overflow", False, "dilation", 2 ** 30, "geom.dilation"),
     _geometry_error("convt_op_range", True, "output_padding", 1, "geom.output_padding", (6, 12, 10)),
-    _geometry_error("convt_len0", True, "pad_left", 5, "geom.out_length", (6, 12, 10)),
-    _geometry_error("convt_len0_right", True, "pad_right", 5, "geom.out_length", (6, 12, 10)),
+    _geometry_error("convt_len0", True, "pad_left", 5, "geom.out_length", (6, 12, 10), reason="the output length"),
+    _geometry_error("convt_len0_right", True, "pad_right", 5, "geom.out_length", (6, 12, 10),
+                    reason="the output length"),
+    _geometry_error("convt_len0_split", True, "pad_right", 3, "geom.out_length", (6, 12, 10), also={"pad_left": 2},
+                    reason="the output length"),
+    _geometry_error("convt_groups3", True, "groups", 3, "geom.groups", (6, 12, 10)),
+    _geometry_error("convt_stride0", True, "stride", 0, "geom.stride", (6, 12, 10)),
+    # (L-1)*stride fits; + span, then + output_padding, leave int32
+    _geometry_error("convt_span_overflow", True, "stride", 2 ** 31 - 2, "geom.stride", (6, 12, 10),
+                    also={"in_length": 2}),
+    _geometry_error("convt_op_overflow", True, "stride", 2 ** 31 - 4, "geom.stride", (6, 12, 10),
+                    also={"in_length": 2, "output_padding": 1}),
+    _geometry_error("conv_pad_split_overflow", False, "pad_right", 2 ** 30, "geom.pad_right",
+                    also={"pad_left": 2 ** 30}),
     _geometry_error("convt_out_length_off", True, "out_length", 4, "geom.out_length", (6, 12, 10)),
     _geometry_error("convt_stride_overflow", True, "stride", 2 ** 30, "geom.stride", (6, 12, 10)),
+    # one side divisible by groups, the other not (each half of the divisibility test)
+    _geometry_error("conv_groups_in_only", False, "in_channels", 3, "geom.groups", also={"groups": 2}),
+    _geometry_error("conv_groups_out_only", False, "out_channels", 3, "geom.groups", also={"groups": 2}),
+    # dilation*(K-1) = INT32_MAX fits, its span + 1 does not
+    _geometry_error("conv_reach_max", False, "dilation", 2 ** 31 - 1, "geom.dilation", also={"kernel_size": 2}),
     # accepted edges: the kernel exactly fills the padded input; stride remainders; output_padding limits
     _accepted("conv_kernel_fills_input", False, dict(kernel_size=5, out_length=1)),
     _accepted("conv_kernel_fills_padded", False, dict(kernel_size=7, out_length=1, pad_left=1, pad_right=1)),
@@ -403,6 +426,13 @@ CASES += [
         "uint32_t *", s.args.y.m) + 5), "SYM_ERR_ALIAS", "scratch"),
     _sweep("fwd_rng_in_scratch", FWD, _all(_fill("scratch", 77), lambda s, ffi: setattr(
         s.args.round, "rng_state", ffi.cast("uint32_t *", s.ptr(s.scratch, 5)))), "SYM_ERR_ALIAS", "scratch"),
+    # edge overlaps of buffers of different lengths (one element in common)
+    _sweep("fwd_y_at_x_end", FWD, _alias("y.m", "x", 9), "SYM_ERR_ALIAS", "y.m"),
+    _sweep("fwd_b_at_y_end", FWD, lambda s, ffi: setattr(s.b_view, "m", ffi.cast("const int32_t *", s.args.y.m) + 5),
+           "SYM_ERR_ALIAS", "y.m"),
+    _sweep("fwd_scratch_at_x_end", FWD, _alias("scratch", "x", 9), "SYM_ERR_ALIAS", "scratch"),
+    _sweep("fwd_b_at_scratch_end", FWD, lambda s, ffi: setattr(s.b_view, "m", ffi.cast(
+        "const int32_t *", s.args.scratch) + 5), "SYM_ERR_ALIAS", "scratch"),
     _sweep("fwd_x_range", FWD, _put("x", 3, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 3),
     _sweep("fwd_x_range_lo", FWD, _put("x", 9, -129), "SYM_ERR_INT_OVERFLOW", "x.m", 9),
     _sweep("fwd_w_range", FWD, _put("w", 5, -129), "SYM_ERR_INT_OVERFLOW", "w.m", 5),
@@ -477,6 +507,12 @@ CASES += [
            "SYM_ERR_ALIAS", "new_grad_b"),
     _sweep("bwd_gb_alias_gw", BWD, lambda s, ffi: setattr(s.args.new_grad_b, "m", s.args.new_grad_w.m + 11),
            "SYM_ERR_ALIAS", "new_grad_b"),
+    _sweep("bwd_dx_at_w_end", BWD, _alias("dx.m", "w", 11), "SYM_ERR_ALIAS", "dx"),
+    _sweep("bwd_grad_b_at_dx_end", BWD, lambda s, ffi: setattr(s.gb_view, "m", ffi.cast(
+        "const int32_t *", s.args.dx.m) + 9), "SYM_ERR_ALIAS", "dx"),
+    _sweep("bwd_dx_at_scratch_end", BWD, _alias("dx.m", "scratch", 35), "SYM_ERR_ALIAS", "dx"),
+    _sweep("bwd_dx_at_gw_end", BWD, lambda s, ffi: setattr(s.args.dx, "m", s.args.new_grad_w.m + 11),
+           "SYM_ERR_ALIAS", "new_grad_w"),
     _sweep("bwd_x_range", BWD, _put("x", 7, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 7),
     _sweep("bwd_w_range", BWD, _put("w", 2, -129), "SYM_ERR_INT_OVERFLOW", "w.m", 2),
     _sweep("bwd_dy_range", BWD, _put("dy", 5, 128), "SYM_ERR_INT_OVERFLOW", "dy.m", 5),
