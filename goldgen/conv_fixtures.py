@@ -118,6 +118,15 @@ def fixtures() -> list[dict[str, Any]]:
     add("conv_bwd_db_overflow", "conv1d_backward", "grad_b at its 16-bit limit: the fixed-scale add overflows",
         "SYM_ERR_INT_OVERFLOW", x=x, w=w, dy=dy, grad_w=gw, grad_b=T([32767] * 6, 0.001, 16), stride=2,
         padding=[1, 2], dilation=2, groups=2)
+    add("conv_bwd_db_same_scale", "conv1d_backward", "grad_b at dy's scale: db lands in grad_b unscaled", OK,
+        x=T([[[1, -2, 3, 0, 5]]], 0.5, 8), w=T([[[1, 2]], [[-1, 3]]], 0.25, 8),
+        dy=T([[[4, -3, 2, 7], [-5, 6, 1, 0]]], 0.125, 8), grad_w=T([[[0, 0]], [[0, 0]]], 0.5, 8),
+        grad_b=T([3, -2], 0.125, 16), dx_bits=12)
+    add("conv_bwd_dw_beyond_k", "conv1d_backward",
+        "stride 2, K = 1: only x's even positions meet dy; the odd ones hold -2^15, whose two "
+        "products 2^30 would leave int32 if a weight tap k = K were summed", OK,
+        x=T([[[0, -32768, 0, -32768, 0]]], 1.0, 16), w=T([[[1]]], 1.0, 2), dy=T([[[-32768] * 3]], 1.0, 16),
+        grad_w=T([[[0]]], 1.0, 12), stride=2, dx_bits=16)
     dyt = T(_ramp((2, 6, 29), -500, 500, 17), 0.001, 12)
     gwt = T(_ramp((4, 3, 3), -2000, 2000, 31), 0.0005, 12)
     add("convt_bwd_basic", "conv_transpose1d_backward", "stride 3, dilation 2, padding 1, output_padding 2", OK,

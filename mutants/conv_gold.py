@@ -269,7 +269,7 @@ class _Setup:
 
 
 def _sweep(name: str, backward: bool, change: Any, status: str, arg: str, index: int = -1,
-           transpose: bool = False) -> AbiCase:
+           transpose: bool = False, reason: str | None = None) -> AbiCase:
     def run(ffi: Any, lib: Any) -> str | None:
         s = _Setup(ffi, backward)
         if transpose:
@@ -292,6 +292,8 @@ def _sweep(name: str, backward: bool, change: Any, status: str, arg: str, index:
             return f"sym_err.index {s.err.index} != {index}"
         if s.err.reason == ffi.NULL:
             return "sym_err.reason is NULL"
+        if reason is not None and not ffi.string(s.err.reason).decode().startswith(reason):
+            return f"sym_err.reason {ffi.string(s.err.reason).decode()!r} does not start with {reason!r}"
         return s.untouched()
     return AbiCase(name, run, family="abi_conv")
 
@@ -371,6 +373,23 @@ def _long_db(s: _Setup, ffi: Any) -> None:
     s.outs = [s._view("dx", n, 8), s._view("new_grad_w", 1, 12), s._view("new_grad_b", 1, 16)]
 
 
+def _huge(n_x: int, k: int, out_length: int, pad_right: int, bias: bool) -> Any:
+    """Backward sizes near the int32 limit of the scratch size: x [1, 1, n_x],
+    w [1, 1, k], dy [1, 1, out_length]; every view's n matches (the buffers
+    are never read: the scratch size is checked before any data)."""
+    def change(s: _Setup, ffi: Any) -> None:
+        a = s.args
+        for f, v in dict(in_channels=1, out_channels=1, kernel_size=k, in_length=n_x, out_length=out_length,
+                         pad_right=pad_right).items():
+            setattr(a.geom, f, v)
+        a.x.n, a.w.n, a.dy.n, a.grad_w.n, a.dx.n, a.new_grad_w.n = n_x, k, out_length, k, n_x, k
+        if bias:
+            s.gb_view.n, a.new_grad_b.n = 1, 1
+        else:
+            a.grad_b, a.new_grad_b = ffi.NULL, ffi.NULL
+    return change
+
+
 def _null_args(s: _Setup, ffi: Any) -> Any:
     return ffi.NULL
 
@@ -433,6 +452,7 @@ CASES += [
     _sweep("fwd_scratch_at_x_end", FWD, _alias("scratch", "x", 9), "SYM_ERR_ALIAS", "scratch"),
     _sweep("fwd_b_at_scratch_end", FWD, lambda s, ffi: setattr(s.b_view, "m", ffi.cast(
         "const int32_t *", s.args.scratch) + 5), "SYM_ERR_ALIAS", "scratch"),
+    _sweep("fwd_x_range_first", FWD, _put("x", 0, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 0),
     _sweep("fwd_x_range", FWD, _put("x", 3, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 3),
     _sweep("fwd_x_range_lo", FWD, _put("x", 9, -129), "SYM_ERR_INT_OVERFLOW", "x.m", 9),
     _sweep("fwd_w_range", FWD, _put("w", 5, -129), "SYM_ERR_INT_OVERFLOW", "w.m", 5),
@@ -491,6 +511,16 @@ CASES += [
         _set("dy.n", 1), _set("grad_w.n", 2 ** 30), lambda s, ffi: setattr(s.gb_view, "n", 1),
         _set("dx.n", 2 ** 30), _set("new_grad_w.n", 2 ** 30), _set("new_grad_b.n", 1)),
            "SYM_ERR_SHAPE", "n_scratch"),
+    # 2*n_w + n_x (+ C_out) at the int32 limit: n_w = INT32_MAX/2, n_x = 1 fits exactly (then the
+    # small n_scratch is refused), + C_out = 1 does not; 2*2^29 + 2^30 = 2^31 does not
+    _sweep("bwd_scratch_max", BWD, _huge(1, 2 ** 30 - 1, 1, 2 ** 30 - 2, False), "SYM_ERR_SHAPE", "n_scratch",
+           reason="scratch needs"),
+    _sweep("bwd_scratch_max_bias", BWD, _huge(1, 2 ** 30 - 1, 1, 2 ** 30 - 2, True), "SYM_ERR_SHAPE",
+           "n_scratch", reason="the scratch size overflows"),
+    _sweep("bwd_scratch_2_31", BWD, _huge(2 ** 30, 2 ** 29, 2 ** 29 + 1, 0, False), "SYM_ERR_SHAPE", "n_scratch",
+           reason="the scratch size overflows"),
+    _sweep("bwd_scratch_fits_bias", BWD, _huge(2 ** 29, 2 ** 29, 1, 0, True), "SYM_ERR_SHAPE", "n_scratch",
+           reason="scratch needs"),
     _sweep("bwd_dx_alias_x", BWD, _alias("dx.m", "x", 3), "SYM_ERR_ALIAS", "dx"),
     _sweep("bwd_dx_alias_w", BWD, _alias("dx.m", "w", 3), "SYM_ERR_ALIAS", "dx"),
     _sweep("bwd_dx_alias_dy", BWD, _alias("dx.m", "dy", 3), "SYM_ERR_ALIAS", "dx"),
@@ -513,6 +543,15 @@ CASES += [
     _sweep("bwd_dx_at_scratch_end", BWD, _alias("dx.m", "scratch", 35), "SYM_ERR_ALIAS", "dx"),
     _sweep("bwd_dx_at_gw_end", BWD, lambda s, ffi: setattr(s.args.dx, "m", s.args.new_grad_w.m + 11),
            "SYM_ERR_ALIAS", "new_grad_w"),
+    # in place (new_grad_w.m == grad_w.m) does not excuse an overlap with another input
+    _sweep("bwd_in_place_gw_over_x", BWD, _all(
+        lambda s, ffi: setattr(s.args.new_grad_w, "m", ffi.cast("int32_t *", s.args.grad_w.m)),
+        lambda s, ffi: setattr(s.args.x, "m", ffi.cast("const int32_t *", s.args.grad_w.m) + 1),
+        lambda s, ffi: s.outs.pop(1)), "SYM_ERR_ALIAS", "new_grad_w"),
+    _sweep("bwd_in_place_gw_over_grad_b", BWD, _all(
+        lambda s, ffi: setattr(s.args.new_grad_w, "m", ffi.cast("int32_t *", s.args.grad_w.m)),
+        lambda s, ffi: setattr(s.gb_view, "m", ffi.cast("const int32_t *", s.args.grad_w.m) + 3),
+        lambda s, ffi: s.outs.pop(1)), "SYM_ERR_ALIAS", "new_grad_w"),
     _sweep("bwd_x_range", BWD, _put("x", 7, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 7),
     _sweep("bwd_w_range", BWD, _put("w", 2, -129), "SYM_ERR_INT_OVERFLOW", "w.m", 2),
     _sweep("bwd_dy_range", BWD, _put("dy", 5, 128), "SYM_ERR_INT_OVERFLOW", "dy.m", 5),
@@ -562,6 +601,9 @@ CASES += [
                              _set("n_scratch", 0))),
     _ok("fwd_operands_16_2", FWD, _all(_set("x.bits", 16), _set("w.bits", 2), _fill("w", 1),
                                        lambda s, ffi: setattr(s.b_view, "bits", 32))),
+    # raw output (out_bits 0) uses no scratch: a scratch pointer into y is no alias
+    _ok("fwd_raw_scratch_in_y", FWD, _all(_set("out_bits", 0), _set("y.bits", 32), lambda s, ffi: setattr(
+        s.args, "scratch", ffi.cast("int32_t *", s.args.y.m)), _set("round.mode", 0))),
     _ok("fwd_half_away_no_rng", FWD, _all(_set("round.mode", 0), _set("round.rng_state", None),
                                           _set("round.order", 1))),
     _ok("bwd_widths_16_32", BWD, _all(_set("x.bits", 16), _set("w.bits", 16), _set("dy.bits", 16),
