@@ -343,6 +343,26 @@ def _alias(field: str, target: str, offset: int = 0) -> Any:
     return change
 
 
+def _b_at_scratch_end(s: _Setup, ffi: Any) -> None:
+    """b starting at the last element of the scratch, both inside one arena (b's
+    second element past the scratch could otherwise land in y: a y.m alias)."""
+    arena = np.zeros(6 + 1, dtype=np.int32)
+    s.keep.append(arena)
+    s.args.scratch = s.ptr(arena)
+    s.b_view.m = ffi.cast("const int32_t *", s.ptr(arena, 5))
+
+
+def _dx_at_gw_end(s: _Setup, ffi: Any) -> None:
+    """dx starting at the last element of new_grad_w, both inside one arena:
+    the 9 elements of dx past new_grad_w overlap nothing else (with separate
+    buffers they could reach an input, and the dx check would fire first)."""
+    arena = np.full(12 + 9, _SENT, dtype=np.int32)
+    s.keep.append(arena)
+    s.args.new_grad_w.m = s.ptr(arena)
+    s.args.dx.m = s.ptr(arena, 11)
+    s.outs = [(s.args.dx, arena), (s.args.new_grad_w, arena), s.outs[2]]
+
+
 def _operand_cases(prefix: str, backward: bool, names: list[tuple[str, str, int]]) -> list[AbiCase]:
     out = []
     for field, view, hi in names:
@@ -456,8 +476,7 @@ CASES += [
     _sweep("fwd_b_at_y_end", FWD, lambda s, ffi: setattr(s.b_view, "m", ffi.cast("const int32_t *", s.args.y.m) + 5),
            "SYM_ERR_ALIAS", "y.m"),
     _sweep("fwd_scratch_at_x_end", FWD, _alias("scratch", "x", 9), "SYM_ERR_ALIAS", "scratch"),
-    _sweep("fwd_b_at_scratch_end", FWD, lambda s, ffi: setattr(s.b_view, "m", ffi.cast(
-        "const int32_t *", s.args.scratch) + 5), "SYM_ERR_ALIAS", "scratch"),
+    _sweep("fwd_b_at_scratch_end", FWD, lambda s, ffi: _b_at_scratch_end(s, ffi), "SYM_ERR_ALIAS", "scratch"),
     _sweep("fwd_x_range_first", FWD, _put("x", 0, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 0),
     _sweep("fwd_x_range", FWD, _put("x", 3, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 3),
     _sweep("fwd_x_range_lo", FWD, _put("x", 9, -129), "SYM_ERR_INT_OVERFLOW", "x.m", 9),
@@ -544,8 +563,7 @@ CASES += [
     _sweep("bwd_grad_b_at_dx_end", BWD, lambda s, ffi: setattr(s.gb_view, "m", ffi.cast(
         "const int32_t *", s.args.dx.m) + 9), "SYM_ERR_ALIAS", "dx"),
     _sweep("bwd_dx_at_scratch_end", BWD, _alias("dx.m", "scratch", 35), "SYM_ERR_ALIAS", "dx"),
-    _sweep("bwd_dx_at_gw_end", BWD, lambda s, ffi: setattr(s.args.dx, "m", s.args.new_grad_w.m + 11),
-           "SYM_ERR_ALIAS", "new_grad_w"),
+    _sweep("bwd_dx_at_gw_end", BWD, lambda s, ffi: _dx_at_gw_end(s, ffi), "SYM_ERR_ALIAS", "new_grad_w"),
     # in place (new_grad_w.m == grad_w.m) does not excuse an overlap with another input
     _sweep("bwd_in_place_gw_over_x", BWD, _all(
         lambda s, ffi: setattr(s.args.new_grad_w, "m", ffi.cast("int32_t *", s.args.grad_w.m)),
