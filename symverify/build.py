@@ -56,9 +56,11 @@ def kernel_sources(root: Path | None = None) -> list[Path]:
 
 
 def kernel_headers(root: Path | None = None) -> list[Path]:
-    """All kernel headers, sorted; ``sym_status.h`` first since others use its enums."""
+    """All kernel headers, sorted; ``sym_status.h`` and ``sym_types.h`` first
+    since others use their enums and structs."""
     headers = sorted((root or kernel_dir()).joinpath("include").glob("*.h"))
-    return sorted(headers, key=lambda p: p.name != "sym_status.h")
+    first = ("sym_status.h", "sym_types.h")
+    return sorted(headers, key=lambda p: first.index(p.name) if p.name in first else len(first))
 
 
 def cache_dir() -> Path:

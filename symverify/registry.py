@@ -29,6 +29,8 @@ _C_PRIMS = "symverify.kernels"
 _C_LAYERS = "symverify.kernels_layers"
 _EMU_PRIMS = "symverify.goldgen.emulator"
 _EMU_LAYERS = "symverify.goldgen.emulator_layers"
+_C_POOL = "symverify.kernels_pool"
+_EMU_POOL = "symverify.goldgen.emulator_pool"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("requant", ("sym_requant",)),
     Family("accumulate", ("sym_accumulate",)),
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
+    Family("pool", ("sym_pool",)),
 )
 
 #: Kernel sources no family owns: the helpers every family links
@@ -124,6 +127,13 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("layernorm_backward", "layers", ("sym_layernorm_backward",), _C_LAYERS, _EMU_LAYERS, "layernorm"),
     Kernel("mse_loss", "layers", ("sym_mse_loss",), _C_LAYERS, _EMU_LAYERS, "loss"),
     Kernel("sgd_update", "layers", ("sym_sgd_update",), _C_LAYERS, _EMU_LAYERS, "sgd"),
+    # Pools (docs/layers.md "Pools"): one C entry point per layer step.
+    Kernel("maxpool1d_forward", "pool", ("sym_maxpool1d_forward",), _C_POOL, _EMU_POOL),
+    Kernel("maxpool1d_backward", "pool", ("sym_maxpool1d_backward",), _C_POOL, _EMU_POOL),
+    Kernel("avgpool1d_forward", "pool", ("sym_avgpool1d_forward",), _C_POOL, _EMU_POOL),
+    Kernel("avgpool1d_backward", "pool", ("sym_avgpool1d_backward",), _C_POOL, _EMU_POOL),
+    Kernel("adaptive_avgpool1d_forward", "pool", ("sym_adaptive_avgpool1d_forward",), _C_POOL, _EMU_POOL),
+    Kernel("adaptive_avgpool1d_backward", "pool", ("sym_adaptive_avgpool1d_backward",), _C_POOL, _EMU_POOL),
 )
 
 #: Public backend module -> the modules that implement its kernels.
@@ -131,6 +141,8 @@ BACKEND_MODULES: dict[str, tuple[str, ...]] = {
     "symverify.kernels": (_C_PRIMS, _C_LAYERS),
     "symverify.emulate": (_EMU_PRIMS, _EMU_LAYERS),
 }
+BACKEND_MODULES["symverify.kernels"] += (_C_POOL,)
+BACKEND_MODULES["symverify.emulate"] += (_EMU_POOL,)
 
 #: Backend-only public names of an implementation module (not kernels; only
 #: one side has them): the raw cffi handle and the host float-environment
@@ -140,6 +152,8 @@ MODULE_EXTRAS: dict[str, tuple[str, ...]] = {
     _C_LAYERS: (),
     _EMU_PRIMS: ("xorshift32", "sr_draws"),
     _EMU_LAYERS: (),
+    _C_POOL: (),
+    _EMU_POOL: (),
 }
 
 
