@@ -50,7 +50,8 @@ SR = "sr_half_away"
 
 #: kernel name -> family (the JSON / header file it lands in): the registered
 #: primitives (symverify/registry.py; layer kernels: goldgen/layer_fixtures.py)
-KERNEL_FAMILY: dict[str, str] = {k.name: k.family for k in registry.KERNELS if k.family != "layers"}
+KERNEL_FAMILY: dict[str, str] = {k.name: k.family for k in registry.KERNELS
+                                  if k.family != "layers" and k.c_module == "symverify.kernels"}
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(KERNEL_FAMILY.values()))
 
 #: argument names per kernel, in API order (the generator checks fixtures against it)

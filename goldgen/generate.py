@@ -50,6 +50,7 @@ from . import layer_fixtures as lf
 from . import vectorset as vs
 from .fixtures import FAMILIES, Fixture
 from .layers_header import render_layers_header
+from .pool_hook import EXTRA_FAMILIES, compute_extra_families
 from .vecformat import (EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex,  # noqa: F401  (re-exported)
                         float_from_hex, hex32, strip_comments)
 
@@ -60,7 +61,7 @@ OK = "SYM_OK"
 
 #: families rendered by goldgen/layer_fixtures.py (one JSON file each; layers
 #: also gets a C header, goldgen/layers_header.py)
-LAYER_FAMILIES = ("layers", "chain")
+LAYER_FAMILIES = ("layers", "chain", *EXTRA_FAMILIES)
 
 
 def vectors_dir() -> Path:
@@ -292,6 +293,8 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
         "layers": FamilyResult("layers", list(layers["vectors"]), json_text=layer_files["layers.json"],
                                header_text=layer_files["layers.h"], files=layer_files),
         "chain": FamilyResult("chain", steps, files={"chain.json": lf.render(chain)}),
+        **{name: FamilyResult(name, vectors, files=files)
+           for name, (vectors, files) in compute_extra_families(backend).items()},
     }
 
 

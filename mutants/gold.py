@@ -18,7 +18,7 @@ from typing import Any, Callable
 from symverify.errors import STATUS_CODES, status_name
 from symverify.goldgen import vectorset
 
-from . import layers_gold
+from . import layers_gold, pool_gold
 from .layers_gold import SENTINEL_BYTE
 
 ROUNDING = {"half_away": 0, "sr_half_away": 1}
@@ -287,6 +287,9 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
         try:
             if family in layers_gold.LAYER_FAMILIES:
                 cases.extend(layers_gold.load(path, data))
+                continue
+            if family in pool_gold.FAMILIES:
+                cases.extend(pool_gold.load(path, data))
                 continue
             for v in data["vectors"]:
                 label = f"{family}/{v.get('name')}"
