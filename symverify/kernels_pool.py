@@ -102,10 +102,8 @@ def _scratch(ffi: Any, n: int, keep: list[Any]) -> Any:
     return ffi.cast("int32_t *", ffi.from_buffer(s))
 
 
-def _call(ffi: Any, fn: Any, name: str, args: Any) -> None:
-    """Call ``fn(args, err)``; raise the SymError of its ``sym_err`` on failure."""
-    err = ffi.new("sym_err *")
-    status = fn(args, err)
+def _raise_err(ffi: Any, status: int, err: Any, name: str) -> None:
+    """Return for status 0, else raise the SymError of the C ``sym_err`` detail."""
     if status == 0:
         return
     arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else name
@@ -135,7 +133,8 @@ def maxpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None,
     args = ffi.new("sym_maxpool1d_forward_args *", {
         "x": _cview(ffi, x, keep), "geom": _geom(b, c, length, **w), "y": y,
         "indices": ffi.cast("int32_t *", ffi.from_buffer(idx)), "n_indices": n_out})
-    _call(ffi, lib.sym_maxpool1d_forward, "sym_maxpool1d_forward", args)
+    err = ffi.new("sym_err *")
+    _raise_err(ffi, lib.sym_maxpool1d_forward(args, err), err, "sym_maxpool1d_forward")
     shape = (b, c, w["out_length"])
     return SymTensor(ym.reshape(shape), np.float32(y.scale), int(x.q_max_bits)), idx.reshape(shape).copy()
 
@@ -161,7 +160,8 @@ def maxpool1d_backward(dy: SymTensor, indices: Any, input_length: int) -> SymTen
         "dy": _cview(ffi, dy, keep), "indices": ffi.cast("const int32_t *", ffi.from_buffer(idx)),
         "n_indices": int(idx.size), "geom": _geom(b, c, length, o), "dx": dx,
         "scratch": _scratch(ffi, n_in, keep), "n_scratch": n_in})
-    _call(ffi, lib.sym_maxpool1d_backward, "sym_maxpool1d_backward", args)
+    err = ffi.new("sym_err *")
+    _raise_err(ffi, lib.sym_maxpool1d_backward(args, err), err, "sym_maxpool1d_backward")
     return SymTensor(dxm.reshape(b, c, length), np.float32(dx.scale), DX_BITS)
 
 
@@ -186,7 +186,8 @@ def avgpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None,
     y, ym = _out_view(ffi, b * c * w["out_length"], bits, keep)
     args = ffi.new("sym_avgpool1d_forward_args *", {
         "x": _cview(ffi, x, keep), "geom": _geom(b, c, length, **w), "count_include_pad": inc, "y": y})
-    _call(ffi, lib.sym_avgpool1d_forward, "sym_avgpool1d_forward", args)
+    err = ffi.new("sym_err *")
+    _raise_err(ffi, lib.sym_avgpool1d_forward(args, err), err, "sym_avgpool1d_forward")
     return SymTensor(ym.reshape(b, c, w["out_length"]), np.float32(y.scale), bits)
 
 
@@ -208,7 +209,8 @@ def avgpool1d_backward(dy: SymTensor, input_length: int, kernel_size: int, strid
     args = ffi.new("sym_avgpool1d_backward_args *", {
         "dy": _cview(ffi, dy, keep), "geom": _geom(b, c, length, **w), "count_include_pad": inc,
         "dx": dx, "scratch": _scratch(ffi, n_in, keep), "n_scratch": n_in})
-    _call(ffi, lib.sym_avgpool1d_backward, "sym_avgpool1d_backward", args)
+    err = ffi.new("sym_err *")
+    _raise_err(ffi, lib.sym_avgpool1d_backward(args, err), err, "sym_avgpool1d_backward")
     return SymTensor(dxm.reshape(b, c, length), np.float32(dx.scale), DX_BITS)
 
 
@@ -223,7 +225,8 @@ def adaptive_avgpool1d_forward(x: SymTensor, output_size: int) -> SymTensor:
     y, ym = _out_view(ffi, b * c * out, int(x.q_max_bits), keep)
     args = ffi.new("sym_adaptive_avgpool1d_forward_args *", {
         "x": _cview(ffi, x, keep), "geom": _geom(b, c, length, out), "y": y})
-    _call(ffi, lib.sym_adaptive_avgpool1d_forward, "sym_adaptive_avgpool1d_forward", args)
+    err = ffi.new("sym_err *")
+    _raise_err(ffi, lib.sym_adaptive_avgpool1d_forward(args, err), err, "sym_adaptive_avgpool1d_forward")
     return SymTensor(ym.reshape(b, c, out), np.float32(y.scale), int(x.q_max_bits))
 
 
@@ -239,5 +242,6 @@ def adaptive_avgpool1d_backward(dy: SymTensor, input_length: int) -> SymTensor:
     args = ffi.new("sym_adaptive_avgpool1d_backward_args *", {
         "dy": _cview(ffi, dy, keep), "geom": _geom(b, c, length, o), "dx": dx,
         "scratch": _scratch(ffi, n_in, keep), "n_scratch": n_in})
-    _call(ffi, lib.sym_adaptive_avgpool1d_backward, "sym_adaptive_avgpool1d_backward", args)
+    err = ffi.new("sym_err *")
+    _raise_err(ffi, lib.sym_adaptive_avgpool1d_backward(args, err), err, "sym_adaptive_avgpool1d_backward")
     return SymTensor(dxm.reshape(b, c, length), np.float32(dx.scale), DX_BITS)
