@@ -116,5 +116,6 @@ def render_pool_header(doc: Mapping[str, Any]) -> str:
             "    int32_t out_n;\n    uint32_t out_scale;\n    int32_t out_bits;\n    const int32_t *out_idx;\n"
             "    int32_t n_out_idx;\n} sym_golden_pool_t;\n\n"
             + "".join(arrays)
+            + f"\n#define SYM_GOLDEN_POOL_COUNT {len(rows)}\n"
             + "\nstatic const sym_golden_pool_t sym_golden_pool[] = {\n" + "".join(rows) + "};\n\n"
             "#endif /* SYM_GOLDEN_POOL_H */\n")

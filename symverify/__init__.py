@@ -16,9 +16,10 @@ from . import emulate, kernels, kernels_layers, registry  # noqa: E402
 # adds them here rather than kernels importing the module that imports it.
 vars(kernels).update({k.name: getattr(kernels_layers, k.name) for k in registry.KERNELS
                       if k.c_module == kernels_layers.__name__ and hasattr(kernels_layers, k.name)})
-from . import kernels_pool  # noqa: E402
-vars(kernels).update({k.name: getattr(kernels_pool, k.name) for k in registry.KERNELS
-                      if k.c_module == kernels_pool.__name__ and hasattr(kernels_pool, k.name)})
+from . import kernels_pool, kernels_softmax  # noqa: E402
+for _m in (kernels_pool, kernels_softmax):
+    vars(kernels).update({k.name: getattr(_m, k.name) for k in registry.KERNELS
+                          if k.c_module == _m.__name__ and hasattr(_m, k.name)})
 registry.check_exports()  # a backend out of step with the registry fails here, by name
 
 __version__ = "0.1.0"

@@ -31,6 +31,8 @@ _EMU_PRIMS = "symverify.goldgen.emulator"
 _EMU_LAYERS = "symverify.goldgen.emulator_layers"
 _C_POOL = "symverify.kernels_pool"
 _EMU_POOL = "symverify.goldgen.emulator_pool"
+_C_SOFTMAX = "symverify.kernels_softmax"
+_EMU_SOFTMAX = "symverify.goldgen.emulator_softmax"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("accumulate", ("sym_accumulate",)),
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
     Family("pool", ("sym_pool",)),
+    Family("softmax", ("sym_softmax", "sym_mathf")),
 )
 
 #: Kernel sources no family owns: the helpers every family links
@@ -134,6 +137,9 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("avgpool1d_backward", "pool", ("sym_avgpool1d_backward",), _C_POOL, _EMU_POOL),
     Kernel("adaptive_avgpool1d_forward", "pool", ("sym_adaptive_avgpool1d_forward",), _C_POOL, _EMU_POOL),
     Kernel("adaptive_avgpool1d_backward", "pool", ("sym_adaptive_avgpool1d_backward",), _C_POOL, _EMU_POOL),
+    # Softmax / CrossEntropy (docs/layers.md "Softmax and cross entropy").
+    Kernel("softmax_forward", "softmax", ("sym_softmax_forward",), _C_SOFTMAX, _EMU_SOFTMAX),
+    Kernel("cross_entropy_loss", "softmax", ("sym_cross_entropy_loss",), _C_SOFTMAX, _EMU_SOFTMAX),
 )
 
 #: Public backend module -> the modules that implement its kernels.
@@ -141,8 +147,8 @@ BACKEND_MODULES: dict[str, tuple[str, ...]] = {
     "symverify.kernels": (_C_PRIMS, _C_LAYERS),
     "symverify.emulate": (_EMU_PRIMS, _EMU_LAYERS),
 }
-BACKEND_MODULES["symverify.kernels"] += (_C_POOL,)
-BACKEND_MODULES["symverify.emulate"] += (_EMU_POOL,)
+BACKEND_MODULES["symverify.kernels"] += (_C_POOL, _C_SOFTMAX)
+BACKEND_MODULES["symverify.emulate"] += (_EMU_POOL, _EMU_SOFTMAX)
 
 #: Backend-only public names of an implementation module (not kernels; only
 #: one side has them): the raw cffi handle and the host float-environment
@@ -154,6 +160,8 @@ MODULE_EXTRAS: dict[str, tuple[str, ...]] = {
     _EMU_LAYERS: (),
     _C_POOL: (),
     _EMU_POOL: (),
+    _C_SOFTMAX: (),
+    _EMU_SOFTMAX: (),
 }
 
 

@@ -1,16 +1,19 @@
-"""pool.json replayed on the C kernels (sv.kernels): bit-exact, statuses included."""
+"""pool.json and softmax.json replayed on the C kernels (sv.kernels):
+bit-exact, statuses, loss bits and RNG states included."""
 from __future__ import annotations
 
 import pytest
 
 import symverify as sv
 from symverify.goldgen import pool_fixtures as pf
+from symverify.goldgen import softmax_fixtures as sf
 from symverify.goldgen.vecformat import strip_comments
 from symverify.goldgen.vectorset import read_json
 from symverify.mutants.gold import vectors_dir
 from symverify.mutants.layers_gold import first_difference
 
 DOC = read_json(vectors_dir() / "pool.json")
+SOFT = read_json(vectors_dir() / "softmax.json")
 
 
 @pytest.mark.parametrize("vec", DOC["vectors"], ids=[v["name"] for v in DOC["vectors"]])
@@ -19,9 +22,16 @@ def test_c_kernels_match_pool_vectors(vec):
     assert first_difference(strip_comments(vec["expect"]), got) is None
 
 
-def test_every_pool_kernel_has_ok_and_error_vectors():
-    for k in sv.registry.kernels_of("pool"):
-        statuses = {v["expect"]["status"] for v in DOC["vectors"] if v["kernel"] == k.name}
+@pytest.mark.parametrize("vec", SOFT["vectors"], ids=[v["name"] for v in SOFT["vectors"]])
+def test_c_kernels_match_softmax_vectors(vec):
+    got = sf.evaluate(vec["kernel"], vec["args"], sv.kernels)
+    assert first_difference(strip_comments(vec["expect"]), got) is None
+
+
+@pytest.mark.parametrize("family,doc", [("pool", DOC), ("softmax", SOFT)])
+def test_every_kernel_has_ok_and_error_vectors(family, doc):
+    for k in sv.registry.kernels_of(family):
+        statuses = {v["expect"]["status"] for v in doc["vectors"] if v["kernel"] == k.name}
         assert "SYM_OK" in statuses and len(statuses) > 1, k.name
 
 

@@ -31,9 +31,10 @@ def _declared_c_functions() -> set[str]:
 
 def _fixture_kernels() -> set[str]:
     prims = {f.kernel for fams in fixtures.catalog().values() for f in fams}
-    from symverify.goldgen import pool_fixtures
+    from symverify.goldgen import pool_fixtures, softmax_fixtures
 
-    return prims | {f["kernel"] for f in layer_fixtures.fixtures()} | {f["kernel"] for f in pool_fixtures.fixtures()}
+    return (prims | {f["kernel"] for f in layer_fixtures.fixtures()} | {f["kernel"] for f in pool_fixtures.fixtures()}
+            | {f["kernel"] for f in softmax_fixtures.fixtures()})
 
 
 def _vector_kernels(vector_file: str) -> set[str]:
@@ -43,7 +44,7 @@ def _vector_kernels(vector_file: str) -> set[str]:
 
 def test_registry_has_the_api_kernels() -> None:
     # API.md's first block plus the M1 layer kernels and the pools; no duplicates.
-    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 17 + 6
+    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 17 + 6 + 2
     assert {k.family for k in registry.KERNELS} == set(registry.families())
     assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd")
     for k in registry.KERNELS:
@@ -88,7 +89,8 @@ def test_c_entry_points_are_declared(name: str) -> None:
 
 def test_c_entry_points_are_called_by_the_binding() -> None:
     # the registry's entry points are the ones the cffi wrappers call, not a guess
-    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "kernels_pool.py"))
+    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "kernels_pool.py",
+                                                                   "kernels_softmax.py"))
     called = set(re.findall(r"lib\.(sym_\w+)\(", text))
     assert called == set(registry.c_entry_points(diagnostics=True))
 
@@ -155,7 +157,8 @@ def test_import_check_ignores_mutmut_variants(monkeypatch: pytest.MonkeyPatch) -
 def test_mutmut_sources_are_the_emulator_modules() -> None:
     from symverify.mutants import mutmut_emulator
 
-    assert mutmut_emulator.SOURCES == ("goldgen/emulator.py", "goldgen/emulator_layers.py", "goldgen/emulator_pool.py")
+    assert mutmut_emulator.SOURCES == ("goldgen/emulator.py", "goldgen/emulator_layers.py", "goldgen/emulator_pool.py",
+                                      "goldgen/emulator_softmax.py")
     assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
     for src in mutmut_emulator.SOURCES:
         assert src in mutmut_emulator.SETUP_CFG
@@ -183,4 +186,4 @@ def test_c_abi_replay_covers_every_primitive() -> None:
     # goldgen/layer_fixtures.call (test_kernel_has_golden_vectors: it renders them)
     from symverify.mutants import gold
 
-    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family not in ("layers", "pool")}
+    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family not in ("layers", "pool", "softmax")}

@@ -212,6 +212,8 @@ static const int32_t pool_idx_52[] = { 0 };
 static const int32_t pool_out_52[] = { 0 };
 static const int32_t pool_out_idx_52[] = { 0 };
 
+#define SYM_GOLDEN_POOL_COUNT 46
+
 static const sym_golden_pool_t sym_golden_pool[] = {
     { "mp_ties_first_wins", 0, { 1, 1, 1, 6, 4, 3, 1, 1, 1, 0, 0, 0 }, 1,
       pool_in_0, 6, 0x3F000000u, 12, pool_idx_0, 0,

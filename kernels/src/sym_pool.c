@@ -135,8 +135,8 @@ static int check_dims(const sym_geom1d *g, int32_t *rows, int32_t *n_in, int32_t
 /* Window geometry of Max/AvgPool1d (see sym_pool.h). */
 static int check_window_geom(const sym_geom1d *g, sym_err *err)
 {
-    int32_t span;
-    int32_t padded;
+    int32_t span = 0;
+    int32_t padded = 0;
     int32_t o;
     if (g->kernel_size < 1) {
         return pool_fail(err, SYM_ERR_SHAPE, "geom.kernel_size", -1, "kernel_size must be >= 1");
@@ -201,8 +201,8 @@ static int value_sum_ok(int32_t n, int32_t bits)
 
 int sym_maxpool1d_forward(const sym_maxpool1d_forward_args *args, sym_err *err)
 {
-    const sym_geom1d *g;
-    int32_t rows, n_in, n_out, r, o;
+    const sym_geom1d *g = NULL;
+    int32_t rows = 0, n_in = 0, n_out = 0, r, o;
     int st;
     if (args == NULL) {
         return pool_fail(err, SYM_ERR_NULL, "args", -1, "args is NULL");
@@ -261,8 +261,8 @@ int sym_maxpool1d_forward(const sym_maxpool1d_forward_args *args, sym_err *err)
 
 int sym_maxpool1d_backward(const sym_maxpool1d_backward_args *args, sym_err *err)
 {
-    const sym_geom1d *g;
-    int32_t rows, n_in, n_out, r, o, i;
+    const sym_geom1d *g = NULL;
+    int32_t rows = 0, n_in = 0, n_out = 0, r, o, i;
     int st;
     if (args == NULL) {
         return pool_fail(err, SYM_ERR_NULL, "args", -1, "args is NULL");
@@ -346,7 +346,7 @@ static int32_t window_real_count(const sym_geom1d *g, int32_t o)
  * div_half_away(v * K, n); 1 if the product leaves int32. */
 static int fold_window(int32_t v, int32_t n, int32_t k, int32_t include_pad, int32_t *c)
 {
-    int32_t prod;
+    int32_t prod = 0;
     if (include_pad || n == k) {
         *c = v;
         return 0;
@@ -369,7 +369,7 @@ static int32_t avg_forward_pass(const sym_avgpool1d_forward_args *args, int32_t 
         for (o = 0; o < g->out_length; ++o) {
             int32_t k;
             int32_t sum = 0;
-            int32_t c;
+            int32_t c = 0;
             for (k = 0; k < g->kernel_size; ++k) {
                 const int32_t p = o * g->stride - g->pad_left + k * g->dilation;
                 if (p >= 0 && p < g->in_length) {
@@ -389,9 +389,9 @@ static int32_t avg_forward_pass(const sym_avgpool1d_forward_args *args, int32_t 
 
 int sym_avgpool1d_forward(const sym_avgpool1d_forward_args *args, sym_err *err)
 {
-    const sym_geom1d *g;
-    int32_t rows, n_in, n_out, bad;
-    float s_y;
+    const sym_geom1d *g = NULL;
+    int32_t rows = 0, n_in = 0, n_out = 0, bad;
+    float s_y = 0.0f;
     int st;
     if (args == NULL) {
         return pool_fail(err, SYM_ERR_NULL, "args", -1, "args is NULL");
@@ -433,9 +433,9 @@ int sym_avgpool1d_forward(const sym_avgpool1d_forward_args *args, sym_err *err)
 
 int sym_avgpool1d_backward(const sym_avgpool1d_backward_args *args, sym_err *err)
 {
-    const sym_geom1d *g;
-    int32_t rows, n_in, n_out, r, o, i;
-    float s_dx;
+    const sym_geom1d *g = NULL;
+    int32_t rows = 0, n_in = 0, n_out = 0, r, o, i;
+    float s_dx = 0.0f;
     int st;
     if (args == NULL) {
         return pool_fail(err, SYM_ERR_NULL, "args", -1, "args is NULL");
@@ -478,7 +478,7 @@ int sym_avgpool1d_backward(const sym_avgpool1d_backward_args *args, sym_err *err
         int32_t *acc = args->scratch + (size_t)r * (size_t)g->in_length;
         for (o = 0; o < g->out_length; ++o) {
             const int32_t at = r * g->out_length + o;
-            int32_t c;
+            int32_t c = 0;
             int32_t k;
             if (fold_window(args->dy.m[at], window_real_count(g, o), g->kernel_size, args->count_include_pad, &c)) {
                 return pool_fail(err, SYM_ERR_INT_OVERFLOW, "dy", at, "dy * K leaves int32 (count_include_pad=False)");
@@ -518,7 +518,8 @@ static int32_t adaptive_end(int32_t o, int32_t l, int32_t n_out)
 
 static int check_adaptive_geom(const sym_geom1d *g, int32_t *n_max, sym_err *err)
 {
-    int32_t prod, o;
+    int32_t prod = 0;
+    int32_t o;
     if (checked_mul(g->in_length, g->out_length, &prod) || prod > POOL_INT32_MAX - g->out_length) {
         return pool_fail(err, SYM_ERR_SHAPE, "geom.out_length", -1, "in_length * out_length must fit int32");
     }
@@ -534,8 +535,8 @@ static int check_adaptive_geom(const sym_geom1d *g, int32_t *n_max, sym_err *err
 
 int sym_adaptive_avgpool1d_forward(const sym_adaptive_avgpool1d_forward_args *args, sym_err *err)
 {
-    const sym_geom1d *g;
-    int32_t rows, n_in, n_out, n_max, r, o;
+    const sym_geom1d *g = NULL;
+    int32_t rows = 0, n_in = 0, n_out = 0, n_max = 0, r, o;
     int st;
     if (args == NULL) {
         return pool_fail(err, SYM_ERR_NULL, "args", -1, "args is NULL");
@@ -581,9 +582,9 @@ int sym_adaptive_avgpool1d_forward(const sym_adaptive_avgpool1d_forward_args *ar
 
 int sym_adaptive_avgpool1d_backward(const sym_adaptive_avgpool1d_backward_args *args, sym_err *err)
 {
-    const sym_geom1d *g;
-    int32_t rows, n_in, n_out, n_max, r, o, i;
-    float s_dx;
+    const sym_geom1d *g = NULL;
+    int32_t rows = 0, n_in = 0, n_out = 0, n_max = 0, r, o, i;
+    float s_dx = 0.0f;
     int st;
     if (args == NULL) {
         return pool_fail(err, SYM_ERR_NULL, "args", -1, "args is NULL");
@@ -628,7 +629,7 @@ int sym_adaptive_avgpool1d_backward(const sym_adaptive_avgpool1d_backward_args *
             const int32_t at = r * g->out_length + o;
             const int32_t start = adaptive_start(o, g->in_length, g->out_length);
             const int32_t end = adaptive_end(o, g->in_length, g->out_length);
-            int32_t c;
+            int32_t c = 0;
             int32_t p;
             if (fold_window(args->dy.m[at], end - start, n_max, 0, &c)) {
                 return pool_fail(err, SYM_ERR_INT_OVERFLOW, "dy", at, "dy * N leaves int32");
