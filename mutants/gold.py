@@ -311,8 +311,9 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
     if abi:
         from .abi import CASES
         from .abi_layers import CASES as LAYER_CASES
+        from .abi_pool import CASES as POOL_CASES
 
-        cases = [*cases, *CASES, *LAYER_CASES]
+        cases = [*cases, *CASES, *LAYER_CASES, *POOL_CASES]
     return cases, skipped
 
 

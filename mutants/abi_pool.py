@@ -1,0 +1,429 @@
+"""C-ABI cases of the pool and softmax entry points (``sym_pool.h``,
+``sym_softmax.h``): what the golden vectors cannot reach because the Python
+binding validates first or never builds such a call: NULL pointers, counts
+that do not match the geometry, bad geometry fields, widths, scales,
+aliasing, and the ``sym_err`` detail (status, argument, element index) of
+every failure, with every output left untouched.
+
+Each entry point has a valid base call whose expected outputs come from the
+emulator (``sv.emulate``, never the C kernels) and a table of variations:
+(label, edit of the base spec, status, err.arg, err.index)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from symverify.errors import STATUS_CODES
+
+from .abi import AbiCase
+
+S = STATUS_CODES
+SENT = -123456789
+F_SENT = -7.25
+
+
+@dataclass
+class In:
+    m: list[int] | None
+    scale: float
+    bits: int
+    n: int | None = None
+
+
+@dataclass
+class Out:
+    cap: int
+    n: int | None = None
+    null_view: bool = False
+    null_m: bool = False
+    alias: str | None = None          # the view's m points into this field's buffer
+
+
+@dataclass
+class Buf:
+    values: list[int] | None = None   # input int32 array (None: NULL)
+    cap: int = 0                      # output array of cap elements filled with SENT
+    ftype: bool = False               # float (scratch) instead of int32
+
+
+@dataclass
+class Alias:
+    target: str                       # another field whose buffer this pointer reuses
+
+
+def _geom(**kw: int) -> dict[str, int]:
+    g = {"batch": 2, "in_channels": 1, "out_channels": 1, "in_length": 5, "out_length": 3, "kernel_size": 2,
+         "stride": 2, "dilation": 1, "groups": 1, "pad_left": 1, "pad_right": 1, "output_padding": 0}
+    g.update(kw)
+    return g
+
+
+@dataclass
+class Built:
+    args: Any
+    outs: dict[str, Any] = field(default_factory=dict)   # name -> (buffer, view or None, cap)
+    keep: list[Any] = field(default_factory=list)
+
+
+def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
+    b = Built(None)
+    init: dict[str, Any] = {}
+    ptrs: dict[str, Any] = {}
+    for name, v in spec.items():
+        if isinstance(v, In):
+            buf = ffi.new("int32_t[]", v.m or [0]) if v.m is not None else ffi.NULL
+            b.keep.append(buf)
+            ptrs[name] = buf
+            init[name] = {"m": buf, "n": len(v.m or []) if v.n is None else v.n, "scale": v.scale, "bits": v.bits}
+        elif isinstance(v, Out):
+            buf = ffi.new("int32_t[]", [SENT] * (v.cap + 4))
+            m = ffi.NULL if v.null_m else (ffi.cast("int32_t *", ptrs[v.alias]) if v.alias else buf)
+            view = ffi.new("sym_view *", {"m": m, "n": v.cap if v.n is None else v.n, "scale": F_SENT, "bits": 32})
+            b.keep += [buf, view]
+            ptrs[name] = buf
+            b.outs[name] = (buf, view, v.cap)
+            init[name] = ffi.NULL if v.null_view else view
+        elif isinstance(v, Buf):
+            if v.values is not None:
+                buf = ffi.new("int32_t[]", v.values or [0])
+            elif v.cap:
+                buf = ffi.new("float[]", [F_SENT] * (v.cap + 4)) if v.ftype else ffi.new("int32_t[]", [SENT] * (v.cap + 4))
+                b.outs[name] = (buf, None, v.cap)
+            else:
+                buf = ffi.NULL
+            b.keep.append(buf)
+            ptrs[name] = buf
+            init[name] = buf
+        elif not isinstance(v, Alias):
+            init[name] = v
+    for name, v in spec.items():
+        if isinstance(v, Alias):
+            init[name] = ffi.cast("int32_t *", ptrs[v.target]) if name not in ("fscratch",) else \
+                ffi.cast("float *", ptrs[v.target])
+    b.args = ffi.new(f"{ctype} *", init)
+    b.keep.append(init)
+    return b
+
+
+def _untouched(ffi: Any, b: Built) -> str | None:
+    for name, (buf, view, cap) in b.outs.items():
+        if ffi.typeof(buf).item.cname == "float":
+            continue  # float scratch: working memory
+        if name == "scratch":
+            continue
+        if any(buf[i] != SENT for i in range(cap + 4)):
+            return f"{name} written on error"
+        if view is not None and view.scale != F_SENT:
+            return f"{name}.scale written on error"
+    return None
+
+
+def _check_out(ffi: Any, b: Built, name: str, want: list[int], scale: float) -> str | None:
+    buf, view, cap = b.outs[name]
+    got = [buf[i] for i in range(cap + 4)]
+    if got[:len(want)] != list(want):
+        return f"{name}: {got[:len(want)]} != expected {list(want)}"
+    if any(v != SENT for v in got[len(want):]):
+        return f"{name}: written past its {len(want)} elements"
+    if view is not None and np.float32(view.scale).view(np.uint32) != np.float32(scale).view(np.uint32):
+        return f"{name}.scale {view.scale!r} != expected {scale!r}"
+    return None
+
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def table(name: str, fn: str, ctype: str, base: Callable[[], dict[str, Any]],
+          expect: Callable[[], dict[str, tuple[list[int], float]]],
+          variations: list[tuple[str, Edit, str, str, int]]) -> AbiCase:
+    """The base call (SYM_OK, outputs as ``expect`` gives) and every variation
+    (status, err.arg, err.index as listed; outputs untouched)."""
+
+    def run(ffi: Any, lib: Any) -> str | None:
+        want = expect()
+        b = build(ffi, ctype, base())
+        err = ffi.new("sym_err *")
+        st = getattr(lib, fn)(b.args, err)
+        if st != 0:
+            return f"{name}: base call status {st} != 0"
+        for out, (m, scale) in want.items():
+            why = _check_out(ffi, b, out, m, scale)
+            if why:
+                return f"{name}: base: {why}"
+        if getattr(lib, fn)(ffi.NULL, ffi.NULL) != S["SYM_ERR_NULL"]:
+            return f"{name}: NULL args not SYM_ERR_NULL"
+        for label, edit, status, arg, index in variations:
+            spec = base()
+            edit(spec)
+            b = build(ffi, ctype, spec)
+            err = ffi.new("sym_err *", {"status": 99, "arg": ffi.NULL, "index": 777, "reason": ffi.NULL})
+            st = getattr(lib, fn)(b.args, err)
+            if st != S[status]:
+                return f"{name}/{label}: status {st} != expected {status}"
+            got_arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else None
+            if err.status != st or got_arg != arg or err.index != index or err.reason == ffi.NULL:
+                return (f"{name}/{label}: err = ({err.status}, {got_arg!r}, {err.index}) != expected "
+                        f"({st}, {arg!r}, {index})")
+            why = _untouched(ffi, b)
+            if why:
+                return f"{name}/{label}: {why}"
+            st = getattr(lib, fn)(b.args, ffi.NULL)  # err may be NULL
+            if st != S[status]:
+                return f"{name}/{label}: status with err NULL {st} != {status}"
+        return None
+
+    return AbiCase(name, run, family="abi_pool")
+
+
+# ---------------------------------------------------------------- shared data
+X = [3, 1, 3, -2, 5, -1, -4, 0, 2, 2]   # [2, 1, 5]
+DY = [3, -5, 7, 1, 2, -2]              # [2, 1, 3]
+
+
+def _sym(m: list[int], shape: tuple[int, ...], scale: float, bits: int) -> Any:
+    import symverify as sv
+
+    return sv.SymTensor(np.array(m).reshape(shape), scale, bits)
+
+
+def _emu() -> Any:
+    import symverify as sv
+
+    return sv.emulate
+
+
+def _set(path: str, value: Any) -> Edit:
+    def edit(spec: dict[str, Any]) -> None:
+        obj: Any = spec
+        keys = path.split(".")
+        for k in keys[:-1]:
+            obj = obj[k] if isinstance(obj, dict) else getattr(obj, k)
+        if isinstance(obj, dict):
+            obj[keys[-1]] = value
+        else:
+            setattr(obj, keys[-1], value)
+    return edit
+
+
+def _geom_set(**kw: int) -> Edit:
+    def edit(spec: dict[str, Any]) -> None:
+        spec["geom"].update(kw)
+    return edit
+
+
+def _dims_variations(window: bool) -> list[tuple[str, Edit, str, str, int]]:
+    v = [("batch0", _geom_set(batch=0), "SYM_ERR_EMPTY", "geom", -1),
+         ("channels0", _geom_set(in_channels=0), "SYM_ERR_EMPTY", "geom", -1),
+         ("length0", _geom_set(in_length=0), "SYM_ERR_EMPTY", "geom", -1),
+         ("out0", _geom_set(out_length=0), "SYM_ERR_EMPTY", "geom", -1),
+         ("rows_overflow", _geom_set(batch=1 << 16, in_channels=1 << 15, out_channels=1 << 15), "SYM_ERR_SHAPE",
+          "geom", -1),
+         ("n_in_overflow", _geom_set(batch=1 << 16, in_channels=1 << 14, out_channels=1 << 14), "SYM_ERR_SHAPE",
+          "geom", -1),
+         ("n_out_overflow", _geom_set(batch=1 << 14, in_channels=1 << 15, out_channels=1 << 15, in_length=1,
+                                      out_length=5), "SYM_ERR_SHAPE", "geom", -1)]
+    if window:
+        v += [("k0", _geom_set(kernel_size=0), "SYM_ERR_SHAPE", "geom.kernel_size", -1),
+              ("s0", _geom_set(stride=0), "SYM_ERR_SHAPE", "geom.kernel_size", -1),
+              ("d0", _geom_set(dilation=0), "SYM_ERR_SHAPE", "geom.kernel_size", -1),
+              ("pl_neg", _geom_set(pad_left=-1), "SYM_ERR_SHAPE", "geom.pad_left", -1),
+              ("pr_neg", _geom_set(pad_right=-1), "SYM_ERR_SHAPE", "geom.pad_left", -1),
+              ("out_channels", _geom_set(out_channels=2), "SYM_ERR_SHAPE", "geom.out_channels", -1),
+              ("groups", _geom_set(groups=2), "SYM_ERR_SHAPE", "geom.out_channels", -1),
+              ("output_padding", _geom_set(output_padding=1), "SYM_ERR_SHAPE", "geom.out_channels", -1),
+              ("span_overflow", _geom_set(dilation=1 << 30, kernel_size=3), "SYM_ERR_SHAPE", "geom.kernel_size", -1),
+              ("span_edge", _geom_set(dilation=(1 << 30) - 1, kernel_size=3), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              ("pl_overflow", _geom_set(pad_left=(1 << 31) - 5), "SYM_ERR_SHAPE", "geom.kernel_size", -1),
+              ("pl_edge", _geom_set(pad_left=(1 << 31) - 6, pad_right=0), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              ("pr_overflow", _geom_set(pad_right=(1 << 31) - 6), "SYM_ERR_SHAPE", "geom.kernel_size", -1),
+              ("pr_edge", _geom_set(pad_right=(1 << 31) - 7), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              ("out_plus1", _geom_set(out_length=4), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              ("out_minus1", _geom_set(out_length=2), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              ("window_too_long", _geom_set(kernel_size=9, out_length=1), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              ("only_padding", _geom_set(in_length=2, kernel_size=2, dilation=3, stride=3, pad_left=0, pad_right=5,
+                                         out_length=2), "SYM_ERR_SHAPE", "geom.pad_left", 1)]
+    return v
+
+
+def _in_variations(arg: str, hi_bits: int) -> list[tuple[str, Edit, str, str, int]]:
+    return [(f"{arg}_null", _set(f"{arg}.m", None), "SYM_ERR_NULL", arg, -1),
+            (f"{arg}_bits1", _set(f"{arg}.bits", 1), "SYM_ERR_BAD_WIDTH", f"{arg}.bits", -1),
+            (f"{arg}_bits_hi", _set(f"{arg}.bits", hi_bits + 1), "SYM_ERR_BAD_WIDTH", f"{arg}.bits", -1),
+            (f"{arg}_n", _set(f"{arg}.n", 9 if arg == "x" else 5), "SYM_ERR_SHAPE", arg, -1),
+            (f"{arg}_scale0", _set(f"{arg}.scale", 0.0), "SYM_ERR_BAD_SCALE", f"{arg}.scale", -1),
+            (f"{arg}_width", _set(f"{arg}.bits", 3), "SYM_ERR_INT_OVERFLOW", arg, -1)]
+
+
+def _out_variations(arg: str, cap: int) -> list[tuple[str, Edit, str, str, int]]:
+    return [(f"{arg}_view_null", _set(f"{arg}.null_view", True), "SYM_ERR_NULL", arg, -1),
+            (f"{arg}_m_null", _set(f"{arg}.null_m", True), "SYM_ERR_NULL", arg, -1),
+            (f"{arg}_n", _set(f"{arg}.n", cap - 1), "SYM_ERR_SHAPE", arg, -1),
+            (f"{arg}_n_plus", _set(f"{arg}.n", cap + 1), "SYM_ERR_SHAPE", arg, -1)]
+
+
+def _scratch_variations(src: str) -> list[tuple[str, Edit, str, str, int]]:
+    return [("scratch_null", _set("scratch", Buf()), "SYM_ERR_NULL", "scratch", -1),
+            ("scratch_short", _set("n_scratch", 9), "SYM_ERR_SHAPE", "scratch", -1),
+            ("dx_is_dy", _set("dx", Out(10, alias=src)), "SYM_ERR_ALIAS", "dx", -1)]
+
+
+# ---------------------------------------------------------------- MaxPool1d
+
+def _mp_fwd_base() -> dict[str, Any]:
+    return {"x": In(list(X), 0.5, 12), "geom": _geom(), "y": Out(6), "indices": Buf(cap=6), "n_indices": 6}
+
+
+def _mp_fwd_expect() -> dict[str, tuple[list[int], float]]:
+    y, idx = _emu().maxpool1d_forward(_sym(X, (2, 1, 5), 0.5, 12), 2, 2, 1, 1)
+    return {"y": (y.mantissas.ravel().tolist(), float(y.scale)), "indices": (idx.ravel().tolist(), 0.0)}
+
+
+MP_FWD = table("maxpool1d_forward", "sym_maxpool1d_forward", "sym_maxpool1d_forward_args", _mp_fwd_base,
+               _mp_fwd_expect,
+               _dims_variations(True) + _in_variations("x", 32) + _out_variations("y", 6) + [
+                   ("indices_null", _set("indices", Buf()), "SYM_ERR_NULL", "indices", -1),
+                   ("indices_n", _set("n_indices", 5), "SYM_ERR_SHAPE", "indices", -1),
+                   ("indices_is_x", _set("indices", Alias("x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("indices_is_y", _set("indices", Alias("y")), "SYM_ERR_ALIAS", "y", -1),
+               ])
+
+
+def _mp_bwd_base() -> dict[str, Any]:
+    _, idx = _emu().maxpool1d_forward(_sym(X, (2, 1, 5), 0.5, 12), 2, 2, 1, 1)
+    return {"dy": In(list(DY), 0.25, 12), "indices": Buf(idx.ravel().tolist()), "n_indices": 6,
+            "geom": _geom(), "dx": Out(10), "scratch": Buf(cap=10), "n_scratch": 10}
+
+
+def _mp_bwd_expect() -> dict[str, tuple[list[int], float]]:
+    _, idx = _emu().maxpool1d_forward(_sym(X, (2, 1, 5), 0.5, 12), 2, 2, 1, 1)
+    dx = _emu().maxpool1d_backward(_sym(DY, (2, 1, 3), 0.25, 12), idx, 5)
+    return {"dx": (dx.mantissas.ravel().tolist(), float(dx.scale))}
+
+
+MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_backward_args", _mp_bwd_base,
+               _mp_bwd_expect,
+               _dims_variations(False) + _in_variations("dy", 32) + _out_variations("dx", 10)
+               + _scratch_variations("dy") + [
+                   ("indices_null", _set("indices", Buf()), "SYM_ERR_NULL", "indices", -1),
+                   ("indices_n", _set("n_indices", 5), "SYM_ERR_SHAPE", "indices", -1),
+                   ("index_high", _set("indices", Buf([0, 2, 4, 0, 5, 4])), "SYM_ERR_SHAPE", "indices", 4),
+                   ("index_neg", _set("indices", Buf([0, 2, -1, 0, 2, 4])), "SYM_ERR_SHAPE", "indices", 2),
+                   ("overflow", lambda s: (s.update(dy=In([1 << 30] * 6, 1.0, 32), indices=Buf([0, 1, 2, 3, 3, 3]))),
+                    "SYM_ERR_INT_OVERFLOW", "dx", 8),
+                   ("overflow_neg", lambda s: (s.update(dy=In([-(1 << 30)] * 5 + [-1], 1.0, 32),
+                                                        indices=Buf([0, 1, 2, 4, 4, 4]))),
+                    "SYM_ERR_INT_OVERFLOW", "dx", 9),
+                   ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_is_indices", _set("scratch", Alias("indices")), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
+               ])
+
+# ---------------------------------------------------------------- AvgPool1d
+AP_GEOM = dict(kernel_size=3, stride=2, pad_left=1, pad_right=1, out_length=3)
+
+
+def _ap_fwd_base(include: int = 0) -> dict[str, Any]:
+    return {"x": In(list(X), 0.5, 12), "geom": _geom(**AP_GEOM), "count_include_pad": include, "y": Out(6)}
+
+
+def _ap_fwd_expect(include: bool = False) -> dict[str, tuple[list[int], float]]:
+    y = _emu().avgpool1d_forward(_sym(X, (2, 1, 5), 0.5, 12), 3, 2, 1, 1, include)
+    return {"y": (y.mantissas.ravel().tolist(), float(y.scale))}
+
+
+GUARD_GEOM = dict(in_length=1, kernel_size=65536, stride=1, pad_left=32768, pad_right=32768, out_length=2)
+
+AP_FWD = table("avgpool1d_forward", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args", _ap_fwd_base,
+               _ap_fwd_expect,
+               _dims_variations(True) + _in_variations("x", 16) + _out_variations("y", 6) + [
+                   ("guard", lambda s: (s.update(x=In([-32768, 5], 1.0, 16), y=Out(4)), s["geom"].update(GUARD_GEOM)),
+                    "SYM_ERR_RANGE_GUARD", "geom.kernel_size", -1),
+                   ("underflow", _set("x.scale", 2.0 ** -126), "SYM_ERR_SCALE_UNDERFLOW", "y.scale", -1),
+                   ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("product", lambda s: (s.update(x=In([-32768] * 512, 1.0, 16), y=Out(2)),
+                                          s["geom"].update(in_length=256, kernel_size=257, stride=256, pad_left=1,
+                                                           pad_right=1, out_length=1)),
+                    "SYM_ERR_INT_OVERFLOW", "y", 0),
+               ])
+AP_FWD_INCLUDE = table("avgpool1d_forward_include_pad", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
+                       lambda: _ap_fwd_base(1), lambda: _ap_fwd_expect(True), [])
+
+
+def _ap_bwd_base(include: int = 0) -> dict[str, Any]:
+    return {"dy": In(list(DY), 0.25, 12), "geom": _geom(**AP_GEOM), "count_include_pad": include, "dx": Out(10),
+            "scratch": Buf(cap=10), "n_scratch": 10}
+
+
+def _ap_bwd_expect(include: bool = False) -> dict[str, tuple[list[int], float]]:
+    dx = _emu().avgpool1d_backward(_sym(DY, (2, 1, 3), 0.25, 12), 5, 3, 2, 1, 1, include)
+    return {"dx": (dx.mantissas.ravel().tolist(), float(dx.scale))}
+
+
+AP_BWD = table("avgpool1d_backward", "sym_avgpool1d_backward", "sym_avgpool1d_backward_args", _ap_bwd_base,
+               _ap_bwd_expect,
+               _dims_variations(True) + _in_variations("dy", 32) + _out_variations("dx", 10)
+               + _scratch_variations("dy") + [
+                   ("underflow", _set("dy.scale", 2.0 ** -126), "SYM_ERR_SCALE_UNDERFLOW", "dx.scale", -1),
+                   ("product", _set("dy", In([0, 0, 0, 0, 0, 1 << 30], 1.0, 32)), "SYM_ERR_INT_OVERFLOW", "dy", 5),
+                   ("overflow", lambda s: (s.update(dy=In([1 << 30] * 6, 1.0, 32), count_include_pad=1)),
+                    "SYM_ERR_INT_OVERFLOW", "dx", 1),
+                   ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
+               ])
+AP_BWD_INCLUDE = table("avgpool1d_backward_include_pad", "sym_avgpool1d_backward", "sym_avgpool1d_backward_args",
+                       lambda: _ap_bwd_base(1), lambda: _ap_bwd_expect(True), [])
+
+# ---------------------------------------------------------------- AdaptiveAvgPool1d
+AD_GEOM = dict(kernel_size=0, stride=0, dilation=0, pad_left=0, pad_right=0, groups=0, out_channels=0)
+
+
+def _ad_fwd_base() -> dict[str, Any]:
+    return {"x": In(list(X), 0.5, 12), "geom": _geom(**AD_GEOM), "y": Out(6)}
+
+
+def _ad_fwd_expect() -> dict[str, tuple[list[int], float]]:
+    y = _emu().adaptive_avgpool1d_forward(_sym(X, (2, 1, 5), 0.5, 12), 3)
+    return {"y": (y.mantissas.ravel().tolist(), float(y.scale))}
+
+
+AD_LO = [("lo_overflow", _geom_set(in_length=1 << 16, out_length=1 << 15), "SYM_ERR_SHAPE", "geom.out_length", -1),
+         ("lo_edge", _geom_set(in_length=(1 << 16), out_length=(1 << 15) - 1, batch=1), "SYM_ERR_SHAPE",
+          "geom.out_length", -1)]
+
+AD_FWD = table("adaptive_avgpool1d_forward", "sym_adaptive_avgpool1d_forward",
+               "sym_adaptive_avgpool1d_forward_args", _ad_fwd_base, _ad_fwd_expect,
+               _dims_variations(False) + AD_LO[:1] + _in_variations("x", 16) + _out_variations("y", 6) + [
+                   ("guard", lambda s: (s.update(x=In([0] * 65536, 1.0, 16), y=Out(1)),
+                                        s["geom"].update(batch=1, in_length=65536, out_length=1)),
+                    "SYM_ERR_RANGE_GUARD", "geom.in_length", -1),
+                   ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
+               ])
+
+
+def _ad_bwd_base() -> dict[str, Any]:
+    return {"dy": In(list(DY), 0.25, 12), "geom": _geom(**AD_GEOM), "dx": Out(10), "scratch": Buf(cap=10),
+            "n_scratch": 10}
+
+
+def _ad_bwd_expect() -> dict[str, tuple[list[int], float]]:
+    dx = _emu().adaptive_avgpool1d_backward(_sym(DY, (2, 1, 3), 0.25, 12), 5)
+    return {"dx": (dx.mantissas.ravel().tolist(), float(dx.scale))}
+
+
+AD_BWD = table("adaptive_avgpool1d_backward", "sym_adaptive_avgpool1d_backward",
+               "sym_adaptive_avgpool1d_backward_args", _ad_bwd_base, _ad_bwd_expect,
+               _dims_variations(False) + AD_LO[:1] + _in_variations("dy", 32) + _out_variations("dx", 10)
+               + _scratch_variations("dy") + [
+                   ("underflow", _set("dy.scale", 2.0 ** -126), "SYM_ERR_SCALE_UNDERFLOW", "dx.scale", -1),
+                   ("product", _set("dy", In([0, 0, 0, 1 << 30, 0, 0], 1.0, 32)), "SYM_ERR_INT_OVERFLOW", "dy", 3),
+                   ("overflow", lambda s: (s.update(dy=In([1 << 30] * 6, 1.0, 32), dx=Out(2), n_scratch=2),
+                                           s["geom"].update(in_length=1, out_length=3)),
+                    "SYM_ERR_INT_OVERFLOW", "dx", 0),
+                   ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
+               ])
+
+CASES: list[AbiCase] = [MP_FWD, MP_BWD, AP_FWD, AP_FWD_INCLUDE, AP_BWD, AP_BWD_INCLUDE, AD_FWD, AD_BWD]
