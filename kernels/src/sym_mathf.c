@@ -11,24 +11,24 @@
 
 static uint32_t f32_bits(float f)
 {
-    uint32_t u;
+    uint32_t u = 0u;
     memcpy(&u, &f, sizeof u);
     return u;
 }
 
 static float f32_from(uint32_t u)
 {
-    float f;
+    float f = 0.0f;
     memcpy(&f, &u, sizeof f);
     return f;
 }
 
 float sym_expf(float x)
 {
-    float z;
-    float r;
-    float p;
-    int32_t k;
+    float z = 0.0f;
+    float r = 0.0f;
+    float p = 0.0f;
+    int32_t k = 0;
     if (x != x) {
         return x;
     }
@@ -56,9 +56,9 @@ float sym_logf(float x)
     const uint32_t u = f32_bits(x);
     int32_t e = (int32_t)((u >> 23) & 0xFFu) - 126;
     float m = f32_from((u & 0x807FFFFFu) | 0x3F000000u);
-    float fe;
-    float z;
-    float y;
+    float fe = 0.0f;
+    float z = 0.0f;
+    float y = 0.0f;
     if (m < 0.707106781186547524f) {
         e = e - 1;
         m = (m + m) - 1.0f;

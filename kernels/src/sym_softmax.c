@@ -99,7 +99,7 @@ static int requant(const float *v, int32_t n, int32_t bits, const sym_round_ctx 
 int sym_softmax_forward(const sym_softmax_forward_args *args, sym_err *err)
 {
     int32_t n = 0;
-    int32_t b, c, i;
+    int32_t b = 0, c = 0, i = 0;
     int st;
     if (args == NULL) {
         return sm_fail(err, SYM_ERR_NULL, "args", -1, "args is NULL");
@@ -126,7 +126,7 @@ int sym_softmax_forward(const sym_softmax_forward_args *args, sym_err *err)
         const int32_t *xr = args->x.m + (size_t)b * (size_t)args->classes;
         float *er = args->fscratch + (size_t)b * (size_t)args->classes;
         int32_t mx = xr[0];
-        float vmax;
+        float vmax = 0.0f;
         float sum = 0.0f;
         for (c = 1; c < args->classes; ++c) {
             if (xr[c] > mx) {
@@ -149,7 +149,7 @@ int sym_softmax_forward(const sym_softmax_forward_args *args, sym_err *err)
 int sym_cross_entropy_loss(const sym_cross_entropy_loss_args *args, sym_err *err)
 {
     int32_t n = 0;
-    int32_t b, c, i;
+    int32_t b = 0, c = 0, i = 0;
     float total = 0.0f;
     float loss = 0.0f;
     float fb = 0.0f;
@@ -220,7 +220,7 @@ int sym_cross_entropy_loss(const sym_cross_entropy_loss_args *args, sym_err *err
         for (c = 0; c < args->classes; ++c) {
             const float q = (float)pr[c] * args->p.scale;
             float y = 0.0f;
-            float g;
+            float g = 0.0f;
             if (args->target_index != NULL) {
                 y = c == args->target_index[b] ? 1.0f : 0.0f;
             } else {
