@@ -49,6 +49,17 @@ class Buf:
 
 
 @dataclass
+class FBuf:
+    values: list[float] | None        # input float array (None: NULL)
+
+
+@dataclass
+class Round:
+    mode: int = 0
+    state: int | None = None          # the xorshift32 state (None: NULL pointer)
+
+
+@dataclass
 class Alias:
     target: str                       # another field whose buffer this pointer reuses
 
@@ -65,6 +76,7 @@ class Built:
     args: Any
     outs: dict[str, Any] = field(default_factory=dict)   # name -> (buffer, view or None, cap)
     keep: list[Any] = field(default_factory=list)
+    keep_state: int = 0                                   # the RNG state before the call
 
 
 def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
@@ -96,12 +108,24 @@ def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
             b.keep.append(buf)
             ptrs[name] = buf
             init[name] = buf
+        elif isinstance(v, FBuf):
+            buf = ffi.new("float[]", v.values or [0.0]) if v.values is not None else ffi.NULL
+            b.keep.append(buf)
+            ptrs[name] = buf
+            init[name] = buf
+        elif isinstance(v, Round):
+            st = ffi.new("uint32_t[1]", [v.state or 0]) if v.state is not None else ffi.NULL
+            b.keep.append(st)
+            b.outs["rng_state"] = (st, None, -4) if v.state is not None else None
+            if b.outs["rng_state"] is None:
+                del b.outs["rng_state"]
+            init[name] = {"mode": v.mode, "order": 0, "rng_state": st}
+            b.keep_state = v.state or 0
         elif not isinstance(v, Alias):
             init[name] = v
     for name, v in spec.items():
         if isinstance(v, Alias):
-            init[name] = ffi.cast("int32_t *", ptrs[v.target]) if name not in ("fscratch",) else \
-                ffi.cast("float *", ptrs[v.target])
+            init[name] = ffi.cast("float *" if name in ("fscratch", "loss") else "int32_t *", ptrs[v.target])
     b.args = ffi.new(f"{ctype} *", init)
     b.keep.append(init)
     return b
@@ -109,10 +133,12 @@ def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
 
 def _untouched(ffi: Any, b: Built) -> str | None:
     for name, (buf, view, cap) in b.outs.items():
-        if ffi.typeof(buf).item.cname == "float":
-            continue  # float scratch: working memory
-        if name == "scratch":
+        if name == "rng_state":
+            if buf[0] != b.keep_state:
+                return "rng_state advanced on error"
             continue
+        if ffi.typeof(buf).item.cname == "float" or name in ("scratch", "fscratch"):
+            continue  # working memory
         if any(buf[i] != SENT for i in range(cap + 4)):
             return f"{name} written on error"
         if view is not None and view.scale != F_SENT:
@@ -120,8 +146,11 @@ def _untouched(ffi: Any, b: Built) -> str | None:
     return None
 
 
-def _check_out(ffi: Any, b: Built, name: str, want: list[int], scale: float) -> str | None:
+def _check_out(ffi: Any, b: Built, name: str, want: Any, scale: float) -> str | None:
     buf, view, cap = b.outs[name]
+    if name in ("rng_state", "loss"):
+        got = int(buf[0]) if name == "rng_state" else int(np.float32(buf[0]).view(np.uint32))
+        return None if got == want else f"{name}: {got:#x} != expected {want:#x}"
     got = [buf[i] for i in range(cap + 4)]
     if got[:len(want)] != list(want):
         return f"{name}: {got[:len(want)]} != expected {list(want)}"
@@ -426,4 +455,117 @@ AD_BWD = table("adaptive_avgpool1d_backward", "sym_adaptive_avgpool1d_backward",
                    ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
                ])
 
-CASES: list[AbiCase] = [MP_FWD, MP_BWD, AP_FWD, AP_FWD_INCLUDE, AP_BWD, AP_BWD_INCLUDE, AD_FWD, AD_BWD]
+
+# ---------------------------------------------------------------- softmax / cross entropy
+SMX = [1, 2, 3, 30, -40, 30]           # [2, 3]
+P = [1200, 600, 247, 100, 1900, 47]    # [2, 3] at 1/2047
+SEED = 12345
+
+
+def _sm_base() -> dict[str, Any]:
+    return {"x": In(list(SMX), 0.25, 12), "batch": 2, "classes": 3, "out_bits": 8,
+            "round": Round(1, _rng_state(SEED)), "y": Out(6), "fscratch": Buf(cap=6, ftype=True), "n_fscratch": 6}
+
+
+def _rng_state(seed: int) -> int:
+    import symverify as sv
+
+    return sv.Rng(seed).state
+
+
+def _sm_expect() -> dict[str, Any]:
+    import symverify as sv
+
+    rng = sv.Rng(SEED)
+    y = _emu().softmax_forward(_sym(SMX, (2, 3), 0.25, 12), 8, sv.SR_HALF_AWAY, rng)
+    return {"y": (y.mantissas.ravel().tolist(), float(y.scale)), "rng_state": (rng.state, 0.0)}
+
+
+def _rows_variations(arg: str) -> list[tuple[str, Edit, str, str, int]]:
+    return [("batch0", _set("batch", 0), "SYM_ERR_EMPTY", "batch", -1),
+            ("classes0", _set("classes", 0), "SYM_ERR_EMPTY", "classes", -1),
+            ("rows_overflow", lambda s: s.update(batch=1 << 16, classes=1 << 15), "SYM_ERR_SHAPE", "classes", -1),
+            ("rows_edge", lambda s: s.update(batch=1 << 16, classes=(1 << 15) - 1), "SYM_ERR_SHAPE", arg, -1),
+            (f"{arg}_null", _set(f"{arg}.m", None), "SYM_ERR_NULL", arg, -1),
+            (f"{arg}_bits1", _set(f"{arg}.bits", 1), "SYM_ERR_BAD_WIDTH", arg, -1),
+            (f"{arg}_bits33", _set(f"{arg}.bits", 33), "SYM_ERR_BAD_WIDTH", arg, -1),
+            (f"{arg}_n", _set(f"{arg}.n", 5), "SYM_ERR_SHAPE", arg, -1),
+            (f"{arg}_scale0", _set(f"{arg}.scale", 0.0), "SYM_ERR_BAD_SCALE", f"{arg}.scale", -1),
+            (f"{arg}_width", _set(f"{arg}.bits", 2), "SYM_ERR_INT_OVERFLOW", arg, -1)]
+
+
+def _sm_out_variations(out: str, bits: str) -> list[tuple[str, Edit, str, str, int]]:
+    return [(f"{bits}1", _set(bits, 1), "SYM_ERR_BAD_WIDTH", bits, -1),
+            (f"{bits}32", _set(bits, 32), "SYM_ERR_BAD_WIDTH", bits, -1),
+            ("mode", _set("round.mode", 2), "SYM_ERR_BAD_ROUNDING", "round.mode", -1),
+            ("rng_null", _set("round.state", None), "SYM_ERR_NULL", "round.rng_state", -1),
+            ("rng_zero", _set("round.state", 0), "SYM_ERR_BAD_RNG", "round.rng_state", -1),
+            (f"{out}_view_null", _set(f"{out}.null_view", True), "SYM_ERR_NULL", out, -1),
+            (f"{out}_m_null", _set(f"{out}.null_m", True), "SYM_ERR_NULL", out, -1),
+            (f"{out}_n", _set(f"{out}.n", 5), "SYM_ERR_SHAPE", out, -1),
+            ("fscratch_null", _set("fscratch", Buf()), "SYM_ERR_NULL", "fscratch", -1),
+            ("fscratch_short", _set("n_fscratch", 5), "SYM_ERR_SHAPE", "fscratch", -1)]
+
+
+SM_FWD = table("softmax_forward", "sym_softmax_forward", "sym_softmax_forward_args", _sm_base, _sm_expect,
+               _rows_variations("x") + _sm_out_variations("y", "out_bits") + [
+                   ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("fscratch_is_x", _set("fscratch", Alias("x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("fscratch_is_y", _set("fscratch", Alias("y")), "SYM_ERR_ALIAS", "y", -1),
+                   ("x_overflow", lambda s: s.update(x=In([1, 2, 3, 4, 2047, 6], 3e35, 12)),
+                    "SYM_ERR_FLOAT_OVERFLOW", "x", 4),
+               ])
+
+
+def _ce_base(prob: bool = False) -> dict[str, Any]:
+    t = {"target_index": Buf(), "target_prob": FBuf([0.5, 0.5, 0.0, 0.1, 0.7, 0.2]), "n_target": 6} if prob else \
+        {"target_index": Buf([0, 1]), "target_prob": FBuf(None), "n_target": 2}
+    return {"p": In(list(P), 1.0 / 2047, 12), "batch": 2, "classes": 3, **t, "grad_bits": 8,
+            "reduction": 0 if not prob else 1, "round": Round(1, _rng_state(SEED)), "loss": Buf(cap=1, ftype=True),
+            "grad": Out(6), "fscratch": Buf(cap=6, ftype=True), "n_fscratch": 6}
+
+
+def _ce_expect(prob: bool = False) -> dict[str, Any]:
+    import symverify as sv
+
+    rng = sv.Rng(SEED)
+    t = np.array([[0.5, 0.5, 0.0], [0.1, 0.7, 0.2]], dtype=np.float32) if prob else np.array([0, 1])
+    loss, g = _emu().cross_entropy_loss(_sym(P, (2, 3), 1.0 / 2047, 12), t, 8, "sum" if prob else "mean",
+                                        sv.SR_HALF_AWAY, rng)
+    return {"grad": (g.mantissas.ravel().tolist(), float(g.scale)), "rng_state": (rng.state, 0.0),
+            "loss": (int(np.float32(loss).view(np.uint32)), 0.0)}
+
+
+CE_VARIATIONS = _rows_variations("p") + _sm_out_variations("grad", "grad_bits") + [
+    ("targets_both_null", _set("target_index", Buf()), "SYM_ERR_NULL", "target", -1),
+    ("targets_both_set", _set("target_prob", FBuf([0.0] * 6)), "SYM_ERR_NULL", "target", -1),
+    ("n_target", _set("n_target", 3), "SYM_ERR_SHAPE", "target", -1),
+    ("reduction2", _set("reduction", 2), "SYM_ERR_BAD_TYPE", "reduction", -1),
+    ("reduction_neg", _set("reduction", -1), "SYM_ERR_BAD_TYPE", "reduction", -1),
+    ("loss_null", _set("loss", Buf()), "SYM_ERR_NULL", "loss", -1),
+    ("index_high", _set("target_index", Buf([0, 3])), "SYM_ERR_SHAPE", "target", 1),
+    ("index_neg", _set("target_index", Buf([-1, 0])), "SYM_ERR_SHAPE", "target", 0),
+    ("p_overflow", lambda s: s.update(p=In([1, 2, 3, 4, 5, 2047], 3e35, 12)), "SYM_ERR_FLOAT_OVERFLOW", "p", 5),
+    ("grad_is_p", _set("grad", Out(6, alias="p")), "SYM_ERR_ALIAS", "grad", -1),
+]
+CE_INDEX = table("cross_entropy_loss_index", "sym_cross_entropy_loss", "sym_cross_entropy_loss_args",
+                 _ce_base, _ce_expect, CE_VARIATIONS)
+CE_PROB = table("cross_entropy_loss_prob", "sym_cross_entropy_loss", "sym_cross_entropy_loss_args",
+                lambda: _ce_base(True), lambda: _ce_expect(True), [
+                    ("prob_nan", _set("target_prob", FBuf([0.5, float("nan"), 0, 0, 0, 0])),
+                     "SYM_ERR_NONFINITE_INPUT", "target", 1),
+                    ("prob_inf", _set("target_prob", FBuf([0.5, 0, 0, 0, 0, float("-inf")])),
+                     "SYM_ERR_NONFINITE_INPUT", "target", 5),
+                    ("loss_overflow", _set("target_prob", FBuf([3e38, 3e38, 3e38, 0, 0, 0])),
+                     "SYM_ERR_FLOAT_OVERFLOW", "loss", -1),
+                    ("grad_overflow", lambda s: s.update(p=In([2047, 0, 0, 0, 2047, 0], 1.656e35, 12),
+                                                         target_prob=FBuf([-3.0e36, 0, 0, 0, 0, 0])),
+                     "SYM_ERR_FLOAT_OVERFLOW", "grad", 0),
+                    ("loss_is_grad", _set("loss", Alias("grad")), "SYM_ERR_ALIAS", "grad", -1),
+                    ("fscratch_is_p", _set("fscratch", Alias("p")), "SYM_ERR_ALIAS", "grad", -1),
+                    ("fscratch_is_grad", _set("fscratch", Alias("grad")), "SYM_ERR_ALIAS", "grad", -1),
+                    ("loss_is_fscratch", _set("loss", Alias("fscratch")), "SYM_ERR_ALIAS", "grad", -1),
+                ])
+
+CASES: list[AbiCase] = [MP_FWD, MP_BWD, AP_FWD, AP_FWD_INCLUDE, AP_BWD, AP_BWD_INCLUDE, AD_FWD, AD_BWD,
+                        SM_FWD, CE_INDEX, CE_PROB]

@@ -49,7 +49,8 @@ int sym_softmax_forward(const sym_softmax_forward_args *args, sym_err *err);
  * the logits g_c = q_c - y_c (one-hot y for index targets), divided by
  * (float)batch for the mean (a g that is not finite: SYM_ERR_FLOAT_OVERFLOW
  * "grad"), grad = sym_float_to_sym(g, grad_bits 2..31, round.mode,
- * round.rng_state). An unknown reduction is SYM_ERR_BAD_TYPE "reduction".
+ * round.rng_state). An unknown reduction is SYM_ERR_BAD_TYPE "reduction";
+ * grad, loss and fscratch overlapping p or each other is SYM_ERR_ALIAS "grad".
  * fscratch: >= batch*classes floats. */
 typedef struct {
     sym_cview p;

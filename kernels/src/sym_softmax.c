@@ -178,6 +178,14 @@ int sym_cross_entropy_loss(const sym_cross_entropy_loss_args *args, sym_err *err
     if (args->loss == NULL) {
         return sm_fail(err, SYM_ERR_NULL, "loss", -1, "loss is NULL");
     }
+    if (sym_ranges_overlap(args->grad->m, (size_t)n * sizeof(int32_t), args->p.m, (size_t)n * sizeof(int32_t))
+        || sym_ranges_overlap(args->fscratch, (size_t)n * sizeof(float), args->p.m, (size_t)n * sizeof(int32_t))
+        || sym_ranges_overlap(args->fscratch, (size_t)n * sizeof(float), args->grad->m,
+                              (size_t)n * sizeof(int32_t))
+        || sym_ranges_overlap(args->loss, sizeof(float), args->grad->m, (size_t)n * sizeof(int32_t))
+        || sym_ranges_overlap(args->loss, sizeof(float), args->fscratch, (size_t)n * sizeof(float))) {
+        return sm_fail(err, SYM_ERR_ALIAS, "grad", -1, "grad, loss, fscratch and p must not overlap");
+    }
     for (i = 0; i < args->n_target; ++i) {
         if (args->target_index != NULL && (args->target_index[i] < 0 || args->target_index[i] >= args->classes)) {
             return sm_fail(err, SYM_ERR_SHAPE, "target", i, "a class index lies outside [0, classes)");
