@@ -39,6 +39,7 @@ class Out:
     null_view: bool = False
     null_m: bool = False
     alias: str | None = None          # the view's m points into this field's buffer
+    offset: int = 0                   # ... at this element offset
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Round:
 @dataclass
 class Alias:
     target: str                       # another field whose buffer this pointer reuses
+    offset: int = 0                   # element offset into it
 
 
 def _geom(**kw: int) -> dict[str, int]:
@@ -91,7 +93,7 @@ def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
             init[name] = {"m": buf, "n": len(v.m or []) if v.n is None else v.n, "scale": v.scale, "bits": v.bits}
         elif isinstance(v, Out):
             buf = ffi.new("int32_t[]", [SENT] * (v.cap + 4))
-            m = ffi.NULL if v.null_m else (ffi.cast("int32_t *", ptrs[v.alias]) if v.alias else buf)
+            m = ffi.NULL if v.null_m else (ffi.cast("int32_t *", ptrs[v.alias]) + v.offset if v.alias else buf)
             view = ffi.new("sym_view *", {"m": m, "n": v.cap if v.n is None else v.n, "scale": F_SENT, "bits": 32})
             b.keep += [buf, view]
             ptrs[name] = buf
@@ -125,7 +127,8 @@ def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
             init[name] = v
     for name, v in spec.items():
         if isinstance(v, Alias):
-            init[name] = ffi.cast("float *" if name in ("fscratch", "loss") else "int32_t *", ptrs[v.target])
+            ptype = "float *" if name in ("fscratch", "loss") else "int32_t *"
+            init[name] = ffi.cast(ptype, ffi.cast(ptype, ptrs[v.target]) + v.offset)
     b.args = ffi.new(f"{ctype} *", init)
     b.keep.append(init)
     return b
@@ -183,10 +186,19 @@ def table(name: str, fn: str, ctype: str, base: Callable[[], dict[str, Any]],
                 return f"{name}: base: {why}"
         if getattr(lib, fn)(ffi.NULL, ffi.NULL) != S["SYM_ERR_NULL"]:
             return f"{name}: NULL args not SYM_ERR_NULL"
+        err = ffi.new("sym_err *")
+        if getattr(lib, fn)(ffi.NULL, err) != S["SYM_ERR_NULL"] or err.status != S["SYM_ERR_NULL"] \
+                or ffi.string(err.arg) != b"args" or err.index != -1 or ffi.string(err.reason) != b"args is NULL":
+            return f"{name}: NULL args: err not (NULL, 'args', -1, 'args is NULL')"
         for label, edit, status, arg, index in variations:
+            if status == "SYM_OK_SKIP":
+                continue
             spec = base()
             edit(spec)
-            b = build(ffi, ctype, spec)
+            try:
+                b = build(ffi, ctype, spec)
+            except (TypeError, KeyError) as exc:
+                return f"{name}/{label}: cannot build the call ({exc})"
             err = ffi.new("sym_err *", {"status": 99, "arg": ffi.NULL, "index": 777, "reason": ffi.NULL})
             st = getattr(lib, fn)(b.args, err)
             if st != S[status]:
@@ -295,7 +307,11 @@ def _out_variations(arg: str, cap: int) -> list[tuple[str, Edit, str, str, int]]
 def _scratch_variations(src: str) -> list[tuple[str, Edit, str, str, int]]:
     return [("scratch_null", _set("scratch", Buf()), "SYM_ERR_NULL", "scratch", -1),
             ("scratch_short", _set("n_scratch", 9), "SYM_ERR_SHAPE", "scratch", -1),
-            ("dx_is_dy", _set("dx", Out(10, alias=src)), "SYM_ERR_ALIAS", "dx", -1)]
+            ("dx_is_dy", _set("dx", Out(10, alias=src)), "SYM_ERR_ALIAS", "dx", -1),
+            ("dx_in_dy_tail", _set("dx", Out(10, alias=src, offset=5)), "SYM_ERR_ALIAS", "dx", -1),
+            ("dy_in_dx_tail", _set(f"{src}", In(list(DY), 0.25, 12)), "SYM_OK_SKIP", "", 0),
+            ("scratch_in_dy_tail", _set("scratch", Alias(src, 5)), "SYM_ERR_ALIAS", "dx", -1),
+            ("scratch_in_dx_tail", _set("scratch", Alias("dx", 9)), "SYM_ERR_ALIAS", "dx", -1)]
 
 
 # ---------------------------------------------------------------- MaxPool1d
@@ -316,7 +332,10 @@ MP_FWD = table("maxpool1d_forward", "sym_maxpool1d_forward", "sym_maxpool1d_forw
                    ("indices_n", _set("n_indices", 5), "SYM_ERR_SHAPE", "indices", -1),
                    ("indices_is_x", _set("indices", Alias("x")), "SYM_ERR_ALIAS", "y", -1),
                    ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("y_in_x_tail", _set("y", Out(6, alias="x", offset=8)), "SYM_ERR_ALIAS", "y", -1),
+                   ("indices_in_x_tail", _set("indices", Alias("x", 9)), "SYM_ERR_ALIAS", "y", -1),
                    ("indices_is_y", _set("indices", Alias("y")), "SYM_ERR_ALIAS", "y", -1),
+                   ("indices_in_y_tail", _set("indices", Alias("y", 5)), "SYM_ERR_ALIAS", "y", -1),
                ])
 
 
@@ -347,6 +366,8 @@ MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_ba
                     "SYM_ERR_INT_OVERFLOW", "dx", 9),
                    ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_is_indices", _set("scratch", Alias("indices")), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_in_indices_tail", _set("scratch", Alias("indices", 5)), "SYM_ERR_ALIAS", "dx", -1),
+                   ("dx_in_indices_tail", _set("dx", Out(10, alias="indices", offset=5)), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
                ])
 
@@ -372,6 +393,7 @@ AP_FWD = table("avgpool1d_forward", "sym_avgpool1d_forward", "sym_avgpool1d_forw
                     "SYM_ERR_RANGE_GUARD", "geom.kernel_size", -1),
                    ("underflow", _set("x.scale", 2.0 ** -126), "SYM_ERR_SCALE_UNDERFLOW", "y.scale", -1),
                    ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("y_in_x_tail", _set("y", Out(6, alias="x", offset=8)), "SYM_ERR_ALIAS", "y", -1),
                    ("product", lambda s: (s.update(x=In([-32768] * 512, 1.0, 16), y=Out(2)),
                                           s["geom"].update(in_length=256, kernel_size=257, stride=256, pad_left=1,
                                                            pad_right=1, out_length=1)),
@@ -397,6 +419,11 @@ AP_BWD = table("avgpool1d_backward", "sym_avgpool1d_backward", "sym_avgpool1d_ba
                + _scratch_variations("dy") + [
                    ("underflow", _set("dy.scale", 2.0 ** -126), "SYM_ERR_SCALE_UNDERFLOW", "dx.scale", -1),
                    ("product", _set("dy", In([0, 0, 0, 0, 0, 1 << 30], 1.0, 32)), "SYM_ERR_INT_OVERFLOW", "dy", 5),
+                   ("product_neg", _set("dy", In([0, 0, 0, 0, 0, -(1 << 30)], 1.0, 32)), "SYM_ERR_INT_OVERFLOW", "dy", 5),
+                   ("product_pos_edge", _set("dy", In([715827883, 0, 0, 0, 0, 0], 1.0, 32)), "SYM_ERR_INT_OVERFLOW",
+                    "dy", 0),
+                   ("product_neg_edge", _set("dy", In([0, 0, 0, 0, 0, -715827883], 1.0, 32)), "SYM_ERR_INT_OVERFLOW",
+                    "dy", 5),
                    ("overflow", lambda s: (s.update(dy=In([1 << 30] * 6, 1.0, 32), count_include_pad=1)),
                     "SYM_ERR_INT_OVERFLOW", "dx", 1),
                    ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
@@ -429,6 +456,7 @@ AD_FWD = table("adaptive_avgpool1d_forward", "sym_adaptive_avgpool1d_forward",
                                         s["geom"].update(batch=1, in_length=65536, out_length=1)),
                     "SYM_ERR_RANGE_GUARD", "geom.in_length", -1),
                    ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
+                   ("y_in_x_tail", _set("y", Out(6, alias="x", offset=8)), "SYM_ERR_ALIAS", "y", -1),
                ])
 
 
@@ -448,6 +476,8 @@ AD_BWD = table("adaptive_avgpool1d_backward", "sym_adaptive_avgpool1d_backward",
                + _scratch_variations("dy") + [
                    ("underflow", _set("dy.scale", 2.0 ** -126), "SYM_ERR_SCALE_UNDERFLOW", "dx.scale", -1),
                    ("product", _set("dy", In([0, 0, 0, 1 << 30, 0, 0], 1.0, 32)), "SYM_ERR_INT_OVERFLOW", "dy", 3),
+                   ("product_neg", _set("dy", In([0, 0, 0, -(1 << 30), 0, 0], 1.0, 32)), "SYM_ERR_INT_OVERFLOW",
+                    "dy", 3),
                    ("overflow", lambda s: (s.update(dy=In([1 << 30] * 6, 1.0, 32), dx=Out(2), n_scratch=2),
                                            s["geom"].update(in_length=1, out_length=3)),
                     "SYM_ERR_INT_OVERFLOW", "dx", 0),
@@ -484,6 +514,8 @@ def _sm_expect() -> dict[str, Any]:
 def _rows_variations(arg: str) -> list[tuple[str, Edit, str, str, int]]:
     return [("batch0", _set("batch", 0), "SYM_ERR_EMPTY", "batch", -1),
             ("classes0", _set("classes", 0), "SYM_ERR_EMPTY", "classes", -1),
+            ("batch1_classes0", lambda s: s.update(batch=1, classes=0), "SYM_ERR_EMPTY", "classes", -1),
+            ("classes_max", lambda s: s.update(batch=1, classes=(1 << 31) - 1), "SYM_ERR_SHAPE", arg, -1),
             ("rows_overflow", lambda s: s.update(batch=1 << 16, classes=1 << 15), "SYM_ERR_SHAPE", "classes", -1),
             ("rows_edge", lambda s: s.update(batch=1 << 16, classes=(1 << 15) - 1), "SYM_ERR_SHAPE", arg, -1),
             (f"{arg}_null", _set(f"{arg}.m", None), "SYM_ERR_NULL", arg, -1),
@@ -512,6 +544,9 @@ SM_FWD = table("softmax_forward", "sym_softmax_forward", "sym_softmax_forward_ar
                    ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
                    ("fscratch_is_x", _set("fscratch", Alias("x")), "SYM_ERR_ALIAS", "y", -1),
                    ("fscratch_is_y", _set("fscratch", Alias("y")), "SYM_ERR_ALIAS", "y", -1),
+                   ("fscratch_in_x_tail", _set("fscratch", Alias("x", 5)), "SYM_ERR_ALIAS", "y", -1),
+                   ("fscratch_in_y_tail", _set("fscratch", Alias("y", 5)), "SYM_ERR_ALIAS", "y", -1),
+                   ("y_in_x_tail", _set("y", Out(6, alias="x", offset=5)), "SYM_ERR_ALIAS", "y", -1),
                    ("x_overflow", lambda s: s.update(x=In([1, 2, 3, 4, 2047, 6], 3e35, 12)),
                     "SYM_ERR_FLOAT_OVERFLOW", "x", 4),
                ])
@@ -547,6 +582,11 @@ CE_VARIATIONS = _rows_variations("p") + _sm_out_variations("grad", "grad_bits") 
     ("index_neg", _set("target_index", Buf([-1, 0])), "SYM_ERR_SHAPE", "target", 0),
     ("p_overflow", lambda s: s.update(p=In([1, 2, 3, 4, 5, 2047], 3e35, 12)), "SYM_ERR_FLOAT_OVERFLOW", "p", 5),
     ("grad_is_p", _set("grad", Out(6, alias="p")), "SYM_ERR_ALIAS", "grad", -1),
+    ("grad_in_p_tail", _set("grad", Out(6, alias="p", offset=5)), "SYM_ERR_ALIAS", "grad", -1),
+    ("fscratch_in_p_tail", _set("fscratch", Alias("p", 5)), "SYM_ERR_ALIAS", "grad", -1),
+    ("fscratch_in_grad_tail", _set("fscratch", Alias("grad", 5)), "SYM_ERR_ALIAS", "grad", -1),
+    ("loss_in_grad_tail", _set("loss", Alias("grad", 5)), "SYM_ERR_ALIAS", "grad", -1),
+    ("loss_in_fscratch_tail", _set("loss", Alias("fscratch", 5)), "SYM_ERR_ALIAS", "grad", -1),
 ]
 CE_INDEX = table("cross_entropy_loss_index", "sym_cross_entropy_loss", "sym_cross_entropy_loss_args",
                  _ce_base, _ce_expect, CE_VARIATIONS)
@@ -562,10 +602,122 @@ CE_PROB = table("cross_entropy_loss_prob", "sym_cross_entropy_loss", "sym_cross_
                                                          target_prob=FBuf([-3.0e36, 0, 0, 0, 0, 0])),
                      "SYM_ERR_FLOAT_OVERFLOW", "grad", 0),
                     ("loss_is_grad", _set("loss", Alias("grad")), "SYM_ERR_ALIAS", "grad", -1),
+                    ("grad_underflow", lambda s: s.update(p=In([1, 0, 0, 0, 0, 0], 1e-36, 12),
+                                                          target_prob=FBuf([0.0] * 6)),
+                     "SYM_ERR_SCALE_UNDERFLOW", "grad", -1),
                     ("fscratch_is_p", _set("fscratch", Alias("p")), "SYM_ERR_ALIAS", "grad", -1),
                     ("fscratch_is_grad", _set("fscratch", Alias("grad")), "SYM_ERR_ALIAS", "grad", -1),
                     ("loss_is_fscratch", _set("loss", Alias("fscratch")), "SYM_ERR_ALIAS", "grad", -1),
                 ])
 
-CASES: list[AbiCase] = [MP_FWD, MP_BWD, AP_FWD, AP_FWD_INCLUDE, AP_BWD, AP_BWD_INCLUDE, AD_FWD, AD_BWD,
+# OK calls at the edges: products that just fit, sums beyond 16 bits, wide mantissas
+EDGE_DY = [715827882, 0, 0, 0, 0, -715827882]
+WIDE = [30000, 29999, -30001, 32767, 32767, -32768, -32768, -32767, 30001, 1]
+
+
+def _edge(name: str, fn: str, ctype: str, spec: Callable[[], dict[str, Any]], emu: Callable[[], Any],
+          out: str) -> AbiCase:
+    def expect() -> dict[str, Any]:
+        t = emu()
+        return {out: (t.mantissas.ravel().tolist(), float(t.scale))}
+    return table(name, fn, ctype, spec, expect, [])
+
+
+EDGES = [
+    _edge("avgpool1d_backward_product_edges", "sym_avgpool1d_backward", "sym_avgpool1d_backward_args",
+          lambda: {**_ap_bwd_base(), "dy": In(list(EDGE_DY), 0.25, 32)},
+          lambda: _emu().avgpool1d_backward(_sym(EDGE_DY, (2, 1, 3), 0.25, 32), 5, 3, 2, 1, 1, False), "dx"),
+    _edge("adaptive_avgpool1d_forward_wide_sums", "sym_adaptive_avgpool1d_forward",
+          "sym_adaptive_avgpool1d_forward_args", lambda: {**_ad_fwd_base(), "x": In(list(WIDE), 0.5, 16)},
+          lambda: _emu().adaptive_avgpool1d_forward(_sym(WIDE, (2, 1, 5), 0.5, 16), 3), "y"),
+    _edge("avgpool1d_forward_wide_sums", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
+          lambda: {**_ap_fwd_base(), "x": In(list(WIDE), 0.5, 16)},
+          lambda: _emu().avgpool1d_forward(_sym(WIDE, (2, 1, 5), 0.5, 16), 3, 2, 1, 1, False), "y"),
+    _edge("adaptive_avgpool1d_backward_wide", "sym_adaptive_avgpool1d_backward",
+          "sym_adaptive_avgpool1d_backward_args", lambda: {**_ad_bwd_base(), "dy": In(list(EDGE_DY), 0.25, 32)},
+          lambda: _emu().adaptive_avgpool1d_backward(_sym(EDGE_DY, (2, 1, 3), 0.25, 32), 5), "dx"),
+]
+
+SM_WIDE = [16777217, 33554435, -16777219, 5, 100000001, -7]
+P_WIDE = [16777217, 33554435, 1, 3, 16777219, 100000001]
+
+
+def _sm_wide_expect() -> dict[str, Any]:
+    import symverify as sv
+
+    rng = sv.Rng(SEED)
+    y = _emu().softmax_forward(_sym(SM_WIDE, (2, 3), 1e-7, 32), 8, sv.SR_HALF_AWAY, rng)
+    return {"y": (y.mantissas.ravel().tolist(), float(y.scale)), "rng_state": (rng.state, 0.0)}
+
+
+def _ce_wide_expect() -> dict[str, Any]:
+    import symverify as sv
+
+    rng = sv.Rng(SEED)
+    loss, g = _emu().cross_entropy_loss(_sym(P_WIDE, (2, 3), 5e-9, 32), np.array([0, 1]), 8, "mean",
+                                        sv.SR_HALF_AWAY, rng)
+    return {"grad": (g.mantissas.ravel().tolist(), float(g.scale)), "rng_state": (rng.state, 0.0),
+            "loss": (int(np.float32(loss).view(np.uint32)), 0.0)}
+
+
+def _ce_big_batch_expect() -> dict[str, Any]:
+    import symverify as sv
+
+    rng = sv.Rng(SEED)
+    loss, g = _emu().cross_entropy_loss(_sym([1000] * 40000, (40000, 1), 1.0 / 2047, 12), np.zeros(40000, np.int64),
+                                        8, "mean", sv.SR_HALF_AWAY, rng)
+    return {"grad": (g.mantissas.ravel().tolist(), float(g.scale)), "rng_state": (rng.state, 0.0),
+            "loss": (int(np.float32(loss).view(np.uint32)), 0.0)}
+
+
+EDGES += [
+    table("softmax_forward_wide_mantissas", "sym_softmax_forward", "sym_softmax_forward_args",
+          lambda: {**_sm_base(), "x": In(list(SM_WIDE), 1e-7, 32)}, _sm_wide_expect, []),
+    table("cross_entropy_loss_wide_mantissas", "sym_cross_entropy_loss", "sym_cross_entropy_loss_args",
+          lambda: {**_ce_base(), "p": In(list(P_WIDE), 5e-9, 32)}, _ce_wide_expect, []),
+    table("cross_entropy_loss_batch_40000", "sym_cross_entropy_loss", "sym_cross_entropy_loss_args",
+          lambda: {**_ce_base(), "p": In([1000] * 40000, 1.0 / 2047, 12), "batch": 40000, "classes": 1,
+                   "target_index": Buf([0] * 40000), "n_target": 40000, "grad": Out(40000),
+                   "fscratch": Buf(cap=40000, ftype=True), "n_fscratch": 40000}, _ce_big_batch_expect, []),
+]
+
+for _bits in (2, 31):
+    EDGES.append(table(f"softmax_forward_out_bits_{_bits}", "sym_softmax_forward", "sym_softmax_forward_args",
+                       lambda b=_bits: {**_sm_base(), "out_bits": b, "round": Round(0, None)},
+                       lambda b=_bits: {"y": ((y := _emu().softmax_forward(_sym(SMX, (2, 3), 0.25, 12), b))
+                                              .mantissas.ravel().tolist(), float(y.scale))}, []))
+
+
+def _mathf_inputs() -> tuple[np.ndarray, np.ndarray]:
+    rs = np.random.default_rng(11)
+    ex = np.concatenate([-rs.random(3000, dtype=np.float32) * 87, rs.random(200, dtype=np.float32) * 88,
+                         np.float32([0.0, -0.0, -87.0, -86.99999, -87.00001, -1e-30, 1e-30, -0.34657359, 0.34657359,
+                                     -1e3, 88.0])])
+    lx = np.concatenate([np.exp(rs.uniform(np.log(1e-7), 0, 3000)).astype(np.float32),
+                         np.exp(rs.uniform(0, 80, 300)).astype(np.float32),
+                         np.float32([1e-7, 1.0, 0.5, 0.70710677, 0.7071068, 0.70710683, 1.17549435e-38, 3e38, 2.0])])
+    return ex.astype(np.float32), lx.astype(np.float32)
+
+
+def _mathf(ffi: Any, lib: Any) -> str | None:
+    """sym_expf / sym_logf bit for bit against the documented algorithm in numpy
+    (symverify.goldgen.mathf32), incl. the -87 flush edge, NaN and the sqrt(1/2) split."""
+    from symverify.goldgen.mathf32 import expf32, logf32
+
+    ex, lx = _mathf_inputs()
+    for name, fn, ref, xs in (("sym_expf", lib.sym_expf, expf32, ex), ("sym_logf", lib.sym_logf, logf32, lx)):
+        want = ref(xs).view(np.uint32)
+        got = np.array([fn(float(v)) for v in xs], dtype=np.float32).view(np.uint32)
+        bad = np.flatnonzero(got != want)
+        if bad.size:
+            i = int(bad[0])
+            return f"{name}({float(xs[i])!r}) bits {int(got[i]):#010x} != expected {int(want[i]):#010x}"
+    if not np.isnan(lib.sym_expf(float("nan"))):
+        return "sym_expf(NaN) is not NaN"
+    return None
+
+
+MATHF = AbiCase("mathf_bits", _mathf, family="abi_pool")
+
+CASES: list[AbiCase] = [MATHF, *EDGES, MP_FWD, MP_BWD, AP_FWD, AP_FWD_INCLUDE, AP_BWD, AP_BWD_INCLUDE, AD_FWD, AD_BWD,
                         SM_FWD, CE_INDEX, CE_PROB]
