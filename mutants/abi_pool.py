@@ -30,6 +30,8 @@ class In:
     scale: float
     bits: int
     n: int | None = None
+    alias: str | None = None          # m points into this field's buffer (its contents are read)
+    offset: int = 0
 
 
 @dataclass
@@ -86,6 +88,8 @@ def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
     init: dict[str, Any] = {}
     ptrs: dict[str, Any] = {}
     for name, v in spec.items():
+        if isinstance(v, In) and v.alias:
+            continue
         if isinstance(v, In):
             buf = ffi.new("int32_t[]", v.m or [0]) if v.m is not None else ffi.NULL
             b.keep.append(buf)
@@ -126,6 +130,9 @@ def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
         elif not isinstance(v, Alias):
             init[name] = v
     for name, v in spec.items():
+        if isinstance(v, In) and v.alias:
+            m = ffi.cast("int32_t *", ffi.cast("int32_t *", ptrs[v.alias]) + v.offset)
+            init[name] = {"m": m, "n": v.n, "scale": v.scale, "bits": v.bits}
         if isinstance(v, Alias):
             ptype = "float *" if name in ("fscratch", "loss") else "int32_t *"
             init[name] = ffi.cast(ptype, ffi.cast(ptype, ptrs[v.target]) + v.offset)
@@ -311,7 +318,10 @@ def _scratch_variations(src: str) -> list[tuple[str, Edit, str, str, int]]:
             ("dx_in_dy_tail", _set("dx", Out(10, alias=src, offset=5)), "SYM_ERR_ALIAS", "dx", -1),
             ("dy_in_dx_tail", _set(f"{src}", In(list(DY), 0.25, 12)), "SYM_OK_SKIP", "", 0),
             ("scratch_in_dy_tail", _set("scratch", Alias(src, 5)), "SYM_ERR_ALIAS", "dx", -1),
-            ("scratch_in_dx_tail", _set("scratch", Alias("dx", 9)), "SYM_ERR_ALIAS", "dx", -1)]
+            ("scratch_in_dx_tail", _set("scratch", Alias("dx", 9)), "SYM_ERR_ALIAS", "dx", -1),
+            ("dy_in_dx_tail2", _set(src, In(None, 0.25, 32, n=6, alias="dx", offset=8)), "SYM_ERR_ALIAS", "dx", -1),
+            ("dy_in_scratch_tail", _set(src, In(None, 0.25, 32, n=6, alias="scratch", offset=8)), "SYM_ERR_ALIAS",
+             "dx", -1)]
 
 
 # ---------------------------------------------------------------- MaxPool1d
@@ -368,6 +378,8 @@ MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_ba
                    ("scratch_is_indices", _set("scratch", Alias("indices")), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_in_indices_tail", _set("scratch", Alias("indices", 5)), "SYM_ERR_ALIAS", "dx", -1),
                    ("dx_in_indices_tail", _set("dx", Out(10, alias="indices", offset=5)), "SYM_ERR_ALIAS", "dx", -1),
+                   ("indices_in_dx_tail", _set("indices", Alias("dx", 8)), "SYM_ERR_ALIAS", "dx", -1),
+                   ("indices_in_scratch_tail", _set("indices", Alias("scratch", 8)), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
                ])
 
@@ -547,6 +559,9 @@ SM_FWD = table("softmax_forward", "sym_softmax_forward", "sym_softmax_forward_ar
                    ("fscratch_in_x_tail", _set("fscratch", Alias("x", 5)), "SYM_ERR_ALIAS", "y", -1),
                    ("fscratch_in_y_tail", _set("fscratch", Alias("y", 5)), "SYM_ERR_ALIAS", "y", -1),
                    ("y_in_x_tail", _set("y", Out(6, alias="x", offset=5)), "SYM_ERR_ALIAS", "y", -1),
+                   ("x_in_fscratch_tail", _set("x", In(None, 0.25, 32, n=6, alias="fscratch", offset=4)),
+                    "SYM_ERR_ALIAS", "y", -1),
+                   ("x_in_y_tail", _set("x", In(None, 0.25, 32, n=6, alias="y", offset=4)), "SYM_ERR_ALIAS", "y", -1),
                    ("x_overflow", lambda s: s.update(x=In([1, 2, 3, 4, 2047, 6], 3e35, 12)),
                     "SYM_ERR_FLOAT_OVERFLOW", "x", 4),
                ])
@@ -583,6 +598,9 @@ CE_VARIATIONS = _rows_variations("p") + _sm_out_variations("grad", "grad_bits") 
     ("p_overflow", lambda s: s.update(p=In([1, 2, 3, 4, 5, 2047], 3e35, 12)), "SYM_ERR_FLOAT_OVERFLOW", "p", 5),
     ("grad_is_p", _set("grad", Out(6, alias="p")), "SYM_ERR_ALIAS", "grad", -1),
     ("grad_in_p_tail", _set("grad", Out(6, alias="p", offset=5)), "SYM_ERR_ALIAS", "grad", -1),
+    ("p_in_grad_tail", _set("p", In(None, 1.0 / 2047, 32, n=6, alias="grad", offset=4)), "SYM_ERR_ALIAS", "grad", -1),
+    ("p_in_fscratch_tail", _set("p", In(None, 1.0 / 2047, 32, n=6, alias="fscratch", offset=4)), "SYM_ERR_ALIAS",
+     "grad", -1),
     ("fscratch_in_p_tail", _set("fscratch", Alias("p", 5)), "SYM_ERR_ALIAS", "grad", -1),
     ("fscratch_in_grad_tail", _set("fscratch", Alias("grad", 5)), "SYM_ERR_ALIAS", "grad", -1),
     ("loss_in_grad_tail", _set("loss", Alias("grad", 5)), "SYM_ERR_ALIAS", "grad", -1),
