@@ -1,5 +1,5 @@
 """Sweep every float32 of the used ranges through the portable exp / log
-(goldgen/mathf32.py, bit-identical to kernels/src/sym_mathf.c) and report the
+(symverify/emulator/mathf32.py, bit-identical to kernels/src/sym_mathf.c) and report the
 largest error in float32 ulps against a float64 reference.
 
     python benchmarks/mathf_ulp.py [--step N]
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from symverify.goldgen.mathf32 import expf32, logf32, ulp_error
+from symverify.emulator.mathf32 import expf32, logf32, ulp_error
 
 
 def sweep(lo: float, hi: float, fn, ref, step: int, chunk: int = 1 << 22) -> tuple[float, float, int]:

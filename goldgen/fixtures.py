@@ -50,22 +50,13 @@ SR = "sr_half_away"
 
 #: kernel name -> family (the JSON / header file it lands in): the registered
 #: primitives (symverify/registry.py; layer kernels: goldgen/layer_fixtures.py)
-KERNEL_FAMILY: dict[str, str] = {k.name: k.family for k in registry.KERNELS
-                                  if k.family != "layers" and k.c_module == "symverify.kernels"}
+KERNEL_FAMILY: dict[str, str] = {k.name: k.family for k in registry.KERNELS if k.layer is None}
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(KERNEL_FAMILY.values()))
 
-#: argument names per kernel, in API order (the generator checks fixtures against it)
+#: argument keys per kernel, in API order (the generator checks fixtures
+#: against it): the registry's argument layout, an Rng encoded as its seed
 KERNEL_ARGS: dict[str, tuple[str, ...]] = {
-    "round_half_away": ("x",),
-    "float_to_sym": ("x", "q_max_bits", "rounding", "seed"),
-    "sym_to_float": ("t",),
-    "int_to_sym": ("m",),
-    "requant_dynamic": ("t", "q_max_bits", "rounding", "order", "seed"),
-    "requant_fixed": ("t", "target_scale", "q_max_bits", "rounding", "seed"),
-    "rescale_to_acc": ("q", "param_scale", "acc_scale", "rounding"),
-    "accumulate_dynamic": ("target", "inc", "rounding", "seed"),
-    "accumulate_fixed": ("target", "inc", "rounding"),
-}
+    name: tuple(a.vector_key for a in registry.kernel(name).args) for name in KERNEL_FAMILY}
 
 
 # --------------------------------------------------------------------------- encoding
@@ -558,15 +549,20 @@ def _accumulate_family() -> Iterator[Fixture]:
               "the fixed-scale path has no RNG: SR rejected", rounding=SR)
 
 
-_BUILDERS = {"round": _round_family, "convert": _convert_family, "requant": _requant_family,
-             "accumulate": _accumulate_family}
+def _builders() -> dict[str, Any]:
+    """Family -> its fixture builder, found by name: ``_<family>_family``."""
+    missing = [f for f in FAMILIES if not callable(globals().get(f"_{f}_family"))]
+    if missing:
+        raise ValueError(f"goldgen/fixtures.py has no fixture builder for family {', '.join(missing)} "
+                         f"(define _{missing[0]}_family())")
+    return {f: globals()[f"_{f}_family"] for f in FAMILIES}
 
 
 def catalog() -> dict[str, list[Fixture]]:
     """All fixtures by family (in catalog order). Names are unique per family."""
     out: dict[str, list[Fixture]] = {}
     for family in FAMILIES:
-        fixtures = list(_BUILDERS[family]())
+        fixtures = list(_builders()[family]())
         seen: set[str] = set()
         for fx in fixtures:
             if fx.family != family:

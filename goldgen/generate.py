@@ -24,7 +24,8 @@ directory, renamed into place, the ``SHA256SUMS`` manifest last);
 :func:`check` writes nothing and returns a unified diff of any drift and names
 a set that disagrees with its manifest.
 
-The same decoding/evaluation (:func:`evaluate`) replays a vector on any backend
+The same decoding/evaluation (:func:`evaluate`, from
+:mod:`symverify.goldgen.kernelcall`, derived from the registry) replays a vector on any backend
 with the API.md signatures, which is how the tests replay the golden vectors on
 the C kernels.
 """
@@ -42,26 +43,27 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from symverify.errors import STATUS_CODES, SymError
+from symverify import registry
+from symverify.errors import STATUS_CODES
 from symverify.types import SR_HALF_AWAY, Rng, q_max, q_min
 
 from . import fixtures as fx
 from . import layer_fixtures as lf
 from . import vectorset as vs
 from .fixtures import FAMILIES, Fixture
+from .kernelcall import OK, evaluate  # noqa: F401  (evaluate: re-exported, the tests replay through it)
 from .layers_header import render_layers_header
+from .layout_header import render_layout_header
 from .pool_hook import EXTRA_FAMILIES, compute_extra_families
 from .vecformat import (EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex,  # noqa: F401  (re-exported)
                         float_from_hex, hex32, strip_comments)
 
 GENERATOR = "symverify goldgen (goldgen/generate.py)"
 
-#: status recorded for a successful call
-OK = "SYM_OK"
 
 #: families rendered by goldgen/layer_fixtures.py (one JSON file each; layers
 #: also gets a C header, goldgen/layers_header.py)
-LAYER_FAMILIES = ("layers", "chain", *EXTRA_FAMILIES)
+LAYER_FAMILIES = registry.layer_vector_families()
 
 
 def vectors_dir() -> Path:
@@ -69,79 +71,8 @@ def vectors_dir() -> Path:
     return Path(__file__).resolve().parent / "vectors"
 
 
-def _tensor(backend: Any, spec: Mapping[str, Any]) -> Any:
-    import symverify as sv
-
-    if "int_to_sym" in spec:
-        return backend.int_to_sym(np.array(spec["int_to_sym"], dtype=np.int32))
-    return sv.SymTensor(np.array(spec["mantissas"], dtype=np.int64), f32_from_hex(spec["scale"]),
-                        spec["q_max_bits"])
-
-
 def _f32_array(values: Iterable[str]) -> np.ndarray:
     return np.array([int(v, 16) for v in values], dtype=np.uint32).view(np.float32)
-
-
-def _call(kernel: str, args: Mapping[str, Any], backend: Any, rng: Rng | None) -> Any:
-    """Build the API arguments of ``kernel`` from the encoded ``args`` and call ``backend``."""
-    a = args
-    if kernel == "round_half_away":
-        return backend.round_half_away(float_from_hex(a["x"]))
-    if kernel == "float_to_sym":
-        return backend.float_to_sym(_f32_array(a["x"]), a["q_max_bits"], rounding=a["rounding"], rng_state=rng)
-    if kernel == "sym_to_float":
-        return backend.sym_to_float(_tensor(backend, a["t"]))
-    if kernel == "int_to_sym":
-        return backend.int_to_sym(np.array(a["m"], dtype=np.int32))
-    if kernel == "requant_dynamic":
-        return backend.requant_dynamic(_tensor(backend, a["t"]), a["q_max_bits"], rounding=a["rounding"],
-                                       order=a["order"], rng_state=rng)
-    if kernel == "requant_fixed":
-        return backend.requant_fixed(_tensor(backend, a["t"]), float(f32_from_hex(a["target_scale"])),
-                                     a["q_max_bits"], rounding=a["rounding"], rng_state=rng)
-    if kernel == "rescale_to_acc":
-        return backend.rescale_to_acc(a["q"], float(f32_from_hex(a["param_scale"])),
-                                      float(f32_from_hex(a["acc_scale"])), rounding=a["rounding"])
-    if kernel == "accumulate_dynamic":
-        return backend.accumulate_dynamic(_tensor(backend, a["target"]), _tensor(backend, a["inc"]),
-                                          rounding=a["rounding"], rng_state=rng)
-    if kernel == "accumulate_fixed":
-        return backend.accumulate_fixed(_tensor(backend, a["target"]), _tensor(backend, a["inc"]),
-                                        rounding=a["rounding"])
-    raise FixtureError(f"unknown kernel {kernel!r}")
-
-
-def _encode_result(kernel: str, value: Any) -> dict[str, Any]:
-    import symverify as sv
-
-    if kernel in ("round_half_away", "rescale_to_acc"):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise FixtureError(f"{kernel} returned {type(value).__name__}, expected int")
-        return {"status": OK, "value": int(value)}
-    if kernel == "sym_to_float":
-        arr = np.asarray(value)
-        if arr.dtype != np.float32:
-            raise FixtureError(f"sym_to_float returned dtype {arr.dtype}, expected float32")
-        return {"status": OK, "values": [hex32(v) for v in arr.ravel()]}
-    if not isinstance(value, sv.SymTensor):
-        raise FixtureError(f"{kernel} returned {type(value).__name__}, expected SymTensor")
-    return {"status": OK, "mantissas": [int(m) for m in value.mantissas.ravel()],
-            "scale": hex32(value.scale), "q_max_bits": int(value.q_max_bits)}
-
-
-def evaluate(kernel: str, args: Mapping[str, Any], backend: Any) -> dict[str, Any]:
-    """Run one (encoded) fixture on ``backend`` and return the encoded result:
-    ``{"status": name, ...outputs..., "rng_state": "0x..." (SR seeds only)}``.
-    A ``SymError`` becomes its status name; any other exception propagates."""
-    args = strip_comments(dict(args))
-    rng = Rng(args["seed"]) if "seed" in args else None
-    try:
-        result = _encode_result(kernel, _call(kernel, args, backend, rng))
-    except SymError as exc:
-        result = {"status": exc.code}
-    if rng is not None:
-        result["rng_state"] = f"0x{rng.state:08X}"
-    return result
 
 
 def rng_state_in(args: Mapping[str, Any]) -> str | None:
@@ -283,19 +214,29 @@ class FamilyResult:
 
 
 def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
-    """The ``layers`` and ``chain`` families (goldgen/layer_fixtures.py),
-    rendered; raises FixtureError (LayerFixtureError) on a refused fixture."""
-    layers = lf.compute_layers(backend)
+    """The layer families (``layers``, ``relu``, ...) and the ``chain``
+    (goldgen/layer_fixtures.py), rendered; raises FixtureError
+    (LayerFixtureError) on a refused fixture."""
+    out: dict[str, FamilyResult] = {}
+    for family in LAYER_FAMILIES:
+        if family == registry.TRAINING_CHAIN:
+            continue
+        if family in EXTRA_FAMILIES:
+            continue   # pool / softmax: their own fixtures and headers (goldgen/pool_hook.py)
+        doc = lf.compute_layers(backend, family)
+        # layers.h keeps its hand-laid header (goldgen/layers_header.py); a
+        # tensor-only family gets the registry-derived one
+        header = render_layers_header(doc) if family == "layers" else render_layout_header(doc)
+        files = {f"{family}.json": lf.render(doc), f"{family}.h": header}
+        out[family] = FamilyResult(family, list(doc["vectors"]), json_text=files[f"{family}.json"],
+                                   header_text=header, files=files)
     chain = lf.compute_chain(backend)
     steps = [s for cfg in chain["configs"].values() for s in cfg["steps"]]
-    layer_files = {"layers.json": lf.render(layers), "layers.h": render_layers_header(layers)}
-    return {
-        "layers": FamilyResult("layers", list(layers["vectors"]), json_text=layer_files["layers.json"],
-                               header_text=layer_files["layers.h"], files=layer_files),
-        "chain": FamilyResult("chain", steps, files={"chain.json": lf.render(chain)}),
-        **{name: FamilyResult(name, vectors, files=files)
-           for name, (vectors, files) in compute_extra_families(backend).items()},
-    }
+    out[registry.TRAINING_CHAIN] = FamilyResult(registry.TRAINING_CHAIN, steps,
+                                                files={"chain.json": lf.render(chain)})
+    for name, (vectors, files) in compute_extra_families(backend).items():
+        out[name] = FamilyResult(name, vectors, files=files)
+    return {f: out[f] for f in LAYER_FAMILIES}
 
 
 def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None,

@@ -25,22 +25,23 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from symverify import registry
-from symverify.errors import SymError
-from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
+from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
 
+from . import kernelcall
 from .fixtures import SEED_U_MAX, SEED_U_ZERO, seed_for_first_state
-from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32, strip_comments
+from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32
 
 GENERATOR = "symverify goldgen (goldgen/layer_fixtures.py)"
 OK = "SYM_OK"
 FLT_MAX = float(np.finfo(np.float32).max)
 HA, SR = HALF_AWAY, SR_HALF_AWAY
 
+#: the kernels of layers.json (other layer families: registry.kernels_of(family))
 LAYER_KERNELS = tuple(k.name for k in registry.kernels_of("layers"))
 
 
@@ -67,85 +68,28 @@ def S(x: float) -> str:
     return hex32(np.float32(x))
 
 
-def _dec_tensor(spec: Mapping[str, Any]) -> SymTensor:
-    m = np.array(spec["mantissas"], dtype=np.int64).reshape(spec["shape"])
-    return SymTensor(m, f32_from_hex(spec["scale"]), spec["q_max_bits"])
-
-
-def _dec_f32(spec: Mapping[str, Any]) -> np.ndarray:
-    return np.array([int(v, 16) for v in spec["f32"]], dtype=np.uint32).view(np.float32).reshape(spec["shape"])
-
-
-def _opt(a: Mapping[str, Any], key: str) -> SymTensor | None:
-    return None if a.get(key) is None else _dec_tensor(a[key])
-
-
-def call(kernel: str, a: Mapping[str, Any], backend: Any, rng: Rng | None) -> Any:
-    """Decode ``a`` and call ``kernel`` of ``backend`` with the docs/layers.md signature."""
-    r = a.get("rounding", HA)
-    if kernel == "quant_forward":
-        return backend.quant_forward(_dec_tensor(a["x"]), a["q_max_bits"], r, a.get("order", "ratio"), rng)
-    if kernel == "quant_backward":
-        return backend.quant_backward(_dec_tensor(a["dy"]))
-    if kernel == "linear_forward":
-        return backend.linear_forward(_dec_tensor(a["x"]), _dec_tensor(a["w"]), _opt(a, "b"), a.get("out_bits"),
-                                      r, a.get("order", "ratio"), rng)
-    if kernel == "linear_backward":
-        return backend.linear_backward(_dec_tensor(a["x"]), _dec_tensor(a["w"]), _dec_tensor(a["dy"]),
-                                       _dec_tensor(a["grad_w"]), _opt(a, "grad_b"), a["dx_bits"], r,
-                                       a.get("order", "ratio"), rng)
-    if kernel == "layernorm_forward":
-        return backend.layernorm_forward(_dec_tensor(a["x"]), _dec_tensor(a["gamma"]), _dec_tensor(a["beta"]),
-                                         a["norm_bits"], float(f32_from_hex(a["eps"])), r, rng)
-    if kernel == "layernorm_backward":
-        return backend.layernorm_backward(_dec_tensor(a["x"]), _dec_tensor(a["gamma"]), _dec_tensor(a["dy"]),
-                                          a["dx_bits"], float(f32_from_hex(a["eps"])), r, rng)
-    if kernel == "mse_loss":
-        return backend.mse_loss(_dec_tensor(a["y"]), _dec_f32(a["target"]), a["grad_bits"], r, rng)
-    if kernel == "sgd_update":
-        return backend.sgd_update(_dec_tensor(a["param"]), _dec_tensor(a["grad"]), float(f32_from_hex(a["lr"])),
-                                  a.get("rounding", SR), rng)
-    raise ValueError(f"unknown layer kernel {kernel!r}")
-
-
-def _enc_value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, SymTensor):
-        return {"shape": list(v.mantissas.shape), "mantissas": [int(m) for m in v.mantissas.ravel()],
-                "scale": hex32(v.scale), "q_max_bits": int(v.q_max_bits)}
-    if isinstance(v, (np.floating, float)):
-        return hex32(np.float32(v))
-    raise TypeError(type(v))
-
-
-def _encode_result(kernel: str, value: Any) -> dict[str, Any]:
-    if kernel == "linear_backward":
-        dx, gw, gb = value
-        return {"status": OK, "dx": _enc_value(dx), "grad_w": _enc_value(gw), "grad_b": _enc_value(gb)}
-    if kernel == "mse_loss":
-        loss, dy = value
-        return {"status": OK, "loss": _enc_value(loss), "dy": _enc_value(dy)}
-    return {"status": OK, "out": _enc_value(value)}
-
-
-def evaluate(kernel: str, args: Mapping[str, Any], backend: Any) -> dict[str, Any]:
-    """Run one encoded fixture on ``backend``; the encoded result (status,
-    outputs, and ``rng_state`` when a seed is given)."""
-    args = strip_comments(dict(args))
-    rng = Rng(args["seed"]) if "seed" in args else None
-    try:
-        result = _encode_result(kernel, call(kernel, args, backend, rng))
-    except SymError as exc:
-        result = {"status": exc.code}
-    if rng is not None:
-        result["rng_state"] = f"0x{rng.state:08X}"
-    return result
+#: decoding and calling are derived from the registry (goldgen/kernelcall.py)
+call, evaluate, _enc_value = kernelcall.call, kernelcall.evaluate, kernelcall.encode_layer_value
 
 
 # --------------------------------------------------------------------------- fixture catalog
-def fixtures() -> list[dict[str, Any]]:
-    """The catalog: name, kernel, purpose, args, declared status."""
+def fixtures(family: str = "layers") -> list[dict[str, Any]]:
+    """The catalog of one layer family's vector file (default ``layers``):
+    name, kernel, purpose, args, declared status."""
+    if family in ("pool", "softmax"):   # their own catalogs (the argument layout is no layer ABI struct)
+        from . import pool_fixtures, softmax_fixtures
+
+        return (pool_fixtures if family == "pool" else softmax_fixtures).fixtures()
+    return [f for f in _all_fixtures() if registry.kernel(f["kernel"]).family == family]
+
+
+def layer_families() -> tuple[str, ...]:
+    """The registered families whose fixtures live here (not the chain)."""
+    return tuple(f for f in registry.layer_vector_families() if f != registry.TRAINING_CHAIN)
+
+
+def _all_fixtures() -> list[dict[str, Any]]:
+    """Every layer-kernel fixture, of every layer family."""
     fx: list[dict[str, Any]] = []
 
     def add(name: str, kernel: str, purpose: str, status: str, **args: Any) -> None:
@@ -335,6 +279,78 @@ def fixtures() -> list[dict[str, Any]]:
     add("mse_wide_y", "mse_loss",
         "y = 2^24 + 1 is not exact in float32: (float)y * 0.375 = 6291456, loss 9 * 2^42; a product in double "
         "(6291456.5) gives a different loss", OK, y=T([[16777217]], 0.375, 32), target=F([[0.0]]), grad_bits=12)
+    # ---- ReLU (family relu: goldgen/vectors/relu.json). Invalid tensors are
+    # written raw: the SymTensor constructor rejects them in Python and the C
+    # views carry them to sym_relu_* in the gold suite, so both validations run.
+    def raw(m: Any, scale_bits: str, bits: int) -> dict[str, Any]:
+        arr = np.asarray(m, dtype=np.int64)
+        return {"shape": list(arr.shape), "mantissas": [int(v) for v in arr.ravel()], "scale": scale_bits,
+                "q_max_bits": bits}
+
+    mixed = T([[-3, 0, 5], [7, -8, 1]], 0.5, 4)
+    add("relu_fwd_mixed", "relu_forward", "max(m, 0): negatives and 0 -> 0, positives kept; scale 0.5, width 4 kept",
+        OK, x=mixed)
+    add("relu_fwd_zeros", "relu_forward", "all zero stays zero", OK, x=T([0, 0, 0], 1.0, 8))
+    add("relu_fwd_negatives", "relu_forward", "all negative (down to qMin -128) -> 0", OK,
+        x=T([-1, -5, -127, -128], 0.25, 8))
+    add("relu_fwd_width_2", "relu_forward", "width 2: qMin -2, qMax 1", OK, x=T([-2, -1, 0, 1], 3.0, 2))
+    add("relu_fwd_width_16", "relu_forward", "width 16 extremes qMin -32768, qMax 32767", OK,
+        x=T([-32768, 32767, -1, 1], 0.001, 16))
+    add("relu_fwd_raw_32", "relu_forward", "raw 32-bit input: INT32_MIN -> 0, INT32_MAX kept", OK,
+        x=T([-2147483648, 2147483647, -1, 0, 123456789], 1.0, 32))
+    add("relu_fwd_3d_scale", "relu_forward", "a 3-D tensor, scale 0.3 kept bit for bit", OK,
+        x=T([[[1, -2]], [[-3, 4]]], 0.3, 12))
+    add("relu_fwd_empty", "relu_forward", "no element: EMPTY", "SYM_ERR_EMPTY", x=raw([], "0x3F800000", 8))
+    add("relu_fwd_width_1", "relu_forward", "width 1: BAD_WIDTH", "SYM_ERR_BAD_WIDTH", x=raw([0], "0x3F800000", 1))
+    add("relu_fwd_width_33", "relu_forward", "width 33: BAD_WIDTH", "SYM_ERR_BAD_WIDTH",
+        x=raw([0], "0x3F800000", 33))
+    for label, bits in (("zero", "0x00000000"), ("negative", "0xBF800000"), ("subnormal", "0x00000001"),
+                        ("nan", "0x7FC00000"), ("inf", "0x7F800000")):
+        add(f"relu_fwd_scale_{label}", "relu_forward", f"{label} scale: BAD_SCALE", "SYM_ERR_BAD_SCALE",
+            x=raw([1], bits, 8))
+    add("relu_fwd_above_qmax", "relu_forward", "mantissa 8 in width 4 (qMax 7): INT_OVERFLOW", "SYM_ERR_INT_OVERFLOW",
+        x=raw([1, 8], "0x3F800000", 4))
+    add("relu_fwd_below_qmin", "relu_forward", "mantissa -9 in width 4 (qMin -8): INT_OVERFLOW",
+        "SYM_ERR_INT_OVERFLOW", x=raw([-9, 1], "0x3F800000", 4))
+
+    dy_mixed = T([[1, 2, 3], [4, 5, -6]], 0.25, 8)
+    add("relu_bwd_mixed", "relu_backward", "dy where x > 0, else 0; dy's scale 0.25 and width 8", OK,
+        x=mixed, dy=dy_mixed)
+    add("relu_bwd_zero_x", "relu_backward", "x = 0 passes no gradient (x > 0, not x >= 0)", OK,
+        x=T([0, 0, 1], 1.0, 8), dy=T([5, -5, 5], 1.0, 8))
+    add("relu_bwd_negative_x", "relu_backward", "negative x (qMin) passes no gradient", OK,
+        x=T([-128, -1], 1.0, 8), dy=T([100, -100], 0.5, 12))
+    add("relu_bwd_width_2", "relu_backward", "width 2 on both: qMin -2, qMax 1", OK,
+        x=T([-2, -1, 0, 1], 1.0, 2), dy=T([1, -2, 1, -2], 2.0, 2))
+    add("relu_bwd_width_16", "relu_backward", "width 16 extremes through the mask", OK,
+        x=T([32767, -32768, 1], 1.0, 16), dy=T([-32768, 32767, 32767], 0.001, 16))
+    add("relu_bwd_raw_32", "relu_backward", "raw 32-bit x and dy: INT32_MIN / INT32_MAX gradients", OK,
+        x=T([2147483647, -2147483648, 1], 1.0, 32), dy=T([-2147483648, 5, 2147483647], 1.0, 32))
+    add("relu_bwd_widths_differ", "relu_backward", "dx takes dy's width 12 and scale, not x's (16, 2.0)", OK,
+        x=T([3, -3], 2.0, 16), dy=T([-2047, 2047], 0.001, 12))
+    add("relu_bwd_shape_length", "relu_backward", "dy shorter than x: SHAPE", "SYM_ERR_SHAPE",
+        x=T([1, 2, 3], 1.0, 8), dy=T([1, 2], 1.0, 8))
+    add("relu_bwd_shape_longer", "relu_backward", "dy longer than x: SHAPE", "SYM_ERR_SHAPE",
+        x=T([1, 2], 1.0, 8), dy=T([1, 2, 3], 1.0, 8))
+    add("relu_bwd_shape_2d", "relu_backward", "same length, other shape ([2, 2] vs [4]): SHAPE (Python only: "
+        "C sees lengths)", "SYM_ERR_SHAPE", x=T([[1, 2], [3, 4]], 1.0, 8), dy=T([1, 2, 3, 4], 1.0, 8))
+    fx[-1]["c_abi"] = False
+    add("relu_bwd_x_empty", "relu_backward", "empty x: EMPTY (x before dy)", "SYM_ERR_EMPTY",
+        x=raw([], "0x3F800000", 8), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_empty", "relu_backward", "empty dy: EMPTY", "SYM_ERR_EMPTY",
+        x=T([1], 1.0, 8), dy=raw([], "0x3F800000", 8))
+    add("relu_bwd_x_width_33", "relu_backward", "x width 33: BAD_WIDTH", "SYM_ERR_BAD_WIDTH",
+        x=raw([1], "0x3F800000", 33), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_width_1", "relu_backward", "dy width 1: BAD_WIDTH", "SYM_ERR_BAD_WIDTH",
+        x=T([1], 1.0, 8), dy=raw([0], "0x3F800000", 1))
+    add("relu_bwd_x_scale_zero", "relu_backward", "x scale 0: BAD_SCALE", "SYM_ERR_BAD_SCALE",
+        x=raw([1], "0x00000000", 8), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_scale_nan", "relu_backward", "dy scale NaN: BAD_SCALE", "SYM_ERR_BAD_SCALE",
+        x=T([1], 1.0, 8), dy=raw([1], "0x7FC00000", 8))
+    add("relu_bwd_x_above_qmax", "relu_backward", "x mantissa 8 in width 4: INT_OVERFLOW", "SYM_ERR_INT_OVERFLOW",
+        x=raw([8], "0x3F800000", 4), dy=T([1], 1.0, 8))
+    add("relu_bwd_dy_below_qmin", "relu_backward", "dy mantissa -129 in width 8: INT_OVERFLOW",
+        "SYM_ERR_INT_OVERFLOW", x=T([1, 1], 1.0, 8), dy=raw([1, -129], "0x3F800000", 8))
     return fx
 
 
@@ -363,11 +379,12 @@ class LayerFixtureError(FixtureError):
     """A fixture's emulator status differs from its declared status."""
 
 
-def compute_layers(backend: Any = None) -> dict[str, Any]:
+def compute_layers(backend: Any = None, family: str = "layers") -> dict[str, Any]:
+    """The vector document of layer family ``family`` (``layers.json``, ``relu.json``)."""
     import symverify as sv
 
     backend = backend or sv.emulate
-    items = fixtures()
+    items = fixtures() if family == "layers" else fixtures(family)   # fixtures(): the layers catalog
     records = []
     for f in items:
         expect = evaluate(f["kernel"], f["args"], backend)
@@ -375,8 +392,10 @@ def compute_layers(backend: Any = None) -> dict[str, Any]:
             raise LayerFixtureError(f"{f['name']}: declared {f['status']}, emulator gives {expect['status']}")
         rec = {"name": f["name"], "kernel": f["kernel"], "purpose": f["purpose"], "args": _comment(f["args"]),
                "expect": _comment(expect)}
+        if f.get("c_abi") is False:
+            rec["c_abi"] = False   # only the Python API can express it (e.g. a shape, not a length)
         records.append(rec)
-    return {"family": "layers", "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
+    return {"family": family, "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
             "fixture_hash": catalog_hash(items), "generator": GENERATOR,
             "note": ("Generated golden vectors: do not edit (run `symverify goldgen`). Floats "
                      "are IEEE-754 float32 bit patterns; *_dec fields are decimal comments only. Errors are C "

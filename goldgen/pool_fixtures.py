@@ -16,6 +16,7 @@ import numpy as np
 from symverify.errors import SymError
 from symverify.types import SymTensor
 
+from . import kernelcall
 from . import layer_fixtures as lf
 from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, f32_from_hex, hex32, strip_comments
 
@@ -33,8 +34,9 @@ def decode_tensor(spec: Mapping[str, Any]) -> SymTensor:
     """The SymTensor of an encoded argument (explicit or ``fill`` form)."""
     if "fill" in spec:
         m = np.full(spec["shape"], spec["fill"], dtype=np.int64)
-        return SymTensor(m, f32_from_hex(spec["scale"]), spec["q_max_bits"])
-    return lf._dec_tensor(spec)
+    else:
+        m = np.array(spec["mantissas"], dtype=np.int64).reshape(spec["shape"])
+    return SymTensor(m, f32_from_hex(spec["scale"]), spec["q_max_bits"])
 
 
 def _window_kwargs(a: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,9 +66,9 @@ def call(kernel: str, a: Mapping[str, Any], backend: Any) -> Any:
 def encode_result(kernel: str, value: Any) -> dict[str, Any]:
     if kernel == "maxpool1d_forward":
         y, idx = value
-        return {"status": OK, "out": lf._enc_value(y),
+        return {"status": OK, "out": kernelcall.encode_layer_value(y),
                 "indices": {"shape": list(idx.shape), "values": [int(v) for v in np.asarray(idx).ravel()]}}
-    return {"status": OK, "out": lf._enc_value(value)}
+    return {"status": OK, "out": kernelcall.encode_layer_value(value)}
 
 
 def evaluate(kernel: str, args: Mapping[str, Any], backend: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import numpy as np
 from symverify.errors import SymError
 from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
 
+from . import kernelcall, pool_fixtures
 from . import layer_fixtures as lf
 from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, strip_comments
 
@@ -27,15 +28,15 @@ def I(values: Any) -> dict[str, Any]:
 def _target(spec: Mapping[str, Any]) -> np.ndarray:
     if "index" in spec:
         return np.array(spec["index"], dtype=np.int64).reshape(spec["shape"])
-    return lf._dec_f32(spec)
+    return np.array([int(v, 16) for v in spec["f32"]], dtype=np.uint32).view(np.float32).reshape(spec["shape"])
 
 
 def call(kernel: str, a: Mapping[str, Any], backend: Any, rng: Rng | None) -> Any:
     r = a.get("rounding", HALF_AWAY)
     if kernel == "softmax_forward":
-        return backend.softmax_forward(lf._dec_tensor(a["x"]), a.get("out_bits", 12), r, rng)
+        return backend.softmax_forward(pool_fixtures.decode_tensor(a["x"]), a.get("out_bits", 12), r, rng)
     if kernel == "cross_entropy_loss":
-        return backend.cross_entropy_loss(lf._dec_tensor(a["p"]), _target(a["target"]), a.get("grad_bits", 12),
+        return backend.cross_entropy_loss(pool_fixtures.decode_tensor(a["p"]), _target(a["target"]), a.get("grad_bits", 12),
                                           a.get("reduction", "mean"), r, rng)
     raise ValueError(f"unknown softmax kernel {kernel!r}")
 
@@ -47,9 +48,9 @@ def evaluate(kernel: str, args: Mapping[str, Any], backend: Any) -> dict[str, An
     try:
         value = call(kernel, args, backend, rng)
         if kernel == "cross_entropy_loss":
-            result = {"status": OK, "loss": lf._enc_value(value[0]), "out": lf._enc_value(value[1])}
+            result = {"status": OK, "loss": kernelcall.encode_layer_value(value[0]), "out": kernelcall.encode_layer_value(value[1])}
         else:
-            result = {"status": OK, "out": lf._enc_value(value)}
+            result = {"status": OK, "out": kernelcall.encode_layer_value(value)}
     except SymError as exc:
         result = {"status": exc.code}
     if rng is not None:

@@ -334,7 +334,7 @@ def _fwd_sum_bounds(ffi: Any, lib: Any) -> "str | None":
     # one seed for both rows: choose top (bottom row then is -2*32768*32767 + top, inside int32)
     spec["b"] = ("i", [top])
     c = _Call(ffi, spec)
-    st = lib.sym_linear_forward(*c.args)
+    st = lib.sym_linear_forward_core(*c.args)
     want = [INT32_MAX, top - 2 * 32768 * 32767]
     r = _status_ok(st, "linear_forward sum at INT32_MAX") or _eq("acc", c.ints("acc", 2), want)
     if r:
@@ -342,7 +342,7 @@ def _fwd_sum_bounds(ffi: Any, lib: Any) -> "str | None":
     spec["b"] = ("i", [bot])
     spec["x"] = ("i", [-32768, -32768, 0, 0])
     c = _Call(ffi, spec)
-    st = lib.sym_linear_forward(*c.args)
+    st = lib.sym_linear_forward_core(*c.args)
     return _status_ok(st, "linear_forward sum at INT32_MIN") or _eq("acc", c.ints("acc", 2),
                                                                    [-(1 << 31), bot])
 
@@ -434,12 +434,12 @@ def _sgd_subnormal_lr(ffi: Any, lib: Any) -> "str | None":
     spec = _sgd_base()
     spec["lr"] = 2.0 ** -140
     c = _Call(ffi, spec)
-    return _status_ok(lib.sym_sgd_update(*c.args), "sgd with a subnormal lr")
+    return _status_ok(lib.sym_sgd_update_core(*c.args), "sgd with a subnormal lr")
 
 
 CASES: list[AbiCase] = [
-    table("linear_forward_table", "sym_linear_forward", _fwd_base, _fwd_ok, FWD, ["acc", "s_acc"]),
-    table("linear_forward_nobias", "sym_linear_forward", _fwd_nobias, _fwd_nobias_ok,
+    table("linear_forward_table", "sym_linear_forward_core", _fwd_base, _fwd_ok, FWD, ["acc", "s_acc"]),
+    table("linear_forward_nobias", "sym_linear_forward_core", _fwd_nobias, _fwd_nobias_ok,
           [("nobias n_b 1", {"n_b": 1}, "SYM_ERR_SHAPE"), ("nobias n_b -1", {"n_b": -1}, "SYM_ERR_SHAPE"),
            ("nobias n_b INT32_MIN", {"n_b": -(1 << 31)}, "SYM_ERR_SHAPE")], ["acc", "s_acc"]),
     table("linear_grad_w_table", "sym_linear_grad_w", _gw_base, _gw_ok, GW, ["dw", "s_dw"]),
@@ -447,11 +447,11 @@ CASES: list[AbiCase] = [
     table("linear_grad_b_table", "sym_linear_grad_b", _gb_base, _gb_ok, GB, ["db"]),
     AbiCase("linear_grad_b_int32_bounds", _gb_extremes, family="abi_layers"),
     AbiCase("linear_forward_int32_bounds", _fwd_sum_bounds, family="abi_layers"),
-    _bounds_ok("sym_linear_forward", _fwd_nobias, "x", "w"),
+    _bounds_ok("sym_linear_forward_core", _fwd_nobias, "x", "w"),
     _bounds_ok("sym_linear_grad_w", _gw_base, "dy", "x"),
     _bounds_ok("sym_linear_grad_x", _gx_base, "dy", "w"),
-    table("mse_loss_table", "sym_mse_loss", _mse_base, _mse_ok, MSE, ["loss", "grad"]),
-    table("sgd_update_table", "sym_sgd_update", _sgd_base, _sgd_ok, SGD, ["w"]),
+    table("mse_loss_table", "sym_mse_loss_core", _mse_base, _mse_ok, MSE, ["loss", "grad"]),
+    table("sgd_update_table", "sym_sgd_update_core", _sgd_base, _sgd_ok, SGD, ["w"]),
     AbiCase("sgd_update_subnormal_lr", _sgd_subnormal_lr, family="abi_layers"),
 ]
 
@@ -606,10 +606,10 @@ LNB = [
 ]
 
 CASES += [
-    table("layernorm_forward_table", "sym_layernorm_forward", _ln_base, _ln_ok, LNF, ["y", "s_y"]),
-    table("layernorm_forward_sr", "sym_layernorm_forward", _ln_sr_base, _ln_sr_ok,
+    table("layernorm_forward_table", "sym_layernorm_forward_core", _ln_base, _ln_ok, LNF, ["y", "s_y"]),
+    table("layernorm_forward_sr", "sym_layernorm_forward_core", _ln_sr_base, _ln_sr_ok,
           [("SR, s_y subnormal", {"s_gamma": 2.0 ** -126}, "SYM_ERR_SCALE_UNDERFLOW")], ["y", "s_y", "rng"]),
-    table("layernorm_backward_table", "sym_layernorm_backward", _lnb_base, _lnb_ok, LNB, ["dx"]),
+    table("layernorm_backward_table", "sym_layernorm_backward_core", _lnb_base, _lnb_ok, LNB, ["dx"]),
 ]
 
 
@@ -626,7 +626,7 @@ def _mse_wide(ffi: Any, lib: Any) -> "str | None":
     tg = [1.0, -0.5, 3.0, 0.25]
     c = _Call(ffi, {"y": ("i", WIDE), "n_y": 4, "s_y": 0.375, "t": ("f", tg), "n_t": 4,
                     "loss": ("of", 1), "grad": ("of", 4), "n_grad": 4})
-    st = lib.sym_mse_loss(*c.args)
+    st = lib.sym_mse_loss_core(*c.args)
     diff = [f(f(f(y) * f(0.375)) - f(t)) for y, t in zip(WIDE, tg)]
     acc = f(0)
     for d in diff:
@@ -644,7 +644,7 @@ def _sgd_wide(ffi: Any, lib: Any) -> "str | None":
     g = list(reversed(WIDE))
     c = _Call(ffi, {"p": ("i", WIDE), "n_p": 4, "s_p": 0.375, "g": ("i", g), "n_g": 4, "s_g": 0.625,
                     "lr": 0.75, "w": ("of", 4), "n_w": 4})
-    st = lib.sym_sgd_update(*c.args)
+    st = lib.sym_sgd_update_core(*c.args)
     want = [float(f(f(f(p) * f(0.375)) - f(f(0.75) * f(f(q) * f(0.625))))) for p, q in zip(WIDE, g)]
     return _status_ok(st, "sgd_update with wide mantissas") or _eq("w", c.floats("w", 4), want)
 
@@ -653,7 +653,7 @@ def _ok_at_limits(ffi: Any, lib: Any) -> "str | None":
     """Boundary arguments that must be ACCEPTED: batch 1, operand widths 16,
     norm_bits 16, mantissas at the 16-bit bounds."""
     calls = [
-        ("linear_forward B=1 O=1 I=1 w16", "sym_linear_forward",
+        ("linear_forward B=1 O=1 I=1 w16", "sym_linear_forward_core",
          {"x": ("i", [-32768]), "n_x": 1, "s_x": 1.0, "x_bits": 16, "w": ("i", [32767]), "n_w": 1, "s_w": 1.0,
           "w_bits": 16, "b": None, "n_b": 0, "s_b": 1.0, "batch": 1, "in": 1, "out": 1,
           "acc": ("oi", 1), "n_acc": 1, "s_acc": ("of", 1)}, ("acc", [-32768 * 32767])),
@@ -668,12 +668,12 @@ def _ok_at_limits(ffi: Any, lib: Any) -> "str | None":
         ("linear_grad_b B=1 O=1", "sym_linear_grad_b",
          {"dy": ("i", [INT32_MAX]), "n_dy": 1, "batch": 1, "out": 1, "db": ("oi", 1), "n_db": 1},
          ("db", [INT32_MAX])),
-        ("layernorm_forward B=1 widths 16", "sym_layernorm_forward",
+        ("layernorm_forward B=1 widths 16", "sym_layernorm_forward_core",
          {"x": ("i", [-32768, 32767]), "n_x": 2, "s_x": 1.0, "x_bits": 16, "gamma": ("i", [-32768, 32767]),
           "n_gamma": 2, "s_gamma": 1.0, "gamma_bits": 16, "beta": ("i", [0, 0]), "n_beta": 2, "s_beta": 1.0,
           "batch": 1, "features": 2, "norm_bits": 16, "eps": 1e-5, "rounding": 0, "rng": None,
           "y": ("oi", 2), "n_y": 2, "s_y": ("of", 1)}, None),
-        ("layernorm_backward B=1 x 16", "sym_layernorm_backward",
+        ("layernorm_backward B=1 x 16", "sym_layernorm_backward_core",
          {"x": ("i", [-32768, 32767]), "n_x": 2, "s_x": 1.0, "x_bits": 16, "gamma": ("i", [1, 1]),
           "n_gamma": 2, "s_gamma": 1.0, "dy": ("i", [1, 2]), "n_dy": 2, "s_dy": 1.0,
           "batch": 1, "features": 2, "eps": 1e-5, "dx": ("of", 2), "n_dx": 2}, None),
@@ -694,7 +694,7 @@ def _overflow_first(ffi: Any, lib: Any) -> "str | None":
     """An overflow in the FIRST output element of each checked pass is found."""
     m = -32768
     calls = [
-        ("linear_forward", {"x": ("i", [m, m, 0, 0]), "n_x": 4, "s_x": 1.0, "x_bits": 16,
+        ("linear_forward_core", {"x": ("i", [m, m, 0, 0]), "n_x": 4, "s_x": 1.0, "x_bits": 16,
                             "w": ("i", [m, m, 0, 0]), "n_w": 4, "s_w": 1.0, "w_bits": 16,
                             "b": None, "n_b": 0, "s_b": 1.0, "batch": 2, "in": 2, "out": 2,
                             "acc": ("oi", 4), "n_acc": 4, "s_acc": ("of", 1)}),
@@ -737,7 +737,7 @@ def _mse_finite_edges(ffi: Any, lib: Any) -> "str | None":
         n = len(y)
         c = _Call(ffi, {"y": ("i", y), "n_y": n, "s_y": s_y, "t": ("f", t), "n_t": n,
                         "loss": ("of", 1), "grad": ("of", n), "n_grad": n})
-        st = lib.sym_mse_loss(*c.args)
+        st = lib.sym_mse_loss_core(*c.args)
         why = _status_ok(st, f"mse_loss {label}") or _eq(f"mse_loss {label} loss", c.floats("loss", 1), [want])
         if why:
             return why
@@ -768,7 +768,7 @@ def _ln_wide_rows(ffi: Any, lib: Any) -> "str | None":
                     "s_gamma": 0.25, "gamma_bits": 8, "beta": ("i", b), "n_beta": f, "s_beta": 0.125,
                     "batch": 1, "features": f, "norm_bits": 12, "eps": eps, "rounding": 0, "rng": None,
                     "y": ("oi", f), "n_y": f, "s_y": ("of", 1)})
-    why = (_status_ok(lib.sym_layernorm_forward(*c.args), "layernorm_forward F = 32768")
+    why = (_status_ok(lib.sym_layernorm_forward_core(*c.args), "layernorm_forward F = 32768")
            or _eq("layernorm_forward F = 32768 y", c.ints("y", f), [int(v) for v in want.mantissas.ravel()])
            or _eq("layernorm_forward F = 32768 s_y", c.floats("s_y", 1), [float(want.scale)]))
     if why:
@@ -778,7 +778,7 @@ def _ln_wide_rows(ffi: Any, lib: Any) -> "str | None":
     c = _Call(ffi, {"x": ("i", x), "n_x": f, "s_x": 0.5, "x_bits": 8, "gamma": ("i", g), "n_gamma": f,
                     "s_gamma": 0.25, "dy": ("i", dy), "n_dy": f, "s_dy": 0.125,
                     "batch": 1, "features": f, "eps": eps, "dx": ("of", f), "n_dx": f})
-    why = _status_ok(lib.sym_layernorm_backward(*c.args), "layernorm_backward F = 32768")
+    why = _status_ok(lib.sym_layernorm_backward_core(*c.args), "layernorm_backward F = 32768")
     if why:
         return why
     got = sv.emulate.float_to_sym(np.array(c.floats("dx", f), dtype=np.float32).reshape(1, f), 12)
@@ -902,9 +902,9 @@ def _lin_alias_byte_counts(ffi: Any, lib: Any) -> "str | None":
     buf = ffi.new("int32_t[]", init)
     xs, ws = ffi.new("int32_t[]", [1]), ffi.new("int32_t[]", [1, 1, 1, 1])
     acc, s_acc = ffi.new("int32_t[]", [SENTINEL] * 4), ffi.new("float[]", [F_SENT])
-    cases.append(("forward: acc = b + 3", lambda: lib.sym_linear_forward(
+    cases.append(("forward: acc = b + 3", lambda: lib.sym_linear_forward_core(
         xs, 1, 1.0, 8, ws, 4, 1.0, 8, buf, 4, 1.0, 1, 1, 4, buf + 3, 4, s_acc)))
-    cases.append(("forward: s_acc = b + 3", lambda: lib.sym_linear_forward(
+    cases.append(("forward: s_acc = b + 3", lambda: lib.sym_linear_forward_core(
         xs, 1, 1.0, 8, ws, 4, 1.0, 8, buf, 4, 1.0, 1, 1, 4, acc, 4, ffi.cast("float *", buf + 3))))
     cases.append(("grad_b: dy = db + 3", lambda: lib.sym_linear_grad_b(buf + 3, 4, 1, 4, buf, 4)))
     for label, call in cases:
@@ -917,7 +917,7 @@ def _lin_alias_byte_counts(ffi: Any, lib: Any) -> "str | None":
 
 
 CASES += [
-    table("linear_forward_gate", "sym_linear_forward", _fwd_base, _fwd_ok, FWD_GATE, ["acc", "s_acc"]),
+    table("linear_forward_gate", "sym_linear_forward_core", _fwd_base, _fwd_ok, FWD_GATE, ["acc", "s_acc"]),
     table("linear_grad_w_gate", "sym_linear_grad_w", _gw_base, _gw_ok, GRAD_GATE, ["dw", "s_dw"]),
     table("linear_grad_x_gate", "sym_linear_grad_x", _gx_base, _gx_ok, GRAD_GATE, ["dx", "s_dx"]),
     AbiCase("linear_sums_at_int32_bounds", _lin_sums_at_int32_bounds, family="abi_layers"),
@@ -1060,7 +1060,7 @@ def _sgd_swap_cases(ffi: Any, lib: Any) -> "str | None":
         want = "SYM_OK" if all(np.isfinite(v) for v in w) else "SYM_ERR_FLOAT_OVERFLOW"
         c = _Call(ffi, {"p": ("i", pm), "n_p": 2, "s_p": s_p, "g": ("i", gm), "n_g": 2, "s_g": s_g, "lr": lr,
                         "w": ("of", 2), "n_w": 2})
-        st = lib.sym_sgd_update(*c.args)
+        st = lib.sym_sgd_update_core(*c.args)
         if st != S[want]:
             return f"sgd_update(p {pm} * {s_p}, g {gm} * {s_g}, lr {lr}): status {st} != expected {want}"
         got = c.floats("w", 2)
@@ -1097,7 +1097,7 @@ def _lnb_magnitudes(ffi: Any, lib: Any) -> "str | None":
         c = _Call(ffi, {"x": ("i", x), "n_x": 6, "s_x": s_x, "x_bits": 8, "gamma": ("i", g), "n_gamma": 3,
                         "s_gamma": s_g, "dy": ("i", dy), "n_dy": 6, "s_dy": s_dy, "batch": 2, "features": 3,
                         "eps": 1e-5, "dx": ("of", 6), "n_dx": 6})
-        st = lib.sym_layernorm_backward(*c.args)
+        st = lib.sym_layernorm_backward_core(*c.args)
         if st != want:
             return f"layernorm_backward(s_x {s_x}, s_gamma {s_g}, s_dy {s_dy}): status {st} != expected {want}"
     return None
@@ -1123,7 +1123,7 @@ def _ln_affine_error_writes_nothing(ffi: Any, lib: Any) -> "str | None":
             "batch": 1, "features": 4, "norm_bits": 16, "eps": float(np.float32(1e-5)), "rounding": 1,
             "rng": ("u", [seed]), "y": ("oi", 4), "n_y": 4, "s_y": ("of", 1)}
     c = _Call(ffi, spec)
-    st = lib.sym_layernorm_forward(*c.args)
+    st = lib.sym_layernorm_forward_core(*c.args)
     if st != S["SYM_ERR_INT_OVERFLOW"]:
         return f"status {st} != expected SYM_ERR_INT_OVERFLOW (layernorm_forward affine overflow at j = 3)"
     why = (_eq("y after an error", c.ints("y", 4), [SENTINEL] * 4) or _eq("s_y", c.floats("s_y", 1), [F_SENT])
@@ -1138,7 +1138,7 @@ def _ln_affine_error_writes_nothing(ffi: Any, lib: Any) -> "str | None":
     spec.update({"x": ("i", [3, 2, 1, -100] * 2), "n_x": 8, "batch": 2, "rng": ("u", [seed2]), "y": ("oi", 8),
                  "n_y": 8})
     c = _Call(ffi, spec)
-    st = lib.sym_layernorm_forward(*c.args)
+    st = lib.sym_layernorm_forward_core(*c.args)
     if st != S["SYM_ERR_INT_OVERFLOW"]:
         return f"status {st} != expected SYM_ERR_INT_OVERFLOW (layernorm_forward affine overflow in row 1 only)"
     return _eq("y after an error (2 rows)", c.ints("y", 8), [SENTINEL] * 8)
@@ -1150,7 +1150,7 @@ def _fwd_bias_scale_distinct(ffi: Any, lib: Any) -> "str | None":
     spec = _fwd_base()
     spec["s_b"] = 0.5
     c = _Call(ffi, spec)
-    st = lib.sym_linear_forward(*c.args)
+    st = lib.sym_linear_forward_core(*c.args)
     seeds = [12, -8]
     want = [seeds[o] + sum(X[i * 3 + k] * W[o * 3 + k] for k in range(3)) for i in range(2) for o in range(2)]
     why = _status_ok(st, "linear_forward with s_b != s_acc") or _eq("acc", c.ints("acc", 4), want)
@@ -1163,7 +1163,7 @@ def _fwd_bias_scale_distinct(ffi: Any, lib: Any) -> "str | None":
                     "b": ("i", [1]), "n_b": 1, "s_b": 2.0 ** 20, "batch": 1, "in": 2, "out": 1,
                     "acc": ("oi", 1), "n_acc": 1, "s_acc": ("of", 1)})
     assert 2 * 32767 * 32767 + (1 << 20) > INT32_MAX
-    st = lib.sym_linear_forward(*c.args)
+    st = lib.sym_linear_forward_core(*c.args)
     if st != S["SYM_ERR_INT_OVERFLOW"]:
         return f"status {st} != expected SYM_ERR_INT_OVERFLOW (linear_forward: seed 2^20 + 2 * 32767^2)"
     return _eq("acc after an error", c.ints("acc", 1), [SENTINEL])
@@ -1175,7 +1175,7 @@ CASES.append(AbiCase("linear_forward_bias_scale_distinct", _fwd_bias_scale_disti
 _BAD_ENUMS = (-1, -2, 2, 3, 99, -(1 << 31), INT32_MAX)
 
 CASES += [
-    table("layernorm_forward_enums", "sym_layernorm_forward", _ln_base, _ln_ok,
+    table("layernorm_forward_enums", "sym_layernorm_forward_core", _ln_base, _ln_ok,
           [(f"rounding {r}", {"rounding": r}, "SYM_ERR_BAD_ROUNDING") for r in _BAD_ENUMS]
           + [(f"SR rounding {r}, rng set", {"rounding": r, "rng": ("u", [7])}, "SYM_ERR_BAD_ROUNDING")
              for r in _BAD_ENUMS]
@@ -1184,17 +1184,17 @@ CASES += [
              ("s_beta nan and y aliasing x", {"s_beta": float("nan"), "y": ("alias", "x", "int32_t *", 0)},
               "SYM_ERR_BAD_SCALE")],
           ["y", "s_y", "rng"]),
-    ok_table("layernorm_forward_unused_rng", "sym_layernorm_forward", _ln_base, _ln_ok,
+    ok_table("layernorm_forward_unused_rng", "sym_layernorm_forward_core", _ln_base, _ln_ok,
              [(f"HALF_AWAY, rng inside {o}", {"rng": ("alias", o, "uint32_t *", off)})
               for o, off in (("x", 5), ("gamma", 2), ("beta", 0), ("y", 3), ("s_y", 0))]),
-    placement_case("layernorm_forward_placements", "sym_layernorm_forward", _ln_base,
+    placement_case("layernorm_forward_placements", "sym_layernorm_forward_core", _ln_base,
                    {"y": "int32_t *", "gamma": "int32_t *", "beta": "int32_t *", "x": "int32_t *"},
                    [("y", "gamma", 6, 3), ("y", "beta", 6, 3), ("y", "x", 6, 6)], _ln_ptr_ok),
-    placement_case("mse_loss_placements", "sym_mse_loss", _mse_base,
+    placement_case("mse_loss_placements", "sym_mse_loss_core", _mse_base,
                    {"loss": "float *", "t": "float *", "grad": "float *", "y": "int32_t *"},
                    [("loss", "t", 1, 4), ("loss", "y", 1, 4), ("grad", "t", 4, 4), ("loss", "grad", 1, 4)],
                    _mse_ptr_ok),
-    placement_case("linear_forward_placements", "sym_linear_forward", _fwd_base,
+    placement_case("linear_forward_placements", "sym_linear_forward_core", _fwd_base,
                    {"acc": "int32_t *", "x": "int32_t *", "w": "int32_t *", "b": "int32_t *", "s_acc": "float *"},
                    [("acc", "x", 4, 6), ("acc", "w", 4, 6), ("s_acc", "x", 1, 6), ("s_acc", "w", 1, 6),
                     ("s_acc", "acc", 1, 4)], _fwd_ptr_ok),
@@ -1208,7 +1208,7 @@ def _pair_widths_distinct(ffi: Any, lib: Any) -> "str | None":
     """The product kernels check each operand against ITS width: a at 16 bits
     with values beyond 4 bits next to b at 4 bits (and the reverse) is legal."""
     wide = [1000, -2, 3, -30000, 0, -1]
-    for fn_name, base, a, b in (("sym_linear_forward", _fwd_base, "x", "w"),
+    for fn_name, base, a, b in (("sym_linear_forward_core", _fwd_base, "x", "w"),
                                 ("sym_linear_grad_w", _gw_base, "dy", "x"),
                                 ("sym_linear_grad_x", _gx_base, "dy", "w")):
         for wide_one, narrow_one in ((a, b), (b, a)):
@@ -1225,3 +1225,8 @@ def _pair_widths_distinct(ffi: Any, lib: Any) -> "str | None":
 
 
 CASES.append(AbiCase("linear_operand_widths_distinct", _pair_widths_distinct, family="abi_layers"))
+
+# the layer steps (sym_<kernel>(args, err)): error detail and nothing written
+from .abi_layer_steps import CASES as _STEP_CASES  # noqa: E402  (after the core cases)
+
+CASES += _STEP_CASES

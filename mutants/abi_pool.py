@@ -719,8 +719,8 @@ def _mathf_inputs() -> tuple[np.ndarray, np.ndarray]:
 
 def _mathf(ffi: Any, lib: Any) -> str | None:
     """sym_expf / sym_logf bit for bit against the documented algorithm in numpy
-    (symverify.goldgen.mathf32), incl. the -87 flush edge, NaN and the sqrt(1/2) split."""
-    from symverify.goldgen.mathf32 import expf32, logf32
+    (symverify.emulator.mathf32), incl. the -87 flush edge, NaN and the sqrt(1/2) split."""
+    from symverify.emulator.mathf32 import expf32, logf32
 
     ex, lx = _mathf_inputs()
     for name, fn, ref, xs in (("sym_expf", lib.sym_expf, expf32, ex), ("sym_logf", lib.sym_logf, logf32, lx)):

@@ -6,6 +6,8 @@ Each vector becomes a :class:`Case` whose :meth:`Case.run` calls the C kernel
 and returns ``None`` when every output matches bit-exactly, else a short
 reason (``"status SYM_OK != SYM_ERR_RANGE_GUARD"``, ``"mantissas[2] 5 != 4"``).
 Vectors that only the Python API can express (``c_abi: false``) are skipped.
+A family of registry-described layer-ABI steps (ReLU) becomes
+:class:`LayoutCase` s, replayed through its one C entry point per step.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from symverify import registry
 from symverify.errors import STATUS_CODES, status_name
 from symverify.goldgen import vectorset
+from symverify.goldgen.vecformat import strip_comments
 
 from . import layers_gold, pool_gold
 from .layers_gold import SENTINEL_BYTE
@@ -263,6 +267,133 @@ _RUNNERS: dict[str, Callable[[Any, Any, dict[str, Any]], dict[str, Any]]] = {
 KERNELS = frozenset(_RUNNERS)
 
 
+# ------------------------------------------------------------ layer-ABI steps
+#: bits of the float written into an output view's scale before a call: -1.0,
+#: never a valid scale (and no NaN, which a float round trip could quieten),
+#: so "scale untouched on error" is checked
+_SCALE_SENTINEL = 0xBF800000
+
+
+@dataclass
+class LayoutCase:
+    """A vector of a layer step that its registry layout fully describes
+    (:func:`symverify.registry.layer_abi_kernel`): replayed through the one C
+    entry point ``sym_<kernel>(&args, &err)``, no Python composition."""
+
+    family: str
+    name: str
+    kernel: str
+    args: dict[str, Any]
+    expect: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.family}/{self.name}"
+
+    def run(self, ffi: Any, lib: Any) -> str | None:
+        return compare_layout(self.kernel, self.expect, run_layout(ffi, lib, self.kernel, self.args))
+
+
+def run_layout(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Call ``sym_<kernel>`` on raw views of the encoded tensors (whatever
+    their width, scale or range: C validates them) and return
+    ``{"status", <out>: {"mantissas", "scale"}, "wrote_on_error"?}``."""
+    k = registry.kernel(kernel)
+    c_args = ffi.new(f"sym_{kernel}_args *")
+    keep: list[Any] = []
+    spec_of = {a.name: strip_comments(args[a.name]) for a in k.args}
+    for a in k.args:
+        vals = spec_of[a.name]["mantissas"]
+        buf = ffi.new("int32_t[]", vals or [0])
+        keep.append(buf)
+        view = getattr(c_args, a.name)
+        view.m, view.n = buf, len(vals)
+        view.scale, view.bits = _f32(spec_of[a.name]["scale"]), spec_of[a.name]["q_max_bits"]
+    outs: dict[str, tuple[Any, Any, int]] = {}
+    for o in k.outputs:
+        like = spec_of[o.like]
+        n = len(like["mantissas"])
+        buf = sentinel(ffi, "int32_t[]", n)
+        view = ffi.new("sym_view *")
+        view.m, view.n, view.bits = buf, n, like["q_max_bits"]
+        view.scale = _f32(f"0x{_SCALE_SENTINEL:08X}")
+        setattr(c_args, o.name, view)
+        outs[o.name] = (view, buf, n)
+    err = ffi.new("sym_err *", {"status": _ERR_SENTINEL, "index": _ERR_SENTINEL})
+    st = getattr(lib, f"sym_{kernel}")(c_args, err)
+    res: dict[str, Any] = {"status": _status(st)}
+    for name, (view, buf, n) in outs.items():
+        if st == 0:
+            res[name] = {"mantissas": list(buf[0:n]), "scale": _hex_f32(view.scale)}
+        elif not untouched(ffi, [buf]) or _hex_f32(view.scale) != f"0x{_SCALE_SENTINEL:08X}":
+            res["wrote_on_error"] = True
+    if st != 0:
+        why = _err_problem(ffi, k, spec_of, st, err)
+        if why:
+            res["err_problem"] = why
+    elif err.status != _ERR_SENTINEL:
+        res["err_problem"] = "sym_err written on success"
+    return res
+
+
+#: sym_err.status / .index before a call: a value no kernel writes
+_ERR_SENTINEL = -0x5A5A5A5A
+
+
+def _err_problem(ffi: Any, k: Any, spec_of: dict[str, Any], st: int, err: Any) -> str | None:
+    """What is wrong with the error detail of a failed call, if anything: it
+    must repeat the status, name an argument or output of the kernel, give a
+    reason, and for INT_OVERFLOW index the first mantissa outside its width."""
+    if err.status != st:
+        return f"sym_err.status {_status(err.status)} != returned {_status(st)}"
+    if err.arg == ffi.NULL or err.reason == ffi.NULL:
+        return "sym_err.arg or .reason is NULL"
+    arg = ffi.string(err.arg).decode()
+    owners = {"args", *(a.name for a in k.args), *(o.name for o in k.outputs)}
+    if arg.split(".", 1)[0] not in owners:
+        return f"sym_err.arg {arg!r} names no argument of {k.name}"
+    if _status(st) == "SYM_ERR_INT_OVERFLOW":
+        spec = spec_of.get(arg.split(".", 1)[0])
+        if spec is None:
+            return f"INT_OVERFLOW names {arg!r}, not an input"
+        lo, hi = -(1 << (spec["q_max_bits"] - 1)), (1 << (spec["q_max_bits"] - 1)) - 1
+        first = next((i for i, m in enumerate(spec["mantissas"]) if not lo <= m <= hi), -1)
+        if err.index != first:
+            return f"sym_err.index {err.index} != first mantissa outside the width {first}"
+    elif err.index != -1:
+        return f"sym_err.index {err.index} for a whole-argument error (expected -1)"
+    return None
+
+
+def compare_layout(kernel: str, expect: dict[str, Any], got: dict[str, Any]) -> str | None:
+    """None if ``got`` (:func:`run_layout`) is the vector's ``expect``, else the first difference."""
+    if got["status"] != expect["status"]:
+        return f"status {got['status']} != expected {expect['status']}"
+    if got.get("wrote_on_error"):
+        return f"status {got['status']} but an output was written (nothing may be written on error)"
+    if "err_problem" in got:
+        return got["err_problem"]
+    if expect["status"] != "SYM_OK":
+        return None
+    outputs = registry.kernel(kernel).outputs
+    for o in outputs:
+        want = expect["out"] if len(outputs) == 1 else expect[o.name]
+        have = got[o.name]
+        if have["mantissas"] != list(want["mantissas"]):
+            diff = next(i for i, (a, b) in enumerate(zip(have["mantissas"], want["mantissas"])) if a != b)
+            return f"{o.name}[{diff}] {have['mantissas'][diff]} != expected {want['mantissas'][diff]}"
+        if have["scale"] != want["scale"]:
+            return f"{o.name}.scale {have['scale']} != expected {want['scale']}"
+    return None
+
+
+def layout_families() -> tuple[str, ...]:
+    """Vector families whose every kernel is a registry-described layer-ABI step."""
+    return tuple(f for f in registry.families()
+                 if f not in layers_gold.LAYER_FAMILIES and registry.kernels_of(f)
+                 and all(registry.layer_abi_kernel(k) for k in registry.kernels_of(f)))
+
+
 def _needs_python_layer(kernel: str, args: dict[str, Any]) -> bool:
     """Rounding modes the C prototype has no parameter for (the Python API rejects them)."""
     if kernel in ("rescale_to_acc", "accumulate_fixed") and args.get("rounding", "half_away") != "half_away":
@@ -291,6 +422,13 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
             if family in pool_gold.FAMILIES:
                 cases.extend(pool_gold.load(path, data))
                 continue
+            if family in layout_families():
+                for v in data["vectors"]:
+                    if v.get("c_abi") is False:
+                        skipped.append(f"{family}/{v.get('name')}")
+                    else:
+                        cases.append(LayoutCase(family, v["name"], v["kernel"], v["args"], v["expect"]))
+                continue
             for v in data["vectors"]:
                 label = f"{family}/{v.get('name')}"
                 if v.get("c_abi") is False or v.get("kernel") not in _RUNNERS \
@@ -312,8 +450,9 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
         from .abi import CASES
         from .abi_layers import CASES as LAYER_CASES
         from .abi_pool import CASES as POOL_CASES
+        from .abi_relu import CASES as RELU_CASES
 
-        cases = [*cases, *CASES, *LAYER_CASES, *POOL_CASES]
+        cases = [*cases, *CASES, *LAYER_CASES, *RELU_CASES, *POOL_CASES]
     return cases, skipped
 
 

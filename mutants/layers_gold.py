@@ -1,17 +1,18 @@
 """The layer part of the gold suite: ``goldgen/vectors/layers.json`` and
 ``chain.json`` replayed on a mutant schemata library.
 
-The layer kernels are C cores (``sym_linear.c``, ``sym_layernorm.c``,
-``sym_loss.c``, ``sym_sgd.c``) composed with the primitives (requant,
-accumulate, float -> SYM) by :mod:`symverify.kernels_layers`. The replay
-reuses exactly that composition and the fixture decoder of
-:mod:`symverify.goldgen.layer_fixtures` (``evaluate``, ``run_chain``, the same
-functions ``tests/test_layers_golden.py`` replays with). Those functions take a
-*backend module*, not an ``(ffi, lib)`` pair; every C call of
-``symverify.kernels`` / ``kernels_layers`` goes through the module global
-``symverify.kernels.ffi_lib()``, so :func:`using_library` points that one
-function at the given pair for the duration of a case and restores it after
-(the replay never touches the shipped library, and nothing leaks out of a case).
+Each layer vector is replayed through the raw layer-level C ABI
+(:func:`raw_call`): its arguments fill the ``sym_<kernel>_args`` struct and the
+one ``sym_<kernel>`` entry point runs on the given library, with no Python
+validation or composition in between, so a C bug cannot hide behind a Python
+check. Outputs start as a sentinel; on an error status an output or RNG state
+the C wrote anyway is a difference.
+
+The chain configurations replay full training steps through
+:func:`symverify.goldgen.layer_fixtures.run_chain` (the model code calling
+``sv.kernels``, one C call per layer step); :func:`using_library` points
+``symverify.kernels.ffi_lib()`` at the given pair for the duration of a case
+and restores it after (the replay never touches the shipped library).
 
 A case returns ``None`` when bit-exact, else the first difference
 (``"status SYM_OK != expected SYM_ERR_INT_OVERFLOW"``, ``"out.mantissas[3] 5 != 4"``),
@@ -99,9 +100,75 @@ def first_difference(expect: Any, got: Any, path: str = "") -> str | None:
     return None if expect == got else f"{path} {got!r} != expected {expect!r}"
 
 
+def _tensor(spec: Any) -> Any:
+    """A SymTensor from an encoded vector argument (shape, mantissas, scale bits)."""
+    import numpy as np
+
+    from symverify.goldgen.vecformat import f32_from_hex
+    from symverify.types import SymTensor
+
+    m = np.array(spec["mantissas"], dtype=np.int64).reshape(spec["shape"])
+    return SymTensor(m, f32_from_hex(spec["scale"]), spec["q_max_bits"])
+
+
+def _f32_array(spec: Any) -> Any:
+    import numpy as np
+
+    return np.array([int(v, 16) for v in spec["f32"]], dtype=np.uint32).view(np.float32).reshape(spec["shape"])
+
+
+#: tensor arguments of each layer step (optional ones may be absent or null)
+_TENSORS = {
+    "quant_forward": ("x",), "quant_backward": ("dy",), "linear_forward": ("x", "w", "b"),
+    "linear_backward": ("x", "w", "dy", "grad_w", "grad_b"), "layernorm_forward": ("x", "gamma", "beta"),
+    "layernorm_backward": ("x", "gamma", "dy"), "mse_loss": ("y",), "sgd_update": ("param", "grad"),
+}
+_INT_SCALARS = ("q_max_bits", "out_bits", "dx_bits", "norm_bits", "grad_bits")
+_F32_SCALARS = ("eps", "lr")
+
+
+def raw_call(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[str, Any]:
+    """One encoded layer vector through the raw C ABI: fill the args struct
+    of ``sym_<kernel>`` (symverify.layers_abi), make the one call, encode the
+    result like the vectors (status, outputs, rng_state when a seed is
+    given). An error status with an output or the RNG state written is
+    reported as ``"written on error: ..."`` instead of the status."""
+    from symverify.errors import status_name
+    from symverify.goldgen.vecformat import f32_from_hex, hex32
+    from symverify.layers_abi import call
+    from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
+
+    tensors = {n: (None if args.get(n) is None else _tensor(args[n])) for n in _TENSORS[kernel]}
+    scalars: dict[str, Any] = {k: int(args[k]) for k in _INT_SCALARS if args.get(k) is not None}
+    scalars.update({k: f32_from_hex(args[k]) for k in _F32_SCALARS if k in args})
+    if kernel == "mse_loss":
+        scalars["target"] = _f32_array(args["target"])
+    rounding = args.get("rounding", SR_HALF_AWAY if kernel == "sgd_update" else HALF_AWAY)
+    seed_state = Rng(args["seed"]).state if "seed" in args else None
+    res = call(ffi, lib, kernel, tensors, rounding=rounding, order=args.get("order", "ratio"),
+               rng_state=seed_state if rounding == SR_HALF_AWAY else None, **scalars)
+    got: dict[str, Any] = {"status": status_name(res.status)}
+    if res.status != 0 and res.written:
+        got["status"] = f"{got['status']} (written on error: {', '.join(res.written)})"
+    for name, value in res.outputs.items():
+        if name == "loss":
+            got[name] = hex32(value)
+        else:
+            m, scale, bits = value
+            got[name] = {"shape": list(m.shape), "mantissas": [int(v) for v in m.ravel()],
+                         "scale": hex32(scale), "q_max_bits": int(bits)}
+    if kernel == "linear_backward" and res.status == 0 and "grad_b" not in got:
+        got["grad_b"] = None
+    if seed_state is not None:
+        state = res.rng_state if res.rng_state is not None else seed_state
+        got["rng_state"] = f"0x{state:08X}"
+    return got
+
+
 @dataclass
 class LayerCase:
-    """One vector of layers.json (a layer kernel through the Python composition)."""
+    """One vector of layers.json, replayed through the raw C ABI (one
+    ``sym_<kernel>`` call, no Python validation or composition)."""
     family: str
     name: str
     kernel: str
@@ -113,14 +180,11 @@ class LayerCase:
         return f"{self.family}/{self.name}"
 
     def run(self, ffi: Any, lib: Any) -> str | None:
-        import symverify.kernels as K
-        from symverify.goldgen import layer_fixtures as lf
         from symverify.goldgen.vecformat import strip_comments
 
         try:
-            with using_library(ffi, lib):
-                got = lf.evaluate(self.kernel, self.args, K)  # a SymError becomes {"status": code}
-        except Exception as exc:  # noqa: BLE001  (a wrong C result breaking the composition)
+            got = raw_call(ffi, lib, self.kernel, strip_comments(dict(self.args)))
+        except Exception as exc:  # noqa: BLE001  (a mutant's C output the decoder cannot read)
             return f"exception {type(exc).__name__}: {exc}"
         return first_difference(strip_comments(self.expect), got)
 

@@ -1,19 +1,18 @@
-"""Run mutmut 3 on the numpy emulator (``goldgen/emulator.py`` and ``goldgen/emulator_layers.py``) in a scratch copy.
+"""Run mutmut 3 on the numpy emulator (``symverify/emulator/primitives.py`` and ``layers.py``) in a scratch copy.
 
 Why not ``mutmut run`` in the repository root: mutmut 3 writes its mutated
 tree into ``./mutants/``, which IS this package's directory (the kernel
-mutation engine). And the emulator is imported as ``symverify.goldgen.emulator``
-through the package-dir mapping of the editable install, so tests run inside
-mutmut's copy would import the ORIGINAL emulator, and the names mutmut's
-trampolines record (``module.function``) would not match the path-derived
-``goldgen.emulator`` names.
+mutation engine). And the emulator is imported as ``symverify.emulator.*``
+from the editable install, so tests run inside mutmut's copy would import the
+ORIGINAL emulator, and the names mutmut's trampolines record
+(``module.function``) would not match the path-derived ``emulator.*`` names.
 
 This runner therefore builds a scratch project::
 
-    <dir>/goldgen/            copy of goldgen/ (emulator.py and emulator_layers.py are mutated)
+    <dir>/emulator/           copy of symverify/emulator/ (primitives.py and layers.py are mutated)
     <dir>/tests/              test_emulator_values.py, test_emulator_properties.py,
                               test_emulator_layers.py, conftest.py
-    <dir>/mm_alias.py         pytest plugin: symverify.goldgen[.X] -> goldgen[.X] (mutmut's copy)
+    <dir>/mm_alias.py         pytest plugin: symverify.emulator[.X] -> emulator[.X] (mutmut's copy)
     <dir>/setup.cfg           [mutmut] config
 
 and runs ``mutmut run`` there. The property tests' ``max_examples=300`` is cut
@@ -48,13 +47,16 @@ from symverify import registry
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = ("test_emulator_values.py", "test_emulator_properties.py", "test_emulator_layers.py", "conftest.py")
-#: The emulator modules named in symverify/registry.py, as repository paths
-#: (the package symverify.goldgen is the directory goldgen/).
-SOURCES = tuple(f"goldgen/{name.rsplit('.', 1)[-1]}.py" for name in registry.emulator_modules())
+#: The emulator modules named in symverify/registry.py, as repository paths.
+SOURCES = tuple(name.replace(".", "/") + ".py" for name in registry.emulator_modules())
+#: The package copied into the scratch project, and the same modules there
+#: (mutmut names a mutant after its path: emulator.layers.x_f__mutmut_3).
+PACKAGE = "symverify/emulator"
+SCRATCH_SOURCES = tuple(src[len("symverify/"):] for src in SOURCES)
 
 ALIAS_PLUGIN = '''"""pytest plugin (written by symverify.mutants.mutmut_emulator): import
-symverify.goldgen and its submodules from mutmut's copy, under the names
-mutmut derives from the paths (goldgen.emulator)."""
+symverify.emulator and its submodules from mutmut's copy, under the names
+mutmut derives from the paths (emulator.layers)."""
 import importlib
 import importlib.abc
 import importlib.util
@@ -62,7 +64,7 @@ import sys
 
 
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    PREFIX = "symverify.goldgen"
+    PREFIX = "symverify.emulator"
 
     def find_spec(self, name, path=None, target=None):
         if name == self.PREFIX or name.startswith(self.PREFIX + "."):
@@ -70,7 +72,7 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def create_module(self, spec):
-        return importlib.import_module("goldgen" + spec.name[len(self.PREFIX):])
+        return importlib.import_module("emulator" + spec.name[len(self.PREFIX):])
 
     def exec_module(self, module):
         pass
@@ -82,9 +84,9 @@ for _name in [n for n in sys.modules if n == _Alias.PREFIX or n.startswith(_Alia
 '''
 
 SETUP_CFG = """[mutmut]
-source_paths = """ + "\n    ".join(SOURCES) + """
+source_paths = """ + "\n    ".join(SCRATCH_SOURCES) + """
 also_copy = mm_alias.py
-    goldgen/
+    emulator/
 pytest_add_cli_args = -p
     mm_alias
     -q
@@ -98,7 +100,7 @@ def prepare(dest: Path, examples: int) -> None:
     if dest.exists():
         shutil.rmtree(dest)
     (dest / "tests").mkdir(parents=True)
-    shutil.copytree(REPO / "goldgen", dest / "goldgen", ignore=shutil.ignore_patterns("__pycache__", "vectors"))
+    shutil.copytree(REPO / PACKAGE, dest / "emulator", ignore=shutil.ignore_patterns("__pycache__"))
     for name in TESTS:
         text = (REPO / "tests" / name).read_text()
         if name == "test_emulator_properties.py":
@@ -111,8 +113,8 @@ def prepare(dest: Path, examples: int) -> None:
 
 
 def _module_of(name: str) -> str:
-    """goldgen.emulator_layers.x_f__mutmut_3 -> goldgen/emulator_layers.py"""
-    return name.split(".x", 1)[0].replace(".", "/") + ".py" if ".x" in name else name
+    """emulator.layers.x_f__mutmut_3 -> symverify/emulator/layers.py"""
+    return "symverify/" + name.split(".x", 1)[0].replace(".", "/") + ".py" if ".x" in name else name
 
 
 def results(dest: Path) -> dict[str, Counter]:

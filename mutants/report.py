@@ -36,7 +36,13 @@ def survivors(outcome: Outcome) -> list:
     return [m for m in outcome.selected if outcome.results[m.uid].status == "Survived"]
 
 
-def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None) -> dict[str, Any]:
+def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None,
+           stamp: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The mutation-testing-elements report (schemaVersion 2) of ``outcome``;
+    ``config.stamp`` carries the run stamp (symverify.reporting.stamp)."""
+    from symverify import __version__
+    from symverify.reporting.stamp import run_stamp
+
     files: dict[str, Any] = {}
     for rel, sf in outcome.schemata.sources.files.items():
         ms = [m for m in outcome.selected if m.file == rel]
@@ -71,11 +77,12 @@ def to_mte(outcome: Outcome, catalog: Catalog, repo_root: Path | None = None) ->
         "thresholds": {"high": 100, "low": 100},
         "projectRoot": str(repo_root or Path.cwd()),
         "files": files,
-        "framework": {"name": "symverify mutate", "version": "0.1.0",
+        "framework": {"name": "symverify mutate", "version": __version__,
                       "branding": {"homepageUrl": "https://example.invalid/symverify"}},
         "config": {"mutationScore": round(pct, 2) if valid else None, "detected": det, "valid": valid,
                    "passes": list(outcome.passes),
-                   "goldenVectors": outcome.cases, "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()}},
+                   "goldenVectors": outcome.cases, "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()},
+                   "stamp": stamp if stamp is not None else run_stamp()},
     }
 
 
@@ -97,15 +104,46 @@ _COLOURS = {"Killed": "#2e7d32", "Timeout": "#558b2f", "Survived": "#c62828", "I
             "CompileError": "#8d6e63", "RuntimeError": "#ef6c00", "NoCoverage": "#c62828"}
 
 
-def to_html(outcome: Outcome, catalog: Catalog) -> str:
+_FALLBACK_STYLE = ("<style>.fallback{font-family:sans-serif;margin:2em}.fallback table{border-collapse:collapse;"
+                   "margin:1em 0}.fallback td,.fallback th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+                   ".fallback td.l,.fallback th.l{text-align:left}.fallback pre{background:#f6f6f6;padding:6px;"
+                   "overflow-x:auto}.fallback .src{font-family:monospace;white-space:pre}"
+                   ".fallback .mut{cursor:help;border-bottom:2px solid}</style>")
+
+
+def _script_json(doc: dict[str, Any]) -> str:
+    """JSON safe inside <script type="application/json">: no '</' or '<!--' can end or escape the element."""
+    return json.dumps(doc).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def to_html(outcome: Outcome, catalog: Catalog, stamp: dict[str, Any] | None = None) -> str:
+    """A standalone page: the mutation-testing-elements app (the pinned bundle
+    inlined with its license, the report JSON embedded: works offline), and
+    the hand-written tables as the <noscript> fallback."""
+    from . import mte_bundle
+
+    bundle, license_text = mte_bundle.bundle(), mte_bundle.license_text()
+    doc = to_mte(outcome, catalog, stamp=stamp)
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            "<title>symverify mutation report</title>" + _FALLBACK_STYLE + "</head><body>"
+            "<mutation-test-report-app title-postfix='symverify'></mutation-test-report-app>"
+            "<noscript><div class='fallback'>" + _tables(outcome, catalog) + "</div></noscript>"
+            f"<script id='mte-report' type='application/json'>{_script_json(doc)}</script>"
+            f"<script data-bundle='mutation-testing-elements@{mte_bundle.VERSION}'>/*! mutation-testing-elements "
+            f"{mte_bundle.VERSION} (npm), https://github.com/stryker-mutator/mutation-testing-elements\n"
+            f"{license_text}*/\n{bundle}\n</script>"
+            "<script>document.querySelector('mutation-test-report-app').report = "
+            "JSON.parse(document.getElementById('mte-report').textContent);</script>"
+            "</body></html>\n")
+
+
+def _tables(outcome: Outcome, catalog: Catalog) -> str:
+    """The summary, per-operator / per-kernel tables, survivors, equivalents and
+    annotated sources as plain HTML (no script)."""
     det, valid, pct = score(outcome)
     esc = html.escape
-    out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>symverify mutation report</title>",
-           "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
-           "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td.l,th.l{text-align:left}"
-           "pre{background:#f6f6f6;padding:6px;overflow-x:auto}.src{font-family:monospace;white-space:pre}"
-           ".mut{cursor:help;border-bottom:2px solid}</style></head><body>",
-           "<h1>symverify mutation report</h1>",
+    out = ["<h1>symverify mutation report</h1>",
            f"<p><b>Mutation score {pct:.1f}%</b> ({det} detected of {valid} non-equivalent compilable mutants;"
            f" {len(outcome.selected)} mutants in total, {outcome.cases} golden vectors).</p>"]
     statuses = ["Killed", "Timeout", "Survived", "Ignored", "CompileError", "RuntimeError"]
@@ -160,13 +198,18 @@ def to_html(outcome: Outcome, catalog: Catalog) -> str:
                           f"[{esc(m.op)}:{esc(r.status[0])}]</span>")
             out.append(f"{i:4d}  {esc(line)}{marks}\n")
         out.append("</div>")
-    out.append("</body></html>")
     return "".join(out)
 
 
-def write_json(outcome: Outcome, catalog: Catalog, path: Path) -> None:
-    Path(path).write_text(json.dumps(to_mte(outcome, catalog), indent=1))
+def write_json(outcome: Outcome, catalog: Catalog, path: Path, stamp: dict[str, Any] | None = None) -> None:
+    """Write the mutation-testing-elements JSON report to ``path``."""
+    from symverify.reporting.emit import write_text
+
+    write_text(path, json.dumps(to_mte(outcome, catalog, stamp=stamp), indent=1))
 
 
-def write_html(outcome: Outcome, catalog: Catalog, path: Path) -> None:
-    Path(path).write_text(to_html(outcome, catalog))
+def write_html(outcome: Outcome, catalog: Catalog, path: Path, stamp: dict[str, Any] | None = None) -> None:
+    """Write the standalone HTML report to ``path``."""
+    from symverify.reporting.emit import write_text
+
+    write_text(path, to_html(outcome, catalog, stamp))

@@ -2,7 +2,6 @@
 independent-mutator gate (:mod:`.universal`)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,8 @@ def main(console: Any, jobs: int, sample_size: int | None, seed: int, json_path:
         rows = [{"id": m.uid, "file": m.file, "line": m.line, "original": m.original, "mutated": m.mutated,
                  "rule": m.rule, "status": out.results[m.uid].status, "reason": out.results[m.uid].reason}
                 for m in out.mutants]
-        json_path.write_text(json.dumps({"summary": fig, "mutants": rows}, indent=1))
+        from symverify.reporting.emit import write_json
+        write_json(json_path, {"summary": fig, "mutants": rows})
         console.print(f"wrote {json_path}")
     if fig["compiled"] == 0:
         console.print("[red]error:[/] no mutant compiled: the gate ran over nothing")

@@ -75,11 +75,12 @@ class Verdict:
 ROUNDINGS = {"half_away": HA, "sr_half_away": SR}
 
 
-def load_model(path: str | Path) -> list[dict]:
+def load_model(path: str | Path | dict) -> list[dict]:
     """Read and check a model file (symverify.model.modelfile: one loader for
     bounds, the factory and the validator) and return its layers, each with
-    the keys ``bounds`` needs; raise :class:`ModelFileError` on any problem."""
-    mf = read_model_file(Path(path))
+    the keys ``bounds`` needs; raise :class:`ModelFileError` on any problem.
+    A dict is an already parsed model (an imported ONNX / PyTorch model)."""
+    mf = read_model_file(path if isinstance(path, dict) else Path(path))
     require(mf, "analysis")
     tb = mf.training.get("batch")
     default_rnd = mf.training.get("rounding", "half_away")

@@ -56,11 +56,11 @@ def kernel_sources(root: Path | None = None) -> list[Path]:
 
 
 def kernel_headers(root: Path | None = None) -> list[Path]:
-    """All kernel headers, sorted; ``sym_status.h`` and ``sym_types.h`` first
-    since others use their enums and structs."""
+    """All kernel headers, sorted; ``sym_status.h`` then ``sym_types.h`` first
+    since others use its enums and the parameter structs."""
     headers = sorted((root or kernel_dir()).joinpath("include").glob("*.h"))
-    first = ("sym_status.h", "sym_types.h")
-    return sorted(headers, key=lambda p: first.index(p.name) if p.name in first else len(first))
+    first = {"sym_status.h": 0, "sym_types.h": 1}
+    return sorted(headers, key=lambda p: first.get(p.name, 2))
 
 
 def cache_dir() -> Path:

@@ -21,6 +21,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("mutate", "mutate"),
     ("xtarget", "xtarget"),
     ("fuzz", "fuzz"),
+    ("conform", "conform"),
+    ("train", "train"),
 ]
 
 

@@ -1,8 +1,8 @@
 """``sv.emulate``: the independent numpy float32 emulator of the SYM arithmetic.
 
 Same functions and signatures as ``sv.kernels`` (the C reference kernels); the
-implementation lives in ``goldgen/emulator.py`` and ``goldgen/emulator_layers.py``
-(``symverify.goldgen.emulator*``), written from ``docs/semantics.md`` without
+implementation is the backend package ``symverify/emulator/`` (``primitives.py``,
+``layers.py``), written from ``docs/semantics.md`` and ``docs/layers.md`` without
 reading the C sources. Which function comes from which module is declared in
 ``symverify/registry.py``.
 """

@@ -40,6 +40,23 @@ def _tensor3(t: Any, argument: str) -> tuple[int, int, int]:
     return shape  # type: ignore[return-value]
 
 
+def _check_types(tensors: dict[str, Any], ints: dict[str, Any], stride: Any = None, padding: Any = 0,
+                 include_pad: Any = True) -> None:
+    """Raise BAD_TYPE for any type fault before a shape or value is looked at
+    (docs/semantics.md: the type group precedes the shape group)."""
+    for argument, t in tensors.items():
+        if not isinstance(t, SymTensor):
+            raise SymError("SYM_ERR_BAD_TYPE", argument, type(t).__name__, f"{argument} must be an sv.SymTensor")
+    if stride is not None:
+        ints = {**ints, "stride": stride}
+    if not isinstance(padding, str):
+        ints = {**ints, "padding": padding}
+    for argument, v in ints.items():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
+            raise SymError("SYM_ERR_BAD_TYPE", argument, v, f"{argument} must be an integer")
+    _include_pad(include_pad)
+
+
 def _int_arg(v: Any, argument: str, lo: int) -> int:
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
         raise SymError("SYM_ERR_BAD_TYPE", argument, v, f"{argument} must be an integer")
@@ -123,6 +140,7 @@ def maxpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None,
                       dilation: int = 1) -> tuple[SymTensor, np.ndarray]:
     """Max mantissa per window (first on ties, padding never wins), x's scale
     and width; returns ``(y, indices)``, indices int32 positions into L with y's shape."""
+    _check_types({"x": x}, {"kernel_size": kernel_size, "dilation": dilation}, stride, padding)
     b, c, length = _tensor3(x, "x")
     w = _window_geom(length, kernel_size, stride, padding, dilation)
     ffi, lib = _ffi_lib()
@@ -142,11 +160,12 @@ def maxpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None,
 def maxpool1d_backward(dy: SymTensor, indices: Any, input_length: int) -> SymTensor:
     """dx[b, c, j] = sum of dy[b, c, o] with indices[b, c, o] == j (checked
     int32), at dy's scale, declared width 32."""
-    b, c, o = _tensor3(dy, "dy")
-    length = _int_arg(input_length, "input_length", 1)
+    _check_types({"dy": dy}, {"input_length": input_length})
     raw = np.asarray(indices)
     if raw.dtype.kind not in "iu":
         raise SymError("SYM_ERR_BAD_TYPE", "indices", raw.dtype, "indices must be an integer array")
+    b, c, o = _tensor3(dy, "dy")
+    length = _int_arg(input_length, "input_length", 1)
     if tuple(raw.shape) != (b, c, o):
         raise SymError("SYM_ERR_SHAPE", "indices", tuple(raw.shape), f"indices must have dy's shape {(b, c, o)}")
     if raw.size and (raw.min() < -(1 << 31) or raw.max() > INT32_MAX):
@@ -177,6 +196,7 @@ def avgpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None,
                       dilation: int = 1, count_include_pad: bool = True) -> SymTensor:
     """Window sums at s_x / K (see docs/layers.md for count_include_pad=False),
     declared width x.bits + ceil(log2 K)."""
+    _check_types({"x": x}, {"kernel_size": kernel_size, "dilation": dilation}, stride, padding, count_include_pad)
     b, c, length = _tensor3(x, "x")
     w = _window_geom(length, kernel_size, stride, padding, dilation)
     inc = _include_pad(count_include_pad)
@@ -195,6 +215,8 @@ def avgpool1d_backward(dy: SymTensor, input_length: int, kernel_size: int, strid
                        padding: Any = 0, dilation: int = 1, count_include_pad: bool = True) -> SymTensor:
     """The adjoint of the forward fold: each window adds its (folded) dy to
     its real positions (checked int32), at s_dy / K, declared width 32."""
+    _check_types({"dy": dy}, {"input_length": input_length, "kernel_size": kernel_size, "dilation": dilation},
+                 stride, padding, count_include_pad)
     b, c, o = _tensor3(dy, "dy")
     length = _int_arg(input_length, "input_length", 1)
     w = _window_geom(length, kernel_size, stride, padding, dilation)
@@ -218,6 +240,7 @@ def avgpool1d_backward(dy: SymTensor, input_length: int, kernel_size: int, strid
 
 def adaptive_avgpool1d_forward(x: SymTensor, output_size: int) -> SymTensor:
     """Half-away integer mean over PyTorch's adaptive windows, x's scale and width."""
+    _check_types({"x": x}, {"output_size": output_size})
     b, c, length = _tensor3(x, "x")
     out = _int_arg(output_size, "output_size", 1)
     ffi, lib = _ffi_lib()
@@ -233,6 +256,7 @@ def adaptive_avgpool1d_forward(x: SymTensor, output_size: int) -> SymTensor:
 def adaptive_avgpool1d_backward(dy: SymTensor, input_length: int) -> SymTensor:
     """Window o adds div_half_away(dy * N, n_o) to its positions (N = the
     longest window), at s_dy / N, declared width 32."""
+    _check_types({"dy": dy}, {"input_length": input_length})
     b, c, o = _tensor3(dy, "dy")
     length = _int_arg(input_length, "input_length", 1)
     ffi, lib = _ffi_lib()

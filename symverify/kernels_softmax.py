@@ -90,6 +90,14 @@ def cross_entropy_loss(p: SymTensor, target: Any, grad_bits: int = 12, reduction
     """Cross entropy of softmax output ``p`` [B, C] against class indices [B]
     (integers) or probabilities [B, C] (floats); returns ``(loss, grad)``,
     grad = (p - y) (/ B for "mean") requantized to ``grad_bits``."""
+    # the type group first (docs/semantics.md precedence), then p's shape
+    if not isinstance(p, SymTensor):
+        raise SymError("SYM_ERR_BAD_TYPE", "p", type(p).__name__, "p must be an sv.SymTensor")
+    if np.asarray(target).dtype.kind not in "iuf":
+        raise SymError("SYM_ERR_BAD_TYPE", "target", np.asarray(target).dtype,
+                       "target must be int class indices [B] or float probabilities [B, C]")
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise SymError("SYM_ERR_BAD_TYPE", "reduction", reduction, f"reduction must be one of {tuple(REDUCTIONS)}")
     b, c = _rows(p, "p")
     raw = np.asarray(target)
     if raw.dtype.kind in "iu":

@@ -11,10 +11,10 @@ target ran must equal the number in the header, so a harness that runs
 nothing cannot pass.
 
 The "layers" family (xtarget/run_layers.c, goldgen's ``layers.h``) runs the
-layer vectors of docs/layers.md: the runner composes the layer cores
-(``sym_linear``, ``sym_layernorm``, ``sym_loss``, ``sym_sgd``; see
-:data:`FAMILY_SOURCES`) with the primitives as ``symverify/kernels_layers.py``
-does.
+layer vectors of docs/layers.md: each vector fills the ``sym_<kernel>_args``
+struct of its layer step and makes the one C call (the layer-level C ABI,
+composed in C in ``sym_linear``, ``sym_layernorm``, ``sym_loss``, ``sym_sgd``,
+``sym_requant``), as the host gold suite does.
 
 Code size per family comes from the linker map of that family's image after
 ``--gc-sections``: bytes of kernel code and read-only data kept in flash

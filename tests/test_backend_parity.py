@@ -68,3 +68,26 @@ def test_same_signature(name: str) -> None:
     assert _shape(getattr(sv.kernels, name)) == _shape(getattr(sv.emulate, name)), (
         f"{name}: sv.kernels{inspect.signature(getattr(sv.kernels, name))} != "
         f"sv.emulate{inspect.signature(getattr(sv.emulate, name))}")
+
+
+def test_signature_comparison_sees_a_difference() -> None:
+    # the comparison above can fail: a changed default, a dropped parameter
+    def quant_forward(x: "SymTensor", q_max_bits: int, rounding: str = "sr_half_away",
+                      order: str = "ratio", rng_state: "Rng | None" = None) -> "SymTensor":
+        return x
+
+    def quant_backward() -> "SymTensor":
+        return None
+
+    assert _shape(quant_forward) != _shape(sv.emulate.quant_forward)
+    assert _shape(quant_backward) != _shape(sv.emulate.quant_backward)
+    assert registry.signature_mismatches(registry.kernel("quant_forward"), quant_forward) == [
+        "quant_forward(rounding): default 'sr_half_away' != registered 'half_away'"]
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_registered_layout_is_the_signature(name: str) -> None:
+    k = registry.kernel(name)
+    for module in (sv.kernels, sv.emulate):
+        assert registry.signature_mismatches(k, getattr(module, name)) == []
+    assert k.outputs, f"{name}: no outputs registered"

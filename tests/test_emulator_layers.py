@@ -1,5 +1,5 @@
 """Hand-computed values and error codes for the emulator's layer kernels
-(goldgen/emulator_layers.py, contract docs/layers.md).
+(symverify/emulator/layers.py, contract docs/layers.md).
 
 Expected values are derived by hand in the comments next to them (or, for
 LayerNorm, against an independent float64 reference within a tolerance),
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from symverify.errors import SymError
-from symverify.goldgen import emulator_layers as L
+from symverify.emulator import layers as L
 from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng, SymTensor
 
 F32 = np.float32

@@ -1,6 +1,6 @@
 """Largest safe fan-in of a MAC accumulator for every width pair 2..16 x 2..16,
 with and without a bias seed: the number ``symverify bounds`` reports (and
-proves with Z3) is exact on the C kernel ``sym_linear_forward``.
+proves with Z3) is exact on the C kernel ``sym_linear_forward_core``.
 
 The worst-case inputs are found here by brute force over the operand corners,
 independently of ``symverify.proofs.intbounds``: for a uniform input the
@@ -53,7 +53,7 @@ def _uniform(value: int, n: int) -> UniformInt32:
 
 
 def c_linear_forward(x: int, w: int, seed: int, n: int, bx: int, bw: int) -> tuple[str, int | None]:
-    """sym_linear_forward on x = [x]*n, w = [w]*n (batch 1, one output), the bias
+    """sym_linear_forward_core on x = [x]*n, w = [w]*n (batch 1, one output), the bias
     seeded to ``seed`` (0: no bias)."""
     ffi, lib = ffi_lib()
     acc, s_acc = ffi.new("int32_t[1]"), ffi.new("float[1]")
@@ -61,10 +61,10 @@ def c_linear_forward(x: int, w: int, seed: int, n: int, bx: int, bw: int) -> tup
     pw = ffi.cast("const int32_t *", _uniform(w, n).address)
     if seed:
         bias = ffi.new("int32_t[1]", [1 if seed > 0 else -1])  # rescale_to_acc(+-1, G, 1.0f * 1.0f) = +-G
-        st = lib.sym_linear_forward(px, n, 1.0, bx, pw, n, 1.0, bw, bias, 1, float(abs(seed)), 1, n, 1,
+        st = lib.sym_linear_forward_core(px, n, 1.0, bx, pw, n, 1.0, bw, bias, 1, float(abs(seed)), 1, n, 1,
                                     acc, 1, s_acc)
     else:
-        st = lib.sym_linear_forward(px, n, 1.0, bx, pw, n, 1.0, bw, ffi.NULL, 0, 1.0, 1, n, 1, acc, 1, s_acc)
+        st = lib.sym_linear_forward_core(px, n, 1.0, bx, pw, n, 1.0, bw, ffi.NULL, 0, 1.0, 1, n, 1, acc, 1, s_acc)
     return STATUS_NAMES[st], (int(acc[0]) if st == 0 else None)
 
 

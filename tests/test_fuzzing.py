@@ -324,7 +324,9 @@ def test_cli_runs_a_target_and_writes_its_figures(tmp_path):
     out = tmp_path / "f.json"
     p = _cli("--target", "sgd", "--runs", "3000", "--work-dir", str(tmp_path / "w"), "--json", str(out))
     assert p.returncode == 0, p.stdout + p.stderr
-    (rec,) = json.loads(out.read_text())
+    doc = json.loads(out.read_text())
+    assert doc["stamp"]["tool"] == "symverify"
+    (rec,) = doc["results"]
     assert rec["target"] == "sgd" and rec["executions"] >= 3000 and rec["findings"] == 0
     assert rec["cov"] > 0 and rec["replay"]["agree_ok"] + rec["replay"]["agree_error"] > 0
 

@@ -70,7 +70,7 @@ def linear_fwd(fl, x, w, b, dims, x_bits=16, w_bits=16, s=(1.0, 1.0, 1.0), acc_l
     if acc is None:
         acc = np.full(max(n_acc, 1), SENT_I, dtype=np.int32)
     s_acc = ffi.new("float[1]", [SENT_F])
-    st = lib.sym_linear_forward(xp, xa.size, s[0], x_bits, wp, wa.size, s[1], w_bits, bp, nb, s[2],
+    st = lib.sym_linear_forward_core(xp, xa.size, s[0], x_bits, wp, wa.size, s[1], w_bits, bp, nb, s[2],
                                 bsz, in_f, out_f, ffi.cast("int32_t *", ffi.from_buffer(acc)), n_acc, s_acc)
     return code(st), acc, s_acc[0]
 
@@ -109,9 +109,9 @@ def test_linear_forward_alias_and_null(fl):
     xa, xp = i32(ffi, [[1, 2]])
     wa, wp = i32(ffi, [[3, 4]])
     s_acc = ffi.new("float[1]")
-    assert code(lib.sym_linear_forward(xp, 2, 1.0, 8, wp, 2, 1.0, 8, ffi.NULL, 0, 1.0, 1, 2, 1,
+    assert code(lib.sym_linear_forward_core(xp, 2, 1.0, 8, wp, 2, 1.0, 8, ffi.NULL, 0, 1.0, 1, 2, 1,
                                        xp, 1, s_acc)) == "SYM_ERR_ALIAS"
-    assert code(lib.sym_linear_forward(xp, 2, 1.0, 8, wp, 2, 1.0, 8, ffi.NULL, 0, 1.0, 1, 2, 1,
+    assert code(lib.sym_linear_forward_core(xp, 2, 1.0, 8, wp, 2, 1.0, 8, ffi.NULL, 0, 1.0, 1, 2, 1,
                                        ffi.NULL, 1, s_acc)) == "SYM_ERR_NULL"
     assert xa.tolist() == [1, 2]
 
@@ -161,7 +161,7 @@ def ln_forward_call(fl, x, gamma, beta, scales, bits, norm_bits, eps, rounding, 
     y = np.full(xa.size, SENT_I, np.int32)
     s_y = ffi.new("float[1]", [SENT_F])
     rbuf = ffi.NULL if rng_state is None else ffi.new("uint32_t[1]", [rng_state])
-    st = lib.sym_layernorm_forward(xp, xa.size, scales[0], bits[0], gp, ga.size, scales[1], bits[1],
+    st = lib.sym_layernorm_forward_core(xp, xa.size, scales[0], bits[0], gp, ga.size, scales[1], bits[1],
                                    bp, ba.size, scales[2], bsz, feats, norm_bits, eps, rounding, rbuf,
                                    ffi.cast("int32_t *", ffi.from_buffer(y)), y.size, s_y)
     return code(st), y, s_y[0], (None if rng_state is None else int(rbuf[0]))
@@ -221,7 +221,7 @@ def test_layernorm_feature_limit(fl):
     y = np.zeros(feats, np.int32)
     s_y = ffi.new("float[1]")
     p = lambda a: ffi.cast("int32_t *", ffi.from_buffer(a))  # noqa: E731
-    assert code(lib.sym_layernorm_forward(p(x), feats, 1.0, 8, p(g), feats, 1.0, 8, p(g), feats, 1.0,
+    assert code(lib.sym_layernorm_forward_core(p(x), feats, 1.0, 8, p(g), feats, 1.0, 8, p(g), feats, 1.0,
                                           1, feats, 8, 1e-5, 0, ffi.NULL, p(y), feats, s_y)) == "SYM_ERR_SHAPE"
     with pytest.raises(sv.SymError) as exc:
         L.layernorm_forward(sv.SymTensor(x.reshape(1, feats), 1.0, 8), sv.SymTensor(g, 1.0, 8),
@@ -235,7 +235,7 @@ def test_layernorm_backward_nothing_written_on_overflow(fl):
     ga, gp = i32(ffi, [32767, 32767])
     da, dp = i32(ffi, [[32767, -32768]])
     dx = np.full(2, SENT_F, np.float32)
-    st = lib.sym_layernorm_backward(xp, 2, 1.0, 8, gp, 2, 2.0 ** 100, dp, 2, 2.0 ** 100, 1, 2, 1e-5,
+    st = lib.sym_layernorm_backward_core(xp, 2, 1.0, 8, gp, 2, 2.0 ** 100, dp, 2, 2.0 ** 100, 1, 2, 1e-5,
                                     ffi.cast("float *", ffi.from_buffer(dx)), 2)
     assert code(st) == "SYM_ERR_NONFINITE_INPUT"
     assert dx.tolist() == [SENT_F, SENT_F]
@@ -249,25 +249,25 @@ def test_mse_and_sgd_nothing_written(fl):
     ta, tp = f32buf(ffi, [0.5, float("nan")])
     g = np.full(2, SENT_F, np.float32)
     loss = ffi.new("float[1]", [SENT_F])
-    st = lib.sym_mse_loss(yp, 2, 0.5, tp, 2, loss, ffi.cast("float *", ffi.from_buffer(g)), 2)
+    st = lib.sym_mse_loss_core(yp, 2, 0.5, tp, 2, loss, ffi.cast("float *", ffi.from_buffer(g)), 2)
     assert code(st) == "SYM_ERR_NONFINITE_INPUT" and loss[0] == SENT_F and g.tolist() == [SENT_F, SENT_F]
     ta, tp = f32buf(ffi, [0.5, 0.5])
-    st = lib.sym_mse_loss(yp, 2, 0.5, tp, 2, loss, ffi.cast("float *", ffi.from_buffer(g)), 2)
+    st = lib.sym_mse_loss_core(yp, 2, 0.5, tp, 2, loss, ffi.cast("float *", ffi.from_buffer(g)), 2)
     assert st == 0 and loss[0] == 0.625 and g.tolist() == [0.5, -1.0]
-    assert code(lib.sym_mse_loss(yp, 2, 0.5, tp, 1, loss, ffi.cast("float *", ffi.from_buffer(g)), 2)) \
+    assert code(lib.sym_mse_loss_core(yp, 2, 0.5, tp, 1, loss, ffi.cast("float *", ffi.from_buffer(g)), 2)) \
         == "SYM_ERR_SHAPE"
     pa, pp = i32(ffi, [3, -2, 0])
     ga, gp = i32(ffi, [4, 4, -4])
     w = np.full(3, SENT_F, np.float32)
     wp = ffi.cast("float *", ffi.from_buffer(w))
-    assert lib.sym_sgd_update(pp, 3, 0.25, gp, 3, 0.25, 0.25, wp, 3) == 0
+    assert lib.sym_sgd_update_core(pp, 3, 0.25, gp, 3, 0.25, 0.25, wp, 3) == 0
     assert w.tolist() == [0.5, -0.75, 0.25]
     w[:] = SENT_F
     for lr in (0.0, -1.0, float("nan"), float("inf")):
-        assert code(lib.sym_sgd_update(pp, 3, 0.25, gp, 3, 0.25, lr, wp, 3)) == "SYM_ERR_BAD_SCALE"
-    assert code(lib.sym_sgd_update(pp, 3, 2.0 ** 127, gp, 3, 2.0 ** 127, 1.0, wp, 3)) == "SYM_ERR_FLOAT_OVERFLOW"
-    assert code(lib.sym_sgd_update(pp, 3, 0.25, gp, 2, 0.25, 0.1, wp, 3)) == "SYM_ERR_SHAPE"
-    assert code(lib.sym_sgd_update(pp, 3, 0.25, gp, 3, 0.25, 0.1, ffi.cast("float *", pp), 3)) == "SYM_ERR_ALIAS"
+        assert code(lib.sym_sgd_update_core(pp, 3, 0.25, gp, 3, 0.25, lr, wp, 3)) == "SYM_ERR_BAD_SCALE"
+    assert code(lib.sym_sgd_update_core(pp, 3, 2.0 ** 127, gp, 3, 2.0 ** 127, 1.0, wp, 3)) == "SYM_ERR_FLOAT_OVERFLOW"
+    assert code(lib.sym_sgd_update_core(pp, 3, 0.25, gp, 2, 0.25, 0.1, wp, 3)) == "SYM_ERR_SHAPE"
+    assert code(lib.sym_sgd_update_core(pp, 3, 0.25, gp, 3, 0.25, 0.1, ffi.cast("float *", pp), 3)) == "SYM_ERR_ALIAS"
     assert w.tolist() == [SENT_F] * 3
 
 

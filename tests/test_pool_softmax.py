@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symverify as sv
-from symverify.goldgen import mathf32
+from symverify.emulator import mathf32
 
 EXAMPLES = max(50, settings.default.max_examples // 10)
 layer_settings = settings(max_examples=EXAMPLES)

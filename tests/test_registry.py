@@ -13,7 +13,8 @@ import pytest
 
 import symverify as sv
 from symverify import registry, xtarget
-from symverify.goldgen import emulator_layers, fixtures, layer_fixtures
+from symverify.emulator import layers as emulator_layers
+from symverify.goldgen import fixtures, layer_fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ROOT / "kernels" / "include"
@@ -31,10 +32,7 @@ def _declared_c_functions() -> set[str]:
 
 def _fixture_kernels() -> set[str]:
     prims = {f.kernel for fams in fixtures.catalog().values() for f in fams}
-    from symverify.goldgen import pool_fixtures, softmax_fixtures
-
-    return (prims | {f["kernel"] for f in layer_fixtures.fixtures()} | {f["kernel"] for f in pool_fixtures.fixtures()}
-            | {f["kernel"] for f in softmax_fixtures.fixtures()})
+    return prims | {f["kernel"] for fam in layer_fixtures.layer_families() for f in layer_fixtures.fixtures(fam)}
 
 
 def _vector_kernels(vector_file: str) -> set[str]:
@@ -43,41 +41,65 @@ def _vector_kernels(vector_file: str) -> set[str]:
 
 
 def test_registry_has_the_api_kernels() -> None:
-    # API.md's first block plus the M1 layer kernels and the pools; no duplicates.
-    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 17 + 6 + 2
+    # API.md's first block, the M1 layer kernels, ReLU, the pools and softmax; no duplicates.
+    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 19 + 6 + 2
     assert {k.family for k in registry.KERNELS} == set(registry.families())
-    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd")
+    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd", "relu", "pool", "softmax")
+    assert registry.primitive_families() == ("round", "convert", "requant", "accumulate")
+    assert registry.layer_vector_families() == ("layers", "relu", "pool", "softmax", "chain")
     for k in registry.KERNELS:
-        assert (k.layer is None) == (k.family != "layers"), k
+        assert (k.layer is None) == (k.family in registry.primitive_families()), k
+
+
+def _vector_kernels_or_none(vector_file: str) -> set[str]:
+    return _vector_kernels(vector_file) if (VECTORS / vector_file).is_file() else set()
+
+
+def _runner_text(runner: str) -> str | None:
+    return (XTARGET / runner).read_text() if (XTARGET / runner).is_file() else None
+
+
+def _coverage(kernels: tuple[registry.Kernel, ...], fixture_kernels: set[str] | None = None) -> list[str]:
+    return registry.coverage_problems(kernels, _fixture_kernels() if fixture_kernels is None else fixture_kernels,
+                                      _vector_kernels_or_none, _runner_text)
 
 
 @pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_kernel_has_fixtures(name: str) -> None:
-    assert name in _fixture_kernels(), f"{name}: no fixture in goldgen/fixtures.py or goldgen/layer_fixtures.py"
-
-
-def test_fixtures_and_vectors_name_only_registered_kernels() -> None:
-    assert _fixture_kernels() <= set(KERNEL_NAMES), "a fixture names an unregistered kernel"
-    in_vectors = set().union(*(_vector_kernels(f.vector_file) for f in registry.FAMILIES))
-    assert in_vectors <= set(KERNEL_NAMES), f"vectors of unregistered kernels: {in_vectors - set(KERNEL_NAMES)}"
-
-
-@pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_kernel_has_golden_vectors(name: str) -> None:
+def test_kernel_has_fixtures_vectors_and_a_cortex_m_run(name: str) -> None:
     k = registry.kernel(name)
-    assert k.vector_kernel in _vector_kernels(k.vector_file), (
-        f"{name}: no vector with kernel {k.vector_kernel!r} in goldgen/vectors/{k.vector_file}")
+    assert _coverage((k,)) == []
     assert (VECTORS / k.vector_file).with_suffix(".h").is_file(), f"{name}: no C header of {k.vector_file}"
-
-
-@pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_kernel_has_a_cortex_m_run(name: str) -> None:
-    k = registry.kernel(name)
     assert k.family in xtarget.FAMILIES, f"{name}: family {k.family} is not run by symverify xtarget"
-    runner = (XTARGET / registry.family(k.family).runner).read_text()
-    assert f'xt_vector_begin("{k.vector_kernel}"' in runner, f"{name}: xtarget/run_{k.family}.c has no run of it"
-    uncalled = [ep for ep in k.c_entry_points if not re.search(rf"\b{ep}\s*\(", runner)]
-    assert not uncalled, f"{name}: xtarget/run_{k.family}.c never calls {uncalled}"
+
+
+def _fake(name: str = "relu9_forward", family: str = "layers") -> registry.Kernel:
+    return registry.Kernel(name, family, ("sym_linear_forward",), "symverify.kernels_layers",
+                           "symverify.emulator.layers", "linear", args=(registry.Arg("x", "tensor"),),
+                           outputs=(registry.Out("y", "tensor"),))
+
+
+def test_coverage_check_names_what_a_fake_kernel_lacks() -> None:
+    problems = _coverage((_fake(),))
+    assert problems == ["relu9_forward: no fixture (goldgen/fixtures.py or goldgen/layer_fixtures.py)",
+                        "relu9_forward: no golden vector in goldgen/vectors/layers.json",
+                        "relu9_forward: no Cortex-M run in xtarget/run_layers.c"]
+
+
+def test_coverage_check_catches_a_kernel_without_fixtures() -> None:
+    k = registry.kernel("requant_fixed")
+    assert _coverage((k,), fixture_kernels=_fixture_kernels() - {"requant_fixed"}) == [
+        "requant_fixed: no fixture (goldgen/fixtures.py or goldgen/layer_fixtures.py)"]
+
+
+def test_coverage_check_catches_missing_vectors_and_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    k = registry.kernel("sgd_update")
+    gone = registry.coverage_problems((k,), _fixture_kernels(), lambda f: set(), lambda r: None)
+    assert gone == ["sgd_update: no golden vector in goldgen/vectors/layers.json",
+                    "sgd_update: no Cortex-M run in xtarget/run_layers.c"]
+    # a runner that starts the vector but never calls the entry point
+    stub = f'xt_vector_begin("{k.vector_kernel}", 0);'
+    assert registry.coverage_problems((k,), _fixture_kernels(), _vector_kernels_or_none, lambda r: stub) == [
+        "sgd_update: xtarget/run_layers.c never calls sym_sgd_update"]
 
 
 @pytest.mark.parametrize("name", KERNEL_NAMES)
@@ -89,8 +111,8 @@ def test_c_entry_points_are_declared(name: str) -> None:
 
 def test_c_entry_points_are_called_by_the_binding() -> None:
     # the registry's entry points are the ones the cffi wrappers call, not a guess
-    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "kernels_pool.py",
-                                                                   "kernels_softmax.py"))
+    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "layers_abi.py",
+                                                                   "kernels_pool.py", "kernels_softmax.py"))
     called = set(re.findall(r"lib\.(sym_\w+)\(", text))
     assert called == set(registry.c_entry_points(diagnostics=True))
 
@@ -133,6 +155,34 @@ def test_import_check_catches_a_hand_written_all(monkeypatch: pytest.MonkeyPatch
         registry.check_exports()
 
 
+def test_import_check_catches_a_changed_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symverify.emulator import layers
+
+    def sgd_update(param, grad, lr, rounding="half_away", rng_state=None):  # SR is the public default
+        return param
+
+    monkeypatch.setattr(layers, "sgd_update", sgd_update)
+    with pytest.raises(ImportError, match=r"symverify.emulator.layers.sgd_update\(rounding\): default 'half_away' "
+                                          r"!= registered 'sr_half_away'"):
+        registry.check_exports()
+
+
+def test_import_check_catches_a_renamed_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
+    def mse_loss(y, tgt, grad_bits=12, rounding="half_away", rng_state=None):
+        return y
+
+    monkeypatch.setattr(sv.kernels, "mse_loss", mse_loss)
+    with pytest.raises(ImportError, match=r"symverify.kernels.mse_loss: parameters \['y', 'tgt'"):
+        registry.check_exports()
+
+
+def test_layout_roles_and_kinds_are_checked() -> None:
+    with pytest.raises(ValueError, match="role 'tensr'"):
+        registry.Arg("x", "tensr")
+    with pytest.raises(ValueError, match="kind 'blob'"):
+        registry.Out("y", "blob")
+
+
 def test_import_check_passes_on_the_tree() -> None:
     registry.check_exports()
 
@@ -157,17 +207,28 @@ def test_import_check_ignores_mutmut_variants(monkeypatch: pytest.MonkeyPatch) -
 def test_mutmut_sources_are_the_emulator_modules() -> None:
     from symverify.mutants import mutmut_emulator
 
-    assert mutmut_emulator.SOURCES == ("goldgen/emulator.py", "goldgen/emulator_layers.py", "goldgen/emulator_pool.py",
-                                      "goldgen/emulator_softmax.py")
+    assert mutmut_emulator.SOURCES == ("symverify/emulator/primitives.py", "symverify/emulator/layers.py",
+                                      "symverify/emulator/pool.py", "symverify/emulator/softmax.py")
     assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
-    for src in mutmut_emulator.SOURCES:
+    assert mutmut_emulator.SCRATCH_SOURCES == ("emulator/primitives.py", "emulator/layers.py", "emulator/pool.py",
+                                              "emulator/softmax.py")
+    for src in mutmut_emulator.SCRATCH_SOURCES:
         assert src in mutmut_emulator.SETUP_CFG
-    # the repository's setup.cfg keeps a copy for a manual mutmut run
+    # the repository's setup.cfg keeps a copy (scratch-project paths) for a manual mutmut run
     import configparser
 
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg")
-    assert tuple(cfg["mutmut"]["source_paths"].split()) == mutmut_emulator.SOURCES
+    assert tuple(cfg["mutmut"]["source_paths"].split()) == mutmut_emulator.SCRATCH_SOURCES
+
+
+def test_mutmut_scratch_copy_holds_the_emulator(tmp_path: Path) -> None:
+    from symverify.mutants import mutmut_emulator
+
+    mutmut_emulator.prepare(tmp_path / "mm", examples=3)
+    for src in mutmut_emulator.SCRATCH_SOURCES:
+        assert (tmp_path / "mm" / src).read_text() == (ROOT / "symverify" / src).read_text()
+    assert mutmut_emulator._module_of("emulator.layers.x_relu__mutmut_3") == "symverify/emulator/layers.py"
 
 
 def test_mutation_catalog_mutates_every_family_source() -> None:
@@ -181,9 +242,96 @@ def test_mutation_catalog_mutates_every_family_source() -> None:
 
 
 def test_c_abi_replay_covers_every_primitive() -> None:
-    # mutants/gold.py keeps its own runner table (the argument layout of each
-    # C prototype is not in the registry yet); layer kernels replay through
-    # goldgen/layer_fixtures.call (test_kernel_has_golden_vectors: it renders them)
+    # mutants/gold.py keeps its own runner table for the primitives (the
+    # argument layout of each C prototype is not in the registry); the
+    # layers.json kernels replay through mutants/layers_gold.py
     from symverify.mutants import gold
 
-    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.family not in ("layers", "pool", "softmax")}
+    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.layer is None}
+
+
+def test_layer_abi_families_replay_through_their_entry_points() -> None:
+    # a registry-described layer-ABI family (relu) needs no hand-written runner:
+    # mutants/gold.py replays every C-expressible vector through sym_<kernel>
+    from symverify import kernels
+    from symverify.mutants import gold
+
+    assert gold.layout_families() == ("relu",)
+    cases, skipped = gold.load_cases()
+    layout = [c for c in cases if isinstance(c, gold.LayoutCase)]
+    assert {c.kernel for c in layout} == {"relu_forward", "relu_backward"}
+    assert skipped.count("relu/relu_bwd_shape_2d") == 1
+    ffi, lib = kernels.ffi_lib()
+    assert [c.label for c in layout if gold.run_case(c, ffi, lib)] == []
+
+
+def test_layout_replay_sees_a_wrong_result_and_a_write_on_error() -> None:
+    from symverify import kernels
+    from symverify.mutants import gold
+
+    ffi, lib = kernels.ffi_lib()
+    cases = {c.name: c for c in gold.load_cases()[0] if isinstance(c, gold.LayoutCase)}
+    ok = cases["relu_fwd_mixed"]
+    bad = gold.LayoutCase(ok.family, ok.name, ok.kernel, ok.args,
+                          {**ok.expect, "out": {**ok.expect["out"], "mantissas": [0, 0, 5, 7, 0, 2]}})
+    assert gold.run_case(bad, ffi, lib) == "y[5] 1 != expected 2"
+    got = {"status": "SYM_ERR_EMPTY", "wrote_on_error": True}
+    assert "written" in gold.compare_layout("relu_forward", {"status": "SYM_ERR_EMPTY"}, got)
+
+
+def test_vector_decoding_names_a_missing_required_argument() -> None:
+    from symverify.goldgen import kernelcall
+    from symverify.goldgen.vecformat import FixtureError
+
+    with pytest.raises(FixtureError, match="requant_fixed: vector args lack the required argument 'target_scale'"):
+        kernelcall.call("requant_fixed", {"t": {"mantissas": [1], "scale": "0x3F800000", "q_max_bits": 8},
+                                          "q_max_bits": 8}, sv.emulate, None)
+
+
+def test_fixture_argument_keys_come_from_the_registry() -> None:
+    assert fixtures.KERNEL_ARGS["float_to_sym"] == ("x", "q_max_bits", "rounding", "seed")
+    assert set(fixtures.KERNEL_ARGS) == {k.name for k in registry.KERNELS if k.layer is None}
+
+
+def test_fuzz_families_come_from_the_registry() -> None:
+    from symverify import fuzzing
+
+    assert fuzzing.FAMILIES == registry.fuzz_families()
+    for fam in fuzzing.FAMILIES:
+        assert (ROOT / "fuzz" / "targets" / f"fuzz_{fam}.c").is_file(), fam
+
+
+def test_relu_abi_cases_are_in_the_gold_suite_and_pass() -> None:
+    from symverify import kernels
+    from symverify.mutants import abi_relu, gold
+
+    cases, _ = gold.load_suite()
+    labels = {c.label for c in cases}
+    assert {c.label for c in abi_relu.CASES} <= labels and len(abi_relu.CASES) >= 30
+    ffi, lib = kernels.ffi_lib()
+    assert [c.label for c in abi_relu.CASES if gold.run_case(c, ffi, lib)] == []
+
+
+def test_layout_replay_checks_the_error_detail() -> None:
+    from symverify.mutants import gold
+
+    k = registry.kernel("relu_forward")
+    spec = {"x": {"mantissas": [1, 9], "scale": "0x3F800000", "q_max_bits": 4}}
+
+    class Err:
+        status, index = -9, 0
+        arg = reason = "x.m"
+
+    class FFI:
+        NULL = None
+
+        @staticmethod
+        def string(p: str) -> bytes:
+            return p.encode()
+
+    assert gold._err_problem(FFI, k, spec, -9, Err) == (
+        "sym_err.index 0 != first mantissa outside the width 1")
+    Err.index, Err.arg = 1, "w.m"
+    assert "names no argument" in gold._err_problem(FFI, k, spec, -9, Err)
+    Err.arg = "x.m"
+    assert gold._err_problem(FFI, k, spec, -9, Err) is None

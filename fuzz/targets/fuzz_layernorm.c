@@ -39,7 +39,7 @@ static void fuzz_forward(const fz_case *c)
     uint32_t *state = (uint32_t *)fz_alloc(sizeof *state);
     int status;
     *state = c->seed;
-    status = sym_layernorm_forward(c->a[0], c->n[0], c->f[0], c->p[3], c->a[1], c->n[1], c->f[1], c->p[4],
+    status = sym_layernorm_forward_core(c->a[0], c->n[0], c->f[0], c->p[3], c->a[1], c->n[1], c->f[1], c->p[4],
                                    c->a[2], c->n[2], c->f[2], batch, feats, c->p[5], c->f[4], rounding, state,
                                    y, n_y, s_y);
     fz_check_status(status);
@@ -81,7 +81,7 @@ static void fuzz_backward(const fz_case *c)
     int sized = batch >= 1 && feats >= 1 && n_dx <= FZ_MAX;
     size_t bytes = (size_t)(sized ? n_dx : 1) * sizeof(float);
     float *dx = (float *)fz_alloc(bytes);
-    int status = sym_layernorm_backward(c->a[0], c->n[0], c->f[0], c->p[3], c->a[1], c->n[1], c->f[1],
+    int status = sym_layernorm_backward_core(c->a[0], c->n[0], c->f[0], c->p[3], c->a[1], c->n[1], c->f[1],
                                         c->a[3], c->n[3], c->f[3], batch, feats, c->f[4], dx, n_dx);
     int32_t i;
     fz_check_status(status);

@@ -84,7 +84,7 @@ static void fuzz_forward(const fz_case *c, const fz_dims *d)
     float *s_acc = (float *)fz_alloc(sizeof *s_acc);
     int64_t want[FZ_MAX];
     int ref_ok = 1;
-    int status = sym_linear_forward(c->a[0], c->n[0], c->f[0], c->p[3], c->a[1], c->n[1], c->f[1], c->p[4],
+    int status = sym_linear_forward_core(c->a[0], c->n[0], c->f[0], c->p[3], c->a[1], c->n[1], c->f[1], c->p[4],
                                     has_b ? c->a[2] : NULL, has_b ? c->n[2] : 0, c->f[2],
                                     d->batch, d->in_f, d->out_f, acc, n_acc, s_acc);
     int widths_ok = fz_width_ok(c->a[0], c->n[0], c->p[3]) && fz_width_ok(c->a[1], c->n[1], c->p[4]);

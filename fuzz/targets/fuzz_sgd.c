@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     n = c.n[0];
     bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
     w = (float *)fz_alloc(bytes);
-    status = sym_sgd_update(c.a[0], n, c.f[0], c.a[1], c.n[1], c.f[1], c.f[2], w, n);
+    status = sym_sgd_update_core(c.a[0], n, c.f[0], c.a[1], c.n[1], c.f[1], c.f[2], w, n);
     fz_check_status(status);
     if (status == SYM_OK) {
         FZ_REQUIRE(n >= 1 && n == c.n[1], "accepted a bad length");

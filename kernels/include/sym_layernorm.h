@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "sym_status.h"
+#include "sym_types.h"
 
 /* Forward. If every mantissa of x is identical (integer pre-check): no
  * statistics, q_n = 0 and s_norm = 1.0f, no draws; the affine step below
@@ -28,7 +29,7 @@
  * inf; the statistics themselves are not checked: a sum of squares
  * overflowing with finite d gives inv = 0, n = +-0 as the contract computes),
  * SCALE_UNDERFLOW (s_y not normal), RANGE_GUARD (a beta seed). */
-int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+int sym_layernorm_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                           const int32_t *gamma, int32_t n_gamma, float s_gamma,
                           int32_t gamma_bits,
                           const int32_t *beta, int32_t n_beta, float s_beta,
@@ -46,10 +47,52 @@ int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bi
  * ALIAS, INT_OVERFLOW (an x mantissa outside its width), NONFINITE_INPUT
  * (a non-finite dx: the status float_to_sym gives it, docs/layers.md
  * Clarifications; the statistics are not checked separately). */
-int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+int sym_layernorm_backward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                            const int32_t *gamma, int32_t n_gamma, float s_gamma,
                            const int32_t *dy, int32_t n_dy, float s_dy,
                            int32_t batch, int32_t features, float eps,
                            float *dx, int32_t n_dx);
+
+/* ---- layer steps (the layer-level C ABI, docs/layers.md "C ABI") ----
+ * Validate everything first, write nothing (outputs, scale, RNG state) on
+ * error, fill *err (may be NULL) and return the status. x is [batch,
+ * features] (x.n = batch*features). */
+
+/* layernorm_forward: the forward core (sym_layernorm_forward_core) with
+ * round.mode / round.rng_state (round.order unused); out->n = batch*features,
+ * out->bits = 32 on success. No scratch. */
+typedef struct {
+    sym_cview x;
+    sym_cview gamma;
+    sym_cview beta;
+    int32_t batch;
+    int32_t features;
+    int32_t norm_bits;
+    float eps;
+    sym_round_ctx round;
+    sym_view *out;
+} sym_layernorm_forward_args;
+
+int sym_layernorm_forward(const sym_layernorm_forward_args *args, sym_err *err);
+
+/* layernorm_backward: the float core (sym_layernorm_backward_core) into
+ * fscratch, then sym_float_to_sym to dx_bits (2..31) with round.mode /
+ * round.rng_state. fscratch: caller-owned, n_fscratch >= batch*features.
+ * out->n = batch*features, out->bits = dx_bits on success. */
+typedef struct {
+    sym_cview x;
+    sym_cview gamma;
+    sym_cview dy;
+    int32_t batch;
+    int32_t features;
+    int32_t dx_bits;
+    float eps;
+    sym_round_ctx round;
+    float *fscratch;
+    int32_t n_fscratch;
+    sym_view *out;
+} sym_layernorm_backward_args;
+
+int sym_layernorm_backward(const sym_layernorm_backward_args *args, sym_err *err);
 
 #endif /* SYM_LAYERNORM_H */

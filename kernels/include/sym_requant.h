@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include "sym_status.h"
+#include "sym_types.h"
 
 /* Largest |r| the rescale guard admits: 2^31 - 1 - 32768*32767 = 1073774591,
  * rounded down to float32 (the guard compares float32 values). */
@@ -33,5 +34,28 @@ int sym_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
  * r = ((float)q * s_p) / s_acc; guard |r| <= SYM_RESCALE_GUARD_F; *out = round(r).
  * Errors: NULL, BAD_SCALE, RANGE_GUARD (also for inf/NaN r). */
 int sym_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out);
+
+/* ---- the quantization layer (layer-level C ABI, docs/layers.md "C ABI") ----
+ * quant_forward: sym_requant_dynamic of x to q_max_bits (2..16) with
+ * round.mode / round.order / round.rng_state; out->n == x.n, out->bits =
+ * q_max_bits on success. quant_backward: straight-through, out = an exact
+ * copy of dy (m, scale, bits); out->n == dy.n, out->m must not overlap
+ * dy.m. Both validate first, write nothing on error, fill *err (may be
+ * NULL) and return the status. */
+typedef struct {
+    sym_cview x;
+    int32_t q_max_bits;
+    sym_round_ctx round;
+    sym_view *out;
+} sym_quant_forward_args;
+
+int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err);
+
+typedef struct {
+    sym_cview dy;
+    sym_view *out;
+} sym_quant_backward_args;
+
+int sym_quant_backward(const sym_quant_backward_args *args, sym_err *err);
 
 #endif /* SYM_REQUANT_H */

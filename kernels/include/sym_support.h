@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "sym_status.h"
+#include "sym_types.h"
 
 /* 1 if a + b leaves int32 (tested without overflowing), else 0. */
 int sym_add_overflows(int32_t a, int32_t b);
@@ -36,5 +37,25 @@ float sym_clamp_f(float v, float lo_f, float hi_f);
  * untouched). Callers check absmax's finiteness themselves: their statuses
  * differ (NONFINITE_INPUT, FLOAT_OVERFLOW) and come first. */
 int sym_scale_from_absmax(float absmax, int32_t q_hi, float *s_out);
+
+/* Fill *err (if not NULL) with status, argument name, element index (-1 if
+ * none) and reason (string literals); return status. For the layer entry
+ * points: the one place an error detail is written. */
+int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const char *reason);
+
+/* SYM_OK if none of the n pointers p[k] is NULL, else SYM_ERR_NULL with
+ * *err naming the first NULL one (names[k]). */
+int sym_first_null(const void *const *p, const char *const *names, int32_t n, sym_err *err);
+
+/* Validate a rounding context as the layer entry points do (mode, then
+ * order when with_order, then the RNG for SR): SYM_OK or the failing status
+ * with *err filled ("round.mode", "round.order", "round.rng_state"). */
+int sym_round_ctx_check(const sym_round_ctx *round, int with_order, sym_err *err);
+
+/* The float32 -> SYM step closing a float layer step: sym_float_to_sym of
+ * v[0..n-1] to bits with round (mode, RNG only for SR) into out->m and
+ * *scale; a failure is named after the output `what` in *err. */
+int sym_float_step(const float *v, int32_t n, int32_t bits, const sym_round_ctx *round,
+                   int32_t *out, float *scale, const char *what, sym_err *err);
 
 #endif /* SYM_SUPPORT_H */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_convert.h"
 #include "sym_layernorm.h"
 #include "sym_requant.h"
 #include "sym_round.h"
@@ -151,7 +152,7 @@ static int sym_ln_affine_pass(const int32_t *x, float s_x, const int32_t *gamma,
     return SYM_OK;
 }
 
-int sym_layernorm_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+int sym_layernorm_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                           const int32_t *gamma, int32_t n_gamma, float s_gamma,
                           int32_t gamma_bits,
                           const int32_t *beta, int32_t n_beta, float s_beta,
@@ -351,7 +352,7 @@ static int sym_ln_backward_row(const int32_t *row, const int32_t *gamma, float s
     return SYM_OK;
 }
 
-int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+int sym_layernorm_backward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                            const int32_t *gamma, int32_t n_gamma, float s_gamma,
                            const int32_t *dy, int32_t n_dy, float s_dy,
                            int32_t batch, int32_t features, float eps,
@@ -407,5 +408,148 @@ int sym_layernorm_backward(const int32_t *x, int32_t n_x, float s_x, int32_t x_b
         (void)sym_ln_backward_row(x + r * features, gamma, s_gamma, dy + r * features, s_dy,
                                   features, s_x, eps, true, dx + r * features);
     }
+    return SYM_OK;
+}
+
+/* ---- layer steps ------------------------------------------------------ */
+
+/* 1 if bits is a product operand width (2..16). */
+static int sym_ln_width_ok(int32_t bits)
+{
+    return bits >= 2 && bits <= 16;
+}
+
+/* The argument a LayerNorm core status points at (after the core failed):
+ * third is beta (forward, third_n = features) or dy (backward, third_n =
+ * x.n); forward says whether gamma.m can be it. */
+static int sym_ln_fail(int status, const sym_cview *x, const sym_cview *gamma, const sym_cview *third,
+                       const char *third_name, int32_t third_n, int32_t features, int forward, sym_err *err)
+{
+    const char *arg = "out";
+    if (status == SYM_ERR_EMPTY) {
+        arg = "batch";
+    }
+    if (status == SYM_ERR_SHAPE) {
+        arg = gamma->n != features ? "gamma.n" : third->n != third_n ? third_name : "x.n";
+    }
+    if (status == SYM_ERR_BAD_WIDTH) {
+        arg = !sym_ln_width_ok(x->bits) ? "x.bits" : !sym_ln_width_ok(gamma->bits) ? "gamma.bits" : "norm_bits";
+    }
+    if (status == SYM_ERR_BAD_SCALE) {
+        arg = !sym_scale_is_valid(x->scale) ? "x.scale" : !sym_scale_is_valid(gamma->scale) ? "gamma.scale"
+              : !sym_scale_is_valid(third->scale) ? (forward ? "beta.scale" : "dy.scale") : "eps";
+    }
+    if (status == SYM_ERR_INT_OVERFLOW) {
+        arg = sym_check_width(x->m, x->n, x->bits) != SYM_OK ? "x.m"
+              : forward && sym_check_width(gamma->m, gamma->n, gamma->bits) != SYM_OK ? "gamma.m" : "out";
+    }
+    if (status == SYM_ERR_RANGE_GUARD) {
+        arg = "beta";
+    }
+    if (status == SYM_ERR_FLOAT_OVERFLOW) {
+        arg = "x";
+    }
+    if (status == SYM_ERR_SCALE_UNDERFLOW) {
+        arg = "gamma.scale";
+    }
+    return sym_fail(err, status, arg, -1, sym_status_name(status));
+}
+
+int sym_layernorm_forward(const sym_layernorm_forward_args *args, sym_err *err)
+{
+    int status;
+    float s_y;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->x.m, args->gamma.m, args->beta.m };
+        const char *const buf_names[] = { "out.m", "x.m", "gamma.m", "beta.m" };
+        status = sym_first_null(bufs, buf_names, 4, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_round_ctx_check(&args->round, 0, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_layernorm_forward_core(args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                        args->gamma.m, args->gamma.n, args->gamma.scale, args->gamma.bits,
+                                        args->beta.m, args->beta.n, args->beta.scale,
+                                        args->batch, args->features, args->norm_bits, args->eps,
+                                        args->round.mode, args->round.rng_state,
+                                        args->out->m, args->out->n, &s_y);
+    if (status == SYM_ERR_SHAPE && args->out->n != args->x.n) {
+        return sym_fail(err, status, "out.n", -1, "out.n must be batch*features");
+    }
+    if (status != SYM_OK) {
+        return sym_ln_fail(status, &args->x, &args->gamma, &args->beta, "beta.n", args->features, args->features, 1,
+                           err);
+    }
+    args->out->scale = s_y;
+    args->out->bits = 32;
+    return SYM_OK;
+}
+
+int sym_layernorm_backward(const sym_layernorm_backward_args *args, sym_err *err)
+{
+    int status;
+    int32_t n;
+    float s_dx;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->fscratch, args->x.m, args->gamma.m, args->dy.m };
+        const char *const buf_names[] = { "out.m", "fscratch", "x.m", "gamma.m", "dy.m" };
+        status = sym_first_null(bufs, buf_names, 5, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->dx_bits < 2 || args->dx_bits > 31) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "dx_bits", -1, "dx_bits must be 2..31");
+    }
+    status = sym_round_ctx_check(&args->round, 0, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n = args->out->n;
+    if (args->x.n != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be x.n = batch*features");
+    }
+    if (args->n_fscratch < n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "fscratch", -1, "n_fscratch must be >= batch*features");
+    }
+    status = sym_layernorm_backward_core(args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                         args->gamma.m, args->gamma.n, args->gamma.scale,
+                                         args->dy.m, args->dy.n, args->dy.scale,
+                                         args->batch, args->features, args->eps, args->fscratch, n);
+    if (status != SYM_OK) {
+        return sym_ln_fail(status, &args->x, &args->gamma, &args->dy, "dy.n", args->x.n, args->features, 0, err);
+    }
+    status = sym_float_step(args->fscratch, n, args->dx_bits, &args->round, args->out->m, &s_dx, "out", err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    args->out->scale = s_dx;
+    args->out->bits = args->dx_bits;
     return SYM_OK;
 }

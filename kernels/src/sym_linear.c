@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_accumulate.h"
 #include "sym_linear.h"
 #include "sym_requant.h"
 #include "sym_round.h"
@@ -137,7 +138,7 @@ static int32_t sym_bias_seed(const int32_t *b, int32_t c, float s_b, float s_acc
     return seed;
 }
 
-int sym_linear_forward(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+int sym_linear_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
                        const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
                        const int32_t *b, int32_t n_b, float s_b,
                        int32_t batch, int32_t in_features, int32_t out_features,
@@ -356,5 +357,296 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
         }
     }
     *s_dx = s_new;
+    return SYM_OK;
+}
+
+/* ---- layer steps ------------------------------------------------------ */
+
+/* Dimensions of a layer step: each >= 1 (EMPTY) and B*I, O*I, B*O in int32
+ * (SHAPE), with the failing dimension named in *err. */
+static int sym_linear_dims_err(int32_t batch, int32_t in_f, int32_t out_f, sym_err *err)
+{
+    if (batch < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "batch", -1, "batch must be >= 1");
+    }
+    if (in_f < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "in_features", -1, "in_features must be >= 1");
+    }
+    if (out_f < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "out_features", -1, "out_features must be >= 1");
+    }
+    if (sym_linear_dims(batch, in_f, out_f) != SYM_OK) {
+        return sym_fail(err, SYM_ERR_SHAPE, "batch", -1, "B*I, O*I and B*O must fit int32");
+    }
+    return SYM_OK;
+}
+
+/* 1 if bits is a product operand width (2..16). */
+static int sym_product_width_ok(int32_t bits)
+{
+    return bits >= 2 && bits <= 16;
+}
+
+/* The argument a product-core status points at: a width, scale or mantissa
+ * of operand a or b, else the output (the reason is then the status name).
+ * Only called after the core failed. */
+static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, const char *a_scale,
+                         const char *a_m, const sym_cview *b, const char *b_bits, const char *b_scale,
+                         const char *b_m, const char *out, sym_err *err)
+{
+    if (status == SYM_ERR_BAD_WIDTH) {
+        return sym_fail(err, status, sym_product_width_ok(a->bits) ? b_bits : a_bits, -1,
+                        "a product operand must be 2..16 bits wide");
+    }
+    if (status == SYM_ERR_BAD_SCALE) {
+        return sym_fail(err, status, sym_scale_is_valid(a->scale) ? b_scale : a_scale, -1,
+                        "a scale must be a positive, finite, normal float32");
+    }
+    if (status == SYM_ERR_INT_OVERFLOW) {
+        const char *arg = sym_check_width(a->m, a->n, a->bits) != SYM_OK ? a_m
+                          : sym_check_width(b->m, b->n, b->bits) != SYM_OK ? b_m : out;
+        return sym_fail(err, status, arg, -1, "a mantissa outside its width, or an int32 partial sum overflow");
+    }
+    if (status == SYM_ERR_SHAPE) {
+        return sym_fail(err, status, a_m, -1, "a length does not match the dimensions");
+    }
+    return sym_fail(err, status, out, -1, sym_status_name(status));
+}
+
+int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
+{
+    int status;
+    int32_t n_out;
+    float s_acc;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->x.m, args->w.m };
+        const char *const buf_names[] = { "out.m", "x.m", "w.m" };
+        status = sym_first_null(bufs, buf_names, 3, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->b != NULL && args->b->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "b.m", -1, "a given b needs its buffer");
+    }
+    if (args->out_bits != 0 && !sym_product_width_ok(args->out_bits)) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "out_bits", -1, "out_bits must be 0 (raw) or 2..16");
+    }
+    status = sym_round_ctx_check(&args->round, 1, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    status = sym_linear_dims_err(args->batch, args->in_features, args->out_features, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n_out = args->batch * args->out_features;
+    if (args->out->n != n_out) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be batch*out_features");
+    }
+    if (args->out_bits != 0 && (args->scratch == NULL || args->n_scratch < n_out)) {
+        return sym_fail(err, SYM_ERR_SHAPE, "scratch", -1, "a requant needs n_scratch >= batch*out_features");
+    }
+    {
+        const sym_cview *b = args->b;
+        int32_t *acc = args->out_bits == 0 ? args->out->m : args->scratch;
+        status = sym_linear_forward_core(args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                         args->w.m, args->w.n, args->w.scale, args->w.bits,
+                                         b == NULL ? NULL : b->m, b == NULL ? 0 : b->n,
+                                         b == NULL ? args->x.scale : b->scale, /* ignored without b */
+                                         args->batch, args->in_features, args->out_features,
+                                         acc, n_out, &s_acc);
+    }
+    if (status == SYM_ERR_RANGE_GUARD) {
+        return sym_fail(err, status, "b", -1, "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
+    }
+    if (status == SYM_ERR_BAD_SCALE && sym_scale_is_valid(args->x.scale) && sym_scale_is_valid(args->w.scale)) {
+        return sym_fail(err, status, "b.scale", -1, "a scale must be a positive, finite, normal float32");
+    }
+    if (status == SYM_ERR_SHAPE && args->b != NULL && args->b->n != args->out_features) {
+        return sym_fail(err, status, "b.n", -1, "b.n must be out_features");
+    }
+    if (status != SYM_OK) {
+        return sym_pair_fail(status, &args->x, "x.bits", "x.scale", "x.m", &args->w, "w.bits", "w.scale",
+                             "w.m", "out", err);
+    }
+    if (args->out_bits == 0) {
+        args->out->scale = s_acc;
+        args->out->bits = 32;
+        return SYM_OK;
+    }
+    {
+        float s_out;
+        status = sym_requant_dynamic(args->scratch, n_out, s_acc, args->out_bits, args->round.mode,
+                                     args->round.order, args->round.rng_state, args->out->m, &s_out);
+        if (status != SYM_OK) {
+            return sym_fail(err, status, "out", -1, sym_status_name(status));
+        }
+        args->out->scale = s_out;
+        args->out->bits = args->out_bits;
+    }
+    return SYM_OK;
+}
+
+/* n int32 values from src to dst. */
+static void sym_copy_i32(int32_t *dst, const int32_t *src, int32_t n)
+{
+    int32_t k;
+    for (k = 0; k < n; ++k) {
+        dst[k] = src[k];
+    }
+}
+
+int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
+{
+    int status;
+    int32_t n_x;
+    int32_t n_w;
+    int32_t n_b;
+    int64_t need;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->dx, args->new_grad_w };
+        const char *const view_names[] = { "dx", "new_grad_w" };
+        status = sym_first_null(views, view_names, 2, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->dx->m, args->new_grad_w->m, args->x.m, args->w.m, args->dy.m, args->grad_w.m };
+        const char *const buf_names[] = { "dx.m", "new_grad_w.m", "x.m", "w.m", "dy.m", "grad_w.m" };
+        status = sym_first_null(bufs, buf_names, 6, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if ((args->grad_b == NULL) != (args->new_grad_b == NULL)) {
+        return sym_fail(err, SYM_ERR_NULL, "new_grad_b", -1, "new_grad_b must be given exactly with grad_b");
+    }
+    if (args->new_grad_b != NULL && args->new_grad_b->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "new_grad_b.m", -1, "a given new_grad_b needs its buffer");
+    }
+    if (args->grad_b != NULL && args->grad_b->m == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "grad_b.m", -1, "a given grad_b needs its buffer");
+    }
+    status = sym_linear_dims_err(args->batch, args->in_features, args->out_features, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n_x = args->batch * args->in_features;
+    n_w = args->out_features * args->in_features;
+    n_b = args->out_features;
+    if (args->grad_w.n != n_w) {
+        return sym_fail(err, SYM_ERR_SHAPE, "grad_w.n", -1, "grad_w.n must be out_features*in_features");
+    }
+    if (args->grad_b != NULL && args->grad_b->n != n_b) {
+        return sym_fail(err, SYM_ERR_SHAPE, "grad_b.n", -1, "grad_b.n must be out_features");
+    }
+    if (!sym_product_width_ok(args->grad_w.bits)) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "grad_w.bits", -1, "grad_w must be 2..16 bits wide");
+    }
+    if (!sym_product_width_ok(args->dx_bits)) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "dx_bits", -1, "dx_bits must be 2..16");
+    }
+    status = sym_round_ctx_check(&args->round, 1, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->dx->n != n_x || args->new_grad_w->n != n_w
+        || (args->new_grad_b != NULL && args->new_grad_b->n != n_b)) {
+        return sym_fail(err, SYM_ERR_SHAPE, args->dx->n != n_x ? "dx.n" : args->new_grad_w->n != n_w
+                        ? "new_grad_w.n" : "new_grad_b.n", -1, "an output length does not match the dimensions");
+    }
+    need = 2 * (int64_t)n_w + (int64_t)n_x + (args->grad_b != NULL ? 2 * (int64_t)n_b : 0);
+    if (args->scratch == NULL || (int64_t)args->n_scratch < need) {
+        return sym_fail(err, SYM_ERR_SHAPE, "scratch", -1, "n_scratch must be >= 2*O*I + B*I (+ 2*O with grad_b)");
+    }
+    {
+        int32_t *dw = args->scratch;
+        int32_t *gw = dw + n_w;
+        int32_t *dxr = gw + n_w;
+        int32_t *db = dxr + n_x;
+        int32_t *gb = db + n_b;
+        float s_dw;
+        float s_gw = args->grad_w.scale;
+        float s_dxr;
+        float s_dx;
+        uint32_t work[1]; /* the RNG state while the steps run, committed at the end */
+        uint32_t *rng = args->round.rng_state;
+        if (rng != NULL) {
+            work[0] = *rng;
+            rng = work;
+        }
+        /* step 1: dW, accumulated dynamically into a copy of grad_w */
+        status = sym_linear_grad_w(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
+                                   args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                   args->batch, args->in_features, args->out_features, dw, n_w, &s_dw);
+        if (status != SYM_OK) {
+            return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->x, "x.bits", "x.scale",
+                                 "x.m", "new_grad_w", err);
+        }
+        sym_copy_i32(gw, args->grad_w.m, n_w);
+        status = sym_accumulate_dynamic(gw, n_w, &s_gw, args->grad_w.bits, dw, n_w, s_dw, args->round.mode, rng);
+        if (status == SYM_ERR_BAD_SCALE) {
+            return sym_fail(err, status, "grad_w.scale", -1, "a scale must be a positive, finite, normal float32");
+        }
+        if (status != SYM_OK) {
+            return sym_fail(err, status, "new_grad_w", -1, sym_status_name(status));
+        }
+        /* step 2: db, accumulated at fixed scale into a copy of grad_b */
+        if (args->grad_b != NULL) {
+            status = sym_linear_grad_b(args->dy.m, args->dy.n, args->batch, args->out_features, db, n_b);
+            if (status != SYM_OK) {
+                return sym_fail(err, status, "new_grad_b", -1, "a column sum of dy leaves int32");
+            }
+            sym_copy_i32(gb, args->grad_b->m, n_b);
+            status = sym_accumulate_fixed(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, n_b, args->dy.scale);
+            if (status != SYM_OK) {
+                return sym_fail(err, status, "new_grad_b", -1,
+                                "grad_b + rescale(db) fails the guard, its width or its scale");
+            }
+        }
+        /* step 3: dx raw, requantized dynamically to dx_bits */
+        status = sym_linear_grad_x(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
+                                   args->w.m, args->w.n, args->w.scale, args->w.bits,
+                                   args->batch, args->in_features, args->out_features, dxr, n_x, &s_dxr);
+        if (status != SYM_OK) {
+            return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->w, "w.bits", "w.scale",
+                                 "w.m", "dx", err);
+        }
+        status = sym_requant_dynamic(dxr, n_x, s_dxr, args->dx_bits, args->round.mode, args->round.order, rng,
+                                     args->dx->m, &s_dx);
+        if (status != SYM_OK) {
+            return sym_fail(err, status, "dx", -1, sym_status_name(status));
+        }
+        /* commit (cannot fail) */
+        args->dx->scale = s_dx;
+        args->dx->bits = args->dx_bits;
+        sym_copy_i32(args->new_grad_w->m, gw, n_w);
+        args->new_grad_w->scale = s_gw;
+        args->new_grad_w->bits = args->grad_w.bits;
+        if (args->grad_b != NULL) {
+            sym_copy_i32(args->new_grad_b->m, gb, n_b);
+            args->new_grad_b->scale = args->grad_b->scale;
+            args->new_grad_b->bits = args->grad_b->bits;
+        }
+        if (rng != NULL) {
+            *args->round.rng_state = work[0];
+        }
+    }
     return SYM_OK;
 }

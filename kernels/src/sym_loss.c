@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_convert.h"
 #include "sym_loss.h"
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
-int sym_mse_loss(const int32_t *y, int32_t n_y, float s_y,
+int sym_mse_loss_core(const int32_t *y, int32_t n_y, float s_y,
                  const float *target, int32_t n_t,
                  float *loss, float *grad, int32_t n_grad)
 {
@@ -73,5 +75,70 @@ int sym_mse_loss(const int32_t *y, int32_t n_y, float s_y,
         grad[k] = d2 / n_f;
     }
     *loss = l;
+    return SYM_OK;
+}
+
+int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
+{
+    int status;
+    int32_t n;
+    float l;
+    float s_dy;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->dy };
+        const char *const view_names[] = { "dy" };
+        status = sym_first_null(views, view_names, 1, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->loss, args->dy->m, args->fscratch, args->y.m, args->target };
+        const char *const buf_names[] = { "loss", "dy.m", "fscratch", "y.m", "target" };
+        status = sym_first_null(bufs, buf_names, 5, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->grad_bits < 2 || args->grad_bits > 31) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "grad_bits", -1, "grad_bits must be 2..31");
+    }
+    status = sym_round_ctx_check(&args->round, 0, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n = args->y.n;
+    if (args->dy->n != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "dy.n", -1, "dy.n must be y.n");
+    }
+    if (args->n_fscratch < n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "fscratch", -1, "n_fscratch must be >= y.n");
+    }
+    if (n < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "y.n", -1, "y needs at least one element");
+    }
+    if (args->n_target != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "n_target", -1, "target must have y.n values");
+    }
+    status = sym_mse_loss_core(args->y.m, n, args->y.scale, args->target, n, &l, args->fscratch, n);
+    if (status == SYM_ERR_BAD_SCALE) {
+        return sym_fail(err, status, "y.scale", -1, "a scale must be a positive, finite, normal float32");
+    }
+    if (status == SYM_ERR_NONFINITE_INPUT) {
+        return sym_fail(err, status, "target", -1, "every target value must be finite as float32");
+    }
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW */
+        return sym_fail(err, status, "loss", -1, "the MSE loss is not finite in float32");
+    }
+    status = sym_float_step(args->fscratch, n, args->grad_bits, &args->round, args->dy->m, &s_dy, "dy", err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    args->dy->scale = s_dy;
+    args->dy->bits = args->grad_bits;
+    *args->loss = l;
     return SYM_OK;
 }

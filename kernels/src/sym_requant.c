@@ -197,3 +197,95 @@ int sym_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out)
     *out = sym_sat_round(r, INT32_MIN, INT32_MAX);
     return SYM_OK;
 }
+
+/* ---- the quantization layer ------------------------------------------- */
+
+int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
+{
+    int status;
+    float s_out;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->x.m };
+        const char *const buf_names[] = { "out.m", "x.m" };
+        status = sym_first_null(bufs, buf_names, 2, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->q_max_bits < 2 || args->q_max_bits > 16) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "q_max_bits", -1, "q_max_bits must be 2..16");
+    }
+    status = sym_round_ctx_check(&args->round, 1, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->out->n != args->x.n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be x.n");
+    }
+    status = sym_requant_dynamic(args->x.m, args->x.n, args->x.scale, args->q_max_bits, args->round.mode,
+                                 args->round.order, args->round.rng_state, args->out->m, &s_out);
+    if (status == SYM_ERR_EMPTY) {
+        return sym_fail(err, status, "x.n", -1, "x needs at least one element");
+    }
+    if (status == SYM_ERR_BAD_SCALE) {
+        return sym_fail(err, status, "x.scale", -1, "a scale must be a positive, finite, normal float32");
+    }
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW / SCALE_UNDERFLOW: the values of x */
+        return sym_fail(err, status, "x", -1, sym_status_name(status));
+    }
+    args->out->scale = s_out;
+    args->out->bits = args->q_max_bits;
+    return SYM_OK;
+}
+
+int sym_quant_backward(const sym_quant_backward_args *args, sym_err *err)
+{
+    int32_t k;
+    int status;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->dy.m };
+        const char *const buf_names[] = { "out.m", "dy.m" };
+        status = sym_first_null(bufs, buf_names, 2, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->dy.n < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "dy.n", -1, "dy needs at least one element");
+    }
+    if (args->out->n != args->dy.n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be dy.n");
+    }
+    if (sym_ranges_overlap(args->out->m, (size_t)args->out->n * sizeof(int32_t), args->dy.m,
+                           (size_t)args->dy.n * sizeof(int32_t))) {
+        return sym_fail(err, SYM_ERR_ALIAS, "out", -1, "out overlaps dy");
+    }
+    for (k = 0; k < args->dy.n; ++k) {
+        args->out->m[k] = args->dy.m[k];
+    }
+    args->out->scale = args->dy.scale;
+    args->out->bits = args->dy.bits;
+    return SYM_OK;
+}

@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_convert.h"
 #include "sym_round.h"
 #include "sym_sgd.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
 /* w = (float)m * s_p - lr * ((float)gm * s_g), one operation per statement. */
 static float sym_sgd_step(int32_t m, float s_p, int32_t gm, float s_g, float lr)
@@ -21,7 +23,7 @@ static float sym_sgd_step(int32_t m, float s_p, int32_t gm, float s_g, float lr)
     return w;
 }
 
-int sym_sgd_update(const int32_t *param, int32_t n_p, float s_p,
+int sym_sgd_update_core(const int32_t *param, int32_t n_p, float s_p,
                    const int32_t *grad, int32_t n_g, float s_g,
                    float lr, float *w, int32_t n_w)
 {
@@ -62,5 +64,68 @@ int sym_sgd_update(const int32_t *param, int32_t n_p, float s_p,
     for (k = 0; k < n_p; ++k) {
         w[k] = sym_sgd_step(param[k], s_p, grad[k], s_g, lr);
     }
+    return SYM_OK;
+}
+
+int sym_sgd_update(const sym_sgd_update_args *args, sym_err *err)
+{
+    int status;
+    int32_t n;
+    float s_w;
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    {
+        const void *const views[] = { args->out };
+        const char *const view_names[] = { "out" };
+        status = sym_first_null(views, view_names, 1, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    {
+        const void *const bufs[] = { args->out->m, args->fscratch, args->param.m, args->grad.m };
+        const char *const buf_names[] = { "out.m", "fscratch", "param.m", "grad.m" };
+        status = sym_first_null(bufs, buf_names, 4, err);
+    }
+    if (status != SYM_OK) {
+        return status;
+    }
+    if (args->param.bits < 2 || args->param.bits > 31) {
+        return sym_fail(err, SYM_ERR_BAD_WIDTH, "param.bits", -1, "param must be 2..31 bits wide (its write-back width)");
+    }
+    status = sym_round_ctx_check(&args->round, 0, err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    n = args->param.n;
+    if (args->out->n != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be param.n");
+    }
+    if (args->n_fscratch < n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "fscratch", -1, "n_fscratch must be >= param.n");
+    }
+    if (n < 1) {
+        return sym_fail(err, SYM_ERR_EMPTY, "param.n", -1, "param needs at least one element");
+    }
+    if (args->grad.n != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "grad.n", -1, "grad.n must be param.n");
+    }
+    status = sym_sgd_update_core(args->param.m, n, args->param.scale, args->grad.m, n, args->grad.scale,
+                                 args->lr, args->fscratch, n);
+    if (status == SYM_ERR_BAD_SCALE) {
+        const char *arg = !sym_scale_is_valid(args->param.scale) ? "param.scale"
+                          : !sym_scale_is_valid(args->grad.scale) ? "grad.scale" : "lr";
+        return sym_fail(err, status, arg, -1, "a scale (or lr) must be positive and finite");
+    }
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW */
+        return sym_fail(err, status, "param", -1, "w = p - lr*g is not finite in float32");
+    }
+    status = sym_float_step(args->fscratch, n, args->param.bits, &args->round, args->out->m, &s_w, "out", err);
+    if (status != SYM_OK) {
+        return status;
+    }
+    args->out->scale = s_w;
+    args->out->bits = args->param.bits;
     return SYM_OK;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sym_convert.h"
 #include "sym_round.h"
 #include "sym_status.h"
 #include "sym_support.h"
@@ -69,6 +70,56 @@ int sym_rounding_check(int32_t rounding, const uint32_t *rng_state)
     }
     if (*rng_state == 0u) {
         return SYM_ERR_BAD_RNG;
+    }
+    return SYM_OK;
+}
+
+int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const char *reason)
+{
+    if (err != NULL) {
+        err->status = status;
+        err->arg = arg;
+        err->index = index;
+        err->reason = reason;
+    }
+    return status;
+}
+
+int sym_first_null(const void *const *p, const char *const *names, int32_t n, sym_err *err)
+{
+    int32_t k;
+    for (k = 0; k < n; ++k) {
+        if (p[k] == NULL) {
+            return sym_fail(err, SYM_ERR_NULL, names[k], -1, "a required pointer is NULL");
+        }
+    }
+    return SYM_OK;
+}
+
+int sym_round_ctx_check(const sym_round_ctx *round, int with_order, sym_err *err)
+{
+    const uint32_t any_state = 1u; /* the mode alone first, then order, then the RNG */
+    int status = sym_rounding_check(round->mode, &any_state);
+    if (status != SYM_OK) {
+        return sym_fail(err, status, "round.mode", -1, "rounding must be SYM_HALF_AWAY or SYM_SR_HALF_AWAY");
+    }
+    if (with_order && round->order != SYM_ORDER_RATIO && round->order != SYM_ORDER_CLAMP_FIRST) {
+        return sym_fail(err, SYM_ERR_BAD_ORDER, "round.order", -1,
+                        "order must be SYM_ORDER_RATIO or SYM_ORDER_CLAMP_FIRST");
+    }
+    status = sym_rounding_check(round->mode, round->rng_state);
+    if (status != SYM_OK) {
+        return sym_fail(err, status, "round.rng_state", -1, "SR_HALF_AWAY needs an RNG state that is not 0");
+    }
+    return SYM_OK;
+}
+
+int sym_float_step(const float *v, int32_t n, int32_t bits, const sym_round_ctx *round,
+                   int32_t *out, float *scale, const char *what, sym_err *err)
+{
+    const int status = sym_float_to_sym(v, n, bits, round->mode, round->rng_state, out, scale);
+    if (status != SYM_OK) {
+        return sym_fail(err, status, what, -1, sym_status_name(status));
     }
     return SYM_OK;
 }

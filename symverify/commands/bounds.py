@@ -1,15 +1,18 @@
 """``symverify bounds MODEL``: per-layer int32 accumulator bounds of a model file."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.table import Table
 
+from ..reporting.console import make_console, make_progress
+from ..reporting.adapters import bounds_cases
+from ..reporting.emit import report_options, write_json, write_reports
+from ..reporting.stamp import run_stamp
 from .options import output_file
 
 EXIT_UNSAFE = 1
@@ -42,14 +45,59 @@ def _num(v) -> str:
     return f"{m}e{int(e)}"
 
 
+def _load(model: Path | None, torch_spec: str | None, x_bits: int | None, w_bits: int | None,
+          overrides: Path | None, B) -> tuple[list[dict], str, list[int] | None, list[dict]]:
+    """(layers, label, line of each layer or None for a binary model, import sources)."""
+    from symverify.model import importing
+
+    imported = torch_spec is not None or (model is not None and model.suffix.lower() == ".onnx")
+    if not imported:
+        for flag, v in (("--x-bits", x_bits), ("--w-bits", w_bits), ("--overrides", overrides)):
+            if v is not None:
+                raise click.UsageError(f"{flag} applies to an ONNX model or --torch; a TOML model file "
+                                       "states its widths per layer")
+        return B.load_model(model), str(model), None, []
+    xb = importing.DEFAULT_X_BITS if x_bits is None else x_bits
+    wb = importing.DEFAULT_W_BITS if w_bits is None else w_bits
+    if torch_spec is not None:
+        from symverify.model import torch_import
+
+        label = torch_spec
+        layers = torch_import.read_torch(torch_import.load_factory(torch_spec), torch_spec, xb, wb)
+    else:
+        from symverify.model import onnx_import
+
+        label = str(model)
+        layers = onnx_import.read_onnx(model, xb, wb)
+    importing.apply_overrides(layers, importing.read_overrides(overrides), overrides)
+    try:
+        loaded = B.load_model(importing.model_dict(layers, label))
+    except B.ModelError as exc:
+        raise B.ModelError(label, exc.layer, exc.key, exc.value, exc.message + " (imported model: set or fix it "
+                           "in the --overrides file)") from None
+    return loaded, label, [], [lay.source for lay in layers]
+
+
 @click.command("bounds")
-@click.argument("model", type=click.Path(path_type=Path))  # the loader names a missing file / a directory (exit 3)
+@click.argument("model", type=click.Path(path_type=Path), required=False)  # the loader names a missing file (exit 3)
+@click.option("--torch", "torch_spec", metavar="MODULE.py:FACTORY", default=None,
+              help="Read the nn.Module that FACTORY() in MODULE.py returns (needs torch) instead of MODEL.")
+@click.option("--x-bits", type=click.IntRange(2, 16), default=None,
+              help="ONNX / --torch: activation width of every layer (default 12).")
+@click.option("--w-bits", type=click.IntRange(2, 16), default=None,
+              help="ONNX / --torch: weight width of every layer (default 12).")
+@click.option("--overrides", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="ONNX / --torch: side TOML of per-layer keys, [layer.NAME] tables (e.g. x_bits = 16).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=output_file,
               help="Write one record per layer and accumulator as JSON to FILE ('-' for stdout).")
 @click.option("--no-replay", is_flag=True, help="Do not replay UNSAFE counterexamples on C (faster).")
-def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
-    """Per-layer int32 overflow bounds for the TOML model file MODEL.
+@report_options
+def bounds(model: Path | None, json_file: Path | None, no_replay: bool, junit_file: Path | None,
+           sarif_file: Path | None, torch_spec: str | None = None, x_bits: int | None = None,
+           w_bits: int | None = None, overrides: Path | None = None) -> None:
+    """Per-layer int32 overflow bounds for the model MODEL: a TOML model file,
+    an ONNX file (*.onnx, needs the onnx package), or --torch MODULE.py:FACTORY.
 
     For every layer and integer accumulator: SAFE (proved with Z3 for its
     fan-in) with the margin to int32, or UNSAFE with the largest safe fan-in
@@ -58,35 +106,73 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
     layer kind without an encoding (nothing is claimed for it)."""
     from symverify.proofs import bounds as B
 
-    console = Console(stderr=json_file is not None and str(json_file) == "-")
+    console = make_console(stderr=json_file is not None and str(json_file) == "-")
+    if (model is None) == (torch_spec is None):
+        raise click.UsageError("give exactly one of MODEL and --torch MODULE.py:FACTORY")
     try:
-        layers = B.load_model(model)
+        layers, label, layer_lines, sources = _load(model, torch_spec, x_bits, w_bits, overrides, B)
     except B.ModelError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_BAD_FILE)
+    for layer, src in zip(layers, sources):
+        what = ", ".join(f"{k} {v!r}" for k, v in src.items() if k != "node_index")
+        console.print(f"[dim]{escape(layer['name'])} ({layer['kind']}) <- {escape(what)}[/]", soft_wrap=True)
     warnings = B.model_warnings(layers)
     for text in warnings:
         console.print(f"[yellow]warning:[/] {escape(text)}", soft_wrap=True)
     verdicts, records, no_enc = [], [], []
-    for layer in layers:
-        if layer["kind"] in B.KINDS_WITHOUT_ENCODING:
-            no_enc.append(layer["name"])
-            records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None,
-                            "status": "NO_ENCODING", "worst_case": None, "max_safe_fan_in": None,
-                            "note": "no integer-accumulator encoding for this kind yet: nothing is claimed"})
-            continue
-        accs = B.accumulators(layer)
-        if not accs:
-            records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None, "status": "SAFE",
-                            "worst_case": 1 << (layer["x_bits"] - 1), "max_safe_fan_in": None,
-                            "note": "no integer accumulator (selection / conversion only)"})
-            continue
-        for acc in accs:
-            v = B.decide(acc, replay=not no_replay)
-            verdicts.append(v)
-            records.append(v.record())
+    progress = make_progress(console, "bounds", TextColumn("[bold]deciding"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.description}"))
+    with progress:
+        task = progress.add_task("", total=len(layers))
+        for layer in layers:
+            _decide_layer(B, layer, records, verdicts, no_enc, not no_replay)
+            progress.update(task, advance=1, description=layer["name"])
+    _report(console, label, records, warnings)
+    unconfirmed = any(r["status"] == "UNSAFE" and not r["counterexample"].get("c_replay", {"confirmed": True})["confirmed"]
+                      for r in records)
+    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING") for r in records):
+        code = EXIT_UNSAFE
+    elif no_enc:
+        code = EXIT_NO_ENCODING
+    else:
+        code = EXIT_UNSAFE if any(r["status"] == "UNSAFE" for r in records) or unconfirmed else 0
+    stamp = run_stamp()
+    if json_file is not None:
+        payload = {"model": label, "records": records, "warnings": warnings}
+        if sources:
+            payload["imported"] = [{"layer": {k: v for k, v in lay.items() if not k.startswith("_")}, "source": src}
+                                   for lay, src in zip(layers, sources)]
+        write_json(json_file, payload, stamp)
+    location = label if torch_spec is None else torch_spec.rpartition(":")[0]
+    write_reports(bounds_cases(records, location, layer_lines), "bounds", code == 0, junit_file, sarif_file, stamp)
+    sys.exit(code)
 
-    table = Table(title=f"symverify bounds {escape(str(model))}", title_justify="left", pad_edge=False, padding=(0, 1))
+
+
+def _decide_layer(B, layer: dict, records: list[dict], verdicts: list, no_enc: list[str], replay: bool) -> None:
+    """Append the records of one layer (NO_ENCODING, SAFE without accumulator, or one per accumulator)."""
+    if layer["kind"] in B.KINDS_WITHOUT_ENCODING:
+        no_enc.append(layer["name"])
+        records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None,
+                        "status": "NO_ENCODING", "worst_case": None, "max_safe_fan_in": None,
+                        "note": "no integer-accumulator encoding for this kind yet: nothing is claimed"})
+        return
+    accs = B.accumulators(layer)
+    if not accs:
+        records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None, "status": "SAFE",
+                        "worst_case": 1 << (layer["x_bits"] - 1), "max_safe_fan_in": None,
+                        "note": "no integer accumulator (selection / conversion only)"})
+        return
+    for acc in accs:
+        v = B.decide(acc, replay=replay)
+        verdicts.append(v)
+        records.append(v.record())
+
+
+def _report(console, label: str, records: list[dict], warnings: list[str]) -> None:
+    """The table, its legend, the notes and the UNSAFE / NO ENCODING lines."""
+    table = Table(title=f"symverify bounds {escape(label)}", title_justify="left", pad_edge=False, padding=(0, 1))
     # 80-column friendly: short cells, numbers as powers of two past 10^6, details below the table
     for col, kw in (("layer", {}), ("acc", {}), ("N", {"justify": "right"}), ("bits", {}),
                     ("status", {}), ("worst", {"justify": "right"}), ("margin", {"justify": "right"}),
@@ -136,16 +222,3 @@ def bounds(model: Path, json_file: Path | None, no_replay: bool) -> None:
         elif rec["status"] == "NO_ENCODING":
             what = f"layer {rec['layer']!r} kind {rec['kind']!r}: {rec['note']}"
             console.print(f"[yellow]NO ENCODING[/] {escape(what)}")
-    if json_file is not None:
-        text = json.dumps({"model": str(model), "records": records, "warnings": warnings}, indent=2)
-        if str(json_file) == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            json_file.write_text(text + "\n")
-    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING") for r in records):
-        sys.exit(EXIT_UNSAFE)
-    if no_enc:
-        sys.exit(EXIT_NO_ENCODING)
-    unconfirmed = any(r["status"] == "UNSAFE" and not r["counterexample"].get("c_replay", {"confirmed": True})["confirmed"]
-                      for r in records)
-    sys.exit(EXIT_UNSAFE if any(r["status"] == "UNSAFE" for r in records) or unconfirmed else 0)

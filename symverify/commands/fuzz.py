@@ -1,7 +1,6 @@
 """``symverify fuzz``: coverage-guided fuzzing of the kernels and parsers."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -77,7 +76,8 @@ def fuzz(targets: tuple[str, ...], seconds: float | None, total_seconds: float |
                       str(r.run.corpus), str(len(r.run.artifacts)), replayed, rejected, str(r.findings))
     console.print(table)
     if json_file is not None:
-        json_file.write_text(json.dumps([r.record() for r in results], indent=2) + "\n")
+        from ..reporting.emit import write_json
+        write_json(json_file, {"results": [r.record() for r in results]})
     problems = campaign.gate(results)
     for p in problems:
         console.print(f"[red]FAIL[/] {escape(p)}", soft_wrap=True)

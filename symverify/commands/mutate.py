@@ -16,13 +16,17 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..reporting.adapters import mutate_cases
+from ..reporting.console import make_console, make_progress
+from ..reporting.emit import report_options, write_reports
+from ..reporting.stamp import run_stamp
 from .options import output_file
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=2, show_default=True,
               help="Parallel worker processes (forked children).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_file,
@@ -45,12 +49,59 @@ from .options import output_file
 @click.option("--sample", "sample_size", type=click.IntRange(1), default=None,
               help="universalmutator only: a fixed-seed sample of this many mutants (default: all).")
 @click.option("--seed", type=int, default=0, show_default=True, help="universalmutator only: the sample's seed.")
-def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str | None, no_cache: bool,
-           no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...], include_layers: bool,
-           quiet: bool, engine: str = "catalog", sample_size: int | None = None, seed: int = 0) -> None:
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Score an outside C project instead of the shipped kernels (docs/project.md).")
+@click.option("--sources", multiple=True, metavar="GLOB", help="--project: C files to mutate, e.g. 'src/**/*.c' "
+              "(repeatable; default: the project's symverify.toml / pyproject.toml).")
+@click.option("--build-cmd", default=None, help="--project: the build command (bash, run in a copy of the project).")
+@click.option("--test-cmd", default=None, help="--project: the test command (exit 0 = every test passed).")
+@click.option("--mode", type=click.Choice(["auto", "schemata", "rebuild"]), default=None,
+              help="--project: one schemata build with a runtime switch, one build per mutant, or auto "
+                   "(schemata, falling back to rebuild).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="--project: seconds per mutant (default: 10x the unmutated test time, at least 5 s).")
+@click.option("--shard", default=None, metavar="K/N", help="--project: only shard K of N (a stable split by "
+              "mutant id); join the reports with `symverify mutate merge`.")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=None,
+              help="--project: exit 0 if the score is at least this percentage (default: every mutant detected).")
+@click.pass_context
+@report_options
+def mutate(ctx: click.Context, jobs: int, json_path: Path | None, html_path: Path | None, since: str | None,
+           no_cache: bool, no_sanitize: bool, catalog_path: Path | None, operators: tuple[str, ...],
+           include_layers: bool, quiet: bool, engine: str = "catalog", sample_size: int | None = None,
+           seed: int = 0, project: Path | None = None, sources: tuple[str, ...] = (), build_cmd: str | None = None,
+           test_cmd: str | None = None, mode: str | None = None, timeout: float | None = None,
+           shard: str | None = None, min_score: float | None = None, junit_file: Path | None = None,
+           sarif_file: Path | None = None) -> None:
     """Run the golden vectors against every kernel mutant; exit non-zero if a
-    non-equivalent mutant survives."""
+    non-equivalent mutant survives. With --project DIR: the mutation score of
+    an outside C project's own tests."""
+    if ctx.invoked_subcommand is not None:
+        return
+    project_opts = {"--sources": sources, "--build-cmd": build_cmd, "--test-cmd": test_cmd, "--mode": mode,
+                    "--timeout": timeout, "--shard": shard, "--min-score": min_score}
+    if project is None:
+        given = [k for k, v in project_opts.items() if v not in (None, ())]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} appl{'y' if len(given) > 1 else 'ies'} to --project only")
+    else:
+        own = {"--no-cache": no_cache, "--no-sanitize": no_sanitize, "--engine": engine != "catalog",
+               "--sample": sample_size is not None, "--include-layers": include_layers,
+               "--junit": junit_file is not None, "--sarif": sarif_file is not None}
+        given = [k for k, v in own.items() if v]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} applies to the shipped kernels only, not --project")
+        from .mutate_project import run_project
+
+        src = ctx.get_parameter_source("jobs")
+        explicit_jobs = jobs if src is not None and src.name == "COMMANDLINE" else None
+        sys.exit(run_project(Console(), project=project, sources=sources, build_cmd=build_cmd, test_cmd=test_cmd,
+                             mode=mode, timeout=timeout, shard=shard, jobs=explicit_jobs, since=since,
+                             operators=operators, catalog_path=catalog_path, json_path=json_path,
+                             html_path=html_path, min_score=min_score))
     if engine == "universalmutator":
+        if junit_file or sarif_file:
+            raise click.UsageError("--junit / --sarif apply to --engine catalog only")
         _universalmutator(jobs, sample_size, seed, json_path, html_path, since, operators, catalog_path)
     if sample_size is not None:
         raise click.UsageError("--sample applies to --engine universalmutator only")
@@ -60,9 +111,13 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
     from symverify.mutants.catalog import CatalogError, load_catalog, load_equivalent
     from symverify.mutants.csource import CSourceError
 
-    console = Console(stderr=False)
-    bad_input = (CatalogError, CSourceError, BuildError, VectorFileError)
+    console = make_console()
+    from symverify.mutants.mte_bundle import BundleError, bundle
+
+    bad_input = (CatalogError, CSourceError, BuildError, VectorFileError, BundleError)
     try:
+        if html_path:
+            bundle()  # the vendored viewer is checked before the run, not after it
         if since:
             engine.changed_lines(since, engine.default_repo())  # a bad revision is a usage error, before any work
         catalog = load_catalog(catalog_path)
@@ -81,8 +136,8 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(3)
 
-    progress = Progress(TextColumn("[bold]mutants"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                        TimeElapsedColumn(), console=console, disable=quiet, transient=True)
+    progress = make_progress(console, "mutants", TextColumn("[bold]mutants"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.description}"), TimeElapsedColumn(), disable=quiet)
     task = None
     counts = {"Killed": 0, "Survived": 0, "Timeout": 0}
 
@@ -145,13 +200,15 @@ def mutate(jobs: int, json_path: Path | None, html_path: Path | None, since: str
                   + ("" if "sanitize" in outcome.passes else
                      " (--no-sanitize: mutants only UBSan/ASan would kill count as survivors)"))
     console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
+    stamp = run_stamp()
+    bad = [m for m in outcome.selected if outcome.results[m.uid].status in ("Survived", "RuntimeError")]
     if json_path:
-        report.write_json(outcome, catalog, json_path)
+        report.write_json(outcome, catalog, json_path, stamp)
         console.print(f"wrote {json_path}", markup=False)
     if html_path:
-        report.write_html(outcome, catalog, html_path)
+        report.write_html(outcome, catalog, html_path, stamp)
         console.print(f"wrote {html_path}", markup=False)
-    bad = [m for m in outcome.selected if outcome.results[m.uid].status in ("Survived", "RuntimeError")]
+    write_reports(mutate_cases(outcome), "mutate", not bad and valid > 0, junit_file, sarif_file, stamp)
     if bad:
         sys.exit(1)
     if valid == 0:  # 0/0 is no evidence: never a passing score
@@ -196,3 +253,12 @@ def _universalmutator(jobs: int, sample_size: int | None, seed: int, json_path: 
         console.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     sys.exit(code)
+
+
+def _add_merge() -> None:
+    from .mutate_project import merge
+
+    mutate.add_command(merge)
+
+
+_add_merge()

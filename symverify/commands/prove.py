@@ -1,17 +1,19 @@
 """``symverify prove``: every step lemma for every width, PROVEN or COUNTEREXAMPLE."""
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..reporting.adapters import prove_cases
+from ..reporting.console import make_console, make_progress
+from ..reporting.emit import report_options, write_json, write_reports
+from ..reporting.stamp import run_stamp
 from .options import output_file
 
 STYLE = {"PROVEN": "green", "COUNTEREXAMPLE": "yellow", "UNKNOWN": "red"}
@@ -41,8 +43,9 @@ def _cex_text(cex: dict | None) -> str:
 @click.option("--no-cache", is_flag=True, help="Re-prove everything (ignore the encoding-hash cache).")
 @click.option("--list", "list_only", is_flag=True, help="List the selected lemmas and exit.")
 @click.option("--all-rows", is_flag=True, help="Print one table row per lemma (default: one row per family/mode).")
+@report_options
 def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jobs: int | None, no_cache: bool,
-          list_only: bool, all_rows: bool) -> None:
+          list_only: bool, all_rows: bool, junit_file: Path | None = None, sarif_file: Path | None = None) -> None:
     """Prove the SYM step lemmas with Z3 for each width 2..16 and both rounding
     modes: every float->int32 cast in range, outputs inside [qMin, qMax],
     accumulators inside int32, exact largest safe fan-in.
@@ -53,7 +56,7 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
     $SYMVERIFY_CACHE (default ~/.cache/symverify)."""
     from symverify.proofs import runner
 
-    console = Console(stderr=json_file is not None and str(json_file) == "-")
+    console = make_console(stderr=json_file is not None and str(json_file) == "-")
     sel = runner.select(bits or None, pattern)
     if not sel:
         raise click.UsageError(f"no lemma matches bits={list(bits)} lemma={pattern!r}")
@@ -62,8 +65,8 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
             console.print(f"{escape(lem.id)}  [dim]{lem.expect} ({lem.encoding})[/dim]  {escape(lem.statement)}")
         return
     t0 = time.perf_counter()
-    with Progress(TextColumn("[bold]proving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=console, transient=True) as prog:
+    with make_progress(console, "proving", TextColumn("[bold]proving"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn(), TextColumn("{task.description}")) as prog:
         task = prog.add_task("", total=len(sel))
 
         def tick(res):
@@ -123,14 +126,12 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
     for r in bad:
         console.print("[red]UNEXPECTED[/] " + escape(f"{r.id}: {r.status} (expected {r.expect}) "
                                                      f"{r.goal or ''} {_cex_text(r.counterexample)}"))
+    stamp = run_stamp()
     if json_file is not None:
         payload = {"lemmas": [r.to_json() for r in results],
                    "summary": {"total": len(results), "proven": n_proven, "findings": len(findings),
                                "unexpected": len(bad), "wall_seconds": wall, "solver_seconds": solve,
                                "ok": not bad}}
-        text = json.dumps(payload, indent=2)
-        if str(json_file) == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            json_file.write_text(text + "\n")
+        write_json(json_file, payload, stamp)
+    write_reports(prove_cases(results), "prove", not bad, junit_file, sarif_file, stamp)
     sys.exit(0 if not bad else 1)

@@ -9,18 +9,21 @@ text, or disagrees with the vector set's SHA256SUMS (a mixed set).
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
+from rich.progress import TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import xtarget as xt
 from ..goldgen.vectorset import VectorFileError
+from ..reporting.console import make_console, make_progress
+from ..reporting.adapters import xtarget_cases
+from ..reporting.emit import report_options, write_json, write_reports
+from ..reporting.stamp import run_stamp
 from .options import output_file
 
 
@@ -59,12 +62,14 @@ def _result_record(r: xt.RunResult) -> dict:
 @click.option("--timeout", type=click.FloatRange(1), default=120.0, show_default=True,
               help="Seconds per QEMU run.")
 @click.option("--show-output", is_flag=True, help="Print the raw harness output of every run.")
+@report_options
 def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Path | None,
-            timeout: float, show_output: bool) -> None:
+            timeout: float, show_output: bool, junit_file: Path | None = None,
+            sarif_file: Path | None = None) -> None:
     """Cross-compile the kernels for Cortex-M0+/M4/M7 and run the golden
     vectors bit-exactly on qemu-system-arm; print vectors matched and code
     size per kernel family; exit non-zero on any mismatch."""
-    console = Console()
+    console = make_console()
     try:
         cores = xt.parse_cores(cpu)
     except ValueError as exc:
@@ -77,7 +82,11 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
         raise SystemExit(3) from None
     start = time.perf_counter()
     try:
-        results = xt.run_all(cores, families, jobs=jobs, timeout=timeout)
+        with make_progress(console, "xtarget", TextColumn("[bold]cross-compiling and running on QEMU"),
+                           TimeElapsedColumn()) as progress:  # off a TTY: a line every 10 s
+            task = progress.add_task(f"{len(cores)} core(s) x {len(families)} families", total=None)
+            results = xt.run_all(cores, families, jobs=jobs, timeout=timeout)
+            progress.update(task, advance=len(results))
     except xt.XtargetUnavailable as exc:
         console.print(f"[red]xtarget: {escape(str(exc))}[/]")
         raise SystemExit(1) from None
@@ -120,7 +129,8 @@ def xtarget(cpu: str | None, family: str | None, jobs: int | None, json_file: Pa
     console.print(f"{'[green]PASS[/]' if ok else '[red]FAIL[/]'}: {matched}/{total} vectors bit-exact "
                   f"over {len(cores)} core(s) x {len(families)} famil{'y' if len(families) == 1 else 'ies'} "
                   f"in {wall:.1f} s")
+    stamp = run_stamp()
     if json_file is not None:
-        json_file.write_text(json.dumps({"ok": ok, "seconds": wall,
-                                         "results": [_result_record(r) for r in results]}, indent=2))
+        write_json(json_file, {"ok": ok, "seconds": wall, "results": [_result_record(r) for r in results]}, stamp)
+    write_reports(xtarget_cases(results), "xtarget", ok, junit_file, sarif_file, stamp)
     raise SystemExit(0 if ok else 1)

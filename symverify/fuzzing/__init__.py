@@ -12,7 +12,10 @@
 """
 from __future__ import annotations
 
-#: Kernel families with a libFuzzer target (fuzz/targets/fuzz_<family>.c).
-FAMILIES: tuple[str, ...] = ("round", "convert", "requant", "accumulate", "linear", "layernorm", "loss", "sgd")
+from symverify import registry
+
+#: Kernel families with a libFuzzer target (fuzz/targets/fuzz_<family>.c):
+#: derived from the registry (``Kernel.fuzzed``, ``Kernel.fuzz_family``).
+FAMILIES: tuple[str, ...] = registry.fuzz_families()
 
 __all__ = ["FAMILIES"]

@@ -104,7 +104,7 @@ def _stochastic_one(k: Any, x: np.float32, rng: Rng) -> int:
         raise_for_status(status, "sym_round_stochastic")
         rng.state = int(state[0])
         return int(out[0])
-    from symverify.goldgen.emulator import sr_draws
+    from symverify.emulator.primitives import sr_draws
 
     u, new_state = sr_draws(rng.state, 1)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -122,7 +122,7 @@ def _uniform_one(k: Any, rng: Rng) -> np.float32:
         raise_for_status(lib.sym_rng_uniform(state, u), "sym_rng_uniform")
         rng.state = int(state[0])
         return np.float32(u[0])
-    from symverify.goldgen.emulator import sr_draws
+    from symverify.emulator.primitives import sr_draws
 
     u, rng.state = sr_draws(rng.state, 1)
     return np.float32(u[0])

@@ -48,7 +48,7 @@ from symverify.types import (
     q_min,
 )
 
-from .emulator import (
+from .primitives import (
     RESCALE_GUARD,
     _as_float32_array,
     _check_nonfinite,
@@ -63,8 +63,8 @@ from .emulator import (
     requant_dynamic,
 )
 
-# by its package name: mutmut imports a copy of this file as goldgen.*
-__all__ = registry.module_exports("symverify.goldgen.emulator_layers")  # symverify/registry.py
+# by its package name: mutmut imports a copy of this file as emulator.*
+__all__ = registry.module_exports("symverify.emulator.layers")  # symverify/registry.py
 
 _F32 = np.float32
 _ONE = np.float32(1.0)
@@ -498,3 +498,21 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
         raise SymError("SYM_ERR_FLOAT_OVERFLOW", f"w[{i}]", float(w.ravel()[i]),
                        "p - lr * g is not finite in float32")
     return float_to_sym(w, bits, rounding, rng_state)
+
+
+# --------------------------------------------------------------------------
+# ReLU
+# --------------------------------------------------------------------------
+
+def relu_forward(x: SymTensor) -> SymTensor:
+    """y = max(x, 0) elementwise on the mantissas; x's scale, width and shape."""
+    x = _check_tensor(x, "x")
+    return SymTensor(np.maximum(x.mantissas, 0), x.scale, x.q_max_bits)
+
+
+def relu_backward(x: SymTensor, dy: SymTensor) -> SymTensor:
+    """dx = dy where x > 0, else 0; dy's scale and width; x and dy of one shape."""
+    x = _check_tensor(x, "x")
+    dy = _check_tensor(dy, "dy")
+    _check_shape(dy, x.mantissas.shape, "dy", "the shape of x")
+    return SymTensor(np.where(x.mantissas > 0, dy.mantissas, 0), dy.scale, dy.q_max_bits)

@@ -31,6 +31,22 @@ def _shape3(t: Any, name: str) -> tuple[int, int, int]:
     return tuple(int(s) for s in t.mantissas.shape)  # type: ignore[return-value]
 
 
+def _types_first(tensors: dict[str, Any], ints: dict[str, Any], stride: Any = None, padding: Any = 0,
+                 include_pad: Any = True) -> None:
+    """Every type fault before any shape or value check (docs/semantics.md
+    precedence: a bad type is group 1, a bad shape group 3)."""
+    for name, t in tensors.items():
+        if not isinstance(t, SymTensor):
+            raise SymError("SYM_ERR_BAD_TYPE", name, type(t).__name__, f"{name} must be an sv.SymTensor")
+    for name, v in {**ints, **({} if stride is None else {"stride": stride})}.items():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
+            raise SymError("SYM_ERR_BAD_TYPE", name, v, f"{name} must be an integer")
+    if not isinstance(padding, str) and (isinstance(padding, (bool, np.bool_))
+                                         or not isinstance(padding, (numbers.Integral, np.integer))):
+        raise SymError("SYM_ERR_BAD_TYPE", "padding", padding, 'padding is an int or "same"')
+    _bool(include_pad)
+
+
 def _integer(v: Any, name: str, lo: int) -> int:
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
         raise SymError("SYM_ERR_BAD_TYPE", name, v, f"{name} must be an integer")
@@ -132,6 +148,7 @@ def _width(bits: int, terms: int) -> int:
 def maxpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None, padding: Any = 0,
                       dilation: int = 1) -> tuple[SymTensor, np.ndarray]:
     """Max per window, the first position of the max wins."""
+    _types_first({"x": x}, {"kernel_size": kernel_size, "dilation": dilation}, stride, padding)
     b, c, length = _shape3(x, "x")
     _, wins = _windows(length, kernel_size, stride, padding, dilation)
     rows = x.mantissas.reshape(b * c, length).astype(np.int64)
@@ -149,11 +166,12 @@ def maxpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None,
 
 def maxpool1d_backward(dy: SymTensor, indices: Any, input_length: int) -> SymTensor:
     """dy summed into the argmax positions."""
-    b, c, o = _shape3(dy, "dy")
-    length = _integer(input_length, "input_length", 1)
+    _types_first({"dy": dy}, {"input_length": input_length})
     idx = np.asarray(indices)
     if idx.dtype.kind not in "iu":
         raise SymError("SYM_ERR_BAD_TYPE", "indices", idx.dtype, "indices must be integers")
+    b, c, o = _shape3(dy, "dy")
+    length = _integer(input_length, "input_length", 1)
     if idx.shape != (b, c, o):
         raise SymError("SYM_ERR_SHAPE", "indices", idx.shape, "indices must have dy's shape")
     flat = idx.reshape(-1).astype(np.int64)
@@ -170,6 +188,7 @@ def maxpool1d_backward(dy: SymTensor, indices: Any, input_length: int) -> SymTen
 def avgpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None, padding: Any = 0,
                       dilation: int = 1, count_include_pad: bool = True) -> SymTensor:
     """Window sums, s_out = s_in / K."""
+    _types_first({"x": x}, {"kernel_size": kernel_size, "dilation": dilation}, stride, padding, count_include_pad)
     b, c, length = _shape3(x, "x")
     k, wins = _windows(length, kernel_size, stride, padding, dilation)
     inc = _bool(count_include_pad)
@@ -187,6 +206,8 @@ def avgpool1d_forward(x: SymTensor, kernel_size: int, stride: int | None = None,
 def avgpool1d_backward(dy: SymTensor, input_length: int, kernel_size: int, stride: int | None = None,
                        padding: Any = 0, dilation: int = 1, count_include_pad: bool = True) -> SymTensor:
     """Each window's (folded) dy added to its real positions, s_dx = s_dy / K."""
+    _types_first({"dy": dy}, {"input_length": input_length, "kernel_size": kernel_size, "dilation": dilation},
+                 stride, padding, count_include_pad)
     b, c, o = _shape3(dy, "dy")
     length = _integer(input_length, "input_length", 1)
     k, wins = _windows(length, kernel_size, stride, padding, dilation)
@@ -203,6 +224,7 @@ def avgpool1d_backward(dy: SymTensor, input_length: int, kernel_size: int, strid
 
 def adaptive_avgpool1d_forward(x: SymTensor, output_size: int) -> SymTensor:
     """Half-away integer mean over the adaptive windows, scale unchanged."""
+    _types_first({"x": x}, {"output_size": output_size})
     b, c, length = _shape3(x, "x")
     n_out = _integer(output_size, "output_size", 1)
     wins = _adaptive_windows(length, n_out)
@@ -216,6 +238,7 @@ def adaptive_avgpool1d_forward(x: SymTensor, output_size: int) -> SymTensor:
 def adaptive_avgpool1d_backward(dy: SymTensor, input_length: int) -> SymTensor:
     """Window o adds round(dy * N / n_o) to its positions, s_dx = s_dy / N
     with N the longest window."""
+    _types_first({"dy": dy}, {"input_length": input_length})
     b, c, o = _shape3(dy, "dy")
     length = _integer(input_length, "input_length", 1)
     wins = _adaptive_windows(length, o)

@@ -1,7 +1,7 @@
 """Softmax and cross entropy of the ``sv.emulate`` backend, from
 docs/layers.md "Softmax and cross entropy" (written without reading the C
 sources): numpy float32 rows, the portable exp / log of
-:mod:`symverify.goldgen.mathf32`, the emulator's float_to_sym for the requant."""
+:mod:`symverify.emulator.mathf32`, the emulator's float_to_sym for the requant."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +12,7 @@ from symverify import registry
 from symverify.errors import SymError
 from symverify.types import CONVERSION_BITS, HALF_AWAY, Rng, SymTensor, check_bits, check_rng, check_rounding
 
-from . import emulator as _prims
+from . import primitives as _prims
 from .mathf32 import expf32, logf32
 
 __all__ = registry.module_exports(__name__)
@@ -58,8 +58,14 @@ def softmax_forward(x: SymTensor, out_bits: int = 12, rounding: str = HALF_AWAY,
 def cross_entropy_loss(p: SymTensor, target: Any, grad_bits: int = 12, reduction: str = "mean",
                        rounding: str = HALF_AWAY, rng_state: Rng | None = None) -> tuple[np.float32, SymTensor]:
     """loss = sum/mean of -sum_c y_c log(max(p_c, 1e-7)); grad = (p - y) (/B), requantized."""
-    b, c = _matrix(p, "p")
+    if not isinstance(p, SymTensor):   # every type fault precedes the shape checks
+        raise SymError("SYM_ERR_BAD_TYPE", "p", type(p).__name__, "p must be an sv.SymTensor")
     t = np.asarray(target)
+    if t.dtype.kind not in "iuf":
+        raise SymError("SYM_ERR_BAD_TYPE", "target", t.dtype, "int indices or float probabilities")
+    if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
+        raise SymError("SYM_ERR_BAD_TYPE", "reduction", reduction, 'reduction is "mean" or "sum"')
+    b, c = _matrix(p, "p")
     if t.dtype.kind in "iu":
         if t.shape != (b,):
             raise SymError("SYM_ERR_SHAPE", "target", t.shape, "class indices must be [B]")

@@ -57,8 +57,8 @@ from symverify.types import (
     q_min,
 )
 
-# by its package name: mutmut imports a copy of this file as goldgen.*
-__all__ = registry.module_exports("symverify.goldgen.emulator")  # symverify/registry.py
+# by its package name: mutmut imports a copy of this file as emulator.*
+__all__ = registry.module_exports("symverify.emulator.primitives")  # symverify/registry.py
 
 _F32 = np.float32
 _HALF = np.float32(0.5)

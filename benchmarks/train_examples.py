@@ -1,0 +1,102 @@
+"""Full-SYM training vs the float32 twin on the real examples (docs/training.md):
+several seeds, mean +- std of accuracy, balanced accuracy and macro-F1 on the
+test split, wall time per epoch, the memory per step; figures of seed 0.
+
+    python benchmarks/train_examples.py [--data ecg5000 har] [--seeds 5] [--epochs 30]
+        [--figures docs] [--json results.json]
+
+Needs the examples extra (pip install -e '.[examples]').
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import symverify as sv
+from symverify.model import build_model
+from symverify.training import load_dataset, run
+from symverify.training.memory import markdown_table, step_memory
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = {"ecg5000": ROOT / "examples" / "ecg5000_mlp.toml", "har": ROOT / "examples" / "har_mlp.toml"}
+METRICS = ("accuracy", "balanced_accuracy", "macro_f1")
+
+
+def _ms(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.4f} ± {sd:.4f}"
+
+
+def bench(name: str, seeds: int, epochs: int, lr: float | None, figures: Path | None, eval_every: int) -> dict:
+    data = load_dataset(name)
+    runs = []
+    for seed in range(seeds):
+        t0 = time.perf_counter()
+        r = run(MODELS[name], data, sv.kernels, epochs, seed, lr=lr, eval_every=eval_every)
+        runs.append({"seed": seed, "epochs": r.epochs, "final": r.final, "confusion": r.confusion,
+                     "config": r.config, "wall_s": time.perf_counter() - t0})
+        print(f"  {name} seed {seed}: SYM acc {r.final['sym_accuracy']:.4f}, f32 {r.final['float_accuracy']:.4f} "
+              f"({runs[-1]['wall_s']:.1f} s)", flush=True)
+    # one epoch on the emulator, for its time per epoch
+    t0 = time.perf_counter()
+    emu = run(MODELS[name], data, sv.emulate, 1, 0, lr=lr, twin=False)
+    emu_s = emu.epochs[0]["sym_time_s"]
+    print(f"  {name} emulator, 1 epoch: {time.perf_counter() - t0:.1f} s", flush=True)
+    if figures is not None:
+        from symverify.training.plots import plot_run
+        plot_run({**runs[0], "classes": data.classes}, figures / f"training_{name}.png", data.classes)
+    model = build_model(MODELS[name], sv.kernels)
+    return {"data": name, "n_train": len(data.y_train), "n_test": len(data.y_test), "classes": data.classes,
+            "majority": float(np.bincount(data.y_test).max() / len(data.y_test)), "seeds": seeds,
+            "epochs": epochs, "lr": runs[0]["config"]["lr"], "batch": runs[0]["config"]["batch"], "runs": runs,
+            "emulator_epoch_s": emu_s, "memory_md": markdown_table(step_memory(model, runs[0]["config"]["batch"]))}
+
+
+def report(res: dict) -> str:
+    runs = res["runs"]
+    out = [f"### {res['data']}: {res['n_train']} train / {res['n_test']} test, {res['epochs']} epochs, "
+           f"batch {res['batch']}, lr {res['lr']}, {res['seeds']} seeds (majority class {res['majority']:.3f})", "",
+           "| metric (test, last epoch) | SYM (C kernels) | float32 twin | SYM - float32 |", "|---|---:|---:|---:|"]
+    for m in METRICS:
+        s = [r["final"][f"sym_{m}"] for r in runs]
+        f = [r["final"][f"float_{m}"] for r in runs]
+        out.append(f"| {m} | {_ms(s)} | {_ms(f)} | {_ms([a - b for a, b in zip(s, f)])} |")
+    st = [e["sym_time_s"] for r in runs for e in r["epochs"]]
+    ft = [e["float_time_s"] for r in runs for e in r["epochs"]]
+    steps = runs[0]["epochs"][0]["steps"]
+    out += ["", f"Wall time per epoch ({steps} steps, training only): SYM on the C kernels "
+            f"{statistics.mean(st):.3f} s, SYM on the emulator {res['emulator_epoch_s']:.3f} s, "
+            f"float32 twin {statistics.mean(ft):.3f} s.", "",
+            f"Memory per training step (batch {res['batch']}), bytes sym32 / float32 / packed:", "",
+            res["memory_md"], ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", nargs="+", choices=sorted(MODELS), default=["ecg5000", "har"])
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--lr", type=float, default=None, help="default: the model file's [training] lr")
+    ap.add_argument("--eval-every", type=int, default=5, help="test-split evaluation every N epochs")
+    ap.add_argument("--figures", type=Path, default=None, help="write training_<data>.png (seed 0) here")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    if args.seeds < 1 or args.epochs < 1:
+        ap.error(f"--seeds and --epochs must be >= 1, got {args.seeds}, {args.epochs}")
+    results = [bench(n, args.seeds, args.epochs, args.lr, args.figures, args.eval_every) for n in args.data]
+    print()
+    for res in results:
+        print(report(res))
+    if args.json:
+        args.json.write_text(json.dumps([{k: v for k, v in r.items() if k != "memory_md"} for r in results],
+                                        indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

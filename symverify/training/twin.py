@@ -1,0 +1,105 @@
+"""The float32 twin: the same network in plain numpy float32, started from the
+*dequantized* initial SYM parameters (``model.dequantized()``) and trained
+with the same batches and learning rate, so SYM and float32 differ only in
+the arithmetic.
+
+One entry per layer kind, like :mod:`symverify.training.sym_ops`: Linear
+(exact float32 backward), Quant (identity both ways), LayerNorm (biased
+variance, same eps; gamma and beta fixed, as on the SYM side). Plain SGD on
+every Linear's w and b.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from symverify.model.factory import Model
+
+F32 = np.float32
+
+
+def _linear_fwd(p: dict, h: np.ndarray) -> tuple[np.ndarray, Any]:
+    return (h @ p["w"].T + p["b"]).astype(F32), h
+
+
+def _linear_bwd(p: dict, cache: Any, dy: np.ndarray) -> tuple[np.ndarray, dict]:
+    grads = {"w": (dy.T @ cache).astype(F32), "b": dy.sum(axis=0, dtype=F32)}
+    return (dy @ p["w"]).astype(F32), grads
+
+
+def _quant_fwd(p: dict, h: np.ndarray) -> tuple[np.ndarray, Any]:
+    return h, None
+
+
+def _quant_bwd(p: dict, cache: Any, dy: np.ndarray) -> tuple[np.ndarray, dict]:
+    return dy, {}
+
+
+def _layernorm_fwd(p: dict, h: np.ndarray) -> tuple[np.ndarray, Any]:
+    mu = h.mean(axis=1, keepdims=True, dtype=F32)
+    d = (h - mu).astype(F32)
+    var = (d * d).mean(axis=1, keepdims=True, dtype=F32)
+    inv = (F32(1) / np.sqrt(var + p["eps"])).astype(F32)
+    n = (d * inv).astype(F32)
+    return (n * p["gamma"] + p["beta"]).astype(F32), (n, inv)
+
+
+def _layernorm_bwd(p: dict, cache: Any, dy: np.ndarray) -> tuple[np.ndarray, dict]:
+    n, inv = cache
+    dn = (dy * p["gamma"]).astype(F32)
+    m1 = dn.mean(axis=1, keepdims=True, dtype=F32)
+    m2 = (dn * n).mean(axis=1, keepdims=True, dtype=F32)
+    return (inv * ((dn - m1) - n * m2)).astype(F32), {}
+
+
+FORWARD: dict[str, Callable] = {"linear": _linear_fwd, "quant": _quant_fwd, "layernorm": _layernorm_fwd}
+BACKWARD: dict[str, Callable] = {"linear": _linear_bwd, "quant": _quant_bwd, "layernorm": _layernorm_bwd}
+UPDATE: dict[str, tuple[str, ...]] = {"linear": ("w", "b")}
+
+
+class FloatTwin:
+    """float32 copy of a factory model (built before any SYM step)."""
+
+    def __init__(self, model: Model) -> None:
+        values = model.dequantized()
+        self.layers: list[tuple[str, str, dict]] = []
+        for layer in model.layers:
+            if layer.kind not in FORWARD:
+                raise ValueError(f"layer {layer.name!r}: kind {layer.kind!r} has no float32 twin "
+                                 f"(supported: {', '.join(sorted(FORWARD))})")
+            p = {k.split(".", 1)[1]: v.copy() for k, v in values.items() if k.split(".", 1)[0] == layer.name}
+            if layer.kind == "linear" and "b" not in p:
+                p["b"] = np.zeros(layer.out_features, F32)
+            if layer.kind == "layernorm":
+                p["eps"] = F32(layer.eps)
+            self.layers.append((layer.name, layer.kind, p))
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+        """Output and the per-layer caches for :meth:`step`."""
+        h = np.asarray(x, dtype=F32)
+        caches = []
+        for _, kind, p in self.layers:
+            h, c = FORWARD[kind](p, h)
+            caches.append(c)
+        return h, caches
+
+    def step(self, x: np.ndarray, target: np.ndarray, lr: float) -> np.float32:
+        """One SGD step on the MSE against ``target``; returns the batch loss."""
+        out, caches = self.forward(x)
+        diff = (out - np.asarray(target, dtype=F32)).astype(F32)
+        loss = np.mean(diff * diff, dtype=F32)
+        dy = (F32(2) * diff / F32(diff.size)).astype(F32)
+        grads = []
+        for (_, kind, p), c in zip(reversed(self.layers), reversed(caches)):
+            dy, g = BACKWARD[kind](p, c, dy)
+            grads.append(g)
+        lr32 = F32(lr)
+        for (_, kind, p), g in zip(self.layers, reversed(grads)):
+            for name in UPDATE.get(kind, ()):
+                p[name] = (p[name] - lr32 * g[name]).astype(F32)
+        return F32(loss)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Class indices (argmax of the output rows)."""
+        return np.argmax(self.forward(x)[0], axis=1)

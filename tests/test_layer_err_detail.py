@@ -1,0 +1,110 @@
+"""The error detail of the layer steps: for bad inputs that reach the C
+(past the binding's Python checks), ``sym_err.arg`` of the one C call names
+the failing argument, and the binding's SymError carries exactly that name
+in its argument and its message. The C-ABI tables of
+mutants/abi_layer_steps.py (NULL pointers, wrong lengths, every named
+argument) must pass on the shipped library."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import symverify as sv
+import symverify.kernels as K
+from symverify import SymTensor
+from symverify.layers_abi import call
+from symverify.mutants.abi_layer_steps import CASES as STEP_CASES
+
+FLT_MAX = float(np.finfo(np.float32).max)
+SR = "sr_half_away"
+
+
+def T(m: Any, scale: float, bits: int) -> SymTensor:
+    return SymTensor(np.asarray(m), np.float32(scale), bits)
+
+
+X = T([[1, -2, 3], [4, 0, -1]], 0.5, 8)
+W = T([[2, 1, -1], [0, 3, 5]], 0.25, 8)
+DY = T([[3, -1], [2, 5]], 0.125, 8)
+LNX = T([[5, 5, 5, 7]], 0.25, 12)
+G = T([3, -2, 1, 1], 2.0 ** -11, 12)
+
+# (label, binding call, raw kernel, raw tensors, raw scalars, rounding, rng seed, expected code, expected arg)
+CASES: list[tuple[str, Callable[[], Any], str, dict, dict, str, "int | None", str, str]] = [
+    ("quant_forward: m * s_in overflows",
+     lambda: K.quant_forward(T([[2 ** 31 - 1]], FLT_MAX, 32), 8),
+     "quant_forward", {"x": T([[2 ** 31 - 1]], FLT_MAX, 32)}, {"q_max_bits": 8}, "half_away", None,
+     "SYM_ERR_FLOAT_OVERFLOW", "x"),
+    ("linear_forward: bias seed beyond the guard",
+     lambda: K.linear_forward(X, W, T([0, 32767], 2.0 ** 40, 16)),
+     "linear_forward", {"x": X, "w": W, "b": T([0, 32767], 2.0 ** 40, 16)}, {"out_bits": 0}, "half_away", None,
+     "SYM_ERR_RANGE_GUARD", "b"),
+    ("linear_forward: int32 accumulator overflow",
+     lambda: K.linear_forward(T([[-32768, -32768]], 1.0, 16), T([[-32768, -32768]], 1.0, 16)),
+     "linear_forward", {"x": T([[-32768, -32768]], 1.0, 16), "w": T([[-32768, -32768]], 1.0, 16)},
+     {"out_bits": 0}, "half_away", None, "SYM_ERR_INT_OVERFLOW", "out"),
+    ("linear_backward: grad_b + db leaves its width",
+     lambda: K.linear_backward(X, W, DY, T(np.zeros((2, 3), dtype=np.int32), 0.25, 12), T([32767, 0], 0.125, 16), 8, SR, "ratio",
+                               sv.Rng(3)),
+     "linear_backward", {"x": X, "w": W, "dy": DY, "grad_w": T(np.zeros((2, 3), dtype=np.int32), 0.25, 12),
+                         "grad_b": T([32767, 0], 0.125, 16)}, {"dx_bits": 8}, SR, 3,
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b"),
+    ("layernorm_forward: beta seed beyond the guard",
+     lambda: K.layernorm_forward(LNX, G, T([1, 0, 0, 0], 2.0 ** 30, 16), 12, 1e-5),
+     "layernorm_forward", {"x": LNX, "gamma": G, "beta": T([1, 0, 0, 0], 2.0 ** 30, 16)},
+     {"norm_bits": 12, "eps": 1e-5}, "half_away", None, "SYM_ERR_RANGE_GUARD", "beta"),
+    ("layernorm_forward: s_y not normal",
+     lambda: K.layernorm_forward(LNX, T([3, -2, 1, 1], 2.0 ** -126, 12), T([0, 0, 0, 0], 1.0, 16), 12, 1e-5),
+     "layernorm_forward", {"x": LNX, "gamma": T([3, -2, 1, 1], 2.0 ** -126, 12), "beta": T([0, 0, 0, 0], 1.0, 16)},
+     {"norm_bits": 12, "eps": 1e-5}, "half_away", None, "SYM_ERR_SCALE_UNDERFLOW", "gamma.scale"),
+    ("layernorm_backward: dx not finite",
+     lambda: K.layernorm_backward(LNX, T([3, -2, 1, 1], 2.0 ** 100, 12), T([[1, -2, 3, 0]], 2.0 ** 100, 12), 12,
+                                  1e-5),
+     "layernorm_backward", {"x": LNX, "gamma": T([3, -2, 1, 1], 2.0 ** 100, 12),
+                            "dy": T([[1, -2, 3, 0]], 2.0 ** 100, 12)}, {"dx_bits": 12, "eps": 1e-5}, "half_away",
+     None, "SYM_ERR_NONFINITE_INPUT", "out"),
+    ("mse_loss: a NaN target",
+     lambda: K.mse_loss(T([3, -1], 0.5, 8), np.array([1.0, np.nan], np.float32), 12),
+     "mse_loss", {"y": T([3, -1], 0.5, 8)}, {"target": np.array([1.0, np.nan], np.float32), "grad_bits": 12},
+     "half_away", None, "SYM_ERR_NONFINITE_INPUT", "target"),
+    ("mse_loss: the loss overflows",
+     lambda: K.mse_loss(T([2 ** 31 - 1], FLT_MAX, 32), np.array([0.0], np.float32), 12),
+     "mse_loss", {"y": T([2 ** 31 - 1], FLT_MAX, 32)}, {"target": np.array([0.0], np.float32), "grad_bits": 12},
+     "half_away", None, "SYM_ERR_FLOAT_OVERFLOW", "loss"),
+    ("sgd_update: w not finite",
+     lambda: K.sgd_update(T([2047], FLT_MAX, 12), T([1], 1.0, 12), 0.1, "half_away"),
+     "sgd_update", {"param": T([2047], FLT_MAX, 12), "grad": T([1], 1.0, 12)}, {"lr": 0.1}, "half_away", None,
+     "SYM_ERR_FLOAT_OVERFLOW", "param"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_sym_err_names_the_argument_and_the_message_carries_it(case) -> None:
+    _, binding, kernel, tensors, scalars, rounding, seed, code, arg = case
+    ffi, lib = K.ffi_lib()
+    state = sv.Rng(seed).state if seed is not None else None
+    raw = call(ffi, lib, kernel, tensors, rounding=rounding, rng_state=state, **scalars)
+    assert (sv.errors.status_name(raw.status), raw.arg) == (code, arg), raw
+    assert raw.reason and not raw.written, raw
+    with pytest.raises(sv.SymError) as exc:
+        binding()
+    assert (exc.value.code, exc.value.argument) == (code, arg), str(exc.value)
+    assert f"argument {arg!r}" in str(exc.value) and raw.reason in str(exc.value)
+
+
+def test_quant_backward_names_a_wrong_output_length() -> None:
+    ffi, lib = K.ffi_lib()
+
+    def short_out(args: Any) -> None:
+        args.out.n = 3
+
+    raw = call(ffi, lib, "quant_backward", {"dy": T([[1, 2], [3, 4]], 0.5, 8)}, patch=short_out)
+    assert (sv.errors.status_name(raw.status), raw.arg, raw.written) == ("SYM_ERR_SHAPE", "out.n", [])
+
+
+@pytest.mark.parametrize("case", STEP_CASES, ids=[c.name for c in STEP_CASES])
+def test_layer_step_abi_tables_pass(case) -> None:
+    ffi, lib = K.ffi_lib()
+    assert case.run(ffi, lib) is None
