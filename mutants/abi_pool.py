@@ -290,6 +290,11 @@ def _dims_variations(window: bool) -> list[tuple[str, Edit, str, str, int]]:
               ("out_plus1", _geom_set(out_length=4), "SYM_ERR_SHAPE", "geom.out_length", -1),
               ("out_minus1", _geom_set(out_length=2), "SYM_ERR_SHAPE", "geom.out_length", -1),
               ("window_too_long", _geom_set(kernel_size=9, out_length=1), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              # padded 7 = span - 1: (7 - 8) / 2 + 1 == 1 in C, so only the span bound rejects it
+              ("window_one_short", _geom_set(kernel_size=8, out_length=1), "SYM_ERR_SHAPE", "geom.out_length", -1),
+              # 2^31 - 1 is prime: D = INT32_MAX is the one dilation where (MAX - 1) / D != MAX / D
+              ("span_dilation_max", _geom_set(dilation=(1 << 31) - 1, kernel_size=2), "SYM_ERR_SHAPE",
+               "geom.kernel_size", -1),
               ("only_padding", _geom_set(in_length=2, kernel_size=2, dilation=3, stride=3, pad_left=0, pad_right=5,
                                          out_length=2), "SYM_ERR_SHAPE", "geom.pad_left", 1)]
     return v
@@ -398,6 +403,10 @@ def _ap_fwd_expect(include: bool = False) -> dict[str, tuple[list[int], float]]:
 
 GUARD_GEOM = dict(in_length=1, kernel_size=65536, stride=1, pad_left=32768, pad_right=32768, out_length=2)
 
+#: [2, 1, 299], K = 300, pads 0 / 2: row 1's window 0 sum * 300 still fits
+#: int32, its window 1 (one tap fewer) does not
+PRODUCT_X = [0] * 299 + [32767] + [-32768] * 218 + [-26576] + [0] * 79
+
 AP_FWD = table("avgpool1d_forward", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args", _ap_fwd_base,
                _ap_fwd_expect,
                _dims_variations(True) + _in_variations("x", 16) + _out_variations("y", 6) + [
@@ -410,6 +419,11 @@ AP_FWD = table("avgpool1d_forward", "sym_avgpool1d_forward", "sym_avgpool1d_forw
                                           s["geom"].update(in_length=256, kernel_size=257, stride=256, pad_left=1,
                                                            pad_right=1, out_length=1)),
                     "SYM_ERR_INT_OVERFLOW", "y", 0),
+                   # row 1, window 1 (flat index 3) is the first product out of int32
+                   ("product_row1_window1", lambda s: (s.update(x=In(PRODUCT_X, 1.0, 16), y=Out(4)),
+                                                       s["geom"].update(in_length=299, kernel_size=300, stride=1,
+                                                                        pad_left=0, pad_right=2, out_length=2)),
+                    "SYM_ERR_INT_OVERFLOW", "y", 3),
                ])
 AP_FWD_INCLUDE = table("avgpool1d_forward_include_pad", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
                        lambda: _ap_fwd_base(1), lambda: _ap_fwd_expect(True), [])
@@ -461,6 +475,17 @@ AD_LO = [("lo_overflow", _geom_set(in_length=1 << 16, out_length=1 << 15), "SYM_
          ("lo_edge", _geom_set(in_length=(1 << 16), out_length=(1 << 15) - 1, batch=1), "SYM_ERR_SHAPE",
           "geom.out_length", -1)]
 
+#: The L*O + O bound at its edges, told apart by err.arg: within it, the
+#: geometry passes and x (10 elements, not L) is the first fault.
+#: 2^31 - 1 is prime, so L*O == INT32_MAX - O only for O = 1, L = INT32_MAX - 1.
+AD_BOUNDS = [
+    ("lo_plus_o_over", _geom_set(batch=1, in_length=(1 << 30) - 1, out_length=2), "SYM_ERR_SHAPE",
+     "geom.out_length", -1),
+    ("lo_plus_o_exact", _geom_set(batch=1, in_length=(1 << 31) - 2, out_length=1), "SYM_ERR_SHAPE", "x", -1),
+    ("lo_above_max_over_o", _geom_set(batch=1, in_length=1 << 29, out_length=2), "SYM_ERR_SHAPE", "x", -1),
+    ("last_window_end_2_30", _geom_set(batch=1, in_length=1 << 30, out_length=1), "SYM_ERR_SHAPE", "x", -1),
+]
+
 AD_FWD = table("adaptive_avgpool1d_forward", "sym_adaptive_avgpool1d_forward",
                "sym_adaptive_avgpool1d_forward_args", _ad_fwd_base, _ad_fwd_expect,
                _dims_variations(False) + AD_LO[:1] + _in_variations("x", 16) + _out_variations("y", 6) + [
@@ -469,6 +494,7 @@ AD_FWD = table("adaptive_avgpool1d_forward", "sym_adaptive_avgpool1d_forward",
                     "SYM_ERR_RANGE_GUARD", "geom.in_length", -1),
                    ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
                    ("y_in_x_tail", _set("y", Out(6, alias="x", offset=8)), "SYM_ERR_ALIAS", "y", -1),
+                   *AD_BOUNDS,
                ])
 
 
@@ -495,7 +521,12 @@ AD_BWD = table("adaptive_avgpool1d_backward", "sym_adaptive_avgpool1d_backward",
                     "SYM_ERR_INT_OVERFLOW", "dx", 0),
                    ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
-               ])
+                   # windows [0, 2) and [1, 3) share position 1: the overflow there must stick
+                   ("overflow_mid_window", lambda s: (s.update(dy=In([1073741825, 1073741825], 0.25, 32), dx=Out(3),
+                                                               scratch=Buf(cap=3), n_scratch=3),
+                                                      s["geom"].update(batch=1, in_length=3, out_length=2)),
+                    "SYM_ERR_INT_OVERFLOW", "dx", 1),
+])
 
 
 # ---------------------------------------------------------------- softmax / cross entropy
@@ -555,6 +586,12 @@ SM_FWD = table("softmax_forward", "sym_softmax_forward", "sym_softmax_forward_ar
                _rows_variations("x") + _sm_out_variations("y", "out_bits") + [
                    ("y_is_x", _set("y", Out(6, alias="x")), "SYM_ERR_ALIAS", "y", -1),
                    ("fscratch_is_x", _set("fscratch", Alias("x")), "SYM_ERR_ALIAS", "y", -1),
+                   # y starts 20 bytes into fscratch's 24: only the full n * sizeof(float) sees it
+                   ("y_in_fscratch_tail", lambda s: (s.pop("y"), s.update(y=Out(6, alias="fscratch", offset=5))),
+                    "SYM_ERR_ALIAS", "y", -1),
+                   # m * s_x overflows, while (int16_t)m would not
+                   ("x_overflow_wide", _set("x", In([1 << 20, 0, 0, 0, 0, 0], 1e33, 32)), "SYM_ERR_FLOAT_OVERFLOW",
+                    "x", 0),
                    ("fscratch_is_y", _set("fscratch", Alias("y")), "SYM_ERR_ALIAS", "y", -1),
                    ("fscratch_in_x_tail", _set("fscratch", Alias("x", 5)), "SYM_ERR_ALIAS", "y", -1),
                    ("fscratch_in_y_tail", _set("fscratch", Alias("y", 5)), "SYM_ERR_ALIAS", "y", -1),
@@ -588,6 +625,10 @@ def _ce_expect(prob: bool = False) -> dict[str, Any]:
 
 CE_VARIATIONS = _rows_variations("p") + _sm_out_variations("grad", "grad_bits") + [
     ("targets_both_null", _set("target_index", Buf()), "SYM_ERR_NULL", "target", -1),
+    ("grad_in_fscratch_tail", lambda s: (s.pop("grad"), s.update(grad=Out(6, alias="fscratch", offset=5))),
+     "SYM_ERR_ALIAS", "grad", -1),
+    ("p_overflow_first", _set("p", In([2047, 1, 2, 3, 4, 5], 3e35, 12)), "SYM_ERR_FLOAT_OVERFLOW", "p", 0),
+    ("p_overflow_wide", _set("p", In([1 << 20, 0, 0, 0, 0, 0], 1e33, 32)), "SYM_ERR_FLOAT_OVERFLOW", "p", 0),
     ("targets_both_set", _set("target_prob", FBuf([0.0] * 6)), "SYM_ERR_NULL", "target", -1),
     ("n_target", _set("n_target", 3), "SYM_ERR_SHAPE", "target", -1),
     ("reduction2", _set("reduction", 2), "SYM_ERR_BAD_TYPE", "reduction", -1),
@@ -620,6 +661,9 @@ CE_PROB = table("cross_entropy_loss_prob", "sym_cross_entropy_loss", "sym_cross_
                                                          target_prob=FBuf([-3.0e36, 0, 0, 0, 0, 0])),
                      "SYM_ERR_FLOAT_OVERFLOW", "grad", 0),
                     ("loss_is_grad", _set("loss", Alias("grad")), "SYM_ERR_ALIAS", "grad", -1),
+                    ("grad_overflow_row1_class2", lambda s: s.update(p=In([0, 0, 0, 0, 0, 2047], 1.656e35, 12),
+                                                                     target_prob=FBuf([0, 0, 0, 0, 0, -3.0e36])),
+                     "SYM_ERR_FLOAT_OVERFLOW", "grad", 5),
                     ("grad_underflow", lambda s: s.update(p=In([1, 0, 0, 0, 0, 0], 1e-36, 12),
                                                           target_prob=FBuf([0.0] * 6)),
                      "SYM_ERR_SCALE_UNDERFLOW", "grad", -1),
@@ -656,6 +700,43 @@ EDGES = [
           lambda: _emu().adaptive_avgpool1d_backward(_sym(EDGE_DY, (2, 1, 3), 0.25, 32), 5), "dx"),
 ]
 
+#: one window of 65536 taps: the divisor of the half-away mean needs all 32 bits
+HALF_65536 = [1] * 32768 + [0] * 32768
+#: a partial K = 2 window (n = 1) whose dy * K is exactly INT32_MIN
+NEG_EDGE_DY = [-(1 << 30), 0]
+#: K = 2^24 + 1 (not a float32): the folded scale s / (float)K in float32
+BIG_K = (1 << 24) + 1
+
+EDGES += [
+    # padded 8 == span 8 with S = 2: one window, exactly fitting
+    _edge("avgpool1d_forward_span_exact", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
+          lambda: {"x": In([3, -1, 4, 1, -5, 9], 0.5, 12), "count_include_pad": 0, "y": Out(1),
+                   "geom": _geom(batch=1, in_length=6, out_length=1, kernel_size=8, stride=2)},
+          lambda: _emu().avgpool1d_forward(_sym([3, -1, 4, 1, -5, 9], (1, 1, 6), 0.5, 12), 8, 2, 1, 1, False), "y"),
+    _edge("adaptive_avgpool1d_forward_window_65536", "sym_adaptive_avgpool1d_forward",
+          "sym_adaptive_avgpool1d_forward_args",
+          lambda: {"x": In(list(HALF_65536), 0.5, 12), "geom": _geom(**{**AD_GEOM, "batch": 1, "in_length": 65536,
+                                                                          "out_length": 1}), "y": Out(1)},
+          lambda: _emu().adaptive_avgpool1d_forward(_sym(HALF_65536, (1, 1, 65536), 0.5, 12), 1), "y"),
+    _edge("avgpool1d_backward_product_int32_min", "sym_avgpool1d_backward", "sym_avgpool1d_backward_args",
+          lambda: {"dy": In(list(NEG_EDGE_DY), 0.25, 32),
+                   "geom": _geom(batch=1, in_length=3, out_length=2, kernel_size=2, stride=2, pad_left=1,
+                                 pad_right=1), "count_include_pad": 0, "dx": Out(3), "scratch": Buf(cap=3),
+                   "n_scratch": 3},
+          lambda: _emu().avgpool1d_backward(_sym(NEG_EDGE_DY, (1, 1, 2), 0.25, 32), 3, 2, 2, 1, 1, False), "dx"),
+    _edge("avgpool1d_forward_bits_2", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
+          lambda: {**_ap_fwd_base(), "x": In([1, -1, 0, 1, 1, -1, -1, 0, 1, 1], 0.5, 2)},
+          lambda: _emu().avgpool1d_forward(_sym([1, -1, 0, 1, 1, -1, -1, 0, 1, 1], (2, 1, 5), 0.5, 2), 3, 2, 1, 1,
+                                           False), "y"),
+    # one real tap and 2^24 padding taps (the emulator's tap lists would not fit
+    # memory): y = x (count_include_pad), s_y = s_x / K rounded once in float32
+    table("avgpool1d_forward_k_2_24_plus_1", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
+          lambda: {"x": In([1], 1.0, 2), "count_include_pad": 1, "y": Out(1),
+                   "geom": _geom(batch=1, in_length=1, out_length=1, kernel_size=BIG_K, stride=1, pad_left=0,
+                                 pad_right=BIG_K - 1)},
+          lambda: {"y": ([1], float(np.float32(1.0) / np.float32(BIG_K)))}, []),
+]
+
 SM_WIDE = [16777217, 33554435, -16777219, 5, 100000001, -7]
 P_WIDE = [16777217, 33554435, 1, 3, 16777219, 100000001]
 
@@ -688,6 +769,38 @@ def _ce_big_batch_expect() -> dict[str, Any]:
             "loss": (int(np.float32(loss).view(np.uint32)), 0.0)}
 
 
+#: m = 2^24 + 1 is no float32: (float)m * s and (double)m * s round apart by
+#: one ulp at q ~ 0.9; out_bits / grad_bits 31 keep that ulp visible
+Q_WIDE = [16777217, 3, 16777219, 16777215, 16777217, 5]
+Q_SCALE = float(np.float32(0.9 / (1 << 24)))
+
+
+def _sm_q_expect() -> dict[str, Any]:
+    y = _emu().softmax_forward(_sym(Q_WIDE, (2, 3), Q_SCALE, 32), 31)
+    return {"y": (y.mantissas.ravel().tolist(), float(y.scale))}
+
+
+def _ce_q_expect(prob: bool) -> dict[str, Any]:
+    target = np.array(Q_PROB, dtype=np.float32).reshape(2, 3) if prob else np.array([0, 2])
+    loss, g = _emu().cross_entropy_loss(_sym(Q_WIDE, (2, 3), Q_SCALE, 32), target, 31, "mean")
+    return {"grad": (g.mantissas.ravel().tolist(), float(g.scale)),
+            "loss": (int(np.float32(loss).view(np.uint32)), 0.0)}
+
+
+Q_PROB = [0.75, 0.25, 0.0, 0.0, 0.5, 0.5]
+
+EDGES += [
+    table("softmax_forward_q_rounding", "sym_softmax_forward", "sym_softmax_forward_args",
+          lambda: {**_sm_base(), "x": In(list(Q_WIDE), Q_SCALE, 32), "out_bits": 31, "round": Round(0, None)},
+          _sm_q_expect, []),
+    table("cross_entropy_loss_index_q_rounding", "sym_cross_entropy_loss", "sym_cross_entropy_loss_args",
+          lambda: {**_ce_base(), "p": In(list(Q_WIDE), Q_SCALE, 32), "target_index": Buf([0, 2]), "grad_bits": 31,
+                   "reduction": 0, "round": Round(0, None)}, lambda: _ce_q_expect(False), []),
+    table("cross_entropy_loss_prob_q_rounding", "sym_cross_entropy_loss", "sym_cross_entropy_loss_args",
+          lambda: {**_ce_base(True), "p": In(list(Q_WIDE), Q_SCALE, 32), "target_prob": FBuf(list(Q_PROB)),
+                   "grad_bits": 31, "reduction": 0, "round": Round(0, None)}, lambda: _ce_q_expect(True), []),
+]
+
 EDGES += [
     table("softmax_forward_wide_mantissas", "sym_softmax_forward", "sym_softmax_forward_args",
           lambda: {**_sm_base(), "x": In(list(SM_WIDE), 1e-7, 32)}, _sm_wide_expect, []),
@@ -710,6 +823,7 @@ def _mathf_inputs() -> tuple[np.ndarray, np.ndarray]:
     rs = np.random.default_rng(11)
     ex = np.concatenate([-rs.random(3000, dtype=np.float32) * 87, rs.random(200, dtype=np.float32) * 88,
                          np.float32([0.0, -0.0, -87.0, -86.99999, -87.00001, -1e-30, 1e-30, -0.34657359, 0.34657359,
+                                     0.3466, 0.5, 0.6, 0.69,
                                      -1e3, 88.0])])
     lx = np.concatenate([np.exp(rs.uniform(np.log(1e-7), 0, 3000)).astype(np.float32),
                          np.exp(rs.uniform(0, 80, 300)).astype(np.float32),
