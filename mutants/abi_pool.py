@@ -827,7 +827,8 @@ def _mathf_inputs() -> tuple[np.ndarray, np.ndarray]:
                                      -1e3, 88.0])])
     lx = np.concatenate([np.exp(rs.uniform(np.log(1e-7), 0, 3000)).astype(np.float32),
                          np.exp(rs.uniform(0, 80, 300)).astype(np.float32),
-                         np.float32([1e-7, 1.0, 0.5, 0.70710677, 0.7071068, 0.70710683, 1.17549435e-38, 3e38, 2.0])])
+                         np.float32([1e-7, 1.0, 0.5, 0.70710677, 0.7071068, 0.70710683, 1.17549435e-38, 3e38, 2.0,
+                                     1.4142135])])
     return ex.astype(np.float32), lx.astype(np.float32)
 
 
