@@ -316,6 +316,9 @@ LF: list[Variation] = [
      "x.m"),
     ("w mantissa -129 at 8 bits", _set("t.w.mantissas", np.array([[2, -129, -1]])),
      "SYM_ERR_INT_OVERFLOW", "w.m"),
+    # each operand is checked against its own width (x 16 bits, w 8 bits)
+    ("x.bits 16 (mantissa 300), w.bits 8", _set("t.x", T([[1, -2, 300], [4, 0, -1]], 0.5, 16)), "SYM_OK", ""),
+    ("x.bits 8, w.bits 16 (mantissa 300)", _set("t.w", T([[2, 300, -1]], 0.25, 16)), "SYM_OK", ""),
     ("s_x*s_w inf", _both(_set("t.x.scale", 2.0 ** 100), _set("t.w.scale", 2.0 ** 100)), "SYM_ERR_FLOAT_OVERFLOW",
      "out"),
     ("s_x*s_w subnormal", _both(_set("t.x.scale", 2.0 ** -100), _set("t.w.scale", 2.0 ** -30)),
@@ -330,6 +333,14 @@ def _lb() -> Spec:
     return _spec({"x": T([[1, -2, 3], [4, 0, -1]], 0.5, 8), "w": T([[2, 1, -1]], 0.25, 8),
                   "dy": T([[3], [-1]], 0.125, 8), "grad_w": T([[1, 0, -1]], 0.25, 12),
                   "grad_b": T([5], 0.125, 16)}, {"dx_bits": 8}, "sr_half_away", "ratio", 12345)
+
+
+def _lb_two_outputs(spec: Spec) -> None:
+    """O = 2: the scratch size 2*O*I + B*I + 2*O differs from the O = 1 one in every term."""
+    spec["t"]["w"] = T([[2, 1, -1], [0, 1, 1]], 0.25, 8)
+    spec["t"]["dy"] = T([[3, 1], [-1, 2]], 0.125, 8)
+    spec["t"]["grad_w"] = T([[1, 0, -1], [0, 0, 1]], 0.25, 12)
+    spec["t"]["grad_b"] = T([5, -1], 0.125, 16)
 
 
 LB: list[Variation] = [
@@ -361,6 +372,12 @@ LB: list[Variation] = [
     ("half_away without an RNG", _both(_set("rounding", "half_away"), _set("rng", None)), "SYM_OK", ""),
     ("dy.bits 16, x.bits 17", _both(_set("t.dy.q_max_bits", 16), _set("t.x.q_max_bits", 17)), "SYM_ERR_BAD_WIDTH",
      "x.bits"),
+    # each operand is checked against its own width in every product (dy 16 bits, x and w 8 bits)
+    ("dy.bits 16 (mantissa 300), w.bits 8", _set("t.dy", T([[300], [-1]], 0.125, 16)), "SYM_OK", ""),
+    ("w.bits 16 (mantissa 300), dy.bits 8", _set("t.w", T([[2, 300, -1]], 0.25, 16)), "SYM_OK", ""),
+    ("out_features 2", _lb_two_outputs, "SYM_OK", ""),
+    ("n_scratch one short, out_features 2", _both(_lb_two_outputs, _patch(("n_scratch", 2 * 6 + 6 + 2 * 2 - 1))),
+     "SYM_ERR_SHAPE", "scratch"),
     *_round_vars(True),
     ("dx.n 5", _patch(("dx.n", 5)), "SYM_ERR_SHAPE", "dx.n"),
     ("new_grad_w.n 5", _patch(("new_grad_w.n", 5)), "SYM_ERR_SHAPE", "new_grad_w.n"),
@@ -414,6 +431,9 @@ LNF: list[Variation] = [
     ("out.n 7", _patch(("out.n", 7)), "SYM_ERR_SHAPE", "out.n"),
     ("gamma.n 3", _patch(("gamma.n", 3)), "SYM_ERR_SHAPE", "gamma.n"),
     ("beta.n 3", _patch(("beta.n", 3)), "SYM_ERR_SHAPE", "beta.n"),
+    # a length of 0 is a SHAPE fault of that length, not an EMPTY batch or features
+    ("gamma.n 0", _patch(("gamma.n", 0)), "SYM_ERR_SHAPE", "gamma.n"),
+    ("beta.n 0", _patch(("beta.n", 0)), "SYM_ERR_SHAPE", "beta.n"),
     ("x.n 7 (and out.n)", _patch(("x.n", 7), ("out.n", 7)), "SYM_ERR_SHAPE", "x.n"),
     ("x.bits 17", _set("t.x.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "x.bits"),
     ("gamma.bits 17", _set("t.gamma.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "gamma.bits"),
@@ -469,6 +489,7 @@ LNB: list[Variation] = [
     ("batch 0", _patch(("batch", 0)), "SYM_ERR_EMPTY", "batch"),
     ("gamma.n 3", _patch(("gamma.n", 3)), "SYM_ERR_SHAPE", "gamma.n"),
     ("dy.n 7", _patch(("dy.n", 7)), "SYM_ERR_SHAPE", "dy.n"),
+    ("gamma.n 0", _patch(("gamma.n", 0)), "SYM_ERR_SHAPE", "gamma.n"),
     ("x.bits 17", _set("t.x.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "x.bits"),
     ("dy.scale 0", _set("t.dy.scale", 0.0), "SYM_ERR_BAD_SCALE", "dy.scale"),
     ("gamma.scale 0", _set("t.gamma.scale", 0.0), "SYM_ERR_BAD_SCALE", "gamma.scale"),

@@ -375,6 +375,64 @@ def add_overflows_symmetric() -> Iterator[Goal]:
     yield "add_overflows(a, b) == add_overflows(b, a)", f(a, b) == f(b, a)
 
 
+@proof
+def product_scales_symmetric() -> Iterator[Goal]:
+    """The product cores ``sym_linear_forward_core``, ``sym_linear_grad_w`` and
+    ``sym_linear_grad_x`` read their two operand scales s_a, s_b only in
+    ``sym_pair_check``'s ``!valid(s_a) || !valid(s_b)`` (BAD_SCALE) and in
+    ``s_new = s_a * s_b`` (its status, then the result scale); the layer steps
+    name a failing scale from their own args, not from the core. ARG_SWAP of the
+    two scale arguments: the test is symmetric for every float32 pair, and once
+    both are valid the float32 product is the same bits either way round."""
+    a, b = fvar("a"), fvar("b")
+    valid = fp.is_normal_pos
+    yield "!valid(a) || !valid(b) is symmetric", \
+        z3.Or(z3.Not(valid(a)), z3.Not(valid(b))) == z3.Or(z3.Not(valid(b)), z3.Not(valid(a)))
+    yield "a * b == b * a bit for bit (valid a, b)", \
+        z3.Implies(z3.And(valid(a), valid(b)), same(fp.fmul(a, b), fp.fmul(b, a)))
+
+
+_OK, _EMPTY, _SHAPE = 0, 1, 2
+
+
+def _ln_shape_status(batch, features, n_x, n_gamma, third, n_out):
+    """The shape checks of the LayerNorm cores on int32 BitVecs, in their order:
+    ``sym_ln_shape`` (EMPTY for B or F < 1, SHAPE for F > 65535, B*F beyond
+    int32, n_x != B*F or n_gamma != F), then ``n_beta != F || n_y != n``
+    (forward: third = n_beta, expected F) or ``n_dy != n || n_dx != n``
+    (backward: third = n_dy, expected n); third is given with its expected value."""
+    third_n, expect = third
+    n = batch * features  # no wrap: B <= INT32_MAX / F is checked first
+    imax = z3.BitVecVal(fp.INT32_MAX, 32)
+    return z3.If(z3.Or(batch < 1, features < 1), _EMPTY,
+                 z3.If(features > 65535, _SHAPE,
+                       z3.If(batch > imax / features, _SHAPE,
+                             z3.If(z3.Or(n_x != n, n_gamma != features), _SHAPE,
+                                   z3.If(z3.Or(third_n != expect(n, features), n_out != n), _SHAPE, _OK)))))
+
+
+@proof
+def ln_shape_equal_lengths() -> Iterator[Goal]:
+    """ARG_SWAP of two lengths in the layer steps' calls of the LayerNorm cores
+    that the checks require to be equal: the cores read x.n, gamma.n, beta.n /
+    dy.n and the output length only in their shape checks (everything after
+    uses n = B*F and F), so only the status can change; it is the same for
+    every int32 value of every length and dimension. Forward: x.n <-> out.n,
+    gamma.n <-> beta.n. Backward (the step has already returned unless x.n ==
+    out.n == n): x.n <-> dy.n, x.n <-> n, dy.n <-> n (the output length)."""
+    b, f, nx, ng, nt, no = (z3.BitVec(k, 32) for k in ("batch", "features", "n_x", "n_gamma", "n_third", "n_out"))
+    fwd = lambda n, feat: feat  # noqa: E731  n_beta must be F
+    bwd = lambda n, feat: n  # noqa: E731  n_dy must be n
+    ref = _ln_shape_status(b, f, nx, ng, (nt, fwd), no)
+    yield "forward: x.n <-> out.n", ref == _ln_shape_status(b, f, no, ng, (nt, fwd), nx)
+    yield "forward: gamma.n <-> beta.n", ref == _ln_shape_status(b, f, nx, nt, (ng, fwd), no)
+    ref = _ln_shape_status(b, f, nx, ng, (nt, bwd), no)
+    pre = nx == no
+    yield "backward: x.n <-> dy.n", z3.Implies(pre, ref == _ln_shape_status(b, f, nt, ng, (nx, bwd), no))
+    yield "backward: x.n <-> n", z3.Implies(pre, ref == _ln_shape_status(b, f, no, ng, (nt, bwd), nx))
+    yield "backward: dy.n <-> n", ref == _ln_shape_status(b, f, nx, ng, (no, bwd), nt)
+
+
 # --------------------------------------------------------------------------- checking
 def prove(name: str, timeout_ms: int = 120_000) -> ProofResult:
     """Run proof ``name``: every goal must be valid (its negation unsat)."""

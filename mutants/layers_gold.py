@@ -132,12 +132,15 @@ def raw_call(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[str,
     of ``sym_<kernel>`` (symverify.layers_abi), make the one call, encode the
     result like the vectors (status, outputs, rng_state when a seed is
     given). An error status with an output or the RNG state written is
-    reported as ``"written on error: ..."`` instead of the status."""
+    reported as ``"written on error: ..."`` instead of the status. An unknown
+    kernel is a ValueError naming it."""
     from symverify.errors import status_name
     from symverify.goldgen.vecformat import f32_from_hex, hex32
     from symverify.layers_abi import call
     from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
 
+    if kernel not in _TENSORS:
+        raise ValueError(f"unknown layer kernel {kernel!r} (expected one of {sorted(_TENSORS)})")
     tensors = {n: (None if args.get(n) is None else _tensor(args[n])) for n in _TENSORS[kernel]}
     scalars: dict[str, Any] = {k: int(args[k]) for k in _INT_SCALARS if args.get(k) is not None}
     scalars.update({k: f32_from_hex(args[k]) for k in _F32_SCALARS if k in args})
