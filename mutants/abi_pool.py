@@ -81,6 +81,7 @@ class Built:
     outs: dict[str, Any] = field(default_factory=dict)   # name -> (buffer, view or None, cap)
     keep: list[Any] = field(default_factory=list)
     keep_state: int = 0                                   # the RNG state before the call
+    aliased: dict[str, tuple[Any, bytes]] = field(default_factory=dict)  # out view into another buffer -> bytes
 
 
 def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
@@ -136,6 +137,10 @@ def build(ffi: Any, ctype: str, spec: dict[str, Any]) -> Built:
         if isinstance(v, Alias):
             ptype = "float *" if name in ("fscratch", "loss") else "int32_t *"
             init[name] = ffi.cast(ptype, ffi.cast(ptype, ptrs[v.target]) + v.offset)
+    for name, v in spec.items():
+        if isinstance(v, Out) and v.alias and not v.null_m and not v.null_view:
+            view = b.outs[name][1]
+            b.aliased[name] = (view.m, bytes(ffi.buffer(view.m, v.cap * 4)))
     b.args = ffi.new(f"{ctype} *", init)
     b.keep.append(init)
     return b
@@ -154,6 +159,10 @@ def _untouched(ffi: Any, b: Built) -> str | None:
             return f"{name} written on error"
         if view is not None and view.scale != F_SENT:
             return f"{name}.scale written on error"
+    # an output whose view points into another buffer (even scratch): its memory is the output's
+    for name, (m, before) in b.aliased.items():
+        if bytes(ffi.buffer(m, len(before))) != before:
+            return f"{name} (inside another buffer) written on error"
     return None
 
 
