@@ -149,7 +149,11 @@ def _work_sizes(kernel: str, a: Mapping[str, Any]) -> list[int]:
     (the [B, O] accumulator of a Linear, ...), so MAX_N bounds every buffer."""
     if kernel in ("linear_forward", "linear_backward"):
         b, i, o = _dim(a.get("x"), 0), _dim(a.get("x"), 1), _dim(a.get("w"), 0)
-        return [b * o, o * i, b * i]
+        sizes = [b * o, o * i, b * i]
+        if kernel == "linear_backward":
+            # the scratch contract of sym_linear_backward (sym_linear.h)
+            sizes.append(2 * o * i + b * i + (2 * o if a.get("grad_b") else 0))
+        return sizes
     return []
 
 

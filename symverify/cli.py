@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("fuzz", "fuzz"),
     ("conform", "conform"),
     ("train", "train"),
+    ("icount", "icount"),
 ]
 
 

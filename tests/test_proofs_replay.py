@@ -28,8 +28,8 @@ def test_catalog_shape():
 def test_every_lemma_has_expected_outcome(results):
     bad = [(r.id, r.status, r.expect, r.counterexample) for r in results.values() if not r.ok]
     assert not bad
-    assert max(r.seconds for r in results.values() if not r.cached) < 2.0 if any(
-        not r.cached for r in results.values()) else True
+    # The per-lemma time goal (< 2 s) is a benchmark figure
+    # (benchmarks/bench_prove.py), not a test: a loaded machine must not fail it.
 
 
 def test_exact_fan_in_values(results):
