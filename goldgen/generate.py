@@ -220,6 +220,9 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
     for family in LAYER_FAMILIES:
         if family == registry.TRAINING_CHAIN:
             continue
+        if family == "conv":
+            out.update(_conv_family(backend))
+            continue
         doc = lf.compute_layers(backend, family)
         # layers.h keeps its hand-laid header (goldgen/layers_header.py); a
         # tensor-only family gets the registry-derived one
@@ -232,6 +235,17 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
     out[registry.TRAINING_CHAIN] = FamilyResult(registry.TRAINING_CHAIN, steps,
                                                 files={"chain.json": lf.render(chain)})
     return out
+
+
+def _conv_family(backend: Any) -> dict[str, FamilyResult]:
+    """The ``conv`` family (goldgen/conv_fixtures.py), rendered."""
+    from . import conv_fixtures
+    from .conv_header import render_conv_header
+
+    conv = conv_fixtures.compute_conv(backend)
+    files = {"conv.json": lf.render(conv), "conv.h": render_conv_header(conv)}
+    return {"conv": FamilyResult("conv", list(conv["vectors"]), json_text=files["conv.json"],
+                                 header_text=files["conv.h"], files=files)}
 
 
 def compute(backend: Any = None, cat: dict[str, list[Fixture]] | None = None,

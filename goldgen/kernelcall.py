@@ -69,6 +69,8 @@ def _decode(arg: registry.Arg, value: Any, backend: Any) -> Any:
         return _f32_array(value)
     if role == "int_array":
         return np.array(value, dtype=np.int32)
+    if role == "padding":
+        return tuple(value) if isinstance(value, list) else value   # JSON keeps (left, right) as a list
     return value   # int, optional_int, rounding, order: JSON values as they are
 
 

@@ -22,7 +22,7 @@ from symverify.errors import STATUS_CODES, status_name
 from symverify.goldgen import vectorset
 from symverify.goldgen.vecformat import strip_comments
 
-from . import layers_gold
+from . import conv_gold, layers_gold
 from .layers_gold import SENTINEL_BYTE
 
 ROUNDING = {"half_away": 0, "sr_half_away": 1}
@@ -418,6 +418,9 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
         try:
             if family in layers_gold.LAYER_FAMILIES:
                 cases.extend(layers_gold.load(path, data))
+                continue
+            if family == conv_gold.FAMILY:
+                cases.extend(conv_gold.load(path, data))
                 continue
             if family in layout_families():
                 for v in data["vectors"]:

@@ -130,12 +130,7 @@ def accumulators(layer: dict) -> list[Accumulator]:
                           "value_sum.safe", b_w_hint=gbb)]
         return acc
     if k in ("conv1d", "conv_transpose1d"):
-        taps = layer["in_channels"] * layer["kernel_size"]
-        note = "in_channels*kernel_size" if k == "conv1d" else "in_channels*kernel_size (upper bound of taps per output)"
-        acc = [A(nm, k, "forward", taps, bx, bw, bias, note)]
-        if dy:
-            acc += [A(nm, k, "grad_x", layer["out_channels"] * layer["kernel_size"], dy, bw, False, "transposed kernel")]
-        return acc
+        return _conv_accumulators(layer, batch, bnote, bias)
     if k == "layernorm":
         f = layer["normalized_shape"]
         acc = [A(nm, k, "row_sum", f, bx, None, False,
@@ -157,6 +152,71 @@ def accumulators(layer: dict) -> list[Accumulator]:
         return [A(nm, k, "window_sum", min(win, layer["in_length"]), bx, None, False,
                   "largest adaptive window ceil(L/out)+1")]
     return []  # maxpool1d, quant, relu: no integer accumulator
+
+
+def conv_scatter_taps(kernel_size: int, stride: int, dilation: int) -> int:
+    """The exact largest number of taps k in [0, K) that reach one position of
+    the scatter side (ConvTranspose1d forward, Conv1d dx): j + p = t*s + k*d has
+    a solution t for the k of one residue class mod s / gcd(s, d)."""
+    period = stride // math.gcd(stride, dilation)
+    return -(-kernel_size // period)
+
+
+def _conv_accumulators(layer: dict, batch: int, bnote: str, bias: bool) -> list[Accumulator]:
+    """Conv1d / ConvTranspose1d: forward, and with dy_bits dW, dx, db (docs/layers.md "Conv1d")."""
+    A = Accumulator
+    k, nm = layer["kind"], layer["name"]
+    bx, bw, dy = layer.get("x_bits"), layer.get("w_bits"), layer.get("dy_bits")
+    g = layer.get("groups", 1)
+    kk, s, d = layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1)
+    cin_g, cout_g = layer["in_channels"] // g, layer["out_channels"] // g
+    scatter = conv_scatter_taps(kk, s, d)
+    if k == "conv1d":
+        fwd = A(nm, k, "forward", cin_g * kk, bx, bw, bias, "(in_channels/groups)*kernel_size (+ bias seed)",
+                lemma="mac.fan_in")
+        dx_n, dx_note = cout_g * scatter, "(out_channels/groups)*ceil(K/(stride/gcd(stride,dilation)))"
+    else:
+        fwd = A(nm, k, "forward", cin_g * scatter, bx, bw, bias,
+                "(in_channels/groups)*ceil(K/(stride/gcd(stride,dilation))): the exact taps per output (+ seed)",
+                lemma="mac.fan_in")
+        dx_n, dx_note = cout_g * kk, "(out_channels/groups)*kernel_size"
+    acc = [fwd]
+    if not dy:
+        return acc
+    acc.append(A(nm, k, "dx", dx_n, dy, bw, False, dx_note, lemma="mac.fan_in"))
+    lengths = _conv_lengths(layer)
+    if lengths is None:
+        return acc
+    l_short, l_dy = lengths
+    acc.append(A(nm, k, "dW", batch * l_short, dy, bx, False, f"batch*{l_short} positions" + bnote,
+                 lemma="mac.fan_in"))
+    if bias:
+        acc.append(A(nm, k, "db", batch * l_dy, dy, None, False, f"sum of dy over batch*{l_dy} positions" + bnote,
+                     lemma="value_sum.safe"))
+    return acc
+
+
+def _conv_lengths(layer: dict) -> tuple[int, int] | None:
+    """(short-side length, dy length) from in_length, or None without it."""
+    length = layer.get("in_length")
+    if length is None:
+        return None
+    kk, s, d = layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1)
+    pad = layer.get("padding", 0)
+    if layer["kind"] == "conv1d":
+        span = d * (kk - 1) + 1
+        if pad == "valid":
+            total = 0
+        elif pad == "same":
+            total = span - 1
+        elif isinstance(pad, list):
+            total = sum(pad)
+        else:
+            total = 2 * pad
+        out = (length + total - span) // s + 1
+        return out, out
+    out = (length - 1) * s - 2 * pad + d * (kk - 1) + layer.get("output_padding", 0) + 1
+    return length, out
 
 
 def decide(acc: Accumulator, replay: bool = True) -> Verdict:
@@ -195,12 +255,13 @@ def decide(acc: Accumulator, replay: bool = True) -> Verdict:
         cex["c_replay"] = {"harness": "proofs/harness/mac_harness.c (-fsanitize=undefined)",
                            "ubsan_fired": r.fired, "where": r.where, "message": r.detail,
                            "confirmed": r.fired and r.where == f"step {nmax + 1}"}
-        if acc.kind == "linear" and acc.name == "forward" and acc.n <= 1_000_000:
-            job = {"kind": "linear_forward", "n": acc.n, "x": x, "w": w, "x_bits": acc.b_x, "w_bits": acc.b_w}
+        if acc.kind in ("linear", "conv1d", "conv_transpose1d") and acc.name == "forward" \
+                and acc.n <= 1_000_000:
+            job = {"kind": "linear_forward" if acc.kind == "linear" else f"{acc.kind}_forward", "n": acc.n, "x": x, "w": w, "x_bits": acc.b_x, "w_bits": acc.b_w}
             if acc.seeded:
                 job.update(bias_q=cex["bias"]["q"], s_b=float(SEED_MAX))
             k = rp.replay_kernel(job)
-            cex["c_kernel_replay"] = {"kernel": "sym_linear_forward (sanitize build)", "status": k.get("status"),
+            cex["c_kernel_replay"] = {"kernel": f"sym_{job['kind']} (sanitize build)", "status": k.get("status"),
                                       "sanitizer": k.get("sanitizer", ""),
                                       "confirmed": k.get("status") == "SYM_ERR_INT_OVERFLOW" and not k.get("sanitizer")}
     return Verdict(acc, "UNSAFE", worst, nmax, margin=INT32_MAX - worst, counterexample=cex, proof=proof)

@@ -87,6 +87,16 @@ _KERNEL_CHILD = textwrap.dedent("""
               out = {"status": "SYM_OK", "m": r.mantissas.tolist()}
           elif kind == "rescale":
               out = {"status": "SYM_OK", "m": [sv.kernels.rescale_to_acc(job["q"], np.float32(job["s_p"]), np.float32(job["s_acc"]))]}
+          elif kind in ("conv1d_forward", "conv_transpose1d_forward"):
+              n = job["n"]
+              x = sv.SymTensor(np.full((1, n, 1), job["x"], dtype=np.int32), np.float32(1.0), job["x_bits"])
+              shape = (1, n, 1) if kind == "conv1d_forward" else (n, 1, 1)
+              w = sv.SymTensor(np.full(shape, job["w"], dtype=np.int32), np.float32(1.0), job["w_bits"])
+              b = None
+              if job.get("bias_q") is not None:
+                  b = sv.SymTensor(np.array([job["bias_q"]], dtype=np.int32), np.float32(job["s_b"]), 32)
+              y = getattr(sv.kernels, kind)(x, w, b)
+              out = {"status": "SYM_OK", "m": y.mantissas.ravel()[:4].tolist()}
           elif kind == "linear_forward":
               n = job["n"]
               x = sv.SymTensor(np.full((1, n), job["x"], dtype=np.int32), np.float32(1.0), job["x_bits"])

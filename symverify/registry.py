@@ -32,6 +32,8 @@ _C_PRIMS = "symverify.kernels"
 _C_LAYERS = "symverify.kernels_layers"
 _EMU_PRIMS = "symverify.emulator.primitives"
 _EMU_LAYERS = "symverify.emulator.layers"
+_C_CONV = "symverify.kernels_conv"
+_EMU_CONV = "symverify.emulator.conv"
 
 
 #: Roles of a Python-level kernel argument (see :class:`Arg`).
@@ -40,6 +42,7 @@ ARG_ROLES: tuple[str, ...] = (
     "optional_tensor",  # a SymTensor input or None
     "int",              # an int scalar (a width, a mantissa)
     "optional_int",     # an int scalar or None
+    "padding",          # a conv padding: int, (left, right) or "valid" / "same"
     "float",            # a float32 scalar (a scale, eps, lr)
     "float64",          # a Python float the kernel converts to float32 itself
     "float_array",      # a float32 array
@@ -180,6 +183,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("accumulate", ("sym_accumulate",)),
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
     Family("relu", ("sym_relu",)),
+    Family("conv", ("sym_conv",)),
 )
 
 #: Kernel sources no family owns: the helpers every family links
@@ -194,8 +198,16 @@ _RND = Arg("rounding", "rounding", "half_away")
 _ORD = Arg("order", "order", "ratio")
 _RNG = Arg("rng_state", "rng", None)
 _Y = (Out("y", "tensor"),)
+_GRADS = (Out("dx", "tensor"), Out("grad_w", "tensor"), Out("grad_b", "optional_tensor"))
 
-#: In API order (API.md's first block, the M1 layer kernels, then ReLU).
+
+def _conv_geometry(transposed: bool) -> tuple[Arg, ...]:
+    """stride, padding, (output_padding,) dilation, groups of a conv kernel."""
+    pad = (Arg("padding", "padding", 0),) + ((Arg("output_padding", "int", 0),) if transposed else ())
+    return (Arg("stride", "int", 1), *pad, Arg("dilation", "int", 1), Arg("groups", "int", 1))
+
+
+#: In API order (API.md's first block, the M1 layer kernels, ReLU, then Conv1d).
 KERNELS: tuple[Kernel, ...] = (
     Kernel("round_half_away", "round", ("sym_round_half_away",), _C_PRIMS, _EMU_PRIMS,
            args=(Arg("x", "float64"),), outputs=(Out("out", "int"),)),
@@ -245,12 +257,25 @@ KERNELS: tuple[Kernel, ...] = (
            args=(_t("x"),), outputs=(Out("y", "tensor", like="x"),)),
     Kernel("relu_backward", "relu", ("sym_relu_backward",), _C_LAYERS, _EMU_LAYERS, "relu", fuzzed=False,
            args=(_t("x"), _t("dy")), outputs=(Out("dx", "tensor", like="dy"),)),
+    Kernel("conv1d_forward", "conv", ("sym_conv1d_forward",), _C_CONV, _EMU_CONV, "conv", fuzzed=False,
+           args=(_t("x"), _t("w"), Arg("b", "optional_tensor", None), *_conv_geometry(False),
+                 Arg("out_bits", "optional_int", None), _RND, _ORD, _RNG), outputs=_Y),
+    Kernel("conv1d_backward", "conv", ("sym_conv1d_backward",), _C_CONV, _EMU_CONV, "conv", fuzzed=False,
+           args=(_t("x"), _t("w"), _t("dy"), _t("grad_w"), Arg("grad_b", "optional_tensor", None),
+                 *_conv_geometry(False), Arg("dx_bits", "int", 12), _RND, _ORD, _RNG), outputs=_GRADS),
+    Kernel("conv_transpose1d_forward", "conv", ("sym_conv_transpose1d_forward",), _C_CONV, _EMU_CONV, "conv",
+           fuzzed=False, args=(_t("x"), _t("w"), Arg("b", "optional_tensor", None), *_conv_geometry(True),
+                               Arg("out_bits", "optional_int", None), _RND, _ORD, _RNG), outputs=_Y),
+    Kernel("conv_transpose1d_backward", "conv", ("sym_conv_transpose1d_backward",), _C_CONV, _EMU_CONV, "conv",
+           fuzzed=False, args=(_t("x"), _t("w"), _t("dy"), _t("grad_w"), Arg("grad_b", "optional_tensor", None),
+                               *_conv_geometry(True), Arg("dx_bits", "int", 12), _RND, _ORD, _RNG),
+           outputs=_GRADS),
 )
 
 #: Public backend module -> the modules that implement its kernels.
 BACKEND_MODULES: dict[str, tuple[str, ...]] = {
-    "symverify.kernels": (_C_PRIMS, _C_LAYERS),
-    "symverify.emulate": (_EMU_PRIMS, _EMU_LAYERS),
+    "symverify.kernels": (_C_PRIMS, _C_LAYERS, _C_CONV),
+    "symverify.emulate": (_EMU_PRIMS, _EMU_LAYERS, _EMU_CONV),
 }
 
 #: Backend-only public names of an implementation module (not kernels; only
@@ -261,6 +286,8 @@ MODULE_EXTRAS: dict[str, tuple[str, ...]] = {
     _C_LAYERS: (),
     _EMU_PRIMS: ("xorshift32", "sr_draws"),
     _EMU_LAYERS: (),
+    _C_CONV: (),
+    _EMU_CONV: (),
 }
 
 

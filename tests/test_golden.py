@@ -591,6 +591,7 @@ def test_goldgen_writes_then_check_passes(tmp_path):
     for family in gen.LAYER_FAMILIES:   # layers.json, chain.json (goldgen/layer_fixtures.py)
         assert (out / f"{family}.json").read_bytes() == (VECTOR_DIR / f"{family}.json").read_bytes()
     assert (out / "layers.h").read_bytes() == (VECTOR_DIR / "layers.h").read_bytes()
+    assert (out / "conv.h").read_bytes() == (VECTOR_DIR / "conv.h").read_bytes()
     assert (out / "SHA256SUMS").read_bytes() == (VECTOR_DIR / "SHA256SUMS").read_bytes()
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{f}.{e}" for f in fx.FAMILIES for e in ("json", "h")]

@@ -449,6 +449,91 @@ def b_relu_backward(c: Case) -> tuple[tuple, dict]:
     return (x, dy), {}
 
 
+def _conv_operands(c: Case, transpose: bool, backward: bool) -> dict[str, Any]:
+    """x [1, 2, 4], w [2, 2, 2] (both layouts), b / grad_b [2], dy of the output
+    shape (Conv1d L_out 3, ConvTranspose1d 5), grad_w like w; DATA: s_x*s_w
+    overflows float32, or the accumulator overflows int32 (16-bit maxima)."""
+    s, big = 0.5, False
+    if c.has(DATA):
+        kind = c.pick(DATA, ["scale", "int"], "SYM_ERR_FLOAT_OVERFLOW")
+        if kind == "scale":
+            s = 2.0 ** 70
+        else:
+            big = True
+            c.codes[DATA] = "SYM_ERR_INT_OVERFLOW"
+    bits = {"x": 16 if big else 12, "w": 16 if big else 12, "dy": 16 if big else 12}
+    out_bits: Any = 8
+    if c.has(WIDTH):   # x, w, dy <= 16 bits; out_bits / dx_bits 2..16
+        kind = c.pick(WIDTH, ["x", "w", "out0", "out1", "out17", "dy"][: 6 if backward else 5], "SYM_ERR_BAD_WIDTH")
+        if kind.startswith("out"):
+            out_bits = int(kind[3:])
+        else:
+            bits[kind] = 17
+    val = 32767 if big else 3
+    out_len = 5 if transpose else 3
+    ops: dict[str, Any] = {
+        "x": T(np.full((1, 2, 4), val), s, bits["x"]), "w": T(np.full((2, 2, 2), val), s, bits["w"]),
+        "b": T([1, -1], 0.25, 32), "dy": T(np.full((1, 2, out_len), val), s, bits["dy"]),
+        "grad_w": T(np.zeros((2, 2, 2)), 0.5, 12), "grad_b": T([0, 0], 0.5, 16),
+        "stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bits": out_bits}
+    if c.has(SHAPE):
+        kinds = ["x2d", "w_in", "bias", "groups", "stride0", "padding"] + (["dy", "grad_w"] if backward else [])
+        kind = c.pick(SHAPE, kinds, "SYM_ERR_SHAPE")
+        if kind == "x2d":
+            ops["x"] = T(np.full((2, 4), val), s, bits["x"])
+        elif kind == "w_in":
+            ops["w"] = T(np.full((3, 2, 2), val), s, bits["w"]) if transpose else T(np.full((2, 3, 2), val), s, bits["w"])
+        elif kind == "bias":
+            ops["grad_b" if backward else "b"] = T([1, -1, 0], 0.25, 16)
+        elif kind == "groups":
+            ops["groups"] = 3
+        elif kind == "stride0":
+            ops["stride"] = 0
+        elif kind == "padding":
+            ops["padding"] = "same" if transpose else "bogus"
+        elif kind == "dy":
+            ops["dy"] = T(np.full((1, 2, out_len + 1), val), s, bits["dy"])
+        else:
+            ops["grad_w"] = T(np.zeros((2, 2, 3)), 0.5, 12)
+    if c.has(TYPE):
+        names = ["x", "w", "b", "stride", "padding", "dilation"] if not backward else \
+            ["x", "w", "dy", "grad_w", "grad_b", "stride", "padding", "groups"]
+        which = c.pick(TYPE, names, "SYM_ERR_BAD_TYPE")
+        k = c.faults[TYPE] % 3
+        if which in ("stride", "dilation", "groups"):
+            ops[which] = ["1", 1.0, True][k]
+        elif which == "padding":
+            ops[which] = [1.5, (0, "1"), None][k]
+        elif which in ("b", "grad_b"):
+            ops[which] = ["junk", 1, np.zeros(2, dtype=np.int32)][k]
+        else:
+            ops[which] = NOT_TENSORS[k]
+    return ops
+
+
+def _conv_geo_kw(ops: dict[str, Any], transpose: bool) -> dict[str, Any]:
+    kw = {"stride": ops["stride"], "padding": ops["padding"], "dilation": ops["dilation"], "groups": ops["groups"]}
+    if transpose:
+        kw["output_padding"] = 0
+    return kw
+
+
+def _conv_forward(transpose: bool) -> Builder:
+    def build(c: Case) -> tuple[tuple, dict]:
+        ops = _conv_operands(c, transpose, backward=False)
+        kw = {**_conv_geo_kw(ops, transpose), "out_bits": ops["bits"], **_kw(c, order=True)}
+        return (ops["x"], ops["w"], ops["b"]), kw
+    return build
+
+
+def _conv_backward(transpose: bool) -> Builder:
+    def build(c: Case) -> tuple[tuple, dict]:
+        ops = _conv_operands(c, transpose, backward=True)
+        kw = {**_conv_geo_kw(ops, transpose), "dx_bits": ops["bits"], **_kw(c, order=True)}
+        return (ops["x"], ops["w"], ops["dy"], ops["grad_w"], ops["grad_b"]), kw
+    return build
+
+
 #: kernel -> (builder, {group: number of variants}, rounds?, SR allowed?)
 KERNELS: dict[str, tuple[Builder, dict[int, int], bool, bool]] = {
     "round_half_away": (b_round_half_away, {TYPE: 3, DATA: 4}, False, False),
@@ -476,6 +561,14 @@ KERNELS: dict[str, tuple[Builder, dict[int, int], bool, bool]] = {
     "sgd_update": (b_sgd_update, {TYPE: 6, SHAPE: 3, WIDTH: 1, ROUND: 3, RNG: 2, SCALE: 8, DATA: 1}, True, True),
     "relu_forward": (b_relu_forward, {TYPE: 3}, False, False),
     "relu_backward": (b_relu_backward, {TYPE: 6, SHAPE: 3}, False, False),
+    "conv1d_forward": (_conv_forward(False), {TYPE: 6, SHAPE: 6, WIDTH: 5, ROUND: 3, ORDER: 3, RNG: 2,
+                                              DATA: 2}, True, True),
+    "conv_transpose1d_forward": (_conv_forward(True), {TYPE: 6, SHAPE: 6, WIDTH: 5, ROUND: 3, ORDER: 3,
+                                                        RNG: 2, DATA: 2}, True, True),
+    "conv1d_backward": (_conv_backward(False), {TYPE: 8, SHAPE: 8, WIDTH: 6, ROUND: 3, ORDER: 3, RNG: 2,
+                                                DATA: 2}, True, True),
+    "conv_transpose1d_backward": (_conv_backward(True), {TYPE: 8, SHAPE: 8, WIDTH: 6, ROUND: 3, ORDER: 3,
+                                                          RNG: 2, DATA: 2}, True, True),
 }
 
 

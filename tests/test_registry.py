@@ -14,7 +14,7 @@ import pytest
 import symverify as sv
 from symverify import registry, xtarget
 from symverify.emulator import layers as emulator_layers
-from symverify.goldgen import fixtures, layer_fixtures
+from symverify.goldgen import conv_fixtures, fixtures, layer_fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ROOT / "kernels" / "include"
@@ -32,7 +32,8 @@ def _declared_c_functions() -> set[str]:
 
 def _fixture_kernels() -> set[str]:
     prims = {f.kernel for fams in fixtures.catalog().values() for f in fams}
-    return prims | {f["kernel"] for fam in layer_fixtures.layer_families() for f in layer_fixtures.fixtures(fam)}
+    return (prims | {f["kernel"] for fam in layer_fixtures.layer_families() for f in layer_fixtures.fixtures(fam)}
+        | {f["kernel"] for f in conv_fixtures.fixtures()})
 
 
 def _vector_kernels(vector_file: str) -> set[str]:
@@ -41,12 +42,12 @@ def _vector_kernels(vector_file: str) -> set[str]:
 
 
 def test_registry_has_the_api_kernels() -> None:
-    # API.md's first block, the M1 layer kernels and ReLU; no duplicates.
-    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 19
+    # API.md's first block, the M1 layer kernels and ReLU and the conv family; no duplicates.
+    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 23
     assert {k.family for k in registry.KERNELS} == set(registry.families())
-    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd", "relu")
+    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd", "relu", "conv")
     assert registry.primitive_families() == ("round", "convert", "requant", "accumulate")
-    assert registry.layer_vector_families() == ("layers", "relu", "chain")
+    assert registry.layer_vector_families() == ("layers", "relu", "conv", "chain")
     for k in registry.KERNELS:
         assert (k.layer is None) == (k.family in registry.primitive_families()), k
 
@@ -111,7 +112,7 @@ def test_c_entry_points_are_declared(name: str) -> None:
 
 def test_c_entry_points_are_called_by_the_binding() -> None:
     # the registry's entry points are the ones the cffi wrappers call, not a guess
-    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "layers_abi.py"))
+    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "layers_abi.py", "kernels_conv.py"))
     called = set(re.findall(r"lib\.(sym_\w+)\(", text))
     assert called == set(registry.c_entry_points(diagnostics=True))
 
@@ -133,12 +134,12 @@ def test_xtarget_tables_come_from_the_registry() -> None:
 
 
 def test_import_check_catches_an_unregistered_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
-    def conv1d_forward(x: object) -> object:
+    def unlisted1d_forward(x: object) -> object:
         return x
 
-    conv1d_forward.__module__ = emulator_layers.__name__
-    monkeypatch.setattr(emulator_layers, "conv1d_forward", conv1d_forward, raising=False)
-    with pytest.raises(ImportError, match="unregistered public conv1d_forward"):
+    unlisted1d_forward.__module__ = emulator_layers.__name__
+    monkeypatch.setattr(emulator_layers, "unlisted1d_forward", unlisted1d_forward, raising=False)
+    with pytest.raises(ImportError, match="unregistered public unlisted1d_forward"):
         registry.check_exports()
 
 
@@ -206,9 +207,10 @@ def test_import_check_ignores_mutmut_variants(monkeypatch: pytest.MonkeyPatch) -
 def test_mutmut_sources_are_the_emulator_modules() -> None:
     from symverify.mutants import mutmut_emulator
 
-    assert mutmut_emulator.SOURCES == ("symverify/emulator/primitives.py", "symverify/emulator/layers.py")
+    assert mutmut_emulator.SOURCES == ("symverify/emulator/primitives.py", "symverify/emulator/layers.py",
+                                      "symverify/emulator/conv.py")
     assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
-    assert mutmut_emulator.SCRATCH_SOURCES == ("emulator/primitives.py", "emulator/layers.py")
+    assert mutmut_emulator.SCRATCH_SOURCES == ("emulator/primitives.py", "emulator/layers.py", "emulator/conv.py")
     for src in mutmut_emulator.SCRATCH_SOURCES:
         assert src in mutmut_emulator.SETUP_CFG
     # the repository's setup.cfg keeps a copy (scratch-project paths) for a manual mutmut run

@@ -127,7 +127,7 @@ def _k(check: Check, default: Any = None) -> tuple[Check, Any]:
 _CONV = {"in_channels": _k(COUNT), "out_channels": _k(COUNT), "kernel_size": _k(COUNT), "stride": _k(COUNT, 1),
          "dilation": _k(COUNT, 1), "groups": _k(COUNT, 1), "bias": _k(flag, True), "x_bits": _k(WIDTH),
          "w_bits": _k(WIDTH), "b_bits": _k(PARAM_WIDTH, 16), "out_bits": _k(WIDTH), "dy_bits": _k(WIDTH),
-         "rounding": _k(ROUNDING)}
+         "rounding": _k(ROUNDING), "in_length": _k(COUNT), "batch": _k(COUNT)}
 _POOL = {"kernel_size": _k(COUNT), "stride": _k(COUNT), "padding": _k(padding("same", pair=False), 0),
          "dilation": _k(COUNT, 1), "x_bits": _k(WIDTH)}
 _LOSS = {"x_bits": _k(WIDTH), "grad_bits": _k(WIDTH), "reduction": _k(choice("mean", "sum"), "mean"),
@@ -336,6 +336,41 @@ def _check_layer(mf: ModelFile, i: int, layer: dict, names: set[str]) -> None:
         why = spec.keys[key][0](v)
         if why:
             raise mf.error(i, key, v, why)
+    if kind in ("conv1d", "conv_transpose1d"):
+        _check_conv_geometry(mf, i, layer)
+
+
+#: conv_geometry argument -> the model-file key that sets it
+_GEOMETRY_KEY = {"w": "kernel_size", "x": "in_length", "out_length": "in_length", "padding[0]": "padding",
+                 "padding[1]": "padding"}
+
+
+def _check_conv_geometry(mf: ModelFile, i: int, layer: dict) -> None:
+    """The geometry rules of docs/layers.md "Conv1d" across keys (groups
+    divide the channels, "same" needs stride 1, output_padding range, the
+    kernel fits the padded input when in_length is given), by the same
+    function the kernels use; the error names the key."""
+    from symverify.conv_geometry import conv1d_geometry, conv_transpose1d_geometry
+    from symverify.errors import SymError
+
+    needed = ("in_channels", "out_channels", "kernel_size")
+    if any(k not in layer for k in needed):
+        return  # require() reports the missing key
+    c_in, c_out, kk = (layer[k] for k in needed)
+    g, s, d = layer.get("groups", 1), layer.get("stride", 1), layer.get("dilation", 1)
+    pad = layer.get("padding", 0)
+    pad = tuple(pad) if isinstance(pad, list) else pad
+    try:
+        if layer["kind"] == "conv1d":
+            length = layer.get("in_length", d * (kk - 1) + 1)
+            conv1d_geometry((1, c_in, length), (c_out, max(c_in // g, 1), kk), s, pad, d, g)
+        else:
+            length = layer.get("in_length", 1 + 2 * (pad if isinstance(pad, int) else 0))
+            conv_transpose1d_geometry((1, c_in, length), (c_in, max(c_out // g, 1), kk), s, pad,
+                                      layer.get("output_padding", 0), d, g)
+    except SymError as exc:
+        key = _GEOMETRY_KEY.get(exc.argument, exc.argument)
+        raise mf.error(i, key, layer.get(key), str(exc.rule)) from None
 
 
 def require(mf: ModelFile, keys_of: str) -> None:
