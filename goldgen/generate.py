@@ -54,6 +54,7 @@ from .fixtures import FAMILIES, Fixture
 from .kernelcall import OK, evaluate  # noqa: F401  (evaluate: re-exported, the tests replay through it)
 from .layers_header import render_layers_header
 from .layout_header import render_layout_header
+from .pool_hook import EXTRA_FAMILIES, compute_extra_families
 from .vecformat import (EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex,  # noqa: F401  (re-exported)
                         float_from_hex, hex32, strip_comments)
 
@@ -223,6 +224,8 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
         if family == "conv":
             out.update(_conv_family(backend))
             continue
+        if family in EXTRA_FAMILIES:
+            continue   # pool / softmax: their own fixtures and headers (goldgen/pool_hook.py)
         doc = lf.compute_layers(backend, family)
         # layers.h keeps its hand-laid header (goldgen/layers_header.py); a
         # tensor-only family gets the registry-derived one
@@ -234,7 +237,9 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
     steps = [s for cfg in chain["configs"].values() for s in cfg["steps"]]
     out[registry.TRAINING_CHAIN] = FamilyResult(registry.TRAINING_CHAIN, steps,
                                                 files={"chain.json": lf.render(chain)})
-    return out
+    for name, (vectors, files) in compute_extra_families(backend).items():
+        out[name] = FamilyResult(name, vectors, files=files)
+    return {f: out[f] for f in LAYER_FAMILIES}
 
 
 def _conv_family(backend: Any) -> dict[str, FamilyResult]:

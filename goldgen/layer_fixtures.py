@@ -76,6 +76,10 @@ call, evaluate, _enc_value = kernelcall.call, kernelcall.evaluate, kernelcall.en
 def fixtures(family: str = "layers") -> list[dict[str, Any]]:
     """The catalog of one layer family's vector file (default ``layers``):
     name, kernel, purpose, args, declared status."""
+    if family in ("pool", "softmax"):   # their own catalogs (the argument layout is no layer ABI struct)
+        from . import pool_fixtures, softmax_fixtures
+
+        return (pool_fixtures if family == "pool" else softmax_fixtures).fixtures()
     return [f for f in _all_fixtures() if registry.kernel(f["kernel"]).family == family]
 
 

@@ -22,7 +22,7 @@ from symverify.errors import STATUS_CODES, status_name
 from symverify.goldgen import vectorset
 from symverify.goldgen.vecformat import strip_comments
 
-from . import conv_gold, layers_gold
+from . import conv_gold, layers_gold, pool_gold
 from .layers_gold import SENTINEL_BYTE
 
 ROUNDING = {"half_away": 0, "sr_half_away": 1}
@@ -422,6 +422,9 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
             if family == conv_gold.FAMILY:
                 cases.extend(conv_gold.load(path, data))
                 continue
+            if family in pool_gold.FAMILIES:
+                cases.extend(pool_gold.load(path, data))
+                continue
             if family in layout_families():
                 for v in data["vectors"]:
                     if v.get("c_abi") is False:
@@ -449,9 +452,10 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
     if abi:
         from .abi import CASES
         from .abi_layers import CASES as LAYER_CASES
+        from .abi_pool import CASES as POOL_CASES
         from .abi_relu import CASES as RELU_CASES
 
-        cases = [*cases, *CASES, *LAYER_CASES, *RELU_CASES]
+        cases = [*cases, *CASES, *LAYER_CASES, *RELU_CASES, *POOL_CASES]
     return cases, skipped
 
 

@@ -145,13 +145,31 @@ def accumulators(layer: dict) -> list[Accumulator]:
                      + (f" ({', '.join(dflt)} not given: default 12)" if dflt else ""),
                      special="ln_affine", mode=mode, lemma="layernorm.affine + layernorm.qn_range"))
         return acc
-    if k == "avgpool1d":
-        return [A(nm, k, "window_sum", layer["kernel_size"], bx, None, False, "sum of the window")]
+    if k in ("maxpool1d", "avgpool1d"):
+        kk, s, d = layer["kernel_size"], layer.get("stride") or layer["kernel_size"], layer.get("dilation", 1)
+        acc = []
+        if k == "avgpool1d":
+            acc.append(A(nm, k, "window_sum", kk, bx, None, False,
+                         "sum of the window; the kernel guard rejects N >= 2^(32-b)", lemma="value_sum.pool_guard"))
+        if dy:
+            cover = min(kk, -(-(d * (kk - 1) + 1) // s))
+            acc.append(A(nm, k, "dx_scatter", cover, dy, None, False,
+                         f"dx = sum of the dy of the <= {cover} windows covering one position (checked adds)",
+                         lemma="value_sum.safe"))
+        return acc
     if k == "adaptive_avgpool1d":
-        win = math.ceil(layer["in_length"] / layer["output_size"]) + 1
-        return [A(nm, k, "window_sum", min(win, layer["in_length"]), bx, None, False,
-                  "largest adaptive window ceil(L/out)+1")]
-    return []  # maxpool1d, quant, relu: no integer accumulator
+        length, out = layer["in_length"], layer["output_size"]
+        win = max(-(-(o + 1) * length // out) - (o * length) // out for o in range(min(out, 1 << 16)))
+        acc = [A(nm, k, "window_sum", win, bx, None, False,
+                 "largest adaptive window ceil((o+1)L/out) - floor(oL/out); the kernel guard rejects N >= 2^(32-b)",
+                 lemma="value_sum.pool_guard")]
+        if dy:
+            cover = max(1, -(-out // length) + 1)
+            acc.append(A(nm, k, "dx_scatter", min(cover, out), dy, None, False,
+                         "dx = sum of the windows covering one position (backward fold dy*N/n is checked)",
+                         lemma="value_sum.safe"))
+        return acc
+    return []  # quant, relu: no integer accumulator
 
 
 def conv_scatter_taps(kernel_size: int, stride: int, dilation: int) -> int:

@@ -583,6 +583,12 @@ def catalog() -> list[Lemma]:
         add(Lemma("value_sum.safe", b, None, "COUNTEREXAMPLE", f"the sum of {nv + 1} values of width b is in int32",
                   lambda b=b, nv=nv: q_sum_overflow(b, None, 0, nv + 1), "value-sums", "int",
                   replay="value_sum", params={"N": nv + 1}))
+        # The pool kernels' value-sum guard (kernels/include/sym_pool.h): N < 2^(32-b) is safe
+        # (nv above is the tight count; the guard keeps SPEC's simpler bound).
+        ng = (1 << (32 - b)) - 1
+        add(Lemma("value_sum.pool_guard", b, None, "PROVEN",
+                  f"the pool guard N < 2^(32-b): every partial sum of N <= {ng} values of width b is in int32",
+                  lambda b=b, ng=ng: q_sum_safe(b, None, 0, ng), "value-sums", "int", params={"N": ng}))
         for seeded in (False, True):
             smax = SEED_MAX if seeded else 0
             n = max_safe_count(*sum_bounds(b, b), smax)

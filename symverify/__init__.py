@@ -19,6 +19,10 @@ vars(kernels).update({k.name: getattr(kernels_layers, k.name) for k in registry.
                       if k.c_module == kernels_layers.__name__ and hasattr(kernels_layers, k.name)})
 vars(kernels).update({k.name: getattr(kernels_conv, k.name) for k in registry.KERNELS
                       if k.c_module == kernels_conv.__name__ and hasattr(kernels_conv, k.name)})
+from . import kernels_pool, kernels_softmax  # noqa: E402
+for _m in (kernels_pool, kernels_softmax):
+    vars(kernels).update({k.name: getattr(_m, k.name) for k in registry.KERNELS
+                          if k.c_module == _m.__name__ and hasattr(_m, k.name)})
 registry.check_exports()  # a backend out of step with the registry fails here, by name
 
 __version__ = "0.1.0"

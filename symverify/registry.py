@@ -34,6 +34,10 @@ _EMU_PRIMS = "symverify.emulator.primitives"
 _EMU_LAYERS = "symverify.emulator.layers"
 _C_CONV = "symverify.kernels_conv"
 _EMU_CONV = "symverify.emulator.conv"
+_C_POOL = "symverify.kernels_pool"
+_EMU_POOL = "symverify.emulator.pool"
+_C_SOFTMAX = "symverify.kernels_softmax"
+_EMU_SOFTMAX = "symverify.emulator.softmax"
 
 
 #: Roles of a Python-level kernel argument (see :class:`Arg`).
@@ -50,6 +54,9 @@ ARG_ROLES: tuple[str, ...] = (
     "rounding",         # the rounding mode string
     "order",            # the requant order string
     "rng",              # the Rng (stochastic rounding state)
+    "bool",             # a flag (count_include_pad)
+    "padding",          # an int padding or the string "same" (the pools)
+    "choice",           # a string out of a fixed set (the cross-entropy reduction)
 )
 
 #: Kinds of a kernel output (see :class:`Out`).
@@ -184,6 +191,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
     Family("relu", ("sym_relu",)),
     Family("conv", ("sym_conv",)),
+    Family("pool", ("sym_pool",)),
+    Family("softmax", ("sym_softmax", "sym_mathf")),
 )
 
 #: Kernel sources no family owns: the helpers every family links
@@ -207,7 +216,12 @@ def _conv_geometry(transposed: bool) -> tuple[Arg, ...]:
     return (Arg("stride", "int", 1), *pad, Arg("dilation", "int", 1), Arg("groups", "int", 1))
 
 
-#: In API order (API.md's first block, the M1 layer kernels, ReLU, then Conv1d).
+#: the window of a pool after kernel_size (torch.nn.MaxPool1d / AvgPool1d order)
+_WINDOW = (Arg("stride", "optional_int", None), Arg("padding", "padding", 0), Arg("dilation", "int", 1))
+_INCLUDE_PAD = Arg("count_include_pad", "bool", True)
+
+#: In API order (API.md's first block, the M1 layer kernels, ReLU, Conv1d, then the
+#: pools and softmax / cross entropy).
 KERNELS: tuple[Kernel, ...] = (
     Kernel("round_half_away", "round", ("sym_round_half_away",), _C_PRIMS, _EMU_PRIMS,
            args=(Arg("x", "float64"),), outputs=(Out("out", "int"),)),
@@ -270,6 +284,28 @@ KERNELS: tuple[Kernel, ...] = (
            fuzzed=False, args=(_t("x"), _t("w"), _t("dy"), _t("grad_w"), Arg("grad_b", "optional_tensor", None),
                                *_conv_geometry(True), Arg("dx_bits", "int", 12), _RND, _ORD, _RNG),
            outputs=_GRADS),
+    # Pools (docs/layers.md "Pools"): one C entry point per layer step.
+    Kernel("maxpool1d_forward", "pool", ("sym_maxpool1d_forward",), _C_POOL, _EMU_POOL, "pool", fuzzed=False,
+           args=(_t("x"), Arg("kernel_size", "int"), *_WINDOW),
+           outputs=(Out("y", "tensor"), Out("indices", "array"))),
+    Kernel("maxpool1d_backward", "pool", ("sym_maxpool1d_backward",), _C_POOL, _EMU_POOL, "pool", fuzzed=False,
+           args=(_t("dy"), Arg("indices", "int_array"), Arg("input_length", "int")), outputs=(Out("dx", "tensor"),)),
+    Kernel("avgpool1d_forward", "pool", ("sym_avgpool1d_forward",), _C_POOL, _EMU_POOL, "pool", fuzzed=False,
+           args=(_t("x"), Arg("kernel_size", "int"), *_WINDOW, _INCLUDE_PAD), outputs=_Y),
+    Kernel("avgpool1d_backward", "pool", ("sym_avgpool1d_backward",), _C_POOL, _EMU_POOL, "pool", fuzzed=False,
+           args=(_t("dy"), Arg("input_length", "int"), Arg("kernel_size", "int"), *_WINDOW, _INCLUDE_PAD),
+           outputs=(Out("dx", "tensor"),)),
+    Kernel("adaptive_avgpool1d_forward", "pool", ("sym_adaptive_avgpool1d_forward",), _C_POOL, _EMU_POOL, "pool",
+           fuzzed=False, args=(_t("x"), Arg("output_size", "int")), outputs=_Y),
+    Kernel("adaptive_avgpool1d_backward", "pool", ("sym_adaptive_avgpool1d_backward",), _C_POOL, _EMU_POOL, "pool",
+           fuzzed=False, args=(_t("dy"), Arg("input_length", "int")), outputs=(Out("dx", "tensor"),)),
+    # Softmax / CrossEntropy (docs/layers.md "Softmax and cross entropy").
+    Kernel("softmax_forward", "softmax", ("sym_softmax_forward",), _C_SOFTMAX, _EMU_SOFTMAX, "softmax", fuzzed=False,
+           args=(_t("x"), Arg("out_bits", "int", 12), _RND, _RNG), outputs=_Y),
+    Kernel("cross_entropy_loss", "softmax", ("sym_cross_entropy_loss",), _C_SOFTMAX, _EMU_SOFTMAX, "softmax",
+           fuzzed=False, args=(_t("p"), Arg("target", "int_array"), Arg("grad_bits", "int", 12),
+                               Arg("reduction", "choice", "mean"), _RND, _RNG),
+           outputs=(Out("loss", "float"), Out("dx", "tensor"))),
 )
 
 #: Public backend module -> the modules that implement its kernels.
@@ -277,6 +313,8 @@ BACKEND_MODULES: dict[str, tuple[str, ...]] = {
     "symverify.kernels": (_C_PRIMS, _C_LAYERS, _C_CONV),
     "symverify.emulate": (_EMU_PRIMS, _EMU_LAYERS, _EMU_CONV),
 }
+BACKEND_MODULES["symverify.kernels"] += (_C_POOL, _C_SOFTMAX)
+BACKEND_MODULES["symverify.emulate"] += (_EMU_POOL, _EMU_SOFTMAX)
 
 #: Backend-only public names of an implementation module (not kernels; only
 #: one side has them): the raw cffi handle and the host float-environment
@@ -288,6 +326,10 @@ MODULE_EXTRAS: dict[str, tuple[str, ...]] = {
     _EMU_LAYERS: (),
     _C_CONV: (),
     _EMU_CONV: (),
+    _C_POOL: (),
+    _EMU_POOL: (),
+    _C_SOFTMAX: (),
+    _EMU_SOFTMAX: (),
 }
 
 

@@ -532,6 +532,151 @@ def _conv_backward(transpose: bool) -> Builder:
         kw = {**_conv_geo_kw(ops, transpose), "dx_bits": ops["bits"], **_kw(c, order=True)}
         return (ops["x"], ops["w"], ops["dy"], ops["grad_w"], ops["grad_b"]), kw
     return build
+def T3(m: Any, scale: float = 0.5, bits: int = 12) -> SymTensor:
+    return SymTensor(np.array(m, dtype=np.int64).reshape(1, 1, -1), F32(scale), bits)
+
+
+#: non-integer window / length parameters (a type fault; a bool is no integer)
+NOT_INTS = ["2", None, 2.0, True]
+
+
+def _pool_window(c: Case, length: int, kinds: tuple[str, ...] = ("long", "stride0", "padding")) -> dict:
+    """kernel_size / stride / padding for a pool over ``length``: a SHAPE
+    fault is a window longer than the padded input, a zero stride or an
+    unknown padding string (a kind not named here leaves them valid); a
+    TYPE fault a non-integer parameter."""
+    kw: dict[str, Any] = {"kernel_size": 2, "stride": None, "padding": 0}
+    if c.has(SHAPE):
+        kind = c.pick(SHAPE, list(kinds), "SYM_ERR_SHAPE")
+        kw.update({"long": {"kernel_size": length + 1}, "stride0": {"stride": 0},
+                   "padding": {"padding": "bogus"}}.get(kind, {}))
+    if c.has(TYPE):
+        kw[["kernel_size", "stride", "padding"][c.faults[TYPE] % 3]] = c.pick(TYPE, NOT_INTS, "SYM_ERR_BAD_TYPE")
+    return kw
+
+
+def b_maxpool1d_forward(c: Case) -> tuple[tuple, dict]:
+    x: Any = T3([1, -2, 3, 0])
+    kw = _pool_window(c, 4)
+    if c.has(TYPE) and c.faults[TYPE] % 2:
+        x = NOT_TENSORS[c.faults[TYPE] % 3]
+    return (x, kw.pop("kernel_size")), kw
+
+
+def _avg_x(c: Case) -> Any:
+    bits = c.pick(WIDTH, [17, 32], "SYM_ERR_BAD_WIDTH") if c.has(WIDTH) else 12   # a value sum: b <= 16
+    return T3([1, -2, 3, 0], 0.5, bits)
+
+
+def b_avgpool1d_forward(c: Case) -> tuple[tuple, dict]:
+    x: Any = _avg_x(c)
+    kw = _pool_window(c, 4)
+    kw["count_include_pad"] = True
+    if c.has(TYPE) and c.faults[TYPE] % 2:
+        kw["count_include_pad"] = [1, "yes", None][c.faults[TYPE] % 3]
+    return (x, kw.pop("kernel_size")), kw
+
+
+def b_avgpool1d_backward(c: Case) -> tuple[tuple, dict]:
+    kw = _pool_window(c, 4, ("long", "stride0", "padding", "dy_length"))
+    # dy_length: dy is not the pool's output length (2 windows of 2 over 4)
+    dy: Any = T3([5, -6, 7]) if c.has(SHAPE) and c.faults[SHAPE] % 4 == 3 else T3([5, -6])
+    kw["count_include_pad"] = True
+    if c.has(TYPE) and c.faults[TYPE] % 2:
+        kw["count_include_pad"] = [1, "yes", None][c.faults[TYPE] % 3]
+    return (dy, 4, kw.pop("kernel_size")), kw
+
+
+def b_maxpool1d_backward(c: Case) -> tuple[tuple, dict]:
+    dy: Any = T3([5, -6])
+    idx: Any = np.array([[[0, 3]]], dtype=np.int32)
+    length: Any = 4
+    if c.has(SHAPE):
+        kind = c.pick(SHAPE, ["outside", "negative", "shape"], "SYM_ERR_SHAPE")
+        idx = {"outside": np.array([[[0, 4]]]), "negative": np.array([[[-1, 3]]]), "shape": np.array([[0, 3]])}[kind]
+    if c.has(TYPE):
+        kind = c.pick(TYPE, ["dy", "idx", "length"], "SYM_ERR_BAD_TYPE")
+        k = c.faults[TYPE] % 3
+        if kind == "dy":
+            dy = NOT_TENSORS[k]
+        elif kind == "idx":
+            idx = np.asarray(idx).astype(np.float32)
+        else:
+            length = NOT_INTS[k]
+    return (dy, idx, length), {}
+
+
+def b_adaptive_avgpool1d_forward(c: Case) -> tuple[tuple, dict]:
+    x: Any = _avg_x(c)
+    out: Any = 3
+    if c.has(SHAPE):
+        kind = c.pick(SHAPE, ["zero", "flat"], "SYM_ERR_SHAPE")
+        if kind == "zero":
+            out = 0
+        else:
+            x = SymTensor(x.mantissas.reshape(-1), x.scale, x.q_max_bits)
+    if c.has(TYPE):
+        kind = c.pick(TYPE, ["x", "out", "out"], "SYM_ERR_BAD_TYPE")
+        if kind == "x":
+            x = NOT_TENSORS[c.faults[TYPE] % 3]
+        else:
+            out = NOT_INTS[c.faults[TYPE] % 4]
+    return (x, out), {}
+
+
+def b_adaptive_avgpool1d_backward(c: Case) -> tuple[tuple, dict]:
+    dy: Any = T3([5, -6, 7])
+    length: Any = 5
+    if c.has(SHAPE):
+        kind = c.pick(SHAPE, ["zero", "flat"], "SYM_ERR_SHAPE")
+        if kind == "zero":
+            length = 0
+        else:
+            dy = T([5, -6, 7])
+    if c.has(TYPE):
+        kind = c.pick(TYPE, ["dy", "length", "length"], "SYM_ERR_BAD_TYPE")
+        if kind == "dy":
+            dy = NOT_TENSORS[c.faults[TYPE] % 3]
+        else:
+            length = NOT_INTS[c.faults[TYPE] % 4]
+    return (dy, length), {}
+
+
+def b_softmax_forward(c: Case) -> tuple[tuple, dict]:
+    x: Any = T([[3, -1, 0], [2, 2, -5]], 0.25, 12)
+    if c.has(DATA):   # m * s_x is not finite
+        x = c.pick(DATA, [T([[2147483647, 1]], FLT_MAX, 32)], "SYM_ERR_FLOAT_OVERFLOW")
+    if c.has(SHAPE):
+        x = c.pick(SHAPE, [T([3, -1, 0]), T([[[3, -1, 0]]])], "SYM_ERR_SHAPE")
+    if c.has(TYPE):
+        x = c.pick(TYPE, NOT_TENSORS, "SYM_ERR_BAD_TYPE")
+    bits = c.pick(WIDTH, [-1, 0, 1, 32, 33, True, 12.0], "SYM_ERR_BAD_WIDTH") if c.has(WIDTH) else 8
+    return (x, bits), _kw(c)
+
+
+def b_cross_entropy_loss(c: Case) -> tuple[tuple, dict]:
+    p: Any = T([[300, 100, 624], [1000, 24, 0]], 2.0 ** -10, 12)
+    target: Any = np.array([2, 0], dtype=np.int32)
+    reduction: Any = "mean"
+    if c.has(DATA):   # a class index outside [0, C): a value check, after every parameter
+        target = c.pick(DATA, [np.array([3, 0]), np.array([-1, 0])], "SYM_ERR_SHAPE")
+    if c.has(SHAPE):
+        kind = c.pick(SHAPE, ["length", "p1d", "probs"], "SYM_ERR_SHAPE")
+        if kind == "p1d":
+            p = T([300, 100, 624])
+        else:
+            target = {"length": np.array([2]), "probs": np.zeros((2, 2), dtype=np.float32)}[kind]
+    if c.has(TYPE):
+        kind = c.pick(TYPE, ["p", "target", "reduction", "reduction"], "SYM_ERR_BAD_TYPE")
+        k = c.faults[TYPE] % 3
+        if kind == "p":
+            p = NOT_TENSORS[k]
+        elif kind == "target":
+            target = np.asarray(target).astype(str)
+        else:
+            reduction = ["none", None, 1][k]
+    bits = c.pick(WIDTH, [0, 1, 32, 33, True], "SYM_ERR_BAD_WIDTH") if c.has(WIDTH) else 8
+    return (p, target, bits, reduction), _kw(c)
 
 
 #: kernel -> (builder, {group: number of variants}, rounds?, SR allowed?)
@@ -569,6 +714,15 @@ KERNELS: dict[str, tuple[Builder, dict[int, int], bool, bool]] = {
                                                 DATA: 2}, True, True),
     "conv_transpose1d_backward": (_conv_backward(True), {TYPE: 8, SHAPE: 8, WIDTH: 6, ROUND: 3, ORDER: 3,
                                                           RNG: 2, DATA: 2}, True, True),
+    "maxpool1d_forward": (b_maxpool1d_forward, {TYPE: 6, SHAPE: 3}, False, False),
+    "maxpool1d_backward": (b_maxpool1d_backward, {TYPE: 3, SHAPE: 3}, False, False),
+    "avgpool1d_forward": (b_avgpool1d_forward, {TYPE: 6, SHAPE: 3, WIDTH: 2}, False, False),
+    "avgpool1d_backward": (b_avgpool1d_backward, {TYPE: 6, SHAPE: 4}, False, False),
+    "adaptive_avgpool1d_forward": (b_adaptive_avgpool1d_forward, {TYPE: 6, SHAPE: 2, WIDTH: 2}, False, False),
+    "adaptive_avgpool1d_backward": (b_adaptive_avgpool1d_backward, {TYPE: 6, SHAPE: 2}, False, False),
+    "softmax_forward": (b_softmax_forward, {TYPE: 3, SHAPE: 2, WIDTH: 7, ROUND: 3, RNG: 2, DATA: 1}, True, True),
+    "cross_entropy_loss": (b_cross_entropy_loss, {TYPE: 6, SHAPE: 3, WIDTH: 5, ROUND: 3, RNG: 2, DATA: 2},
+                           True, True),
 }
 
 

@@ -42,12 +42,13 @@ def _vector_kernels(vector_file: str) -> set[str]:
 
 
 def test_registry_has_the_api_kernels() -> None:
-    # API.md's first block, the M1 layer kernels and ReLU and the conv family; no duplicates.
-    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 23
+    # API.md's first block, the M1 layer kernels, ReLU, conv, the pools and softmax; no duplicates.
+    assert len(set(KERNEL_NAMES)) == len(KERNEL_NAMES) == 19 + 4 + 6 + 2
     assert {k.family for k in registry.KERNELS} == set(registry.families())
-    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd", "relu", "conv")
+    assert registry.layer_families() == ("quant", "linear", "layernorm", "loss", "sgd", "relu", "conv", "pool",
+                                         "softmax")
     assert registry.primitive_families() == ("round", "convert", "requant", "accumulate")
-    assert registry.layer_vector_families() == ("layers", "relu", "conv", "chain")
+    assert registry.layer_vector_families() == ("layers", "relu", "conv", "pool", "softmax", "chain")
     for k in registry.KERNELS:
         assert (k.layer is None) == (k.family in registry.primitive_families()), k
 
@@ -112,7 +113,9 @@ def test_c_entry_points_are_declared(name: str) -> None:
 
 def test_c_entry_points_are_called_by_the_binding() -> None:
     # the registry's entry points are the ones the cffi wrappers call, not a guess
-    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "layers_abi.py", "kernels_conv.py"))
+    text = "".join((ROOT / "symverify" / f).read_text() for f in ("kernels.py", "kernels_layers.py", "layers_abi.py",
+                                                                   "kernels_conv.py", "kernels_pool.py",
+                                                                   "kernels_softmax.py"))
     called = set(re.findall(r"lib\.(sym_\w+)\(", text))
     assert called == set(registry.c_entry_points(diagnostics=True))
 
@@ -208,9 +211,11 @@ def test_mutmut_sources_are_the_emulator_modules() -> None:
     from symverify.mutants import mutmut_emulator
 
     assert mutmut_emulator.SOURCES == ("symverify/emulator/primitives.py", "symverify/emulator/layers.py",
-                                      "symverify/emulator/conv.py")
+                                      "symverify/emulator/conv.py", "symverify/emulator/pool.py",
+                                      "symverify/emulator/softmax.py")
     assert all((ROOT / src).is_file() for src in mutmut_emulator.SOURCES)
-    assert mutmut_emulator.SCRATCH_SOURCES == ("emulator/primitives.py", "emulator/layers.py", "emulator/conv.py")
+    assert mutmut_emulator.SCRATCH_SOURCES == ("emulator/primitives.py", "emulator/layers.py", "emulator/conv.py",
+                                              "emulator/pool.py", "emulator/softmax.py")
     for src in mutmut_emulator.SCRATCH_SOURCES:
         assert src in mutmut_emulator.SETUP_CFG
     # the repository's setup.cfg keeps a copy (scratch-project paths) for a manual mutmut run

@@ -129,7 +129,7 @@ _CONV = {"in_channels": _k(COUNT), "out_channels": _k(COUNT), "kernel_size": _k(
          "w_bits": _k(WIDTH), "b_bits": _k(PARAM_WIDTH, 16), "out_bits": _k(WIDTH), "dy_bits": _k(WIDTH),
          "rounding": _k(ROUNDING), "in_length": _k(COUNT), "batch": _k(COUNT)}
 _POOL = {"kernel_size": _k(COUNT), "stride": _k(COUNT), "padding": _k(padding("same", pair=False), 0),
-         "dilation": _k(COUNT, 1), "x_bits": _k(WIDTH)}
+         "dilation": _k(COUNT, 1), "x_bits": _k(WIDTH), "dy_bits": _k(WIDTH)}
 _LOSS = {"x_bits": _k(WIDTH), "grad_bits": _k(WIDTH), "reduction": _k(choice("mean", "sum"), "mean"),
          "rounding": _k(ROUNDING)}
 
@@ -156,7 +156,8 @@ LAYER_KINDS: dict[str, Kind] = {k.name: k for k in (
          analysis_keys=("in_channels", "out_channels", "kernel_size", "x_bits", "w_bits")),
     Kind("maxpool1d", dict(_POOL), analysis_keys=("kernel_size", "x_bits")),
     Kind("avgpool1d", {**_POOL, "count_include_pad": _k(flag, True)}, analysis_keys=("kernel_size", "x_bits")),
-    Kind("adaptive_avgpool1d", {"in_length": _k(COUNT), "output_size": _k(COUNT), "x_bits": _k(WIDTH)},
+    Kind("adaptive_avgpool1d", {"in_length": _k(COUNT), "output_size": _k(COUNT), "x_bits": _k(WIDTH),
+                                "dy_bits": _k(WIDTH)},
          analysis_keys=("in_length", "output_size", "x_bits")),
     Kind("softmax", {"x_bits": _k(WIDTH), "out_bits": _k(WIDTH, 12), "rounding": _k(ROUNDING)}, encoded=False),
     Kind("cross_entropy", dict(_LOSS), encoded=False),
