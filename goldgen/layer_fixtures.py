@@ -34,7 +34,8 @@ from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
 
 from . import kernelcall
 from .fixtures import SEED_U_MAX, SEED_U_ZERO, seed_for_first_state
-from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, FixtureError, dec32, f32_from_hex, hex32
+from .fixture_encoding import F, LayerFixtureError, S, T, catalog_hash, comment
+from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, hex32
 
 GENERATOR = "symverify goldgen (goldgen/layer_fixtures.py)"
 OK = "SYM_OK"
@@ -50,22 +51,7 @@ def vectors_dir() -> Path:
 
 
 # --------------------------------------------------------------------------- encoding
-def T(m: Any, scale: float, bits: int) -> dict[str, Any]:
-    """An encoded SymTensor argument."""
-    arr = np.asarray(m, dtype=np.int64)
-    return {"shape": list(arr.shape), "mantissas": [int(v) for v in arr.ravel()],
-            "scale": hex32(np.float32(scale)), "q_max_bits": bits}
-
-
-def F(values: Any) -> dict[str, Any]:
-    """An encoded float32 array argument."""
-    arr = np.asarray(values, dtype=np.float32)
-    return {"shape": list(arr.shape), "f32": [hex32(v) for v in arr.ravel()]}
-
-
-def S(x: float) -> str:
-    """An encoded float32 scalar."""
-    return hex32(np.float32(x))
+#: the argument builders are shared with the pool / softmax catalogs (goldgen/fixture_encoding.py)
 
 
 #: decoding and calling are derived from the registry (goldgen/kernelcall.py)
@@ -355,28 +341,7 @@ def _all_fixtures() -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- comments / rendering
-def _comment(obj: Any, key: str | None = None) -> Any:
-    """Add ``*_dec`` decimal comments next to float32 hex fields."""
-    if isinstance(obj, dict):
-        out: dict[str, Any] = {}
-        for k, v in obj.items():
-            out[k] = _comment(v, k)
-            if isinstance(v, str) and v.startswith("0x") and k in ("scale", "eps", "lr", "loss"):
-                out[f"{k}_dec"] = dec32(f32_from_hex(v))
-            if k == "f32":
-                out["f32_dec"] = [dec32(f32_from_hex(s)) for s in v]
-        return out
-    if isinstance(obj, list):
-        return [_comment(v) for v in obj]
-    return obj
-
-
-def catalog_hash(items: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(items, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-class LayerFixtureError(FixtureError):
-    """A fixture's emulator status differs from its declared status."""
+_comment = comment
 
 
 def compute_layers(backend: Any = None, family: str = "layers") -> dict[str, Any]:

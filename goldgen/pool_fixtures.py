@@ -17,7 +17,7 @@ from symverify.errors import SymError
 from symverify.types import SymTensor
 
 from . import kernelcall
-from . import layer_fixtures as lf
+from . import fixture_encoding as lf
 from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, f32_from_hex, hex32, strip_comments
 
 GENERATOR = "symverify goldgen (goldgen/pool_fixtures.py)"
@@ -221,7 +221,7 @@ def compute(backend: Any = None) -> dict[str, Any]:
         if expect["status"] != f["status"]:
             raise lf.LayerFixtureError(f"pool/{f['name']}: declared {f['status']}, emulator gives {expect['status']}")
         records.append({"name": f["name"], "kernel": f["kernel"], "purpose": f["purpose"],
-                        "args": lf._comment(f["args"]), "expect": lf._comment(expect)})
+                        "args": lf.comment(f["args"]), "expect": lf.comment(expect)})
     return {"family": "pool", "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
             "fixture_hash": lf.catalog_hash(items), "generator": GENERATOR,
             "note": ("Generated golden vectors: do not edit (run `symverify goldgen`). Floats are IEEE-754 float32 "

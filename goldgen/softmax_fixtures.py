@@ -10,7 +10,7 @@ from symverify.errors import SymError
 from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
 
 from . import kernelcall, pool_fixtures
-from . import layer_fixtures as lf
+from . import fixture_encoding as lf
 from .vecformat import EMULATOR_VERSION, FORMAT_VERSION, strip_comments
 
 GENERATOR = "symverify goldgen (goldgen/softmax_fixtures.py)"
@@ -117,7 +117,7 @@ def compute(backend: Any = None) -> dict[str, Any]:
             raise lf.LayerFixtureError(f"softmax/{f['name']}: declared {f['status']}, emulator gives "
                                        f"{expect['status']}")
         records.append({"name": f["name"], "kernel": f["kernel"], "purpose": f["purpose"],
-                        "args": lf._comment(f["args"]), "expect": lf._comment(expect)})
+                        "args": lf.comment(f["args"]), "expect": lf.comment(expect)})
     return {"family": "softmax", "format_version": FORMAT_VERSION, "emulator_version": EMULATOR_VERSION,
             "fixture_hash": lf.catalog_hash(items), "generator": GENERATOR,
             "note": ("Generated golden vectors: do not edit (run `symverify goldgen`). Floats are IEEE-754 float32 "
