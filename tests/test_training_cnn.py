@@ -196,7 +196,42 @@ def test_cnn_models_every_accumulator_safe_and_valid(model_file, tmp_path):
     assert r.exit_code == 4, r.output
     assert {x["layer"] for x in recs if x["status"] == "NO_ENCODING"} == {"softmax", "loss"}
     accs = [x for x in recs if x["accumulator"] is not None]
-    assert len(accs) >= 18 and {x["status"] for x in accs} == {"SAFE"}
+    assert len(accs) == 16 and {x["status"] for x in accs} == {"SAFE"}
     assert {(x["layer"], x["accumulator"]) for x in accs} >= {("conv1", "dW"), ("conv2", "dW"), ("conv1", "forward"),
                                                              ("fc", "forward"), ("gap", "window_sum")}
     assert validate(model_file) == []
+
+
+def _rules(text):
+    return {(f.rule, f.layer, f.key) for f in validate(text, strict=False)}
+
+
+def test_validator_rejects_a_raw_conv_output_into_a_product():
+    # without q1, conv2 multiplies conv1's raw int32 output (through relu and the max pool)
+    text = _edit(ECG, 'name = "q1"\nkind = "quant"\nx_bits = 16             # informational: the real input is '
+                 "conv1's raw int32 output\nq_max_bits = 12\n", 'name = "q1"\nkind = "relu"\n')
+    assert ("operand_width", "conv2", "x_bits") in _rules(text)
+
+
+def test_validator_and_bounds_agree_on_the_conv_weight_gradient_fan_in(tmp_path):
+    # stride 1: dY^T X sums 16 * 131 products of 12 x 12 bits, beyond 511
+    # (conv2 then sees length 65: 16 * 65 products, beyond 511 as well)
+    text = _edit(ECG, "stride = 5\n", "stride = 1\n").replace("in_length = 13\n", "in_length = 65\n")
+    fan = {(layer, "dW") for rule, layer, key in _rules(text) if rule == "fan_in" and key == "batch"}
+    assert fan == {("conv1", "dW"), ("conv2", "dW")}
+    from click.testing import CliRunner
+
+    from symverify.cli import cli
+    f, out = tmp_path / "m.toml", tmp_path / "b.json"
+    f.write_text(text)
+    CliRunner().invoke(cli, ["bounds", str(f), "--json", str(out), "--no-replay"])
+    unsafe = {(x["layer"], x["accumulator"]) for x in json.loads(out.read_text())["records"]
+              if x["status"] == "UNSAFE"}
+    assert unsafe == fan
+
+
+def test_validator_checks_the_conv_gradient_width():
+    # a 14-bit dy_bits on conv2: its products would take a 14-bit gradient
+    text = _edit(ECG, "dy_bits = 12\ndx_bits = 12\ngrad_w_bits = 16\n\n[[layer]]\nname = \"q2\"",
+                 "dy_bits = 14\ndx_bits = 12\ngrad_w_bits = 16\n\n[[layer]]\nname = \"q2\"")
+    assert ("operand_width", "conv2", "dy_bits") in _rules(text)
