@@ -85,7 +85,7 @@ def test_smoke_ecg_loss_falls_c_and_emulator_agree(ecg):
     for e in rc.epochs:
         assert e["sym_loss"] == pytest.approx(e["float_loss"], rel=0.05)
     majority = np.bincount(data.y_test).max() / len(data.y_test)
-    assert e2["sym_accuracy"] > majority
+    assert e2["sym_accuracy"] > majority + 0.15
     assert abs(e2["sym_accuracy"] - e2["float_accuracy"]) < 0.05
 
 
@@ -93,7 +93,7 @@ def test_smoke_har_loss_falls(har):
     data = har.subset(320, 150, seed=1)
     r = run(HAR, data, sv.kernels, 2, seed=0)
     assert r.epochs[1]["sym_loss"] < 0.9 * r.epochs[0]["sym_loss"]
-    assert r.epochs[1]["sym_accuracy"] > 1.5 / 7  # chance is 1/7
+    assert r.epochs[1]["sym_accuracy"] > 2.5 / 7  # chance is 1/7
 
 
 # ------------------------------------------------------------------ the factory
