@@ -235,3 +235,47 @@ def test_validator_checks_the_conv_gradient_width():
     text = _edit(ECG, "dy_bits = 12\ndx_bits = 12\ngrad_w_bits = 16\n\n[[layer]]\nname = \"q2\"",
                  "dy_bits = 14\ndx_bits = 12\ngrad_w_bits = 16\n\n[[layer]]\nname = \"q2\"")
     assert ("operand_width", "conv2", "dy_bits") in _rules(text)
+
+
+# ------------------------------------------------------------------ golden vectors of the first steps
+def _replay_train_cnn(doc, backend):
+    """Replay goldgen/vectors/train_cnn.json on ``backend``; returns the
+    number of compared tensors, raises AssertionError at the first difference."""
+    from goldgen.kernelcall import encode_layer_value
+    from goldgen.vecformat import f32_from_hex, hex32
+
+    compared = 0
+    for name, rec in doc["models"].items():
+        m = build_model(EXAMPLES / f"{name}.toml", backend, seed=doc["init_seed"])
+        assert {k: encode_layer_value(v) for k, v in m.params().items()} == _strip(rec["initial_params"]), name
+        tr = SymTrainer(m, backend, TrainConfig.from_model(m), rec["classes"], seed=doc["rng_seed"])
+        for t, step in enumerate(rec["steps"]):
+            x = np.array([f32_from_hex(h) for h in step["x"]], dtype=np.float32).reshape(step["x_shape"])
+            loss, grads = tr.step(x, np.array(step["labels"], dtype=np.int32))
+            assert hex32(loss) == step["loss"], (name, t, "loss")
+            assert f"0x{tr.rng.state:08X}" == step["rng_state"], (name, t, "rng")
+            for k, v in grads.items():
+                assert encode_layer_value(v) == _strip(step["grads"][k]), (name, t, "grad", k)
+                compared += 1
+            for k, v in m.params().items():
+                assert encode_layer_value(v) == _strip(step["params"][k]), (name, t, "param", k)
+                compared += 1
+    return compared
+
+
+def _strip(obj):
+    """The vector without its ``*_dec`` comments."""
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if not k.endswith("_dec")}
+    return obj
+
+
+def test_train_cnn_vectors_replay_bit_exact_on_the_c_kernels():
+    doc = json.loads((Path(__file__).resolve().parent.parent / "goldgen" / "vectors" / "train_cnn.json").read_text())
+    assert set(doc["models"]) == {"ecg5000_cnn", "har_cnn"} and doc["steps"] >= 2
+    assert _replay_train_cnn(doc, sv.kernels) == 2 * doc["steps"] * 2 * len(PARAMS)
+    # the replay can fail: one mantissa of one stored gradient changed
+    g = doc["models"]["har_cnn"]["steps"][1]["grads"]["conv2.w"]["mantissas"]
+    g[3] += 1
+    with pytest.raises(AssertionError, match="conv2.w"):
+        _replay_train_cnn(doc, sv.kernels)
