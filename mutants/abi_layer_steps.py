@@ -7,7 +7,8 @@ argument ``sym_err`` names for each failure.
 Each step gets a valid base call (must be SYM_OK) and a table of
 variations. A variation listed as SYM_OK (a width at the end of its range)
 must be accepted; any other must return the listed status, name the listed
-argument in ``sym_err.arg``, write no output, loss or RNG state, and return
+argument in ``sym_err.arg`` with the reason pinned in
+:mod:`mutants.layer_step_reasons`, write no output, loss or RNG state, and return
 the same status with a NULL ``sym_err``. Expected statuses and names come
 from the header contracts (kernels/include/*.h), never from running the C;
 the outputs of every accepted call must equal those of the independent
@@ -25,6 +26,7 @@ from symverify.errors import STATUS_CODES
 from symverify.layers_abi import call
 
 from .abi import AbiCase
+from .layer_step_reasons import REASONS
 
 S = STATUS_CODES
 FLT_MAX = float(np.finfo(np.float32).max)
@@ -165,6 +167,14 @@ def _same_as_emulator(kernel: str, spec: Spec, res: Any) -> "str | None":
     return None
 
 
+def _reason_differs(kernel: str, label: str, got: str) -> "str | None":
+    """None if ``got`` is exactly the reason pinned for this variation."""
+    want = REASONS.get(kernel, {}).get(label)
+    if want is None:
+        return f"sym_{kernel} ({label}): no pinned sym_err.reason (mutants/layer_step_reasons.py)"
+    return None if got == want else f"sym_{kernel} ({label}): sym_err.reason {got!r} != {want!r}"
+
+
 def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation]) -> AbiCase:
     def run(ffi: Any, lib: Any) -> "str | None":
         spec = base()
@@ -182,8 +192,11 @@ def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation
         err = ffi.new("sym_err *", {"status": 0, "arg": ffi.NULL, "index": 7, "reason": ffi.NULL})
         st = getattr(lib, f"sym_{kernel}")(ffi.NULL, err)
         if st != S["SYM_ERR_NULL"] or err.status != st or err.arg == ffi.NULL or ffi.string(err.arg) != b"args" \
-                or err.index != -1 or err.reason == ffi.NULL:
-            return f"sym_{kernel}(NULL args): sym_err not filled (status, 'args', -1, reason)"
+                or err.index != -1:
+            return f"sym_{kernel}(NULL args): sym_err not filled (status, 'args', -1)"
+        why = _reason_differs(kernel, "NULL args", ffi.string(err.reason).decode() if err.reason != ffi.NULL else "")
+        if why:
+            return why
         for label, change, want, want_arg in variations:
             spec = base()
             spec["ffi"] = ffi
@@ -198,8 +211,11 @@ def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation
                 continue
             if res.status != S[want]:
                 return f"sym_{kernel} ({label}): status {res.status} != expected {want} ({res.arg}: {res.reason})"
-            if res.arg != want_arg or res.index != -1 or not res.reason:
+            if res.arg != want_arg or res.index != -1:
                 return f"sym_{kernel} ({label}): sym_err names {res.arg!r}[{res.index}] != expected {want_arg!r}"
+            why = _reason_differs(kernel, label, res.reason)
+            if why:
+                return why
             if res.written:
                 return f"sym_{kernel} ({label}): {', '.join(res.written)} written on error {want}"
             if _null_err_status(ffi, lib, kernel, spec) != S[want]:

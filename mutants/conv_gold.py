@@ -2,8 +2,10 @@
 mutant schemata library through :mod:`symverify.kernels_conv` (the decoder of
 :mod:`symverify.goldgen.conv_fixtures`, as tests/test_conv_golden.py), plus
 C-ABI cases that reach what the Python binding never sends: bad geometry in
-the struct (status, ``sym_err.arg``, nothing written) and the geometry edges
-the binding accepts.
+the struct and an error sweep of every validation branch (status, the whole
+``sym_err``: arg, index and the exact reason pinned in
+:mod:`mutants.conv_reasons`; nothing written) and the geometry edges the
+binding accepts.
 
 A case returns ``None`` when bit-exact, else its first difference; every case
 is cheap (a few hundred multiply-adds), so the first failing one ends a mutant
@@ -18,6 +20,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .abi import AbiCase
+from .conv_reasons import REASONS
 from .layers_gold import SENTINEL_BYTE, LayerCase, _SentinelNumpy, first_difference, using_library
 
 FAMILY = "conv"
@@ -87,11 +90,19 @@ def _forward_call(ffi: Any, lib: Any, transpose: bool, geom: dict[str, int], n_x
     return status, err, y
 
 
+def _reason_differs(ffi: Any, err: Any, name: str) -> str | None:
+    """None if ``err.reason`` is exactly the text pinned for case ``name``."""
+    want = REASONS.get(name)
+    if want is None:
+        return f"no pinned sym_err.reason for case {name!r} (mutants/conv_reasons.py)"
+    got = ffi.string(err.reason).decode() if err.reason != ffi.NULL else None
+    return None if got == want else f"sym_err.reason {got!r} != {want!r}"
+
+
 def _geometry_error(name: str, transpose: bool, field: str, value: int, arg: str,
-                    counts: tuple[int, int, int] = (10, 12, 6), also: dict[str, int] | None = None,
-                    reason: str | None = None) -> AbiCase:
-    """A bad geometry: the status, sym_err.arg (and, where two checks share an
-    argument name, the start of sym_err.reason), nothing written."""
+                    counts: tuple[int, int, int] = (10, 12, 6), also: dict[str, int] | None = None) -> AbiCase:
+    """A bad geometry: the status, the whole sym_err (arg, index -1, the
+    pinned reason of :data:`REASONS`), nothing written."""
     def run(ffi: Any, lib: Any) -> str | None:
         geom = {**_GOOD, **({"in_length": 3, "out_length": 5} if transpose else {}), **(also or {})}
         geom[field] = value
@@ -101,10 +112,11 @@ def _geometry_error(name: str, transpose: bool, field: str, value: int, arg: str
         got = ffi.string(err.arg).decode() if err.arg != ffi.NULL else None
         if got != arg:
             return f"sym_err.arg {got!r} != {arg!r}"
-        if err.index != -1 or err.status != status or err.reason == ffi.NULL:
-            return f"sym_err index {err.index} (want -1), status {err.status} != {status} or no reason"
-        if reason is not None and not ffi.string(err.reason).decode().startswith(reason):
-            return f"sym_err.reason {ffi.string(err.reason).decode()!r} does not start with {reason!r}"
+        if err.index != -1 or err.status != status:
+            return f"sym_err index {err.index} (want -1) or status {err.status} != {status}"
+        why = _reason_differs(ffi, err, name)
+        if why:
+            return why
         if not np.all(y == _SENT):
             return "y written on a geometry error"
         return None
@@ -150,24 +162,21 @@ CASES: list[AbiCase] = [
     _geometry_error("conv_out_channels0", False, "out_channels", 0, "geom.out_channels"),
     _geometry_error("conv_in_length0", False, "in_length", 0, "geom.in_length"),
     _geometry_error("conv_kernel0", False, "kernel_size", 0, "geom.kernel_size"),
-    _geometry_error("conv_out_length0", False, "out_length", 0, "geom.out_length", reason="the output length"),
+    _geometry_error("conv_out_length0", False, "out_length", 0, "geom.out_length"),
     _geometry_error("conv_kernel_long", False, "kernel_size", 6, "geom.kernel_size"),
     _geometry_error("conv_out_length_off", False, "out_length", 4, "geom.out_length"),
     _geometry_error("conv_out_length_short", False, "out_length", 2, "geom.out_length"),
     _geometry_error("conv_output_padding", False, "output_padding", 1, "geom.output_padding"),
     _geometry_error("conv_pad_left_neg", False, "pad_left", -1, "geom.pad_left"),
     _geometry_error("conv_pad_right_neg", False, "pad_right", -1, "geom.pad_right"),
-    _geometry_error("conv_output_padding_neg", False, "output_padding", -1, "geom.output_padding",
-                    reason="must be >= 0"),
+    _geometry_error("conv_output_padding_neg", False, "output_padding", -1, "geom.output_padding"),
     _geometry_error("conv_pad_overflow", False, "pad_right", 2 ** 31 - 3, "geom.pad_right"),
     _geometry_error("conv_pad_left_overflow", False, "pad_left", 2 ** 31 - 3, "geom.pad_right"),
     _geometry_error("conv_dilation_overflow", False, "dilation", 2 ** 30, "geom.dilation"),
     _geometry_error("convt_op_range", True, "output_padding", 1, "geom.output_padding", (6, 12, 10)),
-    _geometry_error("convt_len0", True, "pad_left", 5, "geom.out_length", (6, 12, 10), reason="the output length"),
-    _geometry_error("convt_len0_right", True, "pad_right", 5, "geom.out_length", (6, 12, 10),
-                    reason="the output length"),
-    _geometry_error("convt_len0_split", True, "pad_right", 3, "geom.out_length", (6, 12, 10), also={"pad_left": 2},
-                    reason="the output length"),
+    _geometry_error("convt_len0", True, "pad_left", 5, "geom.out_length", (6, 12, 10)),
+    _geometry_error("convt_len0_right", True, "pad_right", 5, "geom.out_length", (6, 12, 10)),
+    _geometry_error("convt_len0_split", True, "pad_right", 3, "geom.out_length", (6, 12, 10), also={"pad_left": 2}),
     _geometry_error("convt_groups3", True, "groups", 3, "geom.groups", (6, 12, 10)),
     _geometry_error("convt_stride0", True, "stride", 0, "geom.stride", (6, 12, 10)),
     # (L-1)*stride fits; + span, then + output_padding, leave int32
@@ -201,7 +210,7 @@ CASES: list[AbiCase] = [
 
 # --------------------------------------------------------------------------- C-ABI error sweep
 # Each case starts from a valid call (conv1d, SR requant, bias), changes one
-# thing, and checks the status, sym_err.arg / .index, and that no output,
+# thing, and checks the status, sym_err.arg / .index / .reason, and that no output,
 # scale or RNG state was written. The order follows sym_conv.c's validation.
 class _Setup:
     """Buffers and structs of one C call, kept alive together."""
@@ -270,7 +279,7 @@ class _Setup:
 
 
 def _sweep(name: str, backward: bool, change: Any, status: str, arg: str, index: int = -1,
-           transpose: bool = False, reason: str | None = None) -> AbiCase:
+           transpose: bool = False) -> AbiCase:
     def run(ffi: Any, lib: Any) -> str | None:
         s = _Setup(ffi, backward)
         if transpose:
@@ -291,11 +300,7 @@ def _sweep(name: str, backward: bool, change: Any, status: str, arg: str, index:
             return f"sym_err.arg {got_arg!r} != {arg!r}"
         if s.err.index != index:
             return f"sym_err.index {s.err.index} != {index}"
-        if s.err.reason == ffi.NULL:
-            return "sym_err.reason is NULL"
-        if reason is not None and not ffi.string(s.err.reason).decode().startswith(reason):
-            return f"sym_err.reason {ffi.string(s.err.reason).decode()!r} does not start with {reason!r}"
-        return s.untouched()
+        return _reason_differs(ffi, s.err, name) or s.untouched()
     return AbiCase(name, run, family="abi_conv")
 
 
@@ -336,6 +341,26 @@ def _alias(field: str, target: str, offset: int = 0) -> Any:
             obj = getattr(obj, p)
         setattr(obj, parts[-1], ffi.cast(ffi.typeof(getattr(obj, parts[-1])), s.ptr(getattr(s, target), offset)))
     return change
+
+
+def _b_at_scratch_end(s: _Setup, ffi: Any) -> None:
+    """b starting at the last element of the scratch, both inside one arena (b's
+    second element past the scratch could otherwise land in y: a y.m alias)."""
+    arena = np.zeros(6 + 1, dtype=np.int32)
+    s.keep.append(arena)
+    s.args.scratch = s.ptr(arena)
+    s.b_view.m = ffi.cast("const int32_t *", s.ptr(arena, 5))
+
+
+def _dx_at_gw_end(s: _Setup, ffi: Any) -> None:
+    """dx starting at the last element of new_grad_w, both inside one arena:
+    the 9 elements of dx past new_grad_w overlap nothing else (with separate
+    buffers they could reach an input, and the dx check would fire first)."""
+    arena = np.full(12 + 9, _SENT, dtype=np.int32)
+    s.keep.append(arena)
+    s.args.new_grad_w.m = s.ptr(arena)
+    s.args.dx.m = s.ptr(arena, 11)
+    s.outs = [(s.args.dx, arena), (s.args.new_grad_w, arena), s.outs[2]]
 
 
 def _operand_cases(prefix: str, backward: bool, names: list[tuple[str, str, int]]) -> list[AbiCase]:
@@ -451,8 +476,7 @@ CASES += [
     _sweep("fwd_b_at_y_end", FWD, lambda s, ffi: setattr(s.b_view, "m", ffi.cast("const int32_t *", s.args.y.m) + 5),
            "SYM_ERR_ALIAS", "y.m"),
     _sweep("fwd_scratch_at_x_end", FWD, _alias("scratch", "x", 9), "SYM_ERR_ALIAS", "scratch"),
-    _sweep("fwd_b_at_scratch_end", FWD, lambda s, ffi: setattr(s.b_view, "m", ffi.cast(
-        "const int32_t *", s.args.scratch) + 5), "SYM_ERR_ALIAS", "scratch"),
+    _sweep("fwd_b_at_scratch_end", FWD, lambda s, ffi: _b_at_scratch_end(s, ffi), "SYM_ERR_ALIAS", "scratch"),
     _sweep("fwd_x_range_first", FWD, _put("x", 0, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 0),
     _sweep("fwd_x_range", FWD, _put("x", 3, 128), "SYM_ERR_INT_OVERFLOW", "x.m", 3),
     _sweep("fwd_x_range_lo", FWD, _put("x", 9, -129), "SYM_ERR_INT_OVERFLOW", "x.m", 9),
@@ -491,7 +515,7 @@ CASES += [
     _sweep("bwd_dx_bits_hi", BWD, _set("dx_bits", 17), "SYM_ERR_BAD_WIDTH", "dx_bits"),
     _sweep("bwd_dx_bits_lo", BWD, _set("dx_bits", 1), "SYM_ERR_BAD_WIDTH", "dx_bits"),
     _sweep("bwd_dx_null", BWD, _set("dx", None), "SYM_ERR_NULL", "dx"),
-    _sweep("bwd_dx_m_null", BWD, _set("dx.m", None), "SYM_ERR_NULL", "dx", reason="output view is NULL"),
+    _sweep("bwd_dx_m_null", BWD, _set("dx.m", None), "SYM_ERR_NULL", "dx"),
     _sweep("bwd_dx_n", BWD, _set("dx.n", 9), "SYM_ERR_SHAPE", "dx"),
     _sweep("bwd_dx_bits_view", BWD, _set("dx.bits", 9), "SYM_ERR_BAD_WIDTH", "dx"),
     _sweep("bwd_gw_null", BWD, _set("new_grad_w", None), "SYM_ERR_NULL", "new_grad_w"),
@@ -514,14 +538,11 @@ CASES += [
            "SYM_ERR_SHAPE", "n_scratch"),
     # 2*n_w + n_x (+ C_out) at the int32 limit: n_w = INT32_MAX/2, n_x = 1 fits exactly (then the
     # small n_scratch is refused), + C_out = 1 does not; 2*2^29 + 2^30 = 2^31 does not
-    _sweep("bwd_scratch_max", BWD, _huge(1, 2 ** 30 - 1, 1, 2 ** 30 - 2, False), "SYM_ERR_SHAPE", "n_scratch",
-           reason="scratch needs"),
+    _sweep("bwd_scratch_max", BWD, _huge(1, 2 ** 30 - 1, 1, 2 ** 30 - 2, False), "SYM_ERR_SHAPE", "n_scratch"),
     _sweep("bwd_scratch_max_bias", BWD, _huge(1, 2 ** 30 - 1, 1, 2 ** 30 - 2, True), "SYM_ERR_SHAPE",
-           "n_scratch", reason="the scratch size overflows"),
-    _sweep("bwd_scratch_2_31", BWD, _huge(2 ** 30, 2 ** 29, 2 ** 29 + 1, 0, False), "SYM_ERR_SHAPE", "n_scratch",
-           reason="the scratch size overflows"),
-    _sweep("bwd_scratch_fits_bias", BWD, _huge(2 ** 29, 2 ** 29, 1, 0, True), "SYM_ERR_SHAPE", "n_scratch",
-           reason="scratch needs"),
+           "n_scratch"),
+    _sweep("bwd_scratch_2_31", BWD, _huge(2 ** 30, 2 ** 29, 2 ** 29 + 1, 0, False), "SYM_ERR_SHAPE", "n_scratch"),
+    _sweep("bwd_scratch_fits_bias", BWD, _huge(2 ** 29, 2 ** 29, 1, 0, True), "SYM_ERR_SHAPE", "n_scratch"),
     _sweep("bwd_dx_alias_x", BWD, _alias("dx.m", "x", 3), "SYM_ERR_ALIAS", "dx"),
     _sweep("bwd_dx_alias_w", BWD, _alias("dx.m", "w", 3), "SYM_ERR_ALIAS", "dx"),
     _sweep("bwd_dx_alias_dy", BWD, _alias("dx.m", "dy", 3), "SYM_ERR_ALIAS", "dx"),
@@ -542,8 +563,7 @@ CASES += [
     _sweep("bwd_grad_b_at_dx_end", BWD, lambda s, ffi: setattr(s.gb_view, "m", ffi.cast(
         "const int32_t *", s.args.dx.m) + 9), "SYM_ERR_ALIAS", "dx"),
     _sweep("bwd_dx_at_scratch_end", BWD, _alias("dx.m", "scratch", 35), "SYM_ERR_ALIAS", "dx"),
-    _sweep("bwd_dx_at_gw_end", BWD, lambda s, ffi: setattr(s.args.dx, "m", s.args.new_grad_w.m + 11),
-           "SYM_ERR_ALIAS", "new_grad_w"),
+    _sweep("bwd_dx_at_gw_end", BWD, lambda s, ffi: _dx_at_gw_end(s, ffi), "SYM_ERR_ALIAS", "new_grad_w"),
     # in place (new_grad_w.m == grad_w.m) does not excuse an overlap with another input
     _sweep("bwd_in_place_gw_over_x", BWD, _all(
         lambda s, ffi: setattr(s.args.new_grad_w, "m", ffi.cast("int32_t *", s.args.grad_w.m)),

@@ -172,12 +172,42 @@ def accumulators(layer: dict) -> list[Accumulator]:
     return []  # quant, relu: no integer accumulator
 
 
-def conv_scatter_taps(kernel_size: int, stride: int, dilation: int) -> int:
-    """The exact largest number of taps k in [0, K) that reach one position of
-    the scatter side (ConvTranspose1d forward, Conv1d dx): j + p = t*s + k*d has
-    a solution t for the k of one residue class mod s / gcd(s, d)."""
+def conv_scatter_taps(kernel_size: int, stride: int, dilation: int, short_len: int | None = None,
+                      long_len: int | None = None, pad_left: int = 0) -> int:
+    """The exact largest number of taps that reach one position j of the
+    scatter side (ConvTranspose1d forward, Conv1d dx): the (t, k) with
+    t*s - p + k*d = j, 0 <= t < short_len, 0 <= k < K, 0 <= j < long_len.
+
+    Without lengths: the largest over every input length, ceil(K / (s /
+    gcd(s, d))) (the k of one residue class mod s / gcd(s, d); attained at an
+    interior j of a long enough input). With lengths: the exact maximum over
+    the positions of that geometry (a short input limits the taps further)."""
     period = stride // math.gcd(stride, dilation)
-    return -(-kernel_size // period)
+    free = -(-kernel_size // period)
+    if short_len is None or long_len is None:
+        return free
+    return _scatter_taps_exact(kernel_size, stride, dilation, short_len, long_len, pad_left)
+
+
+def _scatter_taps_exact(kk: int, s: int, d: int, short_len: int, long_len: int, pad: int) -> int:
+    """max over j of the taps reaching j (see conv_scatter_taps). Only v = j + p
+    near an edge (v < (K-1)*d, where small t leave the input, or v >= short_len*s,
+    where large t do) can differ from the interior, which repeats with period s:
+    those v and one period of the interior are counted, at most about
+    2*((K-1)*d + 2*s) positions whatever the lengths."""
+    import numpy as np
+
+    lo, hi = pad, pad + long_len  # the v = j + p of the output positions
+    reach, top = (kk - 1) * d, short_len * s
+    windows = [(lo, lo + reach + s), (top - s, top + reach + s), (max(lo, reach), max(lo, reach) + s)]
+    v = np.unique(np.concatenate([np.arange(max(a, lo), min(b, hi), dtype=np.int64) for a, b in windows]))
+    if v.size == 0:
+        return 0
+    taps = np.zeros(v.size, dtype=np.int64)
+    for k in range(kk):
+        q = v - k * d
+        taps += (q >= 0) & (q % s == 0) & (q < top)
+    return int(taps.max())
 
 
 def _conv_accumulators(layer: dict, batch: int, bnote: str, bias: bool) -> list[Accumulator]:
@@ -188,14 +218,16 @@ def _conv_accumulators(layer: dict, batch: int, bnote: str, bias: bool) -> list[
     g = layer.get("groups", 1)
     kk, s, d = layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1)
     cin_g, cout_g = layer["in_channels"] // g, layer["out_channels"] // g
-    scatter = conv_scatter_taps(kk, s, d)
+    sides = _conv_sides(layer)
+    scatter = conv_scatter_taps(kk, s, d, *sides) if sides else conv_scatter_taps(kk, s, d)
+    exact = "the exact taps per output" + (f" for in_length {layer['in_length']}" if sides else " over all lengths")
     if k == "conv1d":
         fwd = A(nm, k, "forward", cin_g * kk, bx, bw, bias, "(in_channels/groups)*kernel_size (+ bias seed)",
                 lemma="mac.fan_in")
-        dx_n, dx_note = cout_g * scatter, "(out_channels/groups)*ceil(K/(stride/gcd(stride,dilation)))"
+        dx_n, dx_note = cout_g * scatter, f"(out_channels/groups)*{scatter}: {exact}"
     else:
         fwd = A(nm, k, "forward", cin_g * scatter, bx, bw, bias,
-                "(in_channels/groups)*ceil(K/(stride/gcd(stride,dilation))): the exact taps per output (+ seed)",
+                f"(in_channels/groups)*{scatter}: {exact} (+ seed)",
                 lemma="mac.fan_in")
         dx_n, dx_note = cout_g * kk, "(out_channels/groups)*kernel_size"
     acc = [fwd]
@@ -212,6 +244,21 @@ def _conv_accumulators(layer: dict, batch: int, bnote: str, bias: bool) -> list[
         acc.append(A(nm, k, "db", batch * l_dy, dy, None, False, f"sum of dy over batch*{l_dy} positions" + bnote,
                      lemma="value_sum.safe"))
     return acc
+
+
+def _conv_sides(layer: dict) -> tuple[int, int, int] | None:
+    """(short-side length, long-side length, left padding) of the index kernels
+    (docs/layers.md "Conv1d"), or None without in_length."""
+    lengths = _conv_lengths(layer)
+    if lengths is None:
+        return None
+    kk, d = layer["kernel_size"], layer.get("dilation", 1)
+    pad = layer.get("padding", 0)
+    if layer["kind"] == "conv1d":
+        left = 0 if pad == "valid" else (d * (kk - 1)) // 2 if pad == "same" else pad[0] if isinstance(pad, list) \
+            else pad
+        return lengths[0], layer["in_length"], left
+    return layer["in_length"], lengths[1], pad
 
 
 def _conv_lengths(layer: dict) -> tuple[int, int] | None:

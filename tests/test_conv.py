@@ -252,6 +252,47 @@ def test_float64_reference_within_the_stated_bound() -> None:
     assert worst > 0  # the comparison saw rounding at all
 
 
+def _float64_conv_transpose(x: np.ndarray, w: np.ndarray, stride: int, padding: int, output_padding: int,
+                            dilation: int, groups: int) -> np.ndarray:
+    """ConvTranspose1d in float64 by its definition: every input tap scattered."""
+    bsz, c_in, length = x.shape
+    _, og, k = w.shape
+    l_out = (length - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
+    out = np.zeros((bsz, og * groups, l_out))
+    ig = c_in // groups
+    for ci in range(c_in):
+        g = ci // ig
+        for t in range(length):
+            for kk in range(k):
+                j = t * stride - padding + kk * dilation
+                if 0 <= j < l_out:
+                    out[:, g * og:(g + 1) * og, j] += x[:, ci, t, None] * w[ci, :, kk]
+    return out
+
+
+def test_float64_reference_of_conv_transpose_within_the_stated_bound() -> None:
+    """The same bound as Conv1d for ConvTranspose1d forward (its integer sum is
+    exact too), against a float64 scatter written from the definition."""
+    r = np.random.default_rng(5)
+    worst = 0.0
+    for trial in range(20):
+        geo = dict(stride=1 + trial % 3, padding=trial % 2, dilation=1 + trial % 2, groups=1 + trial % 2)
+        geo["output_padding"] = trial % max(geo["stride"], geo["dilation"])
+        x = _tensor(r, (2, 4, 7), 12, float(r.uniform(1e-4, 1.0)))
+        w = _tensor(r, (4, 6 // geo["groups"], 3), 12, float(r.uniform(1e-4, 1.0)))
+        b = _tensor(r, (6,), 16, float(r.uniform(1e-6, 1e-2)))
+        y = sv.kernels.conv_transpose1d_forward(x, w, b, **geo)
+        dot = _float64_conv_transpose(x.mantissas.astype(np.float64), w.mantissas.astype(np.float64), **geo)
+        sx_sw = float(x.scale) * float(w.scale)
+        bias = b.mantissas.astype(np.float64)[None, :, None] * float(b.scale)
+        got = y.mantissas.astype(np.float64) * float(y.scale)
+        bound = 2.0 ** -22 * (np.abs(dot) * sx_sw + np.abs(bias)) + 0.51 * float(y.scale)
+        assert got.shape == dot.shape
+        assert np.all(np.abs(got - (dot * sx_sw + bias)) <= bound)
+        worst = max(worst, float(np.max(np.abs(got - (dot * sx_sw + bias)) / bound)))
+    assert worst > 0
+
+
 # --------------------------------------------------------------------------- geometry errors
 X = SymTensor(np.ones((1, 4, 6), dtype=np.int32), F32(1.0), 8)
 W = SymTensor(np.ones((4, 2, 3), dtype=np.int32), F32(1.0), 8)
@@ -277,6 +318,8 @@ def test_conv1d_geometry_errors_name_the_argument(backend: Any, geo: dict[str, A
         backend.conv1d_forward(X, w, **geo)
     assert exc.value.argument == argument
     assert exc.value.code in ("SYM_ERR_SHAPE", "SYM_ERR_EMPTY")
+    value = tuple(w.mantissas.shape) if argument == "w" else geo[argument]
+    assert f"argument {argument!r} = {value!r}:" in str(exc.value)  # the argument and its value
 
 
 WT = SymTensor(np.ones((4, 1, 3), dtype=np.int32), F32(1.0), 8)
@@ -296,6 +339,7 @@ def test_conv_transpose1d_geometry_errors(backend: Any, geo: dict[str, Any], arg
     with pytest.raises(SymError) as exc:
         backend.conv_transpose1d_forward(X, WT, **geo)
     assert exc.value.argument == argument
+    assert f"argument {argument!r} = {geo[argument]!r}:" in str(exc.value)  # the argument and its value
 
 
 def test_lengths_whose_products_overflow() -> None:

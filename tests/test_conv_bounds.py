@@ -38,6 +38,70 @@ def test_scatter_taps_is_the_exact_maximum(k: int, s: int, d: int) -> None:
     assert conv_scatter_taps(k, s, d) == best
 
 
+def _bucket_taps(kk: int, s: int, d: int, short_len: int, long_len: int, pad: int) -> int:
+    """Every (t, k) pair dropped into its position j = t*s - p + k*d: the largest bucket."""
+    hits = [0] * long_len
+    for t in range(short_len):
+        for k in range(kk):
+            j = t * s - pad + k * d
+            if 0 <= j < long_len:
+                hits[j] += 1
+    return max(hits)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("s", [1, 2, 3, 5])
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_scatter_taps_with_lengths_is_the_exact_maximum(k: int, s: int, d: int) -> None:
+    # short inputs (1..6) and paddings where the input length, not K, limits the taps
+    for short_len in range(1, 7):
+        for pad in range(0, d * (k - 1) + 1, max(1, d * (k - 1) // 3)):
+            long_len = (short_len - 1) * s - 2 * pad + d * (k - 1) + 1
+            if long_len < 1:
+                continue
+            want = _bucket_taps(k, s, d, short_len, long_len, pad)
+            assert conv_scatter_taps(k, s, d, short_len, long_len, pad) == want, (short_len, pad)
+            assert want <= conv_scatter_taps(k, s, d)
+
+
+def test_scatter_taps_of_the_c_conv_transpose_kernel() -> None:
+    # x and w all ones, one channel: each output of the C kernel counts its taps
+    import numpy as np
+
+    import symverify as sv
+    for (length, k, s, d, p, op) in [(1, 5, 1, 1, 0, 0), (2, 7, 2, 1, 1, 1), (3, 9, 2, 2, 2, 1), (4, 6, 3, 2, 0, 2),
+                                     (50, 5, 2, 1, 2, 1), (2, 4, 1, 3, 0, 0)]:
+        x = sv.SymTensor(np.ones((1, 1, length), dtype=np.int32), np.float32(1.0), 8)
+        w = sv.SymTensor(np.ones((1, 1, k), dtype=np.int32), np.float32(1.0), 8)
+        y = sv.kernels.conv_transpose1d_forward(x, w, stride=s, padding=p, output_padding=op, dilation=d)
+        l_out = y.mantissas.shape[-1]
+        assert conv_scatter_taps(k, s, d, length, l_out, p) == int(y.mantissas.max()), (length, k, s, d, p, op)
+
+
+def test_a_short_input_gives_fewer_taps_than_the_length_free_bound(tmp_path: Path) -> None:
+    body = CONV_T_SHORT
+    code, recs = _recs(_model(tmp_path, body), "--no-replay")
+    assert code == 0
+    # K = 9, stride 1: 9 taps for a long input; with in_length 2 at most 2 reach one output
+    assert recs[("t", "forward")]["fan_in"] == 4 * 2
+    assert "in_length 2" in recs[("t", "forward")]["note"]
+    code, recs = _recs(_model(tmp_path, body.replace("in_length = 2\n", "")), "--no-replay")
+    assert recs[("t", "forward")]["fan_in"] == 4 * 9
+
+
+CONV_T_SHORT = """
+[[layer]]
+name = "t"
+kind = "conv_transpose1d"
+in_channels = 4
+out_channels = 4
+kernel_size = 9
+x_bits = 8
+w_bits = 8
+in_length = 2
+"""
+
+
 CONV = """
 [[layer]]
 name = "c"

@@ -6,6 +6,7 @@ mutants/abi_layer_steps.py (NULL pointers, wrong lengths, every named
 argument) must pass on the shipped library."""
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import numpy as np
@@ -14,8 +15,10 @@ import pytest
 import symverify as sv
 import symverify.kernels as K
 from symverify import SymTensor
+from symverify import build
 from symverify.layers_abi import call
 from symverify.mutants.abi_layer_steps import CASES as STEP_CASES
+from symverify.mutants.layer_step_reasons import REASONS as STEP_REASONS
 
 FLT_MAX = float(np.finfo(np.float32).max)
 SR = "sr_half_away"
@@ -108,3 +111,24 @@ def test_quant_backward_names_a_wrong_output_length() -> None:
 def test_layer_step_abi_tables_pass(case) -> None:
     ffi, lib = K.ffi_lib()
     assert case.run(ffi, lib) is None
+
+
+#: the reason literal of every ``sym_fail(err, status, arg, index, "reason")``
+_REASON_LITERAL = re.compile(r'sym_fail\([^;]*?"([^"]*)"\);', re.S)
+_STEP_SOURCES = ("sym_linear.c", "sym_layernorm.c", "sym_requant.c", "sym_sgd.c", "sym_loss.c", "sym_support.c")
+
+
+def test_every_reason_of_the_layer_steps_is_pinned_by_a_variation() -> None:
+    pinned = {r for table in STEP_REASONS.values() for r in table.values()}
+    for name in _STEP_SOURCES:
+        literals = set(_REASON_LITERAL.findall((build.kernel_dir() / "src" / name).read_text()))
+        assert literals, f"the sym_fail pattern found nothing in {name}"
+        missing = sorted(literals - pinned)
+        assert not missing, f"{name} reasons no layer-step variation checks: {missing}"
+
+
+def test_a_changed_reason_fails_its_step_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    ffi, lib = K.ffi_lib()
+    case = next(c for c in STEP_CASES if c.name == "linear_forward_err_detail")
+    monkeypatch.setitem(STEP_REASONS["linear_forward"], "batch 0", "batch must be >= 0")
+    assert "sym_err.reason 'batch must be >= 1' != 'batch must be >= 0'" in (case.run(ffi, lib) or "")

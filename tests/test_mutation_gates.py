@@ -47,7 +47,7 @@ def test_unsupported_schema_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ('"sym_sgd.c"]', '"sym_sgd.c", "sym_nope.c"]', r"engine: key 'files': 'sym_nope.c' is not a kernel source"),
+    ('files = ["sym_round.c", ', 'files = ["sym_round.c", "sym_nope.c", ', r"engine: key 'files': 'sym_nope.c' is not a kernel source"),
     ('files = ["sym_round.c"]\nfloat_values', 'files = ["sym_rund.c"]\nfloat_values',
      r"operator\[1\] \(id 'RND_HALF'\): key 'files': 'sym_rund.c' is not one of the mutated sources"),
     ('functions = ["sym_accumulate_fixed"]', 'functions = ["sym_accumulate_fxed"]',
@@ -72,7 +72,7 @@ def test_operator_whose_mutants_all_fail_to_compile_is_an_error(tmp_path):
 
 
 def test_cli_unknown_file_in_catalog_exits_3(tmp_path):
-    proc = _mutate("--catalog", str(_catalog(tmp_path, '"sym_sgd.c"]', '"sym_sgd.c", "sym_nope.c"]')))
+    proc = _mutate("--catalog", str(_catalog(tmp_path, 'files = ["sym_round.c", ', 'files = ["sym_round.c", "sym_nope.c", ')))
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "sym_nope.c" in proc.stdout and "100.0" not in proc.stdout
 
