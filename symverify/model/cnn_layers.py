@@ -76,6 +76,8 @@ class MaxPool1dLayer:
     name: str
     kernel_size: int
     in_length: int
+    out_length: int
+    pad: tuple[int, int]  # resolved (left, right)
     stride: int | None = None
     padding: Any = 0
     dilation: int = 1
@@ -191,8 +193,9 @@ def _maxpool(mf: ModelFile, i: int, spec: dict, shape: Shape | None, rng: Any, b
     if length + pl + pr < span:
         raise mf.error(i, "kernel_size", kk, f"the window spans {span} positions, longer than the padded input "
                        f"({length + pl + pr})")
-    layer = MaxPool1dLayer(spec["name"], kk, length, s, pad, d, spec.get("x_bits"), spec=dict(spec))
-    return layer, (c, (length + pl + pr - span) // s + 1)
+    out = (length + pl + pr - span) // s + 1
+    layer = MaxPool1dLayer(spec["name"], kk, length, out, (pl, pr), s, pad, d, spec.get("x_bits"), spec=dict(spec))
+    return layer, (c, out)
 
 
 def _adaptive(mf: ModelFile, i: int, spec: dict, shape: Shape | None, rng: Any, backend: Any

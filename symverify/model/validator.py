@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symverify.conv_geometry import conv1d_geometry
 from symverify.proofs import intbounds
 
 from .factory import KINDS, Model, load_model_spec
@@ -127,8 +128,6 @@ def _conv_counts(spec: dict, batch: int | None) -> dict[str, int | None]:
     """Fan-ins of the Conv1d accumulators (docs/layers.md "Conv1d"): forward
     (C_in/groups)*K, dx (C_out/groups)*taps, dW and db batch*L_out (None
     without in_length / batch)."""
-    from symverify.conv_geometry import conv1d_geometry  # noqa: PLC0415  (numpy-only, keeps this import light)
-
     g = spec.get("groups", 1)
     kk, s, d = spec["kernel_size"], spec.get("stride", 1), spec.get("dilation", 1)
     taps = -(-kk // (s // math.gcd(s, d)))

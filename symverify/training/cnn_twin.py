@@ -28,13 +28,8 @@ def hyper(layer: Any) -> dict[str, Any]:
         return {"stride": g.stride, "dilation": g.dilation, "pad": (g.pad_left, g.pad_right),
                 "out_length": g.out_length}
     if layer.kind == "maxpool1d":
-        k, d = layer.kernel_size, layer.dilation
-        s = k if layer.stride is None else layer.stride
-        if layer.padding == "same":
-            pl, pr = d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2
-        else:
-            pl = pr = layer.padding
-        return {"kernel_size": k, "stride": s, "dilation": d, "pad": (pl, pr)}
+        return {"kernel_size": layer.kernel_size, "stride": layer.stride or layer.kernel_size,
+                "dilation": layer.dilation, "pad": layer.pad}
     if layer.kind == "adaptive_avgpool1d":
         return {"output_size": layer.output_size}
     return {}

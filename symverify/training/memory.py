@@ -151,11 +151,7 @@ def _cnn_layer(layer, add, batch: int, width: int, features: int, dyb: int) -> t
     elif layer.kind == "maxpool1d":
         add("x", "kept", batch * features, width)
         add("dx", "grads", batch * features, RAW_BITS)
-        channels = features // layer.in_length
-        k, d = layer.kernel_size, layer.dilation
-        s = k if layer.stride is None else layer.stride
-        pad = d * (k - 1) if layer.padding == "same" else 2 * layer.padding
-        features = channels * ((layer.in_length + pad - d * (k - 1) - 1) // s + 1)
+        features = features // layer.in_length * layer.out_length
         add("y", "output", batch * features, width)
     elif layer.kind == "adaptive_avgpool1d":
         add("dx", "grads", batch * features, RAW_BITS)
