@@ -151,7 +151,8 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
     targets = one_hot(data.y_train, data.n_classes)
     result = RunResult(config={"model": str(model.path), "data": data.name, "epochs": epochs, "seed": seed,
                                "lr": cfg.lr, "batch": batch, "eval_batch": eval_batch, "eval_every": eval_every,
-                               "n_train": len(x_tr), "n_test": len(x_te), "backend": backend.__name__})
+                               "n_train": len(x_tr), "n_test": len(x_te), "backend": backend.__name__,
+                               "loss": model.loss_kind})
     for epoch in range(1, epochs + 1):
         steps = epoch_batches(len(x_tr), batch, epoch, seed)
         t0 = time.perf_counter()
