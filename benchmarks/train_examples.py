@@ -2,8 +2,12 @@
 several seeds, mean +- std of accuracy, balanced accuracy and macro-F1 on the
 test split, wall time per epoch, the memory per step; figures of seed 0.
 
-    python benchmarks/train_examples.py [--data ecg5000 har] [--seeds 5] [--epochs 30]
-        [--figures docs] [--json results.json]
+    python benchmarks/train_examples.py [--data ecg5000 har] [--models mlp cnn] [--seeds 5]
+        [--epochs 30] [--lr LR] [--figures docs] [--json results.json]
+
+--first-seed / --partial split a long run over processes. --epochs / --lr
+default to each model's own (EPOCHS below; the model file's
+[training] lr). Figures: training_<data>.png (MLP), training_<data>_cnn.png.
 
 Needs the examples extra (pip install -e '.[examples]').
 """
@@ -23,7 +27,10 @@ from symverify.training import load_dataset, run
 from symverify.training.memory import markdown_table, step_memory
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = {"ecg5000": ROOT / "examples" / "ecg5000_mlp.toml", "har": ROOT / "examples" / "har_mlp.toml"}
+MODELS = {("ecg5000", "mlp"): ROOT / "examples" / "ecg5000_mlp.toml", ("har", "mlp"): ROOT / "examples" / "har_mlp.toml",
+          ("ecg5000", "cnn"): ROOT / "examples" / "ecg5000_cnn.toml", ("har", "cnn"): ROOT / "examples" / "har_cnn.toml"}
+#: epochs per model when --epochs is not given (enough to converge, docs/training.md)
+EPOCHS = {("ecg5000", "mlp"): 30, ("har", "mlp"): 30, ("ecg5000", "cnn"): 40, ("har", "cnn"): 15}
 METRICS = ("accuracy", "balanced_accuracy", "macro_f1")
 
 
@@ -32,26 +39,35 @@ def _ms(values: list[float]) -> str:
     return f"{statistics.mean(values):.4f} ± {sd:.4f}"
 
 
-def bench(name: str, seeds: int, epochs: int, lr: float | None, figures: Path | None, eval_every: int) -> dict:
+def bench(name: str, kind: str, seeds: int, epochs: int, lr: float | None, figures: Path | None,
+          eval_every: int, first_seed: int = 0, emulator: bool = True, partial: Path | None = None) -> dict:
+    """Seeds first_seed .. first_seed + seeds - 1; ``partial``: the runs so far
+    are rewritten there after every seed (a long run can be split over
+    processes and stopped without losing finished seeds)."""
     data = load_dataset(name)
+    model_file = MODELS[(name, kind)]
     runs = []
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         t0 = time.perf_counter()
-        r = run(MODELS[name], data, sv.kernels, epochs, seed, lr=lr, eval_every=eval_every)
+        r = run(model_file, data, sv.kernels, epochs, seed, lr=lr, eval_every=eval_every)
         runs.append({"seed": seed, "epochs": r.epochs, "final": r.final, "confusion": r.confusion,
                      "config": r.config, "wall_s": time.perf_counter() - t0})
-        print(f"  {name} seed {seed}: SYM acc {r.final['sym_accuracy']:.4f}, f32 {r.final['float_accuracy']:.4f} "
+        print(f"  {name} {kind} seed {seed}: SYM acc {r.final['sym_accuracy']:.4f}, f32 {r.final['float_accuracy']:.4f} "
               f"({runs[-1]['wall_s']:.1f} s)", flush=True)
-    # one epoch on the emulator, for its time per epoch
-    t0 = time.perf_counter()
-    emu = run(MODELS[name], data, sv.emulate, 1, 0, lr=lr, twin=False)
-    emu_s = emu.epochs[0]["sym_time_s"]
-    print(f"  {name} emulator, 1 epoch: {time.perf_counter() - t0:.1f} s", flush=True)
-    if figures is not None:
+        if partial is not None:
+            partial.write_text(json.dumps({"data": name, "model": kind, "runs": runs}, indent=1) + "\n")
+    emu_s = float("nan")
+    if emulator:  # one epoch on the emulator, for its time per epoch
+        t0 = time.perf_counter()
+        emu = run(model_file, data, sv.emulate, 1, 0, lr=lr, twin=False)
+        emu_s = emu.epochs[0]["sym_time_s"]
+        print(f"  {name} {kind} emulator, 1 epoch: {time.perf_counter() - t0:.1f} s", flush=True)
+    if figures is not None and first_seed == 0:
         from symverify.training.plots import plot_run
-        plot_run({**runs[0], "classes": data.classes}, figures / f"training_{name}.png", data.classes)
-    model = build_model(MODELS[name], sv.kernels)
-    return {"data": name, "n_train": len(data.y_train), "n_test": len(data.y_test), "classes": data.classes,
+        stem = f"training_{name}" + ("" if kind == "mlp" else f"_{kind}")
+        plot_run({**runs[0], "classes": data.classes}, figures / f"{stem}.png", data.classes)
+    model = build_model(model_file, sv.kernels)
+    return {"data": name, "model": kind, "model_file": model_file.name, "n_train": len(data.y_train), "n_test": len(data.y_test), "classes": data.classes,
             "majority": float(np.bincount(data.y_test).max() / len(data.y_test)), "seeds": seeds,
             "epochs": epochs, "lr": runs[0]["config"]["lr"], "batch": runs[0]["config"]["batch"], "runs": runs,
             "emulator_epoch_s": emu_s, "memory_md": markdown_table(step_memory(model, runs[0]["config"]["batch"]))}
@@ -59,7 +75,7 @@ def bench(name: str, seeds: int, epochs: int, lr: float | None, figures: Path | 
 
 def report(res: dict) -> str:
     runs = res["runs"]
-    out = [f"### {res['data']}: {res['n_train']} train / {res['n_test']} test, {res['epochs']} epochs, "
+    out = [f"### {res['data']} {res['model']} ({res['model_file']}): {res['n_train']} train / {res['n_test']} test, {res['epochs']} epochs, "
            f"batch {res['batch']}, lr {res['lr']}, {res['seeds']} seeds (majority class {res['majority']:.3f})", "",
            "| metric (test, last epoch) | SYM (C kernels) | float32 twin | SYM - float32 |", "|---|---:|---:|---:|"]
     for m in METRICS:
@@ -79,17 +95,27 @@ def report(res: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", nargs="+", choices=sorted(MODELS), default=["ecg5000", "har"])
+    ap.add_argument("--data", nargs="+", choices=sorted({d for d, _ in MODELS}), default=["ecg5000", "har"])
+    ap.add_argument("--models", nargs="+", choices=sorted({k for _, k in MODELS}), default=["mlp", "cnn"])
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds FIRST .. FIRST+SEEDS-1 (split a run)")
+    ap.add_argument("--no-emulator", action="store_true", help="skip the emulator epoch (its time per epoch)")
+    ap.add_argument("--partial", type=Path, default=None, help="rewrite the finished runs here after every seed")
+    ap.add_argument("--epochs", type=int, default=None, help="default: per model (EPOCHS)")
     ap.add_argument("--lr", type=float, default=None, help="default: the model file's [training] lr")
     ap.add_argument("--eval-every", type=int, default=5, help="test-split evaluation every N epochs")
     ap.add_argument("--figures", type=Path, default=None, help="write training_<data>.png (seed 0) here")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
-    if args.seeds < 1 or args.epochs < 1:
+    if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
         ap.error(f"--seeds and --epochs must be >= 1, got {args.seeds}, {args.epochs}")
-    results = [bench(n, args.seeds, args.epochs, args.lr, args.figures, args.eval_every) for n in args.data]
+    results = []
+    for kind in args.models:
+        for n in args.data:
+            epochs = args.epochs or EPOCHS[(n, kind)]
+            results.append(bench(n, kind, args.seeds, epochs, args.lr, args.figures, args.eval_every,
+                                 args.first_seed, not args.no_emulator, args.partial))
+            print(report(results[-1]), flush=True)  # each table as soon as it is done
     print()
     for res in results:
         print(report(res))

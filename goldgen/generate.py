@@ -235,8 +235,12 @@ def compute_layer_families(backend: Any = None) -> dict[str, FamilyResult]:
                                    header_text=header, files=files)
     chain = lf.compute_chain(backend)
     steps = [s for cfg in chain["configs"].values() for s in cfg["steps"]]
+    from . import train_fixtures  # the CNN training steps ride with the chain: one training-vector family
+
     out[registry.TRAINING_CHAIN] = FamilyResult(registry.TRAINING_CHAIN, steps,
-                                                files={"chain.json": lf.render(chain)})
+                                                files={"chain.json": lf.render(chain), train_fixtures.FILE:
+                                                       train_fixtures.render_file(train_fixtures.compute_train_cnn(
+                                                           backend))})
     for name, (vectors, files) in compute_extra_families(backend).items():
         out[name] = FamilyResult(name, vectors, files=files)
     return {f: out[f] for f in LAYER_FAMILIES}

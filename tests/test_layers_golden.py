@@ -87,7 +87,7 @@ def test_full_compute_includes_layer_families():
     results = gen.compute()
     assert {"layers", "chain"} <= set(results)
     assert set(results["layers"].files) == {"layers.json", "layers.h"}
-    assert set(results["chain"].files) == {"chain.json"}
+    assert set(results["chain"].files) == {"chain.json", "train_cnn.json"}
     for name in ("layers.json", "layers.h"):
         assert results["layers"].files[name] == (lf.vectors_dir() / name).read_text()
 

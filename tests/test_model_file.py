@@ -146,18 +146,19 @@ def test_one_list_of_layer_kinds():
     assert set(api) <= set(LAYER_KINDS)
     assert set(B.KINDS_WITH_ENCODING) | set(B.KINDS_WITHOUT_ENCODING) == set(LAYER_KINDS)
     assert not set(B.KINDS_WITH_ENCODING) & set(B.KINDS_WITHOUT_ENCODING)
-    assert KINDS == ("linear", "quant", "layernorm")
+    assert KINDS == ("linear", "quant", "layernorm", "relu", "conv1d", "maxpool1d", "adaptive_avgpool1d", "softmax",
+                     "cross_entropy")
 
 
 def test_known_kind_the_factory_does_not_build(tmp_path):
-    conv = ('[[layer]]\nname = "c"\nkind = "conv1d"\nin_channels = 2\nout_channels = 2\nkernel_size = 3\n'
-            'x_bits = 12\nw_bits = 12\npadding = "same"\n')
+    conv = ('[[layer]]\nname = "c"\nkind = "conv_transpose1d"\nin_channels = 2\nout_channels = 2\n'
+            'kernel_size = 3\nx_bits = 12\nw_bits = 12\npadding = 1\n')
     f = write(tmp_path, conv)
     assert bounds(f)[0] == 0
-    with pytest.raises(ModelFileError, match="the factory builds linear, quant, layernorm"):
+    with pytest.raises(ModelFileError, match="the factory builds linear, quant, layernorm, relu, conv1d"):
         build_model(f, sv.emulate)
     assert [x.rule for x in validate(f, strict=False)] == ["kind"]
-    code, out = bounds(write(tmp_path, conv.replace('"same"', '"full"')))
+    code, out = bounds(write(tmp_path, conv.replace('padding = 1', 'padding = "full"')))
     assert code == 3 and "key 'padding' = 'full'" in out, out
 
 

@@ -61,12 +61,12 @@ def test_bad_model_file_exits_3(tmp_path):
 
 
 def test_kind_without_training_step_exits_3(tmp_path):
-    m = tmp_path / "relu.toml"
-    m.write_text(Path(ECG).read_text().replace('name = "q1"\nkind = "quant"', 'name = "q1"\nkind = "relu"')
-                 .replace('x_bits = 16             # informational: the real input is fc1', '# fc1'
+    m = tmp_path / "avg.toml"
+    m.write_text(Path(ECG).read_text().replace('name = "q1"\nkind = "quant"', 'name = "q1"\nkind = "avgpool1d"')
+                 .replace('x_bits = 16             # informational: the real input is fc1', 'kernel_size = 2 # fc1'
                           ).replace("q_max_bits = 12\n", "", 1))
     r = _run(str(m), "--data", "ecg5000", "--epochs", "1")
-    assert r.exit_code == 3 and "relu" in r.output, r.output
+    assert r.exit_code == 3 and "avgpool1d" in r.output, r.output
 
 
 def test_missing_extra_exits_3_naming_it(monkeypatch):

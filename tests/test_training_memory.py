@@ -21,19 +21,25 @@ def _real_step_tensors(model_file: Path, batch: int) -> dict[tuple[str, str], sv
     m = build_model(model_file, sv.kernels, seed=1)
     cfg = TrainConfig.from_model(m)
     g = np.random.default_rng(0)
-    x = sv.kernels.float_to_sym(g.standard_normal((batch, m.in_features)).astype(np.float32) * 3, m.input_bits)
+    x = sv.kernels.float_to_sym(g.standard_normal((batch, *m.input_shape)).astype(np.float32) * 3, m.input_bits)
     out: dict[tuple[str, str], sv.SymTensor] = {}
     h, kept = sym_ops.forward(m, sv.kernels, x, cfg, None)
     hh = x
-    for layer, k in zip(m.layers, kept):
+    layers = sym_ops.forward_layers(m)
+    for layer, k in zip(layers, kept):
         out[(layer.name, "x")] = k
         hh = sym_ops.FORWARD[layer.kind](layer, sv.kernels, hh, cfg, None)
         out[(layer.name, "y")] = hh
         for p, v in layer.params().items():
             out[(layer.name, p)] = v
-    n_out = m.layers[-1].out_features
-    _, dy = sv.kernels.mse_loss(h, one_hot(g.integers(0, n_out, batch), n_out), cfg.grad_bits)
-    for layer, k in zip(reversed(m.layers), reversed(kept)):
+    n_out = h.mantissas.shape[1]
+    labels = g.integers(0, n_out, batch)
+    if m.loss_kind == "cross_entropy":
+        _, dy = sv.kernels.cross_entropy_loss(h, labels.astype(np.int32), cfg.grad_bits)
+        out[(m.layers[-1].name, "dx")] = dy
+    else:
+        _, dy = sv.kernels.mse_loss(h, one_hot(labels, n_out), cfg.grad_bits)
+    for layer, k in zip(reversed(layers), reversed(kept)):
         dy, grads = sym_ops.BACKWARD[layer.kind](layer, sv.kernels, k, dy, cfg, None)
         out[(layer.name, "dx")] = dy
         for p, v in grads.items():
@@ -41,7 +47,8 @@ def _real_step_tensors(model_file: Path, batch: int) -> dict[tuple[str, str], sv
     return out, m
 
 
-@pytest.mark.parametrize("model_file", ["ecg5000_mlp.toml", "har_mlp.toml", "chain.toml"])
+@pytest.mark.parametrize("model_file", ["ecg5000_mlp.toml", "har_mlp.toml", "chain.toml", "ecg5000_cnn.toml",
+                                        "har_cnn.toml"])
 def test_accounting_matches_a_real_step(model_file):
     batch = 5
     tensors, m = _real_step_tensors(EXAMPLES / model_file, batch)

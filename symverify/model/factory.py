@@ -19,6 +19,12 @@ do not chain (``out_features`` 4 into ``in_features`` 99). Keys used per kind
   ``beta_bits`` (default 16), ``norm_bits`` (default 12), ``eps``
   (default 1e-5), ``dx_bits`` (default 12).
 
+* ``conv1d``, ``relu``, ``maxpool1d``, ``adaptive_avgpool1d``, ``softmax``,
+  ``cross_entropy`` (the loss, last, after a softmax): see
+  :mod:`symverify.model.cnn_layers`. A first conv1d needs ``in_length``; the
+  factory walks the [C, L] shapes and rejects layers that do not chain (a
+  Linear after [C, L] takes ``in_features = C * L``).
+
 An optional ``[training]`` table (``lr``, ``grad_bits``, ``rounding``,
 ``sgd_rounding``, ``order``, ``seed``, ``batch``) is returned as
 :attr:`Model.training`.
@@ -40,6 +46,9 @@ import numpy as np
 
 from symverify.types import HALF_AWAY, SymTensor
 
+from . import cnn_layers
+from .cnn_layers import (AdaptiveAvgPool1dLayer, Conv1dLayer, CrossEntropyLayer, MaxPool1dLayer,  # noqa: F401
+                         ReluLayer, SoftmaxLayer)
 from .modelfile import LAYER_KINDS, ModelFileError, read_model_file, require, shape_mismatches, value  # noqa: F401
 
 #: The kinds the factory builds (and the training chain runs), from the one kinds list.
@@ -98,7 +107,7 @@ class LayerNormLayer:
         return {"gamma": self.gamma, "beta": self.beta}
 
 
-Layer = LinearLayer | QuantLayer | LayerNormLayer
+Layer = LinearLayer | QuantLayer | LayerNormLayer | cnn_layers.CnnLayer
 
 
 @dataclass
@@ -110,8 +119,21 @@ class Model:
 
     @property
     def in_features(self) -> int:
+        """Values per input row (C * L for a conv1d first layer)."""
+        return int(np.prod(self.input_shape))
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """One input row: ``(C, L)`` for a conv1d first layer, else ``(F,)``."""
         first = self.layers[0]
-        return first.in_features if isinstance(first, LinearLayer) else first.features  # type: ignore[union-attr]
+        if isinstance(first, Conv1dLayer):
+            return (first.in_channels, first.in_length)
+        return (first.in_features if isinstance(first, LinearLayer) else first.features,)  # type: ignore[union-attr]
+
+    @property
+    def loss_kind(self) -> str:
+        """``"cross_entropy"`` if the last layer is that loss, else ``"mse"`` (the trainer's default)."""
+        return self.layers[-1].kind if self.layers[-1].kind in cnn_layers.LOSS_KINDS else "mse"
 
     @property
     def input_bits(self) -> int:
@@ -164,11 +186,20 @@ def build_model(source: str | Path | dict, backend: Any, seed: int | None = None
         seed = int(training.get("seed", 0))
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
-    for spec in mf.layers:
+    shape: tuple[int, ...] | None = None  # per-row shape arriving at the layer (None: the model input)
+    for i, spec in enumerate(mf.layers):
         name, kind = spec["name"], spec["kind"]
         g = lambda key: value(spec, key)  # noqa: E731  (checked by the loader; kind default if absent)
+        if kind in cnn_layers.BUILDERS:
+            layer, shape = cnn_layers.BUILDERS[kind](mf, i, spec, shape, rng, backend)
+            layers.append(layer)
+            continue
         if kind == "linear":
             i_f, o_f, xb, wb, bb = g("in_features"), g("out_features"), g("x_bits"), g("w_bits"), g("b_bits")
+            if shape is not None and int(np.prod(shape)) != i_f:
+                raise mf.error(i, "in_features", i_f, f"the previous layer emits {' x '.join(map(str, shape))} = "
+                               f"{int(np.prod(shape))} values per row: the layers do not chain")
+            shape = (o_f,)
             w = backend.float_to_sym(_init_values(rng, (o_f, i_f), i_f), wb, HALF_AWAY)
             b = backend.float_to_sym(np.zeros(o_f, dtype=np.float32), bb, HALF_AWAY) if g("bias") else None
             layers.append(LinearLayer(name, i_f, o_f, xb, wb, w, b, bb, g("out_bits"), g("dy_bits"),
@@ -177,6 +208,7 @@ def build_model(source: str | Path | dict, backend: Any, seed: int | None = None
             layers.append(QuantLayer(name, g("q_max_bits"), g("x_bits"), spec=dict(spec)))
         else:
             f = g("normalized_shape")
+            shape = (f,)
             gb, bb = g("gamma_bits"), g("beta_bits")
             gamma = backend.float_to_sym(np.ones(f, dtype=np.float32), gb, HALF_AWAY)
             beta = backend.float_to_sym(np.zeros(f, dtype=np.float32), bb, HALF_AWAY)

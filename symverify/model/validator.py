@@ -4,10 +4,13 @@ SYM arithmetic does not allow (docs/training.md "Validator").
 Rules (each finding names the file, the layer, the key and its value):
 
 * ``operand_width``: an operand wider than 12 bits enters a product
-  accumulator (Linear x, w and the incoming gradient dy; LayerNorm gamma and
-  the normalized q_n, i.e. ``norm_bits``), including the *effective* width a
-  layer receives: the raw int32 output of a Linear without ``out_bits`` or of
-  a LayerNorm has width 32 and must pass a Quant layer first.
+  accumulator (Linear and Conv1d x, w and the incoming gradient dy; LayerNorm
+  gamma and the normalized q_n, i.e. ``norm_bits``), including the
+  *effective* width a layer receives: the raw int32 output of a Linear or
+  Conv1d without ``out_bits`` or of a LayerNorm has width 32 and must pass a
+  Quant layer first; a softmax input over 16 bits. A Conv1d requantizes an
+  incoming gradient wider than its ``dy_bits`` (the pools' backward emits
+  width 32), so its products see ``dy_bits``.
 * ``width_mismatch``: a layer's declared ``x_bits`` differs from the width the
   previous layer actually emits.
 * ``fan_in``: an int32 accumulator whose worst case leaves int32: seed +
@@ -15,7 +18,7 @@ Rules (each finding names the file, the layer, the key and its value):
   corner products of the two widths and |seed| <= 1073774591 (the rescale
   guard) if seeded by a bias (exact integers, :func:`max_safe_fan_in`).
 * ``double_requant``: a Quant layer right after a layer that already
-  requantizes (a Linear with ``out_bits``, or another Quant layer).
+  requantizes (a Linear or Conv1d with ``out_bits``, or another Quant layer).
 * ``shape``: consecutive layers whose feature counts do not match.
 
 The fan-in bound is the prover's own integer function
@@ -25,10 +28,12 @@ against the C kernel and the Z3 lemmas.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symverify.conv_geometry import conv1d_geometry
 from symverify.proofs import intbounds
 
 from .factory import KINDS, Model, load_model_spec
@@ -96,21 +101,44 @@ class ModelValidationError(ValueError):
 
 def _width_out(spec: dict, width_in: int | None) -> int | None:
     kind = spec.get("kind")
-    if kind == "linear":
+    if kind in ("linear", "conv1d"):
         return spec.get("out_bits", RAW_BITS)
     if kind == "quant":
         return spec.get("q_max_bits")
     if kind == "layernorm":
         return RAW_BITS
-    return width_in
+    if kind == "softmax":
+        return spec.get("out_bits", 12)
+    return width_in  # relu, maxpool1d, adaptive_avgpool1d: the input's mantissas
 
 
 def _dx_width(spec: dict, dy_in: int | None) -> int | None:
     """Width of the gradient a layer passes back to its predecessor."""
     kind = spec.get("kind")
-    if kind == "quant":
-        return dy_in  # straight-through
+    if kind in ("quant", "relu", "softmax"):
+        return dy_in  # straight-through (softmax: the CE gradient is w.r.t. the logits)
+    if kind == "cross_entropy":
+        return spec.get("grad_bits", dy_in)
+    if kind in ("maxpool1d", "adaptive_avgpool1d"):
+        return RAW_BITS  # the pools' backward declares width 32
     return spec.get("dx_bits", 12)
+
+
+def _conv_counts(spec: dict, batch: int | None) -> dict[str, int | None]:
+    """Fan-ins of the Conv1d accumulators (docs/layers.md "Conv1d"): forward
+    (C_in/groups)*K, dx (C_out/groups)*taps, dW and db batch*L_out (None
+    without in_length / batch)."""
+    g = spec.get("groups", 1)
+    kk, s, d = spec["kernel_size"], spec.get("stride", 1), spec.get("dilation", 1)
+    taps = -(-kk // (s // math.gcd(s, d)))
+    out = {"forward": spec["in_channels"] // g * kk, "dx": spec["out_channels"] // g * taps, "dW": None}
+    if spec.get("in_length") is not None and isinstance(batch, int):
+        pad = spec.get("padding", 0)
+        geom = conv1d_geometry((1, spec["in_channels"], spec["in_length"]),
+                               (spec["out_channels"], spec["in_channels"] // g, kk), s,
+                               tuple(pad) if isinstance(pad, list) else pad, d, g)
+        out["dW"] = batch * geom.out_length
+    return out
 
 
 def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Finding]:
@@ -192,6 +220,28 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
                 check_fan_in(spec, "batch", batch, dyb, eff_x, False, "grad_w dY^T X")
             if dyb is not None and isinstance(batch, int) and spec.get("bias", True):
                 check_fan_in(spec, "batch", batch, dyb, None, False, "grad_b sum of dy")
+        elif kind == "conv1d":
+            # the step requantizes a gradient wider than dy_bits (a pool's raw dx) before its products
+            dy_eff = dyb if dyb is None or dyb <= spec.get("dy_bits", 12) else spec.get("dy_bits", 12)
+            w_ok = check_operand(spec, "w_bits", spec.get("w_bits"), "the weight w")
+            x_ok = check_operand(spec, "x_bits", eff_x, "the input x")
+            dy_ok = check_operand(spec, "dy_bits", dy_eff, "the incoming gradient dy") if dy_eff is not None \
+                else False
+            n = _conv_counts(spec, batch)
+            if x_ok and w_ok:
+                check_fan_in(spec, "kernel_size", n["forward"], eff_x, spec["w_bits"], bool(spec.get("bias", True)),
+                             "forward (in_channels/groups)*kernel_size (+ bias seed)")
+            if dy_ok and w_ok:
+                check_fan_in(spec, "out_channels", n["dx"], dy_eff, spec["w_bits"], False, "grad_x dY * W")
+            if dy_ok and x_ok and n["dW"] is not None:
+                check_fan_in(spec, "batch", n["dW"], dy_eff, eff_x, False, "grad_w dY^T X over batch*out_length")
+            if dy_eff is not None and n["dW"] is not None and spec.get("bias", True):
+                check_fan_in(spec, "batch", n["dW"], dy_eff, None, False, "grad_b sum of dy over batch*out_length")
+        elif kind == "softmax":
+            if isinstance(eff_x, int) and eff_x > 16:
+                add("operand_width", spec, "x_bits", eff_x,
+                    f"softmax input is {eff_x} bits wide; the layer kinds take at most 16 bits"
+                    + (" (raw int32 output: insert a quant layer before this layer)" if eff_x == RAW_BITS else ""))
         elif kind == "layernorm":
             if isinstance(eff_x, int) and eff_x > 16:
                 add("operand_width", spec, "x_bits", eff_x,
@@ -204,6 +254,10 @@ def validate(source: Model | str | Path | dict, strict: bool = True) -> list[Fin
                              True, "affine q_n * gamma + beta seed")
         elif kind == "quant":
             if prev is not None and prev.get("kind") == "linear" and prev.get("out_bits") is not None:
+                add("double_requant", spec, "kind", "quant",
+                    f"follows layer {prev.get('name')!r}, which already requantizes (out_bits = "
+                    f"{prev.get('out_bits')}): drop this quant layer or the out_bits of {prev.get('name')!r}")
+            elif prev is not None and prev.get("kind") == "conv1d" and prev.get("out_bits") is not None:
                 add("double_requant", spec, "kind", "quant",
                     f"follows layer {prev.get('name')!r}, which already requantizes (out_bits = "
                     f"{prev.get('out_bits')}): drop this quant layer or the out_bits of {prev.get('name')!r}")

@@ -2,10 +2,10 @@
 backend and the float32 twin, with the same initial values, batches and
 learning rate.
 
-Loss: MSE against the one-hot class vector (``mse_loss`` of the backend, the
-loss kernel that exists; a ``cross_entropy`` entry in :data:`LOSSES` plugs in
-once the Softmax/CE kernels are there). Predictions are the argmax of the
-output row; SYM evaluation runs HALF_AWAY with no RNG, ``eval_batch`` rows
+Loss: the model's (:attr:`Model.loss_kind`): ``cross_entropy_loss`` with
+class-index targets for a model ending softmax -> cross_entropy, else MSE
+against the one-hot class vector (``mse_loss``). Predictions are the argmax
+of the output row (of the logits, before a softmax); SYM evaluation runs HALF_AWAY with no RNG, ``eval_batch`` rows
 per forward (default 1: one scale per sample, as on the device).
 """
 from __future__ import annotations
@@ -45,8 +45,16 @@ def _mse_onehot(backend: Any, y: Any, labels: np.ndarray, n_classes: int, cfg: T
                             rng_state=sym_ops.rng_for(cfg.rounding, rng))
 
 
+def _cross_entropy(backend: Any, p: Any, labels: np.ndarray, n_classes: int, cfg: TrainConfig, rng: Rng | None,
+                   layer: Any = None):
+    grad_bits = cfg.grad_bits if layer is None or layer.grad_bits is None else layer.grad_bits
+    reduction = "mean" if layer is None else layer.reduction
+    return backend.cross_entropy_loss(p, np.asarray(labels, dtype=np.int32), grad_bits, reduction,
+                                      rounding=cfg.rounding, rng_state=sym_ops.rng_for(cfg.rounding, rng))
+
+
 #: loss kinds: (backend, y, labels, n_classes, cfg, rng) -> (loss, dy)
-LOSSES: dict[str, Callable] = {"mse": _mse_onehot}
+LOSSES: dict[str, Callable] = {"mse": _mse_onehot, "cross_entropy": _cross_entropy}
 
 
 def epoch_batches(n: int, batch: int, epoch: int, seed: int) -> list[np.ndarray]:
@@ -57,8 +65,14 @@ def epoch_batches(n: int, batch: int, epoch: int, seed: int) -> list[np.ndarray]
 
 
 def model_inputs(model: Model, x: np.ndarray) -> np.ndarray:
-    """The float32 input the first layer takes: ``[N, C*L]`` (flattened) for a
-    Linear or LayerNorm first layer; its feature count must match."""
+    """The float32 input the first layer takes: ``[N, C, L]`` for a Conv1d
+    first layer (C and L must match), ``[N, C*L]`` (flattened) for a Linear or
+    LayerNorm first layer (its feature count must match)."""
+    if len(model.input_shape) == 2:
+        if x.ndim != 3 or tuple(x.shape[1:]) != model.input_shape:
+            raise ValueError(f"model {model.path}: its first layer takes {model.input_shape[0]} channels x "
+                             f"{model.input_shape[1]} samples, the data has shape {tuple(x.shape[1:])}")
+        return np.ascontiguousarray(x, dtype=np.float32)
     flat = np.ascontiguousarray(x.reshape(len(x), -1), dtype=np.float32)
     if flat.shape[1] != model.in_features:
         raise ValueError(f"model {model.path}: its first layer takes {model.in_features} features, the data "
@@ -70,12 +84,16 @@ class SymTrainer:
     """Full-SYM training of a factory model on one backend."""
 
     def __init__(self, model: Model, backend: Any, cfg: TrainConfig, n_classes: int, seed: int,
-                 loss: str = "mse") -> None:
+                 loss: str | None = None) -> None:
+        """``loss`` defaults to the model's (:attr:`Model.loss_kind`: a
+        trailing cross_entropy layer, else MSE against the one-hot class)."""
         sym_ops.check_trainable(model)
+        loss = model.loss_kind if loss is None else loss
         if loss not in LOSSES:
             raise ValueError(f"loss {loss!r}: expected one of {', '.join(LOSSES)}")
         self.model, self.backend, self.cfg, self.n_classes = model, backend, cfg, n_classes
-        self.loss = LOSSES[loss]
+        last = model.layers[-1]
+        self.loss = (lambda *a: LOSSES[loss](*a, layer=last)) if last.kind == loss else LOSSES[loss]
         self.rng = Rng(seed)
 
     def step(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.float32, dict]:
@@ -95,7 +113,7 @@ class SymTrainer:
         out = []
         for i in range(0, len(x), eval_batch):
             xs = self.backend.float_to_sym(x[i:i + eval_batch], self.model.input_bits, HALF_AWAY)
-            y, _ = sym_ops.forward(self.model, self.backend, xs, ha, None)
+            y, _ = sym_ops.forward(self.model, self.backend, xs, ha, None, logits=True)
             out.append(np.argmax(y.mantissas, axis=1))  # one positive scale per tensor: argmax of mantissas
         return np.concatenate(out)
 
@@ -133,7 +151,8 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
     targets = one_hot(data.y_train, data.n_classes)
     result = RunResult(config={"model": str(model.path), "data": data.name, "epochs": epochs, "seed": seed,
                                "lr": cfg.lr, "batch": batch, "eval_batch": eval_batch, "eval_every": eval_every,
-                               "n_train": len(x_tr), "n_test": len(x_te), "backend": backend.__name__})
+                               "n_train": len(x_tr), "n_test": len(x_te), "backend": backend.__name__,
+                               "loss": model.loss_kind})
     for epoch in range(1, epochs + 1):
         steps = epoch_batches(len(x_tr), batch, epoch, seed)
         t0 = time.perf_counter()

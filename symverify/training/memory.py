@@ -11,8 +11,13 @@ read and write, counted from the layer's shapes and declared widths):
   a raw 32-bit fixed-scale accumulator) and the propagated gradient dx
   (``dx_bits``; Quant passes dy through and owns none);
 * ``output``: the forward output buffer (raw 32-bit accumulator range for a
-  Linear without ``out_bits`` and for the LayerNorm affine; the Quant's
-  requantized result at ``q_max_bits``).
+  Linear or Conv1d without ``out_bits`` and for the LayerNorm affine; the
+  Quant's requantized result at ``q_max_bits``).
+
+The CNN kinds: Conv1d as Linear (w, b, kept x, grad_w, grad_b, dx, y); ReLU
+keeps x and owns its dx; MaxPool1d keeps x (its backward recomputes the
+argmax) and owns a raw 32-bit dx; AdaptiveAvgPool1d owns a raw dx only;
+Softmax its output; cross_entropy the gradient w.r.t. the logits (as its dx).
 
 Three storage formats: ``sym32`` (int32 mantissas + one float32 scale per
 tensor, what the kernels use), ``float32`` (4 bytes per element, no scales)
@@ -60,17 +65,38 @@ class LayerMemory:
         return sum(b.nbytes(fmt) for b in self.buffers if b.category == category)
 
 
+def _gradient_widths(model: Model) -> list[int]:
+    """Declared width of the gradient arriving at each layer (backward from
+    the loss): Linear / Conv1d emit ``dx_bits``, the pools width 32, Quant,
+    ReLU and Softmax pass theirs through."""
+    widths = [0] * len(model.layers)
+    dy = int(model.training.get("grad_bits", 12))
+    for i in range(len(model.layers) - 1, -1, -1):
+        layer = model.layers[i]
+        widths[i] = dy
+        if layer.kind == "cross_entropy":
+            dy = layer.grad_bits or dy
+        elif layer.kind in ("linear", "conv1d", "layernorm"):
+            dy = layer.dx_bits
+        elif layer.kind in ("maxpool1d", "adaptive_avgpool1d"):
+            dy = RAW_BITS
+    return widths
+
+
 def step_memory(model: Model, batch: int) -> list[LayerMemory]:
     """The buffers of one training step on ``batch`` rows, per layer."""
     if batch < 1:
         raise ValueError(f"batch must be >= 1, got {batch}")
     rows: list[LayerMemory] = []
     width = model.input_bits          # declared width of the tensor entering the layer
-    features = model.in_features
-    for layer in model.layers:
+    features = model.in_features      # values per row entering the layer
+    dy_widths = _gradient_widths(model)
+    for layer, dyb in zip(model.layers, dy_widths):
         lm = LayerMemory(layer.name, layer.kind)
         add = lambda n, c, e, b: lm.buffers.append(Buffer(n, c, int(e), int(b)))  # noqa: E731
-        if layer.kind == "linear":
+        if layer.kind in CNN_KINDS:
+            width, features = _cnn_layer(layer, add, batch, width, features, dyb)
+        elif layer.kind == "linear":
             add("w", "params", layer.out_features * layer.in_features, layer.w_bits)
             if layer.b is not None:
                 add("b", "params", layer.out_features, layer.b_bits)
@@ -96,6 +122,47 @@ def step_memory(model: Model, batch: int) -> list[LayerMemory]:
             raise ValueError(f"layer {layer.name!r}: kind {layer.kind!r} has no memory accounting")
         rows.append(lm)
     return rows
+
+
+CNN_KINDS = ("conv1d", "relu", "maxpool1d", "adaptive_avgpool1d", "softmax", "cross_entropy")
+
+
+def _cnn_layer(layer, add, batch: int, width: int, features: int, dyb: int) -> tuple[int, int]:
+    """Buffers of one CNN-kind layer; returns (width, values per row) it emits.
+    MaxPool1d keeps its input (backward recomputes the argmax from it);
+    AdaptiveAvgPool1d and Softmax keep nothing (their backward needs only
+    shapes / passes the cross-entropy gradient through)."""
+    if layer.kind == "conv1d":
+        w_n = layer.w.mantissas.size
+        add("w", "params", w_n, layer.w_bits)
+        if layer.b is not None:
+            add("b", "params", layer.out_channels, layer.b_bits)
+        add("x", "kept", batch * features, width)
+        add("grad_w", "grads", w_n, layer.grad_w_bits)
+        if layer.b is not None:
+            add("grad_b", "grads", layer.out_channels, RAW_BITS)
+        add("dx", "grads", batch * features, layer.dx_bits)
+        width, features = layer.out_bits or RAW_BITS, layer.out_channels * layer.out_length
+        add("y", "output", batch * features, width)
+    elif layer.kind == "relu":
+        add("x", "kept", batch * features, width)
+        add("dx", "grads", batch * features, dyb)
+        add("y", "output", batch * features, width)
+    elif layer.kind == "maxpool1d":
+        add("x", "kept", batch * features, width)
+        add("dx", "grads", batch * features, RAW_BITS)
+        features = features // layer.in_length * layer.out_length
+        add("y", "output", batch * features, width)
+    elif layer.kind == "adaptive_avgpool1d":
+        add("dx", "grads", batch * features, RAW_BITS)
+        features = features // layer.in_length * layer.output_size
+        add("y", "output", batch * features, width)
+    elif layer.kind == "softmax":
+        width = layer.out_bits
+        add("y", "output", batch * features, width)
+    else:  # cross_entropy: the gradient w.r.t. the logits
+        add("dx", "grads", batch * features, dyb)
+    return width, features
 
 
 def markdown_table(rows: list[LayerMemory]) -> str:

@@ -26,7 +26,8 @@ def plot_run(result: dict, path: str | Path, classes: list[str]) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for key, ax, title in (("loss", axes[0], "training loss (MSE, one-hot)"),
+    loss = {"cross_entropy": "cross entropy"}.get(result.get("config", {}).get("loss", "mse"), "MSE, one-hot")
+    for key, ax, title in (("loss", axes[0], f"training loss ({loss})"),
                            ("accuracy", axes[1], "test accuracy")):
         for side, style, label in (("sym", "o-", "SYM"), ("float", "s--", "float32")):
             pts = [(r["epoch"], r[f"{side}_{key}"]) for r in result["epochs"] if f"{side}_{key}" in r]

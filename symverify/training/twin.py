@@ -5,8 +5,9 @@ the arithmetic.
 
 One entry per layer kind, like :mod:`symverify.training.sym_ops`: Linear
 (exact float32 backward), Quant (identity both ways), LayerNorm (biased
-variance, same eps; gamma and beta fixed, as on the SYM side). Plain SGD on
-every Linear's w and b.
+variance, same eps; gamma and beta fixed, as on the SYM side) and the CNN
+kinds of :mod:`symverify.training.cnn_twin`. Plain SGD on every Linear's and
+Conv1d's w and b.
 """
 from __future__ import annotations
 
@@ -16,16 +17,20 @@ import numpy as np
 
 from symverify.model.factory import Model
 
+from . import cnn_twin
+
 F32 = np.float32
 
 
 def _linear_fwd(p: dict, h: np.ndarray) -> tuple[np.ndarray, Any]:
-    return (h @ p["w"].T + p["b"]).astype(F32), h
+    rows = h.reshape(len(h), -1)  # [B, C, L] after a conv / pool: flattened
+    return (rows @ p["w"].T + p["b"]).astype(F32), (rows, h.shape)
 
 
 def _linear_bwd(p: dict, cache: Any, dy: np.ndarray) -> tuple[np.ndarray, dict]:
-    grads = {"w": (dy.T @ cache).astype(F32), "b": dy.sum(axis=0, dtype=F32)}
-    return (dy @ p["w"]).astype(F32), grads
+    rows, shape = cache
+    grads = {"w": (dy.T @ rows).astype(F32), "b": dy.sum(axis=0, dtype=F32)}
+    return (dy @ p["w"]).astype(F32).reshape(shape), grads
 
 
 def _quant_fwd(p: dict, h: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -53,9 +58,11 @@ def _layernorm_bwd(p: dict, cache: Any, dy: np.ndarray) -> tuple[np.ndarray, dic
     return (inv * ((dn - m1) - n * m2)).astype(F32), {}
 
 
-FORWARD: dict[str, Callable] = {"linear": _linear_fwd, "quant": _quant_fwd, "layernorm": _layernorm_fwd}
-BACKWARD: dict[str, Callable] = {"linear": _linear_bwd, "quant": _quant_bwd, "layernorm": _layernorm_bwd}
-UPDATE: dict[str, tuple[str, ...]] = {"linear": ("w", "b")}
+FORWARD: dict[str, Callable] = {"linear": _linear_fwd, "quant": _quant_fwd, "layernorm": _layernorm_fwd,
+                                **cnn_twin.FORWARD}
+BACKWARD: dict[str, Callable] = {"linear": _linear_bwd, "quant": _quant_bwd, "layernorm": _layernorm_bwd,
+                                 **cnn_twin.BACKWARD}
+UPDATE: dict[str, tuple[str, ...]] = {"linear": ("w", "b"), "conv1d": ("w", "b")}
 
 
 class FloatTwin:
@@ -63,16 +70,22 @@ class FloatTwin:
 
     def __init__(self, model: Model) -> None:
         values = model.dequantized()
+        self.loss_kind = model.loss_kind
         self.layers: list[tuple[str, str, dict]] = []
         for layer in model.layers:
+            if layer.kind in cnn_twin.LOSS_KINDS:
+                continue
             if layer.kind not in FORWARD:
                 raise ValueError(f"layer {layer.name!r}: kind {layer.kind!r} has no float32 twin "
                                  f"(supported: {', '.join(sorted(FORWARD))})")
             p = {k.split(".", 1)[1]: v.copy() for k, v in values.items() if k.split(".", 1)[0] == layer.name}
             if layer.kind == "linear" and "b" not in p:
                 p["b"] = np.zeros(layer.out_features, F32)
+            if layer.kind == "conv1d" and "b" not in p:
+                p["b"] = np.zeros(layer.out_channels, F32)
             if layer.kind == "layernorm":
                 p["eps"] = F32(layer.eps)
+            p.update(cnn_twin.hyper(layer))
             self.layers.append((layer.name, layer.kind, p))
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[Any]]:
@@ -85,11 +98,17 @@ class FloatTwin:
         return h, caches
 
     def step(self, x: np.ndarray, target: np.ndarray, lr: float) -> np.float32:
-        """One SGD step on the MSE against ``target``; returns the batch loss."""
+        """One SGD step on the loss against the one-hot ``target`` (MSE, or
+        cross entropy with reduction mean for a softmax -> cross_entropy
+        model); returns the batch loss."""
         out, caches = self.forward(x)
-        diff = (out - np.asarray(target, dtype=F32)).astype(F32)
-        loss = np.mean(diff * diff, dtype=F32)
-        dy = (F32(2) * diff / F32(diff.size)).astype(F32)
+        t = np.asarray(target, dtype=F32)
+        if self.loss_kind == "cross_entropy":
+            loss, dy = cnn_twin.cross_entropy(out, t)
+        else:
+            diff = (out - t).astype(F32)
+            loss = np.mean(diff * diff, dtype=F32)
+            dy = (F32(2) * diff / F32(diff.size)).astype(F32)
         grads = []
         for (_, kind, p), c in zip(reversed(self.layers), reversed(caches)):
             dy, g = BACKWARD[kind](p, c, dy)
@@ -101,5 +120,5 @@ class FloatTwin:
         return F32(loss)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Class indices (argmax of the output rows)."""
+        """Class indices (argmax of the output rows; a softmax keeps the argmax)."""
         return np.argmax(self.forward(x)[0], axis=1)
