@@ -57,6 +57,8 @@ class Query:
     witness: dict | None = None  # term -> value (guided counterexample)
     #: custom decision procedure (exhaustive enumeration): () -> (status, counterexample)
     check: Callable[[], tuple] | None = None
+    #: solver factory (timeout in ms -> solver) where the default solver is too slow
+    solver: Callable[[int], Any] | None = None
 
 
 @dataclass
@@ -595,4 +597,6 @@ def catalog() -> list[Lemma]:
                       f"acc = seed + sum of {n + 1} products stays in int32 (int{b} operands, seed {tag})",
                       lambda b=b, smax=smax, n=n: q_sum_overflow(b, b, smax, n + 1), "mac-fan-in", "int",
                       replay="mac", params={"seed": tag, "N": n + 1}))
+    from .intreq_lemmas import intreq_lemmas  # imports Lemma from this module
+    L.extend(intreq_lemmas())
     return L
