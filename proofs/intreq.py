@@ -70,6 +70,12 @@ def _rne_up(rem, half, kept):
     return z3.Or(z3.UGT(rem, half), z3.And(rem == half, (kept & 1) != 0))
 
 
+def _product_round_up(rem, half, kept):
+    """``rem >= half``: the product's rounding, ties up (the tie rule cannot
+    change the result; intreq.round proves it with this very term)."""
+    return z3.UGE(rem, half)
+
+
 def fl_int(a: z3.BitVecRef) -> tuple[z3.BitVecRef, z3.BitVecRef]:
     """fl(a) = ma * 2^ea for a > 0: the first block of ``sym_iq_magnitude``."""
     length = bit_length(a)
@@ -109,6 +115,11 @@ def product_exact(ma: z3.BitVecRef, mr: z3.BitVecRef) -> tuple[z3.BitVecRef, z3.
 Product = Callable[[z3.BitVecRef, z3.BitVecRef], tuple[z3.BitVecRef, z3.BitVecRef]]
 
 
+def _half_away(top, d):
+    """``(top + (1u << (d - 1))) >> d``: half away from zero on the magnitude."""
+    return z3.LShR(top + (_u(1) << (d - 1)), d)
+
+
 def round_magnitude(ma, ea, mr, er, q_sat, product: Product = product_limbs) -> z3.BitVecRef:
     """The rest of ``sym_iq_magnitude`` from fl(a) = ma * 2^ea: the product,
     its RNE to 24 bits, the saturation / zero cut-offs and half away."""
@@ -118,11 +129,10 @@ def round_magnitude(ma, ea, mr, er, q_sat, product: Product = product_limbs) -> 
     rem = z3.If(big, lo, lo & FRAC)
     half = z3.If(big, _u(HIDDEN), _u(HIDDEN >> 1))
     e0 = z3.If(big, _u(24), _u(23))
-    top = z3.If(_rne_up(rem, half, top), top + 1, top)
+    top = z3.If(_product_round_up(rem, half, top), top + 1, top)
     e = e0 + ea + er - 150
     d = -e
-    rounded = z3.LShR(top + (_u(1) << (d - 1)), d)
-    return z3.If(e > -8, q_sat, z3.If(e < -25, _u(0), rounded))
+    return z3.If(e > -8, q_sat, z3.If(e < -25, _u(0), _half_away(top, d)))
 
 
 def signed_result(negative, k_pos, k_neg, q_hi) -> z3.BitVecRef:
@@ -194,7 +204,10 @@ def fpbv_solver(timeout_ms: int) -> z3.Solver:
     """Bit-blasting solver: the asserted ``er != 0`` / ``er != 255`` atoms are
     propagated into fpa2bv's is-normal tests, so the significand product of
     the reference becomes the very term of :func:`product_exact`."""
+    # the SAT tactic decides unsat fast; where it only finds an
+    # over-approximated goal satisfiable, the SMT core builds the model
+    finish = z3.OrElse(z3.Then("sat", "fail-if-undecided"), "smt")
     s = z3.Then("simplify", "propagate-values", "fpa2bv", "propagate-values", "simplify",
-                "solve-eqs", "bit-blast", "sat").solver()
+                "solve-eqs", "bit-blast", finish).solver()
     s.set("timeout", timeout_ms)
     return s

@@ -47,7 +47,7 @@ def q_fl_int() -> Query:
     ], show={"m": m, "ma": ma, "ea": ea, "fl(m)": fl_m}, solver=iq.fpbv_solver)
 
 
-def q_product() -> Query:
+def q_product(limb_bits: int = 12) -> Query:
     """The four 12x12 partial products: no 32-bit wrap, and hi*2^24 + lo = ma*mr.
 
     Integer encoding of product_limbs: for uint32 values that cannot wrap,
@@ -55,7 +55,8 @@ def q_product() -> Query:
     x * 2^k, + and * are the integer ones; the no-wrap goal proves the premise."""
     ma, mr = z3.Ints("ma mr")
     pre = [ma >= iq.HIDDEN, ma <= iq.LOW24, mr >= iq.HIDDEN, mr <= iq.LOW24]
-    ah, al, bh, bl = ma / 4096, ma % 4096, mr / 4096, mr % 4096
+    k = 2 ** limb_bits  # the C's split: 12 (a test plants another)
+    ah, al, bh, bl = ma / k, ma % k, mr / k, mr % k
     p_hl, p_lh, p_ll, p_hh = ah * bl, al * bh, al * bl, ah * bh
     mid = p_hl + p_lh
     mid_lo = (mid % 4096) * 4096

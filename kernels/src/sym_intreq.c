@@ -93,7 +93,10 @@ static uint32_t sym_iq_magnitude(uint32_t a, uint32_t mr, int32_t er, uint32_t q
     hi = ah * bh + (mid >> 12) + (lo >> 24);
     lo &= SYM_IQ_LOW24;
     /* P is in [2^46, 2^48): keep its top 24 bits (top), the dropped bits
-     * (rem) and their half, then round to nearest, ties to even. */
+     * (rem) and their half, then round to nearest. The tie rule of this
+     * rounding never changes the result (a tie only moves an even top to
+     * top + 1, and the half-away step below gives the same integer for
+     * both), so ties go up (lemma intreq.round). */
     if (hi > SYM_IQ_FRAC) {
         top = hi;
         rem = lo;
@@ -105,7 +108,7 @@ static uint32_t sym_iq_magnitude(uint32_t a, uint32_t mr, int32_t er, uint32_t q
         half = SYM_IQ_HIDDEN >> 1;
         e = 23;
     }
-    if (rem > half || (rem == half && (top & 1u) != 0u)) {
+    if (rem >= half) {
         top += 1u;
     }
     /* fl(fl(a) * r) = top * 2^e, top in [2^23, 2^24]. An overflow to inf
