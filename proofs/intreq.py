@@ -135,11 +135,18 @@ def round_magnitude(ma, ea, mr, er, q_sat, product: Product = product_limbs) -> 
     return z3.If(e > -8, q_sat, z3.If(e < -25, _u(0), _half_away(top, d)))
 
 
-def signed_result(negative, k_pos, k_neg, q_hi) -> z3.BitVecRef:
-    """``sym_iq_requant`` after the magnitude: clamp and sign (m != 0)."""
-    pos = z3.If(z3.UGT(k_pos, q_hi), q_hi, k_pos)
-    neg = z3.If(z3.UGT(k_neg, q_hi + 1), q_hi + 1, k_neg)
+def signed_result(negative, k, q_hi) -> z3.BitVecRef:
+    """``sym_iq_requant`` after the magnitude k: clamp and sign (m != 0)."""
+    pos = z3.If(z3.UGT(k, q_hi), q_hi, k)
+    neg = z3.If(z3.UGT(k, q_hi + 1), q_hi + 1, k)
     return z3.If(negative, -neg, pos)
+
+
+def q_sat_of(negative, q_hi) -> z3.BitVecRef:
+    """The q_sat argument of the C's two calls of sym_iq_magnitude (one per
+    sign branch; the function is pure, so one call on the selected argument
+    is the same value)."""
+    return z3.If(negative, q_hi + 1, q_hi)
 
 
 def q_hi_of(b: z3.BitVecRef) -> z3.BitVecRef:
@@ -155,13 +162,11 @@ def core(m: z3.BitVecRef, r_bits: z3.BitVecRef, b: z3.BitVecRef, product: Produc
     """``sym_intreq_one``'s result for a valid width b and a valid scale r_bits."""
     mr, er = scale_fields(r_bits)
     q_hi = q_hi_of(b)
-    a_pos = m
-    a_neg = 0 - m
-    ma_p, ea_p = fl_int(a_pos)
-    ma_n, ea_n = fl_int(a_neg)
-    k_pos = round_magnitude(ma_p, ea_p, mr, er, q_hi, product)
-    k_neg = round_magnitude(ma_n, ea_n, mr, er, q_hi + 1, product)
-    return z3.If(m == 0, _u(0), signed_result(m < 0, k_pos, k_neg, q_hi))
+    negative = m < 0
+    a = z3.If(negative, 0 - m, m)  # (uint32_t)m or 0u - (uint32_t)m
+    ma, ea = fl_int(a)
+    k = round_magnitude(ma, ea, mr, er, q_sat_of(negative, q_hi), product)
+    return z3.If(m == 0, _u(0), signed_result(negative, k, q_hi))
 
 
 def sat_round_ref(v: z3.FPRef, b: z3.BitVecRef) -> z3.BitVecRef:

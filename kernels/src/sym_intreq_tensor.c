@@ -21,7 +21,7 @@ int sym_intreq_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
 {
     size_t bytes;
     uint32_t top;
-    uint32_t r_bits;
+    uint32_t r_bits = 0u;
     float absmax;
     float s_new;
     float ratio;
