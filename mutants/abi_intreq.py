@@ -8,6 +8,7 @@ error status with nothing written. Part of the gold suite
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -44,6 +45,12 @@ def expect_one(m: int, r_bits: int, b: int) -> int:
     return int(math.copysign(math.floor(abs(v) + 0.5), v))
 
 
+@functools.lru_cache(maxsize=1)
+def _edge_cases() -> tuple[tuple[int, int, int, int], ...]:
+    """edge_inputs() with their expected values (computed once per process)."""
+    return tuple((m, r, b, expect_one(m, r, b)) for m, r, b in edge_inputs())
+
+
 def edge_inputs() -> list[tuple[int, int, int]]:
     """(m, r_bits, b): exact / rounded fl(m), ties, the carry of fl(m) to
     2^24, saturation and underflow boundaries, subnormal and infinite
@@ -65,6 +72,7 @@ def edge_inputs() -> list[tuple[int, int, int]]:
         for k in (1, 2, 100, 2047, 32766):
             r0 = f32_bits((k + 0.5) / x)
             out += [(s * m, r0 + step, 16) for s in (1, -1) for step in range(-2, 3)]
+    out += _boundary_inputs()
     for b in range(2, 17):  # the clamp at every width, both signs, both sides of it
         q = (1 << (b - 1)) - 1
         out += [(m, f32_bits(1.0), b) for m in (q - 1, q, q + 1, -q, -q - 1, -q - 2)]
@@ -72,14 +80,55 @@ def edge_inputs() -> list[tuple[int, int, int]]:
     return out
 
 
+def _near_half(x: float, ks=(0, 1, 2, 100, 2047, 32766)) -> list[int]:
+    """Bits of the r next to (k + 1/2) / x: there fl(x * r) sits at, or one
+    rounding step from, a tie of the final rounding."""
+    out = []
+    for k in ks:
+        r0 = f32_bits((k + 0.5) / x)
+        out += [r0 + step for step in range(-2, 3)]
+    return out
+
+
+def _boundary_inputs() -> list[tuple[int, int, int]]:
+    """Inputs where one of the C's steps decides the result: m at and next to
+    every power of two (the bit length), |m| > 2^24 with the dropped bits just
+    below, at and above half (fl(m) and its neighbours), and products that
+    round up to exactly k + 1/2 (the double rounding of fl(m * r))."""
+    from fractions import Fraction
+
+    out = []
+    for k in range(32):
+        for m in {(1 << k) - 1, 1 << k, (1 << k) + 1}:
+            if 0 < m < (1 << 31):
+                out += [(s * m, r, 16) for s in (1, -1) for r in _near_half(float(np.float32(m)), (0, 1, 1000))]
+    for ea in range(1, 8):  # |m| in [2^(23+ea), 2^(24+ea)): ea dropped bits
+        half = 1 << (ea - 1)
+        for kept in ((1 << 23) + 4, (1 << 23) + 5, (1 << 24) - 1, (1 << 24) - 2):
+            for rem in {half - 1, half, half + 1, (1 << ea) - 1} - {-1}:
+                m = (kept << ea) + rem
+                if m < (1 << 31):
+                    out += [(s * m, r, 16) for s in (1, -1) for r in _near_half(float(np.float32(m)), (0, 2, 777))]
+    rng = np.random.default_rng(1919)  # products whose float32 rounding lands on k + 1/2
+    found = 0
+    while found < 300:
+        m = int(rng.integers(3, 1 << 24)) | 1
+        k = int(rng.choice([0, 1, 2, 5, 100, 2047, 32766]))
+        for r in _near_half(float(m), (k,)):
+            rf = float(np.uint32(r).view(np.float32))
+            if float(np.float32(m) * np.float32(rf)) == k + 0.5 and Fraction(m) * Fraction(rf) != Fraction(2 * k + 1, 2):
+                out += [(m, r, 16), (-m, r, 16)]
+                found += 1
+    return out
+
+
 @_case
 def intreq_one_edges(ffi, lib):
     out = ffi.new("int32_t *")
-    for m, r, b in edge_inputs():
+    for m, r, b, want in _edge_cases():
         st = lib.sym_intreq_one(m, r, b, out)
         if st != 0:
             return f"sym_intreq_one({m}, 0x{r:08X}, {b}): status {st}"
-        want = expect_one(m, r, b)
         if out[0] != want:
             return f"sym_intreq_one({m}, 0x{r:08X}, {b}) = {out[0]} != expected {want}"
     return None
