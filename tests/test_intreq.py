@@ -323,3 +323,24 @@ def test_m0plus_object_needs_no_soft_float_or_long_multiply(tmp_path):
     code = re.sub(r"/\*.*?\*/", " ", (kdir / "src" / "sym_intreq.c").read_text(), flags=re.S)
     for word in ("float", "double", "int64_t", "uint64_t", "long"):
         assert not re.search(rf"\b{word}\b", code), word
+
+
+def test_bit_length_0xffff_mutant_is_equivalent_by_enumeration():
+    """The enumeration behind the equivalent mutant sym_iq_bit_length
+    `x >= 0xFFFFu` (mutants/equivalent.toml): with a = 0xFFFF normalised one
+    bit short, only mr = 2^23 + f, f < 128, round one bit coarser, and that
+    moves the integer only if N / 2^15 (N = 0xFFFF * mr) lies in [B - 1,
+    B - 1/2) for a boundary B = an odd multiple of 2^(d-1), d in 8..25."""
+    from fractions import Fraction
+
+    hits = []
+    for f in range(128):
+        u = Fraction(0xFFFF * ((1 << 23) + f), 1 << 15)
+        for d in range(8, 26):
+            r = u % (1 << d)
+            if (1 << (d - 1)) - 1 <= r < Fraction((1 << d) - 1, 2):
+                hits.append((f, d))
+    assert hits == []
+    # the window test itself can fire: a value just below a boundary is found
+    u = Fraction((1 << 7) - 1)
+    assert (1 << 7) - 1 <= u % (1 << 8) < Fraction((1 << 8) - 1, 2)
