@@ -5,7 +5,7 @@ from __future__ import annotations
 import z3
 
 from . import intreq as iq
-from .lemmas import Goal, Lemma, Query
+from .query import Goal, Lemma, Query
 
 DOC = "intreq-core"
 #: intreq.round bands take 2-13 s on a loaded 2-core machine: give them
