@@ -461,10 +461,11 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
     if abi:
         from .abi import CASES
         from .abi_layers import CASES as LAYER_CASES
+        from .abi_intreq import CASES as INTREQ_CASES
         from .abi_pool import CASES as POOL_CASES
         from .abi_relu import CASES as RELU_CASES
 
-        cases = [*cases, *CASES, *LAYER_CASES, *RELU_CASES, *POOL_CASES]
+        cases = [*cases, *CASES, *LAYER_CASES, *RELU_CASES, *POOL_CASES, *INTREQ_CASES]
     return cases, skipped
 
 

@@ -21,68 +21,25 @@ encoding; the witness is reported as the counterexample.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
 
 import z3
 
 from . import fp, steps, witness
+from .intreq_lemmas import intreq_lemmas
 from .intbounds import binding_side, extreme_operands, max_safe_count, product_bounds, term_bounds
 from .fp import fconst, fvar
 from .realmodel import EPS, FLT_MAX, MIN_NORMAL, RM, absle, abslt
+from .query import DOCS, Goal, Lemma, Query
 from .steps import HA, SR, qmax, qmin
 
-DOCS = "docs/proofs.md"
 WIDTHS = tuple(range(2, 17))
 INT32_MIN, INT32_MAX = fp.INT32_MIN, fp.INT32_MAX
 LN_MAX_FEATURES = 65535  # SYM_LN_MAX_FEATURES: F < 2^16 (kernels/src/sym_layernorm.c)
 LN_N_BOUND = 256  # every finite normalized value: |n| <= 256 (sqrt(65535) plus rounding; layernorm.n_bound)
 MIN_SUBNORMAL = Fraction(1, 2 ** 149)
 SEED_MAX = fp.RESCALE_GUARD  # largest |seed| rescale_to_acc can return (lemma rescale.guard_cast)
-
-
-@dataclass
-class Goal:
-    label: str
-    goal: Any
-    extra: list = field(default_factory=list)
-
-
-@dataclass
-class Query:
-    pre: list
-    goals: list
-    show: dict = field(default_factory=dict)
-    witness: dict | None = None  # term -> value (guided counterexample)
-    #: custom decision procedure (exhaustive enumeration): () -> (status, counterexample)
-    check: Callable[[], tuple] | None = None
-
-
-@dataclass
-class Lemma:
-    name: str
-    bits: int | None
-    mode: str | None
-    expect: str  # "PROVEN" | "COUNTEREXAMPLE"
-    statement: str
-    build: Callable[[], Query]
-    doc: str
-    encoding: str  # exact | real | int
-    replay: str | None = None  # how a counterexample is replayed on C
-    params: dict = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        parts = [f"b={self.bits}"] if self.bits is not None else []
-        parts += [f"{k}={v}" for k, v in self.params.items()]
-        if self.mode:
-            parts.append("HA" if self.mode == HA else "SR")
-        return f"{self.name}[{','.join(parts)}]" if parts else self.name
-
-    @property
-    def doc_link(self) -> str:
-        return f"{DOCS}#{self.doc}"
 
 
 def _sym_state(name="state"):
@@ -601,4 +558,5 @@ def catalog() -> list[Lemma]:
                       f"acc = seed + sum of {n + 1} products stays in int32 (int{b} operands, seed {tag})",
                       lambda b=b, smax=smax, n=n: q_sum_overflow(b, b, smax, n + 1), "mac-fan-in", "int",
                       replay="mac", params={"seed": tag, "N": n + 1}))
+    L.extend(intreq_lemmas())
     return L

@@ -71,8 +71,11 @@ def _render(v: Any) -> Any:
 
 def _solvers(q: Query):
     for g in q.goals:
-        s = z3.Solver()
-        s.set("timeout", TIMEOUT_MS)
+        if q.solver is not None:
+            s = q.solver(TIMEOUT_MS)
+        else:
+            s = z3.Solver()
+            s.set("timeout", TIMEOUT_MS)
         s.add(*q.pre, *g.extra)
         s.add(z3.Not(g.goal))
         if q.witness:

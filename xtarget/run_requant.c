@@ -1,7 +1,10 @@
 /* Golden vectors of the "requant" family on target: sym_requant_dynamic
- * (both orders), sym_requant_fixed, sym_rescale_to_acc. in_place vectors call
- * the kernel with m_out == m_in (input copied into the output buffer first). */
+ * (both orders), sym_requant_fixed, sym_rescale_to_acc; the ratio-order
+ * HALF_AWAY vectors once more through the integer-only
+ * sym_intreq_requant_dynamic. in_place vectors call the kernel with
+ * m_out == m_in (input copied into the output buffer first). */
 #include "harness.h"
+#include "sym_intreq_tensor.h"
 #include "sym_requant.h"
 #include "requant.h"
 
@@ -37,6 +40,25 @@ static void check_out(int32_t status, int32_t in_place, const int32_t *m_in,
     }
 }
 
+/* A ratio-order HALF_AWAY vector once more on the integer core, inside the
+ * same vector (checks named intreq_*): the same status, mantissas and scale. */
+static void check_intreq(const sym_golden_requant_dynamic_t *v)
+{
+    float s_out = xt_f32(XT_SENTINEL_BITS);
+    const int32_t *in = prepare(v->in_place, v->m_in, v->n);
+    const int rc = sym_intreq_requant_dynamic(in, v->n, xt_f32(v->s_in), v->q_max_bits_out, buf_out, &s_out);
+    xt_check_i32("intreq_status", -1, v->status, rc);
+    if (v->status == 0) {
+        xt_check_array("intreq_m_out", v->m_out, buf_out, v->n);
+    } else if (v->in_place) {
+        xt_check_array("intreq_m_untouched", v->m_in, buf_out, v->n);
+    } else {
+        xt_check_fill("intreq_m_untouched", buf_out, 0, BUF_N, XT_SENTINEL);
+    }
+    xt_check_fill("intreq_m_guard", buf_out, v->status == 0 || v->in_place ? v->n : 0, BUF_N, XT_SENTINEL);
+    xt_check_f32("intreq_s_out", -1, v->status == 0 ? v->s_out : XT_SENTINEL_BITS, s_out);
+}
+
 static void run_requant_dynamic(void)
 {
     uint32_t i;
@@ -54,6 +76,9 @@ static void run_requant_dynamic(void)
         check_out(v->status, v->in_place, v->m_in, v->m_out, v->n);
         xt_check_f32("s_out", -1, v->status == 0 ? v->s_out : XT_SENTINEL_BITS, s_out);
         xt_check_u32("rng_state", -1, v->rng_state_out, st);
+        if (v->rounding == SYM_HALF_AWAY && v->order == SYM_ORDER_RATIO) {
+            check_intreq(v);
+        }
         xt_vector_end();
     }
 }

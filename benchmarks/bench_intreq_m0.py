@@ -1,0 +1,187 @@
+"""Instructions per element and code size of the requant loop on Cortex-M0+.
+
+Builds the kernels and benchmarks/intreq/bench_intreq.c for -mcpu=cortex-m0plus
+(-O2, soft float), runs each loop in unicorn (Thumb, M-class) and counts the
+executed instructions; per element = (I(n=257) - I(n=1)) / 256. Code size =
+flash bytes of a --gc-sections image that keeps only that function (its own
+code, the kernel helpers and the libgcc / newlib members it pulls in).
+
+    python benchmarks/bench_intreq_m0.py [--json FILE]
+
+The float32 and integer loops must give the same mantissas in the emulator
+(checked; exit 1 otherwise); the CMSIS-NN-style loop is not bit-exact with
+SYM and its mismatch count is reported. Results: docs/integer-only.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import unicorn
+from unicorn import arm_const as A
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks" / "intreq"
+KDIR = ROOT / "kernels"
+CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-fno-fast-math",
+          "-mthumb", "-mcpu=cortex-m0plus", "-ffunction-sections", "-fdata-sections"]
+BASE = 0x10000
+RET = 0x8000  # a `b .` the measured function returns to
+RAM, RAM_SIZE = 0x20000000, 1 << 20
+N_BIG, N_SMALL = 257, 1
+BITS = 12
+
+LOOPS = ("bench_float_ratio_loop", "sym_intreq_ratio_loop", "bench_cmsis_style_loop")
+WHOLE = ("sym_requant_dynamic", "sym_intreq_requant_dynamic")
+
+
+def _run(cmd: list) -> str:
+    return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True).stdout
+
+
+def build(tmp: Path, keep: tuple[str, ...]) -> tuple[Path, dict[str, int]]:
+    """Link an image that keeps ``keep``; return (binary, symbol addresses)."""
+    objs = []
+    for src in [*sorted((KDIR / "src").glob("*.c")), BENCH / "bench_intreq.c"]:
+        obj = tmp / f"{src.stem}.o"
+        if not obj.exists():
+            _run(["arm-none-eabi-gcc", *CFLAGS, f"-I{KDIR / 'include'}", "-c", src, "-o", obj])
+        objs.append(obj)
+    elf = tmp / f"{'_'.join(keep)}.elf"
+    undef = [f"-Wl,--undefined={k}" for k in keep]
+    _run(["arm-none-eabi-gcc", "-mthumb", "-mcpu=cortex-m0plus", "-nostdlib", "-nostartfiles",
+          "-Wl,--gc-sections", f"-Wl,-e,{keep[0]}", *undef, "-T", BENCH / "link.ld", *objs,
+          "-Wl,--start-group", "-lm", "-lc", "-lgcc", "-Wl,--end-group", "-o", elf])
+    binary = elf.with_suffix(".bin")
+    _run(["arm-none-eabi-objcopy", "-O", "binary", elf, binary])
+    syms = {}
+    for line in _run(["arm-none-eabi-nm", elf]).splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2]] = int(parts[0], 16)
+    return binary, syms
+
+
+def text_size(tmp: Path, fn: str) -> int:
+    elf = build(tmp, (fn,))[0].with_suffix(".elf")
+    out = _run(["arm-none-eabi-size", "-A", elf])
+    return sum(int(line.split()[1]) for line in out.splitlines()
+               if line.startswith((".text", ".data", ".rodata")))
+
+
+class M0:
+    """One unicorn Cortex-M0+ with the image loaded; call() counts instructions."""
+
+    def __init__(self, binary: Path, syms: dict[str, int]):
+        self.syms = syms
+        self.uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
+        self.uc.mem_map(0, 0x100000)
+        self.uc.mem_map(RAM, RAM_SIZE)
+        self.uc.mem_write(BASE, binary.read_bytes())
+        self.uc.mem_write(RET, b"\xfe\xe7")  # b .
+        self.count = 0
+        self.uc.hook_add(unicorn.UC_HOOK_CODE, self._tick)
+
+    def _tick(self, uc, addr, size, data):
+        self.count += 1
+
+    def call(self, fn: str, args: list[int]) -> int:
+        regs = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3)
+        sp = RAM + RAM_SIZE - 0x1000
+        stack = args[4:]
+        self.uc.mem_write(sp, b"".join(struct.pack("<I", a & 0xFFFFFFFF) for a in stack) or b"\0")
+        for reg, a in zip(regs, args[:4]):
+            self.uc.reg_write(reg, a & 0xFFFFFFFF)
+        self.uc.reg_write(A.UC_ARM_REG_SP, sp)
+        self.uc.reg_write(A.UC_ARM_REG_LR, RET | 1)
+        self.count = 0
+        self.uc.emu_start(self.syms[fn] | 1, RET, count=50_000_000)
+        return self.count
+
+    def write_i32(self, addr: int, values) -> None:
+        self.uc.mem_write(addr, np.asarray(values, dtype="<i4").tobytes())
+
+    def read_i32(self, addr: int, n: int) -> np.ndarray:
+        return np.frombuffer(bytes(self.uc.mem_read(addr, 4 * n)), dtype="<i4").copy()
+
+    def r0(self) -> int:
+        return self.uc.reg_read(A.UC_ARM_REG_R0)
+
+
+def _bits(x: float) -> int:
+    return int(np.float32(x).view(np.uint32))
+
+
+def measure(tmp: Path, seed: int = 19) -> dict:
+    binary, syms = build(tmp, LOOPS + WHOLE)
+    cpu = M0(binary, syms)
+    rng = np.random.default_rng(seed)
+    q_hi = (1 << (BITS - 1)) - 1
+    m_in, m_out, s_out = RAM + 0x1000, RAM + 0x4000, RAM + 0x8000
+    rows = {}
+    for dist, span in (("accumulator |m| < 2^20", 1 << 20), ("any int32", (1 << 31) - 1)):
+        m = rng.integers(-span, span + 1, N_BIG).astype(np.int32)
+        cpu.write_i32(m_in, m)
+        amax = np.float32(np.max(np.abs(m.astype(np.int64))))
+        s_new = np.float32(amax / np.float32(q_hi))
+        ratio = np.float32(np.float32(1.0) / s_new)
+        frac, exp = np.frexp(float(ratio))
+        mult, shift = int(round(frac * 2 ** 31)), int(exp)
+        if mult == 1 << 31:
+            mult, shift = 1 << 30, shift + 1
+        calls = {
+            "bench_float_ratio_loop": lambda n: [m_in, n, _bits(ratio), -q_hi - 1, q_hi, m_out],
+            "sym_intreq_ratio_loop": lambda n: [m_in, n, _bits(ratio), BITS, m_out],
+            "bench_cmsis_style_loop": lambda n: [m_in, n, mult, shift, -q_hi - 1, q_hi, m_out],
+            "sym_requant_dynamic": lambda n: [m_in, n, _bits(1.0), BITS, 0, 0, 0, m_out, s_out],
+            "sym_intreq_requant_dynamic": lambda n: [m_in, n, _bits(1.0), BITS, m_out, s_out],
+        }
+        res, outs = {}, {}
+        for fn, args in calls.items():
+            small = cpu.call(fn, args(N_SMALL))
+            big = cpu.call(fn, args(N_BIG))
+            if fn in WHOLE:
+                assert cpu.r0() == 0, (fn, cpu.r0())
+            res[fn] = (big - small) / (N_BIG - N_SMALL)
+            outs[fn] = cpu.read_i32(m_out, N_BIG)
+        if not np.array_equal(outs["bench_float_ratio_loop"], outs["sym_intreq_ratio_loop"]) or \
+                not np.array_equal(outs["sym_requant_dynamic"], outs["sym_intreq_requant_dynamic"]):
+            raise SystemExit(f"{dist}: the integer path differs from the float32 path on the M0+")
+        res["cmsis_mismatches"] = int(np.sum(outs["bench_cmsis_style_loop"] != outs["bench_float_ratio_loop"]))
+        res["multiplier"], res["shift"] = mult, shift
+        rows[dist] = res
+    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE}
+    return {"per_element": rows, "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", type=Path, help="write the results here")
+    args = ap.parse_args(argv)
+    if shutil.which("arm-none-eabi-gcc") is None:
+        print("arm-none-eabi-gcc not found (apt-get install gcc-arm-none-eabi)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        out = measure(Path(tmp))
+    for dist, res in out["per_element"].items():
+        print(f"{dist}: instructions per element")
+        for fn in LOOPS + WHOLE:
+            print(f"  {fn:28s} {res[fn]:8.1f}")
+        print(f"  CMSIS-style mismatches vs SYM: {res['cmsis_mismatches']}/{out['n']}")
+    print("flash bytes (function + helpers + libgcc/newlib members):")
+    for fn, size in out["flash_bytes"].items():
+        print(f"  {fn:28s} {size:8d}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+/* Integer-only requant core (docs/integer-only.md): the per-element step of
+ * the ratio-order dynamic requant, clamp(round_half_away(fl(fl(m) * r))),
+ * computed on integer fields only, bit-exact with the float32 kernels. */
+#ifndef SYM_INTREQ_H
+#define SYM_INTREQ_H
+
+#include <stdint.h>
+#include "sym_status.h"
+
+/* One element: *out = clamp(roundf((float)m * r), qMin, qMax) of width
+ * q_max_bits, exactly the bits of sym_round_sat(HALF_AWAY) on the float32
+ * product, with r given as its IEEE-754 bits r_bits. No float operation.
+ * Errors: NULL, BAD_WIDTH (q_max_bits outside 2..16), BAD_SCALE (r_bits not
+ * a positive, finite, normal float32). *out is untouched on error. */
+int sym_intreq_one(int32_t m, uint32_t r_bits, int32_t q_max_bits, int32_t *out);
+
+/* The per-element loop of the ratio order: m_out[i] = the sym_intreq_one
+ * result of m_in[i] for i < n (m_out == m_in allowed). Precondition (the
+ * caller validates): n >= 0, q_max_bits in 2..16, r_bits a positive normal
+ * float32, no partial overlap of the buffers. */
+void sym_intreq_ratio_loop(const int32_t *m_in, int32_t n, uint32_t r_bits,
+                           int32_t q_max_bits, int32_t *m_out);
+
+/* max_i |m_in[i]| as an unsigned magnitude (|INT32_MIN| = 2^31), 0 for
+ * n <= 0. Since fl is monotone, fl(fl(max|m|) * s) is the float32 absmax
+ * max_i |fl(fl(m_i) * s)| of the float kernels. */
+uint32_t sym_intreq_max_magnitude(const int32_t *m_in, int32_t n);
+
+#endif /* SYM_INTREQ_H */
