@@ -241,8 +241,8 @@ def test_validator_checks_the_conv_gradient_width():
 def _replay_train_cnn(doc, backend):
     """Replay goldgen/vectors/train_cnn.json on ``backend``; returns the
     number of compared tensors, raises AssertionError at the first difference."""
-    from goldgen.kernelcall import encode_layer_value
-    from goldgen.vecformat import f32_from_hex, hex32
+    from symverify.goldgen.kernelcall import encode_layer_value
+    from symverify.goldgen.vecformat import f32_from_hex, hex32
 
     compared = 0
     for name, rec in doc["models"].items():
