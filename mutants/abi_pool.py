@@ -400,6 +400,16 @@ def _mp_bwd_expect() -> dict[str, tuple[list[int], float]]:
     return {"dx": (dx.mantissas.ravel().tolist(), float(dx.scale))}
 
 
+def _in_indices_room(edit: Edit) -> Edit:
+    """``edit`` with 10 spare elements after the 6 indices (n_indices stays 6): a dx or
+    scratch placed in the indices' tail then overlaps the indices only, never whatever
+    buffer the allocator put next (dy's overlap would report the other reason)."""
+    def room(spec: dict[str, Any]) -> None:
+        spec["indices"] = Buf(list(spec["indices"].values) + [0] * 10)
+        edit(spec)
+    return room
+
+
 MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_backward_args", _mp_bwd_base,
                _mp_bwd_expect,
                _dims_variations(False) + _in_variations("dy", 32) + _out_variations("dx", 10)
@@ -415,8 +425,10 @@ MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_ba
                     "SYM_ERR_INT_OVERFLOW", "dx", 9),
                    ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_is_indices", _set("scratch", Alias("indices")), "SYM_ERR_ALIAS", "dx", -1),
-                   ("scratch_in_indices_tail", _set("scratch", Alias("indices", 5)), "SYM_ERR_ALIAS", "dx", -1),
-                   ("dx_in_indices_tail", _set("dx", Out(10, alias="indices", offset=5)), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_in_indices_tail", _in_indices_room(_set("scratch", Alias("indices", 5))),
+                    "SYM_ERR_ALIAS", "dx", -1),
+                   ("dx_in_indices_tail", _in_indices_room(_set("dx", Out(10, alias="indices", offset=5))),
+                    "SYM_ERR_ALIAS", "dx", -1),
                    ("indices_in_dx_tail", _set("indices", Alias("dx", 8)), "SYM_ERR_ALIAS", "dx", -1),
                    ("indices_in_scratch_tail", _set("indices", Alias("scratch", 8)), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
