@@ -402,8 +402,8 @@ def _mp_bwd_expect() -> dict[str, tuple[list[int], float]]:
 
 def _in_indices_room(edit: Edit) -> Edit:
     """``edit`` with 10 spare elements after the 6 indices (n_indices stays 6): a dx or
-    scratch placed in the indices' tail then overlaps the indices only, never whatever
-    buffer the allocator put next (dy's overlap would report the other reason)."""
+    scratch (10 elements) placed at or in the indices then overlaps the indices only,
+    never whatever buffer the allocator put next (dy's overlap reports the other reason)."""
     def room(spec: dict[str, Any]) -> None:
         spec["indices"] = Buf(list(spec["indices"].values) + [0] * 10)
         edit(spec)
@@ -424,7 +424,8 @@ MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_ba
                                                         indices=Buf([0, 1, 2, 4, 4, 4]))),
                     "SYM_ERR_INT_OVERFLOW", "dx", 9),
                    ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
-                   ("scratch_is_indices", _set("scratch", Alias("indices")), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_is_indices", _in_indices_room(_set("scratch", Alias("indices"))), "SYM_ERR_ALIAS", "dx",
+                    -1),
                    ("scratch_in_indices_tail", _in_indices_room(_set("scratch", Alias("indices", 5))),
                     "SYM_ERR_ALIAS", "dx", -1),
                    ("dx_in_indices_tail", _in_indices_room(_set("dx", Out(10, alias="indices", offset=5))),
