@@ -187,12 +187,17 @@ def _check_out(ffi: Any, b: Built, name: str, want: Any, scale: float) -> str | 
     return None
 
 
+def _text(ffi: Any, p: Any) -> str | None:
+    """The C string at ``p``, None for NULL (a mutant that leaves it unset is a kill, not a replayer error)."""
+    return ffi.string(p).decode() if p != ffi.NULL else None
+
+
 def _reason_differs(ffi: Any, err: Any, key: str) -> str | None:
     """None if ``err.reason`` is exactly the text pinned for ``key`` ("table/variation")."""
     want = pool_reasons.REASONS.get(key)
     if want is None:
         return f"no pinned sym_err.reason for case {key!r} (mutants/pool_reasons.py)"
-    got = ffi.string(err.reason).decode() if err.reason != ffi.NULL else None
+    got = _text(ffi, err.reason)
     return None if got == want else f"sym_err.reason {got!r} != {want!r}"
 
 
@@ -226,7 +231,7 @@ def table(name: str, fn: str, ctype: str, base: Callable[[], dict[str, Any]],
             return f"{name}: NULL args not SYM_ERR_NULL"
         err = ffi.new("sym_err *")
         if getattr(lib, fn)(ffi.NULL, err) != S["SYM_ERR_NULL"] or err.status != S["SYM_ERR_NULL"] \
-                or ffi.string(err.arg) != b"args" or err.index != -1 or ffi.string(err.reason).decode() != pool_reasons.ARGS_NULL:
+                or _text(ffi, err.arg) != "args" or err.index != -1 or _text(ffi, err.reason) != pool_reasons.ARGS_NULL:
             return f"{name}: NULL args: err not (NULL, 'args', -1, {pool_reasons.ARGS_NULL!r})"
         for label, edit, status, arg, index in variations:
             if status == "SYM_OK_SKIP":
@@ -241,7 +246,7 @@ def table(name: str, fn: str, ctype: str, base: Callable[[], dict[str, Any]],
             st = getattr(lib, fn)(b.args, err)
             if st != S[status]:
                 return f"{name}/{label}: status {st} != expected {status}"
-            got_arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else None
+            got_arg = _text(ffi, err.arg)
             if err.status != st or got_arg != arg or err.index != index or err.reason == ffi.NULL:
                 return (f"{name}/{label}: err = ({err.status}, {got_arg!r}, {err.index}) != expected "
                         f"({st}, {arg!r}, {index})")
