@@ -2,8 +2,9 @@
 ``sym_softmax.h``): what the golden vectors cannot reach because the Python
 binding validates first or never builds such a call: NULL pointers, counts
 that do not match the geometry, bad geometry fields, widths, scales,
-aliasing, and the ``sym_err`` detail (status, argument, element index) of
-every failure, with every output left untouched.
+aliasing, and the ``sym_err`` detail (status, argument, element index and the
+exact reason pinned in :mod:`mutants.pool_reasons`) of every failure, with
+every output left untouched.
 
 Each entry point has a valid base call whose expected outputs come from the
 emulator (``sv.emulate``, never the C kernels) and a table of variations:
@@ -17,6 +18,7 @@ import numpy as np
 
 from symverify.errors import STATUS_CODES
 
+from . import pool_reasons
 from .abi import AbiCase
 
 S = STATUS_CODES
@@ -185,14 +187,34 @@ def _check_out(ffi: Any, b: Built, name: str, want: Any, scale: float) -> str | 
     return None
 
 
+def _text(ffi: Any, p: Any) -> str | None:
+    """The C string at ``p``, None for NULL (a mutant that leaves it unset is a kill, not a replayer error)."""
+    return ffi.string(p).decode() if p != ffi.NULL else None
+
+
+def _reason_differs(ffi: Any, err: Any, key: str) -> str | None:
+    """None if ``err.reason`` is exactly the text pinned for ``key`` ("table/variation")."""
+    want = pool_reasons.REASONS.get(key)
+    if want is None:
+        return f"no pinned sym_err.reason for case {key!r} (mutants/pool_reasons.py)"
+    got = _text(ffi, err.reason)
+    return None if got == want else f"sym_err.reason {got!r} != {want!r}"
+
+
 Edit = Callable[[dict[str, Any]], None]
+
+#: ``"name/label"`` of every failing variation of every table (the keys a pin needs)
+FAILING_KEYS: list[str] = []
 
 
 def table(name: str, fn: str, ctype: str, base: Callable[[], dict[str, Any]],
           expect: Callable[[], dict[str, tuple[list[int], float]]],
           variations: list[tuple[str, Edit, str, str, int]]) -> AbiCase:
     """The base call (SYM_OK, outputs as ``expect`` gives) and every variation
-    (status, err.arg, err.index as listed; outputs untouched)."""
+    (status, err.arg, err.index as listed, err.reason as pinned in
+    :data:`pool_reasons.REASONS` under ``"name/label"``; outputs untouched)."""
+
+    FAILING_KEYS.extend(f"{name}/{label}" for label, _, status, _, _ in variations if status != "SYM_OK_SKIP")
 
     def run(ffi: Any, lib: Any) -> str | None:
         want = expect()
@@ -209,8 +231,8 @@ def table(name: str, fn: str, ctype: str, base: Callable[[], dict[str, Any]],
             return f"{name}: NULL args not SYM_ERR_NULL"
         err = ffi.new("sym_err *")
         if getattr(lib, fn)(ffi.NULL, err) != S["SYM_ERR_NULL"] or err.status != S["SYM_ERR_NULL"] \
-                or ffi.string(err.arg) != b"args" or err.index != -1 or ffi.string(err.reason) != b"args is NULL":
-            return f"{name}: NULL args: err not (NULL, 'args', -1, 'args is NULL')"
+                or _text(ffi, err.arg) != "args" or err.index != -1 or _text(ffi, err.reason) != pool_reasons.ARGS_NULL:
+            return f"{name}: NULL args: err not (NULL, 'args', -1, {pool_reasons.ARGS_NULL!r})"
         for label, edit, status, arg, index in variations:
             if status == "SYM_OK_SKIP":
                 continue
@@ -224,10 +246,13 @@ def table(name: str, fn: str, ctype: str, base: Callable[[], dict[str, Any]],
             st = getattr(lib, fn)(b.args, err)
             if st != S[status]:
                 return f"{name}/{label}: status {st} != expected {status}"
-            got_arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else None
+            got_arg = _text(ffi, err.arg)
             if err.status != st or got_arg != arg or err.index != index or err.reason == ffi.NULL:
                 return (f"{name}/{label}: err = ({err.status}, {got_arg!r}, {err.index}) != expected "
                         f"({st}, {arg!r}, {index})")
+            why = _reason_differs(ffi, err, f"{name}/{label}")
+            if why:
+                return f"{name}/{label}: {why}"
             why = _untouched(ffi, b)
             if why:
                 return f"{name}/{label}: {why}"
@@ -380,6 +405,16 @@ def _mp_bwd_expect() -> dict[str, tuple[list[int], float]]:
     return {"dx": (dx.mantissas.ravel().tolist(), float(dx.scale))}
 
 
+def _in_indices_room(edit: Edit) -> Edit:
+    """``edit`` with 10 spare elements after the 6 indices (n_indices stays 6): a dx or
+    scratch (10 elements) placed at or in the indices then overlaps the indices only,
+    never whatever buffer the allocator put next (dy's overlap reports the other reason)."""
+    def room(spec: dict[str, Any]) -> None:
+        spec["indices"] = Buf(list(spec["indices"].values) + [0] * 10)
+        edit(spec)
+    return room
+
+
 MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_backward_args", _mp_bwd_base,
                _mp_bwd_expect,
                _dims_variations(False) + _in_variations("dy", 32) + _out_variations("dx", 10)
@@ -394,9 +429,12 @@ MP_BWD = table("maxpool1d_backward", "sym_maxpool1d_backward", "sym_maxpool1d_ba
                                                         indices=Buf([0, 1, 2, 4, 4, 4]))),
                     "SYM_ERR_INT_OVERFLOW", "dx", 9),
                    ("scratch_is_dx", _set("scratch", Alias("dx")), "SYM_ERR_ALIAS", "dx", -1),
-                   ("scratch_is_indices", _set("scratch", Alias("indices")), "SYM_ERR_ALIAS", "dx", -1),
-                   ("scratch_in_indices_tail", _set("scratch", Alias("indices", 5)), "SYM_ERR_ALIAS", "dx", -1),
-                   ("dx_in_indices_tail", _set("dx", Out(10, alias="indices", offset=5)), "SYM_ERR_ALIAS", "dx", -1),
+                   ("scratch_is_indices", _in_indices_room(_set("scratch", Alias("indices"))), "SYM_ERR_ALIAS", "dx",
+                    -1),
+                   ("scratch_in_indices_tail", _in_indices_room(_set("scratch", Alias("indices", 5))),
+                    "SYM_ERR_ALIAS", "dx", -1),
+                   ("dx_in_indices_tail", _in_indices_room(_set("dx", Out(10, alias="indices", offset=5))),
+                    "SYM_ERR_ALIAS", "dx", -1),
                    ("indices_in_dx_tail", _set("indices", Alias("dx", 8)), "SYM_ERR_ALIAS", "dx", -1),
                    ("indices_in_scratch_tail", _set("indices", Alias("scratch", 8)), "SYM_ERR_ALIAS", "dx", -1),
                    ("scratch_is_dy", _set("scratch", Alias("dy")), "SYM_ERR_ALIAS", "dx", -1),
