@@ -381,7 +381,12 @@ def _classify(m: Mutant, msg: str, wstatus: int, phase: str) -> Result:
         return Result(m.uid, "Survived", "survived: every reaching golden vector passed", phase=phase)
     kind, label, why = (msg.split("\t", 2) + ["", ""])[:3]
     if kind == "error":
-        return Result(m.uid, "RuntimeError", f"runtime error in the replayer: {why}", phase=phase)
+        # The unmutated library replays every case without an exception (the
+        # baseline refuses to start otherwise), so an exception that escapes the
+        # replay under this mutant is the mutant's doing, e.g. a garbage length
+        # or a NULL detail pointer read back from its outputs: a kill, as in
+        # mutmut or Mull, where any abnormal test outcome kills.
+        return Result(m.uid, "Killed", f"killed: the replay raised under this mutant ({why})", phase=phase)
     return Result(m.uid, "Killed", f"killed: {kind} ({label}: {why})", killer=label, phase=phase)
 
 

@@ -145,3 +145,14 @@ def test_a_unit_the_compiler_rejects_is_reported_and_cached(tmp_path, monkeypatc
     assert ok.obj is not None and ok.obj.exists()
     lib = schemata_build.link([ok.obj], "release", "t")
     assert lib.exists() and schemata_build.link([ok.obj], "release", "t") == lib
+
+
+def test_an_exception_escaping_the_replay_under_a_mutant_kills_it():
+    from types import SimpleNamespace
+
+    m = SimpleNamespace(uid="f:OP:1")
+    r = engine._classify(m, "error\t\tRuntimeError: cannot use string() on NULL", 0, "release")
+    assert r.status == "Killed" and "replay raised" in r.reason and "string()" in r.reason
+    # a replay that passes every case is still a survivor, a failing case a kill
+    assert engine._classify(m, "survived", 0, "release").status == "Survived"
+    assert engine._classify(m, "golden\tcase1\tm_out[0] 3 != 4", 0, "release").killer == "case1"
