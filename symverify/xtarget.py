@@ -319,6 +319,8 @@ def _compile_all(tools: Tools, cflags: Sequence[str], incs: Sequence[str],
 
 
 HARNESS_SOURCES: tuple[str, ...] = ("startup.c", "semihost.c", "harness.c", "main.c")
+#: The one runner of every family (its cases: symverify/xtarget_table.py).
+RUNNER = "run_table.c"
 HARNESS_CFLAGS: tuple[str, ...] = ("-fno-tree-loop-distribute-patterns",)
 
 
@@ -375,23 +377,33 @@ def _link(tools: Tools, core: Core, objs: Sequence[Path], elf: Path, mapfile: Pa
 
 def build_image(core: Core, family: str, tools: Tools, *, vectors: Path | None = None,
                 root: Path | None = None) -> Image:
-    """Cross-compile the kernels + harness + goldgen's ``<family>.h`` for
-    ``core`` into one ELF (cached by a hash of every input)."""
+    """Cross-compile the kernels + the table runner (``xtarget/run_table.c``)
+    + the family's generated case table (:mod:`symverify.xtarget_table`, from
+    ``<family>.json``) for ``core`` into one ELF (cached by a hash of every
+    input). The expected vector count is the one goldgen's ``<family>.h``
+    declares, so a table that leaves a vector out cannot pass."""
+    from .xtarget_table import XtableError, family_table
+
     hdir = harness_dir()
     vdir = vectors or vectors_dir()
     header = vdir / f"{family}.h"
-    runner = hdir / f"run_{family}.c"
+    runner = hdir / RUNNER
     if not header.exists():
         raise XtargetError(f"golden header {header} not found (run `symverify goldgen`)")
-    if not runner.exists():
-        raise XtargetError(f"no harness runner {runner} for family {family!r}")
+    if not (vdir / registry.family(family).vector_file).exists():
+        raise XtargetError(f"golden vectors {vdir / registry.family(family).vector_file} not found")
+    try:
+        table = family_table(family, vdir, kernel_dir() / "include")
+    except XtableError as exc:
+        raise XtargetError(f"case table of {family!r}: {exc}") from exc
     objects = build_objects(core, tools, root)
-    key = _hash([runner, header], [objects.name])
+    key = _hash([runner, header, hdir / "xt_table.h"], [objects.name, table])
     out = (root or cache_dir() / "xtarget") / f"{core.key}-{family}-{key}"
     stems = kernel_stems(objects)
 
     def make(tmp: Path) -> None:
-        incs = [f"-I{kernel_dir() / 'include'}", f"-I{hdir}", f"-I{vdir}"]
+        (tmp / "xt_cases.h").write_text(table)
+        incs = [f"-I{tmp}", f"-I{kernel_dir() / 'include'}", f"-I{hdir}"]
         _compile_all(tools, core_cflags(core), incs, [runner], tmp, core.key)
         objs = [objects / f"{s}.o" for s in stems]
         objs += [objects / f"{Path(n).stem}.o" for n in HARNESS_SOURCES] + [tmp / runner.with_suffix(".o").name]

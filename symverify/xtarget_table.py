@@ -1,0 +1,736 @@
+"""The case tables of the one Cortex-M runner (``xtarget/run_table.c``).
+
+For one kernel family this module renders a C header (``xt_cases.h``) from
+the registry, the C declarations in ``kernels/include`` and the golden
+vectors ``goldgen/vectors/<family>.json``:
+
+- one call function per C entry point, generated from the entry point's
+  declaration: a layer step's ``sym_<kernel>_args`` struct is filled field by
+  field, a primitive's prototype parameter by parameter, each from a slot of
+  the case (input view, int scalar, float bits, output buffer), then the one
+  C call is made;
+- one case per C-expressible vector: the inputs, the scalar fields, the
+  expected status, outputs (mantissas, scale bits, width), RNG states, as
+  plain data.
+
+What a field is follows from its C type and name (:func:`category`); the
+values come from the vector's arguments by name, plus the few derived values
+the Python binding computes before its C call (dimensions, the conv / pool
+geometry, buffer sizes: :func:`call_values`). The expected values are the
+emulator's, read from the vector file; nothing here runs either backend.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from . import registry
+from .errors import STATUS_CODES
+from .types import Rng
+
+__all__ = ["XtableError", "CItem", "entry_items", "category", "Case", "Call", "build_cases",
+           "render_table", "family_table", "SECOND_ENTRY_POINTS"]
+
+#: Float32 bits of 1.0 (the scale of an ``int_to_sym`` tensor spec).
+_ONE = 0x3F800000
+_ROUNDING = {"half_away": 0, "sr_half_away": 1}
+_ORDER = {"ratio": 0, "clamp_first": 1}
+_INVALID_MODE = 99
+_REDUCTION = {"mean": 0, "sum": 1}
+_INVALID_REDUCTION = 2
+#: ``xt_out.exp_bits`` when the width is not compared.
+ANY_BITS = -1
+
+#: Entry points run on the same vectors as a second implementation of a
+#: kernel, with the condition a vector must meet (the integer-only requant
+#: core equals the float ratio order under HALF_AWAY; docs/integer-only.md).
+SECOND_ENTRY_POINTS: dict[str, tuple[tuple[str, str, Callable[[Mapping[str, Any]], bool]], ...]] = {
+    "requant_dynamic": (("sym_intreq_requant_dynamic", "intreq_",
+                         lambda a: a.get("rounding", "half_away") == "half_away"
+                         and a.get("order", "ratio") == "ratio"),),
+}
+
+
+class XtableError(ValueError):
+    """A vector or declaration the table cannot express (names what and why)."""
+
+
+# --------------------------------------------------------------------------
+# C declarations
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CItem:
+    """One struct field or prototype parameter: ``const``, base type, pointer, name."""
+
+    const: bool
+    ctype: str
+    pointer: bool
+    name: str
+
+
+_DECL = re.compile(r"^\s*(const\s+)?(\w+)\s*(\*?)\s*(\w+)\s*$")
+
+
+def _parse_decl(text: str, where: str) -> CItem:
+    m = _DECL.match(text)
+    if m is None:
+        raise XtableError(f"{where}: cannot read the declaration {text.strip()!r}")
+    return CItem(bool(m.group(1)), m.group(2), bool(m.group(3)), m.group(4))
+
+
+@functools.lru_cache(maxsize=None)
+def _declarations(include: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(struct name -> body, function name -> parameter text) of the headers."""
+    text = "\n".join(p.read_text() for p in sorted(Path(include).glob("*.h")))
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.DOTALL)
+    structs = {name: body for body, name in re.findall(r"typedef\s+struct\s*\{([^{}]*)\}\s*(\w+)\s*;", text)}
+    protos = dict(re.findall(r"\bint\s+(sym_\w+)\s*\(([^()]*)\)\s*;", text))
+    for target, alias in re.findall(r"typedef\s+(\w+)\s+(\w+)\s*;", text):
+        if target in structs:
+            structs[alias] = structs[target]
+    return structs, protos
+
+
+@functools.lru_cache(maxsize=None)
+def _entry_items(entry: str, include: str) -> tuple[bool, tuple[CItem, ...]]:
+    structs, protos = _declarations(include)
+    if entry not in protos:
+        raise XtableError(f"C entry point {entry} is not declared in {include}")
+    params = [_parse_decl(p, entry) for p in protos[entry].split(",")]
+    if len(params) == 2 and params[0].ctype.endswith("_args") and params[1].ctype == "sym_err":
+        if params[0].ctype not in structs:
+            raise XtableError(f"{entry}: struct {params[0].ctype} is not declared in {include}")
+        body = structs[params[0].ctype]
+        return True, tuple(_parse_decl(d, params[0].ctype) for d in body.split(";") if d.strip())
+    return False, tuple(params)
+
+
+def entry_items(entry: str, include: Path) -> tuple[bool, tuple[CItem, ...]]:
+    """``(is_struct, items)`` of C entry point ``entry``: the fields of its
+    args struct for a layer step, its parameters for a primitive."""
+    return _entry_items(entry, str(include))
+
+
+def category(item: CItem) -> str:
+    """How the runner fills one field / parameter (see xtarget/xt_table.h)."""
+    t, p, n = item.ctype, item.pointer, item.name
+    if t == "sym_cview":
+        return "opt_cview" if p else "cview"
+    if t == "sym_view" and p:
+        return "view"
+    if t == "sym_geom1d" and not p:
+        return "geom"
+    if t == "sym_round_ctx" and not p:
+        return "round"
+    if t in ("int32_t", "uint32_t") and not p:
+        return "int"
+    if t == "float" and not p:
+        return "float"
+    if t == "uint32_t" and p:
+        return "rng"
+    if t == "int32_t" and p:
+        return "scratch" if n == "scratch" else ("i32_in" if item.const else "i32_out")
+    if t == "float" and p:
+        return "fscratch" if n == "fscratch" else ("f32_in" if item.const else "f32_out")
+    raise XtableError(f"field {t}{' *' if p else ''} {n}: no fill rule in symverify/xtarget_table.py")
+
+
+# --------------------------------------------------------------------------
+# values of one call
+# --------------------------------------------------------------------------
+
+@dataclass
+class In:
+    """An input: a tensor view or an array (float arrays as bit patterns)."""
+
+    m: list[int]
+    scale: int = _ONE
+    bits: int = 32
+    present: bool = True
+    alias: int = -1          # in place: passed as output buffer ``alias`` (filled with ``m``)
+
+
+@dataclass
+class Out:
+    """An output buffer: what the runner passes and what it must hold after."""
+
+    n: int                    # view n / elements the call may write
+    exp: list[int] | None     # expected on success (None: must stay untouched)
+    view: bool = False
+    is_float: bool = False
+    present: bool = True      # False: NULL is passed (an optional output)
+    view_bits: int = 0x5A5AA5A5
+    init: list[int] | None = None   # contents before the call (in / out buffers)
+    scale: int = 0
+    bits: int = ANY_BITS
+
+
+@dataclass
+class Round:
+    mode: int
+    order: int
+
+
+@dataclass
+class Call:
+    """One C call of a case: the entry point and the values of its slots."""
+
+    entry: str
+    prefix: str
+    is_struct: bool
+    ins: list[In] = field(default_factory=list)
+    iv: list[int] = field(default_factory=list)
+    outs: list[tuple[str, Out]] = field(default_factory=list)
+    status: int = 0
+    status_name: str = "SYM_OK"
+    rng_in: int = 0
+    rng_out: int = 0
+    use_rng: bool = False
+
+
+@dataclass
+class Case:
+    kernel: str
+    index: int
+    name: str
+    calls: list[Call]
+
+
+def _strip(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if not k.endswith("_dec")}
+
+
+def _tensor(spec: Mapping[str, Any]) -> In:
+    if "int_to_sym" in spec:
+        return In(list(spec["int_to_sym"]), _ONE, 32)
+    if "fill" in spec:
+        return In([int(spec["fill"])] * int(np.prod(spec["shape"])), int(spec["scale"], 16),
+                  int(spec.get("q_max_bits", 32)))
+    return In([int(v) for v in spec["mantissas"]], int(spec["scale"], 16), int(spec.get("q_max_bits", 32)))
+
+
+def _bits(text: Any) -> int:
+    return int(text, 16) if isinstance(text, str) else int(np.float32(text).view(np.uint32))
+
+
+def _f32_bits(x: Any) -> int:
+    """Bits of a float32 argument given as hex (32 or 64 bit) or a number."""
+    if isinstance(x, str):
+        h = x[2:] if x.lower().startswith("0x") else x
+        if len(h) > 8:
+            return int(np.float32(np.uint64(int(h, 16)).view(np.float64)).view(np.uint32))
+        return int(h, 16)
+    return int(np.float32(x).view(np.uint32))
+
+
+def _dims(spec: Mapping[str, Any] | None) -> tuple[int, int]:
+    """A tensor of shape (d0, d1, ...) as [d0, d1*...] (1-D: [n, 1])."""
+    if not spec:
+        return 0, 0
+    shape = list(spec["shape"])
+    d0 = shape[0] if shape else 1
+    return d0, int(np.prod(shape[1:])) if len(shape) > 1 else 1
+
+
+def _conv_geom(kernel: str, a: Mapping[str, Any]) -> list[int] | None:
+    from .conv_geometry import conv1d_geometry, conv_transpose1d_geometry
+    from .errors import SymError
+
+    pad = a.get("padding", 0)
+    pad = tuple(pad) if isinstance(pad, list) else pad
+    common = dict(stride=a.get("stride", 1), dilation=a.get("dilation", 1), groups=a.get("groups", 1))
+    try:
+        if kernel.startswith("conv_transpose"):
+            g = conv_transpose1d_geometry(a["x"]["shape"], a["w"]["shape"], padding=pad,
+                                          output_padding=a.get("output_padding", 0), **common)
+        else:
+            g = conv1d_geometry(a["x"]["shape"], a["w"]["shape"], padding=pad, **common)
+    except SymError:
+        return None   # rejected by the Python layer before any C call
+    return [int(getattr(g, f)) for f in _GEOM]
+
+
+_GEOM = ("batch", "in_channels", "out_channels", "in_length", "out_length", "kernel_size", "stride",
+         "dilation", "groups", "pad_left", "pad_right", "output_padding")
+
+
+def _pool_geom(kernel: str, a: Mapping[str, Any]) -> list[int] | None:
+    from .goldgen.pool_header import MAX_ELEMENTS, resolve
+
+    g = resolve(kernel, a)
+    if g is None:
+        return None
+    src = a["x"] if "x" in a else a["dy"]
+    rows = g["batch"] * g["in_channels"]
+    n_out = rows * (g["in_length"] if kernel.endswith("backward") else g["out_length"])
+    if len(_tensor(src).m) > MAX_ELEMENTS or n_out > MAX_ELEMENTS:
+        return None   # host-only, as in goldgen's pool header
+    return [int(g[f]) for f in _GEOM]
+
+
+def _exp_tensor(e: Mapping[str, Any], key: str | None) -> tuple[list[int] | None, int, int]:
+    spec = e.get(key) if key else None
+    if spec is None:
+        return None, 0, ANY_BITS
+    t = _tensor(spec)
+    return t.m, t.scale, int(spec.get("q_max_bits", ANY_BITS))
+
+
+def _view_out(e: Mapping[str, Any], key: str | None, n: int, view_bits: int, ok: bool,
+              present: bool = True) -> Out:
+    m, s, b = _exp_tensor(e, key) if ok and present else (None, 0, ANY_BITS)
+    return Out(n, m, view=True, present=present, view_bits=view_bits, scale=s, bits=b)
+
+
+def _layer_out_keys(k: registry.Kernel, view_fields: Sequence[str],
+                    records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """C output view field -> the key of its expectation in the vector file:
+    in struct order against the registry's tensor outputs; a kernel with one
+    tensor output stores it as ``out`` unless the file names it."""
+    keys = {key for r in records for key, v in r["expect"].items() if isinstance(v, dict)
+            and "indices" != key}
+    outs = [o.name for o in k.outputs if o.kind in ("tensor", "optional_tensor")]
+    if len(outs) != len(view_fields):
+        raise XtableError(f"{k.name}: {len(view_fields)} C output views, {len(outs)} registered tensor outputs")
+    mapping = {}
+    for fld, name in zip(view_fields, outs):
+        mapping[fld] = name if name in keys or len(outs) > 1 else ("out" if "out" in keys or not keys
+                                                                    else sorted(keys)[0])
+    return mapping
+
+
+def _arg(k: registry.Kernel, a: Mapping[str, Any], name: str) -> Any:
+    if name in a:
+        return a[name]
+    try:
+        default = k.arg(name).default
+    except KeyError:
+        return None
+    return None if default is registry.REQUIRED else default
+
+
+def _scalar(k: registry.Kernel, a: Mapping[str, Any], name: str) -> int | None:
+    """A registered scalar argument as the C int field of the same name."""
+    try:
+        role = k.arg(name).role
+    except KeyError:
+        return None
+    v = _arg(k, a, name)
+    if role == "choice":
+        return _REDUCTION.get(v, _INVALID_REDUCTION)
+    if role == "float":
+        return _f32_bits(v)
+    if role in ("int", "optional_int", "bool"):
+        return 0 if v is None else int(v)
+    return None
+
+
+def _layer_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any], ok: bool,
+                  items: Sequence[CItem], out_keys: Mapping[str, str], cap: int) -> dict[str, Any] | None:
+    """Values of a layer step's struct fields (None: not C-expressible)."""
+    name = k.name
+    vals: dict[str, Any] = {}
+    tensors = {t: _tensor(a[t]) for t in a if isinstance(a[t], dict) and ("mantissas" in a[t] or "fill" in a[t]
+                                                                          or "int_to_sym" in a[t])}
+    geom = None
+    if k.family == "conv":
+        geom = _conv_geom(name, a)
+    elif k.family == "pool":
+        geom = _pool_geom(name, a)
+    if k.family in ("conv", "pool") and geom is None:
+        return None
+    if k.family == "softmax":
+        src = a["x"] if "x" in a else a["p"]
+        if len(src["shape"]) != 2:
+            return None
+    first = a[k.args[0].name]
+    b0, d1 = _dims(first)
+    g = dict(zip(_GEOM, geom)) if geom else {}
+    rows = g.get("batch", 0) * g.get("in_channels", 0)
+    derived = {"batch": b0, "features": d1, "in_features": d1, "classes": d1,
+               "out_features": _dims(a.get("w"))[0], "n_scratch": cap, "n_fscratch": cap}
+    # the element count of each output view, as the binding sizes it
+    sizes: dict[str, int] = {}
+    if k.family == "conv":
+        sizes = {"y": g["batch"] * g["out_channels"] * g["out_length"], "dx": len(tensors["x"].m),
+                 "new_grad_w": len(tensors["w"].m),
+                 "new_grad_b": len(tensors["grad_b"].m) if "grad_b" in tensors else 0}
+    elif k.family == "pool":
+        n = rows * (g["in_length"] if name.endswith("backward") else g["out_length"])
+        sizes = {"y": n, "dx": n}
+        derived["n_indices"] = n if name == "maxpool1d_forward" else len(a.get("indices", {}).get("values", []))
+        if name.endswith("backward"):
+            derived["n_scratch"] = n
+    elif name == "linear_forward":
+        sizes = {"out": derived["batch"] * derived["out_features"]}
+    elif name == "linear_backward":
+        o, i = derived["out_features"], derived["in_features"]
+        sizes = {"dx": derived["batch"] * i, "new_grad_w": o * i, "new_grad_b": o}
+    else:
+        sizes = {f: len(tensors[k.args[0].name].m) for f in ("out", "y", "dx", "dy", "grad")}
+        if k.family == "relu":
+            sizes = {f: len(tensors[[o.like for o in k.outputs][0]].m) for f in ("y", "dx")}
+    # the width a view carries into the call (the per-family convention the binding uses)
+    def view_bits(fld: str) -> int:
+        if k.family == "relu":
+            return tensors[[o.like for o in k.outputs][0]].bits
+        if k.family == "conv":
+            if fld == "y":
+                return int(a.get("out_bits") or 0) or 32
+            if fld == "dx":
+                return int(a.get("dx_bits", 12))
+            src = fld.removeprefix("new_")
+            return tensors[src].bits if src in tensors else 0
+        if k.family == "pool":
+            return 32
+        if k.family == "softmax":
+            return int(a.get("out_bits", a.get("grad_bits", 12)))
+        return 0x5A5AA5A5
+    for it in items:
+        cat = category(it)
+        f = it.name
+        if cat in ("cview", "opt_cview"):
+            if cat == "cview" and f not in tensors:
+                raise XtableError(f"{name}: struct field {f} has no tensor argument of that name")
+            vals[f] = tensors.get(f, In([], 0, 0, present=False))
+        elif cat == "view":
+            opt = f in ("new_grad_b",) and "grad_b" not in tensors
+            vals[f] = _view_out(e, out_keys[f], sizes[f], view_bits(f), ok, present=not opt)
+            if k.family == "pool":   # the pool steps keep the caller's width; the binding sets it
+                vals[f].bits = ANY_BITS
+        elif cat == "geom":
+            vals[f] = geom
+        elif cat == "round":
+            vals[f] = Round(_ROUNDING.get(_arg(k, a, "rounding"), _INVALID_MODE),
+                            _ORDER.get(_arg(k, a, "order") or "ratio", _INVALID_MODE))
+        elif cat == "int":
+            v = _scalar(k, a, f)
+            vals[f] = v if v is not None else derived.get(f)
+        elif cat == "float":
+            vals[f] = _scalar(k, a, f)
+        elif cat == "i32_in":
+            spec = a.get("indices" if f == "indices" else "target")
+            vals[f] = (In(list(spec["values"])) if f == "indices" else
+                       In(list(spec["index"])) if spec and "index" in spec else In([], present=False))
+        elif cat == "f32_in":
+            spec = a.get("target") or {}
+            vals[f] = In([int(b, 16) for b in spec["f32"]]) if "f32" in spec else In([], present=False)
+        elif cat == "i32_out":   # the argmax positions of a max pool
+            vals[f] = Out(derived["n_indices"], list(e["indices"]["values"]) if ok else None)
+        elif cat == "f32_out":   # the loss of MSE / cross entropy
+            vals[f] = Out(1, [_bits(e["loss"])] if ok else None, is_float=True)
+        if f in ("n_target",):
+            tgt = a.get("target") or {}
+            vals[f] = len(tgt.get("index", tgt.get("f32", [])))
+    return vals
+
+
+def _prim_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any], ok: bool,
+                 in_place: bool) -> dict[str, Any]:
+    """Values of a primitive's prototype parameters, by parameter name."""
+    rnd = _ROUNDING.get(a.get("rounding", "half_away"), _INVALID_MODE)
+    order = _ORDER.get(a.get("order", "ratio"), _INVALID_MODE)
+    mant = e.get("mantissas") if ok else None
+    scale = [_bits(e["scale"])] if ok and "scale" in e else None
+    name = k.name
+    if name == "round_half_away":
+        return {"x": _f32_bits(a["x"]), "out": Out(1, [int(e["value"])] if ok else None)}
+    if name == "rescale_to_acc":
+        return {"q": int(a["q"]), "s_p": _bits(a["param_scale"]), "s_acc": _bits(a["acc_scale"]),
+                "out": Out(1, [int(e["value"])] if ok else None)}
+    if name == "float_to_sym":
+        x = [int(b, 16) for b in a["x"]]
+        return {"x": In(x), "n": len(x), "q_max_bits": int(a["q_max_bits"]), "rounding": rnd,
+                "m": Out(len(x), mant), "scale": Out(1, scale, is_float=True)}
+    if name == "sym_to_float":
+        t = _tensor(a["t"])
+        return {"m": t, "n": len(t.m), "scale": t.scale,
+                "y": Out(len(t.m), [int(b, 16) for b in e["values"]] if ok else None, is_float=True)}
+    if name == "int_to_sym":
+        src = In(list(a["m"]), alias=0 if in_place else -1)
+        return {"src": src, "n": len(src.m), "m": Out(len(src.m), mant, init=src.m if in_place else None),
+                "scale": Out(1, scale, is_float=True)}
+    if name in ("requant_dynamic", "requant_fixed"):
+        t = _tensor(a["t"])
+        t.alias = 0 if in_place else -1
+        vals = {"m_in": t, "n": len(t.m), "s_in": t.scale, "q_max_bits_out": int(a["q_max_bits"]),
+                "rounding": rnd, "order": order, "m_out": Out(len(t.m), mant, init=t.m if in_place else None),
+                "s_out": Out(1, scale, is_float=True)}
+        if name == "requant_fixed":
+            vals["target"] = _bits(a["target_scale"])
+        return vals
+    if name in ("accumulate_dynamic", "accumulate_fixed"):
+        t, inc = _tensor(a["target"]), _tensor(a["inc"])
+        vals = {"t": Out(len(t.m), mant, init=t.m), "n_t": len(t.m), "q_max_bits_t": t.bits,
+                "inc": inc, "n_inc": len(inc.m), "s_inc": inc.scale, "rounding": rnd}
+        # in / out scale of the dynamic accumulate: unchanged on error
+        vals["s_t"] = (Out(1, scale, is_float=True, init=[t.scale]) if name == "accumulate_dynamic" else t.scale)
+        return vals
+    raise XtableError(f"{name}: no prototype fill rule in symverify/xtarget_table.py")
+
+
+def _make_call(entry: str, prefix: str, is_struct: bool, items: Sequence[CItem], vals: Mapping[str, Any],
+               where: str) -> Call:
+    c = Call(entry, prefix, is_struct)
+    for it in items:
+        cat = category(it)
+        if cat in ("scratch", "fscratch", "rng"):
+            continue
+        if it.name not in vals or vals[it.name] is None:
+            raise XtableError(f"{where}: no value for {entry} field {it.name}")
+        v = vals[it.name]
+        if cat in ("cview", "opt_cview", "i32_in", "f32_in"):
+            c.ins.append(v)
+        elif cat in ("view", "i32_out", "f32_out"):
+            if not isinstance(v, Out):
+                raise XtableError(f"{where}: {entry} field {it.name} is an output, the value is not")
+            c.outs.append((it.name, v))
+        elif cat == "geom":
+            c.iv.extend(v)
+        elif cat == "round":
+            c.iv.extend([v.mode, v.order])
+        else:
+            c.iv.append(int(v))
+    return c
+
+
+def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int = 1) -> tuple[list[Case], int]:
+    """The cases of one family's vector document and the largest buffer they
+    need (elements). Vectors the Python layer rejects before any C call are
+    left out (``c_abi`` false, a conv / pool geometry error, a softmax input
+    that is not [B, C], a pool vector above goldgen's header size)."""
+    records = doc["vectors"]
+    kernels = registry.kernels_of(family)
+    cases: list[Case] = []
+    cap = min_cap
+    for pass_ in (0, 1):   # the first pass sizes the buffers, the second fills n_scratch
+        cases = []
+        for k in kernels:
+            recs = [r for r in records if r["kernel"] == k.vector_kernel]
+            entries = [(ep, "") for ep in k.c_entry_points]
+            index = 0
+            for r in recs:
+                if r.get("c_abi", True) is False:
+                    continue
+                a, e = _strip(r["args"]), _strip(r["expect"])
+                where = f"{family} vector {r['name']!r} ({k.name})"
+                if e["status"] not in STATUS_CODES:
+                    raise XtableError(f"{where}: unknown status {e['status']!r}")
+                ok = STATUS_CODES[e["status"]] == 0
+                rng_in = Rng(a["seed"]).state if "seed" in a else 0
+                rng_out = int(e["rng_state"], 16) if "rng_state" in e else rng_in
+                calls = []
+                skip = False
+                extra = [(ep, pre) for ep, pre, cond in SECOND_ENTRY_POINTS.get(k.name, ()) if cond(a)]
+                for ep, prefix in entries + extra:
+                    is_struct, items = entry_items(ep, include)
+                    if is_struct:
+                        views = [it.name for it in items if category(it) == "view"]
+                        vals = _layer_values(k, a, e, ok, items, _layer_out_keys(k, views, recs), cap)
+                    else:
+                        vals = _prim_values(k, a, e, ok, bool(r.get("in_place")))
+                    if vals is None:
+                        skip = True
+                        break
+                    c = _make_call(ep, prefix, is_struct, items, vals, where)
+                    c.status, c.status_name = STATUS_CODES[e["status"]], e["status"]
+                    if not prefix:   # a vector without an Rng passes NULL
+                        c.rng_in, c.rng_out, c.use_rng = rng_in, rng_out, rng_in != 0
+                    calls.append(c)
+                if skip:
+                    continue
+                cases.append(Case(k.name, index, r["name"], calls))
+                index += 1
+        need = max([min_cap] + [len(i.m) for c in cases for cl in c.calls for i in cl.ins]
+                   + [o.n for c in cases for cl in c.calls for _, o in cl.outs]
+                   + [_work_size(c.kernel, cl) for c in cases for cl in c.calls])
+        if pass_ == 0:
+            cap = need
+    return cases, cap
+
+
+def _work_size(kernel: str, call: Call) -> int:
+    """Scratch a layer step needs beyond its arrays (the sym_linear.h contract;
+    the other families' needs are bounded by goldgen's header MAX_N)."""
+    outs = dict(call.outs)
+    if kernel == "linear_backward":
+        gw, dx, gb = outs["new_grad_w"].n, outs["dx"].n, outs["new_grad_b"].n
+        return 2 * gw + dx + (2 * gb if outs["new_grad_b"].present else 0)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# rendering
+# --------------------------------------------------------------------------
+
+def _i32(v: int) -> str:
+    v = int(v)
+    if v >= 1 << 31:
+        v -= 1 << 32
+    return "(-2147483647 - 1)" if v == -(1 << 31) else str(v)
+
+
+def _u32(v: int) -> str:
+    return f"0x{int(v) & 0xFFFFFFFF:08X}u"
+
+
+def _c_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _expr(cat: str, slot: dict[str, int]) -> str:
+    """The C expression that fills one field / parameter from the case."""
+    if cat == "cview":
+        s = slot["in"]; slot["in"] += 1
+        return f"xt_cview(&k->in[{s}])"
+    if cat == "opt_cview":
+        s = slot["in"]; slot["in"] += 1
+        return f"xt_opt_cview(&k->in[{s}], &w->cv[{s}])"
+    if cat == "i32_in":
+        s = slot["in"]; slot["in"] += 1
+        return f"xt_i32_in(k, w, {s})"
+    if cat == "f32_in":
+        s = slot["in"]; slot["in"] += 1
+        return f"xt_f32_in(k, w, {s})"
+    if cat == "view":
+        o = slot["out"]; slot["out"] += 1
+        return f"xt_view(k, w, {o})"
+    if cat == "i32_out":
+        o = slot["out"]; slot["out"] += 1
+        return f"xt_out_i32(k, w, {o})"
+    if cat == "f32_out":
+        o = slot["out"]; slot["out"] += 1
+        return f"xt_out_f32(k, w, {o})"
+    if cat == "geom":
+        i = slot["iv"]; slot["iv"] += 12
+        return f"xt_geom(k->iv + {i})"
+    if cat == "round":
+        i = slot["iv"]; slot["iv"] += 2
+        return f"xt_round(k, w, {i})"
+    if cat == "int":
+        i = slot["iv"]; slot["iv"] += 1
+        return f"k->iv[{i}]"
+    if cat == "float":
+        i = slot["iv"]; slot["iv"] += 1
+        return f"xt_f32((uint32_t)k->iv[{i}])"
+    if cat == "scratch":
+        return "w->scratch.i"
+    if cat == "fscratch":
+        return "w->scratch.f"
+    if cat == "rng":
+        return "k->use_rng ? &w->rng : 0"
+    raise XtableError(f"no C expression for category {cat}")
+
+
+def _call_function(entry: str, include: Path) -> str:
+    is_struct, items = entry_items(entry, include)
+    slot = {"in": 0, "out": 0, "iv": 0}
+    lines = [f"static int xt_call_{entry}(const xt_call *k, xt_work *w)", "{"]
+    if is_struct:
+        lines.append(f"    {entry}_args a;")
+        for it in items:
+            lines.append(f"    a.{it.name} = {_expr(category(it), slot)};")
+        lines.append(f"    return {entry}(&a, &w->err);")
+    else:
+        args = [_expr(category(it), slot) for it in items]
+        lines.append("    (void)w;" if not args else "")
+        lines.append(f"    return {entry}(" + ",\n        ".join(args) + ");")
+    lines.append("}")
+    return "\n".join(line for line in lines if line != "") + "\n"
+
+
+class _Arrays:
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.seen: dict[tuple[int, ...], str] = {}
+
+    def add(self, values: Sequence[int] | None) -> str:
+        if values is None:
+            return "0"
+        key = tuple(int(v) for v in values)
+        if not key:
+            return "xt_empty"
+        if key not in self.seen:
+            name = f"xt_a{len(self.seen)}"
+            items = [_i32(v) for v in key]
+            body = "\n".join("    " + ", ".join(items[s:s + 10]) + "," for s in range(0, len(items), 10))
+            self.text.append(f"static const int32_t {name}[{len(items)}] = {{\n{body}\n}};\n")
+            self.seen[key] = name
+        return self.seen[key]
+
+
+def render_table(family: str, cases: Sequence[Case], cap: int, include: Path) -> str:
+    """The C text of ``xt_cases.h`` for ``family`` (included by run_table.c)."""
+    entries = list(dict.fromkeys(cl.entry for c in cases for cl in c.calls))
+    headers = sorted({_declaring_header(ep, include) for ep in entries})
+    arr = _Arrays()
+    calls_text: list[str] = []
+    for ci, c in enumerate(cases):
+        for li, cl in enumerate(c.calls):
+            ins = ", ".join(f"{{ {arr.add(i.m)}, {len(i.m)}, {_u32(i.scale)}, {_i32(i.bits)}, "
+                            f"{int(i.present)}, {i.alias} }}" for i in cl.ins) or "{ 0, 0, 0u, 0, 0, -1 }"
+            outs = []
+            for fname, o in cl.outs:
+                f = cl.prefix + fname
+                outs.append(f"{{ {_c_str(f)}, {_c_str(f + '_guard')}, {_c_str(f + '_untouched')}, "
+                            f"{_c_str(f + '.scale')}, {_c_str(f + '.q_max_bits')}, {int(o.present)}, "
+                            f"{int(o.view)}, {int(o.is_float)}, {o.n}, {_i32(o.view_bits)}, "
+                            f"{arr.add(o.init)}, {len(o.init or [])}, {arr.add(o.exp)}, {len(o.exp or [])}, "
+                            f"{_u32(o.scale)}, {_i32(o.bits)} }}")
+            iv = ", ".join(_i32(v) for v in cl.iv) or "0"
+            calls_text.append(
+                f"static const xt_in xt_in_{ci}_{li}[] = {{ {ins} }};\n"
+                f"static const int32_t xt_iv_{ci}_{li}[] = {{ {iv} }};\n"
+                f"static const xt_out xt_out_{ci}_{li}[] = {{\n    " + ",\n    ".join(outs) + "\n};\n")
+    case_rows = []
+    call_rows = []
+    for ci, c in enumerate(cases):
+        first = len(call_rows)
+        for li, cl in enumerate(c.calls):
+            call_rows.append(
+                f"    {{ xt_call_{cl.entry}, {_c_str(cl.prefix + 'status')}, xt_in_{ci}_{li}, xt_iv_{ci}_{li}, "
+                f"xt_out_{ci}_{li}, {len(cl.outs)}, {cl.status} /* {cl.status_name} */, "
+                f"{_u32(cl.rng_in)}, {_u32(cl.rng_out)}, {int(cl.use_rng)}, {int(cl.is_struct)}, "
+                f"{int(not cl.prefix)} }},")
+        case_rows.append(f"    {{ {_c_str(c.kernel)}, {c.index}u, {_c_str(c.name)}, xt_calls + {first}, "
+                         f"{len(c.calls)} }},")
+    out = [f"/* Generated by symverify/xtarget_table.py from goldgen/vectors/{family}.json and\n"
+           " * kernels/include: do not edit. */\n",
+           "#ifndef XT_CASES_H\n#define XT_CASES_H\n\n",
+           f"#define XT_FAMILY {_c_str(family)}\n#define XT_MAX_N {cap}\n#define XT_CASE_COUNT {len(cases)}u\n\n",
+           "#include \"xt_table.h\"\n"]
+    out += [f"#include \"{h}\"\n" for h in headers]
+    out.append("\nstatic const int32_t xt_empty[1] = { 0 };\n\n")
+    out += [_call_function(ep, include) + "\n" for ep in entries]
+    out += arr.text
+    out += calls_text
+    out.append("\nstatic const xt_call xt_calls[] = {\n" + "\n".join(call_rows) + "\n};\n\n")
+    out.append("static const xt_case xt_cases[] = {\n" + "\n".join(case_rows) + "\n};\n\n#endif /* XT_CASES_H */\n")
+    return "".join(out)
+
+
+def _declaring_header(entry: str, include: Path) -> str:
+    for h in sorted(include.glob("*.h")):
+        if re.search(rf"\bint\s+{entry}\s*\(", re.sub(r"/\*.*?\*/", " ", h.read_text(), flags=re.DOTALL)):
+            return h.name
+    raise XtableError(f"C entry point {entry} is not declared in {include}")
+
+
+def family_table(family: str, vectors: Path, include: Path) -> str:
+    """``xt_cases.h`` of ``family`` from ``<vectors>/<family>.json``; XtableError
+    naming the family when it has no case."""
+    doc = json.loads((vectors / registry.family(family).vector_file).read_text())
+    header = vectors / f"{family}.h"
+    found = re.search(r"#define\s+SYM_GOLDEN_\w+_MAX_N\s+(\d+)", header.read_text()) if header.exists() else None
+    # at least the capacity goldgen's header gives the kernels' work buffers
+    cases, cap = build_cases(family, doc, include, int(found.group(1)) if found else 1)
+    if not cases:
+        raise XtableError(f"family {family!r}: no C-expressible vector in {registry.family(family).vector_file}")
+    return render_table(family, cases, cap, include)
