@@ -125,8 +125,10 @@ class Family:
 
     @property
     def runner(self) -> str:
-        """The Cortex-M runner, relative to xtarget/."""
-        return f"run_{self.name}.c"
+        """The Cortex-M runner, relative to xtarget/: one for every family. It
+        replays the family's case table, which symverify/xtarget_table.py
+        generates from this registry and :attr:`vector_file`."""
+        return "run_table.c"
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,10 @@ class Kernel:
     are the ``sym_*`` C functions the ``sv.kernels`` wrapper calls (empty for
     a kernel done in the wrapper, e.g. the straight-through copy);
     ``c_diagnostics`` are C functions the wrapper calls only after a failure,
-    to name the element that failed (not part of the kernel's computation).
+    to name the element that failed (not part of the kernel's computation);
+    ``c_alternates`` are C functions that compute the same result for part
+    of the kernel's vectors (the Cortex-M runner replays those vectors
+    through them as well; symverify/xtarget_table.py says which part).
     ``args`` / ``outputs`` are the Python-level layout (the vector encoding,
     the fixtures' argument check and the call of either backend derive from
     them); ``fuzzed`` says whether a libFuzzer target covers the kernel.
@@ -152,6 +157,7 @@ class Kernel:
     layer: str | None = None
     c_diagnostics: tuple[str, ...] = ()
     args: tuple[Arg, ...] = ()
+    c_alternates: tuple[str, ...] = ()
     outputs: tuple[Out, ...] = ()
     fuzzed: bool = True
 
@@ -230,7 +236,8 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("sym_to_float", "convert", ("sym_sym_to_float",), _C_PRIMS, _EMU_PRIMS,
            args=(_t("t"),), outputs=(Out("y", "array"),)),
     Kernel("requant_dynamic", "requant", ("sym_requant_dynamic",), _C_PRIMS, _EMU_PRIMS,
-           args=(_t("t"), Arg("q_max_bits", "int"), _RND, _ORD, _RNG), outputs=_Y),
+           args=(_t("t"), Arg("q_max_bits", "int"), _RND, _ORD, _RNG), outputs=_Y,
+           c_alternates=("sym_intreq_requant_dynamic",)),
     Kernel("requant_fixed", "requant", ("sym_requant_fixed",), _C_PRIMS, _EMU_PRIMS,
            args=(_t("t"), Arg("target_scale", "float"), Arg("q_max_bits", "int"), _RND, _RNG), outputs=_Y),
     Kernel("rescale_to_acc", "requant", ("sym_rescale_to_acc",), _C_PRIMS, _EMU_PRIMS,
@@ -490,16 +497,18 @@ def check_exports() -> None:
 
 def coverage_problems(kernels: tuple[Kernel, ...], fixture_kernels: set[str],
                       vector_kernels: Callable[[str], set[str]],
-                      runner_text: Callable[[str], str | None]) -> list[str]:
+                      table_text: Callable[[str], str | None]) -> list[str]:
     """What a registered kernel lacks in the tree: a fixture, a golden vector
     naming it in its family's vector file, a Cortex-M run (the family's
-    runner starts a vector of it and calls each of its C entry points).
+    generated xtarget case table has a case of it and calls each of its C
+    entry points).
 
     The tree is passed in (``fixture_kernels``: kernels named by a fixture;
     ``vector_kernels(file)``: kernels named in a vector file, empty if none;
-    ``runner_text(file)``: an xtarget runner's source, None if absent), so
-    this module still imports nothing of the tree; tests/test_registry.py
-    runs it on the real tree and on fake entries.
+    ``table_text(family)``: the C text of the family's case table
+    (symverify/xtarget_table.py), None if none can be built), so this module
+    still imports nothing of the tree; tests/test_registry.py runs it on the
+    real tree and on fake entries.
     """
     problems: list[str] = []
     for k in kernels:
@@ -507,11 +516,12 @@ def coverage_problems(kernels: tuple[Kernel, ...], fixture_kernels: set[str],
             problems.append(f"{k.name}: no fixture (goldgen/fixtures.py or goldgen/layer_fixtures.py)")
         if k.vector_kernel not in vector_kernels(k.vector_file):
             problems.append(f"{k.name}: no golden vector in goldgen/vectors/{k.vector_file}")
-        runner = runner_text(family(k.family).runner)
-        if runner is None or f'xt_vector_begin("{k.vector_kernel}"' not in runner:
-            problems.append(f"{k.name}: no Cortex-M run in xtarget/{family(k.family).runner}")
+        table = table_text(k.family)
+        where = f"the xtarget case table of {k.family}"
+        if table is None or not re.search(rf'\{{ "{k.vector_kernel}", \d+u, ', table):
+            problems.append(f"{k.name}: no Cortex-M case in {where}")
             continue
-        uncalled = [ep for ep in k.c_entry_points if not re.search(rf"\b{ep}\s*\(", runner)]
+        uncalled = [ep for ep in (*k.c_entry_points, *k.c_alternates) if not re.search(rf"\b{ep}\s*\(", table)]
         if uncalled:
-            problems.append(f"{k.name}: xtarget/{family(k.family).runner} never calls {', '.join(uncalled)}")
+            problems.append(f"{k.name}: {where} never calls {', '.join(uncalled)}")
     return problems

@@ -35,7 +35,7 @@ from .errors import STATUS_CODES
 from .types import Rng
 
 __all__ = ["XtableError", "CItem", "entry_items", "category", "Case", "Call", "build_cases",
-           "render_table", "family_table", "SECOND_ENTRY_POINTS"]
+           "render_table", "family_table", "ALTERNATES"]
 
 #: Float32 bits of 1.0 (the scale of an ``int_to_sym`` tensor spec).
 _ONE = 0x3F800000
@@ -44,16 +44,17 @@ _ORDER = {"ratio": 0, "clamp_first": 1}
 _INVALID_MODE = 99
 _REDUCTION = {"mean": 0, "sum": 1}
 _INVALID_REDUCTION = 2
+#: Input slots of one call (xtarget/xt_table.h XT_MAX_IN).
+_MAX_IN = 8
 #: ``xt_out.exp_bits`` when the width is not compared.
 ANY_BITS = -1
 
-#: Entry points run on the same vectors as a second implementation of a
-#: kernel, with the condition a vector must meet (the integer-only requant
-#: core equals the float ratio order under HALF_AWAY; docs/integer-only.md).
-SECOND_ENTRY_POINTS: dict[str, tuple[tuple[str, str, Callable[[Mapping[str, Any]], bool]], ...]] = {
-    "requant_dynamic": (("sym_intreq_requant_dynamic", "intreq_",
-                         lambda a: a.get("rounding", "half_away") == "half_away"
-                         and a.get("order", "ratio") == "ratio"),),
+#: The registered ``Kernel.c_alternates``: field prefix of their checks and
+#: the vectors they run (the integer-only requant core equals the float ratio
+#: order under HALF_AWAY; docs/integer-only.md).
+ALTERNATES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
+    "sym_intreq_requant_dynamic": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"
+                                   and a.get("order", "ratio") == "ratio"),
 }
 
 
@@ -170,6 +171,7 @@ class Out:
     init: list[int] | None = None   # contents before the call (in / out buffers)
     scale: int = 0
     bits: int = ANY_BITS
+    scalar: bool = False      # one value (a result, scale or loss): reported without an index
 
 
 @dataclass
@@ -425,7 +427,7 @@ def _layer_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any]
         elif cat == "i32_out":   # the argmax positions of a max pool
             vals[f] = Out(derived["n_indices"], list(e["indices"]["values"]) if ok else None)
         elif cat == "f32_out":   # the loss of MSE / cross entropy
-            vals[f] = Out(1, [_bits(e["loss"])] if ok else None, is_float=True)
+            vals[f] = Out(1, [_bits(e["loss"])] if ok else None, is_float=True, scalar=True)
         if f in ("n_target",):
             tgt = a.get("target") or {}
             vals[f] = len(tgt.get("index", tgt.get("f32", [])))
@@ -441,14 +443,14 @@ def _prim_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any],
     scale = [_bits(e["scale"])] if ok and "scale" in e else None
     name = k.name
     if name == "round_half_away":
-        return {"x": _f32_bits(a["x"]), "out": Out(1, [int(e["value"])] if ok else None)}
+        return {"x": _f32_bits(a["x"]), "out": Out(1, [int(e["value"])] if ok else None, scalar=True)}
     if name == "rescale_to_acc":
         return {"q": int(a["q"]), "s_p": _bits(a["param_scale"]), "s_acc": _bits(a["acc_scale"]),
-                "out": Out(1, [int(e["value"])] if ok else None)}
+                "out": Out(1, [int(e["value"])] if ok else None, scalar=True)}
     if name == "float_to_sym":
         x = [int(b, 16) for b in a["x"]]
         return {"x": In(x), "n": len(x), "q_max_bits": int(a["q_max_bits"]), "rounding": rnd,
-                "m": Out(len(x), mant), "scale": Out(1, scale, is_float=True)}
+                "m": Out(len(x), mant), "scale": Out(1, scale, is_float=True, scalar=True)}
     if name == "sym_to_float":
         t = _tensor(a["t"])
         return {"m": t, "n": len(t.m), "scale": t.scale,
@@ -456,13 +458,13 @@ def _prim_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any],
     if name == "int_to_sym":
         src = In(list(a["m"]), alias=0 if in_place else -1)
         return {"src": src, "n": len(src.m), "m": Out(len(src.m), mant, init=src.m if in_place else None),
-                "scale": Out(1, scale, is_float=True)}
+                "scale": Out(1, scale, is_float=True, scalar=True)}
     if name in ("requant_dynamic", "requant_fixed"):
         t = _tensor(a["t"])
         t.alias = 0 if in_place else -1
         vals = {"m_in": t, "n": len(t.m), "s_in": t.scale, "q_max_bits_out": int(a["q_max_bits"]),
                 "rounding": rnd, "order": order, "m_out": Out(len(t.m), mant, init=t.m if in_place else None),
-                "s_out": Out(1, scale, is_float=True)}
+                "s_out": Out(1, scale, is_float=True, scalar=True)}
         if name == "requant_fixed":
             vals["target"] = _bits(a["target_scale"])
         return vals
@@ -471,7 +473,7 @@ def _prim_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any],
         vals = {"t": Out(len(t.m), mant, init=t.m), "n_t": len(t.m), "q_max_bits_t": t.bits,
                 "inc": inc, "n_inc": len(inc.m), "s_inc": inc.scale, "rounding": rnd}
         # in / out scale of the dynamic accumulate: unchanged on error
-        vals["s_t"] = (Out(1, scale, is_float=True, init=[t.scale]) if name == "accumulate_dynamic" else t.scale)
+        vals["s_t"] = (Out(1, scale, is_float=True, init=[t.scale], scalar=True) if name == "accumulate_dynamic" else t.scale)
         return vals
     raise XtableError(f"{name}: no prototype fill rule in symverify/xtarget_table.py")
 
@@ -501,6 +503,12 @@ def _make_call(entry: str, prefix: str, is_struct: bool, items: Sequence[CItem],
     return c
 
 
+def _alternate(entry: str, k: registry.Kernel) -> tuple[str, Callable[[Mapping[str, Any]], bool]]:
+    if entry not in ALTERNATES:
+        raise XtableError(f"{k.name}: alternate C entry point {entry} has no rule in symverify/xtarget_table.py")
+    return ALTERNATES[entry]
+
+
 def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int = 1) -> tuple[list[Case], int]:
     """The cases of one family's vector document and the largest buffer they
     need (elements). Vectors the Python layer rejects before any C call are
@@ -528,7 +536,7 @@ def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int
                 rng_out = int(e["rng_state"], 16) if "rng_state" in e else rng_in
                 calls = []
                 skip = False
-                extra = [(ep, pre) for ep, pre, cond in SECOND_ENTRY_POINTS.get(k.name, ()) if cond(a)]
+                extra = [(ep, _alternate(ep, k)[0]) for ep in k.c_alternates if _alternate(ep, k)[1](a)]
                 for ep, prefix in entries + extra:
                     is_struct, items = entry_items(ep, include)
                     if is_struct:
@@ -598,7 +606,8 @@ def _expr(cat: str, slot: dict[str, int]) -> str:
         return f"xt_i32_in(k, w, {s})"
     if cat == "f32_in":
         s = slot["in"]; slot["in"] += 1
-        return f"xt_f32_in(k, w, {s})"
+        f = slot["fin"]; slot["fin"] += 1
+        return f"xt_f32_in(k, w, {s}, {f})"
     if cat == "view":
         o = slot["out"]; slot["out"] += 1
         return f"xt_view(k, w, {o})"
@@ -631,7 +640,7 @@ def _expr(cat: str, slot: dict[str, int]) -> str:
 
 def _call_function(entry: str, include: Path) -> str:
     is_struct, items = entry_items(entry, include)
-    slot = {"in": 0, "out": 0, "iv": 0}
+    slot = {"in": 0, "out": 0, "iv": 0, "fin": 0}
     lines = [f"static int xt_call_{entry}(const xt_call *k, xt_work *w)", "{"]
     if is_struct:
         lines.append(f"    {entry}_args a;")
@@ -683,7 +692,7 @@ def render_table(family: str, cases: Sequence[Case], cap: int, include: Path) ->
                             f"{_c_str(f + '.scale')}, {_c_str(f + '.q_max_bits')}, {int(o.present)}, "
                             f"{int(o.view)}, {int(o.is_float)}, {o.n}, {_i32(o.view_bits)}, "
                             f"{arr.add(o.init)}, {len(o.init or [])}, {arr.add(o.exp)}, {len(o.exp or [])}, "
-                            f"{_u32(o.scale)}, {_i32(o.bits)} }}")
+                            f"{_u32(o.scale)}, {_i32(o.bits)}, {int(o.scalar)} }}")
             iv = ", ".join(_i32(v) for v in cl.iv) or "0"
             calls_text.append(
                 f"static const xt_in xt_in_{ci}_{li}[] = {{ {ins} }};\n"
@@ -701,10 +710,18 @@ def render_table(family: str, cases: Sequence[Case], cap: int, include: Path) ->
                 f"{int(not cl.prefix)} }},")
         case_rows.append(f"    {{ {_c_str(c.kernel)}, {c.index}u, {_c_str(c.name)}, xt_calls + {first}, "
                          f"{len(c.calls)} }},")
+    items = [it for ep in entries for it in entry_items(ep, include)[1]]
+    max_out = max(len(cl.outs) for c in cases for cl in c.calls)
+    max_fin = max(sum(category(it) == "f32_in" for it in entry_items(ep, include)[1]) for ep in entries)
+    scratch = any(category(it) in ("scratch", "fscratch") for it in items)
+    if max(len(cl.ins) for c in cases for cl in c.calls) > _MAX_IN:
+        raise XtableError(f"family {family!r}: a call has more than {_MAX_IN} inputs (xtarget/xt_table.h XT_MAX_IN)")
     out = [f"/* Generated by symverify/xtarget_table.py from goldgen/vectors/{family}.json and\n"
            " * kernels/include: do not edit. */\n",
            "#ifndef XT_CASES_H\n#define XT_CASES_H\n\n",
-           f"#define XT_FAMILY {_c_str(family)}\n#define XT_MAX_N {cap}\n#define XT_CASE_COUNT {len(cases)}u\n\n",
+           f"#define XT_FAMILY {_c_str(family)}\n#define XT_MAX_N {cap}\n#define XT_CASE_COUNT {len(cases)}u\n"
+           f"#define XT_MAX_OUT {max(1, max_out)}\n#define XT_MAX_FIN {max(1, max_fin)}\n"
+           f"#define XT_SCRATCH_N {'XT_BUF_N' if scratch else 1}\n\n",
            "#include \"xt_table.h\"\n"]
     out += [f"#include \"{h}\"\n" for h in headers]
     out.append("\nstatic const int32_t xt_empty[1] = { 0 };\n\n")

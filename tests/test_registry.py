@@ -5,6 +5,7 @@ named helper); and the import-time export check catches a backend out of step.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import symverify as sv
-from symverify import registry, xtarget
+from symverify import registry, xtarget, xtarget_table
 from symverify.emulator import layers as emulator_layers
 from symverify.goldgen import conv_fixtures, fixtures, layer_fixtures
 
@@ -57,13 +58,17 @@ def _vector_kernels_or_none(vector_file: str) -> set[str]:
     return _vector_kernels(vector_file) if (VECTORS / vector_file).is_file() else set()
 
 
-def _runner_text(runner: str) -> str | None:
-    return (XTARGET / runner).read_text() if (XTARGET / runner).is_file() else None
+@functools.lru_cache(maxsize=None)
+def _table_text(family: str) -> str | None:
+    try:
+        return xtarget_table.family_table(family, VECTORS, INCLUDE)
+    except xtarget_table.XtableError:
+        return None
 
 
 def _coverage(kernels: tuple[registry.Kernel, ...], fixture_kernels: set[str] | None = None) -> list[str]:
     return registry.coverage_problems(kernels, _fixture_kernels() if fixture_kernels is None else fixture_kernels,
-                                      _vector_kernels_or_none, _runner_text)
+                                      _vector_kernels_or_none, _table_text)
 
 
 @pytest.mark.parametrize("name", KERNEL_NAMES)
@@ -84,7 +89,7 @@ def test_coverage_check_names_what_a_fake_kernel_lacks() -> None:
     problems = _coverage((_fake(),))
     assert problems == ["relu9_forward: no fixture (goldgen/fixtures.py or goldgen/layer_fixtures.py)",
                         "relu9_forward: no golden vector in goldgen/vectors/layers.json",
-                        "relu9_forward: no Cortex-M run in xtarget/run_layers.c"]
+                        "relu9_forward: no Cortex-M case in the xtarget case table of layers"]
 
 
 def test_coverage_check_catches_a_kernel_without_fixtures() -> None:
@@ -97,11 +102,20 @@ def test_coverage_check_catches_missing_vectors_and_runner(monkeypatch: pytest.M
     k = registry.kernel("sgd_update")
     gone = registry.coverage_problems((k,), _fixture_kernels(), lambda f: set(), lambda r: None)
     assert gone == ["sgd_update: no golden vector in goldgen/vectors/layers.json",
-                    "sgd_update: no Cortex-M run in xtarget/run_layers.c"]
-    # a runner that starts the vector but never calls the entry point
-    stub = f'xt_vector_begin("{k.vector_kernel}", 0);'
-    assert registry.coverage_problems((k,), _fixture_kernels(), _vector_kernels_or_none, lambda r: stub) == [
-        "sgd_update: xtarget/run_layers.c never calls sym_sgd_update"]
+                    "sgd_update: no Cortex-M case in the xtarget case table of layers"]
+    # a table with a case of the kernel whose call functions never call its entry point
+    table = _table_text("layers")
+    assert table is not None and "sym_sgd_update(&a" in table
+    stub = table.replace("sym_sgd_update(&a", "sym_sgd_update_not(&a")
+    assert registry.coverage_problems((k,), _fixture_kernels(), _vector_kernels_or_none, lambda f: stub) == [
+        "sgd_update: the xtarget case table of layers never calls sym_sgd_update"]
+    # the integer-only requant core is registered as an alternate and must be called too
+    rq = registry.kernel("requant_dynamic")
+    table = _table_text("requant")
+    assert table is not None and "sym_intreq_requant_dynamic(" in table
+    stub = table.replace("sym_intreq_requant_dynamic(", "sym_intreq_requant_other(")
+    assert registry.coverage_problems((rq,), _fixture_kernels(), _vector_kernels_or_none, lambda f: stub) == [
+        "requant_dynamic: the xtarget case table of requant never calls sym_intreq_requant_dynamic"]
 
 
 @pytest.mark.parametrize("name", KERNEL_NAMES)

@@ -73,21 +73,34 @@ def test_layers_every_kernel_on_target(tools, core):
 # non-vacuity: a corrupted expected value must be reported as a mismatch
 # --------------------------------------------------------------------------
 
-def _corrupt(tmp_path: Path, family: str, pattern: str, change) -> tuple[Path, str]:
-    """Copy goldgen/vectors to tmp_path, apply ``change`` to the first match
-    of ``pattern`` in ``<family>.h`` (and update SHA256SUMS, so the set is
-    consistent and only the on-target comparison can catch it); return the
-    directory and the old text."""
+def _corrupt(tmp_path: Path, family: str, pick, change) -> tuple[Path, str]:
+    """Copy goldgen/vectors to tmp_path and apply ``change`` to the expectation
+    of the first vector of ``<family>.json`` that ``pick(vector)`` selects
+    (and update SHA256SUMS, so the set is consistent and only the on-target
+    comparison can catch it); the runner's case table is generated from that
+    file. Returns the directory and the vector's name."""
     vdir = tmp_path / "vectors"
     shutil.copytree(xt.vectors_dir(), vdir)
-    header = vdir / f"{family}.h"
-    text = header.read_text()
-    m = re.search(pattern, text, re.MULTILINE)
-    assert m, f"pattern {pattern!r} not found in {header}"
-    header.write_text(text[:m.start(1)] + change(m.group(1)) + text[m.end(1):])
+    path = vdir / f"{family}.json"
+    doc = json.loads(path.read_text())
+    vec = next((v for v in doc["vectors"] if pick(v)), None)
+    assert vec is not None, f"no vector of {path} to corrupt"
+    before = json.dumps(vec["expect"], sort_keys=True)
+    change(vec["expect"])
+    assert json.dumps(vec["expect"], sort_keys=True) != before
+    path.write_text(json.dumps(doc, indent=1))
     files = {f.name: f.read_bytes() for f in vdir.iterdir() if f.is_file() and f.name != vectorset.MANIFEST}
     (vdir / vectorset.MANIFEST).write_text(vectorset.render_manifest(files))
-    return vdir, m.group(0)
+    return vdir, vec["name"]
+
+
+def _ok(kernel: str, key: str = "status"):
+    return lambda v: v["kernel"] == kernel and v["expect"]["status"] == "SYM_OK" and key in v["expect"] \
+        and v.get("c_abi", True)
+
+
+def _flip(bits: str) -> str:
+    return f"0x{int(bits, 16) ^ 1:08X}"
 
 
 def _assert_one_mismatch(result: xt.RunResult, field: str) -> None:
@@ -100,62 +113,88 @@ def _assert_one_mismatch(result: xt.RunResult, field: str) -> None:
 
 def test_corrupted_scalar_is_reported(tools, tmp_path):
     """round: one expected int32 result off by one (first successful vector)."""
-    vdir, _ = _corrupt(tmp_path, "round", r"\.status = 0 /\* SYM_OK \*/, \.out = (-?\d+) \}",
-                       lambda v: str(int(v) + 1))
+    vdir, name = _corrupt(tmp_path, "round", _ok("round_half_away", "value"),
+                          lambda e: e.update(value=e["value"] + 1))
     result = xt.build_and_run(xt.CORES["m0plus"], "round", tools, vectors=vdir)
     _assert_one_mismatch(result, "out")
-    assert result.failures[0].startswith("round_half_away 0 ")
+    assert result.failures[0].startswith(f"round_half_away 0 {name} ")
 
 
 def test_corrupted_scale_bits_are_reported(tools, tmp_path):
     """requant: one expected output scale with its last mantissa bit flipped
     (1 ulp: a harness comparing floats with a tolerance would miss it)."""
-    vdir, _ = _corrupt(tmp_path, "requant", r"\.status = 0 /\* SYM_OK \*/, \.m_out = \w+, \.s_out = (0x[0-9A-Fa-f]{8})u",
-                       lambda v: f"0x{int(v, 16) ^ 1:08X}")
+    vdir, name = _corrupt(tmp_path, "requant",
+                          lambda v: _ok("requant_dynamic", "scale")(v) and v["args"].get("order") == "ratio"
+                          and v["args"].get("rounding") == "half_away",
+                          lambda e: e.update(scale=_flip(e["scale"])))
     result = xt.build_and_run(xt.CORES["m4"], "requant", tools, vectors=vdir)
     # The vector is checked twice: the float32 path (s_out) and the integer-only
     # core (intreq_s_out) compare against the same expected scale.
     assert not result.ok and result.exit_code == xt.EXIT_MISMATCH, _describe(result)
     assert result.run == result.expected > 0 and result.passed == result.run - 1, _describe(result)
-    assert any(" s_out " in f for f in result.failures) and all(
-        " s_out " in f or " intreq_s_out " in f for f in result.failures), result.failures
-    assert len({f.split()[2] for f in result.failures}) == 1, result.failures  # one vector label
+    assert sorted(f.split()[3] for f in result.failures) == ["intreq_s_out", "s_out"], result.failures
+    assert {f.split()[2] for f in result.failures} == {name}, result.failures  # one vector label
 
 
 def test_corrupted_mantissa_is_reported(tools, tmp_path):
     """accumulate: one element of an expected mantissa array changed."""
-    vdir, _ = _corrupt(tmp_path, "accumulate",
-                       r"^static const int32_t sym_golden_accumulate_v\d+_t_out\[\d+\] = \{\n\s*(-?\d+)",
-                       lambda v: str(int(v) + 1))
+    vdir, name = _corrupt(tmp_path, "accumulate", _ok("accumulate_fixed", "mantissas"),
+                          lambda e: e["mantissas"].__setitem__(0, e["mantissas"][0] + 1))
     result = xt.build_and_run(xt.CORES["m7"], "accumulate", tools, vectors=vdir)
-    assert not result.ok and result.exit_code == xt.EXIT_MISMATCH, _describe(result)
-    assert result.run == result.expected > result.passed, _describe(result)
-    # the array may be shared by several vectors: each reports exactly this element
-    assert result.failures and all(" t_out[0] " in f for f in result.failures), result.failures
-    assert len(result.failures) == result.run - result.passed
+    _assert_one_mismatch(result, "t[0]")
+    assert result.failures[0].split()[2] == name
 
 
-@pytest.mark.parametrize("core, pattern, change, field", [
+@pytest.mark.parametrize("core, pick, change, field", [
     # an expected output mantissa (first element of the first expected tensor)
-    ("m0plus", r"^static const int32_t sym_golden_layers_v\d+_exp_out\[\d+\] = \{\n\s*(-?\d+)",
-     lambda v: str(int(v) + 1), "out.m[0]"),
+    ("m0plus", _ok("linear_forward", "out"), lambda e: e["out"]["mantissas"].__setitem__(
+        0, e["out"]["mantissas"][0] + 1), "out[0]"),
     # an expected scale, last bit flipped (1 ulp)
-    ("m4", r"\.exp_out = \{ 1, \d+, \{[^}]*\}, \d+, \w+, (0x[0-9A-F]{8})u",
-     lambda v: f"0x{int(v, 16) ^ 1:08X}", "out.scale"),
+    ("m4", _ok("layernorm_forward", "out"), lambda e: e["out"].update(scale=_flip(e["out"]["scale"])),
+     "out.scale"),
+    # an expected width
+    ("m4", _ok("quant_forward", "out"), lambda e: e["out"].update(q_max_bits=e["out"]["q_max_bits"] + 1),
+     "out.q_max_bits"),
     # the float32 MSE loss, 1 ulp
-    ("m7", r"\.exp_loss = (0x[0-9A-F]{8})u", lambda v: f"0x{int(v, 16) ^ 1:08X}", "loss"),
+    ("m7", _ok("mse_loss", "loss"), lambda e: e.update(loss=_flip(e["loss"])), "loss"),
     # the RNG state after an SR vector that fails (must be unchanged: in == out)
-    ("m7", r'"linear_bwd_grad_b_overflow",[\s\S]*?\.rng_state_out = (0x[0-9A-F]{8})u',
-     lambda v: f"0x{int(v, 16) ^ 1:08X}", "rng_state"),
+    ("m7", lambda v: v["name"] == "linear_bwd_grad_b_overflow", lambda e: e.update(rng_state=_flip(e["rng_state"])),
+     "rng_state"),
     # an expected error status turned into another error
-    ("m0plus", r"\.status = (-\d+) /\*", lambda v: str(int(v) - 1), "status"),
+    ("m0plus", lambda v: v["kernel"] == "linear_forward" and v["expect"]["status"] == "SYM_ERR_INT_OVERFLOW",
+     lambda e: e.update(status="SYM_ERR_RANGE_GUARD"), "status"),
 ])
-def test_corrupted_layers_value_is_reported(tools, tmp_path, core, pattern, change, field):
-    """layers: one corrupted expected value (mantissa, scale, loss, RNG state of
-    an error vector, status) gives exactly one mismatching vector naming it."""
-    vdir, _ = _corrupt(tmp_path, "layers", pattern, change)
+def test_corrupted_layers_value_is_reported(tools, tmp_path, core, pick, change, field):
+    """layers: one corrupted expected value (mantissa, scale, width, loss, RNG
+    state of an error vector, status) gives exactly one mismatching vector
+    naming it."""
+    vdir, _ = _corrupt(tmp_path, "layers", pick, change)
     result = xt.build_and_run(xt.CORES[core], "layers", tools, vectors=vdir)
     _assert_one_mismatch(result, field)
+
+
+@pytest.mark.parametrize("family, pick, change, field", [
+    # conv: a mantissa of a weight gradient (a second output view)
+    ("conv", _ok("conv1d_backward", "grad_w"), lambda e: e["grad_w"]["mantissas"].__setitem__(
+        0, e["grad_w"]["mantissas"][0] ^ 1), "new_grad_w[0]"),
+    # pool: an argmax position of a max pool
+    ("pool", _ok("maxpool1d_forward", "indices"), lambda e: e["indices"]["values"].__setitem__(
+        0, e["indices"]["values"][0] + 1), "indices[0]"),
+    # softmax: the cross-entropy loss, 1 ulp
+    ("softmax", _ok("cross_entropy_loss", "loss"), lambda e: e.update(loss=_flip(e["loss"])), "loss"),
+    # an error vector that expected success: the runner must see the status
+    ("relu", lambda v: v["kernel"] == "relu_backward" and v["expect"]["status"] != "SYM_OK"
+     and v.get("c_abi", True), lambda e: e.update(status="SYM_OK"), "status"),
+])
+def test_corrupted_value_is_reported_in_every_kind_of_family(tools, tmp_path, family, pick, change, field):
+    """The one runner names the corrupted field for a geometry family, the
+    pool indices, a float loss and a wrong status."""
+    vdir, name = _corrupt(tmp_path, family, pick, change)
+    result = xt.build_and_run(xt.CORES["m4"], family, tools, vectors=vdir)
+    assert not result.ok and result.exit_code == xt.EXIT_MISMATCH, _describe(result)
+    assert result.run == result.expected > 0 and result.passed == result.run - 1, _describe(result)
+    assert any(f.split()[3] == field for f in result.failures), result.failures
+    assert {f.split()[2] for f in result.failures} == {name}, result.failures
 
 
 # --------------------------------------------------------------------------
@@ -176,8 +215,8 @@ def test_cli_runs_and_writes_json(tools, tmp_path):
 
 
 def test_cli_exits_nonzero_on_mismatch(tools, tmp_path, monkeypatch):
-    vdir, _ = _corrupt(tmp_path, "round", r"\.status = 0 /\* SYM_OK \*/, \.out = (-?\d+) \}",
-                       lambda v: str(int(v) - 7))
+    vdir, _ = _corrupt(tmp_path, "round", _ok("round_half_away", "value"),
+                       lambda e: e.update(value=e["value"] - 7))
     monkeypatch.setenv("SYMVERIFY_VECTORS_DIR", str(vdir))
     res = CliRunner().invoke(cli, ["xtarget", "--cpu", "m7", "--family", "round"])
     assert res.exit_code == 1, res.output

@@ -1,9 +1,9 @@
 /* Reporting API of the cross-target golden-vector harness.
  *
- * A family runner (run_<family>.c) defines xt_run_family(); for each golden
- * vector it calls the kernel on a writable copy of the inputs, compares every
- * output bit-exactly with xt_check_*() and closes the vector with
- * xt_vector_end(). Output protocol (one line each, parsed by
+ * The runner (run_table.c, one for every family) defines xt_run_family();
+ * for each golden vector of the family's generated case table it calls the
+ * kernel on writable output buffers, compares every output bit-exactly with
+ * xt_check_*() and closes the vector with xt_vector_end(). Output protocol (one line each, parsed by
  * symverify/xtarget.py):
  *   XT SELFTEST status=<int> faults=<hex>   (first line: sym_selftest_fp)
  *   XT BEGIN <family>

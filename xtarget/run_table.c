@@ -4,8 +4,9 @@
  * Per case and C call: every output buffer is set to the sentinel (or to the
  * input of an in-place / in-out argument), the call function fills the args
  * struct or the parameters from the case and makes the one C call; then the
- * status, every output element, scale and width, the RNG state and, for a
- * layer-ABI call that fails, err.status are compared bit-exactly. A failing
+ * status, every output element, scale and width and the RNG state are
+ * compared bit-exactly, and a layer-ABI call that fails must name its status
+ * in err.status. A failing
  * call must leave every output (buffers, scale, loss, RNG state) untouched,
  * a succeeding one must not write beyond its n elements. */
 #include "xt_cases.h"
@@ -40,7 +41,7 @@ const int32_t *xt_i32_in(const xt_call *k, xt_work *w, int32_t s)
     return in->alias >= 0 ? w->out[in->alias].i : in->m;
 }
 
-const float *xt_f32_in(const xt_call *k, xt_work *w, int32_t s)
+const float *xt_f32_in(const xt_call *k, xt_work *w, int32_t s, int32_t f)
 {
     const xt_in *in = &k->in[s];
     int32_t j;
@@ -48,9 +49,9 @@ const float *xt_f32_in(const xt_call *k, xt_work *w, int32_t s)
         return 0;
     }
     for (j = 0; j < in->n; ++j) {
-        w->fin[s].f[j] = xt_f32((uint32_t)in->m[j]);
+        w->fin[f].f[j] = xt_f32((uint32_t)in->m[j]);
     }
-    return w->fin[s].f;
+    return w->fin[f].f;
 }
 
 sym_view *xt_view(const xt_call *k, xt_work *w, int32_t o)
@@ -119,7 +120,7 @@ static void prepare(const xt_call *k, xt_work *w)
             xt_copy(w->out[j].i, k->out[j].init, k->out[j].n_init);
         }
     }
-    xt_fill(w->scratch.i, XT_BUF_N, XT_SENTINEL);
+    xt_fill(w->scratch.i, XT_SCRATCH_N, XT_SENTINEL);
     w->rng = k->rng_in;
     w->err.status = XT_SENTINEL;
 }
@@ -131,7 +132,11 @@ static void check_out(const xt_call *k, const xt_out *o, const xt_buf *buf, cons
         if (o->view && !xt_check_i32(o->field, -1, o->n_exp, view->n)) {
             return;
         }
-        xt_check_array(o->field, o->exp, buf->i, o->n_exp);
+        if (o->scalar) {
+            xt_check_i32(o->field, -1, o->exp[0], buf->i[0]);
+        } else {
+            xt_check_array(o->field, o->exp, buf->i, o->n_exp);
+        }
         xt_check_fill(o->guard, buf->i, o->n_exp, XT_BUF_N, sentinel);
         if (o->view) {
             xt_check_f32(o->scale_field, -1, o->exp_scale, view->scale);
@@ -162,8 +167,8 @@ static void run_call(const xt_call *k, xt_work *w)
     if (k->check_rng) {
         xt_check_u32("rng_state", -1, k->rng_out, w->rng);
     }
-    if (k->err_detail && k->status != 0) {
-        xt_check_i32("err.status", -1, k->status, w->err.status);
+    if (k->err_detail && rc != 0) {
+        xt_check_i32("err.status", -1, rc, w->err.status);
     }
 }
 

@@ -14,9 +14,10 @@
 #include "harness.h"
 #include "sym_types.h"
 
+/* From xt_cases.h: XT_MAX_N (largest array), XT_MAX_OUT (outputs of one
+ * call), XT_MAX_FIN (float array inputs of one call), XT_SCRATCH_N. */
 #define XT_BUF_N (XT_MAX_N + XT_GUARD)
 #define XT_MAX_IN 8
-#define XT_MAX_OUT 4
 
 /* An input: a tensor view or an array (float arrays as bit patterns). */
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
     int32_t n_exp;
     uint32_t exp_scale;
     int32_t exp_bits;       /* -1: width not compared */
+    int32_t scalar;         /* one value: reported without an element index */
 } xt_out;
 
 typedef union {
@@ -58,8 +60,11 @@ typedef struct {
     xt_buf out[XT_MAX_OUT];
     sym_view view[XT_MAX_OUT];
     sym_cview cv[XT_MAX_IN];
-    xt_buf fin[XT_MAX_IN];
-    xt_buf scratch;
+    xt_buf fin[XT_MAX_FIN];
+    union {
+        int32_t i[XT_SCRATCH_N];
+        float f[XT_SCRATCH_N];
+    } scratch;
     uint32_t rng;
     sym_err err;
 } xt_work;
@@ -76,7 +81,7 @@ struct xt_call {
     uint32_t rng_in;
     uint32_t rng_out;
     int32_t use_rng;        /* the vector passes an Rng (else NULL) */
-    int32_t err_detail;     /* layer-ABI call: err.status must name the failure */
+    int32_t err_detail;     /* layer-ABI call: err.status must equal a failing status */
     int32_t check_rng;      /* compare the RNG state after the call */
 };
 
@@ -92,7 +97,7 @@ typedef struct {
 sym_cview xt_cview(const xt_in *in);
 const sym_cview *xt_opt_cview(const xt_in *in, sym_cview *store);
 const int32_t *xt_i32_in(const xt_call *k, xt_work *w, int32_t s);
-const float *xt_f32_in(const xt_call *k, xt_work *w, int32_t s);
+const float *xt_f32_in(const xt_call *k, xt_work *w, int32_t s, int32_t f);
 sym_view *xt_view(const xt_call *k, xt_work *w, int32_t o);
 int32_t *xt_out_i32(const xt_call *k, xt_work *w, int32_t o);
 float *xt_out_f32(const xt_call *k, xt_work *w, int32_t o);

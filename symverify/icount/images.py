@@ -4,8 +4,9 @@ same flags, same cache).
 
 * :func:`family_image`: a family's golden-vector harness image. With the
   default vectors and board it *is* the xtarget image; with another vector
-  directory (e.g. the calls of one training step) the same runner is linked
-  against that directory's header.
+  directory (e.g. the calls of one training step) the same table runner
+  replays that directory's ``<family>.json`` (its ``<family>.h`` gives the
+  vector count).
 * :func:`function_image`: any C or assembly sources (a float32 reference, a
   hand-written loop, someone else's kernel) linked with the kernel objects,
   for :meth:`~symverify.icount.engine.Machine.call`.
@@ -17,7 +18,6 @@ count depends on.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import Sequence
@@ -39,29 +39,8 @@ def family_image(core: xt.Core, family: str, tools: xt.Tools, *, vectors: Path |
     """Build (cached) the harness image of ``family`` for ``core``; returns
     (ELF path, linker script name, vectors the header declares)."""
     script = linker_script or core.linker_script
-    if script == core.linker_script:
-        image = xt.build_image(core, family, tools, vectors=vectors)
-        return image.elf, script, image.expected_vectors
-    hdir = xt.harness_dir()
-    vdir = vectors or xt.vectors_dir()
-    header, runner = vdir / f"{family}.h", hdir / f"run_{family}.c"
-    if not header.exists():
-        raise xt.XtargetError(f"golden header {header} not found")
-    objects = xt.build_objects(core, tools)
-    key = xt._hash([runner, header, linker_script_path(script)], [objects.name])
-    out = cache_dir() / "icount" / f"{core.key}-{family}-{key}"
-    stems = xt.kernel_stems(objects)
-    linked = dataclasses.replace(core, linker_script=script)
-
-    def make(tmp: Path) -> None:
-        incs = [f"-I{kernel_dir() / 'include'}", f"-I{hdir}", f"-I{vdir}"]
-        xt._compile_all(tools, xt.core_cflags(core), incs, [runner], tmp, core.key)
-        objs = [objects / f"{s}.o" for s in stems]
-        objs += [objects / f"{Path(n).stem}.o" for n in xt.HARNESS_SOURCES] + [tmp / f"run_{family}.o"]
-        xt._link(tools, linked, objs, tmp / "harness.elf", tmp / "harness.map", f"linking {family} for {core.key}")
-
-    xt._build_dir(out, make, "harness.elf")
-    return out / "harness.elf", script, xt.count_vectors(header)
+    image = xt.build_image(core, family, tools, vectors=vectors, linker_script=script)
+    return image.elf, script, image.expected_vectors
 
 
 def function_image(core: xt.Core, sources: Sequence[Path], tools: xt.Tools, *,

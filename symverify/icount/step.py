@@ -25,6 +25,7 @@ already exceed the micro:bit's 16 KiB of RAM. The code is unchanged.
 from __future__ import annotations
 
 import inspect
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,11 +209,8 @@ def _filler(family: str, kernel: str) -> dict[str, Any] | None:
     return None
 
 
-def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
-    """The C header of ``family`` holding ``calls`` (plus one filler vector for
-    each kernel of the family the step does not call), in the layout the
-    family's harness reads: goldgen's primitive headers, ``layers.h``, or
-    the registry-derived layout of a tensor-only layer family."""
+def step_records(family: str, calls: Sequence[StepCall]) -> list[dict[str, Any]]:
+    """The vector records of ``calls`` plus one filler per uncalled kernel of ``family``."""
     records = [{"name": c.label, "kernel": c.kernel, "purpose": c.label, "args": c.args, "expect": c.expect}
                for c in calls]
     called = {c.kernel for c in calls}
@@ -220,6 +218,15 @@ def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
         filler = None if k.name in called else _filler(family, k.name)
         if filler is not None:
             records.append(filler)
+    return records
+
+
+def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
+    """The C header of ``family`` holding ``calls`` (plus one filler vector for
+    each kernel of the family the step does not call), in the layout the
+    family's harness reads: goldgen's primitive headers, ``layers.h``, or
+    the registry-derived layout of a tensor-only layer family."""
+    records = step_records(family, calls)
     if family in registry.primitive_families():
         vectors = [generate.Vector(Fixture(r["name"], r["kernel"], r["args"], r.get("purpose", ""),
                                            in_place=bool(r.get("in_place", False))), r["expect"])
@@ -235,7 +242,7 @@ def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
 
 
 def write_step_headers(calls: Sequence[StepCall], out_dir: Path) -> dict[str, list[StepCall]]:
-    """Render the step's calls as ``<family>.h`` in ``out_dir``, one per
+    """Render the step's calls as ``<family>.h`` and ``<family>.json`` in ``out_dir``, one per
     family the step calls; returns the calls per family in the order each
     family's harness runs them (per kernel in registry order, in call order)."""
     by_family: dict[str, list[StepCall]] = {}
@@ -244,6 +251,9 @@ def write_step_headers(calls: Sequence[StepCall], out_dir: Path) -> dict[str, li
     ordered = {}
     for family, fam_calls in by_family.items():
         (out_dir / f"{family}.h").write_text(render_family_header(family, fam_calls))
+        # the table runner replays the records; the header gives the vector count
+        (out_dir / f"{family}.json").write_text(json.dumps({"family": family,
+                                                            "vectors": step_records(family, fam_calls)}))
         order = [k.name for k in registry.kernels_of(family)]
         ordered[family] = sorted(fam_calls, key=lambda c: order.index(c.kernel))
     return ordered
