@@ -249,14 +249,19 @@ def _run(cmd: Sequence[object], what: str) -> None:
 
 
 def check_vector_headers(families: Sequence[str], vectors: Path | None = None) -> None:
-    """VectorFileError naming the file if a family's golden header is missing,
-    unreadable, not text, or disagrees with the set's SHA256SUMS."""
+    """VectorFileError naming the file if a family's golden header or vector
+    file (the source of its case table) is missing, unreadable, not text or
+    not JSON, or disagrees with the set's SHA256SUMS."""
     from .goldgen import vectorset
 
-    headers = [(vectors or vectors_dir()) / f"{family}.h" for family in families]
+    vdir = vectors or vectors_dir()
+    headers = [vdir / f"{family}.h" for family in families]
+    docs = [vdir / registry.family(family).vector_file for family in families]
     for header in headers:
         vectorset.read_text(header)
-    vectorset.check_set(headers)
+    for doc in docs:
+        vectorset.read_json(doc)
+    vectorset.check_set([*headers, *docs])
 
 
 def count_vectors(header: Path) -> int:

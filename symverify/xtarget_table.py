@@ -22,7 +22,6 @@ emulator's, read from the vector file; nothing here runs either backend.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -743,11 +742,22 @@ def _declaring_header(entry: str, include: Path) -> str:
 def family_table(family: str, vectors: Path, include: Path) -> str:
     """``xt_cases.h`` of ``family`` from ``<vectors>/<family>.json``; XtableError
     naming the family when it has no case."""
-    doc = json.loads((vectors / registry.family(family).vector_file).read_text())
+    from .goldgen import vectorset
+
+    path = vectors / registry.family(family).vector_file
+    try:
+        doc = vectorset.read_json(path)
+    except vectorset.VectorFileError as exc:
+        raise XtableError(str(exc)) from None
     header = vectors / f"{family}.h"
     found = re.search(r"#define\s+SYM_GOLDEN_\w+_MAX_N\s+(\d+)", header.read_text()) if header.exists() else None
     # at least the capacity goldgen's header gives the kernels' work buffers
-    cases, cap = build_cases(family, doc, include, int(found.group(1)) if found else 1)
+    try:
+        cases, cap = build_cases(family, doc, include, int(found.group(1)) if found else 1)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if isinstance(exc, XtableError):
+            raise
+        raise XtableError(f"{path}: a vector the case table cannot read ({type(exc).__name__}: {exc})") from None
     if not cases:
         raise XtableError(f"family {family!r}: no C-expressible vector in {registry.family(family).vector_file}")
     return render_table(family, cases, cap, include)

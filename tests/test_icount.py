@@ -9,6 +9,7 @@ SYMVERIFY_REQUIRE_XTARGET=1).
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -173,17 +174,19 @@ def test_unicorn_report_equals_qemu_report(icount, tools, core, family):
 
 
 def test_corrupted_vector_fails_on_unicorn(icount, tools, tmp_path):
-    """A header with one expected mantissa off by one: the unicorn run reports
-    exactly that mismatch and is not ok (a counter that ignores the report
-    would count a wrong kernel)."""
+    """A vector file with one expected result off by one (the runner's case
+    table is generated from it): the unicorn run reports exactly that
+    mismatch and is not ok (a counter that ignores the report would count a
+    wrong kernel)."""
     from symverify.icount.vectors import count_family
 
     vdir = tmp_path / "vectors"
     shutil.copytree(xt.vectors_dir(), vdir)
-    header = vdir / "round.h"
-    text = header.read_text()
-    m = re.search(r"\.status = 0 /\* SYM_OK \*/, \.out = (-?\d+) \}", text)
-    header.write_text(text[:m.start(1)] + str(int(m.group(1)) + 1) + text[m.end(1):])
+    path = vdir / "round.json"
+    doc = json.loads(path.read_text())
+    first = next(v for v in doc["vectors"] if v["expect"]["status"] == "SYM_OK")
+    first["expect"]["value"] += 1
+    path.write_text(json.dumps(doc))
     fc = count_family(xt.CORES["m4"], "round", tools, vectors=vdir)
     assert not fc.ok
     assert len(fc.result.failures) == 1 and fc.result.failures[0].startswith("round_half_away 0 ")

@@ -223,6 +223,19 @@ def test_cli_exits_nonzero_on_mismatch(tools, tmp_path, monkeypatch):
     assert "FAIL" in res.output and "round_half_away 0" in res.output
 
 
+def test_cli_names_a_truncated_vector_file(tmp_path, monkeypatch):
+    """The case table is generated from <family>.json: a truncated one is a bad
+    input file (exit 3, named), not a build failure."""
+    vdir = tmp_path / "vectors"
+    shutil.copytree(xt.vectors_dir(), vdir)
+    path = vdir / "round.json"
+    path.write_text(path.read_text()[:200])
+    monkeypatch.setenv("SYMVERIFY_VECTORS_DIR", str(vdir))
+    res = CliRunner().invoke(cli, ["xtarget", "--cpu", "m4", "--family", "round"])
+    assert res.exit_code == 3, res.output
+    assert "round.json" in res.output and "not valid JSON" in res.output
+
+
 # --------------------------------------------------------------------------
 # no toolchain needed
 # --------------------------------------------------------------------------
