@@ -1,5 +1,5 @@
-"""C header of the conv golden vectors (``goldgen/vectors/conv.h``) for the
-Cortex-M runner ``xtarget/run_conv.c``.
+"""C header of the conv golden vectors (``goldgen/vectors/conv.h``): the C
+view of conv.json for firmware harnesses (xtarget's runner counts its vectors).
 
 One struct type for the four conv kernels, one table per kernel. Each vector
 carries the tensors, the geometry already resolved to ``sym_geom1d`` order

@@ -13,7 +13,7 @@ each struct holds the API's arguments: tensors as
 ``sym_golden_tensor_t`` (shape, mantissas, scale bits, width; ``present = 0``
 for an omitted optional tensor), float arrays as ``sym_golden_f32s_t``.
 A firmware harness composes the C cores with the primitives exactly as
-``symverify/kernels_layers.py`` does (xtarget/run_layers.c).
+``symverify/kernels_layers.py`` does.
 
 The layout is driven per kernel name by :data:`LAYER_ARGS` /
 :data:`LAYER_OUTPUTS`; any vector of a known kernel is rendered, whatever its
@@ -198,7 +198,7 @@ def _struct_values(w: _Writer, idx: int, rec: Mapping[str, Any]) -> dict[str, st
     unknown = set(a) - known
     if unknown:
         raise FixtureError(f"{where}: arguments the header layout does not know: {sorted(unknown)} "
-                           f"(extend goldgen/layers_header.py and xtarget/run_layers.c)")
+                           f"(extend goldgen/layers_header.py and symverify/xtarget_table.py)")
     vals: dict[str, str] = {}
     for arg, kind, default in LAYER_ARGS[kernel]:
         present = arg in a and a[arg] is not None
@@ -255,7 +255,7 @@ def render_layers_header(doc: Mapping[str, Any]) -> str:
     kinds = sorted({r["kernel"] for r in records} - set(LAYER_ARGS))
     if kinds:
         raise FixtureError(f"layers.json kernels without a header layout: {kinds} "
-                           f"(extend goldgen/layers_header.py and xtarget/run_layers.c)")
+                           f"(extend goldgen/layers_header.py and symverify/xtarget_table.py)")
     w = _Writer()
     tables: list[str] = []
     layout: list[str] = []

@@ -1,5 +1,5 @@
-"""The C header of the pool vectors (``goldgen/vectors/pool.h``) for the
-Cortex-M runner xtarget/run_pool.c.
+"""The C header of the pool vectors (``goldgen/vectors/pool.h``): the C view
+of pool.json for firmware harnesses; xtarget's runner counts its vectors.
 
 Only vectors that reach the C entry point are rendered: the Python-level
 argument checks (rank, "same" at stride > 1, a window longer than the padded

@@ -1,6 +1,5 @@
-"""The C header of the softmax vectors (``goldgen/vectors/softmax.h``) for
-xtarget/run_softmax.c: every vector with a 2-D input (the others stop in the
-Python layer). Reductions are encoded as the C enum (an unknown name as 2)."""
+"""The C header of the softmax vectors (``goldgen/vectors/softmax.h``): every
+vector with a 2-D input (the others stop in the Python layer). Reductions are encoded as the C enum (an unknown name as 2)."""
 from __future__ import annotations
 
 from typing import Any, Mapping

@@ -306,11 +306,21 @@ def test_cli_bad_vector_header_is_3(tmp_path):
     assert "round.h" in res.output
 
 
-def test_cli_vector_header_that_does_not_build_is_3(icount, tools, tmp_path):
-    (tmp_path / "round.h").write_text("/* not a vector header */\nstatic const int broken = ;\n")
+def test_cli_vector_file_that_does_not_build_is_3(icount, tools, tmp_path):
+    # valid JSON, but a vector without its argument: no case table can be built
+    (tmp_path / "round.h").write_text("#define SYM_GOLDEN_ROUND_ROUND_HALF_AWAY_COUNT 1\n")
+    (tmp_path / "round.json").write_text('{"family": "round", "vectors": [{"name": "v", "kernel": '
+                                         '"round_half_away", "args": {}, "expect": {"status": "SYM_OK"}}]}')
     res = _run(["--cpu", "m4", "--family", "round", "--vectors", str(tmp_path)])
     assert res.exit_code == 3, res.output
-    assert "bad vector header" in res.output and "round" in res.output
+    assert "bad vector file" in res.output and "round.json" in res.output
+
+
+def test_cli_missing_vector_file_is_3(tmp_path):
+    (tmp_path / "relu.h").write_text("#define SYM_GOLDEN_RELU_RELU_FORWARD_COUNT 1\n")
+    res = _run(["--family", "relu", "--vectors", str(tmp_path)])
+    assert res.exit_code == 3, res.output
+    assert "relu.json" in res.output
 
 
 def test_cli_missing_vector_header_is_3(tmp_path):

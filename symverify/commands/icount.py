@@ -8,8 +8,8 @@ training sample (``--model FILE``, repeatable): one SYM step of the model
 file (the calls of ``symverify train``'s step at batch 1), summed over its
 kernel calls, against the float32 C step (xtarget/f32) on the same core.
 Exit 0 if every run matched bit for bit; 1 on a mismatch, a fault, or a
-missing toolchain / unicorn; 2 usage; 3 a bad vector header (unreadable, or
-not building) or model file.
+missing toolchain / unicorn; 2 usage; 3 a bad vector header or vector file
+(unreadable, or not building) or model file.
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ from .xtarget import _family_list
 
 
 def _check_headers(families: list[str], vectors: Path | None) -> None:
-    """VectorFileError for a family header that is missing or unreadable."""
+    """VectorFileError for a family header or vector file (the source of the
+    runner's case table) that is missing or unreadable."""
     from ..goldgen import vectorset
 
     for family in families:
@@ -39,6 +40,10 @@ def _check_headers(families: list[str], vectors: Path | None) -> None:
         if not header.is_file():
             raise VectorFileError(f"{header}: no vector header for family {family!r}")
         vectorset.read_text(header)
+        doc = header.with_suffix(".json")
+        if not doc.is_file():
+            raise VectorFileError(f"{doc}: no vector file for family {family!r}")
+        vectorset.read_json(doc)
     if vectors is None:
         xt.check_vector_headers(families)
 
@@ -50,7 +55,8 @@ def _check_headers(families: list[str], vectors: Path | None) -> None:
               help=f"Kernel families of the per-kernel table. Default: {', '.join(xt.FAMILIES)}.")
 @click.option("--vectors", "vectors", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Directory with <family>.h vector headers (default: the golden vectors).")
+              help="Directory with <family>.json vector files and their <family>.h headers "
+                   "(default: the golden vectors).")
 @click.option("--model", "models", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Model file whose training step (one sample) to count, SYM vs float32. Repeatable.")
@@ -96,8 +102,8 @@ def icount(cpu: str | None, family: str | None, vectors: Path | None, models: tu
         try:
             ok &= _kernel_tables(console, cores, families, vectors, tools, exact, record)
         except xt.XtargetError as exc:
-            # a header of --vectors that does not build is bad input; the golden set not building is a failure
-            what = "bad vector header" if vectors is not None else "build failed"
+            # a vector set of --vectors that does not build is bad input; the golden set not building is a failure
+            what = "bad vector file" if vectors is not None else "build failed"
             console.print(f"[red]icount: {what}:[/] {escape(str(exc))}", soft_wrap=True)
             raise SystemExit(3 if vectors is not None else 1) from None
     for model in models:
