@@ -347,10 +347,8 @@ def _layer_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any]
         geom = _pool_geom(name, a)
     if k.family in ("conv", "pool") and geom is None:
         return None
-    if k.family == "softmax":
-        src = a["x"] if "x" in a else a["p"]
-        if len(src["shape"]) != 2:
-            return None
+    if k.family == "softmax" and len(a[k.args[0].name]["shape"]) != 2:
+        return None   # rejected by the Python layer (rows of [B, C] only)
     first = a[k.args[0].name]
     b0, d1 = _dims(first)
     g = dict(zip(_GEOM, geom)) if geom else {}
@@ -369,6 +367,9 @@ def _layer_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any]
         derived["n_indices"] = n if name == "maxpool1d_forward" else len(a.get("indices", {}).get("values", []))
         if name.endswith("backward"):
             derived["n_scratch"] = n
+    elif k.family == "softmax":   # the float scratch exactly as large as the binding's
+        derived["n_fscratch"] = b0 * d1
+        sizes = {"y": b0 * d1, "grad": b0 * d1}
     elif name == "linear_forward":
         sizes = {"out": derived["batch"] * derived["out_features"]}
     elif name == "linear_backward":

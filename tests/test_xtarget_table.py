@@ -1,0 +1,116 @@
+"""symverify/xtarget_table.py without a cross toolchain: the generated case
+tables hold the vectors goldgen's headers declare (kernel by kernel), build
+with the host compiler under the project's warnings, and refuse what they
+cannot express with an error naming it. The on-target runs and the
+corruption tests are in tests/test_xtarget.py."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from symverify import registry, xtarget, xtarget_table
+from symverify.xtarget_table import CItem, XtableError
+
+ROOT = Path(__file__).resolve().parents[1]
+INCLUDE = ROOT / "kernels" / "include"
+VECTORS = ROOT / "goldgen" / "vectors"
+XTARGET = ROOT / "xtarget"
+
+
+def _cases(family: str) -> list[xtarget_table.Case]:
+    doc = json.loads((VECTORS / f"{family}.json").read_text())
+    return xtarget_table.build_cases(family, doc, INCLUDE)[0]
+
+
+def _header_counts(family: str) -> dict[str, int]:
+    text = (VECTORS / f"{family}.h").read_text()
+    return {m.group(1).lower(): int(m.group(2))
+            for m in re.finditer(rf"#define SYM_GOLDEN_{family.upper()}_(\w+)_COUNT\s+(\d+)", text)}
+
+
+@pytest.mark.parametrize("family", registry.families())
+def test_table_has_every_vector_the_header_declares(family: str) -> None:
+    cases = _cases(family)
+    per_kernel: dict[str, int] = {}
+    for c in cases:
+        assert c.index == per_kernel.get(c.kernel, 0), "indices count up per kernel"
+        per_kernel[c.kernel] = c.index + 1
+    declared = _header_counts(family)
+    if declared:
+        assert per_kernel == declared
+    else:   # pool.h / softmax.h: one table for the family
+        assert sum(per_kernel.values()) == xtarget.count_vectors(VECTORS / f"{family}.h") > 0
+    assert set(per_kernel) == {k.name for k in registry.kernels_of(family)}
+    # the same vectors by name: nothing dropped, nothing invented
+    header_names = re.findall(r'^\s*\{ "([^"]+)",', (VECTORS / f"{family}.h").read_text(), re.MULTILINE)
+    assert sorted(c.name for c in cases) == sorted(header_names)
+
+
+def test_integer_requant_core_runs_the_half_away_ratio_vectors() -> None:
+    doc = json.loads((VECTORS / "requant.json").read_text())
+    want = {v["name"] for v in doc["vectors"] if v["kernel"] == "requant_dynamic"
+            and v["args"].get("rounding", "half_away") == "half_away" and v["args"].get("order", "ratio") == "ratio"}
+    got = {c.name for c in _cases("requant")
+           if [cl.entry for cl in c.calls] == ["sym_requant_dynamic", "sym_intreq_requant_dynamic"]}
+    assert got == want and len(want) > 10
+    for c in _cases("requant"):
+        for cl in c.calls[1:]:
+            assert cl.prefix == "intreq_" and cl.status == c.calls[0].status
+            assert [o.exp for _, o in cl.outs] == [o.exp for _, o in c.calls[0].outs]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="no host gcc")
+@pytest.mark.parametrize("family", registry.families())
+def test_table_builds_warning_free_with_the_runner(family: str, tmp_path: Path) -> None:
+    (tmp_path / "xt_cases.h").write_text(xtarget_table.family_table(family, VECTORS, INCLUDE))
+    proc = subprocess.run(["gcc", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off",
+                           f"-I{tmp_path}", f"-I{INCLUDE}", f"-I{XTARGET}", "-fsyntax-only",
+                           str(XTARGET / "run_table.c")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_layer_step_fill_follows_the_struct_declaration() -> None:
+    is_struct, items = xtarget_table.entry_items("sym_linear_backward", INCLUDE)
+    assert is_struct
+    cats = {it.name: xtarget_table.category(it) for it in items}
+    assert cats["x"] == "cview" and cats["grad_b"] == "opt_cview" and cats["new_grad_b"] == "view"
+    assert cats["round"] == "round" and cats["scratch"] == "scratch" and cats["batch"] == "int"
+    # a ConvTranspose1d step takes the Conv1d struct through a typedef
+    assert xtarget_table.entry_items("sym_conv_transpose1d_forward", INCLUDE) == \
+        xtarget_table.entry_items("sym_conv1d_forward", INCLUDE)
+    is_struct, params = xtarget_table.entry_items("sym_accumulate_dynamic", INCLUDE)
+    assert not is_struct
+    assert [xtarget_table.category(p) for p in params] == [
+        "i32_out", "int", "f32_out", "int", "i32_in", "int", "float", "int", "rng"]
+
+
+def test_unknown_declarations_are_named() -> None:
+    with pytest.raises(XtableError, match="sym_no_such_entry"):
+        xtarget_table.entry_items("sym_no_such_entry", INCLUDE)
+    with pytest.raises(XtableError, match=r"double \* weights"):
+        xtarget_table.category(CItem(False, "double", True, "weights"))
+
+
+def test_alternate_without_a_rule_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    k = registry.kernel("requant_fixed")
+    fake = dataclasses.replace(k, c_alternates=("sym_requant_dynamic",))
+    monkeypatch.setattr(registry, "kernels_of", lambda fam: (fake,))
+    doc = json.loads((VECTORS / "requant.json").read_text())
+    with pytest.raises(XtableError, match="requant_fixed: alternate C entry point sym_requant_dynamic has no rule"):
+        xtarget_table.build_cases("requant", doc, INCLUDE)
+
+
+def test_vector_without_its_argument_is_named(tmp_path: Path) -> None:
+    (tmp_path / "round.json").write_text(json.dumps({"family": "round", "vectors": [
+        {"name": "v", "kernel": "round_half_away", "args": {}, "expect": {"status": "SYM_OK", "value": 1}}]}))
+    with pytest.raises(XtableError, match="round.json"):
+        xtarget_table.family_table("round", tmp_path, INCLUDE)
+    (tmp_path / "round.json").write_text(json.dumps({"family": "round", "vectors": []}))
+    with pytest.raises(XtableError, match="no C-expressible vector"):
+        xtarget_table.family_table("round", tmp_path, INCLUDE)
