@@ -1,27 +1,24 @@
-"""The case tables of the one Cortex-M runner (``xtarget/run_table.c``).
+"""The cases of the one Cortex-M runner (``xtarget/run_table.c``).
 
-For one kernel family this module renders a C header (``xt_cases.h``) from
-the registry, the C declarations in ``kernels/include`` and the golden
-vectors ``goldgen/vectors/<family>.json``:
+For one kernel family, :func:`build_cases` turns the golden vectors
+``goldgen/vectors/<family>.json`` into cases, using the registry and the C
+declarations in ``kernels/include`` (:mod:`symverify.xtarget_cdecl`): one case
+per C-expressible vector, one call per C entry point of the kernel (plus its
+``c_alternates`` where they apply), holding the inputs, the scalar fields,
+the expected status, outputs (mantissas, scale bits, width) and RNG states
+as plain data. :func:`family_table` renders them as ``xt_cases.h``
+(:mod:`symverify.xtarget_render`).
 
-- one call function per C entry point, generated from the entry point's
-  declaration: a layer step's ``sym_<kernel>_args`` struct is filled field by
-  field, a primitive's prototype parameter by parameter, each from a slot of
-  the case (input view, int scalar, float bits, output buffer), then the one
-  C call is made;
-- one case per C-expressible vector: the inputs, the scalar fields, the
-  expected status, outputs (mantissas, scale bits, width), RNG states, as
-  plain data.
-
-What a field is follows from its C type and name (:func:`category`); the
-values come from the vector's arguments by name, plus the few derived values
-the Python binding computes before its C call (dimensions, the conv / pool
-geometry, buffer sizes: :func:`call_values`). The expected values are the
-emulator's, read from the vector file; nothing here runs either backend.
+What a field is follows from its C type and name
+(:func:`~symverify.xtarget_cdecl.category`); the values come from the vector's
+arguments by name, plus the few values the Python binding derives before its
+C call (dimensions, the conv / pool geometry, output sizes and widths,
+scratch sizes: :func:`_layer_values`, :func:`_prim_values`). The expected
+values are the emulator's, read from the vector file; nothing here runs
+either backend.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +29,10 @@ import numpy as np
 from . import registry
 from .errors import STATUS_CODES
 from .types import Rng
+from .xtarget_cdecl import CItem, XtableError, category, entry_items
 
-__all__ = ["XtableError", "CItem", "entry_items", "category", "Case", "Call", "build_cases",
-           "render_table", "family_table", "ALTERNATES"]
+__all__ = ["XtableError", "CItem", "entry_items", "category", "In", "Out", "Round", "Call", "Case",
+           "build_cases", "family_table", "ALTERNATES", "ANY_BITS"]
 
 #: Float32 bits of 1.0 (the scale of an ``int_to_sym`` tensor spec).
 _ONE = 0x3F800000
@@ -43,8 +41,6 @@ _ORDER = {"ratio": 0, "clamp_first": 1}
 _INVALID_MODE = 99
 _REDUCTION = {"mean": 0, "sum": 1}
 _INVALID_REDUCTION = 2
-#: Input slots of one call (xtarget/xt_table.h XT_MAX_IN).
-_MAX_IN = 8
 #: ``xt_out.exp_bits`` when the width is not compared.
 ANY_BITS = -1
 
@@ -55,91 +51,6 @@ ALTERNATES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
     "sym_intreq_requant_dynamic": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"
                                    and a.get("order", "ratio") == "ratio"),
 }
-
-
-class XtableError(ValueError):
-    """A vector or declaration the table cannot express (names what and why)."""
-
-
-# --------------------------------------------------------------------------
-# C declarations
-# --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CItem:
-    """One struct field or prototype parameter: ``const``, base type, pointer, name."""
-
-    const: bool
-    ctype: str
-    pointer: bool
-    name: str
-
-
-_DECL = re.compile(r"^\s*(const\s+)?(\w+)\s*(\*?)\s*(\w+)\s*$")
-
-
-def _parse_decl(text: str, where: str) -> CItem:
-    m = _DECL.match(text)
-    if m is None:
-        raise XtableError(f"{where}: cannot read the declaration {text.strip()!r}")
-    return CItem(bool(m.group(1)), m.group(2), bool(m.group(3)), m.group(4))
-
-
-@functools.lru_cache(maxsize=None)
-def _declarations(include: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(struct name -> body, function name -> parameter text) of the headers."""
-    text = "\n".join(p.read_text() for p in sorted(Path(include).glob("*.h")))
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.DOTALL)
-    structs = {name: body for body, name in re.findall(r"typedef\s+struct\s*\{([^{}]*)\}\s*(\w+)\s*;", text)}
-    protos = dict(re.findall(r"\bint\s+(sym_\w+)\s*\(([^()]*)\)\s*;", text))
-    for target, alias in re.findall(r"typedef\s+(\w+)\s+(\w+)\s*;", text):
-        if target in structs:
-            structs[alias] = structs[target]
-    return structs, protos
-
-
-@functools.lru_cache(maxsize=None)
-def _entry_items(entry: str, include: str) -> tuple[bool, tuple[CItem, ...]]:
-    structs, protos = _declarations(include)
-    if entry not in protos:
-        raise XtableError(f"C entry point {entry} is not declared in {include}")
-    params = [_parse_decl(p, entry) for p in protos[entry].split(",")]
-    if len(params) == 2 and params[0].ctype.endswith("_args") and params[1].ctype == "sym_err":
-        if params[0].ctype not in structs:
-            raise XtableError(f"{entry}: struct {params[0].ctype} is not declared in {include}")
-        body = structs[params[0].ctype]
-        return True, tuple(_parse_decl(d, params[0].ctype) for d in body.split(";") if d.strip())
-    return False, tuple(params)
-
-
-def entry_items(entry: str, include: Path) -> tuple[bool, tuple[CItem, ...]]:
-    """``(is_struct, items)`` of C entry point ``entry``: the fields of its
-    args struct for a layer step, its parameters for a primitive."""
-    return _entry_items(entry, str(include))
-
-
-def category(item: CItem) -> str:
-    """How the runner fills one field / parameter (see xtarget/xt_table.h)."""
-    t, p, n = item.ctype, item.pointer, item.name
-    if t == "sym_cview":
-        return "opt_cview" if p else "cview"
-    if t == "sym_view" and p:
-        return "view"
-    if t == "sym_geom1d" and not p:
-        return "geom"
-    if t == "sym_round_ctx" and not p:
-        return "round"
-    if t in ("int32_t", "uint32_t") and not p:
-        return "int"
-    if t == "float" and not p:
-        return "float"
-    if t == "uint32_t" and p:
-        return "rng"
-    if t == "int32_t" and p:
-        return "scratch" if n == "scratch" else ("i32_in" if item.const else "i32_out")
-    if t == "float" and p:
-        return "fscratch" if n == "fscratch" else ("f32_in" if item.const else "f32_out")
-    raise XtableError(f"field {t}{' *' if p else ''} {n}: no fill rule in symverify/xtarget_table.py")
 
 
 # --------------------------------------------------------------------------
@@ -574,172 +485,6 @@ def _work_size(kernel: str, call: Call) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------
-# rendering
-# --------------------------------------------------------------------------
-
-def _i32(v: int) -> str:
-    v = int(v)
-    if v >= 1 << 31:
-        v -= 1 << 32
-    return "(-2147483647 - 1)" if v == -(1 << 31) else str(v)
-
-
-def _u32(v: int) -> str:
-    return f"0x{int(v) & 0xFFFFFFFF:08X}u"
-
-
-def _c_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _expr(cat: str, slot: dict[str, int]) -> str:
-    """The C expression that fills one field / parameter from the case."""
-    if cat == "cview":
-        s = slot["in"]; slot["in"] += 1
-        return f"xt_cview(&k->in[{s}])"
-    if cat == "opt_cview":
-        s = slot["in"]; slot["in"] += 1
-        return f"xt_opt_cview(&k->in[{s}], &w->cv[{s}])"
-    if cat == "i32_in":
-        s = slot["in"]; slot["in"] += 1
-        return f"xt_i32_in(k, w, {s})"
-    if cat == "f32_in":
-        s = slot["in"]; slot["in"] += 1
-        f = slot["fin"]; slot["fin"] += 1
-        return f"xt_f32_in(k, w, {s}, {f})"
-    if cat == "view":
-        o = slot["out"]; slot["out"] += 1
-        return f"xt_view(k, w, {o})"
-    if cat == "i32_out":
-        o = slot["out"]; slot["out"] += 1
-        return f"xt_out_i32(k, w, {o})"
-    if cat == "f32_out":
-        o = slot["out"]; slot["out"] += 1
-        return f"xt_out_f32(k, w, {o})"
-    if cat == "geom":
-        i = slot["iv"]; slot["iv"] += 12
-        return f"xt_geom(k->iv + {i})"
-    if cat == "round":
-        i = slot["iv"]; slot["iv"] += 2
-        return f"xt_round(k, w, {i})"
-    if cat == "int":
-        i = slot["iv"]; slot["iv"] += 1
-        return f"k->iv[{i}]"
-    if cat == "float":
-        i = slot["iv"]; slot["iv"] += 1
-        return f"xt_f32((uint32_t)k->iv[{i}])"
-    if cat == "scratch":
-        return "w->scratch.i"
-    if cat == "fscratch":
-        return "w->scratch.f"
-    if cat == "rng":
-        return "k->use_rng ? &w->rng : 0"
-    raise XtableError(f"no C expression for category {cat}")
-
-
-def _call_function(entry: str, include: Path) -> str:
-    is_struct, items = entry_items(entry, include)
-    slot = {"in": 0, "out": 0, "iv": 0, "fin": 0}
-    lines = [f"static int xt_call_{entry}(const xt_call *k, xt_work *w)", "{"]
-    if is_struct:
-        lines.append(f"    {entry}_args a;")
-        for it in items:
-            lines.append(f"    a.{it.name} = {_expr(category(it), slot)};")
-        lines.append(f"    return {entry}(&a, &w->err);")
-    else:
-        args = [_expr(category(it), slot) for it in items]
-        lines.append("    (void)w;" if not args else "")
-        lines.append(f"    return {entry}(" + ",\n        ".join(args) + ");")
-    lines.append("}")
-    return "\n".join(line for line in lines if line != "") + "\n"
-
-
-class _Arrays:
-    def __init__(self) -> None:
-        self.text: list[str] = []
-        self.seen: dict[tuple[int, ...], str] = {}
-
-    def add(self, values: Sequence[int] | None) -> str:
-        if values is None:
-            return "0"
-        key = tuple(int(v) for v in values)
-        if not key:
-            return "xt_empty"
-        if key not in self.seen:
-            name = f"xt_a{len(self.seen)}"
-            items = [_i32(v) for v in key]
-            body = "\n".join("    " + ", ".join(items[s:s + 10]) + "," for s in range(0, len(items), 10))
-            self.text.append(f"static const int32_t {name}[{len(items)}] = {{\n{body}\n}};\n")
-            self.seen[key] = name
-        return self.seen[key]
-
-
-def render_table(family: str, cases: Sequence[Case], cap: int, include: Path) -> str:
-    """The C text of ``xt_cases.h`` for ``family`` (included by run_table.c)."""
-    entries = list(dict.fromkeys(cl.entry for c in cases for cl in c.calls))
-    headers = sorted({_declaring_header(ep, include) for ep in entries})
-    arr = _Arrays()
-    calls_text: list[str] = []
-    for ci, c in enumerate(cases):
-        for li, cl in enumerate(c.calls):
-            ins = ", ".join(f"{{ {arr.add(i.m)}, {len(i.m)}, {_u32(i.scale)}, {_i32(i.bits)}, "
-                            f"{int(i.present)}, {i.alias} }}" for i in cl.ins) or "{ 0, 0, 0u, 0, 0, -1 }"
-            outs = []
-            for fname, o in cl.outs:
-                f = cl.prefix + fname
-                outs.append(f"{{ {_c_str(f)}, {_c_str(f + '_guard')}, {_c_str(f + '_untouched')}, "
-                            f"{_c_str(f + '.scale')}, {_c_str(f + '.q_max_bits')}, {int(o.present)}, "
-                            f"{int(o.view)}, {int(o.is_float)}, {o.n}, {_i32(o.view_bits)}, "
-                            f"{arr.add(o.init)}, {len(o.init or [])}, {arr.add(o.exp)}, {len(o.exp or [])}, "
-                            f"{_u32(o.scale)}, {_i32(o.bits)}, {int(o.scalar)} }}")
-            iv = ", ".join(_i32(v) for v in cl.iv) or "0"
-            calls_text.append(
-                f"static const xt_in xt_in_{ci}_{li}[] = {{ {ins} }};\n"
-                f"static const int32_t xt_iv_{ci}_{li}[] = {{ {iv} }};\n"
-                f"static const xt_out xt_out_{ci}_{li}[] = {{\n    " + ",\n    ".join(outs) + "\n};\n")
-    case_rows = []
-    call_rows = []
-    for ci, c in enumerate(cases):
-        first = len(call_rows)
-        for li, cl in enumerate(c.calls):
-            call_rows.append(
-                f"    {{ xt_call_{cl.entry}, {_c_str(cl.prefix + 'status')}, xt_in_{ci}_{li}, xt_iv_{ci}_{li}, "
-                f"xt_out_{ci}_{li}, {len(cl.outs)}, {cl.status} /* {cl.status_name} */, "
-                f"{_u32(cl.rng_in)}, {_u32(cl.rng_out)}, {int(cl.use_rng)}, {int(cl.is_struct)}, "
-                f"{int(not cl.prefix)} }},")
-        case_rows.append(f"    {{ {_c_str(c.kernel)}, {c.index}u, {_c_str(c.name)}, xt_calls + {first}, "
-                         f"{len(c.calls)} }},")
-    items = [it for ep in entries for it in entry_items(ep, include)[1]]
-    max_out = max(len(cl.outs) for c in cases for cl in c.calls)
-    max_fin = max(sum(category(it) == "f32_in" for it in entry_items(ep, include)[1]) for ep in entries)
-    scratch = any(category(it) in ("scratch", "fscratch") for it in items)
-    if max(len(cl.ins) for c in cases for cl in c.calls) > _MAX_IN:
-        raise XtableError(f"family {family!r}: a call has more than {_MAX_IN} inputs (xtarget/xt_table.h XT_MAX_IN)")
-    out = [f"/* Generated by symverify/xtarget_table.py from goldgen/vectors/{family}.json and\n"
-           " * kernels/include: do not edit. */\n",
-           "#ifndef XT_CASES_H\n#define XT_CASES_H\n\n",
-           f"#define XT_FAMILY {_c_str(family)}\n#define XT_MAX_N {cap}\n#define XT_CASE_COUNT {len(cases)}u\n"
-           f"#define XT_MAX_OUT {max(1, max_out)}\n#define XT_MAX_FIN {max(1, max_fin)}\n"
-           f"#define XT_SCRATCH_N {'XT_BUF_N' if scratch else 1}\n\n",
-           "#include \"xt_table.h\"\n"]
-    out += [f"#include \"{h}\"\n" for h in headers]
-    out.append("\nstatic const int32_t xt_empty[1] = { 0 };\n\n")
-    out += [_call_function(ep, include) + "\n" for ep in entries]
-    out += arr.text
-    out += calls_text
-    out.append("\nstatic const xt_call xt_calls[] = {\n" + "\n".join(call_rows) + "\n};\n\n")
-    out.append("static const xt_case xt_cases[] = {\n" + "\n".join(case_rows) + "\n};\n\n#endif /* XT_CASES_H */\n")
-    return "".join(out)
-
-
-def _declaring_header(entry: str, include: Path) -> str:
-    for h in sorted(include.glob("*.h")):
-        if re.search(rf"\bint\s+{entry}\s*\(", re.sub(r"/\*.*?\*/", " ", h.read_text(), flags=re.DOTALL)):
-            return h.name
-    raise XtableError(f"C entry point {entry} is not declared in {include}")
-
-
 def family_table(family: str, vectors: Path, include: Path) -> str:
     """``xt_cases.h`` of ``family`` from ``<vectors>/<family>.json``; XtableError
     naming the family when it has no case."""
@@ -761,4 +506,6 @@ def family_table(family: str, vectors: Path, include: Path) -> str:
         raise XtableError(f"{path}: a vector the case table cannot read ({type(exc).__name__}: {exc})") from None
     if not cases:
         raise XtableError(f"family {family!r}: no C-expressible vector in {registry.family(family).vector_file}")
+    from .xtarget_render import render_table   # the renderer imports this module's types
+
     return render_table(family, cases, cap, include)
