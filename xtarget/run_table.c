@@ -6,9 +6,9 @@
  * struct or the parameters from the case and makes the one C call; then the
  * status, every output element, scale and width and the RNG state are
  * compared bit-exactly, and a layer-ABI call that fails must name its status
- * in err.status. A failing
- * call must leave every output (buffers, scale, loss, RNG state) untouched,
- * a succeeding one must not write beyond its n elements. */
+ * in err.status. A failing call must leave every output (buffers, scale,
+ * loss, RNG state) untouched, a succeeding one must not write beyond its n
+ * elements. */
 #include "xt_cases.h"
 
 static xt_work xt_w;
