@@ -114,3 +114,56 @@ def test_vector_without_its_argument_is_named(tmp_path: Path) -> None:
     (tmp_path / "round.json").write_text(json.dumps({"family": "round", "vectors": []}))
     with pytest.raises(XtableError, match="no C-expressible vector"):
         xtarget_table.family_table("round", tmp_path, INCLUDE)
+
+
+_HOST_SEMIHOST = r"""
+/* The harness' output calls on the host: stdout and exit(). */
+#include <stdio.h>
+#include <stdlib.h>
+#include "semihost.h"
+
+void xt_puts(const char *s) { fputs(s, stdout); }
+void xt_put_u32(uint32_t v) { printf("%lu", (unsigned long)v); }
+void xt_put_i32(int32_t v) { printf("%ld", (long)v); }
+void xt_put_hex(uint32_t v) { printf("0x%08lx", (unsigned long)v); }
+void xt_flush(void) { fflush(stdout); }
+void xt_exit(int code) { fflush(stdout); exit(code); }
+"""
+
+
+@pytest.fixture(scope="module")
+def host_objects(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The kernels, the harness and a stdout shim, built for the host under
+    ASan + UBSan (no recovery), -std=c99 -Wall -Wextra -Werror."""
+    if shutil.which("gcc") is None:
+        pytest.skip("no host gcc")
+    out = tmp_path_factory.mktemp("xt_host")
+    (out / "host_semihost.c").write_text(_HOST_SEMIHOST)
+    sources = [*sorted((ROOT / "kernels" / "src").glob("*.c")), XTARGET / "harness.c", XTARGET / "main.c",
+               out / "host_semihost.c"]
+    for src in sources:
+        subprocess.run(["gcc", *_HOST_FLAGS, f"-I{INCLUDE}", f"-I{ROOT / 'kernels' / 'src'}", f"-I{XTARGET}",
+                        "-c", str(src), "-o", str(out / f"{src.stem}.o")], check=True)
+    return out
+
+
+_HOST_FLAGS = ("-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-fno-fast-math",
+               "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
+
+
+@pytest.mark.parametrize("family", registry.families())
+def test_table_runner_is_sanitizer_clean_and_bit_exact_on_the_host(host_objects: Path, family: str,
+                                                                    tmp_path: Path) -> None:
+    """The same runner and table on x86-64 under ASan + UBSan: every vector
+    passes (the kernels are bit-exact on the host too) and no buffer of the
+    runner or the table is read or written out of bounds."""
+    (tmp_path / "xt_cases.h").write_text(xtarget_table.family_table(family, VECTORS, INCLUDE))
+    objs = [str(p) for p in sorted(host_objects.glob("*.o"))]
+    exe = tmp_path / "runner"
+    subprocess.run(["gcc", *_HOST_FLAGS, f"-I{tmp_path}", f"-I{INCLUDE}", f"-I{XTARGET}", str(XTARGET / "run_table.c"),
+                    *objs, "-lm", "-o", str(exe)], check=True)
+    proc = subprocess.run([str(exe)], capture_output=True, text=True, check=False, timeout=120)
+    result = xtarget.RunResult("host", family, proc.returncode, xtarget.count_vectors(VECTORS / f"{family}.h"))
+    xtarget.parse_report(result, proc.stdout)
+    assert proc.returncode == 0 and result.failures == [], proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert result.run == result.passed == result.expected > 0 and result.selftest_ok
