@@ -3,15 +3,17 @@
 Each :class:`Kernel` names its family, the C entry points (``sym_*`` in
 ``kernels/include``) its ``sv.kernels`` wrapper calls, the modules that hold
 its C binding and its emulator function, and where its golden vectors live.
-Each :class:`Family` names its C sources, its vector file and its Cortex-M
-runner. The ``__all__`` of both backends, the xtarget family table and the
-parity / coverage tests are derived from here.
+Each :class:`Family` names its C sources and its vector file. The ``__all__``
+of both backends, the xtarget family table, the Cortex-M case tables
+(symverify/xtarget_table.py) and the parity / coverage tests are derived from
+here.
 
 The registry describes; it generates no code, and it imports neither backend
 at module level (the emulator stays independent of the C side).
 :func:`check_exports` compares the registry with the imported backends by name
 (cheap enough for import time); tests/test_backend_parity.py compares
-signatures and tests/test_registry.py checks fixtures, vectors and runners.
+signatures and tests/test_registry.py checks fixtures, vectors and the
+Cortex-M case tables.
 """
 from __future__ import annotations
 
