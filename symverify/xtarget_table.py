@@ -201,6 +201,11 @@ def _view_out(e: Mapping[str, Any], key: str | None, n: int, view_bits: int, ok:
     return Out(n, m, view=True, present=present, view_bits=view_bits, scale=s, bits=b)
 
 
+def _view_outputs(k: registry.Kernel) -> list[registry.Out]:
+    """The registered tensor outputs, in the order of the C output views."""
+    return [o for o in k.outputs if o.kind in ("tensor", "optional_tensor")]
+
+
 def _layer_out_keys(k: registry.Kernel, view_fields: Sequence[str],
                     records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """C output view field -> the key of its expectation in the vector file:
@@ -208,7 +213,7 @@ def _layer_out_keys(k: registry.Kernel, view_fields: Sequence[str],
     tensor output stores it as ``out`` unless the file names it."""
     keys = {key for r in records for key, v in r["expect"].items() if isinstance(v, dict)
             and "indices" != key}
-    outs = [o.name for o in k.outputs if o.kind in ("tensor", "optional_tensor")]
+    outs = [o.name for o in _view_outputs(k)]
     if len(outs) != len(view_fields):
         raise XtableError(f"{k.name}: {len(view_fields)} C output views, {len(outs)} registered tensor outputs")
     mapping = {}
@@ -314,8 +319,10 @@ def _layer_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any]
                 raise XtableError(f"{name}: struct field {f} has no tensor argument of that name")
             vals[f] = tensors.get(f, In([], 0, 0, present=False))
         elif cat == "view":
-            opt = f in ("new_grad_b",) and "grad_b" not in tensors
-            vals[f] = _view_out(e, out_keys[f], sizes[f], view_bits(f), ok, present=not opt)
+            # an optional output (grad_b) is passed only with its optional input of that name
+            reg = _view_outputs(k)[[it.name for it in items if category(it) == "view"].index(f)]
+            absent = reg.kind == "optional_tensor" and reg.name not in tensors
+            vals[f] = _view_out(e, out_keys[f], sizes[f], view_bits(f), ok, present=not absent)
             if k.family == "pool":   # the pool steps keep the caller's width; the binding sets it
                 vals[f].bits = ANY_BITS
         elif cat == "geom":
