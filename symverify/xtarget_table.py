@@ -293,12 +293,17 @@ def _layer_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any]
         sizes = {"dx": derived["batch"] * i, "new_grad_w": o * i, "new_grad_b": o}
     else:
         sizes = {f: len(tensors[k.args[0].name].m) for f in ("out", "y", "dx", "dy", "grad")}
-        if k.family == "relu":
-            sizes = {f: len(tensors[[o.like for o in k.outputs][0]].m) for f in ("y", "dx")}
+    views = [it.name for it in items if category(it) == "view"]
+    reg_of = dict(zip(views, _view_outputs(k)))
+    for fld, reg in reg_of.items():   # an output registered ``like`` an argument keeps its length
+        if reg.like is not None:
+            sizes[fld] = len(tensors[reg.like].m)
+
     # the width a view carries into the call (the per-family convention the binding uses)
     def view_bits(fld: str) -> int:
-        if k.family == "relu":
-            return tensors[[o.like for o in k.outputs][0]].bits
+        like = reg_of[fld].like
+        if like is not None:   # ... and its width
+            return tensors[like].bits
         if k.family == "conv":
             if fld == "y":
                 return int(a.get("out_bits") or 0) or 32
@@ -320,8 +325,7 @@ def _layer_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any]
             vals[f] = tensors.get(f, In([], 0, 0, present=False))
         elif cat == "view":
             # an optional output (grad_b) is passed only with its optional input of that name
-            reg = _view_outputs(k)[[it.name for it in items if category(it) == "view"].index(f)]
-            absent = reg.kind == "optional_tensor" and reg.name not in tensors
+            absent = reg_of[f].kind == "optional_tensor" and reg_of[f].name not in tensors
             vals[f] = _view_out(e, out_keys[f], sizes[f], view_bits(f), ok, present=not absent)
             if k.family == "pool":   # the pool steps keep the caller's width; the binding sets it
                 vals[f].bits = ANY_BITS
