@@ -35,9 +35,12 @@ import numpy as np
 from .. import registry
 from .. import xtarget as xt
 from ..errors import SymError
-from ..goldgen import generate, kernelcall, layout_header
+from ..goldgen import generate, kernelcall, layout_header, pool_fixtures, softmax_fixtures
+from ..goldgen.conv_header import render_conv_header
 from ..goldgen.fixtures import Fixture
 from ..goldgen.layers_header import render_layers_header
+from ..goldgen.pool_header import render_pool_header
+from ..goldgen.softmax_header import render_softmax_header
 from ..goldgen.vecformat import FixtureError, hex32, strip_comments
 from ..model.chain import TrainConfig
 from ..model.factory import Model, build_model
@@ -46,8 +49,30 @@ from .f32ref import count_f32_step, render_f32_model, run_f32_host
 from .images import BIG_MEMORY
 from .vectors import count_family
 
-_FWD = {"linear": "linear_forward", "quant": "quant_forward", "layernorm": "layernorm_forward"}
-_BWD = {"linear": "linear_backward", "quant": "quant_backward", "layernorm": "layernorm_backward"}
+#: the kernel calls of a layer's forward / backward in sym_ops order: (label suffix, kernel, optional)
+_FWD: dict[str, list[tuple[str, str, bool]]] = {
+    "linear": [("forward", "linear_forward", False)], "quant": [("forward", "quant_forward", False)],
+    "layernorm": [("forward", "layernorm_forward", False)], "conv1d": [("forward", "conv1d_forward", False)],
+    "relu": [("forward", "relu_forward", False)], "maxpool1d": [("forward", "maxpool1d_forward", False)],
+    "adaptive_avgpool1d": [("forward", "adaptive_avgpool1d_forward", False)],
+    "softmax": [("forward", "softmax_forward", False)], "cross_entropy": []}
+_BWD: dict[str, list[tuple[str, str, bool]]] = {
+    "linear": [("backward", "linear_backward", False)], "quant": [("backward", "quant_backward", False)],
+    "layernorm": [("backward", "layernorm_backward", False)],
+    # a gradient wider than dy_bits (a pool's backward) is requantized first
+    "conv1d": [("dy_requant", "requant_dynamic", True), ("backward", "conv1d_backward", False)],
+    "relu": [("backward", "relu_backward", False)],
+    # the argmax indices are recomputed from the kept input
+    "maxpool1d": [("indices", "maxpool1d_forward", False), ("backward", "maxpool1d_backward", False)],
+    "adaptive_avgpool1d": [("backward", "adaptive_avgpool1d_backward", False)],
+    "softmax": [], "cross_entropy": []}
+_LOSS = {"mse": ("loss.mse", "mse_loss"), "cross_entropy": ("loss.cross_entropy", "cross_entropy_loss")}
+#: trained parameters per kind, in the SGD order of sym_ops
+_UPDATE = {"linear": ("w", "b"), "conv1d": ("w", "b")}
+#: int-array arguments that carry a shape in their family's vectors (key of the values)
+_SHAPED_INTS = {("maxpool1d_backward", "indices"): "values", ("cross_entropy_loss", "target"): "index"}
+#: families whose vectors are evaluated by their own goldgen module (not the registry-generic kernelcall)
+_EVALUATE = {"pool": pool_fixtures.evaluate, "softmax": softmax_fixtures.evaluate}
 
 
 @dataclass
@@ -102,7 +127,10 @@ def _encode_arg(kernel: registry.Kernel, arg: registry.Arg, value: Any) -> Any:
         bits = [hex32(v) for v in arr.ravel()]
         return {"shape": list(arr.shape), "f32": bits} if layer else bits
     if arg.role == "int_array":
-        return [int(v) for v in np.asarray(value).ravel()]
+        arr = np.asarray(value)
+        key = _SHAPED_INTS.get((kernel.name, arg.name))
+        values = [int(v) for v in arr.ravel()]
+        return {"shape": list(arr.shape), key: values} if key else values
     if arg.role in ("int", "optional_int"):
         return None if value is None else int(value)
     if arg.role in ("rounding", "order"):
@@ -119,16 +147,25 @@ def _labels(model: Model, kernels: Sequence[str]) -> list[str]:
     """A label per recorded call in the order of sym_ops (input conversion,
     forward, loss, backward last layer first, SGD w then b); generic labels
     if the recorded order differs."""
-    expected = [("input.to_sym", "float_to_sym")]
-    expected += [(f"{l.name}.forward", _FWD.get(l.kind, "?")) for l in model.layers]
-    expected += [("loss.mse", "mse_loss")]
-    expected += [(f"{l.name}.backward", _BWD.get(l.kind, "?")) for l in reversed(model.layers)]
+    expected: list[tuple[str, str, bool]] = [("input.to_sym", "float_to_sym", False)]
     for layer in model.layers:
-        if layer.kind == "linear":
-            expected += [(f"{layer.name}.sgd_{p}", "sgd_update") for p in ("w", "b")
-                         if getattr(layer, p) is not None]
-    if [k for _, k in expected] == list(kernels):
-        return [label for label, _ in expected]
+        expected += [(f"{layer.name}.{s}", k, o) for s, k, o in _FWD.get(layer.kind, [("forward", "?", False)])]
+    expected.append((*_LOSS.get(model.loss_kind, ("loss", "?")), False))
+    for layer in reversed(model.layers):
+        expected += [(f"{layer.name}.{s}", k, o) for s, k, o in _BWD.get(layer.kind, [("backward", "?", False)])]
+    for layer in model.layers:
+        expected += [(f"{layer.name}.sgd_{p}", "sgd_update", False) for p in _UPDATE.get(layer.kind, ())
+                     if getattr(layer, p, None) is not None]
+    labels: list[str] = []
+    i = 0
+    for label, kernel, optional in expected:
+        if i < len(kernels) and kernels[i] == kernel:
+            labels.append(label)
+            i += 1
+        elif not optional:
+            break
+    if len(labels) == len(kernels) == i:
+        return labels
     return [f"{i}.{k}" for i, k in enumerate(kernels)]
 
 
@@ -177,7 +214,7 @@ def record_step(model_file: str | Path, seed: int = 0) -> tuple[Model, list[Step
                 continue
             args[arg.vector_key] = _encode_arg(k, arg, arguments[arg.name])
         try:
-            expect = kernelcall.evaluate(name, args, ck)
+            expect = _EVALUATE.get(k.family, kernelcall.evaluate)(name, args, ck)
         except FixtureError as exc:
             raise StepError(f"model {model_file}: step call {label} ({name}) has no vector encoding: {exc}") from None
         out.append(StepCall(label, name, args, expect))
@@ -208,6 +245,12 @@ def _filler(family: str, kernel: str) -> dict[str, Any] | None:
     return None
 
 
+#: families whose header holds one table of every kernel's vectors (the others: a table per kernel)
+_ONE_TABLE = ("pool", "softmax")
+#: families with a header renderer of their own (goldgen's)
+_HEADERS = {"conv": render_conv_header, "pool": render_pool_header, "softmax": render_softmax_header}
+
+
 def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
     """The C header of ``family`` holding ``calls`` (plus one filler vector for
     each kernel of the family the step does not call), in the layout the
@@ -229,6 +272,8 @@ def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
            "vectors": records}
     if family == "layers":
         return render_layers_header(doc)
+    if family in _HEADERS:
+        return _HEADERS[family](doc)
     if layout_header.supports(family):
         return layout_header.render_layout_header(doc)
     raise StepError(f"family {family}: no vector header layout for its step calls")
@@ -244,6 +289,9 @@ def write_step_headers(calls: Sequence[StepCall], out_dir: Path) -> dict[str, li
     ordered = {}
     for family, fam_calls in by_family.items():
         (out_dir / f"{family}.h").write_text(render_family_header(family, fam_calls))
+        if family in _ONE_TABLE:   # one table in record order: the harness runs the calls as recorded
+            ordered[family] = list(fam_calls)
+            continue
         order = [k.name for k in registry.kernels_of(family)]
         ordered[family] = sorted(fam_calls, key=lambda c: order.index(c.kernel))
     return ordered
