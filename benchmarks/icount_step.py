@@ -45,7 +45,7 @@ def step_table(model: Path, cores: list[xt.Core], tools: xt.Tools) -> None:
     for i, (label, kernel, _) in enumerate(results[0].sym_calls):
         print(f"| {label} | `{kernel}` | " + " | ".join(f"{r.sym_calls[i][2]:,}" for r in results) + " |")
     print("| **SYM step** | sum | " + " | ".join(f"**{r.sym_instructions:,}**" for r in results) + " |")
-    print("| **float32 step** | `f32_mlp_step` | " + " | ".join(f"**{r.f32_instructions:,}**" for r in results) + " |")
+    print(f"| **float32 step** | `{results[0].f32_function}` | " + " | ".join(f"**{r.f32_instructions:,}**" for r in results) + " |")
     print("| SYM / float32 | | " + " | ".join(f"{r.sym_instructions / r.f32_instructions:.1f}x" for r in results)
           + " |")
 

@@ -13,10 +13,12 @@ and each call is counted. The step's count is the sum of its kernel calls
 (the harness' struct filling between calls is not counted; a firmware's
 glue between layer calls is a few dozen instructions per call).
 
-float32 side (:mod:`.f32ref`): ``xtarget/f32/f32_step.c``, a plain float32
-C step of the same network (the float twin of symverify/training/twin.py
-at batch 1), counted as one call of ``f32_mlp_step``; its output must equal
-the same program built for the host.
+float32 side (:mod:`.f32ref`): ``xtarget/f32/f32_step.c`` (MLPs) or
+``xtarget/f32/f32_cnn.c`` (1D-CNNs with softmax + cross entropy), a plain
+float32 C step of the same network (the float twin of
+symverify/training/twin.py at batch 1), counted as one call of
+``f32_mlp_step`` / ``f32_cnn_step``; its output must equal the same program
+built for the host.
 
 Images with step data are linked with the MPS2 memory map on every core
 (:data:`~symverify.icount.images.BIG_MEMORY`): the ECG model's 4480 weights
@@ -45,7 +47,7 @@ from ..goldgen.vecformat import FixtureError, hex32, strip_comments
 from ..model.chain import TrainConfig
 from ..model.factory import Model, build_model
 from .errors import StepError
-from .f32ref import count_f32_step, render_f32_model, run_f32_host
+from .f32ref import CNN, count_f32_step, program_for, render_f32_cnn_model, render_f32_model, run_f32_host
 from .images import BIG_MEMORY
 from .vectors import count_family
 
@@ -311,6 +313,7 @@ class StepCount:
     f32_ok: bool = False
     f32_problems: list[str] = field(default_factory=list)
     f32_missing: str | None = None     # why there is no float32 step (a layer kind f32_step.c lacks)
+    f32_function: str = "f32_mlp_step"   # the counted float32 step function
 
     @property
     def sym_instructions(self) -> int:
@@ -355,22 +358,25 @@ def count_step(model_file: str | Path, cores: Sequence[xt.Core], tools: xt.Tools
     target = np.zeros((1, _n_classes(model)), dtype=np.float32)
     target[0, int(y[0])] = 1.0
     lr = float(TrainConfig.from_model(model).lr)
+    program = program_for(model)
     results = []
     with tempfile.TemporaryDirectory(prefix="symverify-icount-") as tmp:
         work = Path(tmp)
         try:
-            (work / "f32_model.h").write_text(render_f32_model(model, x, target, lr))
+            text = (render_f32_cnn_model(model, x, int(y[0]), lr) if program is CNN
+                    else render_f32_model(model, x, target, lr))
+            (work / program.header).write_text(text)
             missing = None
         except StepError as exc:   # a kind without a float32 reference: the SYM side is still counted
             missing = str(exc)
-        host_line = run_f32_host(work) if missing is None else ""
+        host_line = run_f32_host(work, program) if missing is None else ""
         for core in cores:
-            rec = StepCount(core.key, str(model_file), f32_missing=missing)
+            rec = StepCount(core.key, str(model_file), f32_missing=missing, f32_function=program.step_function)
             rec.sym_calls, rec.sym_problems = count_sym_step(core, calls, tools, work, exact)
             rec.sym_ok = not rec.sym_problems
             if missing is None:
-                rec.f32_instructions, rec.f32_parts, rec.f32_problems = count_f32_step(core, tools, work,
-                                                                                        host_line, exact)
+                rec.f32_instructions, rec.f32_parts, rec.f32_problems = count_f32_step(
+                    core, tools, work, host_line, exact, program)
                 rec.f32_ok = not rec.f32_problems
             results.append(rec)
     return results
