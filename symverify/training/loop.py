@@ -25,7 +25,7 @@ from symverify.types import HALF_AWAY, Rng
 from . import sym_ops
 from .data import Dataset
 from .metrics import confusion, scores
-from .twin import FloatTwin
+from .torch_twin import make_twin
 
 
 class TrainingError(RuntimeError):
@@ -130,12 +130,14 @@ class RunResult:
 
 def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: int, *, lr: float | None = None,
         batch: int | None = None, eval_batch: int = 1, eval_every: int = 1, twin: bool = True,
-        on_step: Callable[[int, int], None] | None = None,
+        float_twin: str = "auto", on_step: Callable[[int, int], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None) -> RunResult:
     """Train ``model_file`` on ``data`` for ``epochs`` epochs in full SYM on
     ``backend`` and (``twin``) in float32 from the same start; evaluate on the
     test split every ``eval_every`` epochs and after the last. ``lr`` / ``batch`` default to the model
-    file's ``[training]`` values. ``on_step(step, steps_per_epoch)`` and
+    file's ``[training]`` values. ``float_twin``: ``numpy``, ``torch`` or
+    ``auto`` (torch when installed; :func:`~symverify.training.torch_twin.make_twin`),
+    recorded in ``config["float_twin"]``. ``on_step(step, steps_per_epoch)`` and
     ``on_epoch(record)`` report progress. A step a kernel refuses raises
     :class:`TrainingError`."""
     if epochs < 1:
@@ -146,13 +148,13 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
     cfg = TrainConfig.from_model(model, **({} if lr is None else {"lr": lr}))
     batch = int(batch or model.training.get("batch", 16))
     x_tr, x_te = model_inputs(model, data.x_train), model_inputs(model, data.x_test)
-    ftwin = FloatTwin(model) if twin else None
+    ftwin = make_twin(model, float_twin) if twin else None
     sym = SymTrainer(model, backend, cfg, data.n_classes, seed)
     targets = one_hot(data.y_train, data.n_classes)
     result = RunResult(config={"model": str(model.path), "data": data.name, "epochs": epochs, "seed": seed,
                                "lr": cfg.lr, "batch": batch, "eval_batch": eval_batch, "eval_every": eval_every,
                                "n_train": len(x_tr), "n_test": len(x_te), "backend": backend.__name__,
-                               "loss": model.loss_kind})
+                               "loss": model.loss_kind, "float_twin": None if ftwin is None else ftwin.name})
     for epoch in range(1, epochs + 1):
         steps = epoch_batches(len(x_tr), batch, epoch, seed)
         t0 = time.perf_counter()
