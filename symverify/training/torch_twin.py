@@ -105,8 +105,7 @@ class TorchTwin:
     the interface of :class:`~symverify.training.twin.FloatTwin`."""
 
     def __init__(self, model: Model) -> None:
-        torch = require_torch()
-        self._torch = torch
+        torch = require_torch()   # not kept on the object: a twin is deep-copied for snapshots
         values = model.dequantized()
         self.loss_kind = model.loss_kind
         layers = [layer for layer in model.layers if layer.kind not in cnn_twin.LOSS_KINDS]
@@ -136,7 +135,8 @@ class TorchTwin:
     def step(self, x: np.ndarray, target: np.ndarray, lr: float) -> np.float32:
         """One SGD step against the one-hot ``target`` (cross entropy on the
         class index, reduction mean, or MSE); returns the batch loss."""
-        torch = self._torch
+        import torch
+
         F = torch.nn.functional
         out = self.net(torch.from_numpy(np.ascontiguousarray(x, dtype=F32)))
         t = torch.from_numpy(np.ascontiguousarray(target, dtype=F32))
@@ -152,7 +152,8 @@ class TorchTwin:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Class indices: argmax of the output rows (the logits before a softmax)."""
-        torch = self._torch
+        import torch
+
         with torch.no_grad():
             out = self.net(torch.from_numpy(np.ascontiguousarray(x, dtype=F32)))
         return out.argmax(dim=1).numpy()
