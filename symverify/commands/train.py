@@ -66,8 +66,8 @@ def _learning_rate(ctx: click.Context, param: click.Parameter, value: float | No
 
 @click.command("train")
 @click.argument("model", type=click.Path(path_type=Path))  # the loader names a missing file (exit 3)
-@click.option("--data", "data_name", type=click.Choice(["ecg5000", "har"]), required=True,
-              help="Data set (from the 'examples' extra).")
+@click.option("--data", "data_name", type=click.Choice(["ecg5000", "har", "basicmotions"]), required=True,
+              help="Data set (ecg5000, har: the 'examples' extra; basicmotions: the 'basicmotions' extra).")
 @click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="Parameter init, batch order and the SR RNG.")
