@@ -30,9 +30,11 @@ from symverify.training.memory import markdown_table, step_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = {("ecg5000", "mlp"): ROOT / "examples" / "ecg5000_mlp.toml", ("har", "mlp"): ROOT / "examples" / "har_mlp.toml",
-          ("ecg5000", "cnn"): ROOT / "examples" / "ecg5000_cnn.toml", ("har", "cnn"): ROOT / "examples" / "har_cnn.toml"}
+          ("ecg5000", "cnn"): ROOT / "examples" / "ecg5000_cnn.toml", ("har", "cnn"): ROOT / "examples" / "har_cnn.toml",
+          ("basicmotions", "cnn"): ROOT / "examples" / "basicmotions_cnn.toml"}
 #: epochs per model when --epochs is not given (enough to converge, docs/training.md)
-EPOCHS = {("ecg5000", "mlp"): 30, ("har", "mlp"): 30, ("ecg5000", "cnn"): 40, ("har", "cnn"): 15}
+EPOCHS = {("ecg5000", "mlp"): 30, ("har", "mlp"): 30, ("ecg5000", "cnn"): 40, ("har", "cnn"): 15,
+          ("basicmotions", "cnn"): 60}
 METRICS = ("accuracy", "balanced_accuracy", "macro_f1")
 
 
@@ -118,7 +120,8 @@ def report(res: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", nargs="+", choices=sorted({d for d, _ in MODELS}), default=["ecg5000", "har"])
+    ap.add_argument("--data", nargs="+", choices=sorted({d for d, _ in MODELS}), default=["ecg5000", "har"],
+                    help="basicmotions needs the basicmotions extra")
     ap.add_argument("--models", nargs="+", choices=sorted({k for _, k in MODELS}), default=["mlp", "cnn"])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--first-seed", type=int, default=0, help="seeds FIRST .. FIRST+SEEDS-1 (split a run)")
@@ -137,6 +140,8 @@ def main() -> None:
     results = []
     for kind in args.models:
         for n in args.data:
+            if (n, kind) not in MODELS:
+                continue   # BasicMotions has a CNN only
             epochs = args.epochs or EPOCHS[(n, kind)]
             results.append(bench(n, kind, args.seeds, epochs, args.lr, args.figures, args.eval_every,
                                  args.first_seed, not args.no_emulator, args.partial, args.twin))
