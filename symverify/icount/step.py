@@ -312,7 +312,7 @@ class StepCount:
     f32_parts: dict[str, int] = field(default_factory=dict)   # per f32 function GCC kept out of line
     f32_ok: bool = False
     f32_problems: list[str] = field(default_factory=list)
-    f32_missing: str | None = None     # why there is no float32 step (a layer kind f32_step.c lacks)
+    f32_missing: str | None = None     # why there is no float32 step (a layer kind its program lacks)
     f32_function: str = "f32_mlp_step"   # the counted float32 step function
 
     @property
