@@ -152,8 +152,7 @@ def render_f32_cnn_model(model: Model, x: np.ndarray, label: int, lr: float) -> 
         if layer.kind not in F32_CNN_KINDS:
             raise StepError(f"layer {layer.name!r}: kind {layer.kind!r} has no float32 reference in f32_cnn.c")
         n, kind = layer.name, layer.kind
-        k = stride = dilation = pad_left = 1
-        pad_left = 0
+        k, stride, dilation, pad_left = 1, 1, 1, 0   # a window of one: the kinds without one ignore it
         w = b = gw = gb = idx = "0"
         out_c, out_l = c, length
         if kind == "conv1d":
