@@ -104,6 +104,8 @@ class TorchTwin:
     """float32 PyTorch copy of a factory model (built before any SYM step);
     the interface of :class:`~symverify.training.twin.FloatTwin`."""
 
+    name = "torch"
+
     def __init__(self, model: Model) -> None:
         torch = require_torch()   # not kept on the object: a twin is deep-copied for snapshots
         values = model.dequantized()
@@ -171,15 +173,11 @@ TWINS = ("numpy", "torch")
 def make_twin(model: Model, which: str = "auto") -> Any:
     """The float32 twin of ``model``: ``numpy`` (:class:`FloatTwin`), ``torch``
     (:class:`TorchTwin`; MissingExtraError without torch) or ``auto`` (torch
-    when installed, else numpy). The twin's ``name`` attribute says which."""
+    when installed, else numpy). The twin's ``name`` says which."""
     from .twin import FloatTwin
 
     if which not in ("auto", *TWINS):
         raise ValueError(f"float twin {which!r}: expected auto, numpy or torch")
     if which == "torch" or (which == "auto" and torch_available()):
-        twin: Any = TorchTwin(model)
-        twin.name = "torch"
-    else:
-        twin = FloatTwin(model)
-        twin.name = "numpy"
-    return twin
+        return TorchTwin(model)
+    return FloatTwin(model)
