@@ -45,7 +45,7 @@ def step_table(model: Path, cores: list[xt.Core], tools: xt.Tools) -> None:
     for i, (label, kernel, _) in enumerate(results[0].sym_calls):
         print(f"| {label} | `{kernel}` | " + " | ".join(f"{r.sym_calls[i][2]:,}" for r in results) + " |")
     print("| **SYM step** | sum | " + " | ".join(f"**{r.sym_instructions:,}**" for r in results) + " |")
-    print("| **float32 step** | `f32_mlp_step` | " + " | ".join(f"**{r.f32_instructions:,}**" for r in results) + " |")
+    print(f"| **float32 step** | `{results[0].f32_function}` | " + " | ".join(f"**{r.f32_instructions:,}**" for r in results) + " |")
     print("| SYM / float32 | | " + " | ".join(f"{r.sym_instructions / r.f32_instructions:.1f}x" for r in results)
           + " |")
 
@@ -53,7 +53,7 @@ def step_table(model: Path, cores: list[xt.Core], tools: xt.Tools) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, action="append",
-                    help="model file (repeatable; default: the ECG5000 and HAR MLPs)")
+                    help="model file (repeatable; default: the ECG5000 and HAR MLPs and CNNs)")
     ap.add_argument("--cpu", default=None, help="comma-separated cores (default: all three)")
     ap.add_argument("--no-kernels", action="store_true", help="skip the per-kernel table")
     args = ap.parse_args()
@@ -62,7 +62,8 @@ def main() -> None:
     t0 = time.perf_counter()
     if not args.no_kernels:
         kernel_table(cores, tools)
-    for model in args.model or [EXAMPLES / "ecg5000_mlp.toml", EXAMPLES / "har_mlp.toml"]:
+    for model in args.model or [EXAMPLES / f for f in ("ecg5000_mlp.toml", "har_mlp.toml", "ecg5000_cnn.toml",
+                                                       "har_cnn.toml")]:
         step_table(model, cores, tools)
     print(f"\n({time.perf_counter() - t0:.0f} s)")
 

@@ -23,10 +23,12 @@ from .intbounds import binding_side, extreme_operands, max_safe_count, term_boun
 from .lemmas import INT32_MAX, SEED_MAX
 from .steps import HA, SR, qmin
 
-#: Layer kinds whose integer accumulators ``bounds`` decides, and the known kinds it cannot
-#: (NO_ENCODING): both from the one kinds list, symverify.model.modelfile.LAYER_KINDS.
+#: Layer kinds whose integer accumulators ``bounds`` decides, the float32 cores with no integer
+#: accumulator (FLOAT_CORE: softmax, losses, SGD), and the known kinds with an accumulator it
+#: cannot decide (NO_ENCODING): all from the one kinds list, symverify.model.modelfile.LAYER_KINDS.
 KINDS_WITH_ENCODING = tuple(k for k, spec in LAYER_KINDS.items() if spec.encoded)
-KINDS_WITHOUT_ENCODING = tuple(k for k, spec in LAYER_KINDS.items() if not spec.encoded)
+KINDS_FLOAT_CORE = tuple(k for k, spec in LAYER_KINDS.items() if not spec.encoded and spec.float_core)
+KINDS_WITHOUT_ENCODING = tuple(k for k, spec in LAYER_KINDS.items() if not spec.encoded and not spec.float_core)
 
 #: A malformed, unknown-kind or out-of-domain model file (exit code 3): the model file's one error.
 ModelError = ModelFileError
@@ -51,7 +53,7 @@ class Accumulator:
 @dataclass
 class Verdict:
     acc: Accumulator
-    status: str  # SAFE | UNSAFE | NO_ENCODING
+    status: str  # SAFE | UNSAFE (FLOAT_CORE and NO_ENCODING records have no Verdict)
     worst_case: int | None
     max_safe_fan_in: int | None
     margin: int | None = None

@@ -144,8 +144,10 @@ def test_one_list_of_layer_kinds():
     api = ("linear", "layernorm", "conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d", "adaptive_avgpool1d",
            "quant", "relu", "softmax", "cross_entropy")  # shared/API.md
     assert set(api) <= set(LAYER_KINDS)
-    assert set(B.KINDS_WITH_ENCODING) | set(B.KINDS_WITHOUT_ENCODING) == set(LAYER_KINDS)
-    assert not set(B.KINDS_WITH_ENCODING) & set(B.KINDS_WITHOUT_ENCODING)
+    groups = (set(B.KINDS_WITH_ENCODING), set(B.KINDS_FLOAT_CORE), set(B.KINDS_WITHOUT_ENCODING))
+    assert set.union(*groups) == set(LAYER_KINDS)
+    assert sum(len(g) for g in groups) == len(LAYER_KINDS)   # disjoint
+    assert set(B.KINDS_FLOAT_CORE) == {"softmax", "cross_entropy", "mse", "sgd"}
     assert KINDS == ("linear", "quant", "layernorm", "relu", "conv1d", "maxpool1d", "adaptive_avgpool1d", "softmax",
                      "cross_entropy")
 

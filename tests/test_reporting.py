@@ -156,7 +156,13 @@ def test_toml_layer_lines(tmp_path):
     assert toml_layer_lines(tmp_path / "absent.toml") == []
 
 
-def test_no_encoding_layer_is_a_sarif_warning(tmp_path):
+def test_no_encoding_layer_is_a_sarif_warning(tmp_path, monkeypatch):
+    """A kind with an accumulator but no encoding (simulated: softmax
+    declared one; the real kinds without one are float cores)."""
+    from symverify.proofs import bounds as B
+
+    monkeypatch.setattr(B, "KINDS_FLOAT_CORE", ())
+    monkeypatch.setattr(B, "KINDS_WITHOUT_ENCODING", ("softmax",))
     model = tmp_path / "m.toml"
     model.write_text('[[layer]]\nname = "fc"\nkind = "linear"\nin_features = 4\nout_features = 3\n'
                      'x_bits = 12\nw_bits = 12\n\n[[layer]]\nname = "sm"\nkind = "softmax"\nx_bits = 12\n')

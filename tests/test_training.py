@@ -188,6 +188,26 @@ def test_smoke_loss_falls_and_tracks_float32(ecg):
     assert np.sum(r.confusion["sym"]) == 300
 
 
+def test_keep_best_evaluates_the_epoch_of_lowest_training_loss(ecg):
+    """keep_best picks, for SYM and float32 alike, the epoch whose mean
+    training loss is lowest (never a test metric); its test metrics are
+    those of an evaluation at that epoch (compared with a run evaluated every
+    epoch), and the run's own last-epoch results are unchanged."""
+    data = ecg.subset(200, 150, seed=2)
+    every = run(ECG, data, sv.kernels, 3, seed=1, lr=0.5, float_twin="numpy")
+    r = run(ECG, data, sv.kernels, 3, seed=1, lr=0.5, float_twin="numpy", keep_best=True, eval_every=3)
+    # lr 0.5 is too large for the MLP: its loss rises after epoch 1, so the best epoch is not the last
+    assert r.best["sym_epoch"] < 3 and r.best["float_epoch"] < 3
+    for side in ("sym", "float"):
+        losses = [e[f"{side}_loss"] for e in every.epochs]
+        best = int(np.argmin(losses)) + 1
+        assert r.best[f"{side}_epoch"] == best and r.best[f"{side}_train_loss"] == min(losses)
+        for m in ("accuracy", "balanced_accuracy", "macro_f1"):
+            assert r.best[f"{side}_{m}"] == every.epochs[best - 1][f"{side}_{m}"], (side, m)
+    assert r.final == every.final
+    assert run(ECG, data, sv.kernels, 1, seed=1).best == {}
+
+
 def test_smoke_har_learns(har):
     data = har.subset(400, 300, seed=1)
     r = run(HAR, data, sv.emulate, 2, seed=0)

@@ -18,6 +18,8 @@ from .options import output_file
 EXIT_UNSAFE = 1
 EXIT_NO_ENCODING = 4
 EXIT_BAD_FILE = 3
+FLOAT_CORE_NOTE = ("no integer accumulator: a float32 core on the dequantized mantissas (its non-finite "
+                   "results are kernel statuses)")
 
 
 def _replay_text(rec: dict) -> str:
@@ -102,8 +104,10 @@ def bounds(model: Path | None, json_file: Path | None, no_replay: bool, junit_fi
     For every layer and integer accumulator: SAFE (proved with Z3 for its
     fan-in) with the margin to int32, or UNSAFE with the largest safe fan-in
     and a concrete overflowing input replayed on the C UBSan harness and the
-    shipped kernel. Exit 0 all SAFE, 1 some UNSAFE, 3 bad model file, 4 a
-    layer kind without an encoding (nothing is claimed for it)."""
+    shipped kernel. Float32 cores (softmax, cross entropy, MSE, SGD) have no
+    integer accumulator: FLOAT_CORE, which does not fail the run. Exit 0
+    every integer accumulator SAFE, 1 some UNSAFE, 3 bad model file, 4 a
+    layer kind with an accumulator but no encoding (nothing is claimed for it)."""
     from symverify.proofs import bounds as B
 
     console = make_console(stderr=json_file is not None and str(json_file) == "-")
@@ -131,7 +135,7 @@ def bounds(model: Path | None, json_file: Path | None, no_replay: bool, junit_fi
     _report(console, label, records, warnings)
     unconfirmed = any(r["status"] == "UNSAFE" and not r["counterexample"].get("c_replay", {"confirmed": True})["confirmed"]
                       for r in records)
-    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING") for r in records):
+    if any(r["status"] not in ("SAFE", "UNSAFE", "NO_ENCODING", "FLOAT_CORE") for r in records):
         code = EXIT_UNSAFE
     elif no_enc:
         code = EXIT_NO_ENCODING
@@ -151,7 +155,14 @@ def bounds(model: Path | None, json_file: Path | None, no_replay: bool, junit_fi
 
 
 def _decide_layer(B, layer: dict, records: list[dict], verdicts: list, no_enc: list[str], replay: bool) -> None:
-    """Append the records of one layer (NO_ENCODING, SAFE without accumulator, or one per accumulator)."""
+    """Append the records of one layer (FLOAT_CORE, NO_ENCODING, SAFE without accumulator, or one per
+    accumulator)."""
+    if layer["kind"] in B.KINDS_FLOAT_CORE:
+        # float32 from the mantissas: no int32 sum exists to overflow, so nothing is missing
+        records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None,
+                        "status": "FLOAT_CORE", "worst_case": None, "max_safe_fan_in": None,
+                        "note": FLOAT_CORE_NOTE})
+        return
     if layer["kind"] in B.KINDS_WITHOUT_ENCODING:
         no_enc.append(layer["name"])
         records.append({"layer": layer["name"], "kind": layer["kind"], "accumulator": None,
@@ -180,7 +191,7 @@ def _report(console, label: str, records: list[dict], warnings: list[str]) -> No
         table.add_column(col, no_wrap=True, **kw)
     for rec in records:
         st = rec["status"]
-        style = {"SAFE": "green", "UNSAFE": "red"}.get(st, "yellow")
+        style = {"SAFE": "green", "UNSAFE": "red", "FLOAT_CORE": "cyan"}.get(st, "yellow")
         ops = rec.get("operand_bits")
         ops_txt = "x".join(str(b) for b in ops) if ops else "-"
         if rec.get("seeded"):
@@ -193,6 +204,9 @@ def _report(console, label: str, records: list[dict], warnings: list[str]) -> No
     console.print(table)
     console.print("bits: operand widths (+s: bias seed at the guard 1073774464); worst/margin: |acc| bound and "
                   "2^31-1 minus it; max N: largest safe fan-in; C: counterexample confirmed on the C kernels (docs/proofs.md)", style="dim")
+    floats = [rec["layer"] for rec in records if rec["status"] == "FLOAT_CORE"]
+    if floats:
+        console.print(f"FLOAT_CORE ({escape(', '.join(floats))}): {FLOAT_CORE_NOTE}", style="dim")
     notes: dict[str, None] = {}
     for rec in records:
         note = rec.get("note") or ""

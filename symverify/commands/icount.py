@@ -176,7 +176,7 @@ def _step_table(console, model: Path, cores, tools, seed, exact, record) -> bool
     for i, (label, kernel, _) in enumerate(results[0].sym_calls):
         table.add_row(label, kernel, *(f"{r.sym_calls[i][2]:,}" if i < len(r.sym_calls) else "-" for r in results))
     table.add_row("[bold]SYM step[/]", "sum", *(f"[bold]{r.sym_instructions:,}[/]" for r in results))
-    table.add_row("[bold]float32 step[/]", "f32_mlp_step",
+    table.add_row("[bold]float32 step[/]", results[0].f32_function if results else "-",
                   *(f"[bold]{r.f32_instructions:,}[/]" if r.f32_missing is None else "-" for r in results))
     table.add_row("SYM / float32", "", *(f"{r.sym_instructions / r.f32_instructions:.1f}x"
                                          if r.f32_instructions else "-" for r in results))

@@ -66,8 +66,8 @@ def _learning_rate(ctx: click.Context, param: click.Parameter, value: float | No
 
 @click.command("train")
 @click.argument("model", type=click.Path(path_type=Path))  # the loader names a missing file (exit 3)
-@click.option("--data", "data_name", type=click.Choice(["ecg5000", "har"]), required=True,
-              help="Data set (from the 'examples' extra).")
+@click.option("--data", "data_name", type=click.Choice(["ecg5000", "har", "basicmotions"]), required=True,
+              help="Data set (ecg5000, har: the 'examples' extra; basicmotions: the 'basicmotions' extra).")
 @click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="Parameter init, batch order and the SR RNG.")
@@ -83,21 +83,25 @@ def _learning_rate(ctx: click.Context, param: click.Parameter, value: float | No
 @click.option("--n-train", type=click.IntRange(min=1), default=None, help="Use a seeded subset of the training split.")
 @click.option("--n-test", type=click.IntRange(min=1), default=None, help="Use a seeded subset of the test split.")
 @click.option("--no-twin", is_flag=True, help="Skip the float32 twin.")
+@click.option("--twin", "float_twin", type=click.Choice(["auto", "numpy", "torch"]), default="auto",
+              show_default=True, help="float32 twin: numpy, torch (the 'torch' extra) or auto (torch if installed).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=output_file, help="Write the per-epoch history, config and confusion matrices to FILE.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=_plot_file, help="Write loss / accuracy curves and the confusion matrix to FILE.png.")
 def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None, batch: int | None, backend: str,
           eval_batch: int, eval_every: int, n_train: int | None, n_test: int | None, no_twin: bool,
-          json_file: Path | None, plot_file: Path | None) -> None:
+          json_file: Path | None, plot_file: Path | None, float_twin: str = "auto") -> None:
     """Train the model file MODEL in full SYM (forward, loss, backward, SGD
     with SR write-back, all through the chosen backend) and its float32 twin
-    (same initial values, batches and learning rate); print a per-epoch table.
+    (same initial values, batches and learning rate; numpy, or PyTorch with
+    the 'torch' extra); print a per-epoch table.
 
     Exit 0 done, 1 a kernel refused a training step (a loss or scale that
     left float32: the epoch, step and status are named), 2 usage error, 3 bad
     model file, a layer kind without a training step, a model whose input does
-    not match the data, or missing data (names the extra to install)."""
+    not match the data, missing data or --twin torch without torch (names the
+    extra to install)."""
     import symverify as sv
     from symverify.model.factory import ModelFileError
     from symverify.training import MissingExtraError, TrainingError, load_dataset, run
@@ -118,8 +122,12 @@ def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None,
         fail(str(exc))
     if n_train or n_test:
         data = data.subset(n_train, n_test, seed)
+    twin_name = "none" if no_twin else float_twin
+    if twin_name == "auto":
+        from symverify.training.torch_twin import torch_available
+        twin_name = "torch" if torch_available() else "numpy"
     title = (f"{escape(str(model))} on {data_name}: {len(data.y_train)} train / {len(data.y_test)} test, "
-             f"backend {backend}, seed {seed}")
+             f"backend {backend}, seed {seed}, float32 twin {twin_name}")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title)
     for _, head, _ in _COLUMNS:
         table.add_column(head, justify="right", no_wrap=True)
@@ -136,7 +144,10 @@ def train(model: Path, data_name: str, epochs: int, seed: int, lr: float | None,
 
         try:
             result = run(model, data, getattr(sv, backend), epochs, seed, lr=lr, batch=batch, eval_batch=eval_batch,
-                         eval_every=eval_every, twin=not no_twin, on_step=on_step, on_epoch=on_epoch)
+                         eval_every=eval_every, twin=not no_twin, float_twin=float_twin, on_step=on_step,
+                         on_epoch=on_epoch)
+        except MissingExtraError as exc:   # --twin torch without torch
+            fail(str(exc))
         except TrainingError as exc:
             console.print(f"[red]FAILED:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(EXIT_FAILED)

@@ -13,10 +13,12 @@ and each call is counted. The step's count is the sum of its kernel calls
 (the harness' struct filling between calls is not counted; a firmware's
 glue between layer calls is a few dozen instructions per call).
 
-float32 side (:mod:`.f32ref`): ``xtarget/f32/f32_step.c``, a plain float32
-C step of the same network (the float twin of symverify/training/twin.py
-at batch 1), counted as one call of ``f32_mlp_step``; its output must equal
-the same program built for the host.
+float32 side (:mod:`.f32ref`): ``xtarget/f32/f32_step.c`` (MLPs) or
+``xtarget/f32/f32_cnn.c`` (1D-CNNs with softmax + cross entropy), a plain
+float32 C step of the same network (the float twin of
+symverify/training/twin.py at batch 1), counted as one call of
+``f32_mlp_step`` / ``f32_cnn_step``; its output must equal the same program
+built for the host.
 
 Images with step data are linked with the MPS2 memory map on every core
 (:data:`~symverify.icount.images.BIG_MEMORY`): the ECG model's 4480 weights
@@ -36,19 +38,44 @@ import numpy as np
 from .. import registry
 from .. import xtarget as xt
 from ..errors import SymError
-from ..goldgen import generate, kernelcall, layout_header
+from ..goldgen import generate, kernelcall, layout_header, pool_fixtures, softmax_fixtures
+from ..goldgen.conv_header import render_conv_header
 from ..goldgen.fixtures import Fixture
 from ..goldgen.layers_header import render_layers_header
+from ..goldgen.pool_header import render_pool_header
+from ..goldgen.softmax_header import render_softmax_header
 from ..goldgen.vecformat import FixtureError, hex32, strip_comments
 from ..model.chain import TrainConfig
 from ..model.factory import Model, build_model
 from .errors import StepError
-from .f32ref import count_f32_step, render_f32_model, run_f32_host
+from .f32ref import CNN, count_f32_step, program_for, render_f32_cnn_model, render_f32_model, run_f32_host
 from .images import BIG_MEMORY
 from .vectors import count_family
 
-_FWD = {"linear": "linear_forward", "quant": "quant_forward", "layernorm": "layernorm_forward"}
-_BWD = {"linear": "linear_backward", "quant": "quant_backward", "layernorm": "layernorm_backward"}
+#: the kernel calls of a layer's forward / backward in sym_ops order: (label suffix, kernel, optional)
+_FWD: dict[str, list[tuple[str, str, bool]]] = {
+    "linear": [("forward", "linear_forward", False)], "quant": [("forward", "quant_forward", False)],
+    "layernorm": [("forward", "layernorm_forward", False)], "conv1d": [("forward", "conv1d_forward", False)],
+    "relu": [("forward", "relu_forward", False)], "maxpool1d": [("forward", "maxpool1d_forward", False)],
+    "adaptive_avgpool1d": [("forward", "adaptive_avgpool1d_forward", False)],
+    "softmax": [("forward", "softmax_forward", False)], "cross_entropy": []}
+_BWD: dict[str, list[tuple[str, str, bool]]] = {
+    "linear": [("backward", "linear_backward", False)], "quant": [("backward", "quant_backward", False)],
+    "layernorm": [("backward", "layernorm_backward", False)],
+    # a gradient wider than dy_bits (a pool's backward) is requantized first
+    "conv1d": [("dy_requant", "requant_dynamic", True), ("backward", "conv1d_backward", False)],
+    "relu": [("backward", "relu_backward", False)],
+    # the argmax indices are recomputed from the kept input
+    "maxpool1d": [("indices", "maxpool1d_forward", False), ("backward", "maxpool1d_backward", False)],
+    "adaptive_avgpool1d": [("backward", "adaptive_avgpool1d_backward", False)],
+    "softmax": [], "cross_entropy": []}
+_LOSS = {"mse": ("loss.mse", "mse_loss"), "cross_entropy": ("loss.cross_entropy", "cross_entropy_loss")}
+#: trained parameters per kind, in the SGD order of sym_ops
+_UPDATE = {"linear": ("w", "b"), "conv1d": ("w", "b")}
+#: int-array arguments that carry a shape in their family's vectors (key of the values)
+_SHAPED_INTS = {("maxpool1d_backward", "indices"): "values", ("cross_entropy_loss", "target"): "index"}
+#: families whose vectors are evaluated by their own goldgen module (not the registry-generic kernelcall)
+_EVALUATE = {"pool": pool_fixtures.evaluate, "softmax": softmax_fixtures.evaluate}
 
 
 @dataclass
@@ -103,7 +130,10 @@ def _encode_arg(kernel: registry.Kernel, arg: registry.Arg, value: Any) -> Any:
         bits = [hex32(v) for v in arr.ravel()]
         return {"shape": list(arr.shape), "f32": bits} if layer else bits
     if arg.role == "int_array":
-        return [int(v) for v in np.asarray(value).ravel()]
+        arr = np.asarray(value)
+        key = _SHAPED_INTS.get((kernel.name, arg.name))
+        values = [int(v) for v in arr.ravel()]
+        return {"shape": list(arr.shape), key: values} if key else values
     if arg.role in ("int", "optional_int"):
         return None if value is None else int(value)
     if arg.role in ("rounding", "order"):
@@ -120,16 +150,25 @@ def _labels(model: Model, kernels: Sequence[str]) -> list[str]:
     """A label per recorded call in the order of sym_ops (input conversion,
     forward, loss, backward last layer first, SGD w then b); generic labels
     if the recorded order differs."""
-    expected = [("input.to_sym", "float_to_sym")]
-    expected += [(f"{l.name}.forward", _FWD.get(l.kind, "?")) for l in model.layers]
-    expected += [("loss.mse", "mse_loss")]
-    expected += [(f"{l.name}.backward", _BWD.get(l.kind, "?")) for l in reversed(model.layers)]
+    expected: list[tuple[str, str, bool]] = [("input.to_sym", "float_to_sym", False)]
     for layer in model.layers:
-        if layer.kind == "linear":
-            expected += [(f"{layer.name}.sgd_{p}", "sgd_update") for p in ("w", "b")
-                         if getattr(layer, p) is not None]
-    if [k for _, k in expected] == list(kernels):
-        return [label for label, _ in expected]
+        expected += [(f"{layer.name}.{s}", k, o) for s, k, o in _FWD.get(layer.kind, [("forward", "?", False)])]
+    expected.append((*_LOSS.get(model.loss_kind, ("loss", "?")), False))
+    for layer in reversed(model.layers):
+        expected += [(f"{layer.name}.{s}", k, o) for s, k, o in _BWD.get(layer.kind, [("backward", "?", False)])]
+    for layer in model.layers:
+        expected += [(f"{layer.name}.sgd_{p}", "sgd_update", False) for p in _UPDATE.get(layer.kind, ())
+                     if getattr(layer, p, None) is not None]
+    labels: list[str] = []
+    i = 0
+    for label, kernel, optional in expected:
+        if i < len(kernels) and kernels[i] == kernel:
+            labels.append(label)
+            i += 1
+        elif not optional:
+            break
+    if len(labels) == len(kernels) == i:
+        return labels
     return [f"{i}.{k}" for i, k in enumerate(kernels)]
 
 
@@ -178,7 +217,7 @@ def record_step(model_file: str | Path, seed: int = 0) -> tuple[Model, list[Step
                 continue
             args[arg.vector_key] = _encode_arg(k, arg, arguments[arg.name])
         try:
-            expect = kernelcall.evaluate(name, args, ck)
+            expect = _EVALUATE.get(k.family, kernelcall.evaluate)(name, args, ck)
         except FixtureError as exc:
             raise StepError(f"model {model_file}: step call {label} ({name}) has no vector encoding: {exc}") from None
         out.append(StepCall(label, name, args, expect))
@@ -209,6 +248,10 @@ def _filler(family: str, kernel: str) -> dict[str, Any] | None:
     return None
 
 
+#: families with a header renderer of their own (goldgen's)
+_HEADERS = {"conv": render_conv_header, "pool": render_pool_header, "softmax": render_softmax_header}
+
+
 def step_records(family: str, calls: Sequence[StepCall]) -> list[dict[str, Any]]:
     """The vector records of ``calls`` plus one filler per uncalled kernel of ``family``."""
     records = [{"name": c.label, "kernel": c.kernel, "purpose": c.label, "args": c.args, "expect": c.expect}
@@ -236,6 +279,8 @@ def render_family_header(family: str, calls: Sequence[StepCall]) -> str:
            "vectors": records}
     if family == "layers":
         return render_layers_header(doc)
+    if family in _HEADERS:
+        return _HEADERS[family](doc)
     if layout_header.supports(family):
         return layout_header.render_layout_header(doc)
     raise StepError(f"family {family}: no vector header layout for its step calls")
@@ -272,7 +317,8 @@ class StepCount:
     f32_parts: dict[str, int] = field(default_factory=dict)   # per f32 function GCC kept out of line
     f32_ok: bool = False
     f32_problems: list[str] = field(default_factory=list)
-    f32_missing: str | None = None     # why there is no float32 step (a layer kind f32_step.c lacks)
+    f32_missing: str | None = None     # why there is no float32 step (a layer kind its program lacks)
+    f32_function: str = "f32_mlp_step"   # the counted float32 step function
 
     @property
     def sym_instructions(self) -> int:
@@ -317,22 +363,25 @@ def count_step(model_file: str | Path, cores: Sequence[xt.Core], tools: xt.Tools
     target = np.zeros((1, _n_classes(model)), dtype=np.float32)
     target[0, int(y[0])] = 1.0
     lr = float(TrainConfig.from_model(model).lr)
+    program = program_for(model)
     results = []
     with tempfile.TemporaryDirectory(prefix="symverify-icount-") as tmp:
         work = Path(tmp)
         try:
-            (work / "f32_model.h").write_text(render_f32_model(model, x, target, lr))
+            text = (render_f32_cnn_model(model, x, int(y[0]), lr) if program is CNN
+                    else render_f32_model(model, x, target, lr))
+            (work / program.header).write_text(text)
             missing = None
         except StepError as exc:   # a kind without a float32 reference: the SYM side is still counted
             missing = str(exc)
-        host_line = run_f32_host(work) if missing is None else ""
+        host_line = run_f32_host(work, program) if missing is None else ""
         for core in cores:
-            rec = StepCount(core.key, str(model_file), f32_missing=missing)
+            rec = StepCount(core.key, str(model_file), f32_missing=missing, f32_function=program.step_function)
             rec.sym_calls, rec.sym_problems = count_sym_step(core, calls, tools, work, exact)
             rec.sym_ok = not rec.sym_problems
             if missing is None:
-                rec.f32_instructions, rec.f32_parts, rec.f32_problems = count_f32_step(core, tools, work,
-                                                                                        host_line, exact)
+                rec.f32_instructions, rec.f32_parts, rec.f32_problems = count_f32_step(
+                    core, tools, work, host_line, exact, program)
                 rec.f32_ok = not rec.f32_problems
             results.append(rec)
     return results

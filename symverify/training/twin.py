@@ -68,6 +68,8 @@ UPDATE: dict[str, tuple[str, ...]] = {"linear": ("w", "b"), "conv1d": ("w", "b")
 class FloatTwin:
     """float32 copy of a factory model (built before any SYM step)."""
 
+    name = "numpy"
+
     def __init__(self, model: Model) -> None:
         values = model.dequantized()
         self.loss_kind = model.loss_kind
