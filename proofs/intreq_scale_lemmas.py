@@ -67,13 +67,13 @@ def q_div_norm() -> Query:
         mn == z3.If(z3.ULT(ma, md), ma << 1, ma)))], show={"fn": fn, "fd": fd})
 
 
-def q_div_step() -> Query:
+def q_div_step(strict: bool = False) -> Query:
     """One iteration of the restoring loop keeps X = 2 Q md + R, 0 <= R < 2 md
     (X doubles), with no 32-bit wrap (integer arithmetic: an unsigned op that
     cannot wrap is the integer op; q << 1 is even, so | 1 adds 1)."""
     md, q, r, x = z3.Ints("md Q R X")
     pre = [md >= iq.HIDDEN, md <= iq.LOW24, q >= 0, q < 2 ** 24, r >= 0, r < 2 * md, x == 2 * q * md + r]
-    take = r >= md
+    take = r > md if strict else r >= md  # strict: a planted bug (tests)
     q1 = 2 * q + z3.If(take, 1, 0)
     r1 = z3.If(take, r - md, r)
     r2 = 2 * r1
