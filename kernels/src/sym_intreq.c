@@ -48,7 +48,7 @@ static int32_t sym_iq_bit_length(uint32_t x)
 
 /* fl(a) = ma * 2^ea for a > 0 with ma in [2^23, 2^24): exact for a <= 2^24,
  * else round-to-nearest-even of the dropped bits (and the carry to 2^24). */
-static uint32_t sym_iq_fl(uint32_t a, int32_t *ea_out)
+static inline uint32_t sym_iq_fl(uint32_t a, int32_t *ea_out)
 {
     const int32_t len = sym_iq_bit_length(a);
     uint32_t ma;
@@ -77,7 +77,7 @@ static uint32_t sym_iq_fl(uint32_t a, int32_t *ea_out)
 
 /* The 48-bit product P = ma * mr of two 24-bit significands as
  * hi * 2^24 + lo (returns hi, writes lo), from 12-bit halves. */
-static uint32_t sym_iq_mul48(uint32_t ma, uint32_t mr, uint32_t *lo_out)
+static inline uint32_t sym_iq_mul48(uint32_t ma, uint32_t mr, uint32_t *lo_out)
 {
     const uint32_t ah = ma >> 12;
     const uint32_t al = ma & SYM_IQ_LOW12;
