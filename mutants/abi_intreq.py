@@ -289,7 +289,13 @@ def _div_cases() -> list[tuple[int, int]]:
     out += [(_F32_MAX, _MIN_NORMAL), (_MIN_NORMAL, _F32_MAX), (f32_bits(1.0), f32_bits(1.0)),
             (f32_bits(6.0), f32_bits(3.0)), (f32_bits(1.0), f32_bits(3.0)), (f32_bits(2.0), f32_bits(3.0)),
             (0x3FFFFFFF, 0x3F800001), (0x3F800001, 0x3FFFFFFF), (f32_bits(2.0 ** 127), f32_bits(0.5)),
-            (f32_bits(1.9999999), f32_bits(2.0 ** -127 * 1.5)), (f32_bits(1.0), (253 << 23))]
+            (f32_bits(1.9999999), f32_bits(2.0 ** -127 * 1.5)), (f32_bits(1.0), (253 << 23)),
+            (_F32_MAX, f32_bits(0.5)), (_F32_MAX - 7, f32_bits(0.75))]  # exponent 255, mn > md
+    # the only quotients that round up to 2^-126 from below: d a power of two,
+    # n's significand all ones (q = 2^25 - 2, a tie); and their neighbours
+    for ed in (128, 129, 130, 200):
+        for fn in (0x7FFFFF, 0x7FFFFE, 0x7FFFFD):
+            out += [((1 << 23) | fn, ed << 23), ((2 << 23) | fn, ed << 23), ((1 << 23) | fn, (ed << 23) | 1)]
     rng = np.random.default_rng(1909)
     for _ in range(400):
         n = (int(rng.integers(100, 160)) << 23) | int(rng.integers(0, 1 << 23))

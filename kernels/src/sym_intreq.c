@@ -51,15 +51,13 @@ static int32_t sym_iq_bit_length(uint32_t x)
 static inline uint32_t sym_iq_fl(uint32_t a, int32_t *ea_out)
 {
     const int32_t len = sym_iq_bit_length(a);
+    int32_t ea = len - 24;
     uint32_t ma;
     uint32_t rem;
     uint32_t half;
-    int32_t ea;
     if (len <= 24) {
         ma = a << (24 - len);
-        ea = len - 24;
     } else {
-        ea = len - 24;
         ma = a >> ea;
         rem = a & ((1u << ea) - 1u);
         half = 1u << (ea - 1);

@@ -17,7 +17,7 @@ int sym_intreq_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
                                int32_t q_max_bits_out, int32_t *m_out, float *s_out)
 {
     size_t bytes;
-    uint32_t s_bits;
+    uint32_t s_bits = 0u; /* the bits of s_in, copied below */
     uint32_t a_bits;
     uint32_t new_bits;
     uint32_t r_bits;
