@@ -244,3 +244,132 @@ def intreq_max_magnitude(ffi, lib):
         if got != want:
             return f"max magnitude of {ms}: {got} != {want}"
     return None
+
+
+# ---- the integer scale steps (sym_intreq_mul_int, sym_intreq_div_bits) ----
+_INF, _MIN_NORMAL, _F32_MAX = 0x7F800000, 0x00800000, 0x7F7FFFFF
+
+
+def _f(bits: int) -> np.float32:
+    return np.uint32(bits).view(np.float32)
+
+
+def _normal(bits: int) -> bool:
+    return 0 < (bits >> 23) < 255
+
+
+def _mul_cases() -> list[tuple[int, int]]:
+    """fl(a) exact, rounded (ties both ways) and carried; products at the
+    overflow edge (the last finite one and the first inf) and ties of the
+    product's rounding."""
+    a_s = [1, 2, 3, 7, 2047, 32767, (1 << 24) - 1, 1 << 24, (1 << 24) + 1, (1 << 24) + 3, (1 << 25) + 2,
+           (1 << 25) + 6, (1 << 31) - 1, 1 << 31, (1 << 32) - 1, 0xFFFFFF80, 0x7FFFFFC0, 123456789]
+    ss = [_MIN_NORMAL, _MIN_NORMAL + 1, _F32_MAX, f32_bits(1.0), f32_bits(1.5), f32_bits(1.0 / 3.0),
+          f32_bits(2.0 ** -31), f32_bits(1.0 + 2.0 ** -23), 0x3FFFFFFF]
+    out = [(a, s) for a in a_s for s in ss]
+    for a in a_s:
+        s0 = f32_bits(np.float32(3.4028235e38) / np.float32(a))
+        out += [(a, s0 + k) for k in range(-3, 4) if _normal(s0 + k)]
+    for m in (3, 5, 0xFFFFFF, 0x800001, 0xABCDEF, 0xFFFFFD):  # the product's dropped bits at half
+        out += [(m, (127 << 23) | f) for f in (1, 2, 3, 0x400000, 0x400001, 0x7FFFFF)]
+    out += [((1 << 24) - 1, (127 << 23) | 1), ((1 << 24) - 1, (128 << 23) | 1), (0, f32_bits(1.0))]
+    return out
+
+
+def _div_cases() -> list[tuple[int, int]]:
+    """Quotients next to 2^-126 (rounded up to it or not), deep underflow,
+    overflow, exact, periodic, both normalisations of the dividend."""
+    out = []
+    for d in (f32_bits(1.0), f32_bits(3.0), f32_bits(2047.0), f32_bits(32767.0), f32_bits(1.5), 0x3FFFFFFF,
+              0x3F800001, (127 << 23) | 0x400000, (127 << 23) | 0x555555):
+        n0 = f32_bits(np.float32(np.float64(_f(d)) * 2.0 ** -126))
+        out += [(n0 + k, d) for k in range(-5, 5)]
+        out += [(_MIN_NORMAL + k, d) for k in range(3)]
+        out += [(_F32_MAX, d), (_F32_MAX - 1, d)]
+    out += [(_F32_MAX, _MIN_NORMAL), (_MIN_NORMAL, _F32_MAX), (f32_bits(1.0), f32_bits(1.0)),
+            (f32_bits(6.0), f32_bits(3.0)), (f32_bits(1.0), f32_bits(3.0)), (f32_bits(2.0), f32_bits(3.0)),
+            (0x3FFFFFFF, 0x3F800001), (0x3F800001, 0x3FFFFFFF), (f32_bits(2.0 ** 127), f32_bits(0.5)),
+            (f32_bits(1.9999999), f32_bits(2.0 ** -127 * 1.5)), (f32_bits(1.0), (253 << 23)),
+            (_F32_MAX, f32_bits(0.5)), (_F32_MAX - 7, f32_bits(0.75))]  # exponent 255, mn > md
+    # the only quotients that round up to 2^-126 from below: d a power of two,
+    # n's significand all ones (q = 2^25 - 2, a tie); and their neighbours
+    for ed in (128, 129, 130, 200):
+        for fn in (0x7FFFFF, 0x7FFFFE, 0x7FFFFD):
+            out += [((1 << 23) | fn, ed << 23), ((2 << 23) | fn, ed << 23), ((1 << 23) | fn, (ed << 23) | 1)]
+    rng = np.random.default_rng(1909)
+    for _ in range(400):
+        n = (int(rng.integers(100, 160)) << 23) | int(rng.integers(0, 1 << 23))
+        d = (int(rng.integers(100, 160)) << 23) | int(rng.integers(0, 1 << 23))
+        out.append((n, d))
+    return [(n, d) for n, d in out if _normal(n) and _normal(d)]
+
+
+def expect_div(n_bits: int, d_bits: int) -> int:
+    """fl(n / d) in numpy float32, 0 when not normal (the C's convention)."""
+    with np.errstate(over="ignore", under="ignore"):
+        q = f32_bits(_f(n_bits) / _f(d_bits))
+    return 0 if (q >> 23) == 0 else q
+
+
+@_case
+def intreq_mul_int_edges(ffi, lib):
+    for a, s in _mul_cases():
+        with np.errstate(over="ignore"):
+            want = f32_bits(np.float32(a) * _f(s))
+        got = lib.sym_intreq_mul_int(a, s)
+        if got != want:
+            return f"sym_intreq_mul_int({a}, 0x{s:08X}) = 0x{got:08X} != 0x{want:08X}"
+    return None
+
+
+@_case
+def intreq_div_bits_edges(ffi, lib):
+    for n, d in _div_cases():
+        want, got = expect_div(n, d), lib.sym_intreq_div_bits(n, d)
+        if got != want:
+            return f"sym_intreq_div_bits(0x{n:08X}, 0x{d:08X}) = 0x{got:08X} != 0x{want:08X}"
+    return None
+
+
+@_case
+def intreq_scale_ok_edges(ffi, lib):
+    for b, want in ((0, 0), (1, 0), (_MIN_NORMAL - 1, 0), (_MIN_NORMAL, 1), (_F32_MAX, 1), (_INF, 0),
+                    (0x7FC00000, 0), (0x80000000, 0), (0xBF800000, 0), (0x80800000, 0), (f32_bits(1.0), 1)):
+        if lib.sym_intreq_scale_ok(b) != want:
+            return f"sym_intreq_scale_ok(0x{b:08X}) != {want}"
+    return None
+
+
+@_case
+def intreq_requant_scale_edges(ffi, lib):
+    """The float-free tensor entry where A / qMax lands next to 2^-126 and
+    where fl(max|m| * s_in) overflows or just does not, against the numpy
+    emulator (symverify.emulate)."""
+    from symverify import emulate
+    from symverify.errors import SymError
+    from symverify.types import SymTensor
+
+    for bits in (2, 3, 8, 12, 16):
+        q = (1 << (bits - 1)) - 1
+        for top in sorted({1, 2, max(q - 1, 1), q, q + 1, 3 * q, (1 << 31) - 1}):
+            m = [top, -1, 0]
+            s0 = f32_bits(np.float32(np.float64(q) * 2.0 ** -126 / np.float64(np.float32(top))))
+            s1 = f32_bits(np.float32(3.4028235e38) / np.float32(top))
+            for s_bits in [s0 + k for k in range(-3, 4)] + [s1 + k for k in range(-2, 3)]:
+                if not _normal(s_bits):
+                    continue
+                try:
+                    ref = emulate.requant_dynamic(SymTensor(np.array(m, dtype=np.int32), _f(s_bits), 32), bits)
+                    want = (0, [int(x) for x in ref.mantissas], f32_bits(ref.scale))
+                except SymError as exc:
+                    want = (STATUS_CODES[exc.code], None, None)
+                src = ffi.new("int32_t[]", m)
+                dst = ffi.new("int32_t[]", [_SENT] * 3)
+                s_out = ffi.new("float *", -1.0)
+                st = lib.sym_intreq_requant_dynamic(src, 3, float(_f(s_bits)), bits, dst, s_out)
+                got = (st, list(dst[0:3]), f32_bits(s_out[0])) if st == 0 else (st, None, None)
+                if got != want:
+                    return f"m={m} s_in=0x{s_bits:08X} b={bits}: {got} != {want}"
+                if st != 0 and (list(dst[0:3]) != [_SENT] * 3 or s_out[0] != -1.0):
+                    return f"m={m} s_in=0x{s_bits:08X} b={bits}: written on error"
+    return None

@@ -26,4 +26,26 @@ void sym_intreq_ratio_loop(const int32_t *m_in, int32_t n, uint32_t r_bits,
  * max_i |fl(fl(m_i) * s)| of the float kernels. */
 uint32_t sym_intreq_max_magnitude(const int32_t *m_in, int32_t n);
 
+/* The scale-side steps of the dynamic requant on float32 bit patterns, with
+ * integer operations only (docs/integer-only.md, lemmas intreq.mul_* and
+ * intreq.div_*). SYM_INTREQ_INF is the bit pattern of +inf. */
+#define SYM_INTREQ_INF 0x7F800000u
+
+/* The bits of fl(fl(a) * s) (float32, round to nearest even) for an
+ * unsigned a (any uint32) and a positive normal finite s given as its bits
+ * s_bits (precondition; sym_intreq_scale_ok). 0 for a = 0, SYM_INTREQ_INF when
+ * the product overflows to inf; otherwise a positive normal float32 (never
+ * subnormal: fl(a) >= 1). */
+uint32_t sym_intreq_mul_int(uint32_t a, uint32_t s_bits);
+
+/* The bits of fl(n / d) (float32, round to nearest even) for positive normal
+ * finite n and d given as bits (precondition) when that quotient is normal;
+ * 0 when it is subnormal or 0 (below 2^-126 after the rounding);
+ * SYM_INTREQ_INF when it overflows to inf. Restoring division, no divide. */
+uint32_t sym_intreq_div_bits(uint32_t n_bits, uint32_t d_bits);
+
+/* 1 if s_bits is a positive, finite, normal float32 (sym_scale_is_valid on
+ * the bits), else 0. */
+int sym_intreq_scale_ok(uint32_t s_bits);
+
 #endif /* SYM_INTREQ_H */

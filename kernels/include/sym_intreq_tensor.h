@@ -8,12 +8,12 @@
 
 /* sym_requant_dynamic(m_in, n, s_in, q_max_bits_out, SYM_HALF_AWAY,
  * SYM_ORDER_RATIO, NULL, m_out, s_out) with the same statuses, outputs and
- * bits. Per element only integer operations run (the integer absmax
- * magnitude and sym_intreq_ratio_loop); the per-tensor steps stay float32:
- * A = fl(fl(max|m|) * s_in), s_out = A / qMax (sym_scale_from_absmax) and
- * r = s_in / s_out. m_out == m_in allowed, other overlap is ALIAS.
- * Errors: NULL, EMPTY, BAD_WIDTH, BAD_SCALE, ALIAS, FLOAT_OVERFLOW,
- * SCALE_UNDERFLOW. */
+ * bits, in integer operations only: the integer absmax magnitude,
+ * A = fl(fl(max|m|) * s_in) (sym_intreq_mul_int), s_out = A / qMax and
+ * r = s_in / s_out (sym_intreq_div_bits), then sym_intreq_ratio_loop. The
+ * float arguments are only copied as bits. m_out == m_in allowed, other
+ * overlap is ALIAS. Errors: NULL, EMPTY, BAD_WIDTH, BAD_SCALE, ALIAS,
+ * FLOAT_OVERFLOW, SCALE_UNDERFLOW. */
 int sym_intreq_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
                                int32_t q_max_bits_out, int32_t *m_out, float *s_out);
 

@@ -17,6 +17,7 @@
 #define SYM_IQ_FRAC 0x7FFFFFu
 #define SYM_IQ_LOW24 0xFFFFFFu
 #define SYM_IQ_LOW12 0xFFFu
+#define SYM_IQ_INF SYM_INTREQ_INF
 
 /* Number of significant bits of x > 0 (1..32), by binary search: no clz
  * instruction on ARMv6-M, and __builtin_clz would call libgcc. */
@@ -45,33 +46,18 @@ static int32_t sym_iq_bit_length(uint32_t x)
     return n;
 }
 
-/* Magnitude of the per-element result for a > 0, before the clamp:
- * round_half_away(fl(fl(a) * r)) where r = mr * 2^(er - 150), or q_sat
- * when that value is >= 2^16 (it then saturates at every width <= 16). */
-static uint32_t sym_iq_magnitude(uint32_t a, uint32_t mr, int32_t er, uint32_t q_sat)
+/* fl(a) = ma * 2^ea for a > 0 with ma in [2^23, 2^24): exact for a <= 2^24,
+ * else round-to-nearest-even of the dropped bits (and the carry to 2^24). */
+static inline uint32_t sym_iq_fl(uint32_t a, int32_t *ea_out)
 {
     const int32_t len = sym_iq_bit_length(a);
+    int32_t ea = len - 24;
     uint32_t ma;
-    int32_t ea;
-    uint32_t ah;
-    uint32_t al;
-    uint32_t bh;
-    uint32_t bl;
-    uint32_t mid;
-    uint32_t lo;
-    uint32_t hi;
-    uint32_t top;
     uint32_t rem;
     uint32_t half;
-    int32_t e;
-    int32_t d;
-    /* fl(a) = ma * 2^ea with ma in [2^23, 2^24): exact for len <= 24, else
-     * round-to-nearest-even of the dropped bits. */
     if (len <= 24) {
         ma = a << (24 - len);
-        ea = len - 24;
     } else {
-        ea = len - 24;
         ma = a >> ea;
         rem = a & ((1u << ea) - 1u);
         half = 1u << (ea - 1);
@@ -83,15 +69,38 @@ static uint32_t sym_iq_magnitude(uint32_t a, uint32_t mr, int32_t er, uint32_t q
             ea += 1;
         }
     }
-    /* P = ma * mr = hi * 2^24 + lo, from 12-bit halves. */
-    ah = ma >> 12;
-    al = ma & SYM_IQ_LOW12;
-    bh = mr >> 12;
-    bl = mr & SYM_IQ_LOW12;
-    mid = ah * bl + al * bh;
-    lo = al * bl + ((mid & SYM_IQ_LOW12) << 12);
-    hi = ah * bh + (mid >> 12) + (lo >> 24);
-    lo &= SYM_IQ_LOW24;
+    *ea_out = ea;
+    return ma;
+}
+
+/* The 48-bit product P = ma * mr of two 24-bit significands as
+ * hi * 2^24 + lo (returns hi, writes lo), from 12-bit halves. */
+static inline uint32_t sym_iq_mul48(uint32_t ma, uint32_t mr, uint32_t *lo_out)
+{
+    const uint32_t ah = ma >> 12;
+    const uint32_t al = ma & SYM_IQ_LOW12;
+    const uint32_t bh = mr >> 12;
+    const uint32_t bl = mr & SYM_IQ_LOW12;
+    const uint32_t mid = ah * bl + al * bh;
+    const uint32_t lo = al * bl + ((mid & SYM_IQ_LOW12) << 12);
+    *lo_out = lo & SYM_IQ_LOW24;
+    return ah * bh + (mid >> 12) + (lo >> 24);
+}
+
+/* Magnitude of the per-element result for a > 0, before the clamp:
+ * round_half_away(fl(fl(a) * r)) where r = mr * 2^(er - 150), or q_sat
+ * when that value is >= 2^16 (it then saturates at every width <= 16). */
+static uint32_t sym_iq_magnitude(uint32_t a, uint32_t mr, int32_t er, uint32_t q_sat)
+{
+    int32_t ea;
+    const uint32_t ma = sym_iq_fl(a, &ea);
+    uint32_t lo;
+    const uint32_t hi = sym_iq_mul48(ma, mr, &lo);
+    uint32_t top;
+    uint32_t rem;
+    uint32_t half;
+    int32_t e;
+    int32_t d;
     /* P is in [2^46, 2^48): keep its top 24 bits (top), the dropped bits
      * (rem) and their half, then round to nearest. The tie rule of this
      * rounding never changes the result (a tie only moves an even top to
@@ -194,4 +203,93 @@ uint32_t sym_intreq_max_magnitude(const int32_t *m_in, int32_t n)
         }
     }
     return best;
+}
+
+uint32_t sym_intreq_mul_int(uint32_t a, uint32_t s_bits)
+{
+    int32_t ea;
+    uint32_t ma;
+    uint32_t lo;
+    uint32_t hi;
+    uint32_t sig;
+    uint32_t rem;
+    uint32_t half;
+    int32_t e;
+    if (a == 0u) {
+        return 0u;
+    }
+    ma = sym_iq_fl(a, &ea);
+    hi = sym_iq_mul48(ma, (s_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN, &lo);
+    /* e: the biased exponent of the 24-bit significand sig; e >= 1 since
+     * fl(a) >= 1 and s is normal, so the product is never subnormal. */
+    e = ea + (int32_t)(s_bits >> 23);
+    if (hi > SYM_IQ_FRAC) {
+        sig = hi;
+        rem = lo;
+        half = SYM_IQ_HIDDEN;
+        e += 24;
+    } else {
+        sig = (hi << 1) | (lo >> 23);
+        rem = lo & SYM_IQ_FRAC;
+        half = SYM_IQ_HIDDEN >> 1;
+        e += 23;
+    }
+    if (rem > half || (rem == half && (sig & 1u) != 0u)) { /* ties to even: this result is a scale */
+        sig += 1u;
+    }
+    if (e > 254) {
+        return SYM_IQ_INF;
+    }
+    /* the hidden bit of sig adds 1 to the exponent field; a carry of the
+     * rounding to 2^24 adds one more (up to inf from e = 254) */
+    return ((uint32_t)(e - 1) << 23) + sig;
+}
+
+uint32_t sym_intreq_div_bits(uint32_t n_bits, uint32_t d_bits)
+{
+    const uint32_t md = (d_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN;
+    uint32_t rem = (n_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN;
+    int32_t e = (int32_t)(n_bits >> 23) - (int32_t)(d_bits >> 23) + 127;
+    uint32_t q = 0u;
+    uint32_t sig;
+    int32_t i;
+    if (rem < md) { /* make the significand quotient lie in [1, 2) */
+        rem <<= 1;
+        e -= 1;
+    }
+    /* Restoring division (no divide instruction on ARMv6-M): after the loop
+     * q = floor(mn * 2^24 / md) in [2^24, 2^25), 24 bits and a round bit,
+     * and rem = twice the remainder (< 2^26), which is 0 iff the quotient is
+     * exact. */
+    for (i = 0; i < 25; ++i) {
+        q <<= 1;
+        if (rem >= md) {
+            rem -= md;
+            q |= 1u;
+        }
+        rem <<= 1;
+    }
+    if (e > 254) {
+        return SYM_IQ_INF;
+    }
+    if (e < 1) {
+        /* below 2^-126: float32 rounds on the subnormal grid (2^-149); that
+         * reaches the normal 2^-126 only from [2^-126 - 2^-150, 2^-126) */
+        if (e == 0 && (q >> 1) == SYM_IQ_LOW24) {
+            return SYM_IQ_HIDDEN;
+        }
+        return 0u;
+    }
+    sig = q >> 1;
+    if ((q & 1u) != 0u && (rem != 0u || (sig & 1u) != 0u)) { /* round to nearest, ties to even */
+        sig += 1u;
+    }
+    /* no carry to 2^24: q / 2^24 <= 2 - 2^-23, below the last midpoint */
+    return ((uint32_t)(e - 1) << 23) + sig;
+}
+
+int sym_intreq_scale_ok(uint32_t s_bits)
+{
+    const uint32_t exp = (s_bits >> 23) & 0xFFu;
+    return (s_bits >> 31) == 0u && exp != 0u && exp != 0xFFu;
 }
