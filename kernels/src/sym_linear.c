@@ -387,12 +387,48 @@ static int sym_product_width_ok(int32_t bits)
     return bits >= 2 && bits <= 16;
 }
 
+/* The output grid of one product core: element (r, q) of [rows, cols] is
+ * seed_q + sum over t < len of a[r*a_row + t*a_step] * b[q*b_col + t*b_step],
+ * seed_q the rescaled bias b_q (none without bias), the cores' order. */
+typedef struct {
+    const int32_t *a;
+    int32_t a_row;
+    int32_t a_step;
+    const int32_t *b;
+    int32_t b_col;
+    int32_t b_step;
+    int32_t rows;
+    int32_t cols;
+    int32_t len;
+    const sym_cview *bias;
+    float s_acc;
+} sym_dot_grid;
+
+/* The flat index r*cols + q of the first output (row-major, as the cores
+ * check them) whose partial sums leave int32, or -1 if none does. */
+static int32_t sym_first_bad_dot(const sym_dot_grid *g)
+{
+    int32_t r;
+    int32_t q;
+    for (r = 0; r < g->rows; ++r) {
+        for (q = 0; q < g->cols; ++q) {
+            const int32_t seed = g->bias == NULL ? 0 : sym_bias_seed(g->bias->m, q, g->bias->scale, g->s_acc);
+            if (sym_dot_checked(g->a + r * g->a_row, g->a_step, g->b + q * g->b_col, g->b_step, g->len, seed)
+                != SYM_OK) {
+                return r * g->cols + q;
+            }
+        }
+    }
+    return -1;
+}
+
 /* The argument a product-core status points at: a width, scale or mantissa
- * of operand a or b, else the output (the reason is then the status name).
- * Only called after the core failed. */
+ * of operand a or b (with the first bad element), else the output (with the
+ * first element of grid g whose sum leaves int32; the reason is then the
+ * status name). Only called after the core failed. */
 static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, const char *a_scale,
                          const char *a_m, const sym_cview *b, const char *b_bits, const char *b_scale,
-                         const char *b_m, const char *out, sym_err *err)
+                         const char *b_m, const char *out, const sym_dot_grid *g, sym_err *err)
 {
     if (status == SYM_ERR_BAD_WIDTH) {
         return sym_fail(err, status, sym_product_width_ok(a->bits) ? b_bits : a_bits, -1,
@@ -403,9 +439,11 @@ static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, con
                         "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_INT_OVERFLOW) {
-        const char *arg = sym_check_width(a->m, a->n, a->bits) != SYM_OK ? a_m
-                          : sym_check_width(b->m, b->n, b->bits) != SYM_OK ? b_m : out;
-        return sym_fail(err, status, arg, -1, "a mantissa outside its width, or an int32 partial sum overflow");
+        const int32_t bad_a = sym_width_index(a->m, a->n, a->bits);
+        const int32_t bad_b = sym_width_index(b->m, b->n, b->bits);
+        const char *arg = bad_a >= 0 ? a_m : bad_b >= 0 ? b_m : out;
+        const int32_t index = bad_a >= 0 ? bad_a : bad_b >= 0 ? bad_b : sym_first_bad_dot(g);
+        return sym_fail(err, status, arg, index, "a mantissa outside its width, or an int32 partial sum overflow");
     }
     if (status == SYM_ERR_SHAPE) {
         return sym_fail(err, status, a_m, -1, "a length does not match the dimensions");
@@ -478,8 +516,11 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
         return sym_fail(err, status, "b.n", -1, "b.n must be out_features");
     }
     if (status != SYM_OK) {
+        const sym_dot_grid g = { args->x.m, args->in_features, 1, args->w.m, args->in_features, 1,
+                                 args->batch, args->out_features, args->in_features, args->b,
+                                 args->x.scale * args->w.scale };
         return sym_pair_fail(status, &args->x, "x.bits", "x.scale", "x.m", &args->w, "w.bits", "w.scale",
-                             "w.m", "out", err);
+                             "w.m", "out", &g, err);
     }
     if (args->out_bits == 0) {
         args->out->scale = s_acc;
@@ -497,6 +538,25 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
         args->out->bits = args->out_bits;
     }
     return SYM_OK;
+}
+
+/* The first column c of dy [batch, cols] whose partial sums leave int32
+ * (the order sym_linear_grad_b checks them), or -1 if none does. */
+static int32_t sym_first_bad_colsum(const int32_t *dy, int32_t batch, int32_t cols)
+{
+    int32_t c;
+    int32_t i;
+    for (c = 0; c < cols; ++c) {
+        int32_t sum = 0;
+        for (i = 0; i < batch; ++i) {
+            const int32_t v = dy[i * cols + c];
+            if (sym_add_overflows(sum, v)) {
+                return c;
+            }
+            sum = sum + v;
+        }
+    }
+    return -1;
 }
 
 /* n int32 values from src to dst. */
@@ -596,8 +656,10 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
                                    args->x.m, args->x.n, args->x.scale, args->x.bits,
                                    args->batch, args->in_features, args->out_features, dw, n_w, &s_dw);
         if (status != SYM_OK) {
+            const sym_dot_grid g = { args->dy.m, 1, args->out_features, args->x.m, 1, args->in_features,
+                                     args->out_features, args->in_features, args->batch, NULL, 0.0f };
             return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->x, "x.bits", "x.scale",
-                                 "x.m", "new_grad_w", err);
+                                 "x.m", "new_grad_w", &g, err);
         }
         sym_copy_i32(gw, args->grad_w.m, n_w);
         status = sym_accumulate_dynamic(gw, n_w, &s_gw, args->grad_w.bits, dw, n_w, s_dw, args->round.mode, rng);
@@ -611,7 +673,8 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
         if (args->grad_b != NULL) {
             status = sym_linear_grad_b(args->dy.m, args->dy.n, args->batch, args->out_features, db, n_b);
             if (status != SYM_OK) {
-                return sym_fail(err, status, "new_grad_b", -1, "a column sum of dy leaves int32");
+                return sym_fail(err, status, "new_grad_b", sym_first_bad_colsum(args->dy.m, args->batch,
+                                args->out_features), "a column sum of dy leaves int32");
             }
             sym_copy_i32(gb, args->grad_b->m, n_b);
             status = sym_accumulate_fixed(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, n_b, args->dy.scale);
@@ -625,8 +688,10 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
                                    args->w.m, args->w.n, args->w.scale, args->w.bits,
                                    args->batch, args->in_features, args->out_features, dxr, n_x, &s_dxr);
         if (status != SYM_OK) {
+            const sym_dot_grid g = { args->dy.m, args->out_features, 1, args->w.m, 1, args->in_features,
+                                     args->batch, args->in_features, args->out_features, NULL, 0.0f };
             return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->w, "w.bits", "w.scale",
-                                 "w.m", "dx", err);
+                                 "w.m", "dx", &g, err);
         }
         status = sym_requant_dynamic(dxr, n_x, s_dxr, args->dx_bits, args->round.mode, args->round.order, rng,
                                      args->dx->m, &s_dx);
