@@ -361,6 +361,11 @@ LF: list[Variation] = [
      _both(_set("t.x", T([[1, 1], [-32768, -32768]], 1.0, 16)),
            _set("t.w", T([[1, 1], [1, 1], [-32768, -32768]], 1.0, 16)), _set("t.b", None)),
      "SYM_ERR_INT_OVERFLOW", "out[5]"),
+    # out[1, 0] (flat 3): the first failing element starts a row
+    ("sum overflow at out[1, 0]",
+     _both(_set("t.x", T([[1, 1], [-32768, -32768]], 1.0, 16)),
+           _set("t.w", T([[-32768, -32768], [1, 1], [1, 1]], 1.0, 16)), _set("t.b", None)),
+     "SYM_ERR_INT_OVERFLOW", "out[3]"),
     # 2*32767^2 fits int32 by 131069; only the seed 8*32767 of b[1] pushes out[2, 1] over
     ("seeded sum overflow at out[2, 1]",
      _both(_set("t.x", T([[1, 1], [1, 1], [32767, 32767]], 1.0, 16)),
@@ -431,6 +436,18 @@ LB: list[Variation] = [
      "SYM_ERR_INT_OVERFLOW", "new_grad_b[0]"),
     ("db column 1 leaves int32 (B = 65540)",
      _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.zeros(65540), np.full(65540, 32767)], axis=1), 0.125, 16)),
+           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # column 0 sums to exactly INT32_MAX (fits), column 1 leaves int32
+    ("db column 0 = INT32_MAX, column 1 leaves int32",
+     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.r_[np.full(65538, 32767), 1, 0], np.full(65540, 32767)],
+                                                    axis=1), 0.125, 16)),
+           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # column 0 sums to exactly INT32_MIN (fits), column 1 leaves int32
+    ("db column 0 = INT32_MIN, column 1 leaves int32",
+     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.r_[np.full(65536, -32768), np.zeros(4)], np.full(65540, 32767)],
+                                                    axis=1), 0.125, 16)),
            _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
      "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
     # dW[1, 2] = dy[:, 1] . x[:, 2] = 2 * 2^30 is the first dW sum leaving int32 (flat 1*3 + 2)
@@ -512,6 +529,8 @@ LNF: list[Variation] = [
      "SYM_ERR_INT_OVERFLOW", "x.m[6]"),
     ("gamma mantissa 5000", _set("t.gamma.mantissas", np.array([3, -2, 5000, 1])), "SYM_ERR_INT_OVERFLOW",
      "gamma.m[2]"),
+    ("x mantissa -5000 first", _set("t.x.mantissas", np.array([[-5000, 5, 5, 7], [1, 2, 5000, 4]])),
+     "SYM_ERR_INT_OVERFLOW", "x.m[0]"),
     ("gamma mantissa -5000 first", _set("t.gamma.mantissas", np.array([-5000, -2, 5000, 1])), "SYM_ERR_INT_OVERFLOW",
      "gamma.m[0]"),
     ("affine overflow (the u = 0 draw of goldgen's ln_affine_overflow_u0)",
@@ -586,6 +605,8 @@ MSE: list[Variation] = [
     ("y.scale 0", _set("t.y.scale", 0.0), "SYM_ERR_BAD_SCALE", "y.scale"),
     ("target nan", _set("s.target", np.array([1.0, np.nan, 0.0, 0.0], np.float32)), "SYM_ERR_NONFINITE_INPUT",
      "target[1]"),
+    ("target inf first", _set("s.target", np.array([np.inf, 0.5, 0.0, 0.0], np.float32)), "SYM_ERR_NONFINITE_INPUT",
+     "target[0]"),
     ("target -inf last", _set("s.target", np.array([1.0, 0.5, 0.0, -np.inf], np.float32)), "SYM_ERR_NONFINITE_INPUT",
      "target[3]"),
     ("loss inf", _set("t.y.scale", FLT_MAX), "SYM_ERR_FLOAT_OVERFLOW", "loss"),

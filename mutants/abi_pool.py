@@ -346,7 +346,9 @@ def _in_variations(arg: str, hi_bits: int) -> list[tuple[str, Edit, str, str, in
             (f"{arg}_n", _set(f"{arg}.n", 9 if arg == "x" else 5), "SYM_ERR_SHAPE", arg, -1),
             (f"{arg}_scale0", _set(f"{arg}.scale", 0.0), "SYM_ERR_BAD_SCALE", f"{arg}.scale", -1),
             # the first element outside 3 bits [-4, 3]: X[4] = 5 (above), DY[1] = -5 (below)
-            (f"{arg}_width", _set(f"{arg}.bits", 3), "SYM_ERR_INT_OVERFLOW", arg, 4 if arg == "x" else 1)]
+            (f"{arg}_width", _set(f"{arg}.bits", 3), "SYM_ERR_INT_OVERFLOW", arg, 4 if arg == "x" else 1),
+            # X[0] = DY[0] = 3 is already outside 2 bits [-2, 1]
+            (f"{arg}_width_first", _set(f"{arg}.bits", 2), "SYM_ERR_INT_OVERFLOW", arg, 0)]
 
 
 def _out_variations(arg: str, cap: int) -> list[tuple[str, Edit, str, str, int]]:

@@ -441,10 +441,13 @@ static int sym_ln_fail(int status, const sym_cview *x, const sym_cview *gamma, c
               : !sym_scale_is_valid(third->scale) ? (forward ? "beta.scale" : "dy.scale") : "eps";
     }
     if (status == SYM_ERR_INT_OVERFLOW) {
-        const int32_t bad_x = sym_width_index(x->m, x->n, x->bits);
-        const int32_t bad_g = forward ? sym_width_index(gamma->m, gamma->n, gamma->bits) : -1;
-        arg = bad_x >= 0 ? "x.m" : bad_g >= 0 ? "gamma.m" : "out";
-        index = bad_x >= 0 ? bad_x : bad_g;
+        /* backward checks the width of x only: its INT_OVERFLOW always names x */
+        index = sym_width_index(x->m, x->n, x->bits);
+        arg = "x.m";
+        if (index < 0) {
+            index = sym_width_index(gamma->m, gamma->n, gamma->bits);
+            arg = index < 0 ? "out" : "gamma.m";
+        }
     }
     if (status == SYM_ERR_RANGE_GUARD) {
         arg = "beta";

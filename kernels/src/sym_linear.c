@@ -405,21 +405,22 @@ typedef struct {
 } sym_dot_grid;
 
 /* The flat index r*cols + q of the first output (row-major, as the cores
- * check them) whose partial sums leave int32, or -1 if none does. */
+ * check them) whose partial sums leave int32. Only for a grid the core
+ * rejected with INT_OVERFLOW after its operands passed their widths: such
+ * an element exists, so the scan stops inside the grid. */
 static int32_t sym_first_bad_dot(const sym_dot_grid *g)
 {
-    int32_t r;
-    int32_t q;
-    for (r = 0; r < g->rows; ++r) {
-        for (q = 0; q < g->cols; ++q) {
-            const int32_t seed = g->bias == NULL ? 0 : sym_bias_seed(g->bias->m, q, g->bias->scale, g->s_acc);
-            if (sym_dot_checked(g->a + r * g->a_row, g->a_step, g->b + q * g->b_col, g->b_step, g->len, seed)
-                != SYM_OK) {
-                return r * g->cols + q;
-            }
+    int32_t i = 0;
+    for (;;) {
+        const int32_t r = i / g->cols;
+        const int32_t q = i % g->cols;
+        const int32_t seed = g->bias == NULL ? 0 : sym_bias_seed(g->bias->m, q, g->bias->scale, g->s_acc);
+        if (sym_dot_checked(g->a + r * g->a_row, g->a_step, g->b + q * g->b_col, g->b_step, g->len, seed)
+            != SYM_OK) {
+            return i;
         }
+        ++i;
     }
-    return -1;
 }
 
 /* The argument a product-core status points at: a width, scale or mantissa
@@ -540,25 +541,6 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
     return SYM_OK;
 }
 
-/* The first column c of dy [batch, cols] whose partial sums leave int32
- * (the order sym_linear_grad_b checks them), or -1 if none does. */
-static int32_t sym_first_bad_colsum(const int32_t *dy, int32_t batch, int32_t cols)
-{
-    int32_t c;
-    int32_t i;
-    for (c = 0; c < cols; ++c) {
-        int32_t sum = 0;
-        for (i = 0; i < batch; ++i) {
-            const int32_t v = dy[i * cols + c];
-            if (sym_add_overflows(sum, v)) {
-                return c;
-            }
-            sum = sum + v;
-        }
-    }
-    return -1;
-}
-
 /* n int32 values from src to dst. */
 static void sym_copy_i32(int32_t *dst, const int32_t *src, int32_t n)
 {
@@ -673,8 +655,11 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
         if (args->grad_b != NULL) {
             status = sym_linear_grad_b(args->dy.m, args->dy.n, args->batch, args->out_features, db, n_b);
             if (status != SYM_OK) {
-                return sym_fail(err, status, "new_grad_b", sym_first_bad_colsum(args->dy.m, args->batch,
-                                args->out_features), "a column sum of dy leaves int32");
+                /* the sum of column c of dy is the dot product (1, 1, ...) . dy[:, c] */
+                const int32_t one = 1;
+                const sym_dot_grid g = { &one, 0, 0, args->dy.m, 1, args->out_features,
+                                         1, args->out_features, args->batch, NULL, 0.0f };
+                return sym_fail(err, status, "new_grad_b", sym_first_bad_dot(&g), "a column sum of dy leaves int32");
             }
             sym_copy_i32(gb, args->grad_b->m, n_b);
             status = sym_accumulate_fixed(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, n_b, args->dy.scale);

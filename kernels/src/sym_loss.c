@@ -129,7 +129,7 @@ int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
     }
     if (status == SYM_ERR_NONFINITE_INPUT) {
         int32_t k = 0;
-        while (k < n && isfinite(args->target[k])) {
+        while (isfinite(args->target[k])) { /* the core found a non-finite one: k stays < n */
             ++k;
         }
         return sym_fail(err, status, "target", k, "every target value must be finite as float32");
