@@ -468,7 +468,20 @@ LB: list[Variation] = [
      "x.m[4]"),
     ("dy mantissa 300", _set("t.dy.mantissas", np.array([[3], [300]])), "SYM_ERR_INT_OVERFLOW", "dy.m[1]"),
     ("grad_w.scale 0", _set("t.grad_w.scale", 0.0), "SYM_ERR_BAD_SCALE", "grad_w.scale"),
-    ("grad_b overflow", _set("t.grad_b", T([32767], 0.125, 16)), "SYM_ERR_INT_OVERFLOW", "new_grad_b"),
+    ("grad_b overflow", _set("t.grad_b", T([32767], 0.125, 16)), "SYM_ERR_INT_OVERFLOW", "new_grad_b[0]"),
+    # O = 2: db = (2, 3); 5 + 2 fits, 32766 + 3 leaves 16 bits
+    ("grad_b[1] + db[1] leaves 16 bits", _both(_lb_two_outputs, _set("t.grad_b", T([5, 32766], 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # O = 3: db = (2, 3, 2); only 32767 + 2 leaves 16 bits
+    ("grad_b[2] + db[2] leaves 16 bits",
+     _both(_set("t.w", T([[2, 1, -1], [0, 1, 1], [1, 0, 0]], 0.25, 8)),
+           _set("t.dy", T([[3, 1, 1], [-1, 2, 1]], 0.125, 8)),
+           _set("t.grad_w", T([[1, 0, -1], [0, 0, 1], [0, 0, 0]], 0.25, 12)),
+           _set("t.grad_b", T([5, -1, 32767], 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[2]"),
+    # db * s_dy / s_b: 0.25 / 3e-10 fits the guard 1073774591, 0.375 / 3e-10 does not
+    ("grad_b[1] rescale beyond the guard", _both(_lb_two_outputs, _set("t.grad_b", T([5, -1], 3e-10, 32))),
+     "SYM_ERR_RANGE_GUARD", "new_grad_b[1]"),
     ("w.bits 17", _set("t.w.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "w.bits"),
     ("w.scale 0", _set("t.w.scale", 0.0), "SYM_ERR_BAD_SCALE", "w.scale"),
     ("w mantissa 300", _set("t.w.mantissas", np.array([[2, 300, -1]])), "SYM_ERR_INT_OVERFLOW", "w.m[1]"),

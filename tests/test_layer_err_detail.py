@@ -55,7 +55,7 @@ CASES: list[tuple[str, Callable[[], Any], str, dict, dict, str, "int | None", st
                                sv.Rng(3)),
      "linear_backward", {"x": X, "w": W, "dy": DY, "grad_w": T(np.zeros((2, 3), dtype=np.int32), 0.25, 12),
                          "grad_b": T([32767, 0], 0.125, 16)}, {"dx_bits": 8}, SR, 3,
-     "SYM_ERR_INT_OVERFLOW", "new_grad_b"),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[0]"),
     ("layernorm_forward: beta seed beyond the guard",
      lambda: K.layernorm_forward(LNX, G, T([1, 0, 0, 0], 2.0 ** 30, 16), 12, 1e-5),
      "layernorm_forward", {"x": LNX, "gamma": G, "beta": T([1, 0, 0, 0], 2.0 ** 30, 16)},
@@ -99,37 +99,45 @@ def test_sym_err_names_the_argument_and_the_message_carries_it(case) -> None:
     assert f"argument {arg!r}" in str(exc.value) and raw.reason in str(exc.value)
 
 
-#: the emulator's names for the C's accumulators (symverify/emulator/layers.py)
-_EMU_NAMES = {"acc": "out", "dW": "new_grad_w", "db": "new_grad_b", "dxr": "dx"}
 _DB_DY = T(np.stack([np.zeros(65540), np.full(65540, 32767)], axis=1).astype(np.int32), 0.125, 16)
+_LB_W2 = T([[2, 1, -1], [0, 1, 1]], 0.25, 8)
+_LB_DY2 = T([[3, 1], [-1, 2]], 0.125, 8)  # db = (2, 3)
+_LB_GW2 = T(np.zeros((2, 3), np.int32), 0.25, 12)
 
-# (label, call on a backend, C argument, emulator argument, columns of the named output)
+# (label, call on a backend, C argument, emulator argument, columns of the output).
+# The emulator names its accumulators after the math (acc, dW, db, dxr) and
+# the fixed-scale accumulate after its own operands (target = grad_b, inc = db);
+# the C names the buffer the layer step writes. Both must point at one element.
 ELEMENT_CASES: list[tuple[str, Callable[[Any], Any], str, str, int]] = [
     ("linear_forward: out[1, 2] leaves int32", lambda k: k.linear_forward(OVX, OVW), "out[5]", "acc[1,2]", 3),
     ("linear_backward: dW[1, 2] leaves int32",
-     lambda k: k.linear_backward(T([[1, 1, -32768], [1, 1, -32768]], 0.5, 16), T([[2, 1, -1], [0, 1, 1]], 0.25, 8),
-                                 T([[1, -32768], [1, -32768]], 0.125, 16), T(np.zeros((2, 3), np.int32), 0.25, 12)),
+     lambda k: k.linear_backward(T([[1, 1, -32768], [1, 1, -32768]], 0.5, 16), _LB_W2,
+                                 T([[1, -32768], [1, -32768]], 0.125, 16), _LB_GW2),
      "new_grad_w[5]", "dW[1,2]", 3),
     ("linear_backward: dx[1, 2] leaves int32",
      lambda k: k.linear_backward(X, T([[1, 1, -32768], [1, 1, -32768]], 0.25, 16),
-                                 T([[1, 1], [-32768, -32768]], 0.125, 16), T(np.zeros((2, 3), np.int32), 0.25, 12)),
+                                 T([[1, 1], [-32768, -32768]], 0.125, 16), _LB_GW2),
      "dx[5]", "dxr[1,2]", 3),
     ("linear_backward: column 1 of db leaves int32",
-     lambda k: k.linear_backward(T(np.zeros((65540, 3), np.int32), 0.5, 8), T([[2, 1, -1], [0, 1, 1]], 0.25, 8),
-                                 _DB_DY, T(np.zeros((2, 3), np.int32), 0.25, 12), T([5, -1], 0.125, 16)),
+     lambda k: k.linear_backward(T(np.zeros((65540, 3), np.int32), 0.5, 8), _LB_W2, _DB_DY, _LB_GW2,
+                                 T([5, -1], 0.125, 16)),
      "new_grad_b[1]", "db[1]", 1),
+    ("linear_backward: grad_b[1] + db[1] leaves 16 bits",
+     lambda k: k.linear_backward(X, _LB_W2, _LB_DY2, _LB_GW2, T([5, 32766], 0.125, 16)),
+     "new_grad_b[1]", "target[1]", 1),
+    ("linear_backward: rescale of db[1] beyond the guard",
+     lambda k: k.linear_backward(X, _LB_W2, _LB_DY2, _LB_GW2, T([5, -1], 3e-10, 32)),
+     "new_grad_b[1]", "inc[1]", 1),
     ("mse_loss: target[2] = -inf",
      lambda k: k.mse_loss(T([3, -1, 2], 0.5, 8), np.array([1.0, 0.0, -np.inf], np.float32), 12),
      "target[2]", "target[2]", 1),
 ]
 
 
-def _flat_element(emu_arg: str, cols: int) -> str:
-    """``acc[1,2]`` -> ``out[5]``: the emulator's element in the C's flat naming."""
-    name, _, rest = emu_arg[:-1].partition("[")
-    idx = [int(v) for v in rest.split(",")]
-    flat = idx[0] * cols + idx[1] if len(idx) == 2 else idx[0]
-    return f"{_EMU_NAMES.get(name, name)}[{flat}]"
+def _flat_index(arg: str, cols: int) -> int:
+    """``acc[1,2]`` -> 1*cols + 2, ``out[5]`` -> 5: the element as a flat index."""
+    idx = [int(v) for v in arg[:-1].partition("[")[2].split(",")]
+    return idx[0] * cols + idx[1] if len(idx) == 2 else idx[0]
 
 
 @pytest.mark.parametrize("case", ELEMENT_CASES, ids=[c[0] for c in ELEMENT_CASES])
@@ -141,7 +149,7 @@ def test_the_failing_element_is_the_one_the_emulator_names(case) -> None:
         run(sv.emulate)
     assert (c_exc.value.argument, e_exc.value.argument) == (c_arg, emu_arg), (str(c_exc.value), str(e_exc.value))
     assert c_exc.value.code == e_exc.value.code
-    assert _flat_element(emu_arg, cols) == c_arg
+    assert _flat_index(emu_arg, cols) == _flat_index(c_arg, cols)
     assert f"argument {c_arg!r}" in str(c_exc.value)
 
 

@@ -541,6 +541,22 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
     return SYM_OK;
 }
 
+/* The first element i whose fixed-scale accumulate t_i + rescale(inc_i)
+ * sym_accumulate_fixed rejects (guard or width), checked one element at a
+ * time. Only after it returned RANGE_GUARD or INT_OVERFLOW for the whole
+ * vector: such an element exists, so the scan stops inside it. */
+static int32_t sym_first_bad_fixed(const int32_t *t, float s_t, int32_t bits, const int32_t *inc, float s_inc)
+{
+    int32_t i = 0;
+    for (;;) {
+        int32_t ti = t[i];
+        if (sym_accumulate_fixed(&ti, 1, s_t, bits, inc + i, 1, s_inc) != SYM_OK) {
+            return i;
+        }
+        ++i;
+    }
+}
+
 /* n int32 values from src to dst. */
 static void sym_copy_i32(int32_t *dst, const int32_t *src, int32_t n)
 {
@@ -663,6 +679,12 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
             }
             sym_copy_i32(gb, args->grad_b->m, n_b);
             status = sym_accumulate_fixed(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, n_b, args->dy.scale);
+            if (status == SYM_ERR_RANGE_GUARD || status == SYM_ERR_INT_OVERFLOW) {
+                return sym_fail(err, status, "new_grad_b",
+                                sym_first_bad_fixed(args->grad_b->m, args->grad_b->scale, args->grad_b->bits, db,
+                                                    args->dy.scale),
+                                "grad_b + rescale(db) fails the guard, its width or its scale");
+            }
             if (status != SYM_OK) {
                 return sym_fail(err, status, "new_grad_b", -1,
                                 "grad_b + rescale(db) fails the guard, its width or its scale");
