@@ -353,7 +353,15 @@ LF: list[Variation] = [
      "out"),
     ("s_x*s_w subnormal", _both(_set("t.x.scale", 2.0 ** -100), _set("t.w.scale", 2.0 ** -30)),
      "SYM_ERR_SCALE_UNDERFLOW", "out"),
-    ("bias guard", _set("t.b.scale", 2.0 ** 40), "SYM_ERR_RANGE_GUARD", "b"),
+    ("bias guard", _set("t.b.scale", 2.0 ** 40), "SYM_ERR_RANGE_GUARD", "b[0]"),
+    # O = 3: 0 and 1 * 2^20 / (0.5 * 0.25) fit the guard, 32767 * 2^20 / 0.125 does not
+    ("bias guard at b[2]", _both(_set("t.w", T([[2, 1, -1], [0, 1, 1], [1, 0, 0]], 0.25, 8)),
+                                 _set("t.b", T([0, 1, 32767], 2.0 ** 20, 16))),
+     "SYM_ERR_RANGE_GUARD", "b[2]"),
+    # 1000 * 2^20 / (0.5 * 0.25) = 2^33 leaves the guard; at 0.5 / 0.25 it would fit
+    ("bias guard at b[1] through s_x*s_w", _both(_set("t.w", T([[2, 1, -1], [0, 1, 1], [1, 0, 0]], 0.25, 8)),
+                                                _set("t.b", T([0, 1000, 32767], 2.0 ** 20, 16))),
+     "SYM_ERR_RANGE_GUARD", "b[1]"),
     ("sum overflow", _both(_set("t.x", T([[-32768, -32768]], 1.0, 16)), _set("t.w", T([[-32768, -32768]], 1.0, 16)),
                            _set("t.b", None)), "SYM_ERR_INT_OVERFLOW", "out[0]"),
     # out[1, 2] of [B=2, O=3] is the first sum leaving int32 (flat index 1*3 + 2)

@@ -77,6 +77,8 @@ REASONS: dict[str, dict[str, str]] = {
         "s_x*s_w inf": "SYM_ERR_FLOAT_OVERFLOW",
         "s_x*s_w subnormal": "SYM_ERR_SCALE_UNDERFLOW",
         "bias guard": "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591",
+        "bias guard at b[2]": "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591",
+        "bias guard at b[1] through s_x*s_w": "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591",
         "sum overflow": "a mantissa outside its width, or an int32 partial sum overflow",
         "sum overflow at out[1, 2]": "a mantissa outside its width, or an int32 partial sum overflow",
         "sum overflow at out[1, 0]": "a mantissa outside its width, or an int32 partial sum overflow",

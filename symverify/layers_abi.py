@@ -262,7 +262,8 @@ def call(ffi: Any, lib: Any, kernel: str, t: dict[str, SymTensor | None], *, rou
         res.index = int(err.index)
         res.reason = ffi.string(err.reason).decode() if err.reason != ffi.NULL else ""
         # the input buffers by the names sym_err gives them ("x.m", "target")
-        elements = {f"{k}.m": np.asarray(v.mantissas).reshape(-1) for k, v in t.items() if v is not None}
+        elements = {name: np.asarray(v.mantissas).reshape(-1) for k, v in t.items() if v is not None
+                    for name in (k, f"{k}.m")}
         if "target" in scalars:
             elements["target"] = np.asarray(scalars["target"], dtype=np.float32).reshape(-1)
         res.arg_value = _arg_value(args, res.arg, res.index, elements)

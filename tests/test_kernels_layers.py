@@ -121,7 +121,8 @@ def test_linear_forward_bias_guard_failure():
     b = T(np.array([0, 32767]), 1.0, 16)  # 32767 / 2^-20 = 3.4e10 > guard
     with pytest.raises(sv.SymError) as exc:
         L.linear_forward(x, w, b)
-    assert_code(exc, "SYM_ERR_RANGE_GUARD", "b")
+    assert_code(exc, "SYM_ERR_RANGE_GUARD", "b[1]")
+    assert "argument 'b[1]' = 32767" in str(exc.value)
 
 
 def test_linear_forward_scale_checks():

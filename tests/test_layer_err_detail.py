@@ -46,7 +46,7 @@ CASES: list[tuple[str, Callable[[], Any], str, dict, dict, str, "int | None", st
     ("linear_forward: bias seed beyond the guard",
      lambda: K.linear_forward(X, W, T([0, 32767], 2.0 ** 40, 16)),
      "linear_forward", {"x": X, "w": W, "b": T([0, 32767], 2.0 ** 40, 16)}, {"out_bits": 0}, "half_away", None,
-     "SYM_ERR_RANGE_GUARD", "b"),
+     "SYM_ERR_RANGE_GUARD", "b[1]"),
     ("linear_forward: int32 accumulator overflow",
      lambda: K.linear_forward(OVX, OVW),
      "linear_forward", {"x": OVX, "w": OVW}, {"out_bits": 0}, "half_away", None, "SYM_ERR_INT_OVERFLOW", "out[5]"),
@@ -109,6 +109,8 @@ _LB_GW2 = T(np.zeros((2, 3), np.int32), 0.25, 12)
 # the fixed-scale accumulate after its own operands (target = grad_b, inc = db);
 # the C names the buffer the layer step writes. Both must point at one element.
 ELEMENT_CASES: list[tuple[str, Callable[[Any], Any], str, str, int]] = [
+    ("linear_forward: the seed of b[1] beyond the guard",
+     lambda k: k.linear_forward(X, W, T([0, 32767], 2.0 ** 40, 16)), "b[1]", "b[1]", 1),
     ("linear_forward: out[1, 2] leaves int32", lambda k: k.linear_forward(OVX, OVW), "out[5]", "acc[1,2]", 3),
     ("linear_backward: dW[1, 2] leaves int32",
      lambda k: k.linear_backward(T([[1, 1, -32768], [1, 1, -32768]], 0.5, 16), _LB_W2,

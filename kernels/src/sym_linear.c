@@ -423,6 +423,19 @@ static int32_t sym_first_bad_dot(const sym_dot_grid *g)
     }
 }
 
+/* The first bias element whose rescale into s_acc fails the guard. Only
+ * after the core returned RANGE_GUARD (it checks the seeds in this order):
+ * such an element exists, so the scan stops inside b. */
+static int32_t sym_first_bad_seed(const sym_cview *b, float s_acc)
+{
+    int32_t c = 0;
+    int32_t seed;
+    while (sym_rescale_to_acc(b->m[c], b->scale, s_acc, &seed) == SYM_OK) {
+        ++c;
+    }
+    return c;
+}
+
 /* The argument a product-core status points at: a width, scale or mantissa
  * of operand a or b (with the first bad element), else the output (with the
  * first element of grid g whose sum leaves int32; the reason is then the
@@ -508,7 +521,8 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
                                          acc, n_out, &s_acc);
     }
     if (status == SYM_ERR_RANGE_GUARD) {
-        return sym_fail(err, status, "b", -1, "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
+        return sym_fail(err, status, "b", sym_first_bad_seed(args->b, args->x.scale * args->w.scale),
+                        "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
     }
     if (status == SYM_ERR_BAD_SCALE && sym_scale_is_valid(args->x.scale) && sym_scale_is_valid(args->w.scale)) {
         return sym_fail(err, status, "b.scale", -1, "a scale must be a positive, finite, normal float32");
