@@ -660,7 +660,11 @@ SGD: list[Variation] = [
     ("grad.scale 0", _set("t.grad.scale", 0.0), "SYM_ERR_BAD_SCALE", "grad.scale"),
     ("lr -1", _set("s.lr", -1.0), "SYM_ERR_BAD_SCALE", "lr"),
     ("w inf", _both(_set("t.param.scale", FLT_MAX), _set("t.param.mantissas", np.array([2047, 0, 0, 0]))),
-     "SYM_ERR_FLOAT_OVERFLOW", "param"),
+     "SYM_ERR_FLOAT_OVERFLOW", "param[0]"),
+    # g = (0, FLT_MAX, 2*FLT_MAX = inf, 0): w[1] = 2^100 - 0.1*FLT_MAX is finite, w[2] is -inf
+    ("w -inf at 2", _both(_set("t.param", T([1, -1, 0, 5], 2.0 ** 100, 12)),
+                          _set("t.grad", T([0, 1, 2, 0], FLT_MAX, 12))),
+     "SYM_ERR_FLOAT_OVERFLOW", "param[2]"),
     ("w absmax subnormal", _both(_set("t.param.scale", 2.0 ** -120), _set("t.grad.scale", 2.0 ** -120),
                                  _set("t.param.q_max_bits", 16)), "SYM_ERR_SCALE_UNDERFLOW", "out"),
 ]

@@ -258,6 +258,7 @@ REASONS: dict[str, dict[str, str]] = {
         "grad.scale 0": "a scale (or lr) must be positive and finite",
         "lr -1": "a scale (or lr) must be positive and finite",
         "w inf": "w = p - lr*g is not finite in float32",
+        "w -inf at 2": "w = p - lr*g is not finite in float32",
         "w absmax subnormal": "SYM_ERR_SCALE_UNDERFLOW",
     },
 }

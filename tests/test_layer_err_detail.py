@@ -81,7 +81,7 @@ CASES: list[tuple[str, Callable[[], Any], str, dict, dict, str, "int | None", st
     ("sgd_update: w not finite",
      lambda: K.sgd_update(T([2047], FLT_MAX, 12), T([1], 1.0, 12), 0.1, "half_away"),
      "sgd_update", {"param": T([2047], FLT_MAX, 12), "grad": T([1], 1.0, 12)}, {"lr": 0.1}, "half_away", None,
-     "SYM_ERR_FLOAT_OVERFLOW", "param"),
+     "SYM_ERR_FLOAT_OVERFLOW", "param[0]"),
 ]
 
 
@@ -105,9 +105,9 @@ _LB_DY2 = T([[3, 1], [-1, 2]], 0.125, 8)  # db = (2, 3)
 _LB_GW2 = T(np.zeros((2, 3), np.int32), 0.25, 12)
 
 # (label, call on a backend, C argument, emulator argument, columns of the output).
-# The emulator names its accumulators after the math (acc, dW, db, dxr) and
-# the fixed-scale accumulate after its own operands (target = grad_b, inc = db);
-# the C names the buffer the layer step writes. Both must point at one element.
+# The emulator names its intermediates after the math (acc, dW, db, dxr, the SGD
+# update w) and its fixed-scale accumulate after its own operands (target = grad_b,
+# inc = db); the C names the step's argument. Both must point at one element.
 ELEMENT_CASES: list[tuple[str, Callable[[Any], Any], str, str, int]] = [
     ("linear_forward: the seed of b[1] beyond the guard",
      lambda k: k.linear_forward(X, W, T([0, 32767], 2.0 ** 40, 16)), "b[1]", "b[1]", 1),
@@ -130,6 +130,9 @@ ELEMENT_CASES: list[tuple[str, Callable[[Any], Any], str, str, int]] = [
     ("linear_backward: rescale of db[1] beyond the guard",
      lambda k: k.linear_backward(X, _LB_W2, _LB_DY2, _LB_GW2, T([5, -1], 3e-10, 32)),
      "new_grad_b[1]", "inc[1]", 1),
+    ("sgd_update: w[2] = -inf",
+     lambda k: k.sgd_update(T([1, -1, 0, 5], 2.0 ** 100, 12), T([0, 1, 2, 0], FLT_MAX, 12), 0.1, "half_away"),
+     "param[2]", "w[2]", 1),
     ("mse_loss: target[2] = -inf",
      lambda k: k.mse_loss(T([3, -1, 2], 0.5, 8), np.array([1.0, 0.0, -np.inf], np.float32), 12),
      "target[2]", "target[2]", 1),
