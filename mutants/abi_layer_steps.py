@@ -274,7 +274,9 @@ QF: list[Variation] = [
     ("out.n 3", _patch(("out.n", 3)), "SYM_ERR_SHAPE", "out.n"),
     ("x.n 0 (and out.n 0)", _patch(("x.n", 0), ("out.n", 0)), "SYM_ERR_EMPTY", "x.n"),
     ("x.scale 0", _set("t.x.scale", 0.0), "SYM_ERR_BAD_SCALE", "x.scale"),
-    ("m * s_in inf", _set("t.x.scale", FLT_MAX), "SYM_ERR_FLOAT_OVERFLOW", "x"),
+    ("m * s_in inf", _set("t.x.scale", FLT_MAX), "SYM_ERR_FLOAT_OVERFLOW", "x[0]"),
+    # 1 * FLT_MAX and 0 * FLT_MAX are finite, -3 * FLT_MAX is not
+    ("m * s_in -inf at 2", _both(_set("t.x", T([[1, 0], [-3, 5]], FLT_MAX, 8))), "SYM_ERR_FLOAT_OVERFLOW", "x[2]"),
     ("absmax / qMax subnormal", _both(_set("t.x.scale", TINY), _set("s.q_max_bits", 16)),
      "SYM_ERR_SCALE_UNDERFLOW", "x"),
 ]

@@ -25,6 +25,7 @@ REASONS: dict[str, dict[str, str]] = {
         "x.n 0 (and out.n 0)": "x needs at least one element",
         "x.scale 0": "a scale must be a positive, finite, normal float32",
         "m * s_in inf": "SYM_ERR_FLOAT_OVERFLOW",
+        "m * s_in -inf at 2": "SYM_ERR_FLOAT_OVERFLOW",
         "absmax / qMax subnormal": "SYM_ERR_SCALE_UNDERFLOW",
     },
     "quant_backward": {

@@ -42,7 +42,7 @@ CASES: list[tuple[str, Callable[[], Any], str, dict, dict, str, "int | None", st
     ("quant_forward: m * s_in overflows",
      lambda: K.quant_forward(T([[2 ** 31 - 1]], FLT_MAX, 32), 8),
      "quant_forward", {"x": T([[2 ** 31 - 1]], FLT_MAX, 32)}, {"q_max_bits": 8}, "half_away", None,
-     "SYM_ERR_FLOAT_OVERFLOW", "x"),
+     "SYM_ERR_FLOAT_OVERFLOW", "x[0]"),
     ("linear_forward: bias seed beyond the guard",
      lambda: K.linear_forward(X, W, T([0, 32767], 2.0 ** 40, 16)),
      "linear_forward", {"x": X, "w": W, "b": T([0, 32767], 2.0 ** 40, 16)}, {"out_bits": 0}, "half_away", None,
