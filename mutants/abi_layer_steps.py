@@ -175,6 +175,15 @@ def _reason_differs(kernel: str, label: str, got: str) -> "str | None":
     return None if got == want else f"sym_{kernel} ({label}): sym_err.reason {got!r} != {want!r}"
 
 
+def arg_index(want_arg: str) -> tuple[str, int]:
+    """``"x.m[4]"`` -> ``("x.m", 4)``: the argument and element index
+    sym_err must name; a name without ``[i]`` has index -1 (no element)."""
+    if want_arg.endswith("]"):
+        name, _, index = want_arg[:-1].partition("[")
+        return name, int(index)
+    return want_arg, -1
+
+
 def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation]) -> AbiCase:
     def run(ffi: Any, lib: Any) -> "str | None":
         spec = base()
@@ -211,7 +220,8 @@ def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation
                 continue
             if res.status != S[want]:
                 return f"sym_{kernel} ({label}): status {res.status} != expected {want} ({res.arg}: {res.reason})"
-            if res.arg != want_arg or res.index != -1:
+            arg, index = arg_index(want_arg)
+            if res.arg != arg or res.index != index:
                 return f"sym_{kernel} ({label}): sym_err names {res.arg!r}[{res.index}] != expected {want_arg!r}"
             why = _reason_differs(kernel, label, res.reason)
             if why:
@@ -264,7 +274,9 @@ QF: list[Variation] = [
     ("out.n 3", _patch(("out.n", 3)), "SYM_ERR_SHAPE", "out.n"),
     ("x.n 0 (and out.n 0)", _patch(("x.n", 0), ("out.n", 0)), "SYM_ERR_EMPTY", "x.n"),
     ("x.scale 0", _set("t.x.scale", 0.0), "SYM_ERR_BAD_SCALE", "x.scale"),
-    ("m * s_in inf", _set("t.x.scale", FLT_MAX), "SYM_ERR_FLOAT_OVERFLOW", "x"),
+    ("m * s_in inf", _set("t.x.scale", FLT_MAX), "SYM_ERR_FLOAT_OVERFLOW", "x[0]"),
+    # 1 * FLT_MAX and 0 * FLT_MAX are finite, -3 * FLT_MAX is not
+    ("m * s_in -inf at 2", _both(_set("t.x", T([[1, 0], [-3, 5]], FLT_MAX, 8))), "SYM_ERR_FLOAT_OVERFLOW", "x[2]"),
     ("absmax / qMax subnormal", _both(_set("t.x.scale", TINY), _set("s.q_max_bits", 16)),
      "SYM_ERR_SCALE_UNDERFLOW", "x"),
 ]
@@ -329,9 +341,13 @@ LF: list[Variation] = [
     ("w.scale inf", _set("t.w.scale", float("inf")), "SYM_ERR_BAD_SCALE", "w.scale"),
     ("b.scale -1", _set("t.b.scale", -1.0), "SYM_ERR_BAD_SCALE", "b.scale"),
     ("x mantissa 200 at 8 bits", _set("t.x.mantissas", np.array([[1, -2, 3], [4, 200, -1]])), "SYM_ERR_INT_OVERFLOW",
-     "x.m"),
+     "x.m[4]"),
+    ("x mantissa -129 first", _set("t.x.mantissas", np.array([[-129, -2, 3], [4, 200, -1]])), "SYM_ERR_INT_OVERFLOW",
+     "x.m[0]"),
     ("w mantissa -129 at 8 bits", _set("t.w.mantissas", np.array([[2, -129, -1]])),
-     "SYM_ERR_INT_OVERFLOW", "w.m"),
+     "SYM_ERR_INT_OVERFLOW", "w.m[1]"),
+    ("w mantissa 128 first", _set("t.w.mantissas", np.array([[128, -129, -1]])),
+     "SYM_ERR_INT_OVERFLOW", "w.m[0]"),
     # each operand is checked against its own width (x 16 bits, w 8 bits)
     ("x.bits 16 (mantissa 300), w.bits 8", _set("t.x", T([[1, -2, 300], [4, 0, -1]], 0.5, 16)), "SYM_OK", ""),
     ("x.bits 8, w.bits 16 (mantissa 300)", _set("t.w", T([[2, 300, -1]], 0.25, 16)), "SYM_OK", ""),
@@ -339,9 +355,32 @@ LF: list[Variation] = [
      "out"),
     ("s_x*s_w subnormal", _both(_set("t.x.scale", 2.0 ** -100), _set("t.w.scale", 2.0 ** -30)),
      "SYM_ERR_SCALE_UNDERFLOW", "out"),
-    ("bias guard", _set("t.b.scale", 2.0 ** 40), "SYM_ERR_RANGE_GUARD", "b"),
+    ("bias guard", _set("t.b.scale", 2.0 ** 40), "SYM_ERR_RANGE_GUARD", "b[0]"),
+    # O = 3: 0 and 1 * 2^20 / (0.5 * 0.25) fit the guard, 32767 * 2^20 / 0.125 does not
+    ("bias guard at b[2]", _both(_set("t.w", T([[2, 1, -1], [0, 1, 1], [1, 0, 0]], 0.25, 8)),
+                                 _set("t.b", T([0, 1, 32767], 2.0 ** 20, 16))),
+     "SYM_ERR_RANGE_GUARD", "b[2]"),
+    # 1000 * 2^20 / (0.5 * 0.25) = 2^33 leaves the guard; at 0.5 / 0.25 it would fit
+    ("bias guard at b[1] through s_x*s_w", _both(_set("t.w", T([[2, 1, -1], [0, 1, 1], [1, 0, 0]], 0.25, 8)),
+                                                _set("t.b", T([0, 1000, 32767], 2.0 ** 20, 16))),
+     "SYM_ERR_RANGE_GUARD", "b[1]"),
     ("sum overflow", _both(_set("t.x", T([[-32768, -32768]], 1.0, 16)), _set("t.w", T([[-32768, -32768]], 1.0, 16)),
-                           _set("t.b", None)), "SYM_ERR_INT_OVERFLOW", "out"),
+                           _set("t.b", None)), "SYM_ERR_INT_OVERFLOW", "out[0]"),
+    # out[1, 2] of [B=2, O=3] is the first sum leaving int32 (flat index 1*3 + 2)
+    ("sum overflow at out[1, 2]",
+     _both(_set("t.x", T([[1, 1], [-32768, -32768]], 1.0, 16)),
+           _set("t.w", T([[1, 1], [1, 1], [-32768, -32768]], 1.0, 16)), _set("t.b", None)),
+     "SYM_ERR_INT_OVERFLOW", "out[5]"),
+    # out[1, 0] (flat 3): the first failing element starts a row
+    ("sum overflow at out[1, 0]",
+     _both(_set("t.x", T([[1, 1], [-32768, -32768]], 1.0, 16)),
+           _set("t.w", T([[-32768, -32768], [1, 1], [1, 1]], 1.0, 16)), _set("t.b", None)),
+     "SYM_ERR_INT_OVERFLOW", "out[3]"),
+    # 2*32767^2 fits int32 by 131069; only the seed 8*32767 of b[1] pushes out[2, 1] over
+    ("seeded sum overflow at out[2, 1]",
+     _both(_set("t.x", T([[1, 1], [1, 1], [32767, 32767]], 1.0, 16)),
+           _set("t.w", T([[1, 1], [32767, 32767]], 1.0, 16)), _set("t.b", T([0, 32767], 8.0, 16))),
+     "SYM_ERR_INT_OVERFLOW", "out[5]"),
 ]
 
 
@@ -404,18 +443,58 @@ LB: list[Variation] = [
      "SYM_ERR_SHAPE", "scratch"),
     ("db column sum leaves int32 (B = 65540)",
      _both(_set("t.dy", T(np.full((65540, 1), 32767), 0.125, 16)), _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
-     "SYM_ERR_INT_OVERFLOW", "new_grad_b"),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[0]"),
+    ("db column 1 leaves int32 (B = 65540)",
+     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.zeros(65540), np.full(65540, 32767)], axis=1), 0.125, 16)),
+           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # column 0 sums to exactly INT32_MAX (fits), column 1 leaves int32
+    ("db column 0 = INT32_MAX, column 1 leaves int32",
+     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.r_[np.full(65538, 32767), 1, 0], np.full(65540, 32767)],
+                                                    axis=1), 0.125, 16)),
+           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # column 0 sums to exactly INT32_MIN (fits), column 1 leaves int32
+    ("db column 0 = INT32_MIN, column 1 leaves int32",
+     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.r_[np.full(65536, -32768), np.zeros(4)], np.full(65540, 32767)],
+                                                    axis=1), 0.125, 16)),
+           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # dW[1, 2] = dy[:, 1] . x[:, 2] = 2 * 2^30 is the first dW sum leaving int32 (flat 1*3 + 2)
+    ("dW sum overflow at new_grad_w[1, 2]",
+     _both(_lb_two_outputs, _set("t.dy", T([[1, -32768], [1, -32768]], 0.125, 16)),
+           _set("t.x", T([[1, 1, -32768], [1, 1, -32768]], 0.5, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_w[5]"),
+    # dx[1, 2] = dy[1, :] . w[:, 2] = 2 * 2^30 is the first dx sum leaving int32 (flat 1*3 + 2)
+    ("dx sum overflow at dx[1, 2]",
+     _both(_lb_two_outputs, _set("t.dy", T([[1, 1], [-32768, -32768]], 0.125, 16)),
+           _set("t.w", T([[1, 1, -32768], [1, 1, -32768]], 0.25, 16))),
+     "SYM_ERR_INT_OVERFLOW", "dx[5]"),
     ("dy.bits 17", _set("t.dy.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "dy.bits"),
     ("x.bits 1", _set("t.x.q_max_bits", 1), "SYM_ERR_BAD_WIDTH", "x.bits"),
     ("dy.scale 0", _set("t.dy.scale", 0.0), "SYM_ERR_BAD_SCALE", "dy.scale"),
     ("x.scale 0", _set("t.x.scale", 0.0), "SYM_ERR_BAD_SCALE", "x.scale"),
-    ("x mantissa 300", _set("t.x.mantissas", np.array([[1, -2, 3], [4, 300, -1]])), "SYM_ERR_INT_OVERFLOW", "x.m"),
-    ("dy mantissa 300", _set("t.dy.mantissas", np.array([[3], [300]])), "SYM_ERR_INT_OVERFLOW", "dy.m"),
+    ("x mantissa 300", _set("t.x.mantissas", np.array([[1, -2, 3], [4, 300, -1]])), "SYM_ERR_INT_OVERFLOW",
+     "x.m[4]"),
+    ("dy mantissa 300", _set("t.dy.mantissas", np.array([[3], [300]])), "SYM_ERR_INT_OVERFLOW", "dy.m[1]"),
     ("grad_w.scale 0", _set("t.grad_w.scale", 0.0), "SYM_ERR_BAD_SCALE", "grad_w.scale"),
-    ("grad_b overflow", _set("t.grad_b", T([32767], 0.125, 16)), "SYM_ERR_INT_OVERFLOW", "new_grad_b"),
+    ("grad_b overflow", _set("t.grad_b", T([32767], 0.125, 16)), "SYM_ERR_INT_OVERFLOW", "new_grad_b[0]"),
+    # O = 2: db = (2, 3); 5 + 2 fits, 32766 + 3 leaves 16 bits
+    ("grad_b[1] + db[1] leaves 16 bits", _both(_lb_two_outputs, _set("t.grad_b", T([5, 32766], 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # O = 3: db = (2, 3, 2); only 32767 + 2 leaves 16 bits
+    ("grad_b[2] + db[2] leaves 16 bits",
+     _both(_set("t.w", T([[2, 1, -1], [0, 1, 1], [1, 0, 0]], 0.25, 8)),
+           _set("t.dy", T([[3, 1, 1], [-1, 2, 1]], 0.125, 8)),
+           _set("t.grad_w", T([[1, 0, -1], [0, 0, 1], [0, 0, 0]], 0.25, 12)),
+           _set("t.grad_b", T([5, -1, 32767], 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[2]"),
+    # db * s_dy / s_b: 0.25 / 3e-10 fits the guard 1073774591, 0.375 / 3e-10 does not
+    ("grad_b[1] rescale beyond the guard", _both(_lb_two_outputs, _set("t.grad_b", T([5, -1], 3e-10, 32))),
+     "SYM_ERR_RANGE_GUARD", "new_grad_b[1]"),
     ("w.bits 17", _set("t.w.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "w.bits"),
     ("w.scale 0", _set("t.w.scale", 0.0), "SYM_ERR_BAD_SCALE", "w.scale"),
-    ("w mantissa 300", _set("t.w.mantissas", np.array([[2, 300, -1]])), "SYM_ERR_INT_OVERFLOW", "w.m"),
+    ("w mantissa 300", _set("t.w.mantissas", np.array([[2, 300, -1]])), "SYM_ERR_INT_OVERFLOW", "w.m[1]"),
     ("s_dy*s_x inf", _both(_set("t.dy.scale", 2.0 ** 100), _set("t.x.scale", 2.0 ** 100)),
      "SYM_ERR_FLOAT_OVERFLOW", "new_grad_w"),
     ("s_dy*s_w inf", _both(_set("t.dy.scale", 2.0 ** 100), _set("t.w.scale", 2.0 ** 100),
@@ -470,8 +549,13 @@ LNF: list[Variation] = [
     ("beta.scale 0", _set("t.beta.scale", 0.0), "SYM_ERR_BAD_SCALE", "beta.scale"),
     ("eps 0", _set("s.eps", 0.0), "SYM_ERR_BAD_SCALE", "eps"),
     ("x mantissa 5000 at 12 bits", _set("t.x.mantissas", np.array([[5, 5, 5, 7], [1, 2, 5000, 4]])),
-     "SYM_ERR_INT_OVERFLOW", "x.m"),
-    ("gamma mantissa 5000", _set("t.gamma.mantissas", np.array([3, -2, 5000, 1])), "SYM_ERR_INT_OVERFLOW", "gamma.m"),
+     "SYM_ERR_INT_OVERFLOW", "x.m[6]"),
+    ("gamma mantissa 5000", _set("t.gamma.mantissas", np.array([3, -2, 5000, 1])), "SYM_ERR_INT_OVERFLOW",
+     "gamma.m[2]"),
+    ("x mantissa -5000 first", _set("t.x.mantissas", np.array([[-5000, 5, 5, 7], [1, 2, 5000, 4]])),
+     "SYM_ERR_INT_OVERFLOW", "x.m[0]"),
+    ("gamma mantissa -5000 first", _set("t.gamma.mantissas", np.array([-5000, -2, 5000, 1])), "SYM_ERR_INT_OVERFLOW",
+     "gamma.m[0]"),
     ("affine overflow (the u = 0 draw of goldgen's ln_affine_overflow_u0)",
      _both(_set("t.x", T([[-100, 1, 2, 3]], 1.0, 12)), _set("t.gamma", T([-32768, 0, 0, 0], 1.0, 16)),
            _set("t.beta", T([16384, 0, 0, 0], float(np.uint32(0x405DAE4D).view(np.float32)), 16)),
@@ -511,7 +595,7 @@ LNB: list[Variation] = [
     ("gamma.scale 0", _set("t.gamma.scale", 0.0), "SYM_ERR_BAD_SCALE", "gamma.scale"),
     ("eps inf", _set("s.eps", float("inf")), "SYM_ERR_BAD_SCALE", "eps"),
     ("x mantissa 5000", _set("t.x.mantissas", np.array([[5, 5, 5, 7], [1, 2, 5000, 4]])), "SYM_ERR_INT_OVERFLOW",
-     "x.m"),
+     "x.m[6]"),
     ("dx not finite", _both(_set("t.gamma.scale", 2.0 ** 100), _set("t.dy.scale", 2.0 ** 100)),
      "SYM_ERR_NONFINITE_INPUT", "out"),
     ("dx absmax subnormal", _both(_set("t.gamma.scale", 2.0 ** -100), _set("t.dy.scale", 2.0 ** -40)),
@@ -543,7 +627,11 @@ MSE: list[Variation] = [
     ("n_target 3", _patch(("n_target", 3)), "SYM_ERR_SHAPE", "n_target"),
     ("y.scale 0", _set("t.y.scale", 0.0), "SYM_ERR_BAD_SCALE", "y.scale"),
     ("target nan", _set("s.target", np.array([1.0, np.nan, 0.0, 0.0], np.float32)), "SYM_ERR_NONFINITE_INPUT",
-     "target"),
+     "target[1]"),
+    ("target inf first", _set("s.target", np.array([np.inf, 0.5, 0.0, 0.0], np.float32)), "SYM_ERR_NONFINITE_INPUT",
+     "target[0]"),
+    ("target -inf last", _set("s.target", np.array([1.0, 0.5, 0.0, -np.inf], np.float32)), "SYM_ERR_NONFINITE_INPUT",
+     "target[3]"),
     ("loss inf", _set("t.y.scale", FLT_MAX), "SYM_ERR_FLOAT_OVERFLOW", "loss"),
     ("grad absmax subnormal", _both(_set("t.y.scale", 2.0 ** -120), _set("s.target", np.zeros(4, np.float32))),
      "SYM_ERR_SCALE_UNDERFLOW", "dy"),
@@ -574,7 +662,11 @@ SGD: list[Variation] = [
     ("grad.scale 0", _set("t.grad.scale", 0.0), "SYM_ERR_BAD_SCALE", "grad.scale"),
     ("lr -1", _set("s.lr", -1.0), "SYM_ERR_BAD_SCALE", "lr"),
     ("w inf", _both(_set("t.param.scale", FLT_MAX), _set("t.param.mantissas", np.array([2047, 0, 0, 0]))),
-     "SYM_ERR_FLOAT_OVERFLOW", "param"),
+     "SYM_ERR_FLOAT_OVERFLOW", "param[0]"),
+    # g = (0, FLT_MAX, 2*FLT_MAX = inf, 0): w[1] = 2^100 - 0.1*FLT_MAX is finite, w[2] is -inf
+    ("w -inf at 2", _both(_set("t.param", T([1, -1, 0, 5], 2.0 ** 100, 12)),
+                          _set("t.grad", T([0, 1, 2, 0], FLT_MAX, 12))),
+     "SYM_ERR_FLOAT_OVERFLOW", "param[2]"),
     ("w absmax subnormal", _both(_set("t.param.scale", 2.0 ** -120), _set("t.grad.scale", 2.0 ** -120),
                                  _set("t.param.q_max_bits", 16)), "SYM_ERR_SCALE_UNDERFLOW", "out"),
 ]

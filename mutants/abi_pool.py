@@ -345,7 +345,10 @@ def _in_variations(arg: str, hi_bits: int) -> list[tuple[str, Edit, str, str, in
             (f"{arg}_bits_hi", _set(f"{arg}.bits", hi_bits + 1), "SYM_ERR_BAD_WIDTH", f"{arg}.bits", -1),
             (f"{arg}_n", _set(f"{arg}.n", 9 if arg == "x" else 5), "SYM_ERR_SHAPE", arg, -1),
             (f"{arg}_scale0", _set(f"{arg}.scale", 0.0), "SYM_ERR_BAD_SCALE", f"{arg}.scale", -1),
-            (f"{arg}_width", _set(f"{arg}.bits", 3), "SYM_ERR_INT_OVERFLOW", arg, -1)]
+            # the first element outside 3 bits [-4, 3]: X[4] = 5 (above), DY[1] = -5 (below)
+            (f"{arg}_width", _set(f"{arg}.bits", 3), "SYM_ERR_INT_OVERFLOW", arg, 4 if arg == "x" else 1),
+            # X[0] = DY[0] = 3 is already outside 2 bits [-2, 1]
+            (f"{arg}_width_first", _set(f"{arg}.bits", 2), "SYM_ERR_INT_OVERFLOW", arg, 0)]
 
 
 def _out_variations(arg: str, cap: int) -> list[tuple[str, Edit, str, str, int]]:
@@ -618,7 +621,8 @@ def _rows_variations(arg: str) -> list[tuple[str, Edit, str, str, int]]:
             (f"{arg}_bits33", _set(f"{arg}.bits", 33), "SYM_ERR_BAD_WIDTH", arg, -1),
             (f"{arg}_n", _set(f"{arg}.n", 5), "SYM_ERR_SHAPE", arg, -1),
             (f"{arg}_scale0", _set(f"{arg}.scale", 0.0), "SYM_ERR_BAD_SCALE", f"{arg}.scale", -1),
-            (f"{arg}_width", _set(f"{arg}.bits", 2), "SYM_ERR_INT_OVERFLOW", arg, -1)]
+            # the first element outside 2 bits [-2, 1]: SMX[1] = 2, P[0] = 1200
+            (f"{arg}_width", _set(f"{arg}.bits", 2), "SYM_ERR_INT_OVERFLOW", arg, 1 if arg == "x" else 0)]
 
 
 def _sm_out_variations(out: str, bits: str) -> list[tuple[str, Edit, str, str, int]]:

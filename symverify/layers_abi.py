@@ -131,10 +131,18 @@ def _tensor_out(view: Any, m: np.ndarray, shape: tuple[int, ...]) -> tuple[np.nd
     return m[:n].reshape(shape).copy(), np.float32(view.scale), int(view.bits)
 
 
-def _arg_value(args: Any, arg: str | None) -> Any:
-    """The value of a failing struct field (``x.scale``, ``out_bits``), or None."""
+def _arg_value(args: Any, arg: str | None, index: int = -1,
+               elements: dict[str, np.ndarray] | None = None) -> Any:
+    """The value of a failing struct field (``x.scale``, ``out_bits``), of
+    the element ``index`` of a named input buffer (``x.m``, ``target``: a key
+    of ``elements``), or None (an output element, whose sum was never kept)."""
     if not arg:
         return None
+    if index >= 0:
+        buf = (elements or {}).get(arg)
+        if buf is None or index >= buf.size:
+            return None
+        return buf[index].item()
     obj = args
     try:
         for part in arg.split("."):
@@ -253,7 +261,12 @@ def call(ffi: Any, lib: Any, kernel: str, t: dict[str, SymTensor | None], *, rou
         res.arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else None
         res.index = int(err.index)
         res.reason = ffi.string(err.reason).decode() if err.reason != ffi.NULL else ""
-        res.arg_value = _arg_value(args, res.arg)
+        # the input buffers by the names sym_err gives them ("x.m", "target")
+        elements = {name: np.asarray(v.mantissas).reshape(-1) for k, v in t.items() if v is not None
+                    for name in (k, f"{k}.m")}
+        if "target" in scalars:
+            elements["target"] = np.asarray(scalars["target"], dtype=np.float32).reshape(-1)
+        res.arg_value = _arg_value(args, res.arg, res.index, elements)
         sentinel = _sentinel(np.int32, 1)[0]
         res.written = [name for name, (_, m) in views.items() if np.any(m != sentinel)]
         if loss is not None and np.asarray(loss[0], dtype=np.float32).view(np.int32) != sentinel:

@@ -17,6 +17,10 @@
 /* 1 if a + b leaves int32 (tested without overflowing), else 0. */
 int sym_add_overflows(int32_t a, int32_t b);
 
+/* The flat index of the first m[i] (i < n) outside [qMin, qMax] of bits
+ * (2..32), or -1 if every one lies inside: the index sym_err names. */
+int32_t sym_width_index(const int32_t *m, int32_t n, int32_t bits);
+
 /* SYM_OK if every m[i] (i < n) lies in [qMin, qMax] of bits (2..32), else
  * SYM_ERR_INT_OVERFLOW. */
 int sym_check_width(const int32_t *m, int32_t n, int32_t bits);

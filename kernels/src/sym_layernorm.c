@@ -426,6 +426,7 @@ static int sym_ln_fail(int status, const sym_cview *x, const sym_cview *gamma, c
                        const char *third_name, int32_t third_n, int32_t features, int forward, sym_err *err)
 {
     const char *arg = "out";
+    int32_t index = -1;
     if (status == SYM_ERR_EMPTY) {
         arg = "batch";
     }
@@ -440,8 +441,13 @@ static int sym_ln_fail(int status, const sym_cview *x, const sym_cview *gamma, c
               : !sym_scale_is_valid(third->scale) ? (forward ? "beta.scale" : "dy.scale") : "eps";
     }
     if (status == SYM_ERR_INT_OVERFLOW) {
-        arg = sym_check_width(x->m, x->n, x->bits) != SYM_OK ? "x.m"
-              : forward && sym_check_width(gamma->m, gamma->n, gamma->bits) != SYM_OK ? "gamma.m" : "out";
+        /* backward checks the width of x only: its INT_OVERFLOW always names x */
+        index = sym_width_index(x->m, x->n, x->bits);
+        arg = "x.m";
+        if (index < 0) {
+            index = sym_width_index(gamma->m, gamma->n, gamma->bits);
+            arg = index < 0 ? "out" : "gamma.m";
+        }
     }
     if (status == SYM_ERR_RANGE_GUARD) {
         arg = "beta";
@@ -452,7 +458,7 @@ static int sym_ln_fail(int status, const sym_cview *x, const sym_cview *gamma, c
     if (status == SYM_ERR_SCALE_UNDERFLOW) {
         arg = "gamma.scale";
     }
-    return sym_fail(err, status, arg, -1, sym_status_name(status));
+    return sym_fail(err, status, arg, index, sym_status_name(status));
 }
 
 int sym_layernorm_forward(const sym_layernorm_forward_args *args, sym_err *err)

@@ -387,12 +387,62 @@ static int sym_product_width_ok(int32_t bits)
     return bits >= 2 && bits <= 16;
 }
 
+/* The output grid of one product core: element (r, q) of [rows, cols] is
+ * seed_q + sum over t < len of a[r*a_row + t*a_step] * b[q*b_col + t*b_step],
+ * seed_q the rescaled bias b_q (none without bias), the cores' order. */
+typedef struct {
+    const int32_t *a;
+    int32_t a_row;
+    int32_t a_step;
+    const int32_t *b;
+    int32_t b_col;
+    int32_t b_step;
+    int32_t rows;
+    int32_t cols;
+    int32_t len;
+    const sym_cview *bias;
+    float s_acc;
+} sym_dot_grid;
+
+/* The flat index r*cols + q of the first output (row-major, as the cores
+ * check them) whose partial sums leave int32. Only for a grid the core
+ * rejected with INT_OVERFLOW after its operands passed their widths: such
+ * an element exists, so the scan stops inside the grid. */
+static int32_t sym_first_bad_dot(const sym_dot_grid *g)
+{
+    int32_t i = 0;
+    for (;;) {
+        const int32_t r = i / g->cols;
+        const int32_t q = i % g->cols;
+        const int32_t seed = g->bias == NULL ? 0 : sym_bias_seed(g->bias->m, q, g->bias->scale, g->s_acc);
+        if (sym_dot_checked(g->a + r * g->a_row, g->a_step, g->b + q * g->b_col, g->b_step, g->len, seed)
+            != SYM_OK) {
+            return i;
+        }
+        ++i;
+    }
+}
+
+/* The first bias element whose rescale into s_acc fails the guard. Only
+ * after the core returned RANGE_GUARD (it checks the seeds in this order):
+ * such an element exists, so the scan stops inside b. */
+static int32_t sym_first_bad_seed(const sym_cview *b, float s_acc)
+{
+    int32_t c = 0;
+    int32_t seed;
+    while (sym_rescale_to_acc(b->m[c], b->scale, s_acc, &seed) == SYM_OK) {
+        ++c;
+    }
+    return c;
+}
+
 /* The argument a product-core status points at: a width, scale or mantissa
- * of operand a or b, else the output (the reason is then the status name).
- * Only called after the core failed. */
+ * of operand a or b (with the first bad element), else the output (with the
+ * first element of grid g whose sum leaves int32; the reason is then the
+ * status name). Only called after the core failed. */
 static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, const char *a_scale,
                          const char *a_m, const sym_cview *b, const char *b_bits, const char *b_scale,
-                         const char *b_m, const char *out, sym_err *err)
+                         const char *b_m, const char *out, const sym_dot_grid *g, sym_err *err)
 {
     if (status == SYM_ERR_BAD_WIDTH) {
         return sym_fail(err, status, sym_product_width_ok(a->bits) ? b_bits : a_bits, -1,
@@ -403,9 +453,11 @@ static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, con
                         "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_INT_OVERFLOW) {
-        const char *arg = sym_check_width(a->m, a->n, a->bits) != SYM_OK ? a_m
-                          : sym_check_width(b->m, b->n, b->bits) != SYM_OK ? b_m : out;
-        return sym_fail(err, status, arg, -1, "a mantissa outside its width, or an int32 partial sum overflow");
+        const int32_t bad_a = sym_width_index(a->m, a->n, a->bits);
+        const int32_t bad_b = sym_width_index(b->m, b->n, b->bits);
+        const char *arg = bad_a >= 0 ? a_m : bad_b >= 0 ? b_m : out;
+        const int32_t index = bad_a >= 0 ? bad_a : bad_b >= 0 ? bad_b : sym_first_bad_dot(g);
+        return sym_fail(err, status, arg, index, "a mantissa outside its width, or an int32 partial sum overflow");
     }
     if (status == SYM_ERR_SHAPE) {
         return sym_fail(err, status, a_m, -1, "a length does not match the dimensions");
@@ -469,7 +521,8 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
                                          acc, n_out, &s_acc);
     }
     if (status == SYM_ERR_RANGE_GUARD) {
-        return sym_fail(err, status, "b", -1, "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
+        return sym_fail(err, status, "b", sym_first_bad_seed(args->b, args->x.scale * args->w.scale),
+                        "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
     }
     if (status == SYM_ERR_BAD_SCALE && sym_scale_is_valid(args->x.scale) && sym_scale_is_valid(args->w.scale)) {
         return sym_fail(err, status, "b.scale", -1, "a scale must be a positive, finite, normal float32");
@@ -478,8 +531,11 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
         return sym_fail(err, status, "b.n", -1, "b.n must be out_features");
     }
     if (status != SYM_OK) {
+        const sym_dot_grid g = { args->x.m, args->in_features, 1, args->w.m, args->in_features, 1,
+                                 args->batch, args->out_features, args->in_features, args->b,
+                                 args->x.scale * args->w.scale };
         return sym_pair_fail(status, &args->x, "x.bits", "x.scale", "x.m", &args->w, "w.bits", "w.scale",
-                             "w.m", "out", err);
+                             "w.m", "out", &g, err);
     }
     if (args->out_bits == 0) {
         args->out->scale = s_acc;
@@ -497,6 +553,22 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
         args->out->bits = args->out_bits;
     }
     return SYM_OK;
+}
+
+/* The first element i whose fixed-scale accumulate t_i + rescale(inc_i)
+ * sym_accumulate_fixed rejects (guard or width), checked one element at a
+ * time. Only after it returned RANGE_GUARD or INT_OVERFLOW for the whole
+ * vector: such an element exists, so the scan stops inside it. */
+static int32_t sym_first_bad_fixed(const int32_t *t, float s_t, int32_t bits, const int32_t *inc, float s_inc)
+{
+    int32_t i = 0;
+    for (;;) {
+        int32_t ti = t[i];
+        if (sym_accumulate_fixed(&ti, 1, s_t, bits, inc + i, 1, s_inc) != SYM_OK) {
+            return i;
+        }
+        ++i;
+    }
 }
 
 /* n int32 values from src to dst. */
@@ -596,8 +668,10 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
                                    args->x.m, args->x.n, args->x.scale, args->x.bits,
                                    args->batch, args->in_features, args->out_features, dw, n_w, &s_dw);
         if (status != SYM_OK) {
+            const sym_dot_grid g = { args->dy.m, 1, args->out_features, args->x.m, 1, args->in_features,
+                                     args->out_features, args->in_features, args->batch, NULL, 0.0f };
             return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->x, "x.bits", "x.scale",
-                                 "x.m", "new_grad_w", err);
+                                 "x.m", "new_grad_w", &g, err);
         }
         sym_copy_i32(gw, args->grad_w.m, n_w);
         status = sym_accumulate_dynamic(gw, n_w, &s_gw, args->grad_w.bits, dw, n_w, s_dw, args->round.mode, rng);
@@ -611,10 +685,20 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
         if (args->grad_b != NULL) {
             status = sym_linear_grad_b(args->dy.m, args->dy.n, args->batch, args->out_features, db, n_b);
             if (status != SYM_OK) {
-                return sym_fail(err, status, "new_grad_b", -1, "a column sum of dy leaves int32");
+                /* the sum of column c of dy is the dot product (1, 1, ...) . dy[:, c] */
+                const int32_t one = 1;
+                const sym_dot_grid g = { &one, 0, 0, args->dy.m, 1, args->out_features,
+                                         1, args->out_features, args->batch, NULL, 0.0f };
+                return sym_fail(err, status, "new_grad_b", sym_first_bad_dot(&g), "a column sum of dy leaves int32");
             }
             sym_copy_i32(gb, args->grad_b->m, n_b);
             status = sym_accumulate_fixed(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, n_b, args->dy.scale);
+            if (status == SYM_ERR_RANGE_GUARD || status == SYM_ERR_INT_OVERFLOW) {
+                return sym_fail(err, status, "new_grad_b",
+                                sym_first_bad_fixed(args->grad_b->m, args->grad_b->scale, args->grad_b->bits, db,
+                                                    args->dy.scale),
+                                "grad_b + rescale(db) fails the guard, its width or its scale");
+            }
             if (status != SYM_OK) {
                 return sym_fail(err, status, "new_grad_b", -1,
                                 "grad_b + rescale(db) fails the guard, its width or its scale");
@@ -625,8 +709,10 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
                                    args->w.m, args->w.n, args->w.scale, args->w.bits,
                                    args->batch, args->in_features, args->out_features, dxr, n_x, &s_dxr);
         if (status != SYM_OK) {
+            const sym_dot_grid g = { args->dy.m, args->out_features, 1, args->w.m, 1, args->in_features,
+                                     args->batch, args->in_features, args->out_features, NULL, 0.0f };
             return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->w, "w.bits", "w.scale",
-                                 "w.m", "dx", err);
+                                 "w.m", "dx", &g, err);
         }
         status = sym_requant_dynamic(dxr, n_x, s_dxr, args->dx_bits, args->round.mode, args->round.order, rng,
                                      args->dx->m, &s_dx);

@@ -128,7 +128,11 @@ int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
         return sym_fail(err, status, "y.scale", -1, "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_NONFINITE_INPUT) {
-        return sym_fail(err, status, "target", -1, "every target value must be finite as float32");
+        int32_t k = 0;
+        while (isfinite(args->target[k])) { /* the core found a non-finite one: k stays < n */
+            ++k;
+        }
+        return sym_fail(err, status, "target", k, "every target value must be finite as float32");
     }
     if (status != SYM_OK) { /* FLOAT_OVERFLOW */
         return sym_fail(err, status, "loss", -1, "the MSE loss is not finite in float32");

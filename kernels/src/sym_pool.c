@@ -75,8 +75,9 @@ static int check_in(const sym_cview *v, const char *arg, const char *arg_bits, c
     if (!sym_scale_is_valid(v->scale)) {
         return pool_fail(err, SYM_ERR_BAD_SCALE, arg_scale, -1, "scale must be a positive normal float32");
     }
-    if (sym_check_width(v->m, n, v->bits) != SYM_OK) {
-        return pool_fail(err, SYM_ERR_INT_OVERFLOW, arg, -1, "a mantissa lies outside its declared width");
+    const int32_t bad = sym_width_index(v->m, n, v->bits);
+    if (bad >= 0) {
+        return pool_fail(err, SYM_ERR_INT_OVERFLOW, arg, bad, "a mantissa lies outside its declared width");
     }
     return SYM_OK;
 }

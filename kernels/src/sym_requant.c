@@ -241,7 +241,14 @@ int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
     if (status == SYM_ERR_BAD_SCALE) {
         return sym_fail(err, status, "x.scale", -1, "a scale must be a positive, finite, normal float32");
     }
-    if (status != SYM_OK) { /* FLOAT_OVERFLOW / SCALE_UNDERFLOW: the values of x */
+    if (status == SYM_ERR_FLOAT_OVERFLOW) { /* absmax is inf: some m_i * s_in is, so i stays < x.n */
+        int32_t i = 0;
+        while (!isinf((float)args->x.m[i] * args->x.scale)) {
+            ++i;
+        }
+        return sym_fail(err, status, "x", i, sym_status_name(status));
+    }
+    if (status != SYM_OK) { /* SCALE_UNDERFLOW: absmax of all of x */
         return sym_fail(err, status, "x", -1, sym_status_name(status));
     }
     args->out->scale = s_out;

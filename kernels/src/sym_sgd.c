@@ -118,8 +118,13 @@ int sym_sgd_update(const sym_sgd_update_args *args, sym_err *err)
                           : !sym_scale_is_valid(args->grad.scale) ? "grad.scale" : "lr";
         return sym_fail(err, status, arg, -1, "a scale (or lr) must be positive and finite");
     }
-    if (status != SYM_OK) { /* FLOAT_OVERFLOW */
-        return sym_fail(err, status, "param", -1, "w = p - lr*g is not finite in float32");
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW: the core saw a non-finite w, so k stays < n */
+        int32_t k = 0;
+        while (isfinite(sym_sgd_step(args->param.m[k], args->param.scale, args->grad.m[k], args->grad.scale,
+                                     args->lr))) {
+            ++k;
+        }
+        return sym_fail(err, status, "param", k, "w = p - lr*g is not finite in float32");
     }
     status = sym_float_step(args->fscratch, n, args->param.bits, &args->round, args->out->m, &s_w, "out", err);
     if (status != SYM_OK) {

@@ -51,8 +51,9 @@ static int check_rows(const sym_cview *x, const char *arg, const char *arg_scale
     if (!sym_scale_is_valid(x->scale)) {
         return sm_fail(err, SYM_ERR_BAD_SCALE, arg_scale, -1, "scale must be a positive normal float32");
     }
-    if (sym_check_width(x->m, x->n, x->bits) != SYM_OK) {
-        return sm_fail(err, SYM_ERR_INT_OVERFLOW, arg, -1, "a mantissa lies outside its declared width");
+    const int32_t bad = sym_width_index(x->m, x->n, x->bits);
+    if (bad >= 0) {
+        return sm_fail(err, SYM_ERR_INT_OVERFLOW, arg, bad, "a mantissa lies outside its declared width");
     }
     return SYM_OK;
 }

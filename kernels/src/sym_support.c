@@ -16,17 +16,22 @@ int sym_add_overflows(int32_t a, int32_t b)
     return (b > 0 && a > INT32_MAX - b) || (b < 0 && a < INT32_MIN - b);
 }
 
-int sym_check_width(const int32_t *m, int32_t n, int32_t bits)
+int32_t sym_width_index(const int32_t *m, int32_t n, int32_t bits)
 {
     const int32_t hi = sym_q_max(bits);
     const int32_t lo = sym_q_min(bits);
     int32_t i;
     for (i = 0; i < n; ++i) {
         if (m[i] > hi || m[i] < lo) {
-            return SYM_ERR_INT_OVERFLOW;
+            return i;
         }
     }
-    return SYM_OK;
+    return -1;
+}
+
+int sym_check_width(const int32_t *m, int32_t n, int32_t bits)
+{
+    return sym_width_index(m, n, bits) < 0 ? SYM_OK : SYM_ERR_INT_OVERFLOW;
 }
 
 float sym_clamp_f(float v, float lo_f, float hi_f)
