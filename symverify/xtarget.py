@@ -386,7 +386,8 @@ def build_image(core: Core, family: str, tools: Tools, *, vectors: Path | None =
     input). The expected vector count is the one goldgen's ``<family>.h``
     declares, so a table that leaves a vector out cannot pass.
     ``linker_script`` (in ``xtarget/ld``) replaces the board's memory map."""
-    from .xtarget_table import XtableError, family_table
+    from .xtarget_render import family_table
+    from .xtarget_table import XtableError
 
     hdir = harness_dir()
     vdir = vectors or vectors_dir()

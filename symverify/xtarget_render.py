@@ -4,13 +4,15 @@ its declaration, then the cases of :func:`symverify.xtarget_table.build_cases`
 as plain data (arrays shared by content)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Sequence
 
+from . import registry
 from .xtarget_cdecl import XtableError, category, declaring_header, entry_items
-from .xtarget_table import Case
+from .xtarget_table import Case, build_cases
 
-__all__ = ["render_table"]
+__all__ = ["family_table", "render_table"]
 
 #: Input slots of one call (xtarget/xt_table.h XTMAX_IN).
 MAX_IN = 8
@@ -169,3 +171,27 @@ def render_table(family: str, cases: Sequence[Case], cap: int, include: Path) ->
     out.append("\nstatic const xt_call xt_calls[] = {\n" + "\n".join(call_rows) + "\n};\n\n")
     out.append("static const xt_case xt_cases[] = {\n" + "\n".join(case_rows) + "\n};\n\n#endif /* XT_CASES_H */\n")
     return "".join(out)
+
+
+def family_table(family: str, vectors: Path, include: Path) -> str:
+    """``xt_cases.h`` of ``family`` from ``<vectors>/<family>.json``; XtableError
+    naming the family when it has no case."""
+    from .goldgen import vectorset   # goldgen is loaded only when a table is built
+
+    path = vectors / registry.family(family).vector_file
+    try:
+        doc = vectorset.read_json(path)
+    except vectorset.VectorFileError as exc:
+        raise XtableError(str(exc)) from None
+    header = vectors / f"{family}.h"
+    found = re.search(r"#define\s+SYM_GOLDEN_\w+_MAX_N\s+(\d+)", header.read_text()) if header.exists() else None
+    # at least the capacity goldgen's header gives the kernels' work buffers
+    try:
+        cases, cap = build_cases(family, doc, include, int(found.group(1)) if found else 1)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if isinstance(exc, XtableError):
+            raise
+        raise XtableError(f"{path}: a vector the case table cannot read ({type(exc).__name__}: {exc})") from None
+    if not cases:
+        raise XtableError(f"family {family!r}: no C-expressible vector in {registry.family(family).vector_file}")
+    return render_table(family, cases, cap, include)

@@ -6,8 +6,8 @@ declarations in ``kernels/include`` (:mod:`symverify.xtarget_cdecl`): one case
 per C-expressible vector, one call per C entry point of the kernel (plus its
 ``c_alternates`` where they apply), holding the inputs, the scalar fields,
 the expected status, outputs (mantissas, scale bits, width) and RNG states
-as plain data. :func:`family_table` renders them as ``xt_cases.h``
-(:mod:`symverify.xtarget_render`).
+as plain data. :func:`symverify.xtarget_render.family_table` renders them as
+``xt_cases.h``.
 
 What a field is follows from its C type and name
 (:func:`~symverify.xtarget_cdecl.category`); the values come from the vector's
@@ -19,7 +19,6 @@ either backend.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -32,7 +31,7 @@ from .types import Rng
 from .xtarget_cdecl import CItem, XtableError, category, entry_items
 
 __all__ = ["XtableError", "CItem", "entry_items", "category", "In", "Out", "Round", "Call", "Case",
-           "build_cases", "family_table", "ALTERNATES", "ANY_BITS"]
+           "build_cases", "ALTERNATES", "ANY_BITS"]
 
 #: Float32 bits of 1.0 (the scale of an ``int_to_sym`` tensor spec).
 _ONE = 0x3F800000
@@ -494,29 +493,3 @@ def _work_size(kernel: str, call: Call) -> int:
         gw, dx, gb = outs["new_grad_w"].n, outs["dx"].n, outs["new_grad_b"].n
         return 2 * gw + dx + (2 * gb if outs["new_grad_b"].present else 0)
     return 0
-
-
-def family_table(family: str, vectors: Path, include: Path) -> str:
-    """``xt_cases.h`` of ``family`` from ``<vectors>/<family>.json``; XtableError
-    naming the family when it has no case."""
-    from .goldgen import vectorset
-
-    path = vectors / registry.family(family).vector_file
-    try:
-        doc = vectorset.read_json(path)
-    except vectorset.VectorFileError as exc:
-        raise XtableError(str(exc)) from None
-    header = vectors / f"{family}.h"
-    found = re.search(r"#define\s+SYM_GOLDEN_\w+_MAX_N\s+(\d+)", header.read_text()) if header.exists() else None
-    # at least the capacity goldgen's header gives the kernels' work buffers
-    try:
-        cases, cap = build_cases(family, doc, include, int(found.group(1)) if found else 1)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        if isinstance(exc, XtableError):
-            raise
-        raise XtableError(f"{path}: a vector the case table cannot read ({type(exc).__name__}: {exc})") from None
-    if not cases:
-        raise XtableError(f"family {family!r}: no C-expressible vector in {registry.family(family).vector_file}")
-    from .xtarget_render import render_table   # the renderer imports this module's types
-
-    return render_table(family, cases, cap, include)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import symverify as sv
-from symverify import registry, xtarget, xtarget_table
+from symverify import registry, xtarget, xtarget_render, xtarget_table
 from symverify.emulator import layers as emulator_layers
 from symverify.goldgen import conv_fixtures, fixtures, layer_fixtures
 
@@ -61,7 +61,7 @@ def _vector_kernels_or_none(vector_file: str) -> set[str]:
 @functools.lru_cache(maxsize=None)
 def _table_text(family: str) -> str | None:
     try:
-        return xtarget_table.family_table(family, VECTORS, INCLUDE)
+        return xtarget_render.family_table(family, VECTORS, INCLUDE)
     except xtarget_table.XtableError:
         return None
 

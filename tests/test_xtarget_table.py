@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from symverify import registry, xtarget, xtarget_table
+from symverify import registry, xtarget, xtarget_render, xtarget_table
 from symverify.xtarget_table import CItem, XtableError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ def test_integer_requant_core_runs_the_half_away_ratio_vectors() -> None:
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="no host gcc")
 @pytest.mark.parametrize("family", registry.families())
 def test_table_builds_warning_free_with_the_runner(family: str, tmp_path: Path) -> None:
-    (tmp_path / "xt_cases.h").write_text(xtarget_table.family_table(family, VECTORS, INCLUDE))
+    (tmp_path / "xt_cases.h").write_text(xtarget_render.family_table(family, VECTORS, INCLUDE))
     proc = subprocess.run(["gcc", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off",
                            f"-I{tmp_path}", f"-I{INCLUDE}", f"-I{XTARGET}", "-fsyntax-only",
                            str(XTARGET / "run_table.c")], capture_output=True, text=True, check=False)
@@ -110,10 +110,10 @@ def test_vector_without_its_argument_is_named(tmp_path: Path) -> None:
     (tmp_path / "round.json").write_text(json.dumps({"family": "round", "vectors": [
         {"name": "v", "kernel": "round_half_away", "args": {}, "expect": {"status": "SYM_OK", "value": 1}}]}))
     with pytest.raises(XtableError, match="round.json"):
-        xtarget_table.family_table("round", tmp_path, INCLUDE)
+        xtarget_render.family_table("round", tmp_path, INCLUDE)
     (tmp_path / "round.json").write_text(json.dumps({"family": "round", "vectors": []}))
     with pytest.raises(XtableError, match="no C-expressible vector"):
-        xtarget_table.family_table("round", tmp_path, INCLUDE)
+        xtarget_render.family_table("round", tmp_path, INCLUDE)
 
 
 _HOST_SEMIHOST = r"""
@@ -157,7 +157,7 @@ def test_table_runner_is_sanitizer_clean_and_bit_exact_on_the_host(host_objects:
     """The same runner and table on x86-64 under ASan + UBSan: every vector
     passes (the kernels are bit-exact on the host too) and no buffer of the
     runner or the table is read or written out of bounds."""
-    (tmp_path / "xt_cases.h").write_text(xtarget_table.family_table(family, VECTORS, INCLUDE))
+    (tmp_path / "xt_cases.h").write_text(xtarget_render.family_table(family, VECTORS, INCLUDE))
     objs = [str(p) for p in sorted(host_objects.glob("*.o"))]
     exe = tmp_path / "runner"
     subprocess.run(["gcc", *_HOST_FLAGS, f"-I{tmp_path}", f"-I{INCLUDE}", f"-I{XTARGET}", str(XTARGET / "run_table.c"),

@@ -2,6 +2,9 @@
  * operations only: the per-element core and the per-tensor scale steps
  * (absmax, A / qMax, s_in / s_out) of sym_intreq.c on float32 bit patterns.
  * The floats of the interface are copied as bits; no float operation runs. */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
