@@ -45,13 +45,6 @@ ENGINE_VERSION = "1"
 PROVEN = "proven (Z3)"
 JUSTIFIED = "justified (reviewed)"
 SANITIZER_EXIT = {86: "ASan", 87: "UBSan"}
-#: ASan keeps freed blocks poisoned in a quarantine (256 MB by default) so that
-#: a later use of them is reported. The kernels allocate nothing and keep no
-#: pointer between calls, so they cannot use freed memory; the quarantine only
-#: bloats the forking process (every Python object is a malloc block here) and
-#: with it each mutant child's fork and exit. 32 MB still holds more than one
-#: case's buffers; a block leaving it stays poisoned until it is reused.
-SANITIZE_QUARANTINE = "quarantine_size_mb=32"
 
 
 @dataclass
@@ -507,7 +500,7 @@ def _sanitize_worker(spec_path: str) -> None:
     ffi, lib = load_schemata(Path(spec["lib"]))
     cases, _ = gold.load_suite([Path(p) for p in spec["vectors"]], spec.get("abi", True))
     cases = [c for c in cases if c.label not in set(spec["skip"])]
-    base = _baseline_in_child(ffi, lib, cases, spec["count"], Path(spec["out"]).with_suffix(".base.json"))
+    base = baseline(ffi, lib, cases, spec["count"])
     if base.failures:
         Path(spec["out"]).write_text(json.dumps({"error": "unmutated sanitize build fails: "
                                                  + "; ".join(base.failures[:5])}))
@@ -517,33 +510,6 @@ def _sanitize_worker(spec_path: str) -> None:
     jobs = [(m, *base.plan(m.num, spec["timeout_factor"], spec["timeout_floor"])) for m in mutants]
     res = fork_run(ffi, lib, jobs, spec["workers"], spec["timeout_floor"], "sanitize")
     Path(spec["out"]).write_text(json.dumps({uid: asdict(r) for uid, r in res.items()}))
-
-
-def _baseline_in_child(ffi: Any, lib: Any, cases: list[gold.Case], count: int, scratch: Path) -> Baseline:
-    """:func:`baseline` run in a forked child, its result read back from
-    ``scratch``.
-
-    Under ASan the blocks the suite frees stay resident in the quarantine, and
-    each ``fork()`` / exit of a mutant child copies and tears down the pages
-    of the forking process: keeping the baseline out of it leaves every
-    mutant child the heap of a process that has only loaded the suite.
-    (Measured, ASan build: 880 MB resident after the baseline, 66 ms of CPU
-    per fork and exit; 194 MB and 19 ms with this and
-    :data:`SANITIZE_QUARANTINE`.) RuntimeError if the child dies."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            b = baseline(ffi, lib, cases, count)
-            scratch.write_text(json.dumps({"coverage": b.coverage, "seconds": b.seconds,
-                                           "failures": b.failures, "costs": b.costs}))
-        finally:
-            os._exit(0)
-    _, wstatus = os.waitpid(pid, 0)
-    if not scratch.exists():
-        raise RuntimeError(f"the sanitize build's baseline child died (wait status {wstatus})")
-    data = json.loads(scratch.read_text())
-    coverage = {int(k): v for k, v in data["coverage"].items()}
-    return Baseline(cases, coverage, data["seconds"], data["failures"], data["costs"])
 
 
 def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path], skip: list[str], count: int,
@@ -560,7 +526,6 @@ def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path
         sp.write_text(json.dumps(spec))
         env = build.sanitizer_env()
         env["PYTHONMALLOC"] = "malloc"  # cffi buffers from malloc, so ASan sees out-of-bounds accesses
-        env["ASAN_OPTIONS"] += ":" + SANITIZE_QUARANTINE
         proc = subprocess.run([sys.executable, "-m", "symverify.mutants.engine", "--sanitize-worker", str(sp)],
                               env=env, capture_output=True, text=True, check=False)
         out = Path(spec["out"])
