@@ -492,6 +492,9 @@ LB: list[Variation] = [
     # db * s_dy / s_b: 0.25 / 3e-10 fits the guard 1073774591, 0.375 / 3e-10 does not
     ("grad_b[1] rescale beyond the guard", _both(_lb_two_outputs, _set("t.grad_b", T([5, -1], 3e-10, 32))),
      "SYM_ERR_RANGE_GUARD", "new_grad_b[1]"),
+    # grad_b's own width and scale are checked by the fixed-scale accumulate: no element at fault
+    ("grad_b.scale 0", _set("t.grad_b.scale", 0.0), "SYM_ERR_BAD_SCALE", "new_grad_b"),
+    ("grad_b.bits 1", _set("t.grad_b.q_max_bits", 1), "SYM_ERR_BAD_WIDTH", "new_grad_b"),
     ("w.bits 17", _set("t.w.q_max_bits", 17), "SYM_ERR_BAD_WIDTH", "w.bits"),
     ("w.scale 0", _set("t.w.scale", 0.0), "SYM_ERR_BAD_SCALE", "w.scale"),
     ("w mantissa 300", _set("t.w.mantissas", np.array([[2, 300, -1]])), "SYM_ERR_INT_OVERFLOW", "w.m[1]"),

@@ -139,6 +139,8 @@ REASONS: dict[str, dict[str, str]] = {
         "grad_b[1] + db[1] leaves 16 bits": "grad_b + rescale(db) fails the guard, its width or its scale",
 "grad_b[2] + db[2] leaves 16 bits": "grad_b + rescale(db) fails the guard, its width or its scale",
         "grad_b[1] rescale beyond the guard": "grad_b + rescale(db) fails the guard, its width or its scale",
+        "grad_b.scale 0": "grad_b + rescale(db) fails the guard, its width or its scale",
+        "grad_b.bits 1": "grad_b + rescale(db) fails the guard, its width or its scale",
         "w.bits 17": "a product operand must be 2..16 bits wide",
         "w.scale 0": "a scale must be a positive, finite, normal float32",
         "w mantissa 300": "a mantissa outside its width, or an int32 partial sum overflow",
