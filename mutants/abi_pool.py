@@ -335,7 +335,10 @@ def _dims_variations(window: bool) -> list[tuple[str, Edit, str, str, int]]:
               ("span_dilation_max", _geom_set(dilation=(1 << 31) - 1, kernel_size=2), "SYM_ERR_SHAPE",
                "geom.kernel_size", -1),
               ("only_padding", _geom_set(in_length=2, kernel_size=2, dilation=3, stride=3, pad_left=0, pad_right=5,
-                                         out_length=2), "SYM_ERR_SHAPE", "geom.pad_left", 1)]
+                                         out_length=2), "SYM_ERR_SHAPE", "geom.pad_left", 1),
+              # window 1 starts exactly at in_length (no real position left, dilation 2)
+              ("only_padding_at_end", _geom_set(in_length=2, kernel_size=2, dilation=2, stride=2, pad_left=0,
+                                                pad_right=3, out_length=2), "SYM_ERR_SHAPE", "geom.pad_left", 1)]
     return v
 
 
@@ -741,6 +744,19 @@ def _edge(name: str, fn: str, ctype: str, spec: Callable[[], dict[str, Any]], em
     return table(name, fn, ctype, spec, expect, [])
 
 
+#: distinct values whose windows' sums and maxima depend on which taps are real
+DILATED_X = [7, -3, 11, 2, -9, 5, 13]
+DILATED_DY = [1000, -30, 7]
+
+
+def _dilated_geom() -> dict[str, int]:
+    return _geom(batch=1, in_length=7, out_length=3, kernel_size=5, stride=1, dilation=2, pad_left=2, pad_right=2)
+
+
+def _mp_expect(result: Any) -> dict[str, tuple[list[int], float]]:
+    y, idx = result
+    return {"y": (y.mantissas.ravel().tolist(), float(y.scale)), "indices": (idx.ravel().tolist(), 0.0)}
+
 EDGES = [
     _edge("avgpool1d_backward_product_edges", "sym_avgpool1d_backward", "sym_avgpool1d_backward_args",
           lambda: {**_ap_bwd_base(), "dy": In(list(EDGE_DY), 0.25, 32)},
@@ -751,6 +767,18 @@ EDGES = [
     _edge("avgpool1d_forward_wide_sums", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
           lambda: {**_ap_fwd_base(), "x": In(list(WIDE), 0.5, 16)},
           lambda: _emu().avgpool1d_forward(_sym(WIDE, (2, 1, 5), 0.5, 16), 3, 2, 1, 1, False), "y"),
+    # K = 5, dilation 2, padding 2 on L = 7: the windows start at -2, -1, 0 (first real tap k = 1, 1, 0)
+    _edge("avgpool1d_forward_dilated_padded", "sym_avgpool1d_forward", "sym_avgpool1d_forward_args",
+          lambda: {"x": In(list(DILATED_X), 0.5, 12), "count_include_pad": 0, "y": Out(3), "geom": _dilated_geom()},
+          lambda: _emu().avgpool1d_forward(_sym(DILATED_X, (1, 1, 7), 0.5, 12), 5, 1, 2, 2, False), "y"),
+    table("maxpool1d_forward_dilated_padded", "sym_maxpool1d_forward", "sym_maxpool1d_forward_args",
+          lambda: {"x": In(list(DILATED_X), 0.5, 12), "geom": _dilated_geom(), "y": Out(3), "indices": Buf(cap=3),
+                   "n_indices": 3},
+          lambda: _mp_expect(_emu().maxpool1d_forward(_sym(DILATED_X, (1, 1, 7), 0.5, 12), 5, 1, 2, 2)), []),
+    _edge("avgpool1d_backward_dilated_padded", "sym_avgpool1d_backward", "sym_avgpool1d_backward_args",
+          lambda: {"dy": In(list(DILATED_DY), 0.25, 32), "count_include_pad": 1, "dx": Out(7),
+                   "scratch": Buf(cap=7), "n_scratch": 7, "geom": _dilated_geom()},
+          lambda: _emu().avgpool1d_backward(_sym(DILATED_DY, (1, 1, 3), 0.25, 32), 7, 5, 1, 2, 2, True), "dx"),
     _edge("adaptive_avgpool1d_backward_wide", "sym_adaptive_avgpool1d_backward",
           "sym_adaptive_avgpool1d_backward_args", lambda: {**_ad_bwd_base(), "dy": In(list(EDGE_DY), 0.25, 32)},
           lambda: _emu().adaptive_avgpool1d_backward(_sym(EDGE_DY, (2, 1, 3), 0.25, 32), 5), "dx"),

@@ -116,15 +116,32 @@ static int is_real(const sym_geom1d *g, int32_t p)
     return p >= 0 && p < g->in_length;
 }
 
-/* The number of real (non-padding) taps of window o. */
+/* The real (non-padding) taps of window o are one run of consecutive k,
+ * since tap(g, o, k) grows with k: this is its first k. Closed form, so that
+ * a huge, mostly padded window costs its real taps only. No overflow:
+ * tap(g, o, 0) >= -pad_left (check_window_geom bounds the spans). */
+static int32_t first_real_tap(const sym_geom1d *g, int32_t o)
+{
+    const int32_t start = tap(g, o, 0);
+    return start >= 0 ? 0 : -(start + 1) / g->dilation + 1;
+}
+
+/* The number of real taps of window o (the length of that run). room, the
+ * real positions from the first tap on, fits int32: in_length + pad_left
+ * does. */
 static int32_t real_taps(const sym_geom1d *g, int32_t o)
 {
-    int32_t k;
-    int32_t n = 0;
-    for (k = 0; k < g->kernel_size; ++k) {
-        n += is_real(g, tap(g, o, k));
+    const int32_t room = g->in_length - tap(g, o, 0);
+    const int32_t k0 = first_real_tap(g, o);
+    int32_t last;
+    if (room <= 0) {
+        return 0;
     }
-    return n;
+    last = (room - 1) / g->dilation;
+    if (last >= g->kernel_size) {
+        last = g->kernel_size - 1;
+    }
+    return last >= k0 ? last - k0 + 1 : 0;
 }
 
 /* Window geometry of Max/AvgPool1d (see sym_pool.h). */
@@ -306,10 +323,12 @@ int sym_maxpool1d_forward(const sym_maxpool1d_forward_args *args, sym_err *err)
     for (r = 0; r < d.rows; ++r) {
         const int32_t *xr = args->x.m + (size_t)r * (size_t)args->geom.in_length;
         for (o = 0; o < args->geom.out_length; ++o) {
+            const int32_t k0 = first_real_tap(&args->geom, o);
+            const int32_t k_end = k0 + real_taps(&args->geom, o);
             int32_t best_p = -1;
-            for (k = 0; k < args->geom.kernel_size; ++k) {
+            for (k = k0; k < k_end; ++k) {
                 const int32_t p = tap(&args->geom, o, k);
-                if (is_real(&args->geom, p) && (best_p < 0 || xr[p] > xr[best_p])) {
+                if (best_p < 0 || xr[p] > xr[best_p]) { /* strictly greater: the first maximum wins */
                     best_p = p;
                 }
             }
@@ -374,12 +393,13 @@ static int32_t avg_forward_pass(const sym_avgpool1d_forward_args *args, int32_t 
     for (r = 0; r < rows; ++r) {
         const int32_t *xr = args->x.m + (size_t)r * (size_t)g->in_length;
         for (o = 0; o < g->out_length; ++o) {
-            const int32_t n = args->count_include_pad ? -1 : real_taps(g, o);
+            const int32_t k0 = first_real_tap(g, o);
+            const int32_t run = real_taps(g, o);
+            const int32_t n = args->count_include_pad ? -1 : run;
             int32_t sum = 0;
             int32_t c = 0;
-            for (k = 0; k < g->kernel_size; ++k) {
-                const int32_t p = tap(g, o, k);
-                sum += is_real(g, p) ? xr[p] : 0; /* the value-sum guard bounds it */
+            for (k = k0; k < k0 + run; ++k) {
+                sum += xr[tap(g, o, k)]; /* padded taps add 0; the value-sum guard bounds it */
             }
             if (fold_window(sum, n, k_fold, &c)) {
                 return r * g->out_length + o;
@@ -460,17 +480,18 @@ int sym_avgpool1d_backward(const sym_avgpool1d_backward_args *args, sym_err *err
     for (i = 0; i < d.n_out; ++i) {
         const int32_t o = i % g->out_length;
         const int32_t base = (i / g->out_length) * g->in_length;
+        const int32_t k0 = first_real_tap(g, o);
+        const int32_t run = real_taps(g, o);
         int32_t c = 0;
-        if (fold_window(args->dy.m[i], args->count_include_pad ? -1 : real_taps(g, o),
+        if (fold_window(args->dy.m[i], args->count_include_pad ? -1 : run,
                         args->count_include_pad ? -1 : g->kernel_size, &c)) {
             return pool_fail(err, SYM_ERR_INT_OVERFLOW, "dy", i, "dy * K leaves int32 (count_include_pad=False)");
         }
-        for (k = 0; k < g->kernel_size && st == SYM_OK; ++k) {
-            const int32_t p = tap(g, o, k);
-            st = is_real(g, p) ? scatter_add(args->scratch + base, p, c, base, err) : SYM_OK;
-        }
-        if (st != SYM_OK) {
-            return st;
+        for (k = k0; k < k0 + run; ++k) { /* padded taps receive nothing */
+            st = scatter_add(args->scratch + base, tap(g, o, k), c, base, err);
+            if (st != SYM_OK) {
+                return st;
+            }
         }
     }
     /* ---- write (cannot fail) ---- */
