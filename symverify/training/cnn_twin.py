@@ -35,6 +35,21 @@ def hyper(layer: Any) -> dict[str, Any]:
     return {}
 
 
+def layer_params(layer: Any, values: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The float32 parameters of ``layer`` from ``values`` (keys ``"<layer>.<name>"``, copied),
+    a zero bias where the layer has none, LayerNorm's eps and the :func:`hyper` settings:
+    what every float32 twin (numpy, torch) starts a layer from."""
+    p = {k.split(".", 1)[1]: v.copy() for k, v in values.items() if k.split(".", 1)[0] == layer.name}
+    if layer.kind == "linear" and "b" not in p:
+        p["b"] = np.zeros(layer.out_features, np.float32)
+    if layer.kind == "conv1d" and "b" not in p:
+        p["b"] = np.zeros(layer.out_channels, np.float32)
+    if layer.kind == "layernorm":
+        p["eps"] = np.float32(layer.eps)
+    p.update(hyper(layer))
+    return p
+
+
 def _taps(p: dict, k: int) -> np.ndarray:
     """Padded-input positions of tap k for every output position."""
     return np.arange(p["out_length"]) * p["stride"] + k * p["dilation"]

@@ -119,14 +119,7 @@ class TorchTwin:
             if layer.kind not in MODULES:
                 raise ValueError(f"layer {layer.name!r}: kind {layer.kind!r} has no torch twin "
                                  f"(supported: {', '.join(sorted(MODULES))})")
-            p = {k.split(".", 1)[1]: v for k, v in values.items() if k.split(".", 1)[0] == layer.name}
-            if layer.kind == "linear" and "b" not in p:
-                p["b"] = np.zeros(layer.out_features, F32)
-            if layer.kind == "conv1d" and "b" not in p:
-                p["b"] = np.zeros(layer.out_channels, F32)
-            if layer.kind == "layernorm":
-                p["eps"] = F32(layer.eps)
-            p.update(cnn_twin.hyper(layer))
+            p = cnn_twin.layer_params(layer, values)
             module = MODULES[layer.kind](torch, layer, p)
             modules.append(module)
             trained = [q for q in module.parameters() if q.requires_grad]

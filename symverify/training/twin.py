@@ -80,14 +80,7 @@ class FloatTwin:
             if layer.kind not in FORWARD:
                 raise ValueError(f"layer {layer.name!r}: kind {layer.kind!r} has no float32 twin "
                                  f"(supported: {', '.join(sorted(FORWARD))})")
-            p = {k.split(".", 1)[1]: v.copy() for k, v in values.items() if k.split(".", 1)[0] == layer.name}
-            if layer.kind == "linear" and "b" not in p:
-                p["b"] = np.zeros(layer.out_features, F32)
-            if layer.kind == "conv1d" and "b" not in p:
-                p["b"] = np.zeros(layer.out_channels, F32)
-            if layer.kind == "layernorm":
-                p["eps"] = F32(layer.eps)
-            p.update(cnn_twin.hyper(layer))
+            p = cnn_twin.layer_params(layer, values)
             self.layers.append((layer.name, layer.kind, p))
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[Any]]:
