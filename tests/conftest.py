@@ -88,3 +88,22 @@ def tools():
         if os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0"):
             pytest.fail(f"{exc} ({xt.REQUIRE_ENV}=1 makes a missing toolchain a failure)")
         pytest.skip(f"{exc}; install them or set {xt.REQUIRE_ENV}=1 to fail instead of skipping")
+
+
+@pytest.fixture(scope="module")
+def icount():
+    """symverify.icount with unicorn importable: a skip locally, a failure
+    when $SYMVERIFY_REQUIRE_XTARGET is set (CI, where the test extra
+    installs it)."""
+    from symverify import xtarget as xt
+    from symverify.icount import engine
+
+    try:
+        engine.require_unicorn()
+    except engine.IcountUnavailable as exc:
+        if os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    import symverify.icount as ic
+
+    return ic

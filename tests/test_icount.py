@@ -10,7 +10,6 @@ SYMVERIFY_REQUIRE_XTARGET=1).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -23,23 +22,6 @@ from symverify import xtarget as xt
 from symverify.cli import cli
 
 DATA = Path(__file__).parent / "data" / "icount"
-
-
-@pytest.fixture(scope="module")
-def icount():
-    """symverify.icount with unicorn importable (a failure in CI, where the
-    test extra installs it)."""
-    from symverify.icount import engine
-
-    try:
-        engine.require_unicorn()
-    except engine.IcountUnavailable as exc:
-        if os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    import symverify.icount as ic
-
-    return ic
 
 
 def _machine(icount, tools, core: str, exact: bool = False):

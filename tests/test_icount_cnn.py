@@ -6,7 +6,6 @@ and the float32 C step agrees with the numpy float32 twin.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,19 +22,6 @@ ECG_LABELS = ["input.to_sym", "conv1.forward", "q1.forward", "relu1.forward", "p
               "q2.backward", "conv2.dy_requant", "conv2.backward", "pool1.indices", "pool1.backward",
               "relu1.backward", "q1.backward", "conv1.dy_requant", "conv1.backward", "conv1.sgd_w",
               "conv1.sgd_b", "conv2.sgd_w", "conv2.sgd_b", "fc.sgd_w", "fc.sgd_b"]
-
-
-@pytest.fixture(scope="module")
-def icount():
-    """unicorn importable (a failure in CI, where the test extra installs it)."""
-    from symverify.icount import engine
-
-    try:
-        engine.require_unicorn()
-    except engine.IcountUnavailable as exc:
-        if os.environ.get(xt.REQUIRE_ENV, "").strip() not in ("", "0"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")
