@@ -7,19 +7,8 @@
  * parameter, for the comparison with the numpy twin. */
 #include <string.h>
 #include "f32_cnn.h"
-#include "semihost.h"
+#include "f32_report.h"
 #include "f32_cnn_model.h"
-
-static uint32_t fnv_bits(uint32_t h, const float *v, int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        uint32_t bits;
-        memcpy(&bits, &v[i], sizeof bits);
-        h = (h ^ bits) * 16777619u;
-    }
-    return h;
-}
 
 #ifdef F32_DUMP
 static void dump(int32_t layer, const char *name, const float *v, int32_t n)
@@ -40,8 +29,7 @@ static void dump(int32_t layer, const char *name, const float *v, int32_t n)
 int main(void)
 {
     float loss = 0.0f;
-    uint32_t h = 2166136261u;
-    uint32_t loss_bits;
+    uint32_t h = F32_FNV_OFFSET;
     int32_t k;
     int rc = f32_cnn_step(f32c_model_layers, F32C_MODEL_N_LAYERS, f32c_model_x, F32C_MODEL_LABEL,
                           F32C_MODEL_LR, f32c_model_da, f32c_model_db, &loss);
@@ -49,25 +37,16 @@ int main(void)
         const f32c_layer *l = &f32c_model_layers[k];
         if (l->kind == F32C_CONV1D || l->kind == F32C_LINEAR) {
             const int32_t nw = l->out_c * l->in_c * (l->kind == F32C_CONV1D ? l->k : l->in_l);
-            h = fnv_bits(h, l->w, nw);
-            h = fnv_bits(h, l->b, l->out_c);
+            h = f32_fnv_bits(h, l->w, nw);
+            h = f32_fnv_bits(h, l->b, l->out_c);
 #ifdef F32_DUMP
             dump(k, " w ", l->w, nw);
             dump(k, " b ", l->b, l->out_c);
 #endif
         }
         if (l->kind != F32C_QUANT) {
-            h = fnv_bits(h, l->y, l->out_c * l->out_l);
+            h = f32_fnv_bits(h, l->y, l->out_c * l->out_l);
         }
     }
-    memcpy(&loss_bits, &loss, sizeof loss_bits);
-    xt_puts("F32 STEP status=");
-    xt_put_i32(rc);
-    xt_puts(" loss=");
-    xt_put_hex(loss_bits);
-    xt_puts(" hash=");
-    xt_put_hex(h);
-    xt_puts("\n");
-    xt_flush();
-    return rc == 0 ? 0 : 1;
+    return f32_report(rc, loss, h);
 }
