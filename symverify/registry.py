@@ -27,7 +27,7 @@ __all__ = [
     "Arg", "Out", "ARG_ROLES", "OUT_KINDS", "REQUIRED", "Kernel", "Family", "KERNELS", "FAMILIES", "HELPER_SOURCES", "BACKEND_MODULES", "MODULE_EXTRAS",
     "coverage_problems", "names", "kernel", "families", "family", "kernels_of", "layer_families", "c_sources",
     "c_entry_points", "emulator_modules", "fuzz_families", "signature_mismatches",
-    "TRAINING_CHAIN", "layer_abi_kernel", "primitive_families", "layer_vector_families", "module_exports", "backend_exports", "check_exports",
+    "TRAINING_CHAIN", "UNMUTATED_SOURCES", "mutated_sources", "layer_abi_kernel", "primitive_families", "layer_vector_families", "module_exports", "backend_exports", "check_exports",
 ]
 
 _C_PRIMS = "symverify.kernels"
@@ -206,6 +206,12 @@ FAMILIES: tuple[Family, ...] = (
 #: Kernel sources no family owns: the helpers every family links
 #: (sym_support), the status names and the float-environment self-test.
 HELPER_SOURCES: tuple[str, ...] = ("sym_support", "sym_status", "sym_selftest")
+
+#: Sources the mutation gate leaves out: the status-name table (strings
+#: only) and the float-environment self-test, whose probes fail only under
+#: injected faults (tests/test_selftest_fp.py).
+UNMUTATED_SOURCES: tuple[str, ...] = ("sym_status", "sym_selftest")
+
 
 def _t(name: str) -> Arg:
     return Arg(name, "tensor")
@@ -408,6 +414,14 @@ def layer_abi_kernel(k: Kernel) -> bool:
 def c_sources() -> tuple[str, ...]:
     """Every family-owned kernel source stem, in family order."""
     return tuple(stem for f in FAMILIES for stem in f.sources)
+
+
+def mutated_sources() -> tuple[str, ...]:
+    """The kernel source file names (``sym_<stem>.c``) ``symverify mutate``
+    mutates: every family's sources, then the helpers, minus
+    :data:`UNMUTATED_SOURCES`. mutants/catalog.py reads the list from here."""
+    return tuple(f"{stem}.c" for stem in dict.fromkeys((*c_sources(), *HELPER_SOURCES))
+                 if stem not in UNMUTATED_SOURCES)
 
 
 def c_entry_points(diagnostics: bool = False) -> tuple[str, ...]:

@@ -250,13 +250,44 @@ def test_mutmut_scratch_copy_holds_the_emulator(tmp_path: Path) -> None:
 
 
 def test_mutation_catalog_mutates_every_family_source() -> None:
-    # mutants/catalog.toml keeps its own [engine] files list: every family's
-    # sources plus the shared helpers, but not the status table or the self-test
+    # the mutated sources come from the registry: every family's sources plus
+    # the shared helpers, but not the status table or the self-test
     from symverify.mutants import catalog
 
-    files = catalog.load_catalog().engine["files"]
+    files = catalog.mutated_files(catalog.load_catalog())
+    assert "files" not in catalog.load_catalog().engine, "the shipped catalog lists no sources"
     expected = {f"{stem}.c" for stem in (*registry.c_sources(), *registry.HELPER_SOURCES)}
-    assert set(files) == expected - {"sym_status.c", "sym_selftest.c"}
+    assert len(files) == len(set(files)) and set(files) == expected - {"sym_status.c", "sym_selftest.c"}
+    # every shipped source is mutated or a documented exclusion
+    assert {p.name for p in SRC.glob("*.c")} - set(files) == {f"{s}.c" for s in registry.UNMUTATED_SOURCES}
+
+
+def test_mutated_sources_follow_a_new_family(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a family registered without its C source: the engine names the missing
+    # file instead of mutating less
+    from symverify.mutants import catalog, engine
+
+    monkeypatch.setattr(registry, "FAMILIES", (*registry.FAMILIES, registry.Family("negate", ("sym_negate",))))
+    cat = catalog.load_catalog()
+    assert "sym_negate.c" in catalog.mutated_files(cat)
+    with pytest.raises(catalog.CatalogError, match=r"key 'files': 'sym_negate.c' is not a kernel source"):
+        engine.prepare(cat)
+
+
+def test_catalog_file_list_may_only_add_sources(tmp_path: Path) -> None:
+    from symverify.mutants import catalog
+
+    text = catalog.CATALOG_PATH.read_text()
+    derived = list(registry.mutated_sources())
+    short = tmp_path / "short.toml"
+    short.write_text(text.replace("schema = 1\n", f"schema = 1\nfiles = {derived[1:]!r}\n".replace("'", '"'), 1))
+    with pytest.raises(catalog.CatalogError, match=rf"key 'files' must list every registered kernel source, "
+                                                   rf"it lacks {derived[0]}"):
+        catalog.mutated_files(catalog.load_catalog(short))
+    more = tmp_path / "more.toml"
+    more.write_text(text.replace("schema = 1\n", f"schema = 1\nfiles = {[*derived, 'sym_status.c']!r}\n"
+                                 .replace("'", '"'), 1))
+    assert catalog.mutated_files(catalog.load_catalog(more)) == [*derived, "sym_status.c"]
 
 
 def test_c_abi_replay_covers_every_primitive() -> None:
