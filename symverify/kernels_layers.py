@@ -9,7 +9,9 @@ widths, modes, the Rng, eps / lr. It then makes that one C call
 (:func:`symverify.layers_abi.call`) and raises :class:`symverify.SymError`
 from the C's ``sym_err`` detail (argument, reason) on failure. It returns new
 tensors, never modifies its arguments, and leaves the RNG state unchanged on
-any error (the C writes nothing on error).
+any error (the C writes nothing on error). The tensor-only steps (ReLU) are
+not written here: they are bound from their registry layout and C args
+struct (:mod:`symverify.layout_binding`).
 """
 from __future__ import annotations
 

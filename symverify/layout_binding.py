@@ -209,11 +209,16 @@ def bind(k: registry.Kernel, module: str, lib_of: Callable[[], tuple[Any, Any]],
     include = include or _include()
     plan = _plan(k, include)
     sig = _signature(k)
+    names = tuple(a.name for a in k.args)
 
     def binding(*args: Any, **kwargs: Any) -> Any:
-        bound = sig.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return _c_call(k, plan, lib_of, _checked(k, dict(bound.arguments)))
+        if kwargs or len(args) != len(names):
+            bound = sig.bind(*args, **kwargs)   # the TypeError of a plain function on a bad call
+            bound.apply_defaults()
+            values = dict(bound.arguments)
+        else:
+            values = dict(zip(names, args))
+        return _c_call(k, plan, lib_of, _checked(k, values))
 
     binding.__name__ = binding.__qualname__ = k.name
     binding.__module__ = module

@@ -5,8 +5,9 @@ Each :class:`Kernel` names its family, the C entry points (``sym_*`` in
 its C binding and its emulator function, and where its golden vectors live.
 Each :class:`Family` names its C sources and its vector file. The ``__all__``
 of both backends, the xtarget family table, the Cortex-M case tables
-(symverify/xtarget_table.py) and the parity / coverage tests are derived from
-here.
+(symverify/xtarget_table.py), the mutated kernel sources, the bindings of the
+tensor-only layer steps (symverify/layout_binding.py) and the parity /
+coverage tests are derived from here.
 
 The registry describes; it generates no code, and it imports neither backend
 at module level (the emulator stays independent of the C side).
@@ -405,7 +406,8 @@ def layer_vector_families() -> tuple[str, ...]:
 def layer_abi_kernel(k: Kernel) -> bool:
     """True for a layer step in the layer-level C ABI that its layout fully
     describes: one entry point ``sym_<name>(const sym_<name>_args *, sym_err *)``,
-    tensor arguments only, tensor outputs sized ``like`` an argument."""
+    tensor arguments only, tensor outputs sized ``like`` an argument (its
+    ``sv.kernels`` binding is then built by symverify/layout_binding.py)."""
     return (k.layer is not None and k.c_entry_points == (f"sym_{k.name}",)
             and all(a.role == "tensor" for a in k.args)
             and all(o.kind == "tensor" and o.like in {a.name for a in k.args} for o in k.outputs))
