@@ -18,17 +18,17 @@ import time
 from pathlib import Path
 
 from symverify.mutants import universal
-from symverify.mutants.catalog import load_catalog
+from symverify.mutants.catalog import load_catalog, mutated_files
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--files", nargs="*", help="kernel source basenames (default: the catalog's [engine] files)")
+    ap.add_argument("--files", nargs="*", help="kernel source basenames (default: the sources the catalog engine mutates)")
     ap.add_argument("--json", type=Path, help="write the per-file figures and the survivors (and replayer errors)")
     ap.add_argument("--no-sanitize", action="store_true", help="skip the UBSan/ASan re-run of release survivors")
     args = ap.parse_args(argv)
-    files = args.files or list(load_catalog().engine["files"])
+    files = args.files or mutated_files(load_catalog())
     rows, survivors = [], []
     t0 = time.perf_counter()
     for name in files:

@@ -16,8 +16,10 @@ A firmware harness composes the C cores with the primitives exactly as
 ``symverify/kernels_layers.py`` does.
 
 The layout is driven per kernel name by :data:`LAYER_ARGS` /
-:data:`LAYER_OUTPUTS`; any vector of a known kernel is rendered, whatever its
-values. An argument or result key the layout does not know, or an unknown
+:data:`LAYER_OUTPUTS`, derived from each kernel's registry layout (its
+``args`` / ``outputs``, through the role tables :data:`KIND_OF_ROLE` /
+:data:`KIND_OF_OUTPUT`); any vector of a known kernel is rendered, whatever
+its values. An argument or result key the layout does not know, or an unknown
 kernel, raises :class:`FixtureError` (a new kind of fixture needs a layout
 here and a runner in xtarget/, it is never silently dropped).
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from symverify import registry
 from symverify.errors import STATUS_CODES
 from symverify.types import Rng
 
@@ -33,44 +36,49 @@ from .vecformat import FixtureError, strip_comments
 #: Largest tensor rank the header can describe.
 MAX_NDIM = 4
 
-# Argument kinds: tensor, opt_tensor (None/absent -> present = 0), f32s (float
-# array), f32 (scalar bits), int, opt_int (None/absent -> has_<name> = 0),
-# rounding, order. Defaults follow goldgen/layer_fixtures.py ``call``
-# (None = required).
 _HA, _SR = "half_away", "sr_half_away"
 
-#: kernel -> [(argument, kind, default)] in struct order.
-LAYER_ARGS: dict[str, list[tuple[str, str, Any]]] = {
-    "quant_forward": [("x", "tensor", None), ("q_max_bits", "int", None), ("rounding", "rounding", _HA),
-                      ("order", "order", "ratio")],
-    "quant_backward": [("dy", "tensor", None)],
-    "linear_forward": [("x", "tensor", None), ("w", "tensor", None), ("b", "opt_tensor", None),
-                       ("out_bits", "opt_int", None), ("rounding", "rounding", _HA), ("order", "order", "ratio")],
-    "linear_backward": [("x", "tensor", None), ("w", "tensor", None), ("dy", "tensor", None),
-                        ("grad_w", "tensor", None), ("grad_b", "opt_tensor", None), ("dx_bits", "int", None),
-                        ("rounding", "rounding", _HA), ("order", "order", "ratio")],
-    "layernorm_forward": [("x", "tensor", None), ("gamma", "tensor", None), ("beta", "tensor", None),
-                          ("norm_bits", "int", None), ("eps", "f32", None), ("rounding", "rounding", _HA)],
-    "layernorm_backward": [("x", "tensor", None), ("gamma", "tensor", None), ("dy", "tensor", None),
-                           ("dx_bits", "int", None), ("eps", "f32", None), ("rounding", "rounding", _HA)],
-    "mse_loss": [("y", "tensor", None), ("target", "f32s", None), ("grad_bits", "int", None),
-                 ("rounding", "rounding", _HA)],
-    "sgd_update": [("param", "tensor", None), ("grad", "tensor", None), ("lr", "f32", None),
-                   ("rounding", "rounding", _SR)],
-}
+#: The family whose vectors this header renders (layers.json).
+FAMILY = "layers"
 
-#: kernel -> [(result field, kind)]; kinds: tensor, opt_tensor (may be None
-#: even on success), f32.
-LAYER_OUTPUTS: dict[str, list[tuple[str, str]]] = {
-    "quant_forward": [("out", "tensor")],
-    "quant_backward": [("out", "tensor")],
-    "linear_forward": [("out", "tensor")],
-    "linear_backward": [("dx", "tensor"), ("grad_w", "tensor"), ("grad_b", "opt_tensor")],
-    "layernorm_forward": [("out", "tensor")],
-    "layernorm_backward": [("out", "tensor")],
-    "mse_loss": [("loss", "f32"), ("dy", "tensor")],
-    "sgd_update": [("out", "tensor")],
+#: Header kind of each registry argument role: tensor, opt_tensor (None /
+#: absent -> present = 0), f32s (float array), f32 (scalar bits), int,
+#: opt_int (None / absent -> has_<name> = 0), rounding, order. An ``rng``
+#: argument is the rng_state_in / rng_state_out pair of every struct.
+KIND_OF_ROLE: dict[str, str] = {
+    "tensor": "tensor", "optional_tensor": "opt_tensor", "float_array": "f32s", "float": "f32",
+    "int": "int", "optional_int": "opt_int", "rounding": "rounding", "order": "order",
 }
+#: Header kind of each registry output kind (opt_tensor: may be None even on success).
+KIND_OF_OUTPUT: dict[str, str] = {"tensor": "tensor", "optional_tensor": "opt_tensor", "float": "f32"}
+#: Roles whose registered default the header fills in for an absent argument;
+#: every other argument is required in the vector unless optional.
+_DEFAULTED_ROLES = ("rounding", "order")
+
+
+def _kind(table: dict[str, str], what: str, kernel: str, name: str, role: str) -> str:
+    if role not in table:
+        raise FixtureError(f"{kernel}.{name}: the layers header has no field for {what} {role!r} "
+                           f"(extend goldgen/layers_header.py KIND_OF_ROLE / KIND_OF_OUTPUT)")
+    return table[role]
+
+
+def layer_args(k: registry.Kernel) -> list[tuple[str, str, Any]]:
+    """``[(argument, kind, default)]`` of ``k``'s struct, in API order (None = required), from its layout."""
+    return [(a.name, _kind(KIND_OF_ROLE, "role", k.name, a.name, a.role),
+             a.default if a.role in _DEFAULTED_ROLES else None) for a in k.args if a.role != "rng"]
+
+
+def layer_outputs(k: registry.Kernel) -> list[tuple[str, str]]:
+    """``[(result field, kind)]`` of ``k``: the vector's keys (``out`` for a single output)."""
+    return [("out" if len(k.outputs) == 1 else o.name, _kind(KIND_OF_OUTPUT, "output kind", k.name, o.name, o.kind))
+            for o in k.outputs]
+
+
+#: kernel -> [(argument, kind, default)] in struct order (derived from the registry).
+LAYER_ARGS: dict[str, list[tuple[str, str, Any]]] = {k.name: layer_args(k) for k in registry.kernels_of(FAMILY)}
+#: kernel -> [(result field, kind)] (derived from the registry).
+LAYER_OUTPUTS: dict[str, list[tuple[str, str]]] = {k.name: layer_outputs(k) for k in registry.kernels_of(FAMILY)}
 
 _ROUNDING = {_HA: 0, _SR: 1}
 _ORDER = {"ratio": 0, "clamp_first": 1}

@@ -3,6 +3,10 @@ reviewed list of equivalent mutants (``mutants/equivalent.toml``).
 
 A malformed file raises :class:`CatalogError` whose message names the file and
 the offending key (``catalog.toml: operator[3] (id 'ROR'): key 'map' ...``).
+
+The kernel sources the catalog is applied to are not listed in it: they are
+the registered families' sources plus the helpers
+(:func:`symverify.registry.mutated_sources`, see :func:`mutated_files`).
 """
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from symverify import registry
 
 HERE = Path(__file__).resolve().parent
 CATALOG_PATH = HERE / "catalog.toml"
@@ -187,13 +193,33 @@ def load_catalog(path: Path | None = None) -> Catalog:
 
 
 
+def mutated_files(catalog: Catalog) -> list[str]:
+    """The kernel source basenames the catalog is applied to.
+
+    They come from the registry (:func:`symverify.registry.mutated_sources`),
+    so a new family's source is mutated without a catalog edit. An
+    ``[engine] files`` list is an optional override that may only add
+    sources: it must name every derived one (a family's code cannot drop out
+    of the gate by an edit here); CatalogError names the missing ones."""
+    derived = list(registry.mutated_sources())
+    override = list(catalog.engine.get("files", ()))
+    missing = [f for f in derived if f not in override]
+    if override and missing:
+        raise _fail(catalog.path, "engine", f"key 'files' must list every registered kernel source, it lacks "
+                    f"{', '.join(missing)} (the list may only add sources; leave it out to mutate "
+                    f"the registered ones: symverify/registry.py)")
+    return derived + [f for f in override if f not in derived]
+
+
 def check_catalog_names(catalog: Catalog, functions: dict[str, list[str]]) -> None:
-    """Every file and function the catalog names must exist in the kernel
-    sources (``functions``: source basename -> its function names); an unknown
-    name raises CatalogError (a misspelt filter would silently mutate nothing)."""
+    """Every file the catalog mutates (:func:`mutated_files`) and every file
+    and function an operator names must exist in the kernel sources
+    (``functions``: source basename -> its function names); an unknown name
+    raises CatalogError (a misspelt filter would silently mutate nothing, a
+    registered source that is missing would silently leave the gate)."""
     path = catalog.path
     known = sorted(functions)
-    mutated = list(catalog.engine.get("files", known))
+    mutated = mutated_files(catalog)
     for name in mutated:
         if name not in functions:
             raise _fail(path, "engine", f"key 'files': {name!r} is not a kernel source (sources: {', '.join(known)})")
@@ -202,7 +228,7 @@ def check_catalog_names(catalog: Catalog, functions: dict[str, list[str]]) -> No
         for name in op.files:
             if name not in mutated:
                 raise _fail(path, where, f"key 'files': {name!r} is not one of the mutated sources "
-                            f"([engine] files: {', '.join(mutated)})")
+                            f"(mutated: {', '.join(mutated)})")
         scope = [f for f in mutated if not op.files or f in op.files]
         defined = {fn for f in scope for fn in functions[f]}
         for fn in op.functions:

@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-LAYER_FAMILIES = ("layers", "chain")
+from symverify import layers_abi, registry
+
+#: The vector families replayed here: those whose every kernel fills its
+#: struct in symverify.layers_abi (the other layer families have their own
+#: replayers: mutants/gold.py LayoutCase, conv_gold.py, pool_gold.py), then
+#: the training chain.
+LAYER_FAMILIES: tuple[str, ...] = tuple(
+    f for f in registry.layer_vector_families()
+    if f == registry.TRAINING_CHAIN or all(k.name in layers_abi.KERNELS for k in registry.kernels_of(f)))
 
 #: the byte every output buffer is filled with before a call: an element the
 #: kernel fails to write keeps 0x5A5A5A5A (int32 1515870810, float32 ~1.5e16),
@@ -117,14 +125,11 @@ def _f32_array(spec: Any) -> Any:
     return np.array([int(v, 16) for v in spec["f32"]], dtype=np.uint32).view(np.float32).reshape(spec["shape"])
 
 
-#: tensor arguments of each layer step (optional ones may be absent or null)
-_TENSORS = {
-    "quant_forward": ("x",), "quant_backward": ("dy",), "linear_forward": ("x", "w", "b"),
-    "linear_backward": ("x", "w", "dy", "grad_w", "grad_b"), "layernorm_forward": ("x", "gamma", "beta"),
-    "layernorm_backward": ("x", "gamma", "dy"), "mse_loss": ("y",), "sgd_update": ("param", "grad"),
-}
-_INT_SCALARS = ("q_max_bits", "out_bits", "dx_bits", "norm_bits", "grad_bits")
-_F32_SCALARS = ("eps", "lr")
+#: how raw_call decodes an argument of each registry role (the others: rounding / order strings, the rng as its seed)
+_TENSOR_ROLES = ("tensor", "optional_tensor")
+_INT_ROLES = ("int", "optional_int")
+_F32_ROLES = ("float",)
+_F32_ARRAY_ROLES = ("float_array",)
 
 
 def raw_call(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -139,16 +144,19 @@ def raw_call(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[str,
     from symverify.layers_abi import call
     from symverify.types import HALF_AWAY, SR_HALF_AWAY, Rng
 
-    if kernel not in _TENSORS:
-        raise ValueError(f"unknown layer kernel {kernel!r} (expected one of {sorted(_TENSORS)})")
-    tensors = {n: (None if args.get(n) is None else _tensor(args[n])) for n in _TENSORS[kernel]}
-    scalars: dict[str, Any] = {k: int(args[k]) for k in _INT_SCALARS if args.get(k) is not None}
-    scalars.update({k: f32_from_hex(args[k]) for k in _F32_SCALARS if k in args})
-    if kernel == "mse_loss":
-        scalars["target"] = _f32_array(args["target"])
-    rounding = args.get("rounding", SR_HALF_AWAY if kernel == "sgd_update" else HALF_AWAY)
+    if kernel not in layers_abi.KERNELS:
+        raise ValueError(f"unknown layer kernel {kernel!r} (expected one of {sorted(layers_abi.KERNELS)})")
+    layout = registry.kernel(kernel).args
+    tensors = {a.name: (None if args.get(a.name) is None else _tensor(args[a.name]))
+               for a in layout if a.role in _TENSOR_ROLES}
+    scalars: dict[str, Any] = {a.name: int(args[a.name]) for a in layout
+                               if a.role in _INT_ROLES and args.get(a.name) is not None}
+    scalars.update({a.name: f32_from_hex(args[a.name]) for a in layout if a.role in _F32_ROLES and a.name in args})
+    scalars.update({a.name: _f32_array(args[a.name]) for a in layout if a.role in _F32_ARRAY_ROLES})
+    defaults = {a.role: a.default for a in layout if a.role in ("rounding", "order")}
+    rounding = args.get("rounding", defaults.get("rounding", HALF_AWAY))
     seed_state = Rng(args["seed"]).state if "seed" in args else None
-    res = call(ffi, lib, kernel, tensors, rounding=rounding, order=args.get("order", "ratio"),
+    res = call(ffi, lib, kernel, tensors, rounding=rounding, order=args.get("order", defaults.get("order", "ratio")),
                rng_state=seed_state if rounding == SR_HALF_AWAY else None, **scalars)
     got: dict[str, Any] = {"status": status_name(res.status)}
     if res.status != 0 and res.written:
@@ -160,8 +168,9 @@ def raw_call(ffi: Any, lib: Any, kernel: str, args: dict[str, Any]) -> dict[str,
             m, scale, bits = value
             got[name] = {"shape": list(m.shape), "mantissas": [int(v) for v in m.ravel()],
                          "scale": hex32(scale), "q_max_bits": int(bits)}
-    if kernel == "linear_backward" and res.status == 0 and "grad_b" not in got:
-        got["grad_b"] = None
+    for out in registry.kernel(kernel).outputs:  # an optional output the call did not produce
+        if out.kind == "optional_tensor" and res.status == 0 and out.name not in got:
+            got[out.name] = None
     if seed_state is not None:
         state = res.rng_state if res.rng_state is not None else seed_state
         got["rng_state"] = f"0x{state:08X}"
@@ -235,12 +244,12 @@ def load(path: Path, data: dict[str, Any] | None = None) -> list[Any]:
 
     data = read_json(path) if data is None else data
     family = data.get("family", path.stem)
-    if family == "layers":
-        return [LayerCase(family, v["name"], v["kernel"], v["args"], v["expect"]) for v in data["vectors"]]
-    if family == "chain":
+    if family == registry.TRAINING_CHAIN:
         out = []
         for name, cfg in sorted(data["configs"].items()):
             cfg = strip_comments(cfg)
             out.append(ChainCase(family, name, cfg["steps"], cfg["initial_params"]))
         return out
+    if family in LAYER_FAMILIES:
+        return [LayerCase(family, v["name"], v["kernel"], v["args"], v["expect"]) for v in data["vectors"]]
     return []

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .catalog import Catalog, Operator
+from .catalog import Catalog, Operator, mutated_files
 from .csource import Region, SourceFile, Statement, Token, parse_file
 
 RT_HEADER = "sym_mutant_rt.h"
@@ -584,7 +584,7 @@ class SourceSet:
 
 def collect(kernel_root: Path, sources: Iterable[Path], catalog: Catalog) -> SourceSet:
     """Parse ``sources`` and apply every operator; number the mutants 1..N."""
-    included = set(catalog.engine.get("files", [])) or None
+    included = set(mutated_files(catalog))
     ss = SourceSet(kernel_root, None)
     for path in sources:
         ss.files[f"kernels/src/{path.name}"] = parse_file(path)
@@ -593,7 +593,7 @@ def collect(kernel_root: Path, sources: Iterable[Path], catalog: Catalog) -> Sou
         for fn in sf.functions:
             SIGNATURES.setdefault(fn.name, _param_types(sf, fn))
     for rel, sf in ss.files.items():
-        if included is not None and Path(rel).name not in included:
+        if Path(rel).name not in included:
             continue
         ss.mutants.extend(find_mutants(sf, rel, catalog))
     uids: set[str] = set()

@@ -9,7 +9,7 @@ spot shared by the operators and the fixtures.
 
 1. :func:`generate` applies the rules ``universal.rules``, ``c_like.rules``
    and ``c.rules`` (what ``mutate FILE.c`` uses) line by line to each kernel
-   source of the catalog's ``[engine] files``. Each mutant has a stable id
+   source the catalog engine mutates. Each mutant has a stable id
    ``<file stem>:<sha1 of (line text, occurrence, mutated line)>``, so it
    survives edits elsewhere in the file (:func:`mutant_id`).
 2. :func:`build` compiles the unmutated sources to objects once, then each
@@ -47,7 +47,7 @@ from typing import Any, Callable
 from symverify import build
 
 from . import gold
-from .catalog import EquivalentEntry, load_catalog, load_equivalent
+from .catalog import EquivalentEntry, load_catalog, load_equivalent, mutated_files
 
 HERE = Path(__file__).resolve().parent
 EQUIVALENT_PATH = HERE / "equivalent_universalmutator.toml"
@@ -370,11 +370,11 @@ def run(*, jobs: int = 2, sample_size: int | None = None, seed: int = 0, kernel_
         files: list[str] | None = None, equivalent_path: Path | None = None, sanitize: bool = True,
         log: Callable[[str], None] = lambda s: None) -> Outcome:
     """Generate, build and replay (a fixed-seed sample of ``sample_size``, or
-    all) over ``files`` (kernel source basenames; default: the catalog's
-    ``[engine] files``, the same sources the catalog engine mutates)."""
+    all) over ``files`` (kernel source basenames; default: the sources
+    the catalog engine mutates, :func:`.catalog.mutated_files`)."""
     t0 = time.perf_counter()
     root = Path(kernel_root or build.kernel_dir())
-    wanted = set(files or load_catalog().engine.get("files", []))
+    wanted = set(files or mutated_files(load_catalog()))
     known = {p.name for p in build.kernel_sources(root)}
     unknown = sorted(wanted - known)
     if unknown:

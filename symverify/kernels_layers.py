@@ -9,7 +9,9 @@ widths, modes, the Rng, eps / lr. It then makes that one C call
 (:func:`symverify.layers_abi.call`) and raises :class:`symverify.SymError`
 from the C's ``sym_err`` detail (argument, reason) on failure. It returns new
 tensors, never modifies its arguments, and leaves the RNG state unchanged on
-any error (the C writes nothing on error).
+any error (the C writes nothing on error). The tensor-only steps (ReLU) are
+not written here: they are bound from their registry layout and C args
+struct (:mod:`symverify.layout_binding`).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import kernels as _kernels, registry
-from . import layers_abi
+from . import layers_abi, layout_binding
 from .errors import STATUS_CODES, SymError, status_name
 from .types import (CONVERSION_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng, SymTensor, check_bits,
                     check_order, check_real, check_rng, check_rounding)
@@ -326,62 +328,11 @@ def sgd_update(param: SymTensor, grad: SymTensor, lr: Any, rounding: str = SR_HA
     return _sym(res.outputs["out"])
 
 
-# ---------------------------------------------------------------- relu
-# One C call per layer step (kernels/include/sym_relu.h): the args struct is
-# filled here, the error message comes from the C sym_err.
+# ---------------------------------------------------------------- tensor-only steps
+# ReLU and any other step whose registry layout says it takes and returns only
+# tensors: bound from that layout and its C args struct (symverify/layout_binding.py).
 
-def _flat(t: SymTensor) -> np.ndarray:
-    """A fresh, contiguous, flat int32 copy of the mantissas."""
-    return np.array(t.mantissas, dtype=np.int32, copy=True, order="C").reshape(-1)
-
-
-def _ptr_i32(ffi: Any, a: np.ndarray, const: bool = True) -> Any:
-    return ffi.cast("const int32_t *" if const else "int32_t *", ffi.from_buffer(a))
-
-
-def _relu_view(ffi: Any, view: Any, t: SymTensor, flat: np.ndarray) -> None:
-    view.m = _ptr_i32(ffi, flat)
-    view.n = _int32_len(int(flat.size), "n")
-    view.scale = float(t.scale)
-    view.bits = t.q_max_bits
-
-
-def _relu_call(name: str, args: Any, err: Any, status: int) -> None:
-    ffi, _ = _ffi_lib()
-    if status != 0:
-        from .errors import status_name
-
-        arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else name
-        reason = ffi.string(err.reason).decode() if err.reason != ffi.NULL else f"{name} rejected its input"
-        raise SymError(status_name(status), arg, None if err.index < 0 else int(err.index), reason)
-
-
-def relu_forward(x: SymTensor) -> SymTensor:
-    """ReLU forward: mantissas max(m, 0); x's scale, width and shape."""
-    x = _tensor(x, "x")
-    ffi, lib = _ffi_lib()
-    xm = _flat(x)
-    ym = np.empty_like(xm)
-    y = ffi.new("sym_view *", {"m": _ptr_i32(ffi, ym, const=False), "n": int(xm.size), "bits": x.q_max_bits})
-    args = ffi.new("sym_relu_forward_args *", {"y": y})
-    _relu_view(ffi, args.x, x, xm)
-    err = ffi.new("sym_err *")
-    _relu_call("sym_relu_forward", args, err, lib.sym_relu_forward(args, err))
-    return SymTensor(ym.reshape(x.mantissas.shape), np.float32(y.scale), x.q_max_bits)
-
-
-def relu_backward(x: SymTensor, dy: SymTensor) -> SymTensor:
-    """ReLU backward: dy where x > 0, else 0; dy's scale and width; x and dy of one shape."""
-    x = _tensor(x, "x")
-    dy = _tensor(dy, "dy")
-    _shape_match("dy", dy.mantissas.shape, x.mantissas.shape, "x", x.mantissas.shape, "x's shape")
-    ffi, lib = _ffi_lib()
-    xm, dym = _flat(x), _flat(dy)
-    dxm = np.empty_like(dym)
-    dx = ffi.new("sym_view *", {"m": _ptr_i32(ffi, dxm, const=False), "n": int(dym.size), "bits": dy.q_max_bits})
-    args = ffi.new("sym_relu_backward_args *", {"dx": dx})
-    _relu_view(ffi, args.x, x, xm)
-    _relu_view(ffi, args.dy, dy, dym)
-    err = ffi.new("sym_err *")
-    _relu_call("sym_relu_backward", args, err, lib.sym_relu_backward(args, err))
-    return SymTensor(dxm.reshape(dy.mantissas.shape), np.float32(dx.scale), dy.q_max_bits)
+for _k in registry.KERNELS:
+    if _k.c_module == __name__ and registry.layer_abi_kernel(_k):
+        globals()[_k.name] = layout_binding.bind(_k, __name__, _ffi_lib)
+del _k

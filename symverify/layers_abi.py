@@ -23,7 +23,7 @@ import numpy as np
 
 from .types import HALF_AWAY, SR_HALF_AWAY, SymTensor
 
-__all__ = ["SENTINEL_BYTE", "ROUNDING_C", "ORDER_C", "CResult", "scratch_size", "call"]
+__all__ = ["SENTINEL_BYTE", "ROUNDING_C", "ORDER_C", "KERNELS", "CResult", "scratch_size", "call"]
 
 #: every output and scratch byte before the call (int32 1515870810)
 SENTINEL_BYTE = 0x5A
@@ -117,6 +117,9 @@ _ENTRY_POINTS: dict[str, Any] = {
     "mse_loss": lambda lib, a, e: lib.sym_mse_loss(a, e),
     "sgd_update": lambda lib, a, e: lib.sym_sgd_update(a, e),
 }
+
+#: the kernels :func:`call` fills a struct for
+KERNELS: tuple[str, ...] = tuple(_ENTRY_POINTS)
 
 
 def scratch_size(kernel: str, batch: int, in_f: int, out_f: int, with_bias: bool) -> int:

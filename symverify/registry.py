@@ -5,8 +5,9 @@ Each :class:`Kernel` names its family, the C entry points (``sym_*`` in
 its C binding and its emulator function, and where its golden vectors live.
 Each :class:`Family` names its C sources and its vector file. The ``__all__``
 of both backends, the xtarget family table, the Cortex-M case tables
-(symverify/xtarget_table.py) and the parity / coverage tests are derived from
-here.
+(symverify/xtarget_table.py), the mutated kernel sources, the bindings of the
+tensor-only layer steps (symverify/layout_binding.py) and the parity /
+coverage tests are derived from here.
 
 The registry describes; it generates no code, and it imports neither backend
 at module level (the emulator stays independent of the C side).
@@ -27,7 +28,7 @@ __all__ = [
     "Arg", "Out", "ARG_ROLES", "OUT_KINDS", "REQUIRED", "Kernel", "Family", "KERNELS", "FAMILIES", "HELPER_SOURCES", "BACKEND_MODULES", "MODULE_EXTRAS",
     "coverage_problems", "names", "kernel", "families", "family", "kernels_of", "layer_families", "c_sources",
     "c_entry_points", "emulator_modules", "fuzz_families", "signature_mismatches",
-    "TRAINING_CHAIN", "layer_abi_kernel", "primitive_families", "layer_vector_families", "module_exports", "backend_exports", "check_exports",
+    "TRAINING_CHAIN", "UNMUTATED_SOURCES", "mutated_sources", "layer_abi_kernel", "primitive_families", "layer_vector_families", "module_exports", "backend_exports", "check_exports",
 ]
 
 _C_PRIMS = "symverify.kernels"
@@ -206,6 +207,12 @@ FAMILIES: tuple[Family, ...] = (
 #: Kernel sources no family owns: the helpers every family links
 #: (sym_support), the status names and the float-environment self-test.
 HELPER_SOURCES: tuple[str, ...] = ("sym_support", "sym_status", "sym_selftest")
+
+#: Sources the mutation gate leaves out: the status-name table (strings
+#: only) and the float-environment self-test, whose probes fail only under
+#: injected faults (tests/test_selftest_fp.py).
+UNMUTATED_SOURCES: tuple[str, ...] = ("sym_status", "sym_selftest")
+
 
 def _t(name: str) -> Arg:
     return Arg(name, "tensor")
@@ -399,7 +406,8 @@ def layer_vector_families() -> tuple[str, ...]:
 def layer_abi_kernel(k: Kernel) -> bool:
     """True for a layer step in the layer-level C ABI that its layout fully
     describes: one entry point ``sym_<name>(const sym_<name>_args *, sym_err *)``,
-    tensor arguments only, tensor outputs sized ``like`` an argument."""
+    tensor arguments only, tensor outputs sized ``like`` an argument (its
+    ``sv.kernels`` binding is then built by symverify/layout_binding.py)."""
     return (k.layer is not None and k.c_entry_points == (f"sym_{k.name}",)
             and all(a.role == "tensor" for a in k.args)
             and all(o.kind == "tensor" and o.like in {a.name for a in k.args} for o in k.outputs))
@@ -408,6 +416,14 @@ def layer_abi_kernel(k: Kernel) -> bool:
 def c_sources() -> tuple[str, ...]:
     """Every family-owned kernel source stem, in family order."""
     return tuple(stem for f in FAMILIES for stem in f.sources)
+
+
+def mutated_sources() -> tuple[str, ...]:
+    """The kernel source file names (``sym_<stem>.c``) ``symverify mutate``
+    mutates: every family's sources, then the helpers, minus
+    :data:`UNMUTATED_SOURCES`. mutants/catalog.py reads the list from here."""
+    return tuple(f"{stem}.c" for stem in dict.fromkeys((*c_sources(), *HELPER_SOURCES))
+                 if stem not in UNMUTATED_SOURCES)
 
 
 def c_entry_points(diagnostics: bool = False) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symverify import build
+from symverify import build, registry
 from symverify.cli import cli
 from symverify.goldgen import vectorset
 from symverify.mutants import engine, gold
@@ -29,6 +29,11 @@ def _catalog(tmp_path: Path, old: str, new: str, name: str = "cat.toml") -> Path
     p = tmp_path / name
     p.write_text(text.replace(old, new, 1))
     return p
+
+
+#: the catalog text for an [engine] files override: every registered source plus a stray one
+_NOPE = ("schema = 1", "schema = 1\nfiles = [" + ", ".join(f'"{f}"' for f in (*registry.mutated_sources(), "sym_nope.c"))
+         + "]")
 
 
 def _mutate(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -47,7 +52,7 @@ def test_unsupported_schema_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ('files = ["sym_round.c", ', 'files = ["sym_round.c", "sym_nope.c", ', r"engine: key 'files': 'sym_nope.c' is not a kernel source"),
+    (*_NOPE, r"engine: key 'files': 'sym_nope.c' is not a kernel source"),
     ('files = ["sym_round.c"]\nfloat_values', 'files = ["sym_rund.c"]\nfloat_values',
      r"operator\[1\] \(id 'RND_HALF'\): key 'files': 'sym_rund.c' is not one of the mutated sources"),
     ('functions = ["sym_accumulate_fixed"]', 'functions = ["sym_accumulate_fxed"]',
@@ -72,7 +77,7 @@ def test_operator_whose_mutants_all_fail_to_compile_is_an_error(tmp_path):
 
 
 def test_cli_unknown_file_in_catalog_exits_3(tmp_path):
-    proc = _mutate("--catalog", str(_catalog(tmp_path, 'files = ["sym_round.c", ', 'files = ["sym_round.c", "sym_nope.c", ')))
+    proc = _mutate("--catalog", str(_catalog(tmp_path, *_NOPE)))
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "sym_nope.c" in proc.stdout and "100.0" not in proc.stdout
 

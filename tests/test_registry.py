@@ -131,7 +131,84 @@ def test_c_entry_points_are_called_by_the_binding() -> None:
                                                                    "kernels_conv.py", "kernels_pool.py",
                                                                    "kernels_softmax.py"))
     called = set(re.findall(r"lib\.(sym_\w+)\(", text))
-    assert called == set(registry.c_entry_points(diagnostics=True))
+    # the tensor-only steps are bound from their layout (symverify/layout_binding.py):
+    # test_layout_binding_calls_its_entry_point watches their calls
+    bound = {ep for k in registry.KERNELS if registry.layer_abi_kernel(k) for ep in k.c_entry_points}
+    assert called | bound == set(registry.c_entry_points(diagnostics=True))
+    assert not called & bound
+
+
+class _Recording:
+    """A cffi library that records the entry points called through it."""
+
+    def __init__(self, lib: object) -> None:
+        self.lib, self.calls = lib, []
+
+    def __getattr__(self, name: str) -> object:
+        fn = getattr(self.lib, name)
+
+        def call(*args: object) -> object:
+            self.calls.append(name)
+            return fn(*args)
+        return call
+
+
+@pytest.mark.parametrize("name", [k.name for k in registry.KERNELS if registry.layer_abi_kernel(k)])
+def test_layout_binding_calls_its_entry_point(name: str) -> None:
+    import inspect
+
+    import numpy as np
+
+    from symverify import layout_binding
+
+    k = registry.kernel(name)
+    ffi, lib = sv.kernels.ffi_lib()
+    rec = _Recording(lib)
+    fn = layout_binding.bind(k, "m", lambda: (ffi, rec))
+    assert inspect.isfunction(fn) and fn.__name__ == name and k.c_entry_points[0] in fn.__doc__
+    assert registry.signature_mismatches(k, fn) == []
+    args = [sv.SymTensor(np.array([[3, -2, 0]]), 0.5, 8) for _ in k.args]
+    got, want = fn(*args), getattr(sv.emulate, name)(*args)
+    assert rec.calls == list(k.c_entry_points)
+    got, want = (got, want) if isinstance(got, tuple) else ((got,), (want,))
+    assert len(got) == len(k.outputs) and all(g.same_bits(w) for g, w in zip(got, want))
+
+
+def test_layout_binding_error_names_field_index_and_value() -> None:
+    import numpy as np
+
+    from symverify import layout_binding
+    from symverify.errors import STATUS_CODES
+
+    ffi, lib = sv.kernels.ffi_lib()
+    keep = []
+
+    class Failing:
+        def sym_relu_forward(self, args, err):  # what a C error looks like through sym_err
+            keep.extend([ffi.new("char[]", b"x.m"), ffi.new("char[]", b"mantissa outside its width")])
+            err.status, err.arg, err.index, err.reason = STATUS_CODES["SYM_ERR_INT_OVERFLOW"], keep[-2], 1, keep[-1]
+            return STATUS_CODES["SYM_ERR_INT_OVERFLOW"]
+
+    fn = layout_binding.bind(registry.kernel("relu_forward"), "m", lambda: (ffi, Failing()))
+    with pytest.raises(sv.SymError) as exc:
+        fn(sv.SymTensor(np.array([4, -7, 1]), 1.0, 8))
+    assert (exc.value.code, exc.value.argument, exc.value.value) == ("SYM_ERR_INT_OVERFLOW", "x.m[1]", -7)
+    assert "sym_relu_forward: mantissa outside its width" in str(exc.value)
+    with pytest.raises(sv.SymError) as exc:
+        fn(x=np.array([1]))
+    assert (exc.value.code, exc.value.argument) == ("SYM_ERR_BAD_TYPE", "x")
+
+
+def test_layout_binding_refuses_what_it_cannot_fill(tmp_path: Path) -> None:
+    from symverify import layout_binding
+
+    with pytest.raises(layout_binding.LayoutBindingError, match="linear_forward: not a tensor-only layer step"):
+        layout_binding.bind(registry.kernel("linear_forward"), "m", sv.kernels.ffi_lib)
+    # a struct field the layout does not describe (here a scalar) is refused, not left unset
+    (tmp_path / "sym_relu.h").write_text((INCLUDE / "sym_relu.h").read_text().replace(
+        "    sym_cview dy;\n", "    sym_cview dy;\n    int32_t slope;\n", 1))
+    with pytest.raises(layout_binding.LayoutBindingError, match=r"relu_backward: field int32_t slope"):
+        layout_binding.bind(registry.kernel("relu_backward"), "m", sv.kernels.ffi_lib, include=tmp_path)
 
 
 def test_every_kernel_source_belongs_to_a_family() -> None:
@@ -250,13 +327,44 @@ def test_mutmut_scratch_copy_holds_the_emulator(tmp_path: Path) -> None:
 
 
 def test_mutation_catalog_mutates_every_family_source() -> None:
-    # mutants/catalog.toml keeps its own [engine] files list: every family's
-    # sources plus the shared helpers, but not the status table or the self-test
+    # the mutated sources come from the registry: every family's sources plus
+    # the shared helpers, but not the status table or the self-test
     from symverify.mutants import catalog
 
-    files = catalog.load_catalog().engine["files"]
+    files = catalog.mutated_files(catalog.load_catalog())
+    assert "files" not in catalog.load_catalog().engine, "the shipped catalog lists no sources"
     expected = {f"{stem}.c" for stem in (*registry.c_sources(), *registry.HELPER_SOURCES)}
-    assert set(files) == expected - {"sym_status.c", "sym_selftest.c"}
+    assert len(files) == len(set(files)) and set(files) == expected - {"sym_status.c", "sym_selftest.c"}
+    # every shipped source is mutated or a documented exclusion
+    assert {p.name for p in SRC.glob("*.c")} - set(files) == {f"{s}.c" for s in registry.UNMUTATED_SOURCES}
+
+
+def test_mutated_sources_follow_a_new_family(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a family registered without its C source: the engine names the missing
+    # file instead of mutating less
+    from symverify.mutants import catalog, engine
+
+    monkeypatch.setattr(registry, "FAMILIES", (*registry.FAMILIES, registry.Family("negate", ("sym_negate",))))
+    cat = catalog.load_catalog()
+    assert "sym_negate.c" in catalog.mutated_files(cat)
+    with pytest.raises(catalog.CatalogError, match=r"key 'files': 'sym_negate.c' is not a kernel source"):
+        engine.prepare(cat)
+
+
+def test_catalog_file_list_may_only_add_sources(tmp_path: Path) -> None:
+    from symverify.mutants import catalog
+
+    text = catalog.CATALOG_PATH.read_text()
+    derived = list(registry.mutated_sources())
+    short = tmp_path / "short.toml"
+    short.write_text(text.replace("schema = 1\n", f"schema = 1\nfiles = {derived[1:]!r}\n".replace("'", '"'), 1))
+    with pytest.raises(catalog.CatalogError, match=rf"key 'files' must list every registered kernel source, "
+                                                   rf"it lacks {derived[0]}"):
+        catalog.mutated_files(catalog.load_catalog(short))
+    more = tmp_path / "more.toml"
+    more.write_text(text.replace("schema = 1\n", f"schema = 1\nfiles = {[*derived, 'sym_status.c']!r}\n"
+                                 .replace("'", '"'), 1))
+    assert catalog.mutated_files(catalog.load_catalog(more)) == [*derived, "sym_status.c"]
 
 
 def test_c_abi_replay_covers_every_primitive() -> None:
