@@ -433,6 +433,31 @@ def ln_shape_equal_lengths() -> Iterator[Goal]:
     yield "backward: dy.n <-> n", ref == _ln_shape_status(b, f, nx, ng, (no, bwd), nt)
 
 
+def _three_length_status(n_a, n_b, n_c):
+    """The length checks of ``sym_mse_loss_at`` (n_y, n_t, n_grad) and
+    ``sym_sgd_update_at`` (n_p, n_g, n_w) on int32 BitVecs, in their order:
+    EMPTY if any length is < 1, then SHAPE unless the other two equal the
+    first, else OK."""
+    return z3.If(z3.Or(n_a < 1, n_b < 1, n_c < 1), _EMPTY,
+                 z3.If(z3.Or(n_b != n_a, n_c != n_a), _SHAPE, _OK))
+
+
+@proof
+def three_lengths_must_match() -> Iterator[Goal]:
+    """ARG_SWAP of two of the three lengths in the call of the MSE / SGD core
+    by its public wrapper (``sym_mse_loss_core``, ``sym_sgd_update_core``):
+    the core reads the lengths in its EMPTY and SHAPE checks, and afterwards
+    only the first one, once all three are equal. The status is the same for
+    every permutation, and OK implies that the three are one value, so the
+    length read after the checks is the same too."""
+    a, b, c = (z3.BitVec(k, 32) for k in ("n_a", "n_b", "n_c"))
+    ref = _three_length_status(a, b, c)
+    yield "first <-> second", ref == _three_length_status(b, a, c)
+    yield "first <-> third", ref == _three_length_status(c, b, a)
+    yield "second <-> third", ref == _three_length_status(a, c, b)
+    yield "OK implies one length", z3.Implies(ref == _OK, z3.And(a == b, a == c))
+
+
 # --------------------------------------------------------------------------- checking
 def prove(name: str, timeout_ms: int = 120_000) -> ProofResult:
     """Run proof ``name``: every goal must be valid (its negation unsat)."""

@@ -138,11 +138,14 @@ static int32_t sym_bias_seed(const int32_t *b, int32_t c, float s_b, float s_acc
     return seed;
 }
 
-int sym_linear_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
-                       const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
-                       const int32_t *b, int32_t n_b, float s_b,
-                       int32_t batch, int32_t in_features, int32_t out_features,
-                       int32_t *acc, int32_t n_acc, float *s_acc)
+/* sym_linear_forward_core that also names the failing element: on
+ * RANGE_GUARD *bad = the bias index c, on INT_OVERFLOW of a partial sum
+ * *bad = the output index i*O + c; any other failure leaves *bad as it was. */
+static int sym_linear_forward_at(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                                 const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
+                                 const int32_t *b, int32_t n_b, float s_b,
+                                 int32_t batch, int32_t in_features, int32_t out_features,
+                                 int32_t *acc, int32_t n_acc, float *s_acc, int32_t *bad)
 {
     int32_t i;
     int32_t c;
@@ -188,6 +191,7 @@ int sym_linear_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_
             int32_t seed;
             status = sym_rescale_to_acc(b[c], s_b, s_new, &seed);
             if (status != SYM_OK) {
+                *bad = c;
                 return status;
             }
         }
@@ -197,6 +201,7 @@ int sym_linear_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_
             const int32_t seed = sym_bias_seed(b, c, s_b, s_new);
             status = sym_dot_checked(x + i * in_features, 1, w + c * in_features, 1, in_features, seed);
             if (status != SYM_OK) {
+                *bad = i * out_features + c;
                 return status;
             }
         }
@@ -214,10 +219,24 @@ int sym_linear_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_
     return SYM_OK;
 }
 
-int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
-                      const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
-                      int32_t batch, int32_t in_features, int32_t out_features,
-                      int32_t *dw, int32_t n_dw, float *s_dw)
+int sym_linear_forward_core(const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                       const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
+                       const int32_t *b, int32_t n_b, float s_b,
+                       int32_t batch, int32_t in_features, int32_t out_features,
+                       int32_t *acc, int32_t n_acc, float *s_acc)
+{
+    int32_t bad; /* the failing element: this interface does not report it */
+    return sym_linear_forward_at(x, n_x, s_x, x_bits, w, n_w, s_w, w_bits, b, n_b, s_b,
+                                 batch, in_features, out_features, acc, n_acc, s_acc, &bad);
+}
+
+/* sym_linear_grad_w that also names the failing element: on INT_OVERFLOW of
+ * a partial sum *bad = the output index c*I + k; any other failure leaves
+ * *bad as it was. */
+static int sym_linear_grad_w_at(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
+                                const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                                int32_t batch, int32_t in_features, int32_t out_features,
+                                int32_t *dw, int32_t n_dw, float *s_dw, int32_t *bad)
 {
     int32_t c;
     int32_t k;
@@ -241,6 +260,7 @@ int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
         for (k = 0; k < in_features; ++k) {
             status = sym_dot_checked(dy + c, out_features, x + k, in_features, batch, 0);
             if (status != SYM_OK) {
+                *bad = c * in_features + k;
                 return status;
             }
         }
@@ -263,9 +283,22 @@ int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     return SYM_OK;
 }
 
-int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
-                      int32_t batch, int32_t out_features,
-                      int32_t *db, int32_t n_db)
+int sym_linear_grad_w(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
+                      const int32_t *x, int32_t n_x, float s_x, int32_t x_bits,
+                      int32_t batch, int32_t in_features, int32_t out_features,
+                      int32_t *dw, int32_t n_dw, float *s_dw)
+{
+    int32_t bad; /* the failing element: this interface does not report it */
+    return sym_linear_grad_w_at(dy, n_dy, s_dy, dy_bits, x, n_x, s_x, x_bits,
+                                batch, in_features, out_features, dw, n_dw, s_dw, &bad);
+}
+
+/* sym_linear_grad_b that also names the failing element: on INT_OVERFLOW
+ * *bad = the column c whose sum leaves int32; any other failure leaves *bad
+ * as it was. */
+static int sym_linear_grad_b_at(const int32_t *dy, int32_t n_dy,
+                                int32_t batch, int32_t out_features,
+                                int32_t *db, int32_t n_db, int32_t *bad)
 {
     int32_t i;
     int32_t c;
@@ -294,6 +327,7 @@ int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
         for (i = 0; i < batch; ++i) {
             const int32_t v = dy[i * out_features + c];
             if (sym_add_overflows(sum, v)) {
+                *bad = c;
                 return SYM_ERR_INT_OVERFLOW;
             }
             sum = sum + v;
@@ -311,10 +345,21 @@ int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
     return SYM_OK;
 }
 
-int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
-                      const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
-                      int32_t batch, int32_t in_features, int32_t out_features,
-                      int32_t *dx, int32_t n_dx, float *s_dx)
+int sym_linear_grad_b(const int32_t *dy, int32_t n_dy,
+                      int32_t batch, int32_t out_features,
+                      int32_t *db, int32_t n_db)
+{
+    int32_t bad; /* the failing element: this interface does not report it */
+    return sym_linear_grad_b_at(dy, n_dy, batch, out_features, db, n_db, &bad);
+}
+
+/* sym_linear_grad_x that also names the failing element: on INT_OVERFLOW of
+ * a partial sum *bad = the output index i*I + k; any other failure leaves
+ * *bad as it was. */
+static int sym_linear_grad_x_at(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
+                                const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
+                                int32_t batch, int32_t in_features, int32_t out_features,
+                                int32_t *dx, int32_t n_dx, float *s_dx, int32_t *bad)
 {
     int32_t i;
     int32_t k;
@@ -338,6 +383,7 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
         for (k = 0; k < in_features; ++k) {
             status = sym_dot_checked(dy + i * out_features, 1, w + k, in_features, out_features, 0);
             if (status != SYM_OK) {
+                *bad = i * in_features + k;
                 return status;
             }
         }
@@ -358,6 +404,16 @@ int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bi
     }
     *s_dx = s_new;
     return SYM_OK;
+}
+
+int sym_linear_grad_x(const int32_t *dy, int32_t n_dy, float s_dy, int32_t dy_bits,
+                      const int32_t *w, int32_t n_w, float s_w, int32_t w_bits,
+                      int32_t batch, int32_t in_features, int32_t out_features,
+                      int32_t *dx, int32_t n_dx, float *s_dx)
+{
+    int32_t bad; /* the failing element: this interface does not report it */
+    return sym_linear_grad_x_at(dy, n_dy, s_dy, dy_bits, w, n_w, s_w, w_bits,
+                                batch, in_features, out_features, dx, n_dx, s_dx, &bad);
 }
 
 /* ---- layer steps ------------------------------------------------------ */
@@ -387,82 +443,34 @@ static int sym_product_width_ok(int32_t bits)
     return bits >= 2 && bits <= 16;
 }
 
-/* The output grid of one product core: element (r, q) of [rows, cols] is
- * seed_q + sum over t < len of a[r*a_row + t*a_step] * b[q*b_col + t*b_step],
- * seed_q the rescaled bias b_q (none without bias), the cores' order. */
-typedef struct {
-    const int32_t *a;
-    int32_t a_row;
-    int32_t a_step;
-    const int32_t *b;
-    int32_t b_col;
-    int32_t b_step;
-    int32_t rows;
-    int32_t cols;
-    int32_t len;
-    const sym_cview *bias;
-    float s_acc;
-} sym_dot_grid;
-
-/* The flat index r*cols + q of the first output (row-major, as the cores
- * check them) whose partial sums leave int32. Only for a grid the core
- * rejected with INT_OVERFLOW after its operands passed their widths: such
- * an element exists, so the scan stops inside the grid. */
-static int32_t sym_first_bad_dot(const sym_dot_grid *g)
-{
-    int32_t i = 0;
-    for (;;) {
-        const int32_t r = i / g->cols;
-        const int32_t q = i % g->cols;
-        const int32_t seed = g->bias == NULL ? 0 : sym_bias_seed(g->bias->m, q, g->bias->scale, g->s_acc);
-        if (sym_dot_checked(g->a + r * g->a_row, g->a_step, g->b + q * g->b_col, g->b_step, g->len, seed)
-            != SYM_OK) {
-            return i;
-        }
-        ++i;
-    }
-}
-
-/* The first bias element whose rescale into s_acc fails the guard. Only
- * after the core returned RANGE_GUARD (it checks the seeds in this order):
- * such an element exists, so the scan stops inside b. */
-static int32_t sym_first_bad_seed(const sym_cview *b, float s_acc)
-{
-    int32_t c = 0;
-    int32_t seed;
-    while (sym_rescale_to_acc(b->m[c], b->scale, s_acc, &seed) == SYM_OK) {
-        ++c;
-    }
-    return c;
-}
-
 /* The argument a product-core status points at: a width, scale or mantissa
- * of operand a or b (with the first bad element), else the output (with the
- * first element of grid g whose sum leaves int32; the reason is then the
- * status name). Only called after the core failed. */
+ * of operand a or b (with the first mantissa outside its width), else the
+ * output (the reason is then the status name). bad is the element the core
+ * named (the output whose sum left int32), -1 if it named none. Only called
+ * after the core failed. */
 static int sym_pair_fail(int status, const sym_cview *a, const char *a_bits, const char *a_scale,
                          const char *a_m, const sym_cview *b, const char *b_bits, const char *b_scale,
-                         const char *b_m, const char *out, const sym_dot_grid *g, sym_err *err)
+                         const char *b_m, const char *out, int32_t bad, sym_err *err)
 {
     if (status == SYM_ERR_BAD_WIDTH) {
-        return sym_fail(err, status, sym_product_width_ok(a->bits) ? b_bits : a_bits, -1,
+        return sym_fail(err, status, sym_product_width_ok(a->bits) ? b_bits : a_bits, bad,
                         "a product operand must be 2..16 bits wide");
     }
     if (status == SYM_ERR_BAD_SCALE) {
-        return sym_fail(err, status, sym_scale_is_valid(a->scale) ? b_scale : a_scale, -1,
+        return sym_fail(err, status, sym_scale_is_valid(a->scale) ? b_scale : a_scale, bad,
                         "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_INT_OVERFLOW) {
         const int32_t bad_a = sym_width_index(a->m, a->n, a->bits);
         const int32_t bad_b = sym_width_index(b->m, b->n, b->bits);
         const char *arg = bad_a >= 0 ? a_m : bad_b >= 0 ? b_m : out;
-        const int32_t index = bad_a >= 0 ? bad_a : bad_b >= 0 ? bad_b : sym_first_bad_dot(g);
+        const int32_t index = bad_a >= 0 ? bad_a : bad_b >= 0 ? bad_b : bad;
         return sym_fail(err, status, arg, index, "a mantissa outside its width, or an int32 partial sum overflow");
     }
     if (status == SYM_ERR_SHAPE) {
-        return sym_fail(err, status, a_m, -1, "a length does not match the dimensions");
+        return sym_fail(err, status, a_m, bad, "a length does not match the dimensions");
     }
-    return sym_fail(err, status, out, -1, sym_status_name(status));
+    return sym_fail(err, status, out, bad, sym_status_name(status));
 }
 
 int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
@@ -470,6 +478,7 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
     int status;
     int32_t n_out;
     float s_acc;
+    int32_t bad = -1; /* the element the core names, -1 if none */
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
@@ -513,29 +522,25 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
     {
         const sym_cview *b = args->b;
         int32_t *acc = args->out_bits == 0 ? args->out->m : args->scratch;
-        status = sym_linear_forward_core(args->x.m, args->x.n, args->x.scale, args->x.bits,
-                                         args->w.m, args->w.n, args->w.scale, args->w.bits,
-                                         b == NULL ? NULL : b->m, b == NULL ? 0 : b->n,
-                                         b == NULL ? args->x.scale : b->scale, /* ignored without b */
-                                         args->batch, args->in_features, args->out_features,
-                                         acc, n_out, &s_acc);
+        status = sym_linear_forward_at(args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                       args->w.m, args->w.n, args->w.scale, args->w.bits,
+                                       b == NULL ? NULL : b->m, b == NULL ? 0 : b->n,
+                                       b == NULL ? args->x.scale : b->scale, /* ignored without b */
+                                       args->batch, args->in_features, args->out_features,
+                                       acc, n_out, &s_acc, &bad);
     }
     if (status == SYM_ERR_RANGE_GUARD) {
-        return sym_fail(err, status, "b", sym_first_bad_seed(args->b, args->x.scale * args->w.scale),
-                        "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
+        return sym_fail(err, status, "b", bad, "rescale_to_acc of a bias exceeds the guard |r| <= 1073774591");
     }
     if (status == SYM_ERR_BAD_SCALE && sym_scale_is_valid(args->x.scale) && sym_scale_is_valid(args->w.scale)) {
-        return sym_fail(err, status, "b.scale", -1, "a scale must be a positive, finite, normal float32");
+        return sym_fail(err, status, "b.scale", bad, "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_SHAPE && args->b != NULL && args->b->n != args->out_features) {
-        return sym_fail(err, status, "b.n", -1, "b.n must be out_features");
+        return sym_fail(err, status, "b.n", bad, "b.n must be out_features");
     }
     if (status != SYM_OK) {
-        const sym_dot_grid g = { args->x.m, args->in_features, 1, args->w.m, args->in_features, 1,
-                                 args->batch, args->out_features, args->in_features, args->b,
-                                 args->x.scale * args->w.scale };
         return sym_pair_fail(status, &args->x, "x.bits", "x.scale", "x.m", &args->w, "w.bits", "w.scale",
-                             "w.m", "out", &g, err);
+                             "w.m", "out", bad, err);
     }
     if (args->out_bits == 0) {
         args->out->scale = s_acc;
@@ -555,20 +560,25 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
     return SYM_OK;
 }
 
-/* The first element i whose fixed-scale accumulate t_i + rescale(inc_i)
- * sym_accumulate_fixed rejects (guard or width), checked one element at a
- * time. Only after it returned RANGE_GUARD or INT_OVERFLOW for the whole
- * vector: such an element exists, so the scan stops inside it. */
-static int32_t sym_first_bad_fixed(const int32_t *t, float s_t, int32_t bits, const int32_t *inc, float s_inc)
+/* gb[c] += rescale(db[c], s_db, s_b) at fixed scale, one element per
+ * sym_accumulate_fixed call, so the failing element is the one the loop is
+ * at: on RANGE_GUARD or INT_OVERFLOW *bad = c (BAD_WIDTH and BAD_SCALE fail
+ * at element 0 and name none). On entry gb holds grad_b (scratch). */
+static int sym_bias_grad_accumulate(int32_t *gb, int32_t n_b, float s_b, int32_t bits,
+                                    const int32_t *db, float s_db, int32_t *bad)
 {
-    int32_t i = 0;
-    for (;;) {
-        int32_t ti = t[i];
-        if (sym_accumulate_fixed(&ti, 1, s_t, bits, inc + i, 1, s_inc) != SYM_OK) {
-            return i;
+    int32_t c;
+    int status;
+    for (c = 0; c < n_b; ++c) {
+        status = sym_accumulate_fixed(gb + c, 1, s_b, bits, db + c, 1, s_db);
+        if (status != SYM_OK) {
+            if (status == SYM_ERR_RANGE_GUARD || status == SYM_ERR_INT_OVERFLOW) {
+                *bad = c;
+            }
+            return status;
         }
-        ++i;
     }
+    return SYM_OK;
 }
 
 /* n int32 values from src to dst. */
@@ -587,6 +597,7 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
     int32_t n_w;
     int32_t n_b;
     int64_t need;
+    int32_t bad = -1; /* the element a core names, -1 if none */
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
@@ -664,14 +675,12 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
             rng = work;
         }
         /* step 1: dW, accumulated dynamically into a copy of grad_w */
-        status = sym_linear_grad_w(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
-                                   args->x.m, args->x.n, args->x.scale, args->x.bits,
-                                   args->batch, args->in_features, args->out_features, dw, n_w, &s_dw);
+        status = sym_linear_grad_w_at(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
+                                      args->x.m, args->x.n, args->x.scale, args->x.bits,
+                                      args->batch, args->in_features, args->out_features, dw, n_w, &s_dw, &bad);
         if (status != SYM_OK) {
-            const sym_dot_grid g = { args->dy.m, 1, args->out_features, args->x.m, 1, args->in_features,
-                                     args->out_features, args->in_features, args->batch, NULL, 0.0f };
             return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->x, "x.bits", "x.scale",
-                                 "x.m", "new_grad_w", &g, err);
+                                 "x.m", "new_grad_w", bad, err);
         }
         sym_copy_i32(gw, args->grad_w.m, n_w);
         status = sym_accumulate_dynamic(gw, n_w, &s_gw, args->grad_w.bits, dw, n_w, s_dw, args->round.mode, rng);
@@ -683,36 +692,25 @@ int sym_linear_backward(const sym_linear_backward_args *args, sym_err *err)
         }
         /* step 2: db, accumulated at fixed scale into a copy of grad_b */
         if (args->grad_b != NULL) {
-            status = sym_linear_grad_b(args->dy.m, args->dy.n, args->batch, args->out_features, db, n_b);
+            status = sym_linear_grad_b_at(args->dy.m, args->dy.n, args->batch, args->out_features, db, n_b, &bad);
             if (status != SYM_OK) {
-                /* the sum of column c of dy is the dot product (1, 1, ...) . dy[:, c] */
-                const int32_t one = 1;
-                const sym_dot_grid g = { &one, 0, 0, args->dy.m, 1, args->out_features,
-                                         1, args->out_features, args->batch, NULL, 0.0f };
-                return sym_fail(err, status, "new_grad_b", sym_first_bad_dot(&g), "a column sum of dy leaves int32");
+                return sym_fail(err, status, "new_grad_b", bad, "a column sum of dy leaves int32");
             }
             sym_copy_i32(gb, args->grad_b->m, n_b);
-            status = sym_accumulate_fixed(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, n_b, args->dy.scale);
-            if (status == SYM_ERR_RANGE_GUARD || status == SYM_ERR_INT_OVERFLOW) {
-                return sym_fail(err, status, "new_grad_b",
-                                sym_first_bad_fixed(args->grad_b->m, args->grad_b->scale, args->grad_b->bits, db,
-                                                    args->dy.scale),
-                                "grad_b + rescale(db) fails the guard, its width or its scale");
-            }
+            status = sym_bias_grad_accumulate(gb, n_b, args->grad_b->scale, args->grad_b->bits, db, args->dy.scale,
+                                              &bad);
             if (status != SYM_OK) {
-                return sym_fail(err, status, "new_grad_b", -1,
+                return sym_fail(err, status, "new_grad_b", bad,
                                 "grad_b + rescale(db) fails the guard, its width or its scale");
             }
         }
         /* step 3: dx raw, requantized dynamically to dx_bits */
-        status = sym_linear_grad_x(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
-                                   args->w.m, args->w.n, args->w.scale, args->w.bits,
-                                   args->batch, args->in_features, args->out_features, dxr, n_x, &s_dxr);
+        status = sym_linear_grad_x_at(args->dy.m, args->dy.n, args->dy.scale, args->dy.bits,
+                                      args->w.m, args->w.n, args->w.scale, args->w.bits,
+                                      args->batch, args->in_features, args->out_features, dxr, n_x, &s_dxr, &bad);
         if (status != SYM_OK) {
-            const sym_dot_grid g = { args->dy.m, args->out_features, 1, args->w.m, 1, args->in_features,
-                                     args->batch, args->in_features, args->out_features, NULL, 0.0f };
             return sym_pair_fail(status, &args->dy, "dy.bits", "dy.scale", "dy.m", &args->w, "w.bits", "w.scale",
-                                 "w.m", "dx", &g, err);
+                                 "w.m", "dx", bad, err);
         }
         status = sym_requant_dynamic(dxr, n_x, s_dxr, args->dx_bits, args->round.mode, args->round.order, rng,
                                      args->dx->m, &s_dx);

@@ -13,9 +13,12 @@
 #include "sym_status.h"
 #include "sym_support.h"
 
-int sym_mse_loss_core(const int32_t *y, int32_t n_y, float s_y,
-                 const float *target, int32_t n_t,
-                 float *loss, float *grad, int32_t n_grad)
+/* sym_mse_loss_core that also names the failing element: on
+ * NONFINITE_INPUT *bad = the first non-finite target k; any other failure
+ * leaves *bad as it was. */
+static int sym_mse_loss_at(const int32_t *y, int32_t n_y, float s_y,
+                           const float *target, int32_t n_t,
+                           float *loss, float *grad, int32_t n_grad, int32_t *bad)
 {
     int32_t k;
     float n_f;
@@ -48,6 +51,7 @@ int sym_mse_loss_core(const int32_t *y, int32_t n_y, float s_y,
     }
     for (k = 0; k < n_y; ++k) {
         if (!isfinite(target[k])) {
+            *bad = k;
             return SYM_ERR_NONFINITE_INPUT;
         }
     }
@@ -78,12 +82,21 @@ int sym_mse_loss_core(const int32_t *y, int32_t n_y, float s_y,
     return SYM_OK;
 }
 
+int sym_mse_loss_core(const int32_t *y, int32_t n_y, float s_y,
+                 const float *target, int32_t n_t,
+                 float *loss, float *grad, int32_t n_grad)
+{
+    int32_t bad; /* the failing element: this interface does not report it */
+    return sym_mse_loss_at(y, n_y, s_y, target, n_t, loss, grad, n_grad, &bad);
+}
+
 int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
 {
     int status;
     int32_t n;
     float l;
     float s_dy;
+    int32_t bad = -1; /* the element the core names, -1 if none */
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
@@ -123,19 +136,15 @@ int sym_mse_loss(const sym_mse_loss_args *args, sym_err *err)
     if (args->n_target != n) {
         return sym_fail(err, SYM_ERR_SHAPE, "n_target", -1, "target must have y.n values");
     }
-    status = sym_mse_loss_core(args->y.m, n, args->y.scale, args->target, n, &l, args->fscratch, n);
+    status = sym_mse_loss_at(args->y.m, n, args->y.scale, args->target, n, &l, args->fscratch, n, &bad);
     if (status == SYM_ERR_BAD_SCALE) {
-        return sym_fail(err, status, "y.scale", -1, "a scale must be a positive, finite, normal float32");
+        return sym_fail(err, status, "y.scale", bad, "a scale must be a positive, finite, normal float32");
     }
     if (status == SYM_ERR_NONFINITE_INPUT) {
-        int32_t k = 0;
-        while (isfinite(args->target[k])) { /* the core found a non-finite one: k stays < n */
-            ++k;
-        }
-        return sym_fail(err, status, "target", k, "every target value must be finite as float32");
+        return sym_fail(err, status, "target", bad, "every target value must be finite as float32");
     }
     if (status != SYM_OK) { /* FLOAT_OVERFLOW */
-        return sym_fail(err, status, "loss", -1, "the MSE loss is not finite in float32");
+        return sym_fail(err, status, "loss", bad, "the MSE loss is not finite in float32");
     }
     status = sym_float_step(args->fscratch, n, args->grad_bits, &args->round, args->dy->m, &s_dy, "dy", err);
     if (status != SYM_OK) {

@@ -23,9 +23,12 @@ static float sym_sgd_step(int32_t m, float s_p, int32_t gm, float s_g, float lr)
     return w;
 }
 
-int sym_sgd_update_core(const int32_t *param, int32_t n_p, float s_p,
-                   const int32_t *grad, int32_t n_g, float s_g,
-                   float lr, float *w, int32_t n_w)
+/* sym_sgd_update_core that also names the failing element: on
+ * FLOAT_OVERFLOW *bad = the first k whose w is not finite; any other failure
+ * leaves *bad as it was. */
+static int sym_sgd_update_at(const int32_t *param, int32_t n_p, float s_p,
+                             const int32_t *grad, int32_t n_g, float s_g,
+                             float lr, float *w, int32_t n_w, int32_t *bad)
 {
     int32_t k;
     size_t bytes_i;
@@ -56,6 +59,7 @@ int sym_sgd_update_core(const int32_t *param, int32_t n_p, float s_p,
     for (k = 0; k < n_p; ++k) {
         const float v = sym_sgd_step(param[k], s_p, grad[k], s_g, lr);
         if (!isfinite(v)) {
+            *bad = k;
             return SYM_ERR_FLOAT_OVERFLOW;
         }
     }
@@ -67,11 +71,20 @@ int sym_sgd_update_core(const int32_t *param, int32_t n_p, float s_p,
     return SYM_OK;
 }
 
+int sym_sgd_update_core(const int32_t *param, int32_t n_p, float s_p,
+                   const int32_t *grad, int32_t n_g, float s_g,
+                   float lr, float *w, int32_t n_w)
+{
+    int32_t bad; /* the failing element: this interface does not report it */
+    return sym_sgd_update_at(param, n_p, s_p, grad, n_g, s_g, lr, w, n_w, &bad);
+}
+
 int sym_sgd_update(const sym_sgd_update_args *args, sym_err *err)
 {
     int status;
     int32_t n;
     float s_w;
+    int32_t bad = -1; /* the element the core names, -1 if none */
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
@@ -111,20 +124,15 @@ int sym_sgd_update(const sym_sgd_update_args *args, sym_err *err)
     if (args->grad.n != n) {
         return sym_fail(err, SYM_ERR_SHAPE, "grad.n", -1, "grad.n must be param.n");
     }
-    status = sym_sgd_update_core(args->param.m, n, args->param.scale, args->grad.m, n, args->grad.scale,
-                                 args->lr, args->fscratch, n);
+    status = sym_sgd_update_at(args->param.m, n, args->param.scale, args->grad.m, n, args->grad.scale,
+                               args->lr, args->fscratch, n, &bad);
     if (status == SYM_ERR_BAD_SCALE) {
         const char *arg = !sym_scale_is_valid(args->param.scale) ? "param.scale"
                           : !sym_scale_is_valid(args->grad.scale) ? "grad.scale" : "lr";
-        return sym_fail(err, status, arg, -1, "a scale (or lr) must be positive and finite");
+        return sym_fail(err, status, arg, bad, "a scale (or lr) must be positive and finite");
     }
-    if (status != SYM_OK) { /* FLOAT_OVERFLOW: the core saw a non-finite w, so k stays < n */
-        int32_t k = 0;
-        while (isfinite(sym_sgd_step(args->param.m[k], args->param.scale, args->grad.m[k], args->grad.scale,
-                                     args->lr))) {
-            ++k;
-        }
-        return sym_fail(err, status, "param", k, "w = p - lr*g is not finite in float32");
+    if (status != SYM_OK) { /* FLOAT_OVERFLOW */
+        return sym_fail(err, status, "param", bad, "w = p - lr*g is not finite in float32");
     }
     status = sym_float_step(args->fscratch, n, args->param.bits, &args->round, args->out->m, &s_w, "out", err);
     if (status != SYM_OK) {
