@@ -17,4 +17,12 @@
 int sym_intreq_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
                                int32_t q_max_bits_out, int32_t *m_out, float *s_out);
 
+/* sym_requant_fixed(m_in, n, s_in, target, q_max_bits_out, SYM_HALF_AWAY,
+ * NULL, m_out) with the same statuses, outputs and bits, in integer
+ * operations only (sym_intreq_fixed_loop); the float arguments are only
+ * copied as bits. m_out == m_in allowed, other overlap is ALIAS. Errors (in
+ * this order): NULL, EMPTY, BAD_WIDTH, ALIAS, BAD_SCALE (s_in, then target). */
+int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
+                             int32_t q_max_bits_out, int32_t *m_out);
+
 #endif /* SYM_INTREQ_TENSOR_H */

@@ -293,3 +293,70 @@ int sym_intreq_scale_ok(uint32_t s_bits)
     const uint32_t exp = (s_bits >> 23) & 0xFFu;
     return (s_bits >> 31) == 0u && exp != 0u && exp != 0xFFu;
 }
+
+/* round_half_away of a non-negative float32 given as bits (0, subnormal,
+ * normal or +inf), or q_sat when the value is >= 2^16 (+inf included): the
+ * value is sig * 2^e with e = exponent field - 150. */
+static uint32_t sym_iq_round_bits(uint32_t v_bits, uint32_t q_sat)
+{
+    const int32_t e = (int32_t)(v_bits >> 23) - 150;
+    int32_t d;
+    if (e > -8) {
+        return q_sat;
+    }
+    if (e < -25) { /* below 1/4: 0, subnormal and the tiny normals */
+        return 0u;
+    }
+    d = -e;
+    return (((v_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN) + (1u << (d - 1))) >> d;
+}
+
+/* The fixed-scale core for a validated width and scales: the clamped
+ * signed round_half_away(clamp(fl(fl(fl(m) * s) / t))). fl(|m|) * s and
+ * its quotient are computed on magnitudes: float32 rounding to nearest is
+ * symmetric in the sign. */
+static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, uint32_t t_bits, uint32_t q_hi)
+{
+    const uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+    const uint32_t q_sat = m < 0 ? q_hi + 1u : q_hi;
+    uint32_t p;
+    uint32_t k;
+    if (m == 0) {
+        return 0;
+    }
+    /* p >= 2^-126 (fl(a) >= 1, s normal): the divisor's precondition */
+    p = sym_intreq_mul_int(a, s_bits);
+    k = q_sat; /* inf / t = inf saturates */
+    if (p != SYM_IQ_INF) {
+        k = sym_iq_round_bits(sym_intreq_div_bits(p, t_bits), q_sat);
+    }
+    if (k > q_sat) {
+        k = q_sat;
+    }
+    return m < 0 ? -(int32_t)k : (int32_t)k;
+}
+
+int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_max_bits, int32_t *out)
+{
+    if (out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (q_max_bits < 2 || q_max_bits > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    if (!sym_intreq_scale_ok(s_bits) || !sym_intreq_scale_ok(t_bits)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    *out = sym_iq_fixed(m, s_bits, t_bits, sym_iq_q_hi(q_max_bits));
+    return SYM_OK;
+}
+
+void sym_intreq_fixed_loop(const int32_t *m_in, int32_t n, uint32_t s_bits, uint32_t t_bits,
+                           int32_t q_max_bits, int32_t *m_out)
+{
+    const uint32_t q_hi = sym_iq_q_hi(q_max_bits);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        m_out[i] = sym_iq_fixed(m_in[i], s_bits, t_bits, q_hi);
+    }
+}

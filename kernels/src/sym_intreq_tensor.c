@@ -75,3 +75,35 @@ int sym_intreq_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
     memcpy(s_out, &new_bits, sizeof new_bits);
     return SYM_OK;
 }
+
+int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
+                             int32_t q_max_bits_out, int32_t *m_out)
+{
+    size_t bytes;
+    uint32_t s_bits = 0u; /* the bits of s_in and target, copied below */
+    uint32_t t_bits = 0u;
+
+    /* ---- pass 1: validate (the order of sym_requant_fixed) ---- */
+    if (m_in == NULL || m_out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (n < 1) {
+        return SYM_ERR_EMPTY;
+    }
+    if (q_max_bits_out < 2 || q_max_bits_out > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    bytes = (size_t)n * sizeof(int32_t);
+    if (m_in != m_out && sym_ranges_overlap(m_in, bytes, m_out, bytes)) {
+        return SYM_ERR_ALIAS;
+    }
+    memcpy(&s_bits, &s_in, sizeof s_bits);
+    memcpy(&t_bits, &target, sizeof t_bits);
+    if (!sym_intreq_scale_ok(s_bits) || !sym_intreq_scale_ok(t_bits)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+
+    /* ---- pass 2: write (cannot fail; an inf quotient saturates) ---- */
+    sym_intreq_fixed_loop(m_in, n, s_bits, t_bits, q_max_bits_out, m_out);
+    return SYM_OK;
+}
