@@ -1,7 +1,8 @@
 """C-ABI cases of the integer-only requant core (kernels/include/sym_intreq.h,
 sym_intreq_tensor.h): the ratio-order HALF_AWAY requant vectors once more
-through ``sym_intreq_requant_dynamic`` (out of place and in place), the
-per-element core on edge inputs with the expected value computed in numpy
+through ``sym_intreq_requant_dynamic`` and the HALF_AWAY fixed-scale vectors
+through ``sym_intreq_requant_fixed`` (out of place and in place), the
+per-element cores on edge inputs with the expected value computed in numpy
 float32 (the float expression the core replaces, never the C), and every
 error status with nothing written. Part of the gold suite
 (:func:`symverify.mutants.gold.load_suite`).
@@ -18,7 +19,7 @@ from symverify.errors import STATUS_CODES
 
 from .abi import AbiCase
 
-__all__ = ["CASES", "edge_inputs", "expect_one"]
+__all__ = ["CASES", "edge_inputs", "expect_one", "fixed_edge_inputs", "expect_fixed"]
 
 _SENT = 0x5A5AA5A5
 CASES: list[AbiCase] = []
@@ -152,7 +153,7 @@ def intreq_one_errors(ffi, lib):
     return None
 
 
-def _vectors() -> list[dict]:
+def _vectors(kernel: str = "requant_dynamic") -> list[dict]:
     import os
     from importlib import resources
     from pathlib import Path
@@ -162,9 +163,10 @@ def _vectors() -> list[dict]:
     # gold.vectors_dir's rule, not imported: gold loads these cases
     env = os.environ.get("SYMVERIFY_VECTORS_DIR")
     vdir = Path(env) if env else Path(str(resources.files("symverify.goldgen"))) / "vectors"
-    vs = load_family(vdir / "requant.json")["vectors"]
-    return [v for v in vs if v["kernel"] == "requant_dynamic" and v["args"].get("order") == "ratio"
-            and v["args"].get("rounding") == "half_away"]
+    vs = [v for v in load_family(vdir / "requant.json")["vectors"] if v["kernel"] == kernel]
+    if kernel != "requant_dynamic":
+        return vs
+    return [v for v in vs if v["args"].get("order") == "ratio" and v["args"].get("rounding") == "half_away"]
 
 
 def _tensor_of(v: dict) -> tuple[list[int], float]:
@@ -372,4 +374,163 @@ def intreq_requant_scale_edges(ffi, lib):
                     return f"m={m} s_in=0x{s_bits:08X} b={bits}: {got} != {want}"
                 if st != 0 and (list(dst[0:3]) != [_SENT] * 3 or s_out[0] != -1.0):
                     return f"m={m} s_in=0x{s_bits:08X} b={bits}: written on error"
+    return None
+
+
+# ---- the fixed-scale order (sym_intreq_fixed_one, sym_intreq_requant_fixed) ----
+def expect_fixed(m: int, s_bits: int, t_bits: int, b: int) -> int:
+    """round_half_away(clamp(fl(fl(fl(m) * s) / t))) in numpy float32."""
+    with np.errstate(over="ignore", under="ignore"):
+        v = float((np.float32(m) * _f(s_bits)) / _f(t_bits))
+    q_hi = (1 << (b - 1)) - 1
+    if v >= q_hi:
+        return q_hi
+    if v <= -q_hi - 1:
+        return -q_hi - 1
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def _around(bits: int, steps: int = 2) -> list[int]:
+    return [bits + k for k in range(-steps, steps + 1) if _normal(bits + k)]
+
+
+def fixed_edge_inputs() -> list[tuple[int, int, int, int]]:
+    """(m, s_bits, t_bits, b): quotients exactly at and next to k + 1/2, at
+    1/4, 1/2 and 2^16, the clamp at every width, fl(m) * s overflowing to
+    inf, a finite product whose quotient overflows, subnormal and zero
+    quotients, t tiny and huge, fl(m) rounded (|m| > 2^24)."""
+    one = f32_bits(1.0)
+    ms = [1, -1, 2, 3, -3, 5, 2047, -2048, 32767, -32768, 65535, -65535, (1 << 24) + 1, -((1 << 24) + 3),
+          (1 << 25) + 6, (1 << 31) - 1, -(1 << 31), 123456789, -987654321]
+    scales = [one, f32_bits(0.5), f32_bits(3.0), f32_bits(1.0 / 3.0), f32_bits(2.0 ** -20), f32_bits(2.0 ** 20),
+              _MIN_NORMAL, _MIN_NORMAL + 1, _F32_MAX, f32_bits(2.0 ** 100), f32_bits(2.0 ** -100), 0x3FFFFFFF]
+    out = [(m, s, t, b) for m in ms for s in scales for t in scales for b in (2, 12, 16)]
+    for k in (0, 1, 2, 3, 100, 2047, 32766, 32767):  # exact ties p / t = k + 1/2, both signs
+        for m, s, t in ((2 * k + 1, one, f32_bits(2.0)), (2 * k + 1, f32_bits(0.5), one),
+                        (6 * k + 3, one, f32_bits(6.0)), (6 * k + 3, f32_bits(3.0), f32_bits(18.0))):
+            out += [(sg * m, s, t, b) for sg in (1, -1) for b in (2, 12, 16)]
+    for m in (1, 3, 7, 1001, 65535, (1 << 24) + 1, (1 << 25) + 6, 0x7FFFFFC0):
+        x = float(np.float32(m))
+        for k in (0, 1, 2, 100, 2047, 32766):  # the quotient one rounding step from k + 1/2
+            t0 = f32_bits(np.float32(x / (k + 0.5)))
+            out += [(sg * m, one, t, 16) for sg in (1, -1) for t in _around(t0)]
+            s0 = f32_bits(np.float32((k + 0.5) / x * 3.0))
+            out += [(sg * m, s, f32_bits(3.0), 16) for sg in (1, -1) for s in _around(s0)]
+        for v in (0.25, 0.5, 65536.0, 32767.5, 2.0 ** -126, 2.0 ** -127):  # the cut-offs of the rounding
+            with np.errstate(over="ignore"):
+                t0 = f32_bits(np.float32(x / v))
+            out += [(sg * m, one, t, 16) for sg in (1, -1) for t in _around(t0)]
+    for s in (f32_bits(2.0 ** 127), _F32_MAX, f32_bits(1.7e38)):  # fl(m) * s at the float32 overflow edge
+        for m in (1, 2, 3, -2):
+            out += [(m, s, t, 16) for t in (one, f32_bits(0.5), f32_bits(4.0), _F32_MAX)]
+    for b in range(2, 17):  # the clamp at every width, both sides
+        q = (1 << (b - 1)) - 1
+        out += [(m, one, one, b) for m in (q - 1, q, q + 1, -q, -q - 1, -q - 2)]
+        out += [(m, one, f32_bits(2.0), b) for m in (2 * q, 2 * q + 1, 2 * q + 2, -2 * q - 1, -2 * q - 2, -2 * q - 3)]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _fixed_edge_cases() -> tuple[tuple[int, int, int, int, int], ...]:
+    return tuple((m, s, t, b, expect_fixed(m, s, t, b)) for m, s, t, b in fixed_edge_inputs())
+
+
+@_case
+def intreq_fixed_one_edges(ffi, lib):
+    out = ffi.new("int32_t *")
+    for m, s, t, b, want in _fixed_edge_cases():
+        st = lib.sym_intreq_fixed_one(m, s, t, b, out)
+        if st != 0:
+            return f"sym_intreq_fixed_one({m}, 0x{s:08X}, 0x{t:08X}, {b}): status {st}"
+        if out[0] != want:
+            return f"sym_intreq_fixed_one({m}, 0x{s:08X}, 0x{t:08X}, {b}) = {out[0]} != expected {want}"
+    return None
+
+
+@_case
+def intreq_fixed_one_errors(ffi, lib):
+    out = ffi.new("int32_t *", _SENT)
+    one = f32_bits(1.0)
+    bad_scales = (0, 0x80000000, f32_bits(-1.0), 1, 0x007FFFFF, 0x7F800000, 0x7FC00000, 0xFF800000)
+    cases = [(5, one, one, b, "SYM_ERR_BAD_WIDTH") for b in (-1, 0, 1, 17, 32)]
+    cases += [(5, r, one, 8, "SYM_ERR_BAD_SCALE") for r in bad_scales]
+    cases += [(5, one, r, 8, "SYM_ERR_BAD_SCALE") for r in bad_scales]
+    cases += [(5, 0x7F800000, one, 40, "SYM_ERR_BAD_WIDTH")]  # the width is checked first
+    for m, s, t, b, name in cases:
+        st = lib.sym_intreq_fixed_one(m, s, t, b, out)
+        if st != STATUS_CODES[name] or out[0] != _SENT:
+            return (f"sym_intreq_fixed_one({m}, 0x{s:08X}, 0x{t:08X}, {b}): status {st}, out {out[0]} "
+                    f"(expected {name}, untouched)")
+    for b, s, t in ((2, _MIN_NORMAL, _F32_MAX), (16, _F32_MAX, _MIN_NORMAL)):  # the edges of the domain
+        if lib.sym_intreq_fixed_one(3, s, t, b, out) != 0:
+            return f"sym_intreq_fixed_one(3, 0x{s:08X}, 0x{t:08X}, {b}) rejected"
+    if lib.sym_intreq_fixed_one(5, one, one, 8, ffi.NULL) != STATUS_CODES["SYM_ERR_NULL"]:
+        return "NULL out accepted"
+    return None
+
+
+def _fixed_vectors() -> list[dict]:
+    return [v for v in _vectors("requant_fixed") if v["args"].get("rounding") == "half_away"]
+
+
+def _replay_fixed(ffi, lib, in_place: bool) -> "str | None":
+    vs = _fixed_vectors()
+    if not vs:
+        return "no HALF_AWAY requant_fixed vector in requant.json"
+    for v in vs:
+        m, s_in = _tensor_of(v)
+        n = len(m)
+        src = ffi.new("int32_t[]", m)
+        dst = src if in_place else ffi.new("int32_t[]", [_SENT] * n)
+        target = float(np.uint32(int(v["args"]["target_scale"], 16)).view(np.float32))
+        st = lib.sym_intreq_requant_fixed(src, n, s_in, target, v["args"]["q_max_bits"], dst)
+        want = v["expect"]
+        if st != STATUS_CODES[want["status"]]:
+            return f"{v['name']}: status {st} != {want['status']}"
+        if st == 0 and list(dst[0:n]) != want["mantissas"]:
+            return f"{v['name']}: mantissas {list(dst[0:n])} != {want['mantissas']}"
+        if st != 0 and list(dst[0:n]) != (m if in_place else [_SENT] * n):
+            return f"{v['name']}: written on error"
+    return None
+
+
+@_case
+def intreq_requant_fixed_vectors(ffi, lib):
+    return _replay_fixed(ffi, lib, in_place=False)
+
+
+@_case
+def intreq_requant_fixed_vectors_in_place(ffi, lib):
+    return _replay_fixed(ffi, lib, in_place=True)
+
+
+@_case
+def intreq_requant_fixed_errors(ffi, lib):
+    buf = ffi.new("int32_t[]", [1, 2, 3, 4])
+    out = ffi.new("int32_t[]", [_SENT] * 4)
+    inf, nan = float("inf"), float("nan")
+    calls = [
+        ((ffi.NULL, 2, 1.0, 1.0, 8, out), "SYM_ERR_NULL"),
+        ((buf, 2, 1.0, 1.0, 8, ffi.NULL), "SYM_ERR_NULL"),
+        ((ffi.NULL, 0, 0.0, 0.0, 1, out), "SYM_ERR_NULL"),
+        ((buf, 0, 1.0, 1.0, 8, out), "SYM_ERR_EMPTY"),
+        ((buf, -1, 0.0, 1.0, 1, out), "SYM_ERR_EMPTY"),
+        ((buf, 2, 1.0, 1.0, 1, out), "SYM_ERR_BAD_WIDTH"),
+        ((buf, 2, 0.0, 0.0, 17, out), "SYM_ERR_BAD_WIDTH"),
+        ((buf, 3, 0.0, 1.0, 8, buf + 1), "SYM_ERR_ALIAS"),
+        ((buf, 2, 0.0, 1.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, -1.0, 1.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, inf, 1.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, 0.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, -2.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, nan, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, inf, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, 1e-45, 8, out), "SYM_ERR_BAD_SCALE"),
+    ]
+    for args, name in calls:
+        st = lib.sym_intreq_requant_fixed(*args)
+        if st != STATUS_CODES[name]:
+            return f"{name}: status {st} for {args[1:5]}"
+        if list(out[0:4]) != [_SENT] * 4 or list(buf[0:4]) != [1, 2, 3, 4]:
+            return f"{name}: written on error"
     return None
