@@ -533,4 +533,8 @@ def intreq_requant_fixed_errors(ffi, lib):
             return f"{name}: status {st} for {args[1:5]}"
         if list(out[0:4]) != [_SENT] * 4 or list(buf[0:4]) != [1, 2, 3, 4]:
             return f"{name}: written on error"
+    wide = ffi.new("int32_t[]", list(range(8)))  # an overlap of 2 of 4 elements (8 of 16 bytes)
+    if lib.sym_intreq_requant_fixed(wide, 4, 1.0, 1.0, 8, wide + 2) != STATUS_CODES["SYM_ERR_ALIAS"] \
+            or list(wide[0:8]) != list(range(8)):
+        return "a partial overlap of 2 elements is not ALIAS (or was written)"
     return None

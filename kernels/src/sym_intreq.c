@@ -295,20 +295,21 @@ int sym_intreq_scale_ok(uint32_t s_bits)
 }
 
 /* round_half_away of a non-negative float32 given as bits (0, subnormal,
- * normal or +inf), or q_sat when the value is >= 2^16 (+inf included): the
- * value is sig * 2^e with e = exponent field - 150. */
+ * normal or +inf), or q_sat when the value is >= 2^15 (+inf included; it
+ * then saturates at every width <= 16). The value is sig * 2^(ef - 150)
+ * for the exponent field ef. */
 static uint32_t sym_iq_round_bits(uint32_t v_bits, uint32_t q_sat)
 {
-    const int32_t e = (int32_t)(v_bits >> 23) - 150;
-    int32_t d;
-    if (e > -8) {
+    const uint32_t ef = v_bits >> 23;
+    uint32_t d;
+    if (ef > 141u) {
         return q_sat;
     }
-    if (e < -25) { /* below 1/4: 0, subnormal and the tiny normals */
+    if (ef < 126u) { /* below 1/2: 0, subnormal and the tiny normals */
         return 0u;
     }
-    d = -e;
-    return (((v_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN) + (1u << (d - 1))) >> d;
+    d = 150u - ef;
+    return (((v_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN) + (1u << (d - 1u))) >> d;
 }
 
 /* The fixed-scale core for a validated width and scales: the clamped
@@ -317,8 +318,9 @@ static uint32_t sym_iq_round_bits(uint32_t v_bits, uint32_t q_sat)
  * symmetric in the sign. */
 static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, uint32_t t_bits, uint32_t q_hi)
 {
-    const uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
-    const uint32_t q_sat = m < 0 ? q_hi + 1u : q_hi;
+    const int negative = m < 0;
+    const uint32_t a = negative ? 0u - (uint32_t)m : (uint32_t)m;
+    const uint32_t q_sat = negative ? q_hi + 1u : q_hi;
     uint32_t p;
     uint32_t k;
     if (m == 0) {
@@ -333,7 +335,7 @@ static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, uint32_t t_bits, uint32_
     if (k > q_sat) {
         k = q_sat;
     }
-    return m < 0 ? -(int32_t)k : (int32_t)k;
+    return negative ? -(int32_t)k : (int32_t)k;
 }
 
 int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_max_bits, int32_t *out)

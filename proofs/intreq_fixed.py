@@ -1,0 +1,87 @@
+"""Z3 encoding of the integer-only fixed-scale requant core
+(``sym_intreq_fixed_one`` in kernels/src/sym_intreq.c): one term per C
+operation over 32-bit bit-vectors, built on the scale steps of
+:mod:`symverify.proofs.intreq_scale` (``sym_intreq_mul_int``,
+``sym_intreq_div_bits``). With concrete arguments :func:`run_core`
+simplifies to the C's result (tests/test_intreq_fixed.py compares them).
+
+The reference is the float32 loop of ``sym_requant_fixed`` (HALF_AWAY) in FP
+theory: ``sat_round(fpDiv(RNE, fpMul(RNE, fpSignedToFP(RNE, m), s), t))``
+with the clamp of ``sym_sat_round`` (:func:`symverify.proofs.intreq.sat_round_ref`;
+the kernel's float clamp before the rounding gives the same integer, the
+bounds being integers).
+
+The proof is composed (docs/proofs.md#intreq-fixed): the product and the
+quotient are the proven ``intreq.mul_*`` / ``intreq.div_*`` steps, so the
+new lemmas link the signs, the overflow branch and the final half-away
+rounding of a float32 value given as bits.
+"""
+from __future__ import annotations
+
+import z3
+
+from . import intreq as iq
+from . import intreq_scale as sc
+
+_u = iq._u
+
+
+#: the exponent-field cut-offs of ``sym_iq_round_bits``: above SAT_FIELD the
+#: value is >= 2^15 (saturated), below ZERO_FIELD it is < 1/2 (0)
+SAT_FIELD = 141
+ZERO_FIELD = 126
+
+
+def round_bits(v_bits: z3.BitVecRef, q_sat: z3.BitVecRef, sat_field: int = SAT_FIELD,
+               zero_field: int = ZERO_FIELD) -> z3.BitVecRef:
+    """``sym_iq_round_bits``: half away of a non-negative float32 given as
+    bits, q_sat from 2^15 up (+inf included). Other cut-offs model mutants
+    (mutants/equivalence.py)."""
+    ef = z3.LShR(v_bits, 23)
+    d = 150 - ef
+    sig = (v_bits & iq.FRAC) | iq.HIDDEN
+    return z3.If(z3.UGT(ef, sat_field), q_sat,
+                 z3.If(z3.ULT(ef, zero_field), _u(0), z3.LShR(sig + (_u(1) << (d - 1)), d)))
+
+
+def after_quotient(negative, w_bits, q_hi) -> z3.BitVecRef:
+    """The C after the quotient's bits w_bits (+inf's bits when the product
+    overflowed): round, clamp at q_sat, sign (m != 0)."""
+    q_sat = iq.q_sat_of(negative, q_hi)
+    k = round_bits(w_bits, q_sat)
+    k = z3.If(z3.UGT(k, q_sat), q_sat, k)
+    return z3.If(negative, -k, k)
+
+
+def core(m, s_bits, t_bits, b) -> z3.BitVecRef:
+    """``sym_intreq_fixed_one``'s result for a valid width and valid scales."""
+    negative = m < 0
+    a = z3.If(negative, 0 - m, m)
+    p = sc.mul_int(a, s_bits)
+    w = z3.If(p == sc.INF, _u(sc.INF), sc.div_bits(p, t_bits))
+    return z3.If(m == 0, _u(0), after_quotient(negative, w, iq.q_hi_of(b)))
+
+
+def quotient(x: z3.FPRef, s_bits, t_bits) -> z3.FPRef:
+    """fl(fl(x * s) / t) in FP theory."""
+    p = z3.fpMul(z3.RNE(), x, z3.fpBVToFP(s_bits, iq.F32))
+    return z3.fpDiv(z3.RNE(), p, z3.fpBVToFP(t_bits, iq.F32))
+
+
+def reference(m, s_bits, t_bits, b) -> z3.BitVecRef:
+    """The float kernel's element: sat(roundf(fl(fl(fl(m) * s) / t)))."""
+    return iq.sat_round_ref(quotient(z3.fpSignedToFP(z3.RNE(), m, iq.F32), s_bits, t_bits), b)
+
+
+def c_bits(v: z3.FPRef) -> z3.BitVecRef:
+    """A non-negative float32 in the convention of ``sym_intreq_div_bits``:
+    its bits when normal or +inf, 0 when subnormal or zero."""
+    return z3.If(z3.Or(z3.fpIsSubnormal(v), z3.fpIsZero(v)), _u(0), z3.fpToIEEEBV(v))
+
+
+def run_core(m: int, s_bits: int, t_bits: int, b: int) -> int:
+    return iq.evaluate(core(_u(m & 0xFFFFFFFF), _u(s_bits), _u(t_bits), _u(b)))
+
+
+def run_reference(m: int, s_bits: int, t_bits: int, b: int) -> int:
+    return iq.evaluate(reference(_u(m & 0xFFFFFFFF), _u(s_bits), _u(t_bits), _u(b)))

@@ -1,0 +1,229 @@
+"""The integer-only fixed-scale requant core (sym_intreq_fixed_one,
+sym_intreq_requant_fixed; docs/integer-only.md).
+
+* the C core against numpy float32 (the float expression it replaces) on
+  random and edge inputs: ties, fl(m) * s overflowing to inf, quotients that
+  overflow, are subnormal or zero, t tiny and huge;
+* the tensor entry against sym_requant_fixed (HALF_AWAY): random tensors,
+  in place, every status, nothing written on error;
+* the HALF_AWAY requant_fixed golden vectors replayed through it;
+* the Z3 encoding (proofs/intreq_fixed.py) against the C, the reference
+  encoding against numpy, the lemmas proven, planted bugs caught.
+"""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import z3
+
+from symverify import build
+from symverify.errors import STATUS_CODES
+from symverify.mutants import abi_intreq
+from symverify.proofs import intreq_fixed as fx
+from symverify.proofs import intreq_fixed_lemmas, runner
+
+OK = 0
+MIN_NORMAL, F32_MAX = 0x00800000, 0x7F7FFFFF
+
+
+@pytest.fixture(scope="module")
+def c():
+    return build.load_library()
+
+
+def _bits(x: float) -> int:
+    return int(np.float32(x).view(np.uint32))
+
+
+def _int_c(ffi, lib, m: int, s: int, t: int, b: int) -> int:
+    out = ffi.new("int32_t *")
+    assert lib.sym_intreq_fixed_one(m, s, t, b, out) == OK
+    return out[0]
+
+
+def _random_inputs(n: int, seed: int) -> list[tuple[int, int, int, int]]:
+    """m over every int32 and over small ranges; s and t over every exponent,
+    and t near s (quotients near fl(m)) or near fl(m) * s (quotients near 1)."""
+    rng = np.random.default_rng(seed)
+    span = rng.choice([2 ** 12, 2 ** 17, 2 ** 25, 2 ** 31], n)
+    m = (rng.random(n) * 2 * span - span).astype(np.int64).clip(-2 ** 31, 2 ** 31 - 1)
+    s = (rng.integers(1, 255, n) << 23) | rng.integers(0, 1 << 23, n)
+    t = (rng.integers(1, 255, n) << 23) | rng.integers(0, 1 << 23, n)
+    near = rng.random(n) < 0.4
+    t = np.where(near, (s + rng.integers(-(1 << 26), 1 << 26, n)).clip(MIN_NORMAL, F32_MAX), t)
+    b = rng.integers(2, 17, n)
+    return list(zip(m.tolist(), s.tolist(), t.tolist(), b.tolist()))
+
+
+def _subnormal_and_extreme_inputs() -> list[tuple[int, int, int, int]]:
+    """Quotients below 2^-126 (subnormal or zero in float32), t at both ends
+    of the normal range, products at the overflow edge."""
+    out = []
+    for m in (1, -1, 3, 2047, -32768, 2 ** 31 - 1, -(2 ** 31)):
+        for s in (MIN_NORMAL, MIN_NORMAL + 5, _bits(1.0), _bits(2.0 ** 60), F32_MAX):
+            for t in (MIN_NORMAL, _bits(2.0 ** -100), _bits(1.5), _bits(2.0 ** 100), F32_MAX, F32_MAX - 1):
+                out += [(m, s, t, b) for b in (2, 12, 16)]
+    return out
+
+
+def test_core_equals_numpy_float32_on_edges(c):
+    ffi, lib = c
+    inputs = abi_intreq.fixed_edge_inputs() + _subnormal_and_extreme_inputs()
+    assert len(inputs) > 5000
+    bad = [x for x in inputs if _int_c(ffi, lib, *x) != abi_intreq.expect_fixed(*x)]
+    assert bad == []
+
+
+def test_edges_reach_every_branch(c):
+    """Not vacuous: the edges hold exact ties, an infinite product, an
+    infinite and a subnormal quotient, results 0, +-1 and both clamps."""
+    inputs = abi_intreq.fixed_edge_inputs()
+    with np.errstate(over="ignore", under="ignore"):
+        p = [np.float32(m) * np.uint32(s).view(np.float32) for m, s, _, _ in inputs]
+        v = [pi / np.uint32(t).view(np.float32) for pi, (_, _, t, _) in zip(p, inputs)]
+    assert any(np.isinf(x) for x in p)
+    assert any(np.isinf(x) and not np.isinf(y) for x, y in zip(v, p))
+    assert any(0 < abs(x) < 2.0 ** -126 for x in v)
+    assert any(abs(x) % 1 == 0.5 and abs(x) < 32768 for x in v)
+    got = {abi_intreq.expect_fixed(*x) for x in inputs}
+    assert {0, 1, -1, 2, -2, 32767, -32768} <= got
+
+
+def test_core_equals_numpy_float32_on_random_inputs(c):
+    ffi, lib = c
+    inputs = _random_inputs(60000, seed=1919)
+    assert [x for x in inputs if _int_c(ffi, lib, *x) != abi_intreq.expect_fixed(*x)] == []
+    got = {_int_c(ffi, lib, *x) for x in inputs}
+    assert 0 in got and 32767 in got and -32768 in got and len(got) > 500
+
+
+def _pair(ffi, lib, m: list[int], s_in: float, target: float, bits: int, in_place: bool = False):
+    n = len(m)
+    outs = []
+    for fn in ("float", "int"):
+        src = ffi.new("int32_t[]", m)
+        dst = src if in_place else ffi.new("int32_t[]", [0x5A5AA5A5] * n)
+        if fn == "float":
+            rc = lib.sym_requant_fixed(src, n, s_in, target, bits, lib.SYM_HALF_AWAY, ffi.NULL, dst)
+        else:
+            rc = lib.sym_intreq_requant_fixed(src, n, s_in, target, bits, dst)
+        outs.append((rc, list(dst[0:n])))
+    return outs
+
+
+def test_tensor_entry_equals_sym_requant_fixed(c):
+    ffi, lib = c
+    rng = np.random.default_rng(19)
+    seen = set()
+    for k in range(1500):
+        n = int(rng.integers(1, 40))
+        span = int(rng.choice([3, 2 ** 11, 2 ** 16, 2 ** 24 + 5, 2 ** 31 - 1]))
+        m = rng.integers(-span, span + 1, n).tolist()
+        s_in = float(np.uint32(int(rng.integers(1, 255)) << 23 | int(rng.integers(0, 1 << 23))).view(np.float32))
+        e_t = int(rng.integers(1, 255)) if k % 2 else int(np.clip(int(rng.integers(-12, 12)) + (_bits(s_in) >> 23), 1, 254))
+        target = float(np.uint32(e_t << 23 | int(rng.integers(0, 1 << 23))).view(np.float32))
+        bits = int(rng.integers(2, 17))
+        f, i = _pair(ffi, lib, m, s_in, target, bits, in_place=bool(k % 3 == 0))
+        assert f == i, (m, s_in, target, bits)
+        seen.update(f[1])
+    assert len(seen) > 1000
+
+
+def test_tensor_entry_statuses_match_sym_requant_fixed(c):
+    ffi, lib = c
+    inf, nan = float("inf"), float("nan")
+    cases = [([1], s, t, b) for b in (1, 17, 8) for s in (1.0, 0.0, -1.0, inf, nan, 1e-45)
+             for t in (1.0, 0.0, -2.0, inf, nan, 1e-45)]
+    seen = set()
+    for m, s, t, b in cases:
+        f, i = _pair(ffi, lib, m, s, t, b)
+        assert f == i, (s, t, b)
+        seen.add(f[0])
+        if f[0] != OK:
+            assert i[1] == [0x5A5AA5A5]
+    assert {OK, STATUS_CODES["SYM_ERR_BAD_WIDTH"], STATUS_CODES["SYM_ERR_BAD_SCALE"]} <= seen
+    buf = ffi.new("int32_t[]", 8)
+    assert lib.sym_intreq_requant_fixed(buf, 0, 1.0, 1.0, 8, buf) == STATUS_CODES["SYM_ERR_EMPTY"]
+    assert lib.sym_intreq_requant_fixed(ffi.NULL, 2, 1.0, 1.0, 8, buf) == STATUS_CODES["SYM_ERR_NULL"]
+    assert lib.sym_intreq_requant_fixed(buf, 4, 0.0, 1.0, 8, buf + 1) == STATUS_CODES["SYM_ERR_ALIAS"]
+
+
+def test_golden_fixed_half_away_vectors_replay_bit_exactly(c):
+    ffi, lib = c
+    vectors = abi_intreq._fixed_vectors()
+    assert len(vectors) >= 30
+    assert {v["expect"]["status"] for v in vectors} >= {"SYM_OK", "SYM_ERR_BAD_SCALE"}
+    cases = {cs.name: cs for cs in abi_intreq.CASES}
+    for name in ("intreq_requant_fixed_vectors", "intreq_requant_fixed_vectors_in_place",
+                 "intreq_fixed_one_edges", "intreq_fixed_one_errors", "intreq_requant_fixed_errors"):
+        assert cases[name].fn(ffi, lib) is None, name
+
+
+# ------------------------------------------------------ encoding and lemmas
+def _sample(k: int) -> list[tuple[int, int, int, int]]:
+    edges = abi_intreq.fixed_edge_inputs()
+    rng = np.random.default_rng(5)
+    picks = [edges[i] for i in rng.integers(0, len(edges), k)]
+    return picks + _random_inputs(k, seed=7)
+
+
+def test_encoding_equals_c_and_reference_equals_numpy(c):
+    ffi, lib = c
+    for x in _sample(150):
+        want = abi_intreq.expect_fixed(*x)
+        assert fx.run_core(*x) == _int_c(ffi, lib, *x) == want, x
+        assert fx.run_reference(*x) == want, x
+
+
+def test_fixed_lemmas_are_registered_and_prove():
+    lems = runner.select(None, "intreq.fixed_*")
+    assert sorted(lem.name for lem in lems) == ["intreq.fixed_div_sign", "intreq.fixed_mul_sign",
+                                                "intreq.fixed_round", "intreq.fixed_sign", "intreq.fixed_zero"]
+    for lem in lems:
+        res = runner.prove(lem, use_cache=False)
+        assert res.status == "PROVEN", res
+
+
+def _solve(q) -> z3.CheckSatResult:
+    s = q.solver(60_000)
+    s.add(*q.pre, *q.goals[-1].extra, z3.Not(q.goals[-1].goal))
+    return s.check()
+
+
+def test_planted_half_down_is_caught_by_the_proof():
+    assert _solve(intreq_fixed_lemmas.q_round()) == z3.unsat
+    assert _solve(intreq_fixed_lemmas.q_round(half_down=True)) == z3.sat
+
+
+def test_planted_saturation_bound_is_caught_by_the_proof(monkeypatch):
+    """Saturating from 2^14 up (exponent field > 140) is wrong at b = 16."""
+    good = fx.round_bits
+
+    def early(v_bits, q_sat):
+        return z3.If(z3.UGT(z3.LShR(v_bits, 23), 140), q_sat, good(v_bits, q_sat))
+
+    monkeypatch.setattr(fx, "round_bits", early)
+    assert _solve(intreq_fixed_lemmas.q_round()) == z3.sat
+
+
+def test_planted_bug_in_a_c_copy_is_caught(tmp_path):
+    """Values in [1/2, 1) rounded to 0 in a copy of the C: the edge inputs
+    find it."""
+    root = tmp_path / "csrc"
+    shutil.copytree(build.kernel_dir(), root)
+    src = root / "src" / "sym_intreq.c"
+    text = src.read_text()
+    good = "if (ef < 126u) {"
+    assert text.count(good) == 1
+    src.write_text(text.replace(good, "if (ef < 127u) {"))
+    lib_path = build.compile_shared(build.kernel_sources(root), "release", include_dirs=[root / "include"],
+                                    name="intreq_fixed_planted")
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(build.cdef_from_headers(build.kernel_headers(root)))
+    lib = ffi.dlopen(str(lib_path))
+    edges = next(cs for cs in abi_intreq.CASES if cs.name == "intreq_fixed_one_edges")
+    assert edges.fn(ffi, lib)
