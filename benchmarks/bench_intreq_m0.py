@@ -9,8 +9,9 @@ code, the kernel helpers and the libgcc / newlib members it pulls in).
     python benchmarks/bench_intreq_m0.py [--json FILE]
 
 The float32 and integer loops must give the same mantissas in the emulator
-(checked; exit 1 otherwise); the CMSIS-NN-style loop is not bit-exact with
-SYM and its mismatch count is reported. Results: docs/integer-only.md.
+(checked for the ratio order and for the fixed scale; exit 1 otherwise); the
+CMSIS-NN-style loop is not bit-exact with SYM and its mismatch count is
+reported. Results: docs/integer-only.md.
 """
 from __future__ import annotations
 
@@ -38,8 +39,27 @@ RAM, RAM_SIZE = 0x20000000, 1 << 20
 N_BIG, N_SMALL = 257, 1
 BITS = 12
 
-LOOPS = ("bench_float_ratio_loop", "sym_intreq_ratio_loop", "bench_cmsis_style_loop")
-WHOLE = ("sym_requant_dynamic", "sym_intreq_requant_dynamic")
+#: measured functions by label (the CMSIS-NN-style loop twice: with the ratio
+#: order's multiplier and with the fixed-scale one s_in / t)
+LOOPS = ("bench_float_ratio_loop", "sym_intreq_ratio_loop", "bench_cmsis_style_loop",
+         "bench_float_fixed_loop", "sym_intreq_fixed_loop")
+WHOLE = ("sym_requant_dynamic", "sym_intreq_requant_dynamic", "sym_requant_fixed", "sym_intreq_requant_fixed")
+LABELS = (*LOOPS[:3], "bench_cmsis_style_loop (s_in / t)", *LOOPS[3:], *WHOLE)
+#: the scale of the fixed-scale input (not a power of two)
+S_IN_FIXED = 0.7
+#: (float, integer) pairs that must give the same mantissas
+SAME = (("bench_float_ratio_loop", "sym_intreq_ratio_loop"), ("sym_requant_dynamic", "sym_intreq_requant_dynamic"),
+        ("bench_float_fixed_loop", "sym_intreq_fixed_loop"), ("sym_requant_fixed", "sym_intreq_requant_fixed"),
+        ("bench_float_fixed_loop", "sym_requant_fixed"))
+
+
+def _q31(x: np.float32) -> tuple[int, int]:
+    """(M0, shift) with x = M0 * 2^(shift - 31), M0 in [2^30, 2^31)."""
+    frac, exp = np.frexp(float(x))
+    mult, shift = int(round(frac * 2 ** 31)), int(exp)
+    if mult == 1 << 31:
+        mult, shift = 1 << 30, shift + 1
+    return mult, shift
 
 
 def _run(cmd: list) -> str:
@@ -132,31 +152,39 @@ def measure(tmp: Path, seed: int = 19) -> dict:
         amax = np.float32(np.max(np.abs(m.astype(np.int64))))
         s_new = np.float32(amax / np.float32(q_hi))
         ratio = np.float32(np.float32(1.0) / s_new)
-        frac, exp = np.frexp(float(ratio))
-        mult, shift = int(round(frac * 2 ** 31)), int(exp)
-        if mult == 1 << 31:
-            mult, shift = 1 << 30, shift + 1
+        mult, shift = _q31(ratio)
+        s_in = np.float32(S_IN_FIXED)
+        target = np.float32(np.float32(amax * s_in) / np.float32(q_hi))  # the dynamic scale of s_in
+        mult_f, shift_f = _q31(np.float32(s_in / target))
         calls = {
             "bench_float_ratio_loop": lambda n: [m_in, n, _bits(ratio), -q_hi - 1, q_hi, m_out],
             "sym_intreq_ratio_loop": lambda n: [m_in, n, _bits(ratio), BITS, m_out],
             "bench_cmsis_style_loop": lambda n: [m_in, n, mult, shift, -q_hi - 1, q_hi, m_out],
+            "bench_cmsis_style_loop (s_in / t)": lambda n: [m_in, n, mult_f, shift_f, -q_hi - 1, q_hi, m_out],
+            "bench_float_fixed_loop": lambda n: [m_in, n, _bits(s_in), _bits(target), -q_hi - 1, q_hi, m_out],
+            "sym_intreq_fixed_loop": lambda n: [m_in, n, _bits(s_in), _bits(target), BITS, m_out],
             "sym_requant_dynamic": lambda n: [m_in, n, _bits(1.0), BITS, 0, 0, 0, m_out, s_out],
             "sym_intreq_requant_dynamic": lambda n: [m_in, n, _bits(1.0), BITS, m_out, s_out],
+            "sym_requant_fixed": lambda n: [m_in, n, _bits(s_in), _bits(target), BITS, 0, 0, m_out],
+            "sym_intreq_requant_fixed": lambda n: [m_in, n, _bits(s_in), _bits(target), BITS, m_out],
         }
         res, outs = {}, {}
-        for fn, args in calls.items():
+        for label, args in calls.items():
+            fn = label.split()[0]
             small = cpu.call(fn, args(N_SMALL))
             big = cpu.call(fn, args(N_BIG))
             if fn in WHOLE:
                 assert cpu.r0() == 0, (fn, cpu.r0())
-            res[fn] = (big - small) / (N_BIG - N_SMALL)
+            res[label] = (big - small) / (N_BIG - N_SMALL)
             if fn in WHOLE:  # the fixed cost of a call: validation and the scale steps
                 res[f"{fn} per call"] = small - res[fn]
-            outs[fn] = cpu.read_i32(m_out, N_BIG)
-        if not np.array_equal(outs["bench_float_ratio_loop"], outs["sym_intreq_ratio_loop"]) or \
-                not np.array_equal(outs["sym_requant_dynamic"], outs["sym_intreq_requant_dynamic"]):
-            raise SystemExit(f"{dist}: the integer path differs from the float32 path on the M0+")
+            outs[label] = cpu.read_i32(m_out, N_BIG)
+        for f, i in SAME:
+            if not np.array_equal(outs[f], outs[i]):
+                raise SystemExit(f"{dist}: {i} differs from {f} on the M0+")
         res["cmsis_mismatches"] = int(np.sum(outs["bench_cmsis_style_loop"] != outs["bench_float_ratio_loop"]))
+        res["cmsis_fixed_mismatches"] = int(np.sum(outs["bench_cmsis_style_loop (s_in / t)"]
+                                                   != outs["bench_float_fixed_loop"]))
         res["multiplier"], res["shift"] = mult, shift
         rows[dist] = res
     sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE}
@@ -174,14 +202,15 @@ def main(argv: list[str] | None = None) -> int:
         out = measure(Path(tmp))
     for dist, res in out["per_element"].items():
         print(f"{dist}: instructions per element")
-        for fn in LOOPS + WHOLE:
-            print(f"  {fn:28s} {res[fn]:8.1f}")
+        for fn in LABELS:
+            print(f"  {fn:37s} {res[fn]:8.1f}")
         for fn in WHOLE:
             print(f"  {fn + ' per call':37s} {res[fn + ' per call']:8.1f} (I(1) - per element)")
-        print(f"  CMSIS-style mismatches vs SYM: {res['cmsis_mismatches']}/{out['n']}")
+        print(f"  CMSIS-style mismatches vs SYM: {res['cmsis_mismatches']}/{out['n']} (ratio), "
+              f"{res['cmsis_fixed_mismatches']}/{out['n']} (fixed)")
     print("flash bytes (function + helpers + libgcc/newlib members):")
     for fn, size in out["flash_bytes"].items():
-        print(f"  {fn:28s} {size:8d}")
+        print(f"  {fn:37s} {size:8d}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
     return 0
