@@ -1,7 +1,8 @@
 """C-ABI cases of the integer-only requant core (kernels/include/sym_intreq.h,
-sym_intreq_tensor.h): the ratio-order HALF_AWAY requant vectors once more
-through ``sym_intreq_requant_dynamic`` and the HALF_AWAY fixed-scale vectors
-through ``sym_intreq_requant_fixed`` (out of place and in place), the
+sym_intreq_tensor.h): the HALF_AWAY dynamic requant vectors once more
+through ``sym_intreq_requant_dynamic`` (ratio order) and
+``sym_intreq_requant_dynamic_clamp_first``, and the HALF_AWAY fixed-scale
+vectors through ``sym_intreq_requant_fixed`` (out of place and in place), the
 per-element cores on edge inputs with the expected value computed in numpy
 float32 (the float expression the core replaces, never the C), and every
 error status with nothing written. Part of the gold suite
@@ -153,7 +154,7 @@ def intreq_one_errors(ffi, lib):
     return None
 
 
-def _vectors(kernel: str = "requant_dynamic") -> list[dict]:
+def _vectors(kernel: str = "requant_dynamic", order: str = "ratio") -> list[dict]:
     import os
     from importlib import resources
     from pathlib import Path
@@ -166,7 +167,7 @@ def _vectors(kernel: str = "requant_dynamic") -> list[dict]:
     vs = [v for v in load_family(vdir / "requant.json")["vectors"] if v["kernel"] == kernel]
     if kernel != "requant_dynamic":
         return vs
-    return [v for v in vs if v["args"].get("order") == "ratio" and v["args"].get("rounding") == "half_away"]
+    return [v for v in vs if v["args"].get("order") == order and v["args"].get("rounding") == "half_away"]
 
 
 def _tensor_of(v: dict) -> tuple[list[int], float]:
@@ -176,14 +177,22 @@ def _tensor_of(v: dict) -> tuple[list[int], float]:
     return list(t["mantissas"]), float(np.uint32(int(t["scale"], 16)).view(np.float32))
 
 
-def _replay(ffi, lib, in_place: bool) -> "str | None":
-    for v in _vectors():
+#: the integer entry of each order of the dynamic requant
+_DYNAMIC = {"ratio": "sym_intreq_requant_dynamic", "clamp_first": "sym_intreq_requant_dynamic_clamp_first"}
+
+
+def _replay(ffi, lib, in_place: bool, order: str = "ratio") -> "str | None":
+    vs = _vectors(order=order)
+    if not vs:
+        return f"no HALF_AWAY {order} requant_dynamic vector in requant.json"
+    entry = getattr(lib, _DYNAMIC[order])
+    for v in vs:
         m, s_in = _tensor_of(v)
         n = len(m)
         src = ffi.new("int32_t[]", m)
         dst = src if in_place else ffi.new("int32_t[]", [_SENT] * n)
         s_out = ffi.new("float *", -1.0)
-        st = lib.sym_intreq_requant_dynamic(src, n, s_in, v["args"]["q_max_bits"], dst, s_out)
+        st = entry(src, n, s_in, v["args"]["q_max_bits"], dst, s_out)
         want = v["expect"]
         if st != STATUS_CODES[want["status"]]:
             return f"{v['name']}: status {st} != {want['status']}"
@@ -209,6 +218,16 @@ def intreq_requant_vectors_in_place(ffi, lib):
 
 
 @_case
+def intreq_requant_clamp_first_vectors(ffi, lib):
+    return _replay(ffi, lib, in_place=False, order="clamp_first")
+
+
+@_case
+def intreq_requant_clamp_first_vectors_in_place(ffi, lib):
+    return _replay(ffi, lib, in_place=True, order="clamp_first")
+
+
+@_case
 def intreq_requant_errors(ffi, lib):
     buf = ffi.new("int32_t[]", [1, 2, 3, 4])
     out = ffi.new("int32_t[]", [_SENT] * 4)
@@ -227,12 +246,13 @@ def intreq_requant_errors(ffi, lib):
         ((buf, 3, 1.0, 8, out, ffi.cast("float *", buf + 2)), "SYM_ERR_ALIAS"),
         ((buf, 3, 1.0, 8, out, ffi.cast("float *", out + 1)), "SYM_ERR_ALIAS"),
     ]
-    for args, name in calls:
-        st = lib.sym_intreq_requant_dynamic(*args)
-        if st != STATUS_CODES[name]:
-            return f"{name}: status {st}"
-        if list(out[0:4]) != [_SENT] * 4 or s_out[0] != -1.0 or list(buf[0:4]) != [1, 2, 3, 4]:
-            return f"{name}: written on error"
+    for entry in _DYNAMIC.values():
+        for args, name in calls:
+            st = getattr(lib, entry)(*args)
+            if st != STATUS_CODES[name]:
+                return f"{entry} {name}: status {st}"
+            if list(out[0:4]) != [_SENT] * 4 or s_out[0] != -1.0 or list(buf[0:4]) != [1, 2, 3, 4]:
+                return f"{entry} {name}: written on error"
     return None
 
 
@@ -351,7 +371,7 @@ def intreq_requant_scale_edges(ffi, lib):
     from symverify.errors import SymError
     from symverify.types import SymTensor
 
-    for bits in (2, 3, 8, 12, 16):
+    for (order, entry), bits in ((oe, b) for oe in _DYNAMIC.items() for b in (2, 3, 8, 12, 16)):
         q = (1 << (bits - 1)) - 1
         for top in sorted({1, 2, max(q - 1, 1), q, q + 1, 3 * q, (1 << 31) - 1}):
             m = [top, -1, 0]
@@ -361,19 +381,20 @@ def intreq_requant_scale_edges(ffi, lib):
                 if not _normal(s_bits):
                     continue
                 try:
-                    ref = emulate.requant_dynamic(SymTensor(np.array(m, dtype=np.int32), _f(s_bits), 32), bits)
+                    ref = emulate.requant_dynamic(SymTensor(np.array(m, dtype=np.int32), _f(s_bits), 32), bits,
+                                                  order=order)
                     want = (0, [int(x) for x in ref.mantissas], f32_bits(ref.scale))
                 except SymError as exc:
                     want = (STATUS_CODES[exc.code], None, None)
                 src = ffi.new("int32_t[]", m)
                 dst = ffi.new("int32_t[]", [_SENT] * 3)
                 s_out = ffi.new("float *", -1.0)
-                st = lib.sym_intreq_requant_dynamic(src, 3, float(_f(s_bits)), bits, dst, s_out)
+                st = getattr(lib, entry)(src, 3, float(_f(s_bits)), bits, dst, s_out)
                 got = (st, list(dst[0:3]), f32_bits(s_out[0])) if st == 0 else (st, None, None)
                 if got != want:
-                    return f"m={m} s_in=0x{s_bits:08X} b={bits}: {got} != {want}"
+                    return f"{entry}: m={m} s_in=0x{s_bits:08X} b={bits}: {got} != {want}"
                 if st != 0 and (list(dst[0:3]) != [_SENT] * 3 or s_out[0] != -1.0):
-                    return f"m={m} s_in=0x{s_bits:08X} b={bits}: written on error"
+                    return f"{entry}: m={m} s_in=0x{s_bits:08X} b={bits}: written on error"
     return None
 
 

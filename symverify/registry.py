@@ -239,7 +239,7 @@ KERNELS: tuple[Kernel, ...] = (
            args=(_t("t"),), outputs=(Out("y", "array"),)),
     Kernel("requant_dynamic", "requant", ("sym_requant_dynamic",), _C_PRIMS, _EMU_PRIMS,
            args=(_t("t"), Arg("q_max_bits", "int"), _RND, _ORD, _RNG), outputs=_Y,
-           c_alternates=("sym_intreq_requant_dynamic",)),
+           c_alternates=("sym_intreq_requant_dynamic", "sym_intreq_requant_dynamic_clamp_first")),
     Kernel("requant_fixed", "requant", ("sym_requant_fixed",), _C_PRIMS, _EMU_PRIMS,
            args=(_t("t"), Arg("target_scale", "float"), Arg("q_max_bits", "int"), _RND, _RNG), outputs=_Y,
            c_alternates=("sym_intreq_requant_fixed",)),

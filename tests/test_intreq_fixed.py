@@ -1,12 +1,14 @@
 """The integer-only fixed-scale requant core (sym_intreq_fixed_one,
-sym_intreq_requant_fixed; docs/integer-only.md).
+sym_intreq_requant_fixed, and the clamp-first dynamic requant built on it,
+sym_intreq_requant_dynamic_clamp_first; docs/integer-only.md).
 
 * the C core against numpy float32 (the float expression it replaces) on
   random and edge inputs: ties, fl(m) * s overflowing to inf, quotients that
   overflow, are subnormal or zero, t tiny and huge;
-* the tensor entry against sym_requant_fixed (HALF_AWAY): random tensors,
-  in place, every status, nothing written on error;
-* the HALF_AWAY requant_fixed golden vectors replayed through it;
+* the tensor entry against sym_requant_fixed (HALF_AWAY), and the
+  clamp-first entry against sym_requant_dynamic: random tensors, in place,
+  every status, nothing written on error;
+* the HALF_AWAY requant_fixed and clamp-first golden vectors replayed;
 * the Z3 encoding (proofs/intreq_fixed.py) against the C, the reference
   encoding against numpy, the lemmas proven, planted bugs caught.
 """
@@ -150,13 +152,49 @@ def test_tensor_entry_statuses_match_sym_requant_fixed(c):
     assert lib.sym_intreq_requant_fixed(buf, 4, 0.0, 1.0, 8, buf + 1) == STATUS_CODES["SYM_ERR_ALIAS"]
 
 
+def _dynamic_pair(ffi, lib, m: list[int], s_in: float, bits: int, in_place: bool = False):
+    n = len(m)
+    outs = []
+    for fn in ("float", "int"):
+        src = ffi.new("int32_t[]", m)
+        dst = src if in_place else ffi.new("int32_t[]", [0x5A5AA5A5] * n)
+        s_out = ffi.new("float *", -1.0)
+        if fn == "float":
+            rc = lib.sym_requant_dynamic(src, n, s_in, bits, lib.SYM_HALF_AWAY, lib.SYM_ORDER_CLAMP_FIRST,
+                                         ffi.NULL, dst, s_out)
+        else:
+            rc = lib.sym_intreq_requant_dynamic_clamp_first(src, n, s_in, bits, dst, s_out)
+        outs.append((rc, list(dst[0:n]), _bits(s_out[0])))
+    return outs
+
+
+def test_clamp_first_entry_equals_sym_requant_dynamic(c):
+    ffi, lib = c
+    rng = np.random.default_rng(23)
+    seen = set()
+    for k in range(1500):
+        n = int(rng.integers(1, 40))
+        span = int(rng.choice([1, 3, 2 ** 11, 2 ** 16, 2 ** 24 + 5, 2 ** 31 - 1]))
+        m = rng.integers(-span, span + 1, n).tolist()
+        s_in = float(np.uint32(int(rng.integers(1, 255)) << 23 | int(rng.integers(0, 1 << 23))).view(np.float32))
+        f, i = _dynamic_pair(ffi, lib, m, s_in, int(rng.integers(2, 17)), in_place=bool(k % 3 == 0))
+        assert f == i, (m, s_in)
+        seen.add(f[0])
+    assert {OK, STATUS_CODES["SYM_ERR_FLOAT_OVERFLOW"], STATUS_CODES["SYM_ERR_SCALE_UNDERFLOW"]} <= seen
+    for s_in, bits in ((0.0, 8), (float("nan"), 8), (1.0, 1), (1.0, 17)):
+        f, i = _dynamic_pair(ffi, lib, [3, -4], s_in, bits)
+        assert f == i and f[0] != OK and i[1] == [0x5A5AA5A5] * 2
+
+
 def test_golden_fixed_half_away_vectors_replay_bit_exactly(c):
     ffi, lib = c
     vectors = abi_intreq._fixed_vectors()
     assert len(vectors) >= 30
     assert {v["expect"]["status"] for v in vectors} >= {"SYM_OK", "SYM_ERR_BAD_SCALE"}
     cases = {cs.name: cs for cs in abi_intreq.CASES}
+    assert len(abi_intreq._vectors(order="clamp_first")) >= 20
     for name in ("intreq_requant_fixed_vectors", "intreq_requant_fixed_vectors_in_place",
+                 "intreq_requant_clamp_first_vectors", "intreq_requant_clamp_first_vectors_in_place",
                  "intreq_fixed_one_edges", "intreq_fixed_one_errors", "intreq_requant_fixed_errors"):
         assert cases[name].fn(ffi, lib) is None, name
 
