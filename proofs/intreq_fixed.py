@@ -6,10 +6,9 @@ operation over 32-bit bit-vectors, built on the scale steps of
 simplifies to the C's result (tests/test_intreq_fixed.py compares them).
 
 The reference is the float32 loop of ``sym_requant_fixed`` (HALF_AWAY) in FP
-theory: ``sat_round(fpDiv(RNE, fpMul(RNE, fpSignedToFP(RNE, m), s), t))``
-with the clamp of ``sym_sat_round`` (:func:`symverify.proofs.intreq.sat_round_ref`;
-the kernel's float clamp before the rounding gives the same integer, the
-bounds being integers).
+theory: ``sat_round(clamp(fpDiv(RNE, fpMul(RNE, fpSignedToFP(RNE, m), s), t)))``
+with the float clamp of ``sym_clamp_f`` and the saturating round of
+``sym_sat_round`` (:func:`clamp_round_ref`).
 
 The proof is composed (docs/proofs.md#intreq-fixed): the product and the
 quotient are the proven ``intreq.mul_*`` / ``intreq.div_*`` steps, so the
@@ -68,9 +67,21 @@ def quotient(x: z3.FPRef, s_bits, t_bits) -> z3.FPRef:
     return z3.fpDiv(z3.RNE(), p, z3.fpBVToFP(t_bits, iq.F32))
 
 
+def clamp_round_ref(v: z3.FPRef, b) -> z3.BitVecRef:
+    """``sym_round_sat(sym_clamp_f(v, qMin, qMax))`` (HALF_AWAY) of the float
+    kernel for a symbolic width 2..16: ``if (c < lo_f) c = lo_f; if (c > hi_f)
+    c = hi_f;`` then the saturating round."""
+    q_hi = iq.q_hi_of(b)
+    hi_f = z3.fpSignedToFP(z3.RNE(), q_hi, iq.F32)  # exact: |q| <= 2^15
+    lo_f = z3.fpSignedToFP(z3.RNE(), -q_hi - 1, iq.F32)
+    c = z3.If(z3.fpLT(v, lo_f), lo_f, v)
+    c = z3.If(z3.fpGT(c, hi_f), hi_f, c)
+    return iq.sat_round_ref(c, b)
+
+
 def reference(m, s_bits, t_bits, b) -> z3.BitVecRef:
-    """The float kernel's element: sat(roundf(fl(fl(fl(m) * s) / t)))."""
-    return iq.sat_round_ref(quotient(z3.fpSignedToFP(z3.RNE(), m, iq.F32), s_bits, t_bits), b)
+    """The float kernel's element: sat(roundf(clamp(fl(fl(fl(m) * s) / t))))."""
+    return clamp_round_ref(quotient(z3.fpSignedToFP(z3.RNE(), m, iq.F32), s_bits, t_bits), b)
 
 
 def c_bits(v: z3.FPRef) -> z3.BitVecRef:

@@ -73,16 +73,16 @@ def q_div_sign() -> Query:
 
 def q_round(half_down: bool = False) -> Query:
     """For every V >= +0 (not NaN) and sign, the C after the quotient (on the
-    bits of V in sym_intreq_div_bits' convention) gives sat(roundf(+-V))."""
+    bits of V in sym_intreq_div_bits' convention) gives sat(roundf(clamp(+-V)))."""
     v = z3.FP("V", iq.F32)
     neg = z3.Bool("negative")
     b = z3.BitVec("b", 32)
     q_hi = iq.q_hi_of(b)
     w = fx.c_bits(v)
     c = fx.after_quotient(neg, w - 1 if half_down else w, q_hi)
-    ref = iq.sat_round_ref(z3.If(neg, z3.fpNeg(v), v), b)
+    ref = fx.clamp_round_ref(z3.If(neg, z3.fpNeg(v), v), b)
     return Query(pre=[z3.Not(z3.fpIsNaN(v)), z3.Not(z3.fpIsNegative(v)), z3.UGE(b, 2), z3.ULE(b, 16)],
-                 goals=[Goal("C(sign, bits of V, b) = sat(roundf(+-V))", c == ref)],
+                 goals=[Goal("C(sign, bits of V, b) = sat(roundf(clamp(+-V)))", c == ref)],
                  show={"V": v, "negative": neg, "b": b, "C": c, "reference": ref}, solver=iq.fpbv_solver)
 
 
@@ -98,6 +98,6 @@ def intreq_fixed_lemmas() -> list[Lemma]:
               "P > 0 (or +inf), t normal > 0  =>  fl(-P / t) = -fl(P / t) >= +0, +inf if P is",
               q_div_sign, DOC, "exact"),
         Lemma("intreq.fixed_round", None, "half_away", "PROVEN",
-              "V >= +0 float32, b in 2..16  =>  C's half away + clamp on the bits of V = sat(roundf(+-V))",
+              "V >= +0 float32, b in 2..16  =>  C's half away + clamp on the bits of V = sat(roundf(clamp(+-V)))",
               q_round, DOC, "exact"),
     ]
