@@ -45,6 +45,9 @@ LOOPS = ("bench_float_ratio_loop", "sym_intreq_ratio_loop", "bench_cmsis_style_l
          "bench_float_fixed_loop", "sym_intreq_fixed_loop")
 WHOLE = ("sym_requant_dynamic", "sym_intreq_requant_dynamic", "sym_intreq_requant_dynamic_clamp_first",
          "sym_requant_fixed", "sym_intreq_requant_fixed")
+#: one call each (the rescale helper has no loop): (q, s_p, s_acc) of a bias seed
+RESCALE = ("sym_rescale_to_acc", "sym_intreq_rescale_to_acc")
+RESCALE_ARGS = ((123456789, 0.34063962, 1.0), (-5, 1.0, 2.0), (2047, 0.0123, 0.0000456), (1, 2.0 ** -126, 3.0))
 WHOLE_LABELS = (*WHOLE[:2], "sym_requant_dynamic (clamp_first)", *WHOLE[2:])
 LABELS = (*LOOPS[:3], "bench_cmsis_style_loop (s_in / t)", *LOOPS[3:], *WHOLE_LABELS)
 #: the scale of the fixed-scale input (not a power of two)
@@ -77,7 +80,7 @@ def build(tmp: Path, keep: tuple[str, ...]) -> tuple[Path, dict[str, int]]:
         if not obj.exists():
             _run(["arm-none-eabi-gcc", *CFLAGS, f"-I{KDIR / 'include'}", "-c", src, "-o", obj])
         objs.append(obj)
-    elf = tmp / f"{'_'.join(keep)}.elf"
+    elf = tmp / (f"{keep[0]}.elf" if len(keep) == 1 else "all.elf")  # a joined name outgrows NAME_MAX
     undef = [f"-Wl,--undefined={k}" for k in keep]
     _run(["arm-none-eabi-gcc", "-mthumb", "-mcpu=cortex-m0plus", "-nostdlib", "-nostartfiles",
           "-Wl,--gc-sections", f"-Wl,-e,{keep[0]}", *undef, "-T", BENCH / "link.ld", *objs,
@@ -143,7 +146,7 @@ def _bits(x: float) -> int:
 
 
 def measure(tmp: Path, seed: int = 19) -> dict:
-    binary, syms = build(tmp, LOOPS + WHOLE)
+    binary, syms = build(tmp, LOOPS + WHOLE + RESCALE)
     cpu = M0(binary, syms)
     rng = np.random.default_rng(seed)
     q_hi = (1 << (BITS - 1)) - 1
@@ -192,8 +195,18 @@ def measure(tmp: Path, seed: int = 19) -> dict:
                                                    != outs["bench_float_fixed_loop"]))
         res["multiplier"], res["shift"] = mult, shift
         rows[dist] = res
-    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE}
-    return {"per_element": rows, "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
+    rescale = {}
+    for fn in RESCALE:
+        counts, values = [], []
+        for q, s_p, s_acc in RESCALE_ARGS:
+            counts.append(cpu.call(fn, [q, _bits(s_p), _bits(s_acc), m_out]))
+            assert cpu.r0() == 0, (fn, cpu.r0())
+            values.append(int(cpu.read_i32(m_out, 1)[0]))
+        rescale[fn] = {"instructions": counts, "values": values}
+    if rescale[RESCALE[0]]["values"] != rescale[RESCALE[1]]["values"]:
+        raise SystemExit("the integer rescale helper differs from the float32 one on the M0+")
+    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE + RESCALE}
+    return {"per_element": rows, "rescale_per_call": rescale, "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {fn + ' per call':47s} {res[fn + ' per call']:8.1f} (I(1) - per element)")
         print(f"  CMSIS-style mismatches vs SYM: {res['cmsis_mismatches']}/{out['n']} (ratio), "
               f"{res['cmsis_fixed_mismatches']}/{out['n']} (fixed)")
+    print("rescale helper: instructions per call (" + ", ".join(f"q={q}" for q, _, _ in RESCALE_ARGS) + ")")
+    for fn, res in out["rescale_per_call"].items():
+        print(f"  {fn:47s} {res['instructions']}")
     print("flash bytes (function + helpers + libgcc/newlib members):")
     for fn, size in out["flash_bytes"].items():
         print(f"  {fn:47s} {size:8d}")

@@ -2,10 +2,11 @@
 sym_intreq_tensor.h): the HALF_AWAY dynamic requant vectors once more
 through ``sym_intreq_requant_dynamic`` (ratio order) and
 ``sym_intreq_requant_dynamic_clamp_first``, and the HALF_AWAY fixed-scale
-vectors through ``sym_intreq_requant_fixed`` (out of place and in place), the
-per-element cores on edge inputs with the expected value computed in numpy
-float32 (the float expression the core replaces, never the C), and every
-error status with nothing written. Part of the gold suite
+vectors through ``sym_intreq_requant_fixed`` (out of place and in place),
+the HALF_AWAY rescale vectors through ``sym_intreq_rescale_to_acc``, the
+per-element cores and the rescale helper on edge inputs with the expected
+value computed in numpy float32 (the float expression the core replaces,
+never the C), and every error status with nothing written. Part of the gold suite
 (:func:`symverify.mutants.gold.load_suite`).
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ from symverify.errors import STATUS_CODES
 
 from .abi import AbiCase
 
-__all__ = ["CASES", "edge_inputs", "expect_one", "fixed_edge_inputs", "expect_fixed"]
+__all__ = ["CASES", "edge_inputs", "expect_one", "fixed_edge_inputs", "expect_fixed", "rescale_edge_inputs",
+           "expect_rescale"]
 
 _SENT = 0x5A5AA5A5
 CASES: list[AbiCase] = []
@@ -558,4 +560,105 @@ def intreq_requant_fixed_errors(ffi, lib):
     if lib.sym_intreq_requant_fixed(wide, 4, 1.0, 1.0, 8, wide + 2) != STATUS_CODES["SYM_ERR_ALIAS"] \
             or list(wide[0:8]) != list(range(8)):
         return "a partial overlap of 2 elements is not ALIAS (or was written)"
+    return None
+
+
+# ---- the rescale helper (sym_intreq_rescale_bits, sym_intreq_rescale_to_acc) ----
+_GUARD = np.float32(1073774464.0)
+_RANGE = "SYM_ERR_RANGE_GUARD"
+
+
+def expect_rescale(q: int, s_bits: int, t_bits: int) -> tuple[str, "int | None"]:
+    """(status, value) of r = fl(fl(fl(q) * s) / t), guard |r| <= 1073774464,
+    round half away, in numpy float32."""
+    with np.errstate(over="ignore", under="ignore"):
+        r = (np.float32(q) * _f(s_bits)) / _f(t_bits)
+    if not abs(r) <= _GUARD:
+        return _RANGE, None
+    v = float(r)
+    return "SYM_OK", int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def rescale_edge_inputs() -> list[tuple[int, int, int]]:
+    """(q, s_bits, t_bits): r at the guard and one float32 step above it,
+    both signs; r at and next to k + 1/2 below and above 2^23 (where the
+    rounding turns into a left shift); products and quotients overflowing;
+    subnormal quotients; INT32_MIN and INT32_MAX."""
+    one = f32_bits(1.0)
+    g = f32_bits(_GUARD)
+    out = []
+    for q in (1, -1, 2, 3, -3, 1 << 30, -(1 << 30), 1073774464, -1073774464, 1073774592, (1 << 31) - 1, -(1 << 31)):
+        x = float(np.float32(q))
+        for t in (one, f32_bits(2.0), f32_bits(0.5), f32_bits(3.0), _MIN_NORMAL, _F32_MAX):
+            out += [(q, s, t) for s in (one, f32_bits(0.5), f32_bits(1.5), _MIN_NORMAL, _F32_MAX)]
+        for r in (g - 1, g, g + 1):  # fl(q) * s at and around the guard (t = 1)
+            s0 = f32_bits(np.float32(np.float64(_f(r)) / x))
+            out += [(q, s, one) for s in _around(s0)]
+    for q in (1, 7, 1001, 65535, (1 << 24) + 1, 0x7FFFFFC0):
+        x = float(np.float32(q))
+        for v in (0.5, 1.5, 2.5, 1000.5, 2.0 ** 22 + 0.5, 2.0 ** 23, 2.0 ** 23 + 1, 2.0 ** 24, 2.0 ** 29 + 3, 2.0 ** -127):
+            with np.errstate(over="ignore"):
+                t0 = f32_bits(np.float32(x / v))
+            out += [(sg * q, one, t) for sg in (1, -1) for t in _around(t0)]
+    for k in (0, 1, 2, 100, 2047, 4194303):  # exact ties (2k + 1) / 2
+        out += [(sg * (2 * k + 1), one, f32_bits(2.0)) for sg in (1, -1)]
+    out += [(0, s, t) for s in (one, _F32_MAX) for t in (_MIN_NORMAL, _MIN_NORMAL + 1, one)]  # 0 divides nothing
+    return [(q, s, t) for q, s, t in out if _normal(s) and _normal(t)]
+
+
+@functools.lru_cache(maxsize=1)
+def _rescale_edge_cases() -> tuple:
+    return tuple((q, s, t, *expect_rescale(q, s, t)) for q, s, t in rescale_edge_inputs())
+
+
+@_case
+def intreq_rescale_edges(ffi, lib):
+    out = ffi.new("int32_t *")
+    for q, s, t, name, want in _rescale_edge_cases():
+        out[0] = _SENT
+        st = lib.sym_intreq_rescale_bits(q, s, t, out)
+        if st != STATUS_CODES[name]:
+            return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}): status {st} != {name}"
+        if out[0] != (_SENT if want is None else want):
+            return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}) = {out[0]} != expected {want}"
+    return None
+
+
+@_case
+def intreq_rescale_vectors(ffi, lib):
+    vs = [v for v in _vectors("rescale_to_acc") if v["args"].get("rounding") == "half_away"]
+    if not vs:
+        return "no HALF_AWAY rescale_to_acc vector in requant.json"
+    out = ffi.new("int32_t *")
+    for v in vs:
+        a, want = v["args"], v["expect"]
+        out[0] = _SENT
+        st = lib.sym_intreq_rescale_to_acc(a["q"], float(_f(int(a["param_scale"], 16))),
+                                           float(_f(int(a["acc_scale"], 16))), out)
+        if st != STATUS_CODES[want["status"]]:
+            return f"{v['name']}: status {st} != {want['status']}"
+        if out[0] != (want["value"] if st == 0 else _SENT):
+            return f"{v['name']}: value {out[0]} (expected {want.get('value', 'untouched')})"
+    return None
+
+
+@_case
+def intreq_rescale_errors(ffi, lib):
+    out = ffi.new("int32_t *", _SENT)
+    one = f32_bits(1.0)
+    bad_scales = (0, 0x80000000, f32_bits(-1.0), 1, 0x007FFFFF, 0x7F800000, 0x7FC00000, 0xFF800000)
+    cases = [(3, s, one, "SYM_ERR_BAD_SCALE") for s in bad_scales]
+    cases += [(3, one, t, "SYM_ERR_BAD_SCALE") for t in bad_scales]
+    cases += [(0, 0, one, "SYM_ERR_BAD_SCALE"), (2, _F32_MAX, one, _RANGE), (-2, _F32_MAX, one, _RANGE),
+              (3, one, _MIN_NORMAL, _RANGE), (-3, f32_bits(2.0 ** 100), f32_bits(2.0 ** -100), _RANGE)]
+    for q, s, t, name in cases:
+        st = lib.sym_intreq_rescale_bits(q, s, t, out)
+        if st != STATUS_CODES[name] or out[0] != _SENT:
+            return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}): status {st}, out {out[0]} (expected {name})"
+    if lib.sym_intreq_rescale_bits(3, 0x7FC00000, one, ffi.NULL) != STATUS_CODES["SYM_ERR_NULL"]:
+        return "NULL out is not the first check"
+    if lib.sym_intreq_rescale_to_acc(3, 1.0, 1.0, ffi.NULL) != STATUS_CODES["SYM_ERR_NULL"]:
+        return "sym_intreq_rescale_to_acc: NULL out accepted"
+    if lib.sym_intreq_rescale_to_acc(0, 1.0, 1.0, out) != 0 or out[0] != 0:
+        return "sym_intreq_rescale_to_acc(0, 1, 1) is not 0"
     return None

@@ -402,7 +402,8 @@ def intreq_round_bits_cutoffs() -> Iterator[Goal]:
     2..16, so 1 <= q_sat <= 2^15), for every non-negative float32 bit pattern
     up to +inf: saturating from exponent field 143 (2^16) in place of 142
     (2^15), or returning 0 below field 125 (1/4) in place of 126 (1/2),
-    gives the same clamped magnitude."""
+    gives the same clamped magnitude. The same slack for ``sym_iq_round_wide``
+    (the rescale helper, values up to its guard, no clamp)."""
     from symverify.proofs import intreq_fixed as fx
 
     v, q_sat = z3.BitVec("v_bits", 32), z3.BitVec("q_sat", 32)
@@ -415,6 +416,9 @@ def intreq_round_bits_cutoffs() -> Iterator[Goal]:
     ref = clamped()
     yield "saturate above field 142", z3.Implies(pre, ref == clamped(sat_field=fx.SAT_FIELD + 1))
     yield "0 below field 125", z3.Implies(pre, ref == clamped(zero_field=fx.ZERO_FIELD - 1))
+    wide = z3.ULT(v, fx.RESCALE_GUARD + 1)  # sym_iq_round_wide: after the rescale guard
+    yield ("sym_iq_round_wide: 0 below field 125",
+           z3.Implies(wide, fx.round_wide(v) == fx.round_wide(v, zero_field=fx.ZERO_FIELD - 1)))
 
 
 def _ln_shape_status(batch, features, n_x, n_gamma, third, n_out):

@@ -96,3 +96,60 @@ def run_core(m: int, s_bits: int, t_bits: int, b: int) -> int:
 
 def run_reference(m: int, s_bits: int, t_bits: int, b: int) -> int:
     return iq.evaluate(reference(_u(m & 0xFFFFFFFF), _u(s_bits), _u(t_bits), _u(b)))
+
+
+# ---- the rescale helper (sym_intreq_rescale_bits) on the same composition ----
+#: the bits of SYM_RESCALE_GUARD_F = 1073774464.0f
+RESCALE_GUARD = 0x4E8000FF
+OK, RANGE_GUARD = 0, 1  # the two outcomes after the scale checks
+
+
+def round_wide(v_bits: z3.BitVecRef, zero_field: int = ZERO_FIELD) -> z3.BitVecRef:
+    """``sym_iq_round_wide``: half away of a non-negative float32 < 2^31
+    (another cut-off models a mutant)."""
+    ef = z3.LShR(v_bits, 23)
+    sig = (v_bits & iq.FRAC) | iq.HIDDEN
+    d = 150 - ef
+    return z3.If(z3.ULT(ef, zero_field), _u(0),
+                 z3.If(z3.UGE(ef, 150), sig << (ef - 150), z3.LShR(sig + (_u(1) << (d - 1)), d)))
+
+
+def rescale_after_quotient(negative, w_bits, guard: int = RESCALE_GUARD) -> tuple[z3.BoolRef, z3.BitVecRef]:
+    """The C after the quotient's bits: (guard fails, signed result)."""
+    k = round_wide(w_bits)
+    return z3.UGT(w_bits, guard), z3.If(negative, -k, k)
+
+
+def rescale_core(q, s_bits, t_bits) -> tuple[z3.BoolRef, z3.BitVecRef]:
+    """``sym_intreq_rescale_bits`` for valid scales: (RANGE_GUARD, *out)."""
+    negative = q < 0
+    p = sc.mul_int(z3.If(negative, 0 - q, q), s_bits)
+    w = z3.If(p == sc.INF, _u(sc.INF), sc.div_bits(p, t_bits))
+    fail, value = rescale_after_quotient(negative, w)
+    return z3.And(q != 0, fail), z3.If(q == 0, _u(0), value)
+
+
+def sat_round_int32(v: z3.FPRef) -> z3.BitVecRef:
+    """``sym_sat_round(v, INT32_MIN, INT32_MAX)`` in FP theory."""
+    hi_f = z3.fpSignedToFP(z3.RNE(), _u(0x7FFFFFFF), iq.F32)  # 2^31 after rounding
+    lo_f = z3.fpSignedToFP(z3.RNE(), _u(0x80000000), iq.F32)
+    k = z3.fpToSBV(z3.RTZ(), z3.fpRoundToIntegral(z3.RNA(), v), z3.BitVecSort(32))
+    return z3.If(z3.fpGEQ(v, hi_f), _u(0x7FFFFFFF), z3.If(z3.Not(z3.fpGT(v, lo_f)), _u(0x80000000), k))
+
+
+def rescale_reference_after(r: z3.FPRef) -> tuple[z3.BoolRef, z3.BitVecRef]:
+    """``sym_rescale_to_acc`` after r: (!(|r| <= guard), sym_sat_round(r))."""
+    guard = z3.fpBVToFP(_u(RESCALE_GUARD), iq.F32)
+    return z3.Not(z3.fpLEQ(z3.fpAbs(r), guard)), sat_round_int32(r)
+
+
+def rescale_reference(q, s_bits, t_bits) -> tuple[z3.BoolRef, z3.BitVecRef]:
+    return rescale_reference_after(quotient(z3.fpSignedToFP(z3.RNE(), q, iq.F32), s_bits, t_bits))
+
+
+def run_rescale(q: int, s_bits: int, t_bits: int, reference: bool = False) -> tuple[int, int | None]:
+    """(RANGE_GUARD or OK, value or None) of the encoded C or reference."""
+    fail, value = (rescale_reference if reference else rescale_core)(_u(q & 0xFFFFFFFF), _u(s_bits), _u(t_bits))
+    if z3.is_true(z3.simplify(fail)):
+        return RANGE_GUARD, None
+    return OK, iq.evaluate(value)

@@ -1,6 +1,8 @@
 """The intreq.fixed_* lemmas: the integer-only fixed-scale requant core
 (``sym_intreq_fixed_one``) equals the float32 loop of ``sym_requant_fixed``,
-bit for bit (composition in proofs/intreq_fixed.py, docs/proofs.md#intreq-fixed)."""
+bit for bit, and intreq.rescale_round: the rescale helper
+(``sym_intreq_rescale_bits``) on the same composition equals
+``sym_rescale_to_acc`` (proofs/intreq_fixed.py, docs/proofs.md#intreq-fixed)."""
 from __future__ import annotations
 
 import z3
@@ -86,6 +88,21 @@ def q_round(half_down: bool = False) -> Query:
                  show={"V": v, "negative": neg, "b": b, "C": c, "reference": ref}, solver=iq.fpbv_solver)
 
 
+def q_rescale_round(negative: bool, guard: int = fx.RESCALE_GUARD) -> Query:
+    """For every V >= +0 (not NaN), the rescale helper's C after the quotient
+    (guard compare on V's bits, half away without saturation) gives the float
+    kernel's guard outcome and, when it passes, its value, for +V or -V (one
+    query per sign: each stays under 2 s)."""
+    v = z3.FP("V", iq.F32)
+    neg = z3.BoolVal(negative)
+    c_fail, c_val = fx.rescale_after_quotient(neg, fx.c_bits(v), guard)
+    r_fail, r_val = fx.rescale_reference_after(z3.If(neg, z3.fpNeg(v), v))
+    return Query(pre=[z3.Not(z3.fpIsNaN(v)), z3.Not(z3.fpIsNegative(v))], goals=[
+        Goal("the same guard outcome (RANGE_GUARD)", c_fail == r_fail),
+        Goal("guard passed: C = sym_sat_round(+-V)", z3.Implies(z3.Not(r_fail), c_val == r_val)),
+    ], show={"V": v, "C": c_val, "reference": r_val}, solver=iq.fpbv_solver)
+
+
 def intreq_fixed_lemmas() -> list[Lemma]:
     return [
         Lemma("intreq.fixed_zero", None, "half_away", "PROVEN",
@@ -100,4 +117,7 @@ def intreq_fixed_lemmas() -> list[Lemma]:
         Lemma("intreq.fixed_round", None, "half_away", "PROVEN",
               "V >= +0 float32, b in 2..16  =>  C's half away + clamp on the bits of V = sat(roundf(clamp(+-V)))",
               q_round, DOC, "exact"),
-    ]
+    ] + [Lemma("intreq.rescale_round", None, "half_away", "PROVEN",
+               f"V >= +0 float32  =>  C's guard on the bits of V and half away = the guard and roundf of {sg}V",
+               lambda neg=neg: q_rescale_round(neg), DOC, "exact", params={"sign": sg})
+         for sg, neg in (("+", False), ("-", True))]

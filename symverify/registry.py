@@ -245,7 +245,7 @@ KERNELS: tuple[Kernel, ...] = (
            c_alternates=("sym_intreq_requant_fixed",)),
     Kernel("rescale_to_acc", "requant", ("sym_rescale_to_acc",), _C_PRIMS, _EMU_PRIMS,
            args=(Arg("q", "int"), Arg("param_scale", "float"), Arg("acc_scale", "float"), _RND),
-           outputs=(Out("out", "int"),)),
+           outputs=(Out("out", "int"),), c_alternates=("sym_intreq_rescale_to_acc",)),
     Kernel("int_to_sym", "convert", ("sym_int_to_sym",), _C_PRIMS, _EMU_PRIMS,
            args=(Arg("m", "int_array"),), outputs=_Y),
     Kernel("accumulate_dynamic", "accumulate", ("sym_accumulate_dynamic",), _C_PRIMS, _EMU_PRIMS,

@@ -10,7 +10,9 @@ sym_intreq_requant_dynamic_clamp_first; docs/integer-only.md).
   every status, nothing written on error;
 * the HALF_AWAY requant_fixed and clamp-first golden vectors replayed;
 * the Z3 encoding (proofs/intreq_fixed.py) against the C, the reference
-  encoding against numpy, the lemmas proven, planted bugs caught.
+  encoding against numpy, the lemmas proven, planted bugs caught;
+* the integer rescale helper (sym_intreq_rescale_to_acc) against
+  sym_rescale_to_acc and numpy float32, its encoding and lemmas.
 """
 from __future__ import annotations
 
@@ -78,7 +80,7 @@ def test_core_equals_numpy_float32_on_edges(c):
     assert bad == []
 
 
-def test_edges_reach_every_branch(c):
+def test_edges_reach_every_branch():
     """Not vacuous: the edges hold exact ties, an infinite product, an
     infinite and a subnormal quotient, results 0, +-1 and both clamps."""
     inputs = abi_intreq.fixed_edge_inputs()
@@ -253,7 +255,7 @@ def test_planted_bug_in_a_c_copy_is_caught(tmp_path):
     shutil.copytree(build.kernel_dir(), root)
     src = root / "src" / "sym_intreq.c"
     text = src.read_text()
-    good = "if (ef < 126u) {"
+    good = "if (ef < 126u) { /* below 1/2: 0, subnormal and the tiny normals */"
     assert text.count(good) == 1
     src.write_text(text.replace(good, "if (ef < 127u) {"))
     lib_path = build.compile_shared(build.kernel_sources(root), "release", include_dirs=[root / "include"],
@@ -265,3 +267,78 @@ def test_planted_bug_in_a_c_copy_is_caught(tmp_path):
     lib = ffi.dlopen(str(lib_path))
     edges = next(cs for cs in abi_intreq.CASES if cs.name == "intreq_fixed_one_edges")
     assert edges.fn(ffi, lib)
+
+
+# ------------------------------------------------------ the rescale helper
+def _rescale_pair(ffi, lib, q: int, s: int, t: int):
+    outs = []
+    for fn in (lib.sym_rescale_to_acc, lib.sym_intreq_rescale_to_acc):
+        out = ffi.new("int32_t *", 0x5A5AA5A5)
+        rc = fn(q, float(np.uint32(s).view(np.float32)), float(np.uint32(t).view(np.float32)), out)
+        outs.append((rc, out[0]))
+    return outs
+
+
+def _rescale_random(n: int, seed: int) -> list[tuple[int, int, int]]:
+    """q over every int32 and small ranges, s_acc near s_p (r near q) or anywhere."""
+    rng = np.random.default_rng(seed)
+    q = np.where(rng.random(n) < 0.5, rng.integers(-2 ** 31, 2 ** 31, n), rng.integers(-70000, 70000, n))
+    s = (rng.integers(1, 255, n) << 23) | rng.integers(0, 1 << 23, n)
+    near = (np.clip((s >> 23) + rng.integers(-40, 40, n), 1, 254) << 23) | rng.integers(0, 1 << 23, n)
+    anywhere = (rng.integers(1, 255, n) << 23) | rng.integers(0, 1 << 23, n)
+    t = np.where(rng.random(n) < 0.7, near, anywhere)
+    return list(zip(q.tolist(), s.tolist(), t.tolist()))
+
+
+def test_rescale_equals_sym_rescale_to_acc(c):
+    ffi, lib = c
+    inputs = _rescale_random(60000, seed=31) + abi_intreq.rescale_edge_inputs()
+    seen = set()
+    for x in inputs:
+        f, i = _rescale_pair(ffi, lib, *x)
+        assert f == i, x
+        seen.add(f[0])
+    assert seen == {OK, STATUS_CODES["SYM_ERR_RANGE_GUARD"]}
+    for x in abi_intreq.rescale_edge_inputs():
+        name, want = abi_intreq.expect_rescale(*x)
+        f, _ = _rescale_pair(ffi, lib, *x)
+        assert f == (STATUS_CODES[name], 0x5A5AA5A5 if want is None else want), x
+    for s, t in ((0.0, 1.0), (1.0, float("nan")), (-1.0, 1.0), (1.0, float("inf")), (1e-45, 1.0)):
+        f, i = _rescale_pair(ffi, lib, 3, _bits(s), _bits(t))
+        assert f == i == (STATUS_CODES["SYM_ERR_BAD_SCALE"], 0x5A5AA5A5)
+
+
+def test_rescale_encoding_equals_c():
+    ffi, lib = build.load_library()
+    out = ffi.new("int32_t *")
+    for q, s, t in _rescale_random(100, seed=4) + abi_intreq.rescale_edge_inputs()[::20]:
+        rc = lib.sym_intreq_rescale_bits(q, s, t, out)
+        want = (OK, out[0]) if rc == OK else (fx.RANGE_GUARD, None)
+        assert fx.run_rescale(q, s, t) == want == fx.run_rescale(q, s, t, reference=True), (q, s, t)
+
+
+def test_rescale_lemmas_prove_and_a_planted_guard_is_caught():
+    lems = runner.select(None, "intreq.rescale_round*")
+    assert sorted(lem.params["sign"] for lem in lems) == ["+", "-"]
+    for lem in lems:
+        assert runner.prove(lem, use_cache=False).status == "PROVEN"
+    q = intreq_fixed_lemmas.q_rescale_round(False, guard=fx.RESCALE_GUARD + 1)
+    s = q.solver(60_000)
+    s.add(*q.pre, z3.Not(q.goals[0].goal))
+    assert s.check() == z3.sat
+
+
+def test_round_cutoff_equivalence_proof_holds_and_can_fail(monkeypatch):
+    """mutants/equivalence.py intreq_round_bits_cutoffs: the slack of one
+    step on the lax side is proven; a cut-off moved to the strict side is
+    refuted (the proof is not vacuous)."""
+    from symverify.mutants import equivalence
+
+    assert equivalence.prove("intreq_round_bits_cutoffs").proven
+    good_bits, good_wide = fx.round_bits, fx.round_wide
+    monkeypatch.setattr(fx, "round_bits", lambda v, q, sat_field=fx.SAT_FIELD, zero_field=fx.ZERO_FIELD:
+                        good_bits(v, q, sat_field, zero_field + 1))
+    assert not equivalence.prove("intreq_round_bits_cutoffs").proven
+    monkeypatch.setattr(fx, "round_bits", good_bits)
+    monkeypatch.setattr(fx, "round_wide", lambda v, zero_field=fx.ZERO_FIELD: good_wide(v, zero_field + 1))
+    assert not equivalence.prove("intreq_round_bits_cutoffs").proven

@@ -64,4 +64,16 @@ int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_
 void sym_intreq_fixed_loop(const int32_t *m_in, int32_t n, uint32_t s_bits, uint32_t t_bits,
                            int32_t q_max_bits, int32_t *m_out);
 
+/* The bits of SYM_RESCALE_GUARD_F (1073774464.0f, sym_requant.h). */
+#define SYM_INTREQ_RESCALE_GUARD 0x4E8000FFu
+
+/* sym_rescale_to_acc(q, s_p, s_acc, out) with s_p and s_acc given as bits:
+ * r = fl(fl((float)q * s_p) / s_acc), guard |r| <= SYM_RESCALE_GUARD_F,
+ * *out = roundf(r), with the same statuses and bits, in integer operations
+ * only (sym_intreq_mul_int, sym_intreq_div_bits, half away on the bits).
+ * Errors (in this order): NULL, BAD_SCALE (s_p_bits or s_acc_bits not a
+ * positive, finite, normal float32), RANGE_GUARD (|r| above the guard, or
+ * inf). *out is untouched on error. */
+int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, int32_t *out);
+
 #endif /* SYM_INTREQ_H */

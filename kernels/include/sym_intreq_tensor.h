@@ -34,4 +34,9 @@ int sym_intreq_requant_dynamic_clamp_first(const int32_t *m_in, int32_t n, float
 int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
                              int32_t q_max_bits_out, int32_t *m_out);
 
+/* sym_rescale_to_acc(q, s_p, s_acc, out) with the same statuses and bits,
+ * in integer operations only: the floats are copied as bits, then
+ * sym_intreq_rescale_bits. Errors: NULL, BAD_SCALE, RANGE_GUARD. */
+int sym_intreq_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out);
+
 #endif /* SYM_INTREQ_TENSOR_H */

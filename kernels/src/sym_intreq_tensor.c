@@ -138,3 +138,12 @@ int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float t
     sym_intreq_fixed_loop(m_in, n, s_bits, t_bits, q_max_bits_out, m_out);
     return SYM_OK;
 }
+
+int sym_intreq_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out)
+{
+    uint32_t p_bits = 0u; /* the bits of s_p and s_acc, copied below */
+    uint32_t acc_bits = 0u;
+    memcpy(&p_bits, &s_p, sizeof p_bits);
+    memcpy(&acc_bits, &s_acc, sizeof acc_bits);
+    return sym_intreq_rescale_bits(q, p_bits, acc_bits, out);
+}
