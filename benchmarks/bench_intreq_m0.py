@@ -9,8 +9,9 @@ code, the kernel helpers and the libgcc / newlib members it pulls in).
     python benchmarks/bench_intreq_m0.py [--json FILE]
 
 The float32 and integer loops must give the same mantissas in the emulator
-(checked; exit 1 otherwise); the CMSIS-NN-style loop is not bit-exact with
-SYM and its mismatch count is reported. Results: docs/integer-only.md.
+(checked for the ratio order and for the fixed scale; exit 1 otherwise); the
+CMSIS-NN-style loop is not bit-exact with SYM and its mismatch count is
+reported. Results: docs/integer-only.md.
 """
 from __future__ import annotations
 
@@ -38,8 +39,33 @@ RAM, RAM_SIZE = 0x20000000, 1 << 20
 N_BIG, N_SMALL = 257, 1
 BITS = 12
 
-LOOPS = ("bench_float_ratio_loop", "sym_intreq_ratio_loop", "bench_cmsis_style_loop")
-WHOLE = ("sym_requant_dynamic", "sym_intreq_requant_dynamic")
+#: measured functions by label (the CMSIS-NN-style loop twice: with the ratio
+#: order's multiplier and with the fixed-scale one s_in / t)
+LOOPS = ("bench_float_ratio_loop", "sym_intreq_ratio_loop", "bench_cmsis_style_loop",
+         "bench_float_fixed_loop", "sym_intreq_fixed_loop")
+WHOLE = ("sym_requant_dynamic", "sym_intreq_requant_dynamic", "sym_intreq_requant_dynamic_clamp_first",
+         "sym_requant_fixed", "sym_intreq_requant_fixed")
+#: one call each (the rescale helper has no loop): (q, s_p, s_acc) of a bias seed
+RESCALE = ("sym_rescale_to_acc", "sym_intreq_rescale_to_acc")
+RESCALE_ARGS = ((123456789, 0.34063962, 1.0), (-5, 1.0, 2.0), (2047, 0.0123, 0.0000456), (1, 2.0 ** -126, 3.0))
+WHOLE_LABELS = (*WHOLE[:2], "sym_requant_dynamic (clamp_first)", *WHOLE[2:])
+LABELS = (*LOOPS[:3], "bench_cmsis_style_loop (s_in / t)", *LOOPS[3:], *WHOLE_LABELS)
+#: the scale of the fixed-scale input (not a power of two)
+S_IN_FIXED = 0.7
+#: (float, integer) pairs that must give the same mantissas
+SAME = (("bench_float_ratio_loop", "sym_intreq_ratio_loop"), ("sym_requant_dynamic", "sym_intreq_requant_dynamic"),
+        ("bench_float_fixed_loop", "sym_intreq_fixed_loop"), ("sym_requant_fixed", "sym_intreq_requant_fixed"),
+        ("bench_float_fixed_loop", "sym_requant_fixed"),
+        ("sym_requant_dynamic (clamp_first)", "sym_intreq_requant_dynamic_clamp_first"))
+
+
+def _q31(x: np.float32) -> tuple[int, int]:
+    """(M0, shift) with x = M0 * 2^(shift - 31), M0 in [2^30, 2^31)."""
+    frac, exp = np.frexp(float(x))
+    mult, shift = int(round(frac * 2 ** 31)), int(exp)
+    if mult == 1 << 31:
+        mult, shift = 1 << 30, shift + 1
+    return mult, shift
 
 
 def _run(cmd: list) -> str:
@@ -54,7 +80,7 @@ def build(tmp: Path, keep: tuple[str, ...]) -> tuple[Path, dict[str, int]]:
         if not obj.exists():
             _run(["arm-none-eabi-gcc", *CFLAGS, f"-I{KDIR / 'include'}", "-c", src, "-o", obj])
         objs.append(obj)
-    elf = tmp / f"{'_'.join(keep)}.elf"
+    elf = tmp / (f"{keep[0]}.elf" if len(keep) == 1 else "all.elf")  # a joined name outgrows NAME_MAX
     undef = [f"-Wl,--undefined={k}" for k in keep]
     _run(["arm-none-eabi-gcc", "-mthumb", "-mcpu=cortex-m0plus", "-nostdlib", "-nostartfiles",
           "-Wl,--gc-sections", f"-Wl,-e,{keep[0]}", *undef, "-T", BENCH / "link.ld", *objs,
@@ -120,7 +146,7 @@ def _bits(x: float) -> int:
 
 
 def measure(tmp: Path, seed: int = 19) -> dict:
-    binary, syms = build(tmp, LOOPS + WHOLE)
+    binary, syms = build(tmp, LOOPS + WHOLE + RESCALE)
     cpu = M0(binary, syms)
     rng = np.random.default_rng(seed)
     q_hi = (1 << (BITS - 1)) - 1
@@ -132,35 +158,55 @@ def measure(tmp: Path, seed: int = 19) -> dict:
         amax = np.float32(np.max(np.abs(m.astype(np.int64))))
         s_new = np.float32(amax / np.float32(q_hi))
         ratio = np.float32(np.float32(1.0) / s_new)
-        frac, exp = np.frexp(float(ratio))
-        mult, shift = int(round(frac * 2 ** 31)), int(exp)
-        if mult == 1 << 31:
-            mult, shift = 1 << 30, shift + 1
+        mult, shift = _q31(ratio)
+        s_in = np.float32(S_IN_FIXED)
+        target = np.float32(np.float32(amax * s_in) / np.float32(q_hi))  # the dynamic scale of s_in
+        mult_f, shift_f = _q31(np.float32(s_in / target))
         calls = {
             "bench_float_ratio_loop": lambda n: [m_in, n, _bits(ratio), -q_hi - 1, q_hi, m_out],
             "sym_intreq_ratio_loop": lambda n: [m_in, n, _bits(ratio), BITS, m_out],
             "bench_cmsis_style_loop": lambda n: [m_in, n, mult, shift, -q_hi - 1, q_hi, m_out],
+            "bench_cmsis_style_loop (s_in / t)": lambda n: [m_in, n, mult_f, shift_f, -q_hi - 1, q_hi, m_out],
+            "bench_float_fixed_loop": lambda n: [m_in, n, _bits(s_in), _bits(target), -q_hi - 1, q_hi, m_out],
+            "sym_intreq_fixed_loop": lambda n: [m_in, n, _bits(s_in), _bits(target), BITS, m_out],
             "sym_requant_dynamic": lambda n: [m_in, n, _bits(1.0), BITS, 0, 0, 0, m_out, s_out],
             "sym_intreq_requant_dynamic": lambda n: [m_in, n, _bits(1.0), BITS, m_out, s_out],
+            "sym_requant_dynamic (clamp_first)": lambda n: [m_in, n, _bits(1.0), BITS, 0, 1, 0, m_out, s_out],
+            "sym_intreq_requant_dynamic_clamp_first": lambda n: [m_in, n, _bits(1.0), BITS, m_out, s_out],
+            "sym_requant_fixed": lambda n: [m_in, n, _bits(s_in), _bits(target), BITS, 0, 0, m_out],
+            "sym_intreq_requant_fixed": lambda n: [m_in, n, _bits(s_in), _bits(target), BITS, m_out],
         }
         res, outs = {}, {}
-        for fn, args in calls.items():
+        for label, args in calls.items():
+            fn = label.split()[0]
             small = cpu.call(fn, args(N_SMALL))
             big = cpu.call(fn, args(N_BIG))
             if fn in WHOLE:
                 assert cpu.r0() == 0, (fn, cpu.r0())
-            res[fn] = (big - small) / (N_BIG - N_SMALL)
+            res[label] = (big - small) / (N_BIG - N_SMALL)
             if fn in WHOLE:  # the fixed cost of a call: validation and the scale steps
-                res[f"{fn} per call"] = small - res[fn]
-            outs[fn] = cpu.read_i32(m_out, N_BIG)
-        if not np.array_equal(outs["bench_float_ratio_loop"], outs["sym_intreq_ratio_loop"]) or \
-                not np.array_equal(outs["sym_requant_dynamic"], outs["sym_intreq_requant_dynamic"]):
-            raise SystemExit(f"{dist}: the integer path differs from the float32 path on the M0+")
+                res[f"{label} per call"] = small - res[label]
+            outs[label] = cpu.read_i32(m_out, N_BIG)
+        for f, i in SAME:
+            if not np.array_equal(outs[f], outs[i]):
+                raise SystemExit(f"{dist}: {i} differs from {f} on the M0+")
         res["cmsis_mismatches"] = int(np.sum(outs["bench_cmsis_style_loop"] != outs["bench_float_ratio_loop"]))
+        res["cmsis_fixed_mismatches"] = int(np.sum(outs["bench_cmsis_style_loop (s_in / t)"]
+                                                   != outs["bench_float_fixed_loop"]))
         res["multiplier"], res["shift"] = mult, shift
         rows[dist] = res
-    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE}
-    return {"per_element": rows, "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
+    rescale = {}
+    for fn in RESCALE:
+        counts, values = [], []
+        for q, s_p, s_acc in RESCALE_ARGS:
+            counts.append(cpu.call(fn, [q, _bits(s_p), _bits(s_acc), m_out]))
+            assert cpu.r0() == 0, (fn, cpu.r0())
+            values.append(int(cpu.read_i32(m_out, 1)[0]))
+        rescale[fn] = {"instructions": counts, "values": values}
+    if rescale[RESCALE[0]]["values"] != rescale[RESCALE[1]]["values"]:
+        raise SystemExit("the integer rescale helper differs from the float32 one on the M0+")
+    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE + RESCALE}
+    return {"per_element": rows, "rescale_per_call": rescale, "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,14 +220,18 @@ def main(argv: list[str] | None = None) -> int:
         out = measure(Path(tmp))
     for dist, res in out["per_element"].items():
         print(f"{dist}: instructions per element")
-        for fn in LOOPS + WHOLE:
-            print(f"  {fn:28s} {res[fn]:8.1f}")
-        for fn in WHOLE:
-            print(f"  {fn + ' per call':37s} {res[fn + ' per call']:8.1f} (I(1) - per element)")
-        print(f"  CMSIS-style mismatches vs SYM: {res['cmsis_mismatches']}/{out['n']}")
+        for fn in LABELS:
+            print(f"  {fn:47s} {res[fn]:8.1f}")
+        for fn in WHOLE_LABELS:
+            print(f"  {fn + ' per call':47s} {res[fn + ' per call']:8.1f} (I(1) - per element)")
+        print(f"  CMSIS-style mismatches vs SYM: {res['cmsis_mismatches']}/{out['n']} (ratio), "
+              f"{res['cmsis_fixed_mismatches']}/{out['n']} (fixed)")
+    print("rescale helper: instructions per call (" + ", ".join(f"q={q}" for q, _, _ in RESCALE_ARGS) + ")")
+    for fn, res in out["rescale_per_call"].items():
+        print(f"  {fn:47s} {res['instructions']}")
     print("flash bytes (function + helpers + libgcc/newlib members):")
     for fn, size in out["flash_bytes"].items():
-        print(f"  {fn:28s} {size:8d}")
+        print(f"  {fn:47s} {size:8d}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
     return 0

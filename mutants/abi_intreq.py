@@ -1,9 +1,12 @@
 """C-ABI cases of the integer-only requant core (kernels/include/sym_intreq.h,
-sym_intreq_tensor.h): the ratio-order HALF_AWAY requant vectors once more
-through ``sym_intreq_requant_dynamic`` (out of place and in place), the
-per-element core on edge inputs with the expected value computed in numpy
-float32 (the float expression the core replaces, never the C), and every
-error status with nothing written. Part of the gold suite
+sym_intreq_tensor.h): the HALF_AWAY dynamic requant vectors once more
+through ``sym_intreq_requant_dynamic`` (ratio order) and
+``sym_intreq_requant_dynamic_clamp_first``, and the HALF_AWAY fixed-scale
+vectors through ``sym_intreq_requant_fixed`` (out of place and in place),
+the HALF_AWAY rescale vectors through ``sym_intreq_rescale_to_acc``, the
+per-element cores and the rescale helper on edge inputs with the expected
+value computed in numpy float32 (the float expression the core replaces,
+never the C), and every error status with nothing written. Part of the gold suite
 (:func:`symverify.mutants.gold.load_suite`).
 """
 from __future__ import annotations
@@ -18,7 +21,8 @@ from symverify.errors import STATUS_CODES
 
 from .abi import AbiCase
 
-__all__ = ["CASES", "edge_inputs", "expect_one"]
+__all__ = ["CASES", "edge_inputs", "expect_one", "fixed_edge_inputs", "expect_fixed", "rescale_edge_inputs",
+           "expect_rescale"]
 
 _SENT = 0x5A5AA5A5
 CASES: list[AbiCase] = []
@@ -152,7 +156,7 @@ def intreq_one_errors(ffi, lib):
     return None
 
 
-def _vectors() -> list[dict]:
+def _vectors(kernel: str = "requant_dynamic", order: str = "ratio") -> list[dict]:
     import os
     from importlib import resources
     from pathlib import Path
@@ -162,9 +166,10 @@ def _vectors() -> list[dict]:
     # gold.vectors_dir's rule, not imported: gold loads these cases
     env = os.environ.get("SYMVERIFY_VECTORS_DIR")
     vdir = Path(env) if env else Path(str(resources.files("symverify.goldgen"))) / "vectors"
-    vs = load_family(vdir / "requant.json")["vectors"]
-    return [v for v in vs if v["kernel"] == "requant_dynamic" and v["args"].get("order") == "ratio"
-            and v["args"].get("rounding") == "half_away"]
+    vs = [v for v in load_family(vdir / "requant.json")["vectors"] if v["kernel"] == kernel]
+    if kernel != "requant_dynamic":
+        return vs
+    return [v for v in vs if v["args"].get("order") == order and v["args"].get("rounding") == "half_away"]
 
 
 def _tensor_of(v: dict) -> tuple[list[int], float]:
@@ -174,14 +179,22 @@ def _tensor_of(v: dict) -> tuple[list[int], float]:
     return list(t["mantissas"]), float(np.uint32(int(t["scale"], 16)).view(np.float32))
 
 
-def _replay(ffi, lib, in_place: bool) -> "str | None":
-    for v in _vectors():
+#: the integer entry of each order of the dynamic requant
+_DYNAMIC = {"ratio": "sym_intreq_requant_dynamic", "clamp_first": "sym_intreq_requant_dynamic_clamp_first"}
+
+
+def _replay(ffi, lib, in_place: bool, order: str = "ratio") -> "str | None":
+    vs = _vectors(order=order)
+    if not vs:
+        return f"no HALF_AWAY {order} requant_dynamic vector in requant.json"
+    entry = getattr(lib, _DYNAMIC[order])
+    for v in vs:
         m, s_in = _tensor_of(v)
         n = len(m)
         src = ffi.new("int32_t[]", m)
         dst = src if in_place else ffi.new("int32_t[]", [_SENT] * n)
         s_out = ffi.new("float *", -1.0)
-        st = lib.sym_intreq_requant_dynamic(src, n, s_in, v["args"]["q_max_bits"], dst, s_out)
+        st = entry(src, n, s_in, v["args"]["q_max_bits"], dst, s_out)
         want = v["expect"]
         if st != STATUS_CODES[want["status"]]:
             return f"{v['name']}: status {st} != {want['status']}"
@@ -207,6 +220,16 @@ def intreq_requant_vectors_in_place(ffi, lib):
 
 
 @_case
+def intreq_requant_clamp_first_vectors(ffi, lib):
+    return _replay(ffi, lib, in_place=False, order="clamp_first")
+
+
+@_case
+def intreq_requant_clamp_first_vectors_in_place(ffi, lib):
+    return _replay(ffi, lib, in_place=True, order="clamp_first")
+
+
+@_case
 def intreq_requant_errors(ffi, lib):
     buf = ffi.new("int32_t[]", [1, 2, 3, 4])
     out = ffi.new("int32_t[]", [_SENT] * 4)
@@ -225,12 +248,13 @@ def intreq_requant_errors(ffi, lib):
         ((buf, 3, 1.0, 8, out, ffi.cast("float *", buf + 2)), "SYM_ERR_ALIAS"),
         ((buf, 3, 1.0, 8, out, ffi.cast("float *", out + 1)), "SYM_ERR_ALIAS"),
     ]
-    for args, name in calls:
-        st = lib.sym_intreq_requant_dynamic(*args)
-        if st != STATUS_CODES[name]:
-            return f"{name}: status {st}"
-        if list(out[0:4]) != [_SENT] * 4 or s_out[0] != -1.0 or list(buf[0:4]) != [1, 2, 3, 4]:
-            return f"{name}: written on error"
+    for entry in _DYNAMIC.values():
+        for args, name in calls:
+            st = getattr(lib, entry)(*args)
+            if st != STATUS_CODES[name]:
+                return f"{entry} {name}: status {st}"
+            if list(out[0:4]) != [_SENT] * 4 or s_out[0] != -1.0 or list(buf[0:4]) != [1, 2, 3, 4]:
+                return f"{entry} {name}: written on error"
     return None
 
 
@@ -349,7 +373,7 @@ def intreq_requant_scale_edges(ffi, lib):
     from symverify.errors import SymError
     from symverify.types import SymTensor
 
-    for bits in (2, 3, 8, 12, 16):
+    for (order, entry), bits in ((oe, b) for oe in _DYNAMIC.items() for b in (2, 3, 8, 12, 16)):
         q = (1 << (bits - 1)) - 1
         for top in sorted({1, 2, max(q - 1, 1), q, q + 1, 3 * q, (1 << 31) - 1}):
             m = [top, -1, 0]
@@ -359,17 +383,282 @@ def intreq_requant_scale_edges(ffi, lib):
                 if not _normal(s_bits):
                     continue
                 try:
-                    ref = emulate.requant_dynamic(SymTensor(np.array(m, dtype=np.int32), _f(s_bits), 32), bits)
+                    ref = emulate.requant_dynamic(SymTensor(np.array(m, dtype=np.int32), _f(s_bits), 32), bits,
+                                                  order=order)
                     want = (0, [int(x) for x in ref.mantissas], f32_bits(ref.scale))
                 except SymError as exc:
                     want = (STATUS_CODES[exc.code], None, None)
                 src = ffi.new("int32_t[]", m)
                 dst = ffi.new("int32_t[]", [_SENT] * 3)
                 s_out = ffi.new("float *", -1.0)
-                st = lib.sym_intreq_requant_dynamic(src, 3, float(_f(s_bits)), bits, dst, s_out)
+                st = getattr(lib, entry)(src, 3, float(_f(s_bits)), bits, dst, s_out)
                 got = (st, list(dst[0:3]), f32_bits(s_out[0])) if st == 0 else (st, None, None)
                 if got != want:
-                    return f"m={m} s_in=0x{s_bits:08X} b={bits}: {got} != {want}"
+                    return f"{entry}: m={m} s_in=0x{s_bits:08X} b={bits}: {got} != {want}"
                 if st != 0 and (list(dst[0:3]) != [_SENT] * 3 or s_out[0] != -1.0):
-                    return f"m={m} s_in=0x{s_bits:08X} b={bits}: written on error"
+                    return f"{entry}: m={m} s_in=0x{s_bits:08X} b={bits}: written on error"
+    return None
+
+
+# ---- the fixed-scale order (sym_intreq_fixed_one, sym_intreq_requant_fixed) ----
+def expect_fixed(m: int, s_bits: int, t_bits: int, b: int) -> int:
+    """round_half_away(clamp(fl(fl(fl(m) * s) / t))) in numpy float32."""
+    with np.errstate(over="ignore", under="ignore"):
+        v = float((np.float32(m) * _f(s_bits)) / _f(t_bits))
+    q_hi = (1 << (b - 1)) - 1
+    if v >= q_hi:
+        return q_hi
+    if v <= -q_hi - 1:
+        return -q_hi - 1
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def _around(bits: int, steps: int = 2) -> list[int]:
+    return [bits + k for k in range(-steps, steps + 1) if _normal(bits + k)]
+
+
+def fixed_edge_inputs() -> list[tuple[int, int, int, int]]:
+    """(m, s_bits, t_bits, b): quotients exactly at and next to k + 1/2, at
+    1/4, 1/2 and 2^16, the clamp at every width, fl(m) * s overflowing to
+    inf, a finite product whose quotient overflows, subnormal and zero
+    quotients, t tiny and huge, fl(m) rounded (|m| > 2^24)."""
+    one = f32_bits(1.0)
+    ms = [1, -1, 2, 3, -3, 5, 2047, -2048, 32767, -32768, 65535, -65535, (1 << 24) + 1, -((1 << 24) + 3),
+          (1 << 25) + 6, (1 << 31) - 1, -(1 << 31), 123456789, -987654321]
+    scales = [one, f32_bits(0.5), f32_bits(3.0), f32_bits(1.0 / 3.0), f32_bits(2.0 ** -20), f32_bits(2.0 ** 20),
+              _MIN_NORMAL, _MIN_NORMAL + 1, _F32_MAX, f32_bits(2.0 ** 100), f32_bits(2.0 ** -100), 0x3FFFFFFF]
+    out = [(m, s, t, b) for m in ms for s in scales for t in scales for b in (2, 12, 16)]
+    for k in (0, 1, 2, 3, 100, 2047, 32766, 32767):  # exact ties p / t = k + 1/2, both signs
+        for m, s, t in ((2 * k + 1, one, f32_bits(2.0)), (2 * k + 1, f32_bits(0.5), one),
+                        (6 * k + 3, one, f32_bits(6.0)), (6 * k + 3, f32_bits(3.0), f32_bits(18.0))):
+            out += [(sg * m, s, t, b) for sg in (1, -1) for b in (2, 12, 16)]
+    for m in (1, 3, 7, 1001, 65535, (1 << 24) + 1, (1 << 25) + 6, 0x7FFFFFC0):
+        x = float(np.float32(m))
+        for k in (0, 1, 2, 100, 2047, 32766):  # the quotient one rounding step from k + 1/2
+            t0 = f32_bits(np.float32(x / (k + 0.5)))
+            out += [(sg * m, one, t, 16) for sg in (1, -1) for t in _around(t0)]
+            s0 = f32_bits(np.float32((k + 0.5) / x * 3.0))
+            out += [(sg * m, s, f32_bits(3.0), 16) for sg in (1, -1) for s in _around(s0)]
+        for v in (0.25, 0.5, 65536.0, 32767.5, 2.0 ** -126, 2.0 ** -127):  # the cut-offs of the rounding
+            with np.errstate(over="ignore"):
+                t0 = f32_bits(np.float32(x / v))
+            out += [(sg * m, one, t, 16) for sg in (1, -1) for t in _around(t0)]
+    for s in (f32_bits(2.0 ** 127), _F32_MAX, f32_bits(1.7e38)):  # fl(m) * s at the float32 overflow edge
+        for m in (1, 2, 3, -2):
+            out += [(m, s, t, 16) for t in (one, f32_bits(0.5), f32_bits(4.0), _F32_MAX)]
+    for b in range(2, 17):  # the clamp at every width, both sides
+        q = (1 << (b - 1)) - 1
+        out += [(m, one, one, b) for m in (q - 1, q, q + 1, -q, -q - 1, -q - 2)]
+        out += [(m, one, f32_bits(2.0), b) for m in (2 * q, 2 * q + 1, 2 * q + 2, -2 * q - 1, -2 * q - 2, -2 * q - 3)]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _fixed_edge_cases() -> tuple[tuple[int, int, int, int, int], ...]:
+    return tuple((m, s, t, b, expect_fixed(m, s, t, b)) for m, s, t, b in fixed_edge_inputs())
+
+
+@_case
+def intreq_fixed_one_edges(ffi, lib):
+    out = ffi.new("int32_t *")
+    for m, s, t, b, want in _fixed_edge_cases():
+        st = lib.sym_intreq_fixed_one(m, s, t, b, out)
+        if st != 0:
+            return f"sym_intreq_fixed_one({m}, 0x{s:08X}, 0x{t:08X}, {b}): status {st}"
+        if out[0] != want:
+            return f"sym_intreq_fixed_one({m}, 0x{s:08X}, 0x{t:08X}, {b}) = {out[0]} != expected {want}"
+    return None
+
+
+@_case
+def intreq_fixed_one_errors(ffi, lib):
+    out = ffi.new("int32_t *", _SENT)
+    one = f32_bits(1.0)
+    bad_scales = (0, 0x80000000, f32_bits(-1.0), 1, 0x007FFFFF, 0x7F800000, 0x7FC00000, 0xFF800000)
+    cases = [(5, one, one, b, "SYM_ERR_BAD_WIDTH") for b in (-1, 0, 1, 17, 32)]
+    cases += [(5, r, one, 8, "SYM_ERR_BAD_SCALE") for r in bad_scales]
+    cases += [(5, one, r, 8, "SYM_ERR_BAD_SCALE") for r in bad_scales]
+    cases += [(5, 0x7F800000, one, 40, "SYM_ERR_BAD_WIDTH")]  # the width is checked first
+    for m, s, t, b, name in cases:
+        st = lib.sym_intreq_fixed_one(m, s, t, b, out)
+        if st != STATUS_CODES[name] or out[0] != _SENT:
+            return (f"sym_intreq_fixed_one({m}, 0x{s:08X}, 0x{t:08X}, {b}): status {st}, out {out[0]} "
+                    f"(expected {name}, untouched)")
+    for b, s, t in ((2, _MIN_NORMAL, _F32_MAX), (16, _F32_MAX, _MIN_NORMAL)):  # the edges of the domain
+        if lib.sym_intreq_fixed_one(3, s, t, b, out) != 0:
+            return f"sym_intreq_fixed_one(3, 0x{s:08X}, 0x{t:08X}, {b}) rejected"
+    if lib.sym_intreq_fixed_one(5, one, one, 8, ffi.NULL) != STATUS_CODES["SYM_ERR_NULL"]:
+        return "NULL out accepted"
+    return None
+
+
+def _fixed_vectors() -> list[dict]:
+    return [v for v in _vectors("requant_fixed") if v["args"].get("rounding") == "half_away"]
+
+
+def _replay_fixed(ffi, lib, in_place: bool) -> "str | None":
+    vs = _fixed_vectors()
+    if not vs:
+        return "no HALF_AWAY requant_fixed vector in requant.json"
+    for v in vs:
+        m, s_in = _tensor_of(v)
+        n = len(m)
+        src = ffi.new("int32_t[]", m)
+        dst = src if in_place else ffi.new("int32_t[]", [_SENT] * n)
+        target = float(np.uint32(int(v["args"]["target_scale"], 16)).view(np.float32))
+        st = lib.sym_intreq_requant_fixed(src, n, s_in, target, v["args"]["q_max_bits"], dst)
+        want = v["expect"]
+        if st != STATUS_CODES[want["status"]]:
+            return f"{v['name']}: status {st} != {want['status']}"
+        if st == 0 and list(dst[0:n]) != want["mantissas"]:
+            return f"{v['name']}: mantissas {list(dst[0:n])} != {want['mantissas']}"
+        if st != 0 and list(dst[0:n]) != (m if in_place else [_SENT] * n):
+            return f"{v['name']}: written on error"
+    return None
+
+
+@_case
+def intreq_requant_fixed_vectors(ffi, lib):
+    return _replay_fixed(ffi, lib, in_place=False)
+
+
+@_case
+def intreq_requant_fixed_vectors_in_place(ffi, lib):
+    return _replay_fixed(ffi, lib, in_place=True)
+
+
+@_case
+def intreq_requant_fixed_errors(ffi, lib):
+    buf = ffi.new("int32_t[]", [1, 2, 3, 4])
+    out = ffi.new("int32_t[]", [_SENT] * 4)
+    inf, nan = float("inf"), float("nan")
+    calls = [
+        ((ffi.NULL, 2, 1.0, 1.0, 8, out), "SYM_ERR_NULL"),
+        ((buf, 2, 1.0, 1.0, 8, ffi.NULL), "SYM_ERR_NULL"),
+        ((ffi.NULL, 0, 0.0, 0.0, 1, out), "SYM_ERR_NULL"),
+        ((buf, 0, 1.0, 1.0, 8, out), "SYM_ERR_EMPTY"),
+        ((buf, -1, 0.0, 1.0, 1, out), "SYM_ERR_EMPTY"),
+        ((buf, 2, 1.0, 1.0, 1, out), "SYM_ERR_BAD_WIDTH"),
+        ((buf, 2, 0.0, 0.0, 17, out), "SYM_ERR_BAD_WIDTH"),
+        ((buf, 3, 0.0, 1.0, 8, buf + 1), "SYM_ERR_ALIAS"),
+        ((buf, 2, 0.0, 1.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, -1.0, 1.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, inf, 1.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, 0.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, -2.0, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, nan, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, inf, 8, out), "SYM_ERR_BAD_SCALE"),
+        ((buf, 2, 1.0, 1e-45, 8, out), "SYM_ERR_BAD_SCALE"),
+    ]
+    for args, name in calls:
+        st = lib.sym_intreq_requant_fixed(*args)
+        if st != STATUS_CODES[name]:
+            return f"{name}: status {st} for {args[1:5]}"
+        if list(out[0:4]) != [_SENT] * 4 or list(buf[0:4]) != [1, 2, 3, 4]:
+            return f"{name}: written on error"
+    wide = ffi.new("int32_t[]", list(range(8)))  # an overlap of 2 of 4 elements (8 of 16 bytes)
+    if lib.sym_intreq_requant_fixed(wide, 4, 1.0, 1.0, 8, wide + 2) != STATUS_CODES["SYM_ERR_ALIAS"] \
+            or list(wide[0:8]) != list(range(8)):
+        return "a partial overlap of 2 elements is not ALIAS (or was written)"
+    return None
+
+
+# ---- the rescale helper (sym_intreq_rescale_bits, sym_intreq_rescale_to_acc) ----
+_GUARD = np.float32(1073774464.0)
+_RANGE = "SYM_ERR_RANGE_GUARD"
+
+
+def expect_rescale(q: int, s_bits: int, t_bits: int) -> tuple[str, "int | None"]:
+    """(status, value) of r = fl(fl(fl(q) * s) / t), guard |r| <= 1073774464,
+    round half away, in numpy float32."""
+    with np.errstate(over="ignore", under="ignore"):
+        r = (np.float32(q) * _f(s_bits)) / _f(t_bits)
+    if not abs(r) <= _GUARD:
+        return _RANGE, None
+    v = float(r)
+    return "SYM_OK", int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def rescale_edge_inputs() -> list[tuple[int, int, int]]:
+    """(q, s_bits, t_bits): r at the guard and one float32 step above it,
+    both signs; r at and next to k + 1/2 below and above 2^23 (where the
+    rounding turns into a left shift); products and quotients overflowing;
+    subnormal quotients; INT32_MIN and INT32_MAX."""
+    one = f32_bits(1.0)
+    g = f32_bits(_GUARD)
+    out = []
+    for q in (1, -1, 2, 3, -3, 1 << 30, -(1 << 30), 1073774464, -1073774464, 1073774592, (1 << 31) - 1, -(1 << 31)):
+        x = float(np.float32(q))
+        for t in (one, f32_bits(2.0), f32_bits(0.5), f32_bits(3.0), _MIN_NORMAL, _F32_MAX):
+            out += [(q, s, t) for s in (one, f32_bits(0.5), f32_bits(1.5), _MIN_NORMAL, _F32_MAX)]
+        for r in (g - 1, g, g + 1):  # fl(q) * s at and around the guard (t = 1)
+            s0 = f32_bits(np.float32(np.float64(_f(r)) / x))
+            out += [(q, s, one) for s in _around(s0)]
+    for q in (1, 7, 1001, 65535, (1 << 24) + 1, 0x7FFFFFC0):
+        x = float(np.float32(q))
+        for v in (0.5, 1.5, 2.5, 1000.5, 2.0 ** 22 + 0.5, 2.0 ** 23, 2.0 ** 23 + 1, 2.0 ** 24, 2.0 ** 29 + 3, 2.0 ** -127):
+            with np.errstate(over="ignore"):
+                t0 = f32_bits(np.float32(x / v))
+            out += [(sg * q, one, t) for sg in (1, -1) for t in _around(t0)]
+    for k in (0, 1, 2, 100, 2047, 4194303):  # exact ties (2k + 1) / 2
+        out += [(sg * (2 * k + 1), one, f32_bits(2.0)) for sg in (1, -1)]
+    out += [(0, s, t) for s in (one, _F32_MAX) for t in (_MIN_NORMAL, _MIN_NORMAL + 1, one)]  # 0 divides nothing
+    return [(q, s, t) for q, s, t in out if _normal(s) and _normal(t)]
+
+
+@functools.lru_cache(maxsize=1)
+def _rescale_edge_cases() -> tuple:
+    return tuple((q, s, t, *expect_rescale(q, s, t)) for q, s, t in rescale_edge_inputs())
+
+
+@_case
+def intreq_rescale_edges(ffi, lib):
+    out = ffi.new("int32_t *")
+    for q, s, t, name, want in _rescale_edge_cases():
+        out[0] = _SENT
+        st = lib.sym_intreq_rescale_bits(q, s, t, out)
+        if st != STATUS_CODES[name]:
+            return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}): status {st} != {name}"
+        if out[0] != (_SENT if want is None else want):
+            return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}) = {out[0]} != expected {want}"
+    return None
+
+
+@_case
+def intreq_rescale_vectors(ffi, lib):
+    vs = [v for v in _vectors("rescale_to_acc") if v["args"].get("rounding") == "half_away"]
+    if not vs:
+        return "no HALF_AWAY rescale_to_acc vector in requant.json"
+    out = ffi.new("int32_t *")
+    for v in vs:
+        a, want = v["args"], v["expect"]
+        out[0] = _SENT
+        st = lib.sym_intreq_rescale_to_acc(a["q"], float(_f(int(a["param_scale"], 16))),
+                                           float(_f(int(a["acc_scale"], 16))), out)
+        if st != STATUS_CODES[want["status"]]:
+            return f"{v['name']}: status {st} != {want['status']}"
+        if out[0] != (want["value"] if st == 0 else _SENT):
+            return f"{v['name']}: value {out[0]} (expected {want.get('value', 'untouched')})"
+    return None
+
+
+@_case
+def intreq_rescale_errors(ffi, lib):
+    out = ffi.new("int32_t *", _SENT)
+    one = f32_bits(1.0)
+    bad_scales = (0, 0x80000000, f32_bits(-1.0), 1, 0x007FFFFF, 0x7F800000, 0x7FC00000, 0xFF800000)
+    cases = [(3, s, one, "SYM_ERR_BAD_SCALE") for s in bad_scales]
+    cases += [(3, one, t, "SYM_ERR_BAD_SCALE") for t in bad_scales]
+    cases += [(0, 0, one, "SYM_ERR_BAD_SCALE"), (2, _F32_MAX, one, _RANGE), (-2, _F32_MAX, one, _RANGE),
+              (3, one, _MIN_NORMAL, _RANGE), (-3, f32_bits(2.0 ** 100), f32_bits(2.0 ** -100), _RANGE)]
+    for q, s, t, name in cases:
+        st = lib.sym_intreq_rescale_bits(q, s, t, out)
+        if st != STATUS_CODES[name] or out[0] != _SENT:
+            return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}): status {st}, out {out[0]} (expected {name})"
+    if lib.sym_intreq_rescale_bits(3, 0x7FC00000, one, ffi.NULL) != STATUS_CODES["SYM_ERR_NULL"]:
+        return "NULL out is not the first check"
+    if lib.sym_intreq_rescale_to_acc(3, 1.0, 1.0, ffi.NULL) != STATUS_CODES["SYM_ERR_NULL"]:
+        return "sym_intreq_rescale_to_acc: NULL out accepted"
+    if lib.sym_intreq_rescale_to_acc(0, 1.0, 1.0, out) != 0 or out[0] != 0:
+        return "sym_intreq_rescale_to_acc(0, 1, 1) is not 0"
     return None

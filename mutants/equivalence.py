@@ -395,6 +395,32 @@ def product_scales_symmetric() -> Iterator[Goal]:
 _OK, _EMPTY, _SHAPE = 0, 1, 2
 
 
+@proof
+def intreq_round_bits_cutoffs() -> Iterator[Goal]:
+    """``sym_iq_round_bits`` (sym_intreq.c) followed by the clamp ``if (k >
+    q_sat) k = q_sat`` of sym_iq_fixed, with q_sat = q_hi or q_hi + 1 (b in
+    2..16, so 1 <= q_sat <= 2^15), for every non-negative float32 bit pattern
+    up to +inf: saturating from exponent field 143 (2^16) in place of 142
+    (2^15), or returning 0 below field 125 (1/4) in place of 126 (1/2),
+    gives the same clamped magnitude. The same slack for ``sym_iq_round_wide``
+    (the rescale helper, values up to its guard, no clamp)."""
+    from symverify.proofs import intreq_fixed as fx
+
+    v, q_sat = z3.BitVec("v_bits", 32), z3.BitVec("q_sat", 32)
+    pre = z3.And(z3.ULE(v, 0x7F800000), z3.UGE(q_sat, 1), z3.ULE(q_sat, 1 << 15))
+
+    def clamped(**cut):
+        k = fx.round_bits(v, q_sat, **cut)
+        return z3.If(z3.UGT(k, q_sat), q_sat, k)
+
+    ref = clamped()
+    yield "saturate above field 142", z3.Implies(pre, ref == clamped(sat_field=fx.SAT_FIELD + 1))
+    yield "0 below field 125", z3.Implies(pre, ref == clamped(zero_field=fx.ZERO_FIELD - 1))
+    wide = z3.ULT(v, fx.RESCALE_GUARD + 1)  # sym_iq_round_wide: after the rescale guard
+    yield ("sym_iq_round_wide: 0 below field 125",
+           z3.Implies(wide, fx.round_wide(v) == fx.round_wide(v, zero_field=fx.ZERO_FIELD - 1)))
+
+
 def _ln_shape_status(batch, features, n_x, n_gamma, third, n_out):
     """The shape checks of the LayerNorm cores on int32 BitVecs, in their order:
     ``sym_ln_shape`` (EMPTY for B or F < 1, SHAPE for F > 65535, B*F beyond

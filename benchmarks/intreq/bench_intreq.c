@@ -1,6 +1,6 @@
 /* Per-element loops measured by benchmarks/bench_intreq_m0.py on Cortex-M0+
- * (unicorn): the float32 ratio loop of sym_requant_dynamic, the integer core,
- * and a CMSIS-NN-style integer requant written from its published definition
+ * (unicorn): the float32 ratio loop of sym_requant_dynamic, the float32 loop
+ * of sym_requant_fixed, the integer cores, and a CMSIS-NN-style integer requant written from its published definition
  * (arm_nn_requantize: doubling high multiply with a 2^30 nudge, then a
  * rounding divide by a power of two; not vendored, not bit-exact with SYM). */
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "sym_requant.h"
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
 /* pass 2 of sym_requant_dynamic, ratio order, HALF_AWAY, as written there */
 void bench_float_ratio_loop(const int32_t *m_in, int32_t n, float ratio, int32_t q_lo, int32_t q_hi,
@@ -20,6 +21,22 @@ void bench_float_ratio_loop(const int32_t *m_in, int32_t n, float ratio, int32_t
     for (i = 0; i < n; ++i) {
         const float v = (float)m_in[i] * ratio;
         m_out[i] = sym_round_sat(v, SYM_HALF_AWAY, &st, q_lo, q_hi);
+    }
+}
+
+/* pass 2 of sym_requant_fixed, HALF_AWAY, as written there */
+void bench_float_fixed_loop(const int32_t *m_in, int32_t n, float s_in, float target, int32_t q_lo,
+                            int32_t q_hi, int32_t *m_out)
+{
+    const float q_lo_f = (float)q_lo;
+    const float q_hi_f = (float)q_hi;
+    uint32_t st = 0u;
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        const float p = (float)m_in[i] * s_in;
+        const float v = p / target;
+        const float c = sym_clamp_f(v, q_lo_f, q_hi_f);
+        m_out[i] = sym_round_sat(c, SYM_HALF_AWAY, &st, q_lo, q_hi);
     }
 }
 

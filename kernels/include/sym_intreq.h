@@ -48,4 +48,32 @@ uint32_t sym_intreq_div_bits(uint32_t n_bits, uint32_t d_bits);
  * the bits), else 0. */
 int sym_intreq_scale_ok(uint32_t s_bits);
 
+/* The fixed-scale element (the clamp-first order): *out =
+ * roundf(clamp(fl(fl((float)m * s) / t), qMin, qMax)) of width q_max_bits,
+ * exactly the bits of the float32 loop of sym_requant_fixed (HALF_AWAY),
+ * with s and t given as their bits. Integer operations only
+ * (sym_intreq_mul_int, sym_intreq_div_bits, then half away on the bits).
+ * Errors: NULL, BAD_WIDTH (q_max_bits outside 2..16), BAD_SCALE (s_bits or
+ * t_bits not a positive, finite, normal float32). *out is untouched on error. */
+int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_max_bits, int32_t *out);
+
+/* The per-element loop of the fixed-scale requant: m_out[i] = the
+ * sym_intreq_fixed_one result of m_in[i] for i < n (m_out == m_in allowed).
+ * Precondition (the caller validates): n >= 0, q_max_bits in 2..16, s_bits
+ * and t_bits positive normal float32, no partial overlap of the buffers. */
+void sym_intreq_fixed_loop(const int32_t *m_in, int32_t n, uint32_t s_bits, uint32_t t_bits,
+                           int32_t q_max_bits, int32_t *m_out);
+
+/* The bits of SYM_RESCALE_GUARD_F (1073774464.0f, sym_requant.h). */
+#define SYM_INTREQ_RESCALE_GUARD 0x4E8000FFu
+
+/* sym_rescale_to_acc(q, s_p, s_acc, out) with s_p and s_acc given as bits:
+ * r = fl(fl((float)q * s_p) / s_acc), guard |r| <= SYM_RESCALE_GUARD_F,
+ * *out = roundf(r), with the same statuses and bits, in integer operations
+ * only (sym_intreq_mul_int, sym_intreq_div_bits, half away on the bits).
+ * Errors (in this order): NULL, BAD_SCALE (s_p_bits or s_acc_bits not a
+ * positive, finite, normal float32), RANGE_GUARD (|r| above the guard, or
+ * inf). *out is untouched on error. */
+int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, int32_t *out);
+
 #endif /* SYM_INTREQ_H */

@@ -1,5 +1,5 @@
-/* Whole-tensor dynamic requant, ratio order, HALF_AWAY, with the integer-only
- * core (sym_intreq.h) for every per-element step. */
+/* Whole-tensor requant, HALF_AWAY, with the integer-only cores (sym_intreq.h)
+ * for every step: dynamic (ratio and clamp-first orders) and fixed-scale. */
 #ifndef SYM_INTREQ_TENSOR_H
 #define SYM_INTREQ_TENSOR_H
 
@@ -16,5 +16,27 @@
  * FLOAT_OVERFLOW, SCALE_UNDERFLOW. */
 int sym_intreq_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
                                int32_t q_max_bits_out, int32_t *m_out, float *s_out);
+
+/* sym_requant_dynamic(m_in, n, s_in, q_max_bits_out, SYM_HALF_AWAY,
+ * SYM_ORDER_CLAMP_FIRST, NULL, m_out, s_out) with the same statuses, outputs
+ * and bits, in integer operations only: the scale steps of
+ * sym_intreq_requant_dynamic, then sym_intreq_fixed_loop with t = s_out.
+ * m_out == m_in allowed, other overlap is ALIAS. Errors: as
+ * sym_intreq_requant_dynamic. */
+int sym_intreq_requant_dynamic_clamp_first(const int32_t *m_in, int32_t n, float s_in,
+                                           int32_t q_max_bits_out, int32_t *m_out, float *s_out);
+
+/* sym_requant_fixed(m_in, n, s_in, target, q_max_bits_out, SYM_HALF_AWAY,
+ * NULL, m_out) with the same statuses, outputs and bits, in integer
+ * operations only (sym_intreq_fixed_loop); the float arguments are only
+ * copied as bits. m_out == m_in allowed, other overlap is ALIAS. Errors (in
+ * this order): NULL, EMPTY, BAD_WIDTH, ALIAS, BAD_SCALE (s_in, then target). */
+int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
+                             int32_t q_max_bits_out, int32_t *m_out);
+
+/* sym_rescale_to_acc(q, s_p, s_acc, out) with the same statuses and bits,
+ * in integer operations only: the floats are copied as bits, then
+ * sym_intreq_rescale_bits. Errors: NULL, BAD_SCALE, RANGE_GUARD. */
+int sym_intreq_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out);
 
 #endif /* SYM_INTREQ_TENSOR_H */

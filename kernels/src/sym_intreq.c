@@ -293,3 +293,122 @@ int sym_intreq_scale_ok(uint32_t s_bits)
     const uint32_t exp = (s_bits >> 23) & 0xFFu;
     return (s_bits >> 31) == 0u && exp != 0u && exp != 0xFFu;
 }
+
+/* round_half_away of a non-negative float32 given as bits (0, subnormal,
+ * normal or +inf), or q_sat when the value is >= 2^15 (+inf included; it
+ * then saturates at every width <= 16). The value is sig * 2^(ef - 150)
+ * for the exponent field ef. */
+static uint32_t sym_iq_round_bits(uint32_t v_bits, uint32_t q_sat)
+{
+    const uint32_t ef = v_bits >> 23;
+    uint32_t d;
+    if (ef > 141u) {
+        return q_sat;
+    }
+    if (ef < 126u) { /* below 1/2: 0, subnormal and the tiny normals */
+        return 0u;
+    }
+    d = 150u - ef;
+    return (((v_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN) + (1u << (d - 1u))) >> d;
+}
+
+/* The fixed-scale core for a validated width and scales: the clamped
+ * signed round_half_away(clamp(fl(fl(fl(m) * s) / t))). fl(|m|) * s and
+ * its quotient are computed on magnitudes: float32 rounding to nearest is
+ * symmetric in the sign. */
+static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, uint32_t t_bits, uint32_t q_hi)
+{
+    const int negative = m < 0;
+    const uint32_t a = negative ? 0u - (uint32_t)m : (uint32_t)m;
+    const uint32_t q_sat = negative ? q_hi + 1u : q_hi;
+    uint32_t p;
+    uint32_t k;
+    if (m == 0) {
+        return 0;
+    }
+    /* p >= 2^-126 (fl(a) >= 1, s normal): the divisor's precondition */
+    p = sym_intreq_mul_int(a, s_bits);
+    k = q_sat; /* inf / t = inf saturates */
+    if (p != SYM_IQ_INF) {
+        k = sym_iq_round_bits(sym_intreq_div_bits(p, t_bits), q_sat);
+    }
+    if (k > q_sat) {
+        k = q_sat;
+    }
+    return negative ? -(int32_t)k : (int32_t)k;
+}
+
+int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_max_bits, int32_t *out)
+{
+    if (out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (q_max_bits < 2 || q_max_bits > 16) {
+        return SYM_ERR_BAD_WIDTH;
+    }
+    if (!sym_intreq_scale_ok(s_bits) || !sym_intreq_scale_ok(t_bits)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    *out = sym_iq_fixed(m, s_bits, t_bits, sym_iq_q_hi(q_max_bits));
+    return SYM_OK;
+}
+
+void sym_intreq_fixed_loop(const int32_t *m_in, int32_t n, uint32_t s_bits, uint32_t t_bits,
+                           int32_t q_max_bits, int32_t *m_out)
+{
+    const uint32_t q_hi = sym_iq_q_hi(q_max_bits);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        m_out[i] = sym_iq_fixed(m_in[i], s_bits, t_bits, q_hi);
+    }
+}
+
+/* round_half_away of a non-negative float32 below 2^31 given as bits (0 or
+ * subnormal: 0). The value is sig * 2^(ef - 150): from ef = 150 on it is an
+ * integer, sig shifted left. */
+static uint32_t sym_iq_round_wide(uint32_t v_bits)
+{
+    const uint32_t ef = v_bits >> 23;
+    const uint32_t sig = (v_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN;
+    uint32_t d;
+    if (ef < 126u) { /* below 1/2 */
+        return 0u;
+    }
+    if (ef >= 150u) {
+        return sig << (ef - 150u);
+    }
+    d = 150u - ef;
+    return (sig + (1u << (d - 1u))) >> d;
+}
+
+int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, int32_t *out)
+{
+    const int negative = q < 0;
+    const uint32_t a = negative ? 0u - (uint32_t)q : (uint32_t)q;
+    uint32_t p;
+    uint32_t w;
+    uint32_t k;
+    if (out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    if (!sym_intreq_scale_ok(s_p_bits) || !sym_intreq_scale_ok(s_acc_bits)) {
+        return SYM_ERR_BAD_SCALE;
+    }
+    if (q == 0) { /* fl(0 * s_p) / s_acc = 0: no division (its precondition) */
+        *out = 0;
+        return SYM_OK;
+    }
+    p = sym_intreq_mul_int(a, s_p_bits);
+    if (p == SYM_IQ_INF) {
+        return SYM_ERR_RANGE_GUARD;
+    }
+    w = sym_intreq_div_bits(p, s_acc_bits);
+    /* |r| <= the guard: bit patterns of non-negative floats (inf included)
+     * order as their values */
+    if (w > SYM_INTREQ_RESCALE_GUARD) {
+        return SYM_ERR_RANGE_GUARD;
+    }
+    k = sym_iq_round_wide(w);
+    *out = negative ? -(int32_t)k : (int32_t)k;
+    return SYM_OK;
+}
