@@ -318,11 +318,47 @@ def _signame(sig: int) -> str:
         return f"signal {sig}"
 
 
+class SiteKillers:
+    """Which case killed the last mutant of each site (and of each function).
+
+    Mutants of one site (one expression or statement) are mostly killed by the
+    same case, and that case is often not the cheapest reaching one: replaying
+    it first skips the cheap cases that passed for the site's previous mutant.
+    Only the order changes; the cases replayed are the same reaching ones, so
+    a mutant is still killed exactly when some reaching case fails."""
+
+    def __init__(self) -> None:
+        self.by_site: dict[tuple[str, int, int], str] = {}
+        self.by_function: dict[tuple[str, str], str] = {}
+
+    @staticmethod
+    def _site(m: Mutant) -> tuple[str, int, int]:
+        return (m.file, m.region, m.stmt)
+
+    def record(self, m: Mutant, r: Result) -> None:
+        if r.killer:
+            self.by_site[self._site(m)] = r.killer
+            self.by_function[(m.file, m.function)] = r.killer
+
+    def order(self, m: Mutant, cases: list[Any]) -> list[Any]:
+        """``cases`` with the site's (else the function's) last killer first."""
+        label = self.by_site.get(self._site(m)) or self.by_function.get((m.file, m.function))
+        if not label:
+            return cases
+        for i, c in enumerate(cases):
+            if c.label == label:
+                return [c, *cases[:i], *cases[i + 1:]] if i else cases
+        return cases
+
+
 def fork_run(ffi: Any, lib: Any, jobs: list[Any], workers: int, timeout: float, phase: str,
-             progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> dict[str, Result]:
+             progress: Callable[[Mutant, Result], None] = lambda m, r: None,
+             killers: SiteKillers | None = None) -> dict[str, Result]:
     """Run each ``(mutant, cases)`` or ``(mutant, cases, timeout)`` in its own
     forked child, ``workers`` at a time; a child still running after its
-    timeout (``timeout`` when the job names none) is killed: ``Timeout``."""
+    timeout (``timeout`` when the job names none) is killed: ``Timeout``.
+    ``killers``: replay the case that killed the site's previous mutant first
+    (:class:`SiteKillers`), learnt as the results come in."""
     results: dict[str, Result] = {}
     pending = list(reversed(jobs))
     running: dict[int, tuple[int, Mutant, float, bytearray, float]] = {}  # fd -> (pid, m, start, buf, limit)
@@ -332,6 +368,8 @@ def fork_run(ffi: Any, lib: Any, jobs: list[Any], workers: int, timeout: float, 
         while pending and len(running) < max(1, workers):
             job = pending.pop()
             m, cases = job[0], job[1]
+            if killers is not None:
+                cases = killers.order(m, cases)
             limit = float(job[2]) if len(job) > 2 else timeout
             r, w = os.pipe()
             pid = os.fork()
@@ -354,6 +392,8 @@ def fork_run(ffi: Any, lib: Any, jobs: list[Any], workers: int, timeout: float, 
             res = _classify(m, buf.decode(errors="replace"), wstatus, phase)
             res.seconds = time.perf_counter() - start
             results[m.uid] = res
+            if killers is not None:
+                killers.record(m, res)
             progress(m, res)
         now = time.perf_counter()
         for fd, (pid, m, start, buf, limit) in list(running.items()):
@@ -619,22 +659,36 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
     factor = float(catalog.engine.get("timeout_factor", 20.0))
     floor = float(catalog.engine.get("timeout_min_seconds", 2.0))
     jobs_list = []
+    sanitize_only = []  # listed equivalents: their verdict comes from the sanitize pass
     for m in todo:
         if not base.coverage.get(m.num):
             results[m.uid] = Result(m.uid, "Survived", "survived: no golden vector reaches this site (no coverage)")
             progress(m, results[m.uid])
             continue
+        if sanitize and m.uid in equivalent:
+            # The sanitize pass replays every reaching case with the same
+            # comparisons as the release pass, on the same -O2 code plus the
+            # checks, so a listed equivalent that is in fact killed (a stale
+            # entry) is killed there; a release run first would only repeat
+            # the whole reaching suite of a mutant expected to survive it.
+            sanitize_only.append(m)
+            continue
         jobs_list.append((m, *base.plan(m.num, factor, floor)))
     t0 = time.perf_counter()
-    rel = fork_run(ffi, lib, jobs_list, jobs, floor, "release", progress)
+    rel = fork_run(ffi, lib, jobs_list, jobs, floor, "release", progress, SiteKillers())
     secs["release"] = time.perf_counter() - t0
     for m, idx_cases, _limit in jobs_list:
         r = rel[m.uid]
         r.covered = len(idx_cases)
         r.covered_by = [cases[i].label for i in base.coverage[m.num][:5]]  # in suite order
         results[m.uid] = r
+    for m in sanitize_only:
+        results[m.uid] = Result(m.uid, "Survived", "survived: not run in the release pass (a listed equivalent)",
+                                covered=len(base.coverage[m.num]),
+                                covered_by=[cases[i].label for i in base.coverage[m.num][:5]])
+    skipped_release = {m.uid for m in sanitize_only}
     if sanitize:
-        survivors = [m for m, _, _ in jobs_list if results[m.uid].status == "Survived"]
+        survivors = [m for m, _, _ in jobs_list if results[m.uid].status == "Survived"] + sanitize_only
         # cached release survivors also get their sanitize pass
         survivors += [m for m in selected if m.uid in results and results[m.uid].status == "Survived"
                       and results[m.uid].phase == "release" and m not in survivors
@@ -651,7 +705,8 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                     continue
                 r.covered, r.covered_by = prev.covered, prev.covered_by
                 if r.status == "Survived":
-                    r.reason = "survived: every reaching golden vector passed (release and sanitize builds)"
+                    builds = "the sanitize build" if m.uid in skipped_release else "release and sanitize builds"
+                    r.reason = f"survived: every reaching golden vector passed ({builds})"
                 results[m.uid] = r
         secs["sanitize"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -687,8 +742,9 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
         merged.update(raw)
         save_cache(key, merged)
         if sanitize:
+            # a mutant the release pass did not run has no release-only result
             rel = load_cache(release_key)
-            rel.update({uid: _release_view(r) for uid, r in raw.items()})
+            rel.update({uid: _release_view(r) for uid, r in raw.items() if uid not in skipped_release})
             save_cache(release_key, rel)
     secs["total"] = time.perf_counter() - t_start
     return Outcome(sch, selected, results, skipped, python_only, len(cases), secs, cached, passes, since,
