@@ -552,6 +552,25 @@ def _sanitize_worker(spec_path: str) -> None:
     Path(spec["out"]).write_text(json.dumps({uid: asdict(r) for uid, r in res.items()}))
 
 
+def sanitize_worker_env() -> dict[str, str]:
+    """The environment of the sanitize pass's Python: :func:`build.sanitizer_env`
+    (libasan preloaded, every report fatal with exit code 86 / 87) with
+
+    - ``PYTHONMALLOC=pymalloc``: Python's own objects stay in pymalloc's
+      arenas. Every buffer a kernel is given is its own ``malloc`` block
+      anyway (:func:`gold.malloc_ffi`, numpy's data), so ASan's redzones
+      surround exactly those; with ``PYTHONMALLOC=malloc`` every Python object
+      was an ASan allocation too, which made the children's replay slower and
+      the process each child is forked from larger (docs/mutation.md);
+    - no allocation stack traces, stack traces or symbolization in reports: a
+      child's stderr is discarded, only its exit code is read."""
+    env = build.sanitizer_env()
+    env["PYTHONMALLOC"] = "pymalloc"
+    env["ASAN_OPTIONS"] += ":malloc_context_size=0:symbolize=0"
+    env["UBSAN_OPTIONS"] = env["UBSAN_OPTIONS"].replace("print_stacktrace=1", "print_stacktrace=0") + ":symbolize=0"
+    return env
+
+
 def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path], skip: list[str], count: int,
                   workers: int, timeout_factor: float, timeout_floor: float, abi: bool = True) -> dict[str, Result]:
     """Replay ``mutants`` on the UBSan/ASan schemata build in a child Python
@@ -564,8 +583,7 @@ def sanitize_pass(lib_path: Path, mutants: list[Mutant], vector_files: list[Path
                 "out": str(Path(tmp) / "out.json")}
         sp = Path(tmp) / "spec.json"
         sp.write_text(json.dumps(spec))
-        env = build.sanitizer_env()
-        env["PYTHONMALLOC"] = "malloc"  # cffi buffers from malloc, so ASan sees out-of-bounds accesses
+        env = sanitize_worker_env()
         proc = subprocess.run([sys.executable, "-m", "symverify.mutants.engine", "--sanitize-worker", str(sp)],
                               env=env, capture_output=True, text=True, check=False)
         out = Path(spec["out"])
