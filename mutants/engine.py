@@ -318,47 +318,11 @@ def _signame(sig: int) -> str:
         return f"signal {sig}"
 
 
-class SiteKillers:
-    """Which case killed the last mutant of each site (and of each function).
-
-    Mutants of one site (one expression or statement) are mostly killed by the
-    same case, and that case is often not the cheapest reaching one: replaying
-    it first skips the cheap cases that passed for the site's previous mutant.
-    Only the order changes; the cases replayed are the same reaching ones, so
-    a mutant is still killed exactly when some reaching case fails."""
-
-    def __init__(self) -> None:
-        self.by_site: dict[tuple[str, int, int], str] = {}
-        self.by_function: dict[tuple[str, str], str] = {}
-
-    @staticmethod
-    def _site(m: Mutant) -> tuple[str, int, int]:
-        return (m.file, m.region, m.stmt)
-
-    def record(self, m: Mutant, r: Result) -> None:
-        if r.killer:
-            self.by_site[self._site(m)] = r.killer
-            self.by_function[(m.file, m.function)] = r.killer
-
-    def order(self, m: Mutant, cases: list[Any]) -> list[Any]:
-        """``cases`` with the site's (else the function's) last killer first."""
-        label = self.by_site.get(self._site(m)) or self.by_function.get((m.file, m.function))
-        if not label:
-            return cases
-        for i, c in enumerate(cases):
-            if c.label == label:
-                return [c, *cases[:i], *cases[i + 1:]] if i else cases
-        return cases
-
-
 def fork_run(ffi: Any, lib: Any, jobs: list[Any], workers: int, timeout: float, phase: str,
-             progress: Callable[[Mutant, Result], None] = lambda m, r: None,
-             killers: SiteKillers | None = None) -> dict[str, Result]:
+             progress: Callable[[Mutant, Result], None] = lambda m, r: None) -> dict[str, Result]:
     """Run each ``(mutant, cases)`` or ``(mutant, cases, timeout)`` in its own
     forked child, ``workers`` at a time; a child still running after its
-    timeout (``timeout`` when the job names none) is killed: ``Timeout``.
-    ``killers``: replay the case that killed the site's previous mutant first
-    (:class:`SiteKillers`), learnt as the results come in."""
+    timeout (``timeout`` when the job names none) is killed: ``Timeout``."""
     results: dict[str, Result] = {}
     pending = list(reversed(jobs))
     running: dict[int, tuple[int, Mutant, float, bytearray, float]] = {}  # fd -> (pid, m, start, buf, limit)
@@ -368,8 +332,6 @@ def fork_run(ffi: Any, lib: Any, jobs: list[Any], workers: int, timeout: float, 
         while pending and len(running) < max(1, workers):
             job = pending.pop()
             m, cases = job[0], job[1]
-            if killers is not None:
-                cases = killers.order(m, cases)
             limit = float(job[2]) if len(job) > 2 else timeout
             r, w = os.pipe()
             pid = os.fork()
@@ -392,8 +354,6 @@ def fork_run(ffi: Any, lib: Any, jobs: list[Any], workers: int, timeout: float, 
             res = _classify(m, buf.decode(errors="replace"), wstatus, phase)
             res.seconds = time.perf_counter() - start
             results[m.uid] = res
-            if killers is not None:
-                killers.record(m, res)
             progress(m, res)
         now = time.perf_counter()
         for fd, (pid, m, start, buf, limit) in list(running.items()):
@@ -698,7 +658,7 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
             continue
         jobs_list.append((m, *base.plan(m.num, factor, floor)))
     t0 = time.perf_counter()
-    rel = fork_run(ffi, lib, jobs_list, jobs, floor, "release", progress, SiteKillers())
+    rel = fork_run(ffi, lib, jobs_list, jobs, floor, "release", progress)
     secs["release"] = time.perf_counter() - t0
     for m, idx_cases, _limit in jobs_list:
         r = rel[m.uid]
