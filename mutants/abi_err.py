@@ -154,6 +154,22 @@ def _point(dst: str, src: str, offset: int = 0, ctype: str = "int32_t *") -> Cal
     return patch
 
 
+def _view_in(src: str) -> Callable[[Any, Any, dict[str, Any]], None]:
+    """Move the output view struct itself into buffer ``src`` (its scale
+    then lies inside that buffer: an overlap)."""
+    def patch(ffi: Any, a: Any, bufs: dict[str, Any]) -> None:
+        v = ffi.cast("sym_view *", bufs[src])
+        m, n, scale, bits = a.out.m, a.out.n, a.out.scale, a.out.bits
+        v.m, v.n, v.scale, v.bits = m, n, scale, bits
+        a.out = v
+    return patch
+
+
+def _rng_at_out_scale(ffi: Any, a: Any, bufs: dict[str, Any]) -> None:
+    """Point the RNG state at the output view's scale (an overlap)."""
+    a.round.rng_state = ffi.cast("uint32_t *", ffi.addressof(a.out[0], "scale"))
+
+
 CASES: list[ErrCase] = []
 
 
@@ -193,6 +209,14 @@ _add(ErrCase("f2s_args_null", "float_to_sym", {**F, "args": None}, "SYM_ERR_NULL
              {**F, "x": [0.0, -2.0 ** -120, 2.0 ** -121, 2.0 ** -120], "q_max_bits": 12, "out": 4},
              "SYM_ERR_SCALE_UNDERFLOW", "x", 1))
 
+T8 = ([3, -2, 1, 0, 5, -7, 2, 1], 0.5, 12)
+X8 = [1.0, -2.0, 0.5, 0.0, 3.0, -1.0, 0.25, 2.0]
+_add(ErrCase("f2s_view_in_x", "float_to_sym", {**F, "x": X8, "out": 8}, "SYM_ERR_ALIAS", "out", patch=_view_in("x")),
+     ErrCase("f2s_view_in_out_m", "float_to_sym", {**F, "x": X8, "out": 8}, "SYM_ERR_ALIAS", "out",
+             patch=_view_in("out")),
+     ErrCase("f2s_rng_at_scale", "float_to_sym", {**F, "round": (SR, 7)}, "SYM_ERR_ALIAS", "round.rng_state",
+             patch=_rng_at_out_scale))
+
 # ---- sym_to_float
 S = {"t": T1, "y": 3}
 _add(ErrCase("s2f_args_null", "sym_to_float", {**S, "args": None}, "SYM_ERR_NULL", "args"),
@@ -213,6 +237,10 @@ _add(ErrCase("i2s_args_null", "int_to_sym", {**I, "args": None}, "SYM_ERR_NULL",
      ErrCase("i2s_out_m_null", "int_to_sym", I, "SYM_ERR_NULL", "out.m", patch=_null("out.m")),
      ErrCase("i2s_empty", "int_to_sym", {"m": [], "out": 0}, "SYM_ERR_EMPTY", "n"),
      ErrCase("i2s_alias", "int_to_sym", I, "SYM_ERR_ALIAS", "out", patch=_point("out.m", "m", 1)))
+
+_add(ErrCase("i2s_view_in_m", "int_to_sym", {"m": T8[0], "out": 8}, "SYM_ERR_ALIAS", "out", patch=_view_in("m")),
+     ErrCase("i2s_view_in_out_m", "int_to_sym", {"m": T8[0], "out": 8}, "SYM_ERR_ALIAS", "out",
+             patch=_view_in("out")))
 
 # ---- requant_dynamic / requant_fixed
 R = {"t": T1, "q_max_bits": 8, "round": (HALF_AWAY, None), "out": 3}
@@ -240,6 +268,12 @@ _add(ErrCase("rqd_order", "requant_dynamic", {**R, "order": 2}, "SYM_ERR_BAD_ORD
              "SYM_ERR_SCALE_UNDERFLOW", "t", 1),
      ErrCase("rqd_underflow_0", "requant_dynamic", {**R, "t": ([1, 0, -1], MIN_NORMAL, 32), "q_max_bits": 16},
              "SYM_ERR_SCALE_UNDERFLOW", "t", 0),
+     ErrCase("rqd_view_in_t", "requant_dynamic", {**R, "t": T8, "out": 8}, "SYM_ERR_ALIAS", "out",
+             patch=_view_in("t")),
+     ErrCase("rqd_view_in_out_m", "requant_dynamic", {**R, "t": T8, "out": 8}, "SYM_ERR_ALIAS", "out",
+             patch=_view_in("out")),
+     ErrCase("rqd_rng_at_scale", "requant_dynamic", {**R, "round": (SR, 7)}, "SYM_ERR_ALIAS", "round.rng_state",
+             patch=_rng_at_out_scale),
      ErrCase("rqf_target", "requant_fixed", {**RF, "target_scale": 0.0}, "SYM_ERR_BAD_SCALE", "target_scale"),
      ErrCase("rqf_target_nan", "requant_fixed", {**RF, "target_scale": float("nan")}, "SYM_ERR_BAD_SCALE",
              "target_scale"))
@@ -287,6 +321,14 @@ _add(ErrCase("acd_width_17", "accumulate_dynamic", {**AD, "target": ([1, -1, 2],
              "round.rng_state", patch=_point("round.rng_state", "target", 0, "uint32_t *")),
      ErrCase("acd_alias_rng_inc", "accumulate_dynamic", {**AD, "round": (SR, 5)}, "SYM_ERR_ALIAS",
              "round.rng_state", patch=_point("round.rng_state", "inc", 2, "uint32_t *")),
+     ErrCase("acd_view_in_target", "accumulate_dynamic", {**AD, "target": (T8[0], 0.5, 8),
+             "inc": ([1] * 8, 0.5, 8), "out": 8}, "SYM_ERR_ALIAS", "out", patch=_view_in("target")),
+     ErrCase("acd_view_in_inc", "accumulate_dynamic", {**AD, "target": (T8[0], 0.5, 8),
+             "inc": ([1] * 8, 0.5, 8), "out": 8}, "SYM_ERR_ALIAS", "out", patch=_view_in("inc")),
+     ErrCase("acd_view_in_out_m", "accumulate_dynamic", {**AD, "target": (T8[0], 0.5, 8),
+             "inc": ([1] * 8, 0.5, 8), "out": 8}, "SYM_ERR_ALIAS", "out", patch=_view_in("out")),
+     ErrCase("acd_rng_at_scale", "accumulate_dynamic", {**AD, "round": (SR, 7)}, "SYM_ERR_ALIAS", "round.rng_state",
+             patch=_rng_at_out_scale),
      ErrCase("acd_overflow_1", "accumulate_dynamic",
              {**AD, "target": ([1, 2, 2], FLT_MAX, 8), "inc": ([0, 0, 0], 1.0, 8)}, "SYM_ERR_FLOAT_OVERFLOW", "inc", 1),
      ErrCase("acd_overflow_nan_2", "accumulate_dynamic",

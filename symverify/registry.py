@@ -143,9 +143,11 @@ class Kernel:
     a kernel done in the wrapper, e.g. the straight-through copy);
     ``c_diagnostics`` are C functions the wrapper calls only after a failure,
     to name the element that failed (not part of the kernel's computation);
-    ``c_alternates`` are C functions that compute the same result for part
-    of the kernel's vectors (the Cortex-M runner replays those vectors
-    through them as well; symverify/xtarget_table.py says which part).
+    ``c_alternates`` are C functions that compute the same result for all
+    or part of the kernel's vectors (the Cortex-M runner replays those
+    vectors through them as well; symverify/xtarget_table.py says which
+    part): a primitive's stable C prototype, whose ``sym_<name>_ex``
+    error-detail twin is its entry point, runs every vector.
     ``args`` / ``outputs`` are the Python-level layout (the vector encoding,
     the fixtures' argument check and the call of either backend derive from
     them); ``fuzzed`` says whether a libFuzzer target covers the kernel.

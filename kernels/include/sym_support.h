@@ -49,7 +49,8 @@ int sym_scale_from_absmax(float absmax, int32_t q_hi, float *s_out);
 
 /* Fill *err (if not NULL) with status, argument name, element index (-1 if
  * none) and reason (string literals); return status. For the layer entry
- * points: the one place an error detail is written. */
+ * points and the primitives' _ex cores: the one place an error detail is
+ * written. */
 int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const char *reason);
 
 /* The output view of a primitive's _ex entry point: SYM_ERR_NULL ("out")

@@ -68,10 +68,7 @@ static int sym_requant_dynamic_core(const int32_t *m_in, int32_t n, float s_in,
     int status;
     const int sr = (rounding == SYM_SR_HALF_AWAY);
 
-    /* ---- pass 1: validate ---- */
-    if (s_out == NULL) {
-        return sym_fail(err, SYM_ERR_NULL, "out", -1, "out is NULL");
-    }
+    /* ---- pass 1: validate (s_out is not NULL: the callers check it) ---- */
     status = sym_requant_check(m_in, n, q_max_bits_out, rounding, rng_state, m_out, err);
     if (status != SYM_OK) {
         return status;
@@ -142,6 +139,9 @@ int sym_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
                         int32_t q_max_bits_out, int32_t rounding, int32_t order,
                         uint32_t *rng_state, int32_t *m_out, float *s_out)
 {
+    if (s_out == NULL) {
+        return SYM_ERR_NULL;
+    }
     return sym_requant_dynamic_core(m_in, n, s_in, q_max_bits_out, rounding, order, rng_state, m_out, s_out, NULL);
 }
 
