@@ -80,7 +80,8 @@ def _rng_writeback(rounding: str, rng: Rng | None, buf: Any) -> None:
         rng.state = int(buf[0])
 
 
-def _round_ctx(ffi: Any, rounding: str, rbuf: Any, order: str = "ratio") -> dict[str, Any]:
+def _round_ctx(rounding: str, rbuf: Any, order: str = "ratio") -> dict[str, Any]:
+    """The ``sym_round_ctx`` fields of a call (``rbuf`` from :func:`_rng_buffer`)."""
     return {"mode": _ROUNDING_C[rounding], "order": _ORDER_C[order], "rng_state": rbuf}
 
 
@@ -90,6 +91,7 @@ def _out_view(ffi: Any, out: np.ndarray) -> Any:
 
 
 def _cview(ffi: Any, m: np.ndarray, scale: Any, bits: int) -> dict[str, Any]:
+    """The ``sym_cview`` fields over the fresh int32 buffer ``m``."""
     return {"m": ffi.cast("const int32_t *", ffi.from_buffer(m)), "n": int(m.size), "scale": float(scale),
             "bits": int(bits)}
 
@@ -168,7 +170,7 @@ def float_to_sym(x: Any, q_max_bits: int = 12, rounding: str = HALF_AWAY,
     out = _out_view(ffi, m)
     err = ffi.new("sym_err *")
     args = ffi.new("sym_float_to_sym_args *", {"x": ffi.cast("const float *", ffi.from_buffer(xs)), "n": n,
-                                               "q_max_bits": bits, "round": _round_ctx(ffi, rounding, rbuf),
+                                               "q_max_bits": bits, "round": _round_ctx(rounding, rbuf),
                                                "out": out})
     status = lib.sym_float_to_sym_ex(args, err)
     _raise_c(ffi, status, "sym_float_to_sym_ex", err, _round_fields(bits, rounding, rng),
@@ -238,7 +240,7 @@ def requant_dynamic(t: SymTensor, q_max_bits: int, rounding: str = HALF_AWAY, or
     out = _out_view(ffi, dst)
     err = ffi.new("sym_err *")
     args = ffi.new("sym_requant_dynamic_args *", {"t": _cview(ffi, m, t.scale, t.q_max_bits), "q_max_bits": bits,
-                                                  "round": _round_ctx(ffi, rounding, rbuf, order), "out": out})
+                                                  "round": _round_ctx(rounding, rbuf, order), "out": out})
     status = lib.sym_requant_dynamic_ex(args, err)
 
     def absmax(i: int) -> np.float32:
@@ -271,7 +273,7 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     err = ffi.new("sym_err *")
     args = ffi.new("sym_requant_fixed_args *", {"t": _cview(ffi, m, t.scale, t.q_max_bits),
                                                 "target_scale": float(target), "q_max_bits": bits,
-                                                "round": _round_ctx(ffi, rounding, rbuf), "out": out})
+                                                "round": _round_ctx(rounding, rbuf), "out": out})
     status = lib.sym_requant_fixed_ex(args, err)
     _raise_c(ffi, status, "sym_requant_fixed_ex", err,
              {**_round_fields(bits, rounding, rng), "t.scale": ("t.scale", t.scale),
@@ -343,7 +345,7 @@ def accumulate_dynamic(target: SymTensor, inc: SymTensor, rounding: str = HALF_A
     err = ffi.new("sym_err *")
     args = ffi.new("sym_accumulate_dynamic_args *", {"target": _cview(ffi, tm, target.scale, bits),
                                                      "inc": _cview(ffi, im, inc.scale, inc.q_max_bits),
-                                                     "round": _round_ctx(ffi, rounding, rbuf), "out": out})
+                                                     "round": _round_ctx(rounding, rbuf), "out": out})
     status = lib.sym_accumulate_dynamic_ex(args, err)
 
     def absmax(i: int) -> np.float32:
