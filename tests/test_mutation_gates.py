@@ -50,8 +50,8 @@ def test_unsupported_schema_is_refused(tmp_path):
     ('files = ["sym_round.c", ', 'files = ["sym_round.c", "sym_nope.c", ', r"engine: key 'files': 'sym_nope.c' is not a kernel source"),
     ('files = ["sym_round.c"]\nfloat_values', 'files = ["sym_rund.c"]\nfloat_values',
      r"operator\[1\] \(id 'RND_HALF'\): key 'files': 'sym_rund.c' is not one of the mutated sources"),
-    ('functions = ["sym_accumulate_fixed"]', 'functions = ["sym_accumulate_fxed"]',
-     r"\(id 'SEED_DROP'\): key 'functions': 'sym_accumulate_fxed' is not a function"),
+    ('functions = ["sym_accumulate_fixed_core"]', 'functions = ["sym_accumulate_fxed_core"]',
+     r"\(id 'SEED_DROP'\): key 'functions': 'sym_accumulate_fxed_core' is not a function"),
     ('map = { roundf = ["rintf", "truncf", "floorf", "ceilf"] }', 'map = { roundff = ["rintf"] }',
      r"operator\(s\) RND_MODE match nothing"),
 ])
