@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import registry
-from .errors import STATUS_NAMES, SymError
+from .errors import STATUS_CODES, SymError, status_name
 from .fpenv import FpSelftest, run_selftest
 from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng,
                     SymTensor, as_integer_array, check_bits, check_order, check_rng, check_rounding,
@@ -108,8 +108,8 @@ def _raise_c(ffi: Any, status: int, entry: str, err: Any, fields: dict[str, tupl
     (in parentheses) to the rule of an element fault."""
     if status == 0:
         return
-    name = STATUS_NAMES.get(int(status))
-    if name is None:
+    name = status_name(status)
+    if name not in STATUS_CODES:
         raise SymError("SYM_ERR_BAD_TYPE", entry, int(status), f"{entry} returned an unknown status")
     arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else entry
     rule = f"{entry}: " + (ffi.string(err.reason).decode() if err.reason != ffi.NULL else name)
