@@ -125,7 +125,7 @@ def test_unknown_operator_is_a_usage_error():
 def _asan_only_mutants(sch) -> list[str]:
     """for (i = -1; ...) loop starts: only the sanitize pass kills them."""
     pick = [m.uid for m in sch.sources.mutants
-            if m.op == "CRP" and m.replacement == "(-1)" and m.function in ("sym_int_to_sym", "sym_sym_to_float")
+            if m.op == "CRP" and m.replacement == "(-1)" and m.function in ("sym_int_to_sym_core", "sym_sym_to_float_core")
             and m.original == "0"]
     assert pick
     return pick
