@@ -11,6 +11,7 @@ interface as :class:`symverify.mutants.abi.AbiCase`.
 """
 from __future__ import annotations
 
+import dataclasses
 import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -40,6 +41,7 @@ class ErrCase:
     arg: str
     index: int = -1
     family: str = "abi_err"
+    reason: str | None = None   # the exact sym_err.reason, where a case pins it
     patch: Callable[[Any, Any, dict[str, Any]], None] | None = field(default=None, repr=False)
 
     @property
@@ -123,6 +125,8 @@ def _run(ffi: Any, lib: Any, c: ErrCase) -> str | None:
         return f"sym_err.index {err.index} != expected {c.index}"
     if err.reason == ffi.NULL or not ffi.string(err.reason):
         return "sym_err.reason is NULL or empty"
+    if c.reason is not None and ffi.string(err.reason).decode() != c.reason:
+        return f"sym_err.reason {ffi.string(err.reason).decode()!r} != {c.reason!r}"
     if "out" in bufs and c.fields.get("out") is not None and c.status != "SYM_ERR_ALIAS":
         n = 2 if out_view is None else max(c.fields["out"], 1) + 2
         if any(bufs["out"][j] != _i32(SENTINEL) for j in range(n)):
@@ -353,3 +357,30 @@ _add(ErrCase("acd_width_17", "accumulate_dynamic", {**AD, "target": ([1, -1, 2],
              {**AF, "target": ([0, 127, 0], 1.0, 8), "inc": ([0, 1, 0], 1.0, 8)}, "SYM_ERR_INT_OVERFLOW", "target", 1),
      ErrCase("acf_sum_below_2", "accumulate_fixed",
              {**AF, "target": ([0, 0, -128], 1.0, 8), "inc": ([5, 0, -1], 1.0, 8)}, "SYM_ERR_INT_OVERFLOW", "target", 2))
+
+#: the exact reason of one case per reason text of the requant cores and the
+#: shared _ex helpers (the other cases pin status, field and index)
+REASONS: dict[str, str] = {
+    "rsc_out_null": "out is NULL",
+    "rqd_out_null": "out is NULL",
+    "rqd_out_n": "out.n must equal the input length",
+    "rqd_out_m_null": "out.m is NULL",
+    "rqd_t_null": "t.m is NULL",
+    "rqd_empty": "t needs at least one element",
+    "rqd_alias_out": "out.m overlaps t.m partially (only out.m == t.m is allowed)",
+    "rqd_alias_rng": "the RNG state overlaps t.m or out.m",
+    "rqd_view_in_t": "out.scale lies inside t.m or out.m",
+    "rqd_rng_at_scale": "the RNG state overlaps out.scale",
+    "rqd_overflow_1": "|m * s_in| overflows float32: absmax is inf",
+    "rqd_underflow_0": "absmax / qMax must be a normal float32 (>= 2^-126): absmax is too small",
+    "rsc_guard": "q * param_scale / acc_scale exceeds the rescale guard |r| <= 1073774591",
+    "rqd_width_17": "q_max_bits must be 2..16",
+    "rqd_mode": "rounding must be SYM_HALF_AWAY or SYM_SR_HALF_AWAY",
+    "rqd_rng_zero": "SR_HALF_AWAY needs an RNG state that is not 0",
+    "rqd_order": "order must be SYM_ORDER_RATIO or SYM_ORDER_CLAMP_FIRST",
+    "rqd_scale": "a scale must be a positive, finite, normal float32",
+    "rqf_target": "a scale must be a positive, finite, normal float32",
+    "rqd_args_null": "the args struct is NULL",
+}
+CASES = [dataclasses.replace(c, reason=REASONS[c.name]) if c.name in REASONS else c for c in CASES]
+assert {c.name for c in CASES if c.reason} == set(REASONS)

@@ -39,6 +39,8 @@ def test_a_wrong_index_or_field_is_caught(lib) -> None:
     assert gold.run_case(dataclasses.replace(c, index=2), ffi, clib) == "sym_err.index 1 != expected 2"
     assert "sym_err.arg 't' != expected 'x'" in gold.run_case(dataclasses.replace(c, arg="x"), ffi, clib)
     assert "status" in gold.run_case(dataclasses.replace(c, status="SYM_ERR_EMPTY"), ffi, clib)
+    pinned = next(c for c in abi_err.CASES if c.name == "rsc_guard")
+    assert "sym_err.reason" in gold.run_case(dataclasses.replace(pinned, reason="other"), ffi, clib)
 
 
 def test_declared_replay_covers_every_primitive_and_passes(lib) -> None:

@@ -257,8 +257,7 @@ static int sym_rescale_to_acc_core(int32_t q, float s_p, float s_acc, int32_t *o
     a = fabsf(r);
     if (!(a <= SYM_RESCALE_GUARD_F)) { /* also NaN and inf */
         return sym_fail(err, SYM_ERR_RANGE_GUARD, "q", -1,
-                        "r = q * param_scale / acc_scale exceeds the guard |r| <= 1073774591 "
-                        "(2^31 - 1 - 32768*32767)");
+                        "q * param_scale / acc_scale exceeds the rescale guard |r| <= 1073774591");
     }
     *out = sym_sat_round(r, INT32_MIN, INT32_MAX);
     return SYM_OK;
