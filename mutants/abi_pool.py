@@ -318,6 +318,7 @@ def _dims_variations(window: bool) -> list[tuple[str, Edit, str, str, int]]:
               ("pl_neg", _geom_set(pad_left=-1), "SYM_ERR_SHAPE", "geom.pad_left", -1),
               ("pr_neg", _geom_set(pad_right=-1), "SYM_ERR_SHAPE", "geom.pad_left", -1),
               ("out_channels", _geom_set(out_channels=2), "SYM_ERR_SHAPE", "geom.out_channels", -1),
+              ("out_channels_0", _geom_set(out_channels=0), "SYM_ERR_SHAPE", "geom.out_channels", -1),
               ("groups", _geom_set(groups=2), "SYM_ERR_SHAPE", "geom.out_channels", -1),
               ("output_padding", _geom_set(output_padding=1), "SYM_ERR_SHAPE", "geom.out_channels", -1),
               ("span_overflow", _geom_set(dilation=1 << 30, kernel_size=3), "SYM_ERR_SHAPE", "geom.kernel_size", -1),

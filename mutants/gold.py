@@ -7,7 +7,10 @@ and returns ``None`` when every output matches bit-exactly, else a short
 reason (``"status SYM_OK != SYM_ERR_RANGE_GUARD"``, ``"mantissas[2] 5 != 4"``).
 Vectors that only the Python API can express (``c_abi: false``) are skipped.
 A family of registry-described layer-ABI steps (ReLU) becomes
-:class:`LayoutCase` s, replayed through its one C entry point per step.
+:class:`LayoutCase` s, replayed through its one C entry point per step. A
+primitive's vector is a :class:`Case` replayed through its C prototype (the
+hand-written ``_RUNNERS``) and a :class:`.decl_gold.DeclCase` replayed
+through its ``sym_<kernel>_ex`` entry point (derived from the declarations).
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from symverify.errors import STATUS_CODES, status_name
 from symverify.goldgen import vectorset
 from symverify.goldgen.vecformat import strip_comments
 
-from . import conv_gold, layers_gold, pool_gold
+from . import conv_gold, decl_gold, layers_gold, pool_gold
 from .layers_gold import SENTINEL_BYTE
 
 ROUNDING = {"half_away": 0, "sr_half_away": 1}
@@ -448,7 +451,11 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
                     skipped.append(label)
                     continue
                 cases.append(Case(family, v["name"], v["kernel"], v["args"], v["expect"]))
-        except (KeyError, TypeError, AttributeError) as exc:
+            if family in decl_gold.primitive_families():
+                from symverify.build import kernel_dir
+
+                cases.extend(decl_gold.load(family, data, kernel_dir() / "include"))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise vectorset.VectorFileError(f"{path}: not a golden vector file of family {family!r}: "
                                             f"{type(exc).__name__} {exc}") from None
     return cases, skipped
@@ -456,16 +463,18 @@ def load_cases(files: list[Path] | None = None) -> tuple[list[Case], list[str]]:
 
 def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[Any], list[str]]:
     """The gold suite: the golden vectors plus (``abi``) the supplementary C-ABI
-    cases of :mod:`symverify.mutants.abi`."""
+    cases of :mod:`symverify.mutants.abi` (and its siblings; :mod:`.abi_err`
+    pins the primitives' error detail)."""
     cases, skipped = load_cases(files)
     if abi:
         from .abi import CASES
         from .abi_layers import CASES as LAYER_CASES
         from .abi_intreq import CASES as INTREQ_CASES
         from .abi_pool import CASES as POOL_CASES
+        from .abi_err import CASES as ERR_CASES
         from .abi_relu import CASES as RELU_CASES
 
-        cases = [*cases, *CASES, *LAYER_CASES, *RELU_CASES, *POOL_CASES, *INTREQ_CASES]
+        cases = [*cases, *CASES, *ERR_CASES, *LAYER_CASES, *RELU_CASES, *POOL_CASES, *INTREQ_CASES]
     return cases, skipped
 
 

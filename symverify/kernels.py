@@ -2,8 +2,11 @@
 
 Same functions and signatures as ``sv.emulate`` (see API.md). Arguments are
 validated here with the helpers of :mod:`symverify.types`, and the C kernels
-validate everything again themselves; every non-zero C status becomes a
-:class:`symverify.SymError` naming the argument and its value. Functions
+validate everything again themselves. Each kernel makes one call of its
+error-detail entry point ``sym_<kernel>_ex`` (kernels/include), and a
+non-zero status becomes a :class:`symverify.SymError` built from the
+``sym_err`` the C filled: the argument it names, the element index it gives
+(with that element's value) and its reason. Functions
 return new :class:`SymTensor` objects and never modify their arguments (the
 mantissas are copied into fresh buffers before a kernel sees them). The
 library is compiled and loaded lazily on first use (``symverify.build``); the
@@ -17,8 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import registry
-from .errors import SymError
-from .errors import raise_for_status as _check
+from .errors import STATUS_CODES, SymError, status_name
 from .fpenv import FpSelftest, run_selftest
 from .types import (CONVERSION_BITS, DECLARED_BITS, HALF_AWAY, OUTPUT_BITS, SR_HALF_AWAY, Rng,
                     SymTensor, as_integer_array, check_bits, check_order, check_rng, check_rounding,
@@ -78,23 +80,50 @@ def _rng_writeback(rounding: str, rng: Rng | None, buf: Any) -> None:
         rng.state = int(buf[0])
 
 
-def _rng_errors(rng: Rng | None) -> dict[str, Callable[[], tuple[str, Any, str]]]:
-    return {
-        "SYM_ERR_NULL": lambda: ("rng_state", rng, "SR_HALF_AWAY needs an sv.Rng(seed)"),
-        "SYM_ERR_BAD_RNG": lambda: ("rng_state.state", None if rng is None else rng.state,
-                                    "xorshift32 state must not be 0"),
-    }
+def _round_ctx(rounding: str, rbuf: Any, order: str = "ratio") -> dict[str, Any]:
+    """The ``sym_round_ctx`` fields of a call (``rbuf`` from :func:`_rng_buffer`)."""
+    return {"mode": _ROUNDING_C[rounding], "order": _ORDER_C[order], "rng_state": rbuf}
 
 
-def _first_index(mask: np.ndarray) -> int:
-    idx = np.flatnonzero(mask)
-    return int(idx[0]) if idx.size else 0
+def _out_view(ffi: Any, out: np.ndarray) -> Any:
+    """A ``sym_view *`` over the fresh int32 buffer ``out`` (scale and width set by the C)."""
+    return ffi.new("sym_view *", {"m": ffi.cast("int32_t *", ffi.from_buffer(out)), "n": int(out.size)})
 
 
-def _products(m: np.ndarray, scale: np.float32) -> np.ndarray:
-    """(float)m * scale in float32, elementwise (for error messages only)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return m.astype(np.float32) * np.float32(scale)
+def _cview(ffi: Any, m: np.ndarray, scale: Any, bits: int) -> dict[str, Any]:
+    """The ``sym_cview`` fields over the fresh int32 buffer ``m``."""
+    return {"m": ffi.cast("const int32_t *", ffi.from_buffer(m)), "n": int(m.size), "scale": float(scale),
+            "bits": int(bits)}
+
+
+def _raise_c(ffi: Any, status: int, entry: str, err: Any, fields: dict[str, tuple[str, Any]],
+             elements: dict[str, tuple[str, np.ndarray]] | None = None,
+             absmax: Callable[[int], Any] | None = None, context: str = "") -> None:
+    """Return for status 0, else raise the SymError of a failed ``entry``
+    call from the ``sym_err`` it filled. ``fields`` maps a C field name to
+    the Python (argument, value); ``elements`` maps a C tensor name to its
+    Python label and the buffer the C read, so an element fault names
+    ``label[index]`` and that element's value; ``absmax(i)`` is the value
+    of the absmax at the element SCALE_UNDERFLOW names; ``context`` is added
+    (in parentheses) to the rule of an element fault."""
+    if status == 0:
+        return
+    name = status_name(status)
+    if name not in STATUS_CODES:
+        raise SymError("SYM_ERR_BAD_TYPE", entry, int(status), f"{entry} returned an unknown status")
+    arg = ffi.string(err.arg).decode() if err.arg != ffi.NULL else entry
+    rule = f"{entry}: " + (ffi.string(err.reason).decode() if err.reason != ffi.NULL else name)
+    i = int(err.index)
+    element = (elements or {}).get(arg)
+    if element is not None and 0 <= i < element[1].size:
+        label, buf = element
+        if name == "SYM_ERR_SCALE_UNDERFLOW" and absmax is not None:
+            where = f"the absmax is at {label}[{i}]"
+            raise SymError(name, "absmax", float(absmax(i)), f"{rule} ({where}; {context})" if context
+                           else f"{rule} ({where})")
+        raise SymError(name, f"{label}[{i}]", buf[i].item(), f"{rule} ({context})" if context else rule)
+    argument, value = fields.get(arg, (arg, None))
+    raise SymError(name, argument, value, rule)
 
 
 def _as_float32_scalar(x: Any, argument: str) -> np.float32:
@@ -112,10 +141,9 @@ def round_half_away(x: float) -> int:
     f = _as_float32_scalar(x, "x")
     ffi, lib = ffi_lib()
     out = ffi.new("int32_t[1]")
-    status = lib.sym_round_half_away(float(f), out)
-    _check(status, "sym_round_half_away", {
-        "SYM_ERR_CAST_RANGE": lambda: ("x", x, "round(x) must be finite and inside [-2^31, 2^31) as float32"),
-    })
+    err = ffi.new("sym_err *")
+    status = lib.sym_round_half_away_ex(ffi.new("sym_round_half_away_args *", {"x": float(f), "out": out}), err)
+    _raise_c(ffi, status, "sym_round_half_away_ex", err, {"x": ("x", x)})
     return int(out[0])
 
 
@@ -138,49 +166,38 @@ def float_to_sym(x: Any, q_max_bits: int = 12, rounding: str = HALF_AWAY,
         xs = np.array(raw, dtype=np.float32, copy=True, order="C").reshape(-1)
     ffi, lib = ffi_lib()
     m = np.empty(n, dtype=np.int32)
-    scale = ffi.new("float[1]")
     rbuf = _rng_buffer(ffi, rounding, rng)
-    status = lib.sym_float_to_sym(ffi.cast("const float *", ffi.from_buffer(xs)), n, bits,
-                                  _ROUNDING_C[rounding], rbuf,
-                                  ffi.cast("int32_t *", ffi.from_buffer(m)), scale)
-
-    def nonfinite() -> tuple[str, Any, str]:
-        i = _first_index(~np.isfinite(xs))
-        return f"x[{i}]", float(xs[i]), "every input value must be finite (no NaN, no inf) as float32"
-
-    def underflow() -> tuple[str, Any, str]:
-        a = np.float32(np.max(np.abs(xs)))
-        return ("absmax", float(a),
-                f"absmax / qMax ({q_max(bits)}) must be a normal float32 (>= 2^-126); absmax is too small")
-
-    _check(status, "sym_float_to_sym", {
-        "SYM_ERR_NONFINITE_INPUT": nonfinite,
-        "SYM_ERR_SCALE_UNDERFLOW": underflow,
-        **_rng_errors(rng),
-    })
+    out = _out_view(ffi, m)
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_float_to_sym_args *", {"x": ffi.cast("const float *", ffi.from_buffer(xs)), "n": n,
+                                               "q_max_bits": bits, "round": _round_ctx(rounding, rbuf),
+                                               "out": out})
+    status = lib.sym_float_to_sym_ex(args, err)
+    _raise_c(ffi, status, "sym_float_to_sym_ex", err, _round_fields(bits, rounding, rng),
+             {"x": ("x", xs)}, lambda i: np.abs(xs[i]), f"qMax = {q_max(bits)}")
     _rng_writeback(rounding, rng, rbuf)
-    return SymTensor(m.reshape(raw.shape), np.float32(scale[0]), bits)
+    return SymTensor(m.reshape(raw.shape), np.float32(out.scale), bits)
+
+
+def _round_fields(bits: int, rounding: str, rng: Rng | None) -> dict[str, tuple[str, Any]]:
+    """The Python argument of each C width / rounding field."""
+    return {"q_max_bits": ("q_max_bits", bits), "round.mode": ("rounding", rounding),
+            "round.rng_state": ("rng_state", rng), "target.bits": ("target.q_max_bits", bits)}
 
 
 def sym_to_float(t: SymTensor) -> np.ndarray:
     """SYM -> float32: (float)m * scale, same shape as ``t.mantissas``."""
     t = _check_tensor(t, "t")
     m = _fresh_mantissas(t)
-    n = _check_len(int(m.size), "t")
+    _check_len(int(m.size), "t")
     ffi, lib = ffi_lib()
-    y = np.empty(n, dtype=np.float32)
-    status = lib.sym_sym_to_float(ffi.cast("const int32_t *", ffi.from_buffer(m)), n, float(t.scale),
-                                  ffi.cast("float *", ffi.from_buffer(y)))
-
-    def overflow() -> tuple[str, Any, str]:
-        i = _first_index(~np.isfinite(_products(m, t.scale)))
-        return (f"t.mantissas[{i}]", int(m[i]),
-                f"m * scale overflows float32 (scale = {float(t.scale)!r})")
-
-    _check(status, "sym_sym_to_float", {
-        "SYM_ERR_FLOAT_OVERFLOW": overflow,
-        "SYM_ERR_BAD_SCALE": lambda: ("t.scale", t.scale, "a scale must be a positive, finite, normal float32"),
-    })
+    y = np.empty(m.size, dtype=np.float32)
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_sym_to_float_args *", {"t": _cview(ffi, m, t.scale, t.q_max_bits),
+                                               "y": ffi.cast("float *", ffi.from_buffer(y))})
+    status = lib.sym_sym_to_float_ex(args, err)
+    _raise_c(ffi, status, "sym_sym_to_float_ex", err, {"t.scale": ("t.scale", t.scale)},
+             {"t": ("t.mantissas", m)}, context=f"scale = {float(t.scale)!r}")
     return y.reshape(t.mantissas.shape)
 
 
@@ -195,12 +212,13 @@ def int_to_sym(m: Any) -> SymTensor:
     src = np.array(raw, dtype=np.int32, copy=True, order="C").reshape(-1)
     n = _check_len(int(src.size), "m")
     ffi, lib = ffi_lib()
-    out = np.empty(n, dtype=np.int32)
-    scale = ffi.new("float[1]")
-    status = lib.sym_int_to_sym(ffi.cast("const int32_t *", ffi.from_buffer(src)), n,
-                                ffi.cast("int32_t *", ffi.from_buffer(out)), scale)
-    _check(status, "sym_int_to_sym", {})
-    return SymTensor(out.reshape(raw.shape), np.float32(scale[0]), 32)
+    dst = np.empty(n, dtype=np.int32)
+    out = _out_view(ffi, dst)
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_int_to_sym_args *", {"m": ffi.cast("const int32_t *", ffi.from_buffer(src)), "n": n,
+                                             "out": out})
+    _raise_c(ffi, lib.sym_int_to_sym_ex(args, err), "sym_int_to_sym_ex", err, {})
+    return SymTensor(dst.reshape(raw.shape), np.float32(out.scale), 32)
 
 
 # ---------------------------------------------------------------- requant
@@ -217,30 +235,23 @@ def requant_dynamic(t: SymTensor, q_max_bits: int, rounding: str = HALF_AWAY, or
     m = _fresh_mantissas(t)
     n = _check_len(int(m.size), "t")
     ffi, lib = ffi_lib()
-    out = np.empty(n, dtype=np.int32)
-    s_out = ffi.new("float[1]")
+    dst = np.empty(n, dtype=np.int32)
     rbuf = _rng_buffer(ffi, rounding, rng)
-    status = lib.sym_requant_dynamic(ffi.cast("const int32_t *", ffi.from_buffer(m)), n, float(t.scale),
-                                     bits, _ROUNDING_C[rounding], _ORDER_C[order], rbuf,
-                                     ffi.cast("int32_t *", ffi.from_buffer(out)), s_out)
+    out = _out_view(ffi, dst)
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_requant_dynamic_args *", {"t": _cview(ffi, m, t.scale, t.q_max_bits), "q_max_bits": bits,
+                                                  "round": _round_ctx(rounding, rbuf, order), "out": out})
+    status = lib.sym_requant_dynamic_ex(args, err)
 
-    def overflow() -> tuple[str, Any, str]:
-        i = _first_index(~np.isfinite(_products(m, t.scale)))
-        return (f"t.mantissas[{i}]", int(m[i]),
-                f"|m * s_in| overflows float32 (s_in = {float(t.scale)!r}): absmax is inf")
+    def absmax(i: int) -> np.float32:
+        with np.errstate(over="ignore"):
+            return np.abs(np.float32(m[i]) * np.float32(t.scale))
 
-    def underflow() -> tuple[str, Any, str]:
-        a = np.float32(np.max(np.abs(_products(m, t.scale))))
-        return ("absmax", float(a),
-                f"absmax / qMax ({q_max(bits)}) must be a normal float32 (>= 2^-126); absmax is too small")
-
-    _check(status, "sym_requant_dynamic", {
-        "SYM_ERR_FLOAT_OVERFLOW": overflow,
-        "SYM_ERR_SCALE_UNDERFLOW": underflow,
-        **_rng_errors(rng),
-    })
+    _raise_c(ffi, status, "sym_requant_dynamic_ex", err,
+             {**_round_fields(bits, rounding, rng), "t.scale": ("t.scale", t.scale), "round.order": ("order", order)},
+             {"t": ("t.mantissas", m)}, absmax, f"s_in = {float(t.scale)!r}, qMax = {q_max(bits)}")
     _rng_writeback(rounding, rng, rbuf)
-    return SymTensor(out.reshape(t.mantissas.shape), np.float32(s_out[0]), bits)
+    return SymTensor(dst.reshape(t.mantissas.shape), np.float32(out.scale), bits)
 
 
 def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: str = HALF_AWAY,
@@ -256,18 +267,19 @@ def requant_fixed(t: SymTensor, target_scale: Any, q_max_bits: int, rounding: st
     m = _fresh_mantissas(t)
     n = _check_len(int(m.size), "t")
     ffi, lib = ffi_lib()
-    out = np.empty(n, dtype=np.int32)
+    dst = np.empty(n, dtype=np.int32)
     rbuf = _rng_buffer(ffi, rounding, rng)
-    status = lib.sym_requant_fixed(ffi.cast("const int32_t *", ffi.from_buffer(m)), n, float(t.scale),
-                                   float(target), bits, _ROUNDING_C[rounding], rbuf,
-                                   ffi.cast("int32_t *", ffi.from_buffer(out)))
-    _check(status, "sym_requant_fixed", {
-        "SYM_ERR_BAD_SCALE": lambda: ("target_scale", target_scale,
-                                      "a scale must be a positive, finite, normal float32"),
-        **_rng_errors(rng),
-    })
+    out = _out_view(ffi, dst)
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_requant_fixed_args *", {"t": _cview(ffi, m, t.scale, t.q_max_bits),
+                                                "target_scale": float(target), "q_max_bits": bits,
+                                                "round": _round_ctx(rounding, rbuf), "out": out})
+    status = lib.sym_requant_fixed_ex(args, err)
+    _raise_c(ffi, status, "sym_requant_fixed_ex", err,
+             {**_round_fields(bits, rounding, rng), "t.scale": ("t.scale", t.scale),
+              "target_scale": ("target_scale", target_scale)})
     _rng_writeback(rounding, rng, rbuf)
-    return SymTensor(out.reshape(t.mantissas.shape), target, bits)
+    return SymTensor(dst.reshape(t.mantissas.shape), target, bits)
 
 
 def _check_q(q: Any) -> int:
@@ -289,15 +301,12 @@ def rescale_to_acc(q: int, param_scale: Any, acc_scale: Any, rounding: str = HAL
     s_acc = check_scale(acc_scale, "acc_scale")
     ffi, lib = ffi_lib()
     out = ffi.new("int32_t[1]")
-    status = lib.sym_rescale_to_acc(qi, float(s_p), float(s_acc), out)
-
-    def guard() -> tuple[str, Any, str]:
-        with np.errstate(over="ignore", invalid="ignore"):
-            r = (np.float32(qi) * s_p) / s_acc
-        return ("q", qi, f"r = q * param_scale / acc_scale = {float(r)!r} exceeds the guard "
-                         f"|r| <= 1073774591 (2^31 - 1 - 32768*32767)")
-
-    _check(status, "sym_rescale_to_acc", {"SYM_ERR_RANGE_GUARD": guard})
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_rescale_to_acc_args *", {"q": qi, "param_scale": float(s_p), "acc_scale": float(s_acc),
+                                                 "out": out})
+    status = lib.sym_rescale_to_acc_ex(args, err)
+    _raise_c(ffi, status, "sym_rescale_to_acc_ex", err,
+             {"q": ("q", qi), "param_scale": ("param_scale", param_scale), "acc_scale": ("acc_scale", acc_scale)})
     return int(out[0])
 
 
@@ -313,6 +322,11 @@ def _check_pair(target: Any, inc: Any) -> tuple[SymTensor, SymTensor]:
     return target, inc
 
 
+def _pair_fields(target: SymTensor, inc: SymTensor, tm: np.ndarray, im: np.ndarray) -> dict[str, tuple[str, Any]]:
+    return {"target.scale": ("target.scale", target.scale), "inc.scale": ("inc.scale", inc.scale),
+            "inc.n": ("inc", (int(tm.size), int(im.size)))}
+
+
 def accumulate_dynamic(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWAY,
                        rng_state: Rng | None = None) -> SymTensor:
     """Dynamic accumulate: v = t*s_t + inc*s_inc (float32); new scale
@@ -323,37 +337,27 @@ def accumulate_dynamic(target: SymTensor, inc: SymTensor, rounding: str = HALF_A
     rng = check_rng(rounding, rng_state)
     tm = _fresh_mantissas(target)
     im = _fresh_mantissas(inc)
-    n = _check_len(int(tm.size), "target")
+    _check_len(int(tm.size), "target")
     ffi, lib = ffi_lib()
-    s_t = ffi.new("float[1]", [float(target.scale)])
+    dst = np.empty(tm.size, dtype=np.int32)
     rbuf = _rng_buffer(ffi, rounding, rng)
-    status = lib.sym_accumulate_dynamic(ffi.cast("int32_t *", ffi.from_buffer(tm)), n, s_t, bits,
-                                        ffi.cast("const int32_t *", ffi.from_buffer(im)), int(im.size),
-                                        float(inc.scale), _ROUNDING_C[rounding], rbuf)
+    out = _out_view(ffi, dst)
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_accumulate_dynamic_args *", {"target": _cview(ffi, tm, target.scale, bits),
+                                                     "inc": _cview(ffi, im, inc.scale, inc.q_max_bits),
+                                                     "round": _round_ctx(rounding, rbuf), "out": out})
+    status = lib.sym_accumulate_dynamic_ex(args, err)
 
-    def values() -> np.ndarray:
+    def absmax(i: int) -> np.float32:
         with np.errstate(over="ignore", invalid="ignore"):
-            return _products(tm, target.scale) + _products(im, inc.scale)
+            return np.abs(np.float32(tm[i]) * np.float32(target.scale) + np.float32(im[i]) * np.float32(inc.scale))
 
-    def overflow() -> tuple[str, Any, str]:
-        i = _first_index(~np.isfinite(values()))
-        return (f"inc.mantissas[{i}]", int(im[i]),
-                f"v = t*s_t + inc*s_inc overflows float32 at element {i} "
-                f"(target mantissa {int(tm[i])}, s_t = {float(target.scale)!r}, s_inc = {float(inc.scale)!r})")
-
-    def underflow() -> tuple[str, Any, str]:
-        a = np.float32(np.max(np.abs(values())))
-        return ("absmax", float(a),
-                f"absmax / qMax ({q_max(bits)}) must be a normal float32 (>= 2^-126); absmax is too small")
-
-    _check(status, "sym_accumulate_dynamic", {
-        "SYM_ERR_FLOAT_OVERFLOW": overflow,
-        "SYM_ERR_SCALE_UNDERFLOW": underflow,
-        "SYM_ERR_SHAPE": lambda: ("inc", (int(tm.size), int(im.size)), "lengths of target and inc differ"),
-        **_rng_errors(rng),
-    })
+    _raise_c(ffi, status, "sym_accumulate_dynamic_ex", err,
+             {**_round_fields(bits, rounding, rng), **_pair_fields(target, inc, tm, im)},
+             {"inc": ("inc.mantissas", im), "target": ("target.mantissas", tm)}, absmax,
+             f"s_t = {float(target.scale)!r}, s_inc = {float(inc.scale)!r}, qMax = {q_max(bits)}")
     _rng_writeback(rounding, rng, rbuf)
-    return SymTensor(tm.reshape(target.mantissas.shape), np.float32(s_t[0]), bits)
+    return SymTensor(dst.reshape(target.mantissas.shape), np.float32(out.scale), bits)
 
 
 def accumulate_fixed(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWAY) -> SymTensor:
@@ -364,35 +368,20 @@ def accumulate_fixed(target: SymTensor, inc: SymTensor, rounding: str = HALF_AWA
     check_rounding(rounding, (HALF_AWAY,))
     tm = _fresh_mantissas(target)
     im = _fresh_mantissas(inc)
-    n = _check_len(int(tm.size), "target")
+    _check_len(int(tm.size), "target")
     ffi, lib = ffi_lib()
-    status = lib.sym_accumulate_fixed(ffi.cast("int32_t *", ffi.from_buffer(tm)), n, float(target.scale), bits,
-                                      ffi.cast("const int32_t *", ffi.from_buffer(im)), int(im.size),
-                                      float(inc.scale))
-
-    def find(kind: str) -> tuple[str, Any, str]:
-        out = ffi.new("int32_t[1]")
-        orig = target.mantissas.reshape(-1)
-        for i in range(n):
-            st = lib.sym_rescale_to_acc(int(im[i]), float(inc.scale), float(target.scale), out)
-            if st != 0:
-                if kind == "guard":
-                    return (f"inc.mantissas[{i}]", int(im[i]),
-                            "inc * s_inc / s_t exceeds the rescale guard |r| <= 1073774591")
-                continue
-            total = int(orig[i]) + int(out[0])
-            if kind == "overflow" and not q_min(bits) <= total <= q_max(bits):
-                return (f"target.mantissas[{i}]", int(orig[i]),
-                        f"t + rescale(inc) = {int(orig[i])} + {int(out[0])} = {total} leaves the "
-                        f"{bits}-bit range [{q_min(bits)}, {q_max(bits)}]")
-        return ("target", None, f"rejected ({kind})")
-
-    _check(status, "sym_accumulate_fixed", {
-        "SYM_ERR_RANGE_GUARD": lambda: find("guard"),
-        "SYM_ERR_INT_OVERFLOW": lambda: find("overflow"),
-        "SYM_ERR_SHAPE": lambda: ("inc", (int(tm.size), int(im.size)), "lengths of target and inc differ"),
-    })
-    return SymTensor(tm.reshape(target.mantissas.shape), target.scale, bits)
+    dst = np.empty(tm.size, dtype=np.int32)
+    out = _out_view(ffi, dst)
+    err = ffi.new("sym_err *")
+    args = ffi.new("sym_accumulate_fixed_args *", {"target": _cview(ffi, tm, target.scale, bits),
+                                                   "inc": _cview(ffi, im, inc.scale, inc.q_max_bits), "out": out})
+    status = lib.sym_accumulate_fixed_ex(args, err)
+    _raise_c(ffi, status, "sym_accumulate_fixed_ex", err,
+             {"target.bits": ("target.q_max_bits", bits), **_pair_fields(target, inc, tm, im)},
+             {"inc": ("inc.mantissas", im), "target": ("target.mantissas", tm)},
+             context=f"s_t = {float(target.scale)!r}, s_inc = {float(inc.scale)!r}, {bits}-bit range "
+                     f"[{q_min(bits)}, {q_max(bits)}]")
+    return SymTensor(dst.reshape(target.mantissas.shape), target.scale, bits)
 
 
 def selftest_fp() -> FpSelftest:

@@ -144,9 +144,11 @@ class Kernel:
     a kernel done in the wrapper, e.g. the straight-through copy);
     ``c_diagnostics`` are C functions the wrapper calls only after a failure,
     to name the element that failed (not part of the kernel's computation);
-    ``c_alternates`` are C functions that compute the same result for part
-    of the kernel's vectors (the Cortex-M runner replays those vectors
-    through them as well; symverify/xtarget_table.py says which part).
+    ``c_alternates`` are C functions that compute the same result for all
+    or part of the kernel's vectors (the Cortex-M runner replays those
+    vectors through them as well; symverify/xtarget_table.py says which
+    part): a primitive's stable C prototype, whose ``sym_<name>_ex``
+    error-detail twin is its entry point, runs every vector.
     ``args`` / ``outputs`` are the Python-level layout (the vector encoding,
     the fixtures' argument check and the call of either backend derive from
     them); ``fuzzed`` says whether a libFuzzer target covers the kernel.
@@ -238,27 +240,34 @@ _INCLUDE_PAD = Arg("count_include_pad", "bool", True)
 #: In API order (API.md's first block, the M1 layer kernels, ReLU, Conv1d, then the
 #: pools and softmax / cross entropy).
 KERNELS: tuple[Kernel, ...] = (
-    Kernel("round_half_away", "round", ("sym_round_half_away",), _C_PRIMS, _EMU_PRIMS,
+    Kernel("round_half_away", "round", ("sym_round_half_away_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_round_half_away",),
            args=(Arg("x", "float64"),), outputs=(Out("out", "int"),)),
-    Kernel("float_to_sym", "convert", ("sym_float_to_sym",), _C_PRIMS, _EMU_PRIMS,
+    Kernel("float_to_sym", "convert", ("sym_float_to_sym_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_float_to_sym",),
            args=(Arg("x", "float_array"), Arg("q_max_bits", "int", 12), _RND, _RNG), outputs=_Y),
-    Kernel("sym_to_float", "convert", ("sym_sym_to_float",), _C_PRIMS, _EMU_PRIMS,
+    Kernel("sym_to_float", "convert", ("sym_sym_to_float_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_sym_to_float",),
            args=(_t("t"),), outputs=(Out("y", "array"),)),
-    Kernel("requant_dynamic", "requant", ("sym_requant_dynamic",), _C_PRIMS, _EMU_PRIMS,
+    Kernel("requant_dynamic", "requant", ("sym_requant_dynamic_ex",), _C_PRIMS, _EMU_PRIMS,
            args=(_t("t"), Arg("q_max_bits", "int"), _RND, _ORD, _RNG), outputs=_Y,
-           c_alternates=("sym_intreq_requant_dynamic", "sym_intreq_requant_dynamic_clamp_first")),
-    Kernel("requant_fixed", "requant", ("sym_requant_fixed",), _C_PRIMS, _EMU_PRIMS,
-           args=(_t("t"), Arg("target_scale", "float"), Arg("q_max_bits", "int"), _RND, _RNG), outputs=_Y,
-           c_alternates=("sym_intreq_requant_fixed",)),
-    Kernel("rescale_to_acc", "requant", ("sym_rescale_to_acc",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_requant_dynamic", "sym_intreq_requant_dynamic",
+                         "sym_intreq_requant_dynamic_clamp_first")),
+    Kernel("requant_fixed", "requant", ("sym_requant_fixed_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_requant_fixed", "sym_intreq_requant_fixed"),
+           args=(_t("t"), Arg("target_scale", "float"), Arg("q_max_bits", "int"), _RND, _RNG), outputs=_Y),
+    Kernel("rescale_to_acc", "requant", ("sym_rescale_to_acc_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_rescale_to_acc", "sym_intreq_rescale_to_acc"),
            args=(Arg("q", "int"), Arg("param_scale", "float"), Arg("acc_scale", "float"), _RND),
-           outputs=(Out("out", "int"),), c_alternates=("sym_intreq_rescale_to_acc",)),
-    Kernel("int_to_sym", "convert", ("sym_int_to_sym",), _C_PRIMS, _EMU_PRIMS,
+           outputs=(Out("out", "int"),)),
+    Kernel("int_to_sym", "convert", ("sym_int_to_sym_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_int_to_sym",),
            args=(Arg("m", "int_array"),), outputs=_Y),
-    Kernel("accumulate_dynamic", "accumulate", ("sym_accumulate_dynamic",), _C_PRIMS, _EMU_PRIMS,
+    Kernel("accumulate_dynamic", "accumulate", ("sym_accumulate_dynamic_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_accumulate_dynamic",),
            args=(_t("target"), _t("inc"), _RND, _RNG), outputs=(Out("target", "tensor"),)),
-    Kernel("accumulate_fixed", "accumulate", ("sym_accumulate_fixed",), _C_PRIMS, _EMU_PRIMS,
-           c_diagnostics=("sym_rescale_to_acc",),
+    Kernel("accumulate_fixed", "accumulate", ("sym_accumulate_fixed_ex",), _C_PRIMS, _EMU_PRIMS,
+           c_alternates=("sym_accumulate_fixed",),
            args=(_t("target"), _t("inc"), _RND), outputs=(Out("target", "tensor"),)),
     Kernel("quant_forward", "layers", ("sym_quant_forward",), _C_LAYERS, _EMU_LAYERS, "quant", fuzzed=False,
            args=(_t("x"), Arg("q_max_bits", "int"), _RND, _ORD, _RNG), outputs=_Y),

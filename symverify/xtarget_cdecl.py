@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["XtableError", "CItem", "entry_items", "category", "declaring_header"]
+__all__ = ["XtableError", "CItem", "entry_items", "args_struct", "category", "declaring_header"]
 
 
 class XtableError(ValueError):
@@ -70,6 +70,15 @@ def entry_items(entry: str, include: Path) -> tuple[bool, tuple[CItem, ...]]:
     """``(is_struct, items)`` of C entry point ``entry``: the fields of its
     args struct for a layer step, its parameters for a primitive."""
     return _entry_items(entry, str(include))
+
+
+def args_struct(entry: str, include: Path) -> str:
+    """The args struct type of a struct entry point ``entry`` (``sym_<kernel>_args``
+    of a layer step, ``sym_<kernel>_args`` of a primitive's ``sym_<kernel>_ex``)."""
+    _, protos = _declarations(str(include))
+    if entry not in protos:
+        raise XtableError(f"C entry point {entry} is not declared in {include}")
+    return _parse_decl(protos[entry].split(",")[0], entry).ctype
 
 
 def category(item: CItem) -> str:

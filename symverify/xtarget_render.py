@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import registry
-from .xtarget_cdecl import XtableError, category, declaring_header, entry_items
+from .xtarget_cdecl import XtableError, args_struct, category, declaring_header, entry_items
 from .xtarget_table import Case, build_cases
 
 __all__ = ["family_table", "render_table"]
@@ -83,7 +83,7 @@ def _call_function(entry: str, include: Path) -> str:
     slot = {"in": 0, "out": 0, "iv": 0, "fin": 0}
     lines = [f"static int xt_call_{entry}(const xt_call *k, xt_work *w)", "{"]
     if is_struct:
-        lines.append(f"    {entry}_args a;")
+        lines.append(f"    {args_struct(entry, include)} a;")
         for it in items:
             lines.append(f"    a.{it.name} = {_expr(category(it), slot)};")
         lines.append(f"    return {entry}(&a, &w->err);")
@@ -99,18 +99,24 @@ class _Arrays:
     def __init__(self) -> None:
         self.text: list[str] = []
         self.seen: dict[tuple[int, ...], str] = {}
+        self.count = 0
 
-    def add(self, values: Sequence[int] | None) -> str:
+    def add(self, values: Sequence[int] | None, own: bool = False) -> str:
+        """The name of a const array holding ``values``; equal arrays share
+        one unless ``own``."""
         if values is None:
             return "0"
         key = tuple(int(v) for v in values)
         if not key:
             return "xt_empty"
-        if key not in self.seen:
-            name = f"xt_a{len(self.seen)}"
+        if own or key not in self.seen:
+            name = f"xt_a{self.count}"
+            self.count += 1
             items = [_i32(v) for v in key]
             body = "\n".join("    " + ", ".join(items[s:s + 10]) + "," for s in range(0, len(items), 10))
             self.text.append(f"static const int32_t {name}[{len(items)}] = {{\n{body}\n}};\n")
+            if own:
+                return name
             self.seen[key] = name
         return self.seen[key]
 
@@ -123,7 +129,7 @@ def render_table(family: str, cases: Sequence[Case], cap: int, include: Path) ->
     calls_text: list[str] = []
     for ci, c in enumerate(cases):
         for li, cl in enumerate(c.calls):
-            ins = ", ".join(f"{{ {arr.add(i.m)}, {len(i.m)}, {_u32(i.scale)}, {_i32(i.bits)}, "
+            ins = ", ".join(f"{{ {arr.add(i.m, i.own)}, {len(i.m)}, {_u32(i.scale)}, {_i32(i.bits)}, "
                             f"{int(i.present)}, {i.alias} }}" for i in cl.ins) or "{ 0, 0, 0u, 0, 0, -1 }"
             outs = []
             for fname, o in cl.outs:
@@ -147,7 +153,7 @@ def render_table(family: str, cases: Sequence[Case], cap: int, include: Path) ->
                 f"    {{ xt_call_{cl.entry}, {_c_str(cl.prefix + 'status')}, xt_in_{ci}_{li}, xt_iv_{ci}_{li}, "
                 f"xt_out_{ci}_{li}, {len(cl.outs)}, {cl.status} /* {cl.status_name} */, "
                 f"{_u32(cl.rng_in)}, {_u32(cl.rng_out)}, {int(cl.use_rng)}, {int(cl.is_struct)}, "
-                f"{int(not cl.prefix)} }},")
+                f"{int(cl.check_rng)} }},")
         case_rows.append(f"    {{ {_c_str(c.kernel)}, {c.index}u, {_c_str(c.name)}, xt_calls + {first}, "
                          f"{len(c.calls)} }},")
     items = [it for ep in entries for it in entry_items(ep, include)[1]]

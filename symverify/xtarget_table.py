@@ -31,7 +31,7 @@ from .types import Rng
 from .xtarget_cdecl import CItem, XtableError, category, entry_items
 
 __all__ = ["XtableError", "CItem", "entry_items", "category", "In", "Out", "Round", "Call", "Case",
-           "build_cases", "ALTERNATES", "ANY_BITS"]
+           "build_cases", "ALTERNATES", "PROTOTYPE_PREFIX", "ANY_BITS"]
 
 #: Float32 bits of 1.0 (the scale of an ``int_to_sym`` tensor spec).
 _ONE = 0x3F800000
@@ -70,6 +70,7 @@ class In:
     bits: int = 32
     present: bool = True
     alias: int = -1          # in place: passed as output buffer ``alias`` (filled with ``m``)
+    own: bool = False        # its own array, never shared with an equal one (must not overlap another input)
 
 
 @dataclass
@@ -109,6 +110,7 @@ class Call:
     rng_in: int = 0
     rng_out: int = 0
     use_rng: bool = False
+    check_rng: bool = False
 
 
 @dataclass
@@ -404,6 +406,41 @@ def _prim_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any],
     raise XtableError(f"{name}: no prototype fill rule in symverify/xtarget_table.py")
 
 
+def _prim_ex_values(k: registry.Kernel, a: Mapping[str, Any], e: Mapping[str, Any], ok: bool) -> dict[str, Any]:
+    """Values of the fields of a primitive's ``sym_<kernel>_args`` struct
+    (its ``sym_<kernel>_ex`` entry point), by field name: the prototype's
+    values, with the output buffer and its scale as one output view."""
+    p = _prim_values(k, a, e, ok, False)
+    name = k.name
+    rnd = Round(_ROUNDING.get(a.get("rounding", "half_away"), _INVALID_MODE),
+                _ORDER.get(a.get("order", "ratio"), _INVALID_MODE))
+    mant = e.get("mantissas") if ok else None
+    scale = _bits(e["scale"]) if ok and "scale" in e else 0
+
+    def view(n: int, bits: int) -> Out:
+        return Out(n, mant, view=True, scale=scale, bits=bits if ok else ANY_BITS)
+
+    if name in ("round_half_away", "sym_to_float"):
+        return {**p, "t": p.get("m")}
+    if name == "rescale_to_acc":
+        return {**p, "param_scale": p["s_p"], "acc_scale": p["s_acc"]}
+    if name == "float_to_sym":
+        return {**p, "round": rnd, "out": view(p["n"], p["q_max_bits"])}
+    if name == "int_to_sym":
+        return {"m": In(p["src"].m), "n": p["n"], "out": view(p["n"], 32)}
+    if name in ("requant_dynamic", "requant_fixed"):
+        t = _tensor(a["t"])
+        vals = {"t": t, "q_max_bits": p["q_max_bits_out"], "round": rnd, "out": view(len(t.m), p["q_max_bits_out"])}
+        if name == "requant_fixed":
+            vals["target_scale"] = p["target"]
+        return vals
+    if name in ("accumulate_dynamic", "accumulate_fixed"):
+        t, inc = _tensor(a["target"]), _tensor(a["inc"])
+        t.own = inc.own = True   # equal mantissas would share one array: overlap is ALIAS
+        return {"target": t, "inc": inc, "round": rnd, "out": view(len(t.m), t.bits)}
+    raise XtableError(f"{name}: no args-struct fill rule in symverify/xtarget_table.py")
+
+
 def _make_call(entry: str, prefix: str, is_struct: bool, items: Sequence[CItem], vals: Mapping[str, Any],
                where: str) -> Call:
     c = Call(entry, prefix, is_struct)
@@ -429,10 +466,19 @@ def _make_call(entry: str, prefix: str, is_struct: bool, items: Sequence[CItem],
     return c
 
 
-def _alternate(entry: str, k: registry.Kernel) -> tuple[str, Callable[[Mapping[str, Any]], bool]]:
+#: Field prefix of the checks of a primitive's own prototype, the alternate
+#: of its ``sym_<kernel>_ex`` entry point: it runs every vector, with the RNG.
+PROTOTYPE_PREFIX = "proto_"
+
+
+def _alternate(entry: str, k: registry.Kernel) -> tuple[str, Callable[[Mapping[str, Any]], bool], bool]:
+    """(field prefix, which vectors, passes the vector's RNG) of an alternate."""
+    if f"{entry}_ex" in k.c_entry_points:
+        return PROTOTYPE_PREFIX, lambda a: True, True
     if entry not in ALTERNATES:
         raise XtableError(f"{k.name}: alternate C entry point {entry} has no rule in symverify/xtarget_table.py")
-    return ALTERNATES[entry]
+    prefix, rule = ALTERNATES[entry]
+    return prefix, rule, False
 
 
 def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int = 1) -> tuple[list[Case], int]:
@@ -448,7 +494,7 @@ def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int
         cases = []
         for k in kernels:
             recs = [r for r in records if r["kernel"] == k.vector_kernel]
-            entries = [(ep, "") for ep in k.c_entry_points]
+            entries = [(ep, "", True) for ep in k.c_entry_points]
             index = 0
             for r in recs:
                 if r.get("c_abi", True) is False:
@@ -462,10 +508,12 @@ def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int
                 rng_out = int(e["rng_state"], 16) if "rng_state" in e else rng_in
                 calls = []
                 skip = False
-                extra = [(ep, _alternate(ep, k)[0]) for ep in k.c_alternates if _alternate(ep, k)[1](a)]
-                for ep, prefix in entries + extra:
+                extra = [(ep, *_alternate(ep, k)[::2]) for ep in k.c_alternates if _alternate(ep, k)[1](a)]
+                for ep, prefix, with_rng in entries + extra:
                     is_struct, items = entry_items(ep, include)
-                    if is_struct:
+                    if is_struct and k.layer is None:
+                        vals = _prim_ex_values(k, a, e, ok)
+                    elif is_struct:
                         views = [it.name for it in items if category(it) == "view"]
                         vals = _layer_values(k, a, e, ok, items, _layer_out_keys(k, views, recs), cap)
                     else:
@@ -475,8 +523,8 @@ def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int
                         break
                     c = _make_call(ep, prefix, is_struct, items, vals, where)
                     c.status, c.status_name = STATUS_CODES[e["status"]], e["status"]
-                    if not prefix:   # a vector without an Rng passes NULL
-                        c.rng_in, c.rng_out, c.use_rng = rng_in, rng_out, rng_in != 0
+                    if with_rng:   # a vector without an Rng passes NULL
+                        c.rng_in, c.rng_out, c.use_rng, c.check_rng = rng_in, rng_out, rng_in != 0, True
                     calls.append(c)
                 if skip:
                     continue

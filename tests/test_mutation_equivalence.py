@@ -69,7 +69,7 @@ def test_asan_pass_kills_loop_start_minus_one(tmp_path, monkeypatch):
     monkeypatch.setenv("SYMVERIFY_CACHE", str(tmp_path / "cache"))
     sch = engine.prepare(load_catalog(), variants=("release", "sanitize"))
     pick = [m.uid for m in sch.sources.mutants
-            if m.op == "CRP" and m.replacement == "(-1)" and m.function in ("sym_int_to_sym", "sym_sym_to_float")
+            if m.op == "CRP" and m.replacement == "(-1)" and m.function in ("sym_int_to_sym_core", "sym_sym_to_float_core")
             and m.original == "0"]
     assert pick
     out = engine.run(jobs=2, sanitize=True, only=pick)

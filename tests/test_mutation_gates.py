@@ -55,8 +55,8 @@ def test_unsupported_schema_is_refused(tmp_path):
     (*_NOPE, r"engine: key 'files': 'sym_nope.c' is not a kernel source"),
     ('files = ["sym_round.c"]\nfloat_values', 'files = ["sym_rund.c"]\nfloat_values',
      r"operator\[1\] \(id 'RND_HALF'\): key 'files': 'sym_rund.c' is not one of the mutated sources"),
-    ('functions = ["sym_accumulate_fixed"]', 'functions = ["sym_accumulate_fxed"]',
-     r"\(id 'SEED_DROP'\): key 'functions': 'sym_accumulate_fxed' is not a function"),
+    ('functions = ["sym_accumulate_fixed_core"]', 'functions = ["sym_accumulate_fxed_core"]',
+     r"\(id 'SEED_DROP'\): key 'functions': 'sym_accumulate_fxed_core' is not a function"),
     ('map = { roundf = ["rintf", "truncf", "floorf", "ceilf"] }', 'map = { roundff = ["rintf"] }',
      r"operator\(s\) RND_MODE match nothing"),
 ])
@@ -130,7 +130,7 @@ def test_unknown_operator_is_a_usage_error():
 def _asan_only_mutants(sch) -> list[str]:
     """for (i = -1; ...) loop starts: only the sanitize pass kills them."""
     pick = [m.uid for m in sch.sources.mutants
-            if m.op == "CRP" and m.replacement == "(-1)" and m.function in ("sym_int_to_sym", "sym_sym_to_float")
+            if m.op == "CRP" and m.replacement == "(-1)" and m.function in ("sym_int_to_sym_core", "sym_sym_to_float_core")
             and m.original == "0"]
     assert pick
     return pick

@@ -368,12 +368,15 @@ def test_catalog_file_list_may_only_add_sources(tmp_path: Path) -> None:
 
 
 def test_c_abi_replay_covers_every_primitive() -> None:
-    # mutants/gold.py keeps its own runner table for the primitives (the
-    # argument layout of each C prototype is not in the registry); the
-    # layers.json kernels replay through mutants/layers_gold.py
-    from symverify.mutants import gold
+    # mutants/gold.py keeps its own runner table for the primitives' C
+    # prototypes; their sym_<kernel>_ex entry points replay through
+    # mutants/decl_gold.py, derived from the declarations; the layers.json
+    # kernels replay through mutants/layers_gold.py
+    from symverify.mutants import decl_gold, gold
 
-    assert set(gold._RUNNERS) == {k.name for k in registry.KERNELS if k.layer is None}
+    primitives = {k.name for k in registry.KERNELS if k.layer is None}
+    assert set(gold._RUNNERS) == primitives
+    assert {k.name for f in decl_gold.primitive_families() for k in registry.kernels_of(f)} == primitives
 
 
 def test_layer_abi_families_replay_through_their_entry_points() -> None:

@@ -103,12 +103,15 @@ def _flip(bits: str) -> str:
     return f"0x{int(bits, 16) ^ 1:08X}"
 
 
-def _assert_one_mismatch(result: xt.RunResult, field: str) -> None:
+def _assert_one_mismatch(result: xt.RunResult, fields: list[str]) -> None:
+    """One vector mismatched, in exactly ``fields`` (a primitive's vector is
+    checked through its _ex entry point and its prototype, ``proto_``)."""
     assert not result.ok
     assert result.exit_code == xt.EXIT_MISMATCH, _describe(result)
     assert result.run == result.expected > 0, _describe(result)
     assert result.passed == result.run - 1, _describe(result)
-    assert len(result.failures) == 1 and f" {field} " in result.failures[0] + " ", result.failures
+    assert sorted(f.split()[3] for f in result.failures) == sorted(fields), result.failures
+    assert len({f.split()[2] for f in result.failures}) == 1, result.failures  # one vector label
 
 
 def test_corrupted_scalar_is_reported(tools, tmp_path):
@@ -116,7 +119,7 @@ def test_corrupted_scalar_is_reported(tools, tmp_path):
     vdir, name = _corrupt(tmp_path, "round", _ok("round_half_away", "value"),
                           lambda e: e.update(value=e["value"] + 1))
     result = xt.build_and_run(xt.CORES["m0plus"], "round", tools, vectors=vdir)
-    _assert_one_mismatch(result, "out")
+    _assert_one_mismatch(result, ["out", "proto_out"])
     assert result.failures[0].startswith(f"round_half_away 0 {name} ")
 
 
@@ -128,11 +131,13 @@ def test_corrupted_scale_bits_are_reported(tools, tmp_path):
                           and v["args"].get("rounding") == "half_away",
                           lambda e: e.update(scale=_flip(e["scale"])))
     result = xt.build_and_run(xt.CORES["m4"], "requant", tools, vectors=vdir)
-    # The vector is checked twice: the float32 path (s_out) and the integer-only
-    # core (intreq_s_out) compare against the same expected scale.
+    # The vector is checked three times: the _ex entry point (out.scale), the
+    # prototype (proto_s_out) and the integer-only core (intreq_s_out) compare
+    # against the same expected scale.
     assert not result.ok and result.exit_code == xt.EXIT_MISMATCH, _describe(result)
     assert result.run == result.expected > 0 and result.passed == result.run - 1, _describe(result)
-    assert sorted(f.split()[3] for f in result.failures) == ["intreq_s_out", "s_out"], result.failures
+    assert sorted(f.split()[3] for f in result.failures) == ["intreq_s_out", "out.scale", "proto_s_out"], \
+        result.failures
     assert {f.split()[2] for f in result.failures} == {name}, result.failures  # one vector label
 
 
@@ -141,7 +146,7 @@ def test_corrupted_mantissa_is_reported(tools, tmp_path):
     vdir, name = _corrupt(tmp_path, "accumulate", _ok("accumulate_fixed", "mantissas"),
                           lambda e: e["mantissas"].__setitem__(0, e["mantissas"][0] + 1))
     result = xt.build_and_run(xt.CORES["m7"], "accumulate", tools, vectors=vdir)
-    _assert_one_mismatch(result, "t[0]")
+    _assert_one_mismatch(result, ["out[0]", "proto_t[0]"])
     assert result.failures[0].split()[2] == name
 
 
@@ -170,7 +175,7 @@ def test_corrupted_layers_value_is_reported(tools, tmp_path, core, pick, change,
     naming it."""
     vdir, _ = _corrupt(tmp_path, "layers", pick, change)
     result = xt.build_and_run(xt.CORES[core], "layers", tools, vectors=vdir)
-    _assert_one_mismatch(result, field)
+    _assert_one_mismatch(result, [field])
 
 
 @pytest.mark.parametrize("family, pick, change, field", [

@@ -55,13 +55,25 @@ def test_integer_requant_core_runs_the_half_away_ratio_vectors() -> None:
     doc = json.loads((VECTORS / "requant.json").read_text())
     want = {v["name"] for v in doc["vectors"] if v["kernel"] == "requant_dynamic"
             and v["args"].get("rounding", "half_away") == "half_away" and v["args"].get("order", "ratio") == "ratio"}
-    got = {c.name for c in _cases("requant")
-           if [cl.entry for cl in c.calls] == ["sym_requant_dynamic", "sym_intreq_requant_dynamic"]}
+    got = {c.name for c in _cases("requant") if [cl.entry for cl in c.calls]
+           == ["sym_requant_dynamic_ex", "sym_requant_dynamic", "sym_intreq_requant_dynamic"]}
     assert got == want and len(want) > 10
     for c in _cases("requant"):
-        for cl in c.calls[1:]:
-            assert cl.prefix == "intreq_" and cl.status == c.calls[0].status
-            assert [o.exp for _, o in cl.outs] == [o.exp for _, o in c.calls[0].outs]
+        proto = c.calls[1]
+        for cl in c.calls[2:]:
+            assert cl.prefix == "intreq_" and cl.status == proto.status
+            assert [o.exp for _, o in cl.outs] == [o.exp for _, o in proto.outs]
+
+
+@pytest.mark.parametrize("family", ["round", "convert", "requant", "accumulate"])
+def test_primitives_run_their_ex_entry_point_and_their_prototype(family: str) -> None:
+    # every vector: the _ex entry point (error detail checked) and the old prototype, same status and RNG
+    for c in _cases(family):
+        ex, proto = c.calls[:2]
+        assert (ex.entry, proto.entry) == (f"sym_{c.kernel}_ex", f"sym_{c.kernel}")
+        assert ex.is_struct and not proto.is_struct and proto.prefix == xtarget_table.PROTOTYPE_PREFIX
+        assert ex.status == proto.status and ex.check_rng and proto.check_rng
+        assert (ex.rng_in, ex.rng_out) == (proto.rng_in, proto.rng_out)
 
 
 @pytest.mark.parametrize("family", registry.families())

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include "sym_status.h"
+#include "sym_types.h"
 
 /* Dynamic accumulate: v = (float)t*s_t + (float)inc*s_inc (float32, in that
  * order); A = max|v|; new scale = A / qMax_t (1.0f if A == 0);
@@ -25,5 +26,39 @@ int sym_accumulate_dynamic(int32_t *t, int32_t n_t, float *s_t,
  * INT_OVERFLOW. */
 int sym_accumulate_fixed(int32_t *t, int32_t n_t, float s_t, int32_t q_max_bits_t,
                          const int32_t *inc, int32_t n_inc, float s_inc);
+
+/* ---- the same kernels with an error detail (docs/architecture.md "C ABI") ----
+ * Each sym_<kernel>_ex runs the one body of its prototype above: the same
+ * statuses in the same order, the same bits, nothing written on error. The
+ * result goes to the view out (out->n == target.n, else SHAPE "out.n",
+ * checked after args and out are non-NULL; out->m == target.m is allowed,
+ * other overlap with target or inc is ALIAS "out"); the width is
+ * target.bits. On failure *err (may be NULL) gets the status, the failing
+ * field ("target.bits", "inc.scale", "inc.n", "round.rng_state", ...), the
+ * element index for an element's fault (-1 otherwise) and a reason. */
+
+/* accumulate_dynamic into out (scale = the new scale, bits = target.bits);
+ * round.order is not read. FLOAT_OVERFLOW names "inc" and the first element
+ * whose v is not finite; SCALE_UNDERFLOW names "target" and the element
+ * whose |v| is the absmax. */
+typedef struct {
+    sym_cview target;
+    sym_cview inc;
+    sym_round_ctx round;
+    sym_view *out;
+} sym_accumulate_dynamic_args;
+
+int sym_accumulate_dynamic_ex(const sym_accumulate_dynamic_args *args, sym_err *err);
+
+/* accumulate_fixed into out (scale = target.scale, bits = target.bits).
+ * RANGE_GUARD names "inc" and INT_OVERFLOW names "target", each with the
+ * first failing element. */
+typedef struct {
+    sym_cview target;
+    sym_cview inc;
+    sym_view *out;
+} sym_accumulate_fixed_args;
+
+int sym_accumulate_fixed_ex(const sym_accumulate_fixed_args *args, sym_err *err);
 
 #endif /* SYM_ACCUMULATE_H */

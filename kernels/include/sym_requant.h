@@ -35,6 +35,51 @@ int sym_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
  * Errors: NULL, BAD_SCALE, RANGE_GUARD (also for inf/NaN r). */
 int sym_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out);
 
+/* ---- the same kernels with an error detail (docs/architecture.md "C ABI") ----
+ * Each sym_<kernel>_ex runs the one body of its prototype above: the same
+ * statuses in the same order, the same bits, nothing written on error. On
+ * failure *err (may be NULL) gets the status, the failing field ("t.scale",
+ * "q_max_bits", "round.order", "target_scale", "param_scale", "out.n", ...),
+ * the element index for an element's fault (-1 otherwise) and a reason.
+ * The output view's n must equal t.n (SHAPE "out.n", checked after args and
+ * out are non-NULL); out->m == t.m is allowed (in place); on success the
+ * view's m, scale and bits (q_max_bits) are written. t.bits is not read
+ * (any int32 mantissa is a requant input). */
+
+/* requant_dynamic. Element faults name "t" and the first element whose
+ * |m * s_in| is the absmax: FLOAT_OVERFLOW (that product is inf) and
+ * SCALE_UNDERFLOW. */
+typedef struct {
+    sym_cview t;
+    int32_t q_max_bits;
+    sym_round_ctx round;
+    sym_view *out;
+} sym_requant_dynamic_args;
+
+int sym_requant_dynamic_ex(const sym_requant_dynamic_args *args, sym_err *err);
+
+/* requant_fixed into target_scale (written as out->scale); round.order is
+ * not read. */
+typedef struct {
+    sym_cview t;
+    float target_scale;
+    int32_t q_max_bits;
+    sym_round_ctx round;
+    sym_view *out;
+} sym_requant_fixed_args;
+
+int sym_requant_fixed_ex(const sym_requant_fixed_args *args, sym_err *err);
+
+/* rescale_to_acc of q from param_scale into acc_scale; RANGE_GUARD names "q". */
+typedef struct {
+    int32_t q;
+    float param_scale;
+    float acc_scale;
+    int32_t *out;
+} sym_rescale_to_acc_args;
+
+int sym_rescale_to_acc_ex(const sym_rescale_to_acc_args *args, sym_err *err);
+
 /* ---- the quantization layer (layer-level C ABI, docs/layers.md "C ABI") ----
  * quant_forward: sym_requant_dynamic of x to q_max_bits (2..16) with
  * round.mode / round.order / round.rng_state; out->n == x.n, out->bits =

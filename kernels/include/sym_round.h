@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sym_status.h"
+#include "sym_types.h"
 
 /* xorshift32 state for a seed: the seed itself, except 0 -> 0xFFFFFFFF. */
 uint32_t sym_rng_seed(uint32_t seed);
@@ -16,6 +17,16 @@ int sym_rng_uniform(uint32_t *state, float *u);
 /* C round() of a float32 (ties away from zero) into *out.
  * Errors: NULL, CAST_RANGE (NaN, inf, or outside [-2^31, 2^31)). */
 int sym_round_half_away(float x, int32_t *out);
+
+/* sym_round_half_away with an error detail (docs/architecture.md "C ABI"):
+ * the same status and *out, and on failure *err (may be NULL) names the
+ * argument: "args" or "out" (NULL), "x" (CAST_RANGE). */
+typedef struct {
+    float x;
+    int32_t *out;
+} sym_round_half_away_args;
+
+int sym_round_half_away_ex(const sym_round_half_away_args *args, sym_err *err);
 
 /* Stochastic rounding of one value: round((x + u) - 0.5f) in float32 with one
  * draw from *state. Errors: NULL, BAD_RNG, ALIAS (state and out overlap),

@@ -32,6 +32,11 @@ int sym_check_width(const int32_t *m, int32_t n, int32_t bits);
  * read under SYM_HALF_AWAY. */
 int sym_rounding_check(int32_t rounding, const uint32_t *rng_state);
 
+/* Name a failed sym_rounding_check status in *err (may be NULL) as the
+ * primitives' _ex entry points do: BAD_ROUNDING is "round.mode", NULL and
+ * BAD_RNG are "round.rng_state". Returns status. */
+int sym_rounding_fail(sym_err *err, int status);
+
 /* Clamp v to [lo_f, hi_f] in float32 (lo_f <= hi_f; NaN passes through). */
 float sym_clamp_f(float v, float lo_f, float hi_f);
 
@@ -44,8 +49,13 @@ int sym_scale_from_absmax(float absmax, int32_t q_hi, float *s_out);
 
 /* Fill *err (if not NULL) with status, argument name, element index (-1 if
  * none) and reason (string literals); return status. For the layer entry
- * points: the one place an error detail is written. */
+ * points and the primitives' _ex cores: the one place an error detail is
+ * written. */
 int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const char *reason);
+
+/* The output view of a primitive's _ex entry point: SYM_ERR_NULL ("out")
+ * if out is NULL, SYM_ERR_SHAPE ("out.n") unless out->n == n, else SYM_OK. */
+int sym_out_view_check(const sym_view *out, int32_t n, sym_err *err);
 
 /* SYM_OK if none of the n pointers p[k] is NULL, else SYM_ERR_NULL with
  * *err naming the first NULL one (names[k]). */

@@ -10,6 +10,7 @@
 
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
 /* 2^31 as float32: int32 holds [-2^31, 2^31). */
 #define SYM_TWO_POW_31_F 2147483648.0f
@@ -137,16 +138,32 @@ static int sym_castable(float x)
     return 1;
 }
 
-int sym_round_half_away(float x, int32_t *out)
+/* The one body of sym_round_half_away and sym_round_half_away_ex: err
+ * (may be NULL) names the failing argument. */
+static int sym_round_half_away_core(float x, int32_t *out, sym_err *err)
 {
     if (out == NULL) {
-        return SYM_ERR_NULL;
+        return sym_fail(err, SYM_ERR_NULL, "out", -1, "out is NULL");
     }
     if (!sym_castable(x)) {
-        return SYM_ERR_CAST_RANGE;
+        return sym_fail(err, SYM_ERR_CAST_RANGE, "x", -1,
+                        "round(x) must be finite and inside [-2^31, 2^31) as float32");
     }
     *out = sym_sat_round(x, INT32_MIN, INT32_MAX);
     return SYM_OK;
+}
+
+int sym_round_half_away(float x, int32_t *out)
+{
+    return sym_round_half_away_core(x, out, NULL);
+}
+
+int sym_round_half_away_ex(const sym_round_half_away_args *args, sym_err *err)
+{
+    if (args == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
+    }
+    return sym_round_half_away_core(args->x, args->out, err);
 }
 
 int sym_round_stochastic(float x, uint32_t *state, int32_t *out)

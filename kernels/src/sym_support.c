@@ -90,6 +90,25 @@ int sym_fail(sym_err *err, int status, const char *arg, int32_t index, const cha
     return status;
 }
 
+int sym_rounding_fail(sym_err *err, int status)
+{
+    if (status == SYM_ERR_BAD_ROUNDING) {
+        return sym_fail(err, status, "round.mode", -1, "rounding must be SYM_HALF_AWAY or SYM_SR_HALF_AWAY");
+    }
+    return sym_fail(err, status, "round.rng_state", -1, "SR_HALF_AWAY needs an RNG state that is not 0");
+}
+
+int sym_out_view_check(const sym_view *out, int32_t n, sym_err *err)
+{
+    if (out == NULL) {
+        return sym_fail(err, SYM_ERR_NULL, "out", -1, "out is NULL");
+    }
+    if (out->n != n) {
+        return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must equal the input length");
+    }
+    return SYM_OK;
+}
+
 int sym_first_null(const void *const *p, const char *const *names, int32_t n, sym_err *err)
 {
     int32_t k;
