@@ -560,25 +560,21 @@ int sym_linear_forward(const sym_linear_forward_args *args, sym_err *err)
     return SYM_OK;
 }
 
-/* gb[c] += rescale(db[c], s_db, s_b) at fixed scale, one element per
- * sym_accumulate_fixed call, so the failing element is the one the loop is
- * at: on RANGE_GUARD or INT_OVERFLOW *bad = c (BAD_WIDTH and BAD_SCALE fail
- * at element 0 and name none). On entry gb holds grad_b (scratch). */
+/* gb += rescale(db, s_db, s_b) at fixed scale, in place: one call of
+ * sym_accumulate_fixed_ex, whose error detail names the failing element on
+ * RANGE_GUARD ("inc") and INT_OVERFLOW ("target"): *bad = that index (-1 for
+ * a fault of no element: width, scale). On entry gb holds grad_b (scratch). */
 static int sym_bias_grad_accumulate(int32_t *gb, int32_t n_b, float s_b, int32_t bits,
                                     const int32_t *db, float s_db, int32_t *bad)
 {
-    int32_t c;
-    int status;
-    for (c = 0; c < n_b; ++c) {
-        status = sym_accumulate_fixed(gb + c, 1, s_b, bits, db + c, 1, s_db);
-        if (status != SYM_OK) {
-            if (status == SYM_ERR_RANGE_GUARD || status == SYM_ERR_INT_OVERFLOW) {
-                *bad = c;
-            }
-            return status;
-        }
+    sym_view out = { gb, n_b, s_b, bits };
+    const sym_accumulate_fixed_args acc = { { gb, n_b, s_b, bits }, { db, n_b, s_db, bits }, &out };
+    sym_err inner;
+    const int status = sym_accumulate_fixed_ex(&acc, &inner);
+    if (status != SYM_OK) {
+        *bad = inner.index;
     }
-    return SYM_OK;
+    return status;
 }
 
 /* n int32 values from src to dst. */

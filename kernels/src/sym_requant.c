@@ -282,6 +282,7 @@ int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
 {
     int status;
     float s_out;
+    sym_err inner; /* the requant core's detail, renamed to this step's fields */
     if (args == NULL) {
         return sym_fail(err, SYM_ERR_NULL, "args", -1, "the args struct is NULL");
     }
@@ -311,20 +312,16 @@ int sym_quant_forward(const sym_quant_forward_args *args, sym_err *err)
     if (args->out->n != args->x.n) {
         return sym_fail(err, SYM_ERR_SHAPE, "out.n", -1, "out.n must be x.n");
     }
-    status = sym_requant_dynamic(args->x.m, args->x.n, args->x.scale, args->q_max_bits, args->round.mode,
-                                 args->round.order, args->round.rng_state, args->out->m, &s_out);
+    status = sym_requant_dynamic_core(args->x.m, args->x.n, args->x.scale, args->q_max_bits, args->round.mode,
+                                      args->round.order, args->round.rng_state, args->out->m, &s_out, &inner);
     if (status == SYM_ERR_EMPTY) {
         return sym_fail(err, status, "x.n", -1, "x needs at least one element");
     }
     if (status == SYM_ERR_BAD_SCALE) {
         return sym_fail(err, status, "x.scale", -1, "a scale must be a positive, finite, normal float32");
     }
-    if (status == SYM_ERR_FLOAT_OVERFLOW) { /* absmax is inf: some m_i * s_in is, so i stays < x.n */
-        int32_t i = 0;
-        while (!isinf((float)args->x.m[i] * args->x.scale)) {
-            ++i;
-        }
-        return sym_fail(err, status, "x", i, sym_status_name(status));
+    if (status == SYM_ERR_FLOAT_OVERFLOW) { /* the core names the first m_i * s_in that is inf */
+        return sym_fail(err, status, "x", inner.index, sym_status_name(status));
     }
     if (status != SYM_OK) { /* SCALE_UNDERFLOW: absmax of all of x */
         return sym_fail(err, status, "x", -1, sym_status_name(status));
