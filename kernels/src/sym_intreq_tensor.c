@@ -17,19 +17,13 @@
 
 #define SYM_IQT_ONE 0x3F800000u /* 1.0f, the scale of an all-zero tensor */
 
-/* Pass 1 of both dynamic entries, in the order of sym_requant_dynamic: every
- * check, then the bits of s_in and of the new scale s_out = A / qMax.
- * Returns a status; writes only *s_bits and *new_bits, on success. */
-static int sym_iqt_dynamic_scale(const int32_t *m_in, int32_t n, float s_in, int32_t q_max_bits_out,
-                                 const int32_t *m_out, const float *s_out, uint32_t *s_bits,
-                                 uint32_t *new_bits)
+/* The checks every tensor entry makes first, in the order of the float
+ * kernels: the buffers non-NULL, n >= 1, the output width 2..16, and out
+ * either in place or not overlapping in. */
+static int sym_iqt_check_tensor(const int32_t *m_in, int32_t n, int32_t q_max_bits_out, const int32_t *m_out)
 {
     size_t bytes;
-    uint32_t in_bits = 0u; /* the bits of s_in, copied below */
-    uint32_t a_bits;
-    uint32_t q_hi;
-
-    if (s_out == NULL || m_in == NULL || m_out == NULL) {
+    if (m_in == NULL || m_out == NULL) {
         return SYM_ERR_NULL;
     }
     if (n < 1) {
@@ -41,6 +35,29 @@ static int sym_iqt_dynamic_scale(const int32_t *m_in, int32_t n, float s_in, int
     bytes = (size_t)n * sizeof(int32_t);
     if (m_in != m_out && sym_ranges_overlap(m_in, bytes, m_out, bytes)) {
         return SYM_ERR_ALIAS;
+    }
+    return SYM_OK;
+}
+
+/* Pass 1 of both dynamic entries, in the order of sym_requant_dynamic: every
+ * check, then the bits of s_in and of the new scale s_out = A / qMax.
+ * Returns a status; writes only *s_bits and *new_bits, on success. */
+static int sym_iqt_dynamic_scale(const int32_t *m_in, int32_t n, float s_in, int32_t q_max_bits_out,
+                                 const int32_t *m_out, const float *s_out, uint32_t *s_bits,
+                                 uint32_t *new_bits)
+{
+    const size_t bytes = (size_t)n * sizeof(int32_t);
+    uint32_t in_bits = 0u; /* the bits of s_in, copied below */
+    uint32_t a_bits;
+    uint32_t q_hi;
+    int status;
+
+    if (s_out == NULL) {
+        return SYM_ERR_NULL;
+    }
+    status = sym_iqt_check_tensor(m_in, n, q_max_bits_out, m_out);
+    if (status != SYM_OK) {
+        return status;
     }
     memcpy(&in_bits, &s_in, sizeof in_bits);
     if (!sym_intreq_scale_ok(in_bits)) {
@@ -110,23 +127,14 @@ int sym_intreq_requant_dynamic_clamp_first(const int32_t *m_in, int32_t n, float
 int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float target,
                              int32_t q_max_bits_out, int32_t *m_out)
 {
-    size_t bytes;
     uint32_t s_bits = 0u; /* the bits of s_in and target, copied below */
     uint32_t t_bits = 0u;
+    int status;
 
     /* ---- pass 1: validate (the order of sym_requant_fixed) ---- */
-    if (m_in == NULL || m_out == NULL) {
-        return SYM_ERR_NULL;
-    }
-    if (n < 1) {
-        return SYM_ERR_EMPTY;
-    }
-    if (q_max_bits_out < 2 || q_max_bits_out > 16) {
-        return SYM_ERR_BAD_WIDTH;
-    }
-    bytes = (size_t)n * sizeof(int32_t);
-    if (m_in != m_out && sym_ranges_overlap(m_in, bytes, m_out, bytes)) {
-        return SYM_ERR_ALIAS;
+    status = sym_iqt_check_tensor(m_in, n, q_max_bits_out, m_out);
+    if (status != SYM_OK) {
+        return status;
     }
     memcpy(&s_bits, &s_in, sizeof s_bits);
     memcpy(&t_bits, &target, sizeof t_bits);
