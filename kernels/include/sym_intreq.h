@@ -52,7 +52,8 @@ int sym_intreq_scale_ok(uint32_t s_bits);
  * roundf(clamp(fl(fl((float)m * s) / t), qMin, qMax)) of width q_max_bits,
  * exactly the bits of the float32 loop of sym_requant_fixed (HALF_AWAY),
  * with s and t given as their bits. Integer operations only
- * (sym_intreq_mul_int, sym_intreq_div_bits, then half away on the bits).
+ * (sym_intreq_mul_int, sym_intreq_div_by on t prepared by
+ * sym_intreq_divisor_init, then half away on the bits).
  * Errors: NULL, BAD_WIDTH (q_max_bits outside 2..16), BAD_SCALE (s_bits or
  * t_bits not a positive, finite, normal float32). *out is untouched on error. */
 int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_max_bits, int32_t *out);
@@ -75,5 +76,28 @@ void sym_intreq_fixed_loop(const int32_t *m_in, int32_t n, uint32_t s_bits, uint
  * positive, finite, normal float32), RANGE_GUARD (|r| above the guard, or
  * inf). *out is untouched on error. */
 int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, int32_t *out);
+
+/* ---- the prepared divisor (fdiv): many exact divisions by one float32 ---- */
+
+/* A positive normal float32 divisor d prepared for sym_intreq_div_by:
+ * md = its significand in [2^23, 2^24), R = floor((2^49 - 1) / md) in
+ * [2^25, 2^26) as r_hi * 2^16 + r_lo, exp = its exponent field. */
+typedef struct {
+    uint32_t md;
+    uint32_t r_hi;
+    uint32_t r_lo;
+    int32_t exp;
+} sym_intreq_divisor;
+
+/* Fills *dv for d given as its bits d_bits. Precondition: d positive normal
+ * finite (sym_intreq_scale_ok), dv not NULL. 25 restoring steps, no divide. */
+void sym_intreq_divisor_init(uint32_t d_bits, sym_intreq_divisor *dv);
+
+/* Exactly sym_intreq_div_bits(n_bits, d_bits) for the d that *dv was
+ * prepared from: the bits of fl(n / d) when normal, 0 when subnormal or 0,
+ * SYM_INTREQ_INF on overflow (n positive normal: precondition). A quotient
+ * estimate from four 16x16 products and one exact correction step on the
+ * remainder (lemmas intreq.fdiv_*). */
+uint32_t sym_intreq_div_by(uint32_t n_bits, const sym_intreq_divisor *dv);
 
 #endif /* SYM_INTREQ_H */

@@ -17,6 +17,7 @@
 #define SYM_IQ_FRAC 0x7FFFFFu
 #define SYM_IQ_LOW24 0xFFFFFFu
 #define SYM_IQ_LOW12 0xFFFu
+#define SYM_IQ_LOW16 0xFFFFu
 #define SYM_IQ_INF SYM_INTREQ_INF
 
 /* Number of significant bits of x > 0 (1..32), by binary search: no clz
@@ -245,13 +246,38 @@ uint32_t sym_intreq_mul_int(uint32_t a, uint32_t s_bits)
     return ((uint32_t)(e - 1) << 23) + sig;
 }
 
+/* The rounding of a significand quotient q = floor(mn * 2^24 / md) in
+ * [2^24, 2^25) (24 bits and a round bit; sticky: the remainder is not 0)
+ * with the biased exponent e of its leading bit: the bits of fl(n / d),
+ * 0 below 2^-126, inf on overflow. */
+static uint32_t sym_iq_div_round(uint32_t q, int sticky, int32_t e)
+{
+    uint32_t sig;
+    if (e > 254) {
+        return SYM_IQ_INF;
+    }
+    if (e < 1) {
+        /* below 2^-126: float32 rounds on the subnormal grid (2^-149); that
+         * reaches the normal 2^-126 only from [2^-126 - 2^-150, 2^-126) */
+        if (e == 0 && (q >> 1) == SYM_IQ_LOW24) {
+            return SYM_IQ_HIDDEN;
+        }
+        return 0u;
+    }
+    sig = q >> 1;
+    if ((q & 1u) != 0u && (sticky || (sig & 1u) != 0u)) { /* round to nearest, ties to even */
+        sig += 1u;
+    }
+    /* no carry to 2^24: q / 2^24 <= 2 - 2^-23, below the last midpoint */
+    return ((uint32_t)(e - 1) << 23) + sig;
+}
+
 uint32_t sym_intreq_div_bits(uint32_t n_bits, uint32_t d_bits)
 {
     const uint32_t md = (d_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN;
     uint32_t rem = (n_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN;
     int32_t e = (int32_t)(n_bits >> 23) - (int32_t)(d_bits >> 23) + 127;
     uint32_t q = 0u;
-    uint32_t sig;
     int32_t i;
     if (rem < md) { /* make the significand quotient lie in [1, 2) */
         rem <<= 1;
@@ -269,23 +295,66 @@ uint32_t sym_intreq_div_bits(uint32_t n_bits, uint32_t d_bits)
         }
         rem <<= 1;
     }
-    if (e > 254) {
-        return SYM_IQ_INF;
-    }
-    if (e < 1) {
-        /* below 2^-126: float32 rounds on the subnormal grid (2^-149); that
-         * reaches the normal 2^-126 only from [2^-126 - 2^-150, 2^-126) */
-        if (e == 0 && (q >> 1) == SYM_IQ_LOW24) {
-            return SYM_IQ_HIDDEN;
+    return sym_iq_div_round(q, rem != 0u, e);
+}
+
+void sym_intreq_divisor_init(uint32_t d_bits, sym_intreq_divisor *dv)
+{
+    const uint32_t md = (d_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN;
+    /* R = floor((2^49 - 1) / md) by restoring division of 49 one bits: the
+     * top 24 give quotient bit 1 and rem = 2^24 - 1 - md < md (md >= 2^23),
+     * then 25 steps; invariant 2^(24+i) - 1 = R md + rem, 0 <= rem < md */
+    uint32_t rem = SYM_IQ_LOW24 - md;
+    uint32_t r = 1u;
+    int32_t i;
+    for (i = 0; i < 25; ++i) {
+        rem = (rem << 1) | 1u;
+        r <<= 1;
+        if (rem >= md) {
+            rem -= md;
+            r |= 1u;
         }
-        return 0u;
     }
-    sig = q >> 1;
-    if ((q & 1u) != 0u && (rem != 0u || (sig & 1u) != 0u)) { /* round to nearest, ties to even */
-        sig += 1u;
+    dv->md = md;
+    dv->r_hi = r >> 16;
+    dv->r_lo = r & SYM_IQ_LOW16;
+    dv->exp = (int32_t)(d_bits >> 23);
+}
+
+/* sym_intreq_div_bits(n_bits, d) for the prepared divisor d. With the
+ * normalised dividend X in [md, 2 md) and R = floor((2^49 - 1) / md),
+ * floor(X R / 2^25) is Q or Q - 1 for Q = floor(X 2^24 / md) (X R / 2^25 is
+ * below X 2^24 / md by less than X / 2^25 < 1; lemma intreq.fdiv_bound).
+ * The remainder X 2^24 - q md is then in [0, 2 md), below 2^25, so the low
+ * 32 bits of the products give it exactly; one step corrects q. */
+static inline uint32_t sym_iq_div_by(uint32_t n_bits, const sym_intreq_divisor *dv)
+{
+    const uint32_t md = dv->md;
+    uint32_t x = (n_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN;
+    int32_t e = (int32_t)(n_bits >> 23) - dv->exp + 127;
+    uint32_t xh;
+    uint32_t xl;
+    uint32_t q;
+    uint32_t rem;
+    if (x < md) { /* make the significand quotient lie in [1, 2) */
+        x <<= 1;
+        e -= 1;
     }
-    /* no carry to 2^24: q / 2^24 <= 2 - 2^-23, below the last midpoint */
-    return ((uint32_t)(e - 1) << 23) + sig;
+    /* floor(X R / 2^25) from 16x16 partial products (X < 2^25, R < 2^26) */
+    xh = x >> 16;
+    xl = x & SYM_IQ_LOW16;
+    q = ((xh * dv->r_hi) << 7) + ((xh * dv->r_lo + xl * dv->r_hi + ((xl * dv->r_lo) >> 16)) >> 9);
+    rem = (x << 24) - q * md; /* mod 2^32, exact: the true value is < 2^25 */
+    if (rem >= md) {
+        rem -= md;
+        q += 1u;
+    }
+    return sym_iq_div_round(q, rem != 0u, e);
+}
+
+uint32_t sym_intreq_div_by(uint32_t n_bits, const sym_intreq_divisor *dv)
+{
+    return sym_iq_div_by(n_bits, dv);
 }
 
 int sym_intreq_scale_ok(uint32_t s_bits)
@@ -316,7 +385,7 @@ static uint32_t sym_iq_round_bits(uint32_t v_bits, uint32_t q_sat)
  * signed round_half_away(clamp(fl(fl(fl(m) * s) / t))). fl(|m|) * s and
  * its quotient are computed on magnitudes: float32 rounding to nearest is
  * symmetric in the sign. */
-static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, uint32_t t_bits, uint32_t q_hi)
+static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, const sym_intreq_divisor *t, uint32_t q_hi)
 {
     const int negative = m < 0;
     const uint32_t a = negative ? 0u - (uint32_t)m : (uint32_t)m;
@@ -330,7 +399,7 @@ static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, uint32_t t_bits, uint32_
     p = sym_intreq_mul_int(a, s_bits);
     k = q_sat; /* inf / t = inf saturates */
     if (p != SYM_IQ_INF) {
-        k = sym_iq_round_bits(sym_intreq_div_bits(p, t_bits), q_sat);
+        k = sym_iq_round_bits(sym_iq_div_by(p, t), q_sat);
     }
     if (k > q_sat) {
         k = q_sat;
@@ -340,6 +409,7 @@ static int32_t sym_iq_fixed(int32_t m, uint32_t s_bits, uint32_t t_bits, uint32_
 
 int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_max_bits, int32_t *out)
 {
+    sym_intreq_divisor t;
     if (out == NULL) {
         return SYM_ERR_NULL;
     }
@@ -349,7 +419,8 @@ int sym_intreq_fixed_one(int32_t m, uint32_t s_bits, uint32_t t_bits, int32_t q_
     if (!sym_intreq_scale_ok(s_bits) || !sym_intreq_scale_ok(t_bits)) {
         return SYM_ERR_BAD_SCALE;
     }
-    *out = sym_iq_fixed(m, s_bits, t_bits, sym_iq_q_hi(q_max_bits));
+    sym_intreq_divisor_init(t_bits, &t);
+    *out = sym_iq_fixed(m, s_bits, &t, sym_iq_q_hi(q_max_bits));
     return SYM_OK;
 }
 
@@ -357,9 +428,11 @@ void sym_intreq_fixed_loop(const int32_t *m_in, int32_t n, uint32_t s_bits, uint
                            int32_t q_max_bits, int32_t *m_out)
 {
     const uint32_t q_hi = sym_iq_q_hi(q_max_bits);
+    sym_intreq_divisor t;
     int32_t i;
+    sym_intreq_divisor_init(t_bits, &t); /* once per call: t is the same for every element */
     for (i = 0; i < n; ++i) {
-        m_out[i] = sym_iq_fixed(m_in[i], s_bits, t_bits, q_hi);
+        m_out[i] = sym_iq_fixed(m_in[i], s_bits, &t, q_hi);
     }
 }
 
