@@ -20,6 +20,7 @@ from __future__ import annotations
 import z3
 
 from . import intreq as iq
+from . import intreq_div as iqd
 from . import intreq_scale as sc
 
 _u = iq._u
@@ -57,7 +58,7 @@ def core(m, s_bits, t_bits, b) -> z3.BitVecRef:
     negative = m < 0
     a = z3.If(negative, 0 - m, m)
     p = sc.mul_int(a, s_bits)
-    w = z3.If(p == sc.INF, _u(sc.INF), sc.div_bits(p, t_bits))
+    w = z3.If(p == sc.INF, _u(sc.INF), iqd.div_fast(p, t_bits))  # = sc.div_bits: lemmas intreq.fdiv_*
     return z3.If(m == 0, _u(0), after_quotient(negative, w, iq.q_hi_of(b)))
 
 
