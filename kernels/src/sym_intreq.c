@@ -250,7 +250,7 @@ uint32_t sym_intreq_mul_int(uint32_t a, uint32_t s_bits)
  * [2^24, 2^25) (24 bits and a round bit; sticky: the remainder is not 0)
  * with the biased exponent e of its leading bit: the bits of fl(n / d),
  * 0 below 2^-126, inf on overflow. */
-static uint32_t sym_iq_div_round(uint32_t q, int sticky, int32_t e)
+static inline uint32_t sym_iq_div_round(uint32_t q, int sticky, int32_t e)
 {
     uint32_t sig;
     if (e > 254) {
