@@ -100,4 +100,13 @@ void sym_intreq_divisor_init(uint32_t d_bits, sym_intreq_divisor *dv);
  * remainder (lemmas intreq.fdiv_*). */
 uint32_t sym_intreq_div_by(uint32_t n_bits, const sym_intreq_divisor *dv);
 
+/* ---- the float-by-float multiply (fdiv): the kernels' scale products ---- */
+
+/* The bits of fl(a * b) (float32, round to nearest even) for positive normal
+ * finite a and b given as bits (precondition; sym_intreq_scale_ok): a
+ * normal float32, a subnormal one (rounded on the 2^-149 grid, so 2^-126
+ * when it rounds up to it), 0, or SYM_INTREQ_INF on overflow. The 48-bit
+ * significand product from 12x12 partial products (lemmas intreq.mulf_*). */
+uint32_t sym_intreq_mul_bits(uint32_t a_bits, uint32_t b_bits);
+
 #endif /* SYM_INTREQ_H */

@@ -357,6 +357,69 @@ uint32_t sym_intreq_div_by(uint32_t n_bits, const sym_intreq_divisor *dv)
     return sym_iq_div_by(n_bits, dv);
 }
 
+/* The subnormal result RNE(P / 2^k) of the 48-bit product P = hi 2^24 + lo
+ * for k = 151 - (ea + eb) >= 24: its bits (0x00800000 when it rounds up to
+ * 2^-126, 0 from k = 49 on: P / 2^k < 1/2). */
+static uint32_t sym_iq_mul_subnormal(uint32_t hi, uint32_t lo, int32_t k)
+{
+    const int32_t s = k - 24;
+    uint32_t q;
+    uint32_t round;
+    uint32_t sticky;
+    if (s > 24) {
+        return 0u;
+    }
+    if (s == 0) {
+        q = hi;
+        round = lo >> 23;
+        sticky = lo & SYM_IQ_FRAC;
+    } else {
+        q = hi >> s;
+        round = (hi >> (s - 1)) & 1u;
+        sticky = (hi & ((1u << (s - 1)) - 1u)) | lo;
+    }
+    if (round != 0u && (sticky != 0u || (q & 1u) != 0u)) {
+        q += 1u;
+    }
+    return q;
+}
+
+uint32_t sym_intreq_mul_bits(uint32_t a_bits, uint32_t b_bits)
+{
+    const int32_t ea = (int32_t)(a_bits >> 23);
+    const int32_t eb = (int32_t)(b_bits >> 23);
+    uint32_t lo;
+    const uint32_t hi = sym_iq_mul48((a_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN, (b_bits & SYM_IQ_FRAC) | SYM_IQ_HIDDEN,
+                                     &lo);
+    uint32_t sig;
+    uint32_t rem;
+    uint32_t half;
+    int32_t e;
+    /* P = ma mb in [2^46, 2^48); e: the exponent field of its top 24 bits */
+    if (hi > SYM_IQ_FRAC) {
+        sig = hi;
+        rem = lo;
+        half = SYM_IQ_HIDDEN;
+        e = ea + eb - 126;
+    } else {
+        sig = (hi << 1) | (lo >> 23);
+        rem = lo & SYM_IQ_FRAC;
+        half = SYM_IQ_HIDDEN >> 1;
+        e = ea + eb - 127;
+    }
+    if (e < 1) { /* below 2^-126 before rounding: round P itself on the 2^-149 grid */
+        return sym_iq_mul_subnormal(hi, lo, 151 - ea - eb);
+    }
+    if (e > 254) {
+        return SYM_IQ_INF;
+    }
+    if (rem > half || (rem == half && (sig & 1u) != 0u)) {
+        sig += 1u;
+    }
+    /* a carry to 2^24 adds one to the exponent field (to inf from 254) */
+    return ((uint32_t)(e - 1) << 23) + sig;
+}
+
 int sym_intreq_scale_ok(uint32_t s_bits)
 {
     const uint32_t exp = (s_bits >> 23) & 0xFFu;
