@@ -14,7 +14,7 @@ import numpy as np
 from .abi import AbiCase
 from .abi_intreq import _div_cases, expect_div, f32_bits
 
-__all__ = ["CASES", "div_edge_pairs", "expect_div"]
+__all__ = ["CASES", "div_edge_pairs", "expect_div", "mul_edge_pairs", "expect_mul"]
 
 CASES: list[AbiCase] = []
 _LOW24 = (1 << 24) - 1
@@ -87,4 +87,60 @@ def intreq_div_by_edges(ffi, lib):
         want, got = expect_div(n, d), lib.sym_intreq_div_by(n, dv)
         if got != want:
             return f"sym_intreq_div_by(0x{n:08X}, init(0x{d:08X})) = 0x{got:08X} != 0x{want:08X}"
+    return None
+
+
+# ---- the float-by-float multiply (sym_intreq_mul_bits) ----
+_MIN_NORMAL, _F32_MAX = 0x00800000, 0x7F7FFFFF
+
+
+def expect_mul(a_bits: int, b_bits: int) -> int:
+    """fl(a * b) in numpy float32 as bits (subnormal, 0 and inf included)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return int((np.uint32(a_bits).view(np.float32) * np.uint32(b_bits).view(np.float32)).view(np.uint32))
+
+
+@functools.lru_cache(maxsize=1)
+def mul_edge_pairs() -> tuple[tuple[int, int], ...]:
+    """(a_bits, b_bits): subnormal results at every shift with exact ties
+    (an odd significand times a power of two, both tie directions) and next
+    to them, products next to 2^-126 (rounded up to it or not) and to the
+    overflow (the last finite product, the first inf, a carry to inf), the
+    carry of the normal rounding, zero results, random mid-range pairs."""
+    rng = np.random.default_rng(1954)
+    out: list[tuple[int, int]] = []
+    for j in range(1, 26):  # P / 2^k drops j bits of a's significand: exact ties when they are 10..0
+        for base in (0, 0x2AAAAA, 0x7FFFFF >> j << j, int(rng.integers(0, 1 << 23))):
+            fa = (base >> j << j) | (1 << (j - 1)) if j <= 23 else base
+            for da in (-1, 0, 1):
+                fa2 = (fa + da) & 0x7FFFFF
+                # ea + eb = 151 - k with k = 23 + j (b a power of two)
+                for ea in (1, 60, 126):
+                    eb = 151 - 23 - j - ea
+                    if 1 <= eb <= 254:
+                        out += [((ea << 23) | fa2, eb << 23), (eb << 23, (ea << 23) | fa2)]
+    for fa in (0x7FFFFF, 0x7FFFFE, 0x7FFFFD, 0x400000, 0x000001):  # next to 2^-126
+        for ea, eb in ((127, 1), (100, 28), (1, 127), (128, 1)):
+            out += [((ea << 23) | fa, (eb << 23) | fb) for fb in (0, 1, 0x7FFFFF)]
+    for a in (_F32_MAX, _F32_MAX - 1, f32_bits(2.0 ** 127), f32_bits(3.0), f32_bits(1.5), 0x3FFFFFFF):
+        with np.errstate(over="ignore"):
+            b0 = f32_bits(np.float32(3.4028235e38) / np.uint32(a).view(np.float32))
+        out += [(a, b0 + k) for k in range(-3, 4)]
+    out += [(f32_bits(2.0 ** -75), f32_bits(2.0 ** -75)), (_MIN_NORMAL, _MIN_NORMAL), (_MIN_NORMAL, _F32_MAX),
+            (f32_bits(1.0), f32_bits(1.0)), (0x3FFFFFFF, 0x3FFFFFFF), (0x3F800001, 0x3F7FFFFF),
+            (f32_bits(2.0 ** -100), f32_bits(2.0 ** -49)), (f32_bits(2.0 ** -100), f32_bits(2.0 ** -50))]
+    for m in (3, 5, 0xFFFFFF, 0x800001, 0xABCDEF, 0xFFFFFD):  # the normal rounding at half (ties, carries)
+        out += [(f32_bits(float(m)), (127 << 23) | f) for f in (1, 2, 3, 0x400000, 0x400001, 0x7FFFFF)]
+    for _ in range(400):
+        out.append(((int(rng.integers(1, 255)) << 23) | int(rng.integers(0, 1 << 23)),
+                    (int(rng.integers(1, 255)) << 23) | int(rng.integers(0, 1 << 23))))
+    return tuple((a, b) for a, b in out if _normal(a) and _normal(b))
+
+
+@_case
+def intreq_mul_bits_edges(ffi, lib):
+    for a, b in mul_edge_pairs():
+        want, got = expect_mul(a, b), lib.sym_intreq_mul_bits(a, b)
+        if got != want:
+            return f"sym_intreq_mul_bits(0x{a:08X}, 0x{b:08X}) = 0x{got:08X} != 0x{want:08X}"
     return None
