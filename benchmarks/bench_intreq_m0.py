@@ -48,6 +48,14 @@ WHOLE = ("sym_requant_dynamic", "sym_intreq_requant_dynamic", "sym_intreq_requan
 #: one call each (the rescale helper has no loop): (q, s_p, s_acc) of a bias seed
 RESCALE = ("sym_rescale_to_acc", "sym_intreq_rescale_to_acc")
 RESCALE_ARGS = ((123456789, 0.34063962, 1.0), (-5, 1.0, 2.0), (2047, 0.0123, 0.0000456), (1, 2.0 ** -126, 3.0))
+#: one scalar operation per call, the soft-float routine and its integer
+#: equivalent on the same bits: (n, d) quotients and (a, b) scale products
+#: (normal, subnormal, 2^-126 and overflowing results for the multiply)
+SCALAR = ("__aeabi_fdiv", "sym_intreq_div_bits", "sym_intreq_divisor_init", "sym_intreq_div_by",
+          "__aeabi_fmul", "sym_intreq_mul_bits")
+DIV_ARGS = ((0.7 * 2047.0, 0.0123), (1.0, 3.0), (123456.789, 0.000456), (2.0 ** -100, 1.5))
+MUL_ARGS = ((0.34063962, 0.0123), (2.0 ** -70, 1.3 * 2.0 ** -70), (2.0 ** -63, 2.0 ** -63), (3e38, 2.5),
+            (0.7, 1.9999999))
 WHOLE_LABELS = (*WHOLE[:2], "sym_requant_dynamic (clamp_first)", *WHOLE[2:])
 LABELS = (*LOOPS[:3], "bench_cmsis_style_loop (s_in / t)", *LOOPS[3:], *WHOLE_LABELS)
 #: the scale of the fixed-scale input (not a power of two)
@@ -146,7 +154,7 @@ def _bits(x: float) -> int:
 
 
 def measure(tmp: Path, seed: int = 19) -> dict:
-    binary, syms = build(tmp, LOOPS + WHOLE + RESCALE)
+    binary, syms = build(tmp, LOOPS + WHOLE + RESCALE + SCALAR)
     cpu = M0(binary, syms)
     rng = np.random.default_rng(seed)
     q_hi = (1 << (BITS - 1)) - 1
@@ -205,8 +213,33 @@ def measure(tmp: Path, seed: int = 19) -> dict:
         rescale[fn] = {"instructions": counts, "values": values}
     if rescale[RESCALE[0]]["values"] != rescale[RESCALE[1]]["values"]:
         raise SystemExit("the integer rescale helper differs from the float32 one on the M0+")
-    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE + RESCALE}
-    return {"per_element": rows, "rescale_per_call": rescale, "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
+    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE + RESCALE + SCALAR}
+    return {"per_element": rows, "rescale_per_call": rescale, "scalar_per_call": scalar(cpu, m_out),
+            "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
+
+
+def scalar(cpu: M0, dv: int) -> dict:
+    """Instructions per call of each SCALAR function; the integer results
+    must be the soft-float routine's bits (exit 1 otherwise)."""
+    counts: dict[str, list[int]] = {fn: [] for fn in SCALAR}
+    for n, d in DIV_ARGS:
+        nb, db = _bits(n), _bits(d)
+        counts["__aeabi_fdiv"].append(cpu.call("__aeabi_fdiv", [nb, db]))
+        want = cpu.r0()
+        counts["sym_intreq_div_bits"].append(cpu.call("sym_intreq_div_bits", [nb, db]))
+        old = cpu.r0()
+        counts["sym_intreq_divisor_init"].append(cpu.call("sym_intreq_divisor_init", [db, dv]))
+        counts["sym_intreq_div_by"].append(cpu.call("sym_intreq_div_by", [nb, dv]))
+        if not want == old == cpu.r0():
+            raise SystemExit(f"{n} / {d}: the integer divisions differ from __aeabi_fdiv on the M0+")
+    for a, b in MUL_ARGS:
+        ab, bb = _bits(a), _bits(b)
+        counts["__aeabi_fmul"].append(cpu.call("__aeabi_fmul", [ab, bb]))
+        want = cpu.r0()
+        counts["sym_intreq_mul_bits"].append(cpu.call("sym_intreq_mul_bits", [ab, bb]))
+        if cpu.r0() != want:
+            raise SystemExit(f"{a} * {b}: sym_intreq_mul_bits differs from __aeabi_fmul on the M0+")
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     print("rescale helper: instructions per call (" + ", ".join(f"q={q}" for q, _, _ in RESCALE_ARGS) + ")")
     for fn, res in out["rescale_per_call"].items():
         print(f"  {fn:47s} {res['instructions']}")
+    print("one operation: instructions per call (quotients " + ", ".join(f"{n:g}/{d:g}" for n, d in DIV_ARGS)
+          + "; products " + ", ".join(f"{a:g}*{b:g}" for a, b in MUL_ARGS) + ")")
+    for fn, counts in out["scalar_per_call"].items():
+        print(f"  {fn:47s} {counts}")
     print("flash bytes (function + helpers + libgcc/newlib members):")
     for fn, size in out["flash_bytes"].items():
         print(f"  {fn:47s} {size:8d}")
