@@ -134,6 +134,11 @@ def mul_edge_pairs() -> tuple[tuple[int, int], ...]:
     for _ in range(400):
         out.append(((int(rng.integers(1, 255)) << 23) | int(rng.integers(0, 1 << 23)),
                     (int(rng.integers(1, 255)) << 23) | int(rng.integers(0, 1 << 23))))
+    for total in (127, 127, 126, 120, 104, 103):  # subnormal results from random significands (every dropped bit)
+        for _ in range(60):
+            ea = int(rng.integers(1, total))
+            out.append(((ea << 23) | int(rng.integers(0, 1 << 23)),
+                        ((total - ea) << 23) | int(rng.integers(0, 1 << 23))))
     return tuple((a, b) for a, b in out if _normal(a) and _normal(b))
 
 

@@ -199,3 +199,37 @@ def test_m0plus_object_references_no_symbol(tmp_path, tools, opt):
     assert undefined == []
     code = re.sub(r"/\*.*?\*/", " ", (kdir / "src" / "sym_intreq.c").read_text(), flags=re.S)
     assert "/" not in code and "%" not in code  # no divide or modulo operator (no divide instruction)
+
+
+def _reciprocals(md: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarray]:
+    """R of sym_intreq_divisor_init for every md (``strict``: the loop
+    compares with >), and where the loop met rem == md."""
+    rem, r = np.uint64((1 << 24) - 1) - md, np.ones_like(md)
+    met = np.zeros(md.shape, dtype=bool)
+    for _ in range(iqd.RECIP_STEPS):
+        rem, r = (rem << np.uint64(1)) | np.uint64(1), r << np.uint64(1)
+        met |= rem == md
+        take = rem > md if strict else rem >= md
+        rem, r = np.where(take, rem - md, rem), np.where(take, r | np.uint64(1), r)
+    return r, met
+
+
+def test_a_strict_compare_in_the_divisor_loop_is_equivalent():
+    """Backs the reviewed equivalent sym_intreq_divisor_init:ROR:b5b42cee
+    (mutants/equivalent.toml): over every significand, the strict loop
+    differs only where rem == md occurs, by R - 1, and that R still keeps
+    the estimate in {Q - 1, Q} for every normalised dividend."""
+    md = np.arange(1 << 23, 1 << 24, dtype=np.uint64)
+    good, met = _reciprocals(md, strict=False)
+    assert np.all(good * md <= iqd.RECIP_NUM) and np.all((good + np.uint64(1)) * md > iqd.RECIP_NUM)
+    bad, _ = _reciprocals(md, strict=True)
+    differ = np.nonzero(good != bad)[0]
+    assert np.array_equal(differ, np.nonzero(met)[0]) and len(differ) == 82
+    assert np.all(good[differ] - bad[differ] == 1)
+    for m, r in zip(md[differ].tolist(), bad[differ].tolist()):
+        # floor(X r / 2^25) < Q - 1 needs X (2^49 - r m) >= 2^25 m (the gap below X 2^24 / m reaches 1)
+        first = max(m, (m << 25) // ((1 << 49) - r * m))
+        for x in range(first, 2 * m):
+            if x >= 1 << 24 and x % 2:  # X >= 2^24 is a doubled significand
+                continue
+            assert (x * r) >> 25 >= ((x << 24) // m) - 1, (m, x)
