@@ -197,7 +197,7 @@ class Kernel:
 FAMILIES: tuple[Family, ...] = (
     Family("round", ("sym_round",)),
     Family("convert", ("sym_convert",)),
-    Family("requant", ("sym_requant", "sym_intreq", "sym_intreq_tensor")),
+    Family("requant", ("sym_requant", "sym_intreq", "sym_intreq_tensor", "sym_intreq_add")),
     Family("accumulate", ("sym_accumulate",)),
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
     Family("relu", ("sym_relu",)),

@@ -76,4 +76,11 @@ void sym_intreq_fixed_loop(const int32_t *m_in, int32_t n, uint32_t s_bits, uint
  * inf). *out is untouched on error. */
 int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, int32_t *out);
 
+/* The float32 adder (sym_intreq_add.c): the IEEE-754 bits of fl(a + b),
+ * binary32, round to nearest even, for a and b given as bits: signed zeros
+ * (x + -x = +0, -0 + -0 = -0), subnormal operands and results, overflow to
+ * +-inf, inf operands; inf + -inf gives the quiet NaN 0x7FC00000, and a NaN
+ * operand gives a NaN. Integer operations only (lemmas intreq.add*). */
+uint32_t sym_intreq_add_bits(uint32_t a_bits, uint32_t b_bits);
+
 #endif /* SYM_INTREQ_H */
