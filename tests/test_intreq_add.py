@@ -8,6 +8,9 @@
 * planted bugs (ties away from zero, a lost sticky bit, no subnormal
   stop in the normalisation) in a copy of the C are caught by the same
   inputs;
+* the Z3 encoding (proofs/intreq_add.py) against the C and its reference
+  against numpy on concrete inputs; the lemmas intreq.add* prove, cover
+  every exponent difference, and turn sat on planted bugs in the encoding;
 * the M0+ object references no symbol (no soft-float, no libgcc helper).
 """
 from __future__ import annotations
@@ -19,8 +22,12 @@ import subprocess
 import cffi
 import numpy as np
 import pytest
+import z3
 
 from symverify import build
+from symverify.proofs import intreq_add as ia
+from symverify.proofs import intreq_add_lemmas as L
+from symverify.proofs import runner
 
 SIGN = 0x80000000
 INF = 0x7F800000
@@ -252,6 +259,54 @@ def test_planted_bug_in_a_c_copy_is_caught(tmp_path, add, name):
     assert _mismatches(add, a, b) == []
     planted = _planted_copy(tmp_path, name, *PLANTED[name])
     assert _mismatches(planted, a, b), name
+
+
+# ------------------------------------------------------------ the proof
+def test_encoding_equals_c_and_reference_equals_numpy(add):
+    a, b = _edge_inputs(seed=11)
+    idx = np.random.default_rng(2).choice(len(a), 300, replace=False)
+    pairs = [(int(a[i]), int(b[i])) for i in idx] + [(INF, INF | SIGN), (SIGN, SIGN), (0x3F800000, 0xBF800000)]
+    assert [p for p in pairs if ia.run_add(*p) != add(*p)] == []
+    want = _want(_u32([p[0] for p in pairs]), _u32([p[1] for p in pairs]))
+    assert [p for p, w in zip(pairs, want.tolist()) if ia.run_reference(*p) != w] == []
+
+
+def test_bands_cover_every_exponent_difference():
+    """Per operation, the d bands (and the s bands of d = 0, 1) tile 0..253
+    (0..26 for s) without gap or overlap."""
+    for op in ("sub", "add"):
+        ds = []
+        for o, (lo, hi), s in L.BANDS:
+            if o in (op, "any") and (s is None or s[0] == 0):
+                ds += list(range(lo, hi + 1))
+        assert ds == list(range(254)), op
+    for d in (0, 1):
+        ss = [v for o, (lo, hi), s in L.BANDS if o == "sub" and lo == hi == d for v in range(s[0], s[1] + 1)]
+        assert ss == list(range(27)), d
+
+
+def test_add_lemmas_prove():
+    lems = runner.select(None, "intreq.add*")
+    assert len(lems) == len(L.BANDS) + 3
+    bad = [(lem.id, r.status) for lem in lems if (r := runner.prove(lem)).status != "PROVEN"]
+    assert bad == []
+
+
+def _solve(q) -> z3.CheckSatResult:
+    s = q.solver(60_000)
+    s.add(*q.pre, *q.goals[-1].extra, z3.Not(q.goals[-1].goal))
+    return s.check()
+
+
+@pytest.mark.parametrize("planted,band", [({"tie_even": False}, ("add", (2, 8), None)),
+                                          ({"sticky": False}, ("sub", (2, 4), None)),
+                                          ({"sticky": False}, ("add", (9, 17), None))])
+def test_planted_bug_turns_a_lemma_into_a_counterexample(add, planted, band):
+    assert _solve(L.q_band(*band)) == z3.unsat
+    assert _solve(L.q_band(*band, **planted)) == z3.sat
+    a, b = _edge_inputs(seed=11)
+    assert [(x, y) for x, y in zip(a[::8].tolist(), b[::8].tolist())
+            if ia.run_add(x, y, **planted) != add(x, y)]
 
 
 # ---------------------------------------------------------- the M0+ object
