@@ -83,4 +83,15 @@ int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, i
  * operand gives a NaN. Integer operations only (lemmas intreq.add*). */
 uint32_t sym_intreq_add_bits(uint32_t a_bits, uint32_t b_bits);
 
+/* The per-element loop of the ratio order with stochastic rounding
+ * (sym_round_sat with SYM_SR_HALF_AWAY): for i < n, one xorshift32 step of
+ * *state gives u = (state >> 8) * 2^-24, and m_out[i] =
+ * clamp(roundf(fl(fl(fl(m_in[i]) * r) + u) - 0.5f), qMin, qMax), the
+ * float32 operations done by sym_intreq_mul_int and sym_intreq_add_bits on
+ * bits. Precondition (the caller validates): n >= 0, q_max_bits in 2..16,
+ * r_bits a positive normal float32, *state != 0 and outside the buffers,
+ * no partial overlap of the buffers (m_out == m_in allowed). */
+void sym_intreq_sr_loop(const int32_t *m_in, int32_t n, uint32_t r_bits, int32_t q_max_bits,
+                        uint32_t *state, int32_t *m_out);
+
 #endif /* SYM_INTREQ_H */
