@@ -202,3 +202,21 @@ def test_m0plus_objects_reference_no_soft_float(tmp_path, tools):
         assert [s for s in undefined if not (s.startswith("sym_") or s in allowed)] == [], (stem, undefined)
         code = re.sub(r"/\*.*?\*/", " ", (kdir / "src" / f"{stem}.c").read_text(), flags=re.S)
         assert not re.search(r"\b(double|int64_t|uint64_t)\b", code), stem
+
+
+def test_every_sr_ratio_vector_calls_the_sr_entry_on_cortex_m():
+    """The xtarget case table calls sym_intreq_requant_dynamic_sr, with the
+    vector's RNG state and its expected final state, for every SR
+    ratio-order requant_dynamic vector, and for no other vector."""
+    import json
+
+    from symverify import xtarget_table
+
+    doc = json.loads((gold.vectors_dir() / "requant.json").read_text())
+    cases = xtarget_table.build_cases("requant", doc, build.kernel_dir() / "include")[0]
+    sr = {c.name for c in cases if any(call.entry == "sym_intreq_requant_dynamic_sr" for call in c.calls)}
+    want = {v["name"] for v in doc["vectors"] if v["kernel"] == "requant_dynamic"
+            and v["args"].get("rounding") == "sr_half_away" and v["args"].get("order") == "ratio"}
+    assert sr == want and len(want) >= 6
+    calls = [call for c in cases for call in c.calls if call.entry == "sym_intreq_requant_dynamic_sr"]
+    assert all(call.check_rng and call.use_rng and call.rng_in != 0 for call in calls)
