@@ -73,6 +73,19 @@ def add_edge_inputs() -> list[tuple[int, int]]:
                     for sb in (0, 1):
                         a, b = _f32(sa, ea, fa), _f32(sb, ea - d, b_sig & 0x7FFFFF)
                         out += [(a, b), (b, a)]
+    for d in range(0, 28):  # x a power of two: the borrow into the binade below, the d > 25 cut
+        for fy in (0, 1, 0x400000, 0x600000, 0x7FFFFF, 0x7FFFFE):
+            for sy in (0, 1):
+                a, b = _f32(0, 100, 0), _f32(sy, 100 - d, fy)
+                out += [(a, b), (b ^ SIGN, a ^ SIGN)]
+    for d in range(1, 26):  # x with an all-ones significand: the carry out, ties after it
+        for low in (1 << (d - 1) if d <= 24 else 0, (1 << (d - 1)) + 1 if d <= 24 else 1, 0):
+            out.append((_f32(0, 120, 0x7FFFFF), _f32(0, 120 - d, (0x7FFFFF & ~((1 << min(d, 23)) - 1)) | low)))
+            out.append((_f32(1, 120, 0x7FFFFE), _f32(1, 120 - d, low & 0x7FFFFF)))
+    for k in range(23):  # |a| - |b| = 2^k ulps: the normalisation at every bit length
+        for extra in (0, (1 << k) - 1):
+            out.append((_f32(0, 127, (1 << k) | extra), _f32(1, 127, 0)))
+            out.append((_f32(1, 2, (1 << k) | extra), _f32(0, 1, 0x7FFFFF)))
     for e in (1, 2, 24, 25, 26, 100, 254):  # cancellation: |a| - |b| many binades below
         for low in (1, 2, 3, 0x7FFFF, 0x400000):
             a = _f32(0, e, 0x2AAAAA)
@@ -156,6 +169,8 @@ def _sr_loop_inputs() -> list[tuple[list[int], int, int, int]]:
             r_bits = int(np.float32(r).view(np.uint32))
             out.append((ms, r_bits, b, int(rng.integers(1, 2 ** 32))))
         out.append(([-q_hi, q_hi, -q_hi], 0x3F800000, b, 0xF2B58529))
+        out.append(([0, 0, 1], 0x3F800000, b, 0xF2B58529))  # u = 0 at m = 0: -0.5 rounds to -1
+        out.append(([0, 0, -1], 0x3F800000, b, 0x9DAC6942))  # u = 2^-24 (state >> 8 = 1) at m = 0
     for _ in range(40):
         m = rng.integers(-(2 ** 31), 2 ** 31, 32).tolist()
         r_bits = int(rng.integers(96, 140)) << 23 | int(rng.integers(0, 1 << 23))

@@ -23,8 +23,8 @@ INF = 0x7F800000
 QNAN = 0x7FC00000
 TOP = 0x4000000    # the hidden bit above the 3 guard/round/sticky bits
 CARRY = 0x8000000  # an effective addition carried out
-#: the C's alignment threshold: from d > 26 on, y is only a sticky bit
-STICKY_ONLY = 26
+#: the C's threshold: from d > 25 on, the sum rounds to x
+X_ONLY = 25
 
 _u = iq._u
 
@@ -68,15 +68,15 @@ def trace(x: z3.BitVecRef, y: z3.BitVecRef, sticky: bool = True, tie_even: bool 
     my = z3.If(ey0 != 0, my | TOP, my)
     ey = z3.If(ey0 != 0, ey0, _u(1))
     d = ex - ey
-    low = my & ((_u(1) << d) - 1)
-    shifted = z3.LShR(my, d) | (z3.If(low != 0, _u(1), _u(0)) if sticky else _u(0))
-    my = z3.If(d > STICKY_ONLY, z3.If(my != 0, _u(1), _u(0)), z3.If(d > 0, shifted, my))
+    kept = z3.LShR(my, d)
+    if sticky:
+        kept = z3.If((kept << d) != my, kept | 1, kept)
+    my = kept
     subtract = ((x ^ y) & SIGN) != 0
     m = z3.If(subtract, mx - my, mx + my)
-    zero = z3.If(subtract, _u(0), sign)
     carry = z3.UGE(m, CARRY)
     s = 27 - iq.bit_length(m)
-    s = z3.If(s > ex - 1, ex - 1, s)
+    s = z3.If(s >= ex, ex - 1, s)
     m_n = z3.If(carry, z3.LShR(m, 1) | (m & 1), m << s)
     ex_n = z3.If(carry, ex + 1, ex - s)
     grs = m_n & 7
@@ -84,8 +84,8 @@ def trace(x: z3.BitVecRef, y: z3.BitVecRef, sticky: bool = True, tie_even: bool 
     up = z3.Or(z3.UGT(grs, 4), z3.And(grs == 4, (m_r & 1) != 0)) if tie_even else z3.UGE(grs, 4)
     m_r = z3.If(up, m_r + 1, m_r)
     r = ((ex_n - 1) << 23) + m_r
-    finite = z3.If(z3.UGE(r, INF), sign | INF, sign | r)
-    result = z3.If(x_inf, special, z3.If(m == 0, zero, finite))
+    finite = z3.If(z3.UGE(z3.LShR(r, 23), 0xFF), sign | INF, sign | r)
+    result = z3.If(x_inf, special, z3.If(d > X_ONLY, x, z3.If(z3.And(subtract, m == 0), _u(0), finite)))
     return Trace(x, y, ex, ey, d, mx, my, m, s, result)
 
 
@@ -96,12 +96,12 @@ def add_bits(a_bits: z3.BitVecRef, b_bits: z3.BitVecRef, **planted) -> z3.BitVec
 
 def obligations(t: Trace) -> z3.BoolRef:
     """The C's int32_t values and shift counts where the C uses them (a
-    finite x, m != 0): exponents in 1..254, 0 <= d <= 253, the shift by d
-    only for 0 < d <= 26, the left shift 0 <= s <= 26 without a lost bit,
-    and the result exponent in 1..255."""
+    finite x, d <= 25): exponents in 1..254, 0 <= d (the shifts by d, below
+    32), the left shift 0 <= s <= 26 without a lost bit, the significands
+    below 2^27 and mx >= my."""
     no_carry = z3.ULT(t.m, CARRY)
     return z3.And(
-        t.ex >= 1, t.ex <= 254, t.ey >= 1, t.ey <= 254, t.d >= 0, t.d <= 253,
+        t.ex >= 1, t.ex <= 254, t.ey >= 1, t.ey <= 254, t.d >= 0,
         z3.Implies(no_carry, z3.And(t.s >= 0, t.s <= 26, z3.LShR(t.m << t.s, t.s) == t.m)),
         z3.ULT(t.mx, CARRY), z3.ULT(t.my, CARRY), z3.UGE(t.mx, t.my),
     )

@@ -232,8 +232,8 @@ def test_nan_operands_give_a_nan(add):
 # ------------------------------------------------------------ planted bugs
 PLANTED = {
     "ties away from zero": ("if (grs > 4u || (grs == 4u && (m & 1u) != 0u)) {", "if (grs >= 4u) {"),
-    "lost sticky bit": ("my = (my >> d) | ((my & ((1u << d) - 1u)) != 0u ? 1u : 0u);", "my = my >> d;"),
-    "no subnormal stop": ("if (s > ex - 1) {", "if (s > ex + 30) {"),
+    "lost sticky bit": ("kept |= 1u;", "kept |= 0u;"),
+    "no subnormal stop": ("if (s >= ex) {", "if (s >= ex + 30) {"),
     "subnormal with a hidden bit": ("    } else {\n        ex = 1;\n    }", "    } else {\n        mx |= SYM_IA_TOP;\n        ex = 1;\n    }"),
 }
 

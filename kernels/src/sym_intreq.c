@@ -441,12 +441,12 @@ static uint32_t sym_iq_uniform_bits(uint32_t *state)
  * of sym_sat_round on w's bits. */
 static int32_t sym_iq_sr(int32_t m, uint32_t r_bits, uint32_t *state, uint32_t q_hi)
 {
-    const uint32_t a = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
-    uint32_t v = sym_intreq_mul_int(a, r_bits);
+    const int negative = m < 0;
+    uint32_t v = sym_intreq_mul_int(negative ? 0u - (uint32_t)m : (uint32_t)m, r_bits);
     uint32_t w;
     uint32_t q_sat;
     uint32_t k;
-    if (m < 0) {
+    if (negative) {
         v |= SYM_IQ_SIGN;
     }
     w = sym_intreq_add_bits(sym_intreq_add_bits(v, sym_iq_uniform_bits(state)), SYM_IQ_MINUS_HALF);

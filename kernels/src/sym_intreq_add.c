@@ -50,6 +50,7 @@ uint32_t sym_intreq_add_bits(uint32_t a_bits, uint32_t b_bits)
     uint32_t sign;
     uint32_t mx;
     uint32_t my;
+    uint32_t kept;
     uint32_t m;
     uint32_t grs;
     int32_t ex;
@@ -84,23 +85,25 @@ uint32_t sym_intreq_add_bits(uint32_t a_bits, uint32_t b_bits)
     } else {
         ey = 1;
     }
-    /* align y to x; the bits shifted out are ORed into the sticky bit */
+    /* from d = 26 on, |y| < ulp(x) / 4, less than half the spacing below
+     * x even when x is a power of two: x is the rounded sum */
     d = ex - ey;
-    if (d > 26) {
-        my = my != 0u ? 1u : 0u;
-    } else if (d > 0) {
-        my = (my >> d) | ((my & ((1u << d) - 1u)) != 0u ? 1u : 0u);
+    if (d > 25) {
+        return x;
     }
+    /* align y to x; the bits shifted out are ORed into the sticky bit */
+    kept = my >> d;
+    if ((kept << d) != my) {
+        kept |= 1u;
+    }
+    my = kept;
     if (((x ^ y) & SYM_IA_SIGN) != 0u) {
         m = mx - my; /* >= 0: |x| >= |y| */
         if (m == 0u) {
             return 0u; /* x + -x = +0 */
         }
     } else {
-        m = mx + my;
-        if (m == 0u) {
-            return sign; /* +0 + +0 = +0, -0 + -0 = -0 */
-        }
+        m = mx + my; /* 0 only for +0 + +0 or -0 + -0: the sign is kept below */
     }
     /* normalise the leading bit to 2^26, or stop at the smallest exponent
      * (a subnormal result) */
@@ -109,7 +112,7 @@ uint32_t sym_intreq_add_bits(uint32_t a_bits, uint32_t b_bits)
         ex += 1;
     } else {
         s = 27 - sym_ia_bit_length(m);
-        if (s > ex - 1) {
+        if (s >= ex) {
             s = ex - 1;
         }
         m <<= s;
@@ -123,7 +126,7 @@ uint32_t sym_intreq_add_bits(uint32_t a_bits, uint32_t b_bits)
     /* the hidden bit of m adds 1 to the exponent field (none for a
      * subnormal m, ex = 1); a carry of the rounding to 2^24 adds one more */
     r = ((uint32_t)(ex - 1) << 23) + m;
-    if (r >= SYM_IA_INF) {
+    if ((r >> 23) >= 0xFFu) { /* exponent field 255 or above: overflow */
         return sign | SYM_IA_INF;
     }
     return sign | r;
