@@ -109,7 +109,13 @@ def add_edge_inputs() -> list[tuple[int, int]]:
 def _add_cases() -> tuple[tuple[int, int, int], ...]:
     rng = np.random.default_rng(5)
     pairs = add_edge_inputs()
-    while len(pairs) < 14_000:  # random pairs, half of them with nearby exponents
+    for _ in range(3000):  # effective additions that carry out, d = 3..23: the sticky bit after the carry
+        d = int(rng.integers(3, 24))
+        e = int(rng.integers(d + 1, 254))
+        s = int(rng.integers(0, 2)) << 31
+        pairs.append((s | _f32(0, e, int(rng.integers(0x600000, 0x800000))),
+                      s | _f32(0, e - d, int(rng.integers(0, 1 << 23)))))
+    while len(pairs) < 17_000:  # random pairs, half of them with nearby exponents
         a, b = (int(x) for x in rng.integers(0, 2 ** 32, 2, dtype=np.uint64))
         if len(pairs) % 2:
             b = (b & 0x807FFFFF) | ((((a >> 23) & 0xFF) + int(rng.integers(-2, 3))) % 255) << 23
