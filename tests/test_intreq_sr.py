@@ -220,3 +220,32 @@ def test_every_sr_ratio_vector_calls_the_sr_entry_on_cortex_m():
     assert sr == want and len(want) >= 6
     calls = [call for c in cases for call in c.calls if call.entry == "sym_intreq_requant_dynamic_sr"]
     assert all(call.check_rng and call.use_rng and call.rng_in != 0 for call in calls)
+
+
+def test_sr_encoding_equals_the_c(c):
+    from symverify.proofs import intreq_sr
+
+    ffi, lib = c
+    rng = np.random.default_rng(31)
+    for k in range(6):
+        m = rng.integers(-(2 ** 31), 2 ** 31, 6).tolist() if k % 2 else rng.integers(-3000, 3000, 6).tolist()
+        r_bits = int(rng.integers(100, 140)) << 23 | int(rng.integers(0, 1 << 23))
+        b, state = int(rng.integers(2, 17)), int(rng.integers(1, 2 ** 32))
+        out = ffi.new("int32_t[]", len(m))
+        st = ffi.new("uint32_t *", state)
+        lib.sym_intreq_sr_loop(ffi.new("int32_t[]", m), len(m), r_bits, b, st, out)
+        assert intreq_sr.run_sr(m, r_bits, b, state) == (list(out), st[0])
+
+
+def test_sr_lemmas_prove_and_a_planted_bug_is_caught():
+    import z3
+
+    from symverify.proofs import intreq_sr, runner
+
+    lems = runner.select(None, "intreq.sr*")
+    assert [lem.id for lem in lems] == ["intreq.sr_uniform", "intreq.sr_round"]
+    assert all(runner.prove(lem).status == "PROVEN" for lem in lems)
+    q = intreq_sr.q_round(planted_half_down=True)
+    s = q.solver(60_000)
+    s.add(*q.pre, z3.Not(q.goals[0].goal))
+    assert s.check() == z3.sat
