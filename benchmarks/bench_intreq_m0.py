@@ -9,7 +9,9 @@ code, the kernel helpers and the libgcc / newlib members it pulls in).
     python benchmarks/bench_intreq_m0.py [--json FILE]
 
 The float32 and integer loops must give the same mantissas in the emulator
-(checked for the ratio order and for the fixed scale; exit 1 otherwise); the
+(checked for the ratio order and for the fixed scale; exit 1 otherwise), as
+must the two float32 adders (libgcc's __aeabi_fadd and sym_intreq_add_bits,
+against numpy) and the float and integer SR requant; the
 CMSIS-NN-style loop is not bit-exact with SYM and its mismatch count is
 reported. Results: docs/integer-only.md.
 """
@@ -242,6 +244,68 @@ def scalar(cpu: M0, dv: int) -> dict:
     return counts
 
 
+#: the adder rows: the float32 addition (__aeabi_fadd) and sym_intreq_add_bits
+ADD = ("bench_float_add_loop", "bench_int_add_loop")
+#: the SR rows: the whole dynamic requant, ratio order, SR_HALF_AWAY
+SR = ("sym_requant_dynamic", "sym_intreq_requant_dynamic_sr")
+SR_STATE = 0x2545F491
+
+
+def _add_pairs(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Finite float32 pairs: half with nearby exponents (cancellation,
+    carries), half with any exponents, random signs."""
+    a = rng.integers(0, 2 ** 32, n, dtype=np.uint64).astype(np.uint32)
+    b = rng.integers(0, 2 ** 32, n, dtype=np.uint64).astype(np.uint32)
+    a &= ~np.uint32(0x40000000)  # exponent field below 128: no inf or NaN
+    near = (a & np.uint32(0x7F800000)) + (rng.integers(0, 4, n).astype(np.uint32) << 23)
+    b = np.where(np.arange(n) % 2 == 0, (b & np.uint32(0x807FFFFF)) | near, b & ~np.uint32(0x40000000))
+    return a, b
+
+
+def measure_add_sr(tmp: Path, seed: int = 23) -> dict:
+    """Instructions per addition of the two adders on the same pairs (bit
+    for bit the same sums), per element of the SR requant (float vs
+    integer, the same mantissas, scale and final state), flash bytes."""
+    binary, syms = build(tmp, ADD + SR)
+    cpu = M0(binary, syms)
+    rng = np.random.default_rng(seed)
+    pa, pb, po, st, s_out = RAM + 0x1000, RAM + 0x3000, RAM + 0x5000, RAM + 0x7000, RAM + 0x7100
+    a, b = _add_pairs(rng, N_BIG)
+    cpu.write_i32(pa, a.view(np.int32))
+    cpu.write_i32(pb, b.view(np.int32))
+    add, sums = {}, {}
+    for fn in ADD:
+        small = cpu.call(fn, [pa, pb, N_SMALL, po])
+        big = cpu.call(fn, [pa, pb, N_BIG, po])
+        add[fn] = (big - small) / (N_BIG - N_SMALL)
+        sums[fn] = cpu.read_i32(po, N_BIG)
+    with np.errstate(over="ignore"):
+        want = (a.view(np.float32) + b.view(np.float32)).view(np.int32)
+    if not (np.array_equal(sums[ADD[0]], want) and np.array_equal(sums[ADD[1]], want)):
+        raise SystemExit("the adders differ from numpy float32 on the M0+")
+    sr = {}
+    for dist, span in (("accumulator |m| < 2^20", 1 << 20), ("any int32", (1 << 31) - 1)):
+        m = rng.integers(-span, span + 1, N_BIG).astype(np.int32)
+        cpu.write_i32(pa, m)
+        res, outs = {}, {}
+        for fn in SR:
+            counts = []
+            for n in (N_SMALL, N_BIG):
+                cpu.write_i32(st, [SR_STATE])
+                args = ([pa, n, _bits(0.7), BITS, 1, 0, st, po, s_out] if fn == SR[0]
+                        else [pa, n, _bits(0.7), BITS, st, po, s_out])
+                counts.append(cpu.call(fn, args))
+                assert cpu.r0() == 0, (fn, cpu.r0())
+            res[fn] = (counts[1] - counts[0]) / (N_BIG - N_SMALL)
+            res[f"{fn} per call"] = counts[0] - res[fn]
+            outs[fn] = (cpu.read_i32(po, N_BIG).tolist(), cpu.read_i32(s_out, 1).tolist(), cpu.read_i32(st, 1).tolist())
+        if outs[SR[0]] != outs[SR[1]]:
+            raise SystemExit(f"{dist}: the integer SR requant differs from the float one on the M0+")
+        sr[dist] = res
+    sizes = {fn: text_size(tmp, fn) for fn in ADD + SR}
+    return {"add_per_call": add, "sr_per_element": sr, "flash_bytes": sizes}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="write the results here")
@@ -251,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         out = measure(Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp:
+        out["add_sr"] = measure_add_sr(Path(tmp))
     for dist, res in out["per_element"].items():
         print(f"{dist}: instructions per element")
         for fn in LABELS:
@@ -268,6 +334,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {fn:47s} {counts}")
     print("flash bytes (function + helpers + libgcc/newlib members):")
     for fn, size in out["flash_bytes"].items():
+        print(f"  {fn:47s} {size:8d}")
+    extra = out["add_sr"]
+    print(f"float32 addition: instructions per call over {out['n'] - 1} pairs (the same bits)")
+    for fn, v in extra["add_per_call"].items():
+        print(f"  {fn:47s} {v:8.1f}")
+    for dist, res in extra["sr_per_element"].items():
+        print(f"{dist}: SR requant (ratio), instructions per element / per call")
+        for fn in SR:
+            print(f"  {fn:47s} {res[fn]:8.1f} {res[fn + ' per call']:8.1f}")
+    print("flash bytes (adder loops, SR requant):")
+    for fn, size in extra["flash_bytes"].items():
         print(f"  {fn:47s} {size:8d}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))

@@ -156,7 +156,8 @@ def intreq_one_errors(ffi, lib):
     return None
 
 
-def _vectors(kernel: str = "requant_dynamic", order: str = "ratio") -> list[dict]:
+def _vectors_all() -> list[dict]:
+    """Every vector of requant.json."""
     import os
     from importlib import resources
     from pathlib import Path
@@ -166,7 +167,11 @@ def _vectors(kernel: str = "requant_dynamic", order: str = "ratio") -> list[dict
     # gold.vectors_dir's rule, not imported: gold loads these cases
     env = os.environ.get("SYMVERIFY_VECTORS_DIR")
     vdir = Path(env) if env else Path(str(resources.files("symverify.goldgen"))) / "vectors"
-    vs = [v for v in load_family(vdir / "requant.json")["vectors"] if v["kernel"] == kernel]
+    return load_family(vdir / "requant.json")["vectors"]
+
+
+def _vectors(kernel: str = "requant_dynamic", order: str = "ratio") -> list[dict]:
+    vs = [v for v in _vectors_all() if v["kernel"] == kernel]
     if kernel != "requant_dynamic":
         return vs
     return [v for v in vs if v["args"].get("order") == order and v["args"].get("rounding") == "half_away"]

@@ -28,6 +28,8 @@ import z3
 
 from . import fp, steps, witness
 from .intreq_lemmas import intreq_lemmas
+from .intreq_add_lemmas import intreq_add_lemmas
+from .intreq_sr import intreq_sr_lemmas
 from .intbounds import binding_side, extreme_operands, max_safe_count, product_bounds, term_bounds
 from .fp import fconst, fvar
 from .realmodel import EPS, FLT_MAX, MIN_NORMAL, RM, absle, abslt
@@ -559,4 +561,6 @@ def catalog() -> list[Lemma]:
                       lambda b=b, smax=smax, n=n: q_sum_overflow(b, b, smax, n + 1), "mac-fan-in", "int",
                       replay="mac", params={"seed": tag, "N": n + 1}))
     L.extend(intreq_lemmas())
+    L.extend(intreq_add_lemmas())
+    L.extend(intreq_sr_lemmas())
     return L

@@ -197,7 +197,7 @@ class Kernel:
 FAMILIES: tuple[Family, ...] = (
     Family("round", ("sym_round",)),
     Family("convert", ("sym_convert",)),
-    Family("requant", ("sym_requant", "sym_intreq", "sym_intreq_tensor")),
+    Family("requant", ("sym_requant", "sym_intreq", "sym_intreq_tensor", "sym_intreq_add")),
     Family("accumulate", ("sym_accumulate",)),
     Family("layers", ("sym_linear", "sym_layernorm", "sym_loss", "sym_sgd")),
     Family("relu", ("sym_relu",)),
@@ -252,7 +252,7 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("requant_dynamic", "requant", ("sym_requant_dynamic_ex",), _C_PRIMS, _EMU_PRIMS,
            args=(_t("t"), Arg("q_max_bits", "int"), _RND, _ORD, _RNG), outputs=_Y,
            c_alternates=("sym_requant_dynamic", "sym_intreq_requant_dynamic",
-                         "sym_intreq_requant_dynamic_clamp_first")),
+                         "sym_intreq_requant_dynamic_clamp_first", "sym_intreq_requant_dynamic_sr")),
     Kernel("requant_fixed", "requant", ("sym_requant_fixed_ex",), _C_PRIMS, _EMU_PRIMS,
            c_alternates=("sym_requant_fixed", "sym_intreq_requant_fixed"),
            args=(_t("t"), Arg("target_scale", "float"), Arg("q_max_bits", "int"), _RND, _RNG), outputs=_Y),

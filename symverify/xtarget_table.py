@@ -46,15 +46,19 @@ ANY_BITS = -1
 #: The registered ``Kernel.c_alternates``: field prefix of their checks and
 #: the vectors they run (the integer-only requant cores equal the float
 #: dynamic requant in both orders, the fixed-scale requant and the rescale
-#: helper under HALF_AWAY; docs/integer-only.md).
+#: helper under HALF_AWAY, and the ratio order under SR; docs/integer-only.md).
 ALTERNATES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
     "sym_intreq_requant_dynamic": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"
                                    and a.get("order", "ratio") == "ratio"),
     "sym_intreq_requant_dynamic_clamp_first": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"
                                                and a.get("order", "ratio") == "clamp_first"),
+    "sym_intreq_requant_dynamic_sr": ("intreq_", lambda a: a.get("rounding") == "sr_half_away"
+                                      and a.get("order", "ratio") == "ratio"),
     "sym_intreq_requant_fixed": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"),
     "sym_intreq_rescale_to_acc": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"),
 }
+#: The alternates of :data:`ALTERNATES` that take the vector's RNG state.
+RNG_ALTERNATES: frozenset[str] = frozenset({"sym_intreq_requant_dynamic_sr"})
 
 
 # --------------------------------------------------------------------------
@@ -478,7 +482,7 @@ def _alternate(entry: str, k: registry.Kernel) -> tuple[str, Callable[[Mapping[s
     if entry not in ALTERNATES:
         raise XtableError(f"{k.name}: alternate C entry point {entry} has no rule in symverify/xtarget_table.py")
     prefix, rule = ALTERNATES[entry]
-    return prefix, rule, False
+    return prefix, rule, entry in RNG_ALTERNATES
 
 
 def build_cases(family: str, doc: Mapping[str, Any], include: Path, min_cap: int = 1) -> tuple[list[Case], int]:

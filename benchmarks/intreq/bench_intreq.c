@@ -82,3 +82,22 @@ void bench_cmsis_style_loop(const int32_t *m_in, int32_t n, int32_t multiplier, 
         m_out[i] = q;
     }
 }
+
+/* out[i] = a[i] + b[i] in float32 (libgcc's __aeabi_fadd on the M0+); the
+ * harness writes and reads the arrays as bits */
+void bench_float_add_loop(const float *a, const float *b, int32_t n, float *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = a[i] + b[i];
+    }
+}
+
+/* the same sums with the integer adder */
+void bench_int_add_loop(const uint32_t *a, const uint32_t *b, int32_t n, uint32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = sym_intreq_add_bits(a[i], b[i]);
+    }
+}

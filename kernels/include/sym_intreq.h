@@ -108,5 +108,22 @@ uint32_t sym_intreq_div_by(uint32_t n_bits, const sym_intreq_divisor *dv);
  * when it rounds up to it), 0, or SYM_INTREQ_INF on overflow. The 48-bit
  * significand product from 12x12 partial products (lemmas intreq.mulf_*). */
 uint32_t sym_intreq_mul_bits(uint32_t a_bits, uint32_t b_bits);
+/* The float32 adder (sym_intreq_add.c): the IEEE-754 bits of fl(a + b),
+ * binary32, round to nearest even, for a and b given as bits: signed zeros
+ * (x + -x = +0, -0 + -0 = -0), subnormal operands and results, overflow to
+ * +-inf, inf operands; inf + -inf gives the quiet NaN 0x7FC00000, and a NaN
+ * operand gives a NaN. Integer operations only (lemmas intreq.add*). */
+uint32_t sym_intreq_add_bits(uint32_t a_bits, uint32_t b_bits);
+
+/* The per-element loop of the ratio order with stochastic rounding
+ * (sym_round_sat with SYM_SR_HALF_AWAY): for i < n, one xorshift32 step of
+ * *state gives u = (state >> 8) * 2^-24, and m_out[i] =
+ * clamp(roundf(fl(fl(fl(m_in[i]) * r) + u) - 0.5f), qMin, qMax), the
+ * float32 operations done by sym_intreq_mul_int and sym_intreq_add_bits on
+ * bits. Precondition (the caller validates): n >= 0, q_max_bits in 2..16,
+ * r_bits a positive normal float32, *state != 0 and outside the buffers,
+ * no partial overlap of the buffers (m_out == m_in allowed). */
+void sym_intreq_sr_loop(const int32_t *m_in, int32_t n, uint32_t r_bits, int32_t q_max_bits,
+                        uint32_t *state, int32_t *m_out);
 
 #endif /* SYM_INTREQ_H */

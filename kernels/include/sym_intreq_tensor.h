@@ -39,4 +39,14 @@ int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float t
  * sym_intreq_rescale_bits. Errors: NULL, BAD_SCALE, RANGE_GUARD. */
 int sym_intreq_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out);
 
+/* sym_requant_dynamic(m_in, n, s_in, q_max_bits_out, SYM_SR_HALF_AWAY,
+ * SYM_ORDER_RATIO, rng_state, m_out, s_out) with the same statuses,
+ * outputs, bits and final *rng_state, in integer operations only: the scale
+ * steps of sym_intreq_requant_dynamic, then sym_intreq_sr_loop. m_out ==
+ * m_in allowed, other overlap is ALIAS, as is a state inside m_in, m_out or
+ * s_out. Errors: NULL, EMPTY, BAD_WIDTH, BAD_RNG (*rng_state == 0), ALIAS,
+ * BAD_SCALE, FLOAT_OVERFLOW, SCALE_UNDERFLOW; nothing is written on error. */
+int sym_intreq_requant_dynamic_sr(const int32_t *m_in, int32_t n, float s_in, int32_t q_max_bits_out,
+                                  uint32_t *rng_state, int32_t *m_out, float *s_out);
+
 #endif /* SYM_INTREQ_TENSOR_H */

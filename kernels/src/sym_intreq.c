@@ -19,6 +19,8 @@
 #define SYM_IQ_LOW12 0xFFFu
 #define SYM_IQ_LOW16 0xFFFFu
 #define SYM_IQ_INF SYM_INTREQ_INF
+#define SYM_IQ_SIGN 0x80000000u
+#define SYM_IQ_MINUS_HALF 0xBF000000u /* -0.5f */
 
 /* Number of significant bits of x > 0 (1..32), by binary search: no clz
  * instruction on ARMv6-M, and __builtin_clz would call libgcc. */
@@ -547,4 +549,57 @@ int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, i
     k = sym_iq_round_wide(w);
     *out = negative ? -(int32_t)k : (int32_t)k;
     return SYM_OK;
+}
+
+/* u = (state >> 8) * 2^-24 of sym_rng_uniform as float32 bits (exact: at
+ * most 24 significant bits), after one xorshift32 step of *state. */
+static uint32_t sym_iq_uniform_bits(uint32_t *state)
+{
+    uint32_t s = *state;
+    uint32_t k;
+    int32_t len;
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    *state = s;
+    k = s >> 8;
+    if (k == 0u) {
+        return 0u;
+    }
+    len = sym_iq_bit_length(k);
+    /* k * 2^-24 = 2^(len - 1 - 24) * 1.f: field 102 + len, the hidden bit
+     * of the shifted k adds the last 1 */
+    return ((uint32_t)(101 + len) << 23) + (k << (24 - len));
+}
+
+/* The SR element: v = fl(fl(m) * r) (the magnitude by sym_intreq_mul_int,
+ * then the sign), w = fl(fl(v + u) - 0.5f), then the saturating half away
+ * of sym_sat_round on w's bits. */
+static int32_t sym_iq_sr(int32_t m, uint32_t r_bits, uint32_t *state, uint32_t q_hi)
+{
+    const int negative = m < 0;
+    uint32_t v = sym_intreq_mul_int(negative ? 0u - (uint32_t)m : (uint32_t)m, r_bits);
+    uint32_t w;
+    uint32_t q_sat;
+    uint32_t k;
+    if (negative) {
+        v |= SYM_IQ_SIGN;
+    }
+    w = sym_intreq_add_bits(sym_intreq_add_bits(v, sym_iq_uniform_bits(state)), SYM_IQ_MINUS_HALF);
+    q_sat = (w & SYM_IQ_SIGN) != 0u ? q_hi + 1u : q_hi;
+    k = sym_iq_round_bits(w & ~SYM_IQ_SIGN, q_sat);
+    if (k > q_sat) {
+        k = q_sat;
+    }
+    return (w & SYM_IQ_SIGN) != 0u ? -(int32_t)k : (int32_t)k;
+}
+
+void sym_intreq_sr_loop(const int32_t *m_in, int32_t n, uint32_t r_bits, int32_t q_max_bits,
+                        uint32_t *state, int32_t *m_out)
+{
+    const uint32_t q_hi = sym_iq_q_hi(q_max_bits);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        m_out[i] = sym_iq_sr(m_in[i], r_bits, state, q_hi);
+    }
 }

@@ -14,15 +14,19 @@
 #include "sym_intreq_tensor.h"
 #include "sym_round.h"
 #include "sym_status.h"
+#include "sym_support.h"
 
 #define SYM_IQT_ONE 0x3F800000u /* 1.0f, the scale of an all-zero tensor */
 
 /* The checks every tensor entry makes first, in the order of the float
- * kernels: the buffers non-NULL, n >= 1, the output width 2..16, and out
- * either in place or not overlapping in. */
-static int sym_iqt_check_tensor(const int32_t *m_in, int32_t n, int32_t q_max_bits_out, const int32_t *m_out)
+ * kernels: the buffers non-NULL, n >= 1, the output width 2..16, the RNG
+ * state (SR: non-NULL and not 0), out either in place or not overlapping
+ * in, and (SR) the state outside both. */
+static int sym_iqt_check_tensor(const int32_t *m_in, int32_t n, int32_t q_max_bits_out, int32_t rounding,
+                                const uint32_t *rng_state, const int32_t *m_out)
 {
     size_t bytes;
+    int status;
     if (m_in == NULL || m_out == NULL) {
         return SYM_ERR_NULL;
     }
@@ -32,8 +36,17 @@ static int sym_iqt_check_tensor(const int32_t *m_in, int32_t n, int32_t q_max_bi
     if (q_max_bits_out < 2 || q_max_bits_out > 16) {
         return SYM_ERR_BAD_WIDTH;
     }
+    status = sym_rounding_check(rounding, rng_state);
+    if (status != SYM_OK) {
+        return status;
+    }
     bytes = (size_t)n * sizeof(int32_t);
     if (m_in != m_out && sym_ranges_overlap(m_in, bytes, m_out, bytes)) {
+        return SYM_ERR_ALIAS;
+    }
+    /* the HALF_AWAY entries pass a NULL state, which overlaps nothing */
+    if (sym_ranges_overlap(rng_state, sizeof *rng_state, m_in, bytes)
+        || sym_ranges_overlap(rng_state, sizeof *rng_state, m_out, bytes)) {
         return SYM_ERR_ALIAS;
     }
     return SYM_OK;
@@ -43,8 +56,8 @@ static int sym_iqt_check_tensor(const int32_t *m_in, int32_t n, int32_t q_max_bi
  * check, then the bits of s_in and of the new scale s_out = A / qMax.
  * Returns a status; writes only *s_bits and *new_bits, on success. */
 static int sym_iqt_dynamic_scale(const int32_t *m_in, int32_t n, float s_in, int32_t q_max_bits_out,
-                                 const int32_t *m_out, const float *s_out, uint32_t *s_bits,
-                                 uint32_t *new_bits)
+                                 int32_t rounding, const uint32_t *rng_state, const int32_t *m_out,
+                                 const float *s_out, uint32_t *s_bits, uint32_t *new_bits)
 {
     const size_t bytes = (size_t)n * sizeof(int32_t);
     uint32_t in_bits = 0u; /* the bits of s_in, copied below */
@@ -55,7 +68,7 @@ static int sym_iqt_dynamic_scale(const int32_t *m_in, int32_t n, float s_in, int
     if (s_out == NULL) {
         return SYM_ERR_NULL;
     }
-    status = sym_iqt_check_tensor(m_in, n, q_max_bits_out, m_out);
+    status = sym_iqt_check_tensor(m_in, n, q_max_bits_out, rounding, rng_state, m_out);
     if (status != SYM_OK) {
         return status;
     }
@@ -65,6 +78,9 @@ static int sym_iqt_dynamic_scale(const int32_t *m_in, int32_t n, float s_in, int
     }
     if (sym_ranges_overlap(s_out, sizeof *s_out, m_in, bytes)
         || sym_ranges_overlap(s_out, sizeof *s_out, m_out, bytes)) {
+        return SYM_ERR_ALIAS;
+    }
+    if (sym_ranges_overlap(rng_state, sizeof *rng_state, s_out, sizeof *s_out)) { /* NULL: HALF_AWAY */
         return SYM_ERR_ALIAS;
     }
     /* fl is monotone, so the float absmax max_i |fl(fl(m_i) * s_in)| is
@@ -94,8 +110,8 @@ int sym_intreq_requant_dynamic(const int32_t *m_in, int32_t n, float s_in,
 {
     uint32_t s_bits = 0u;
     uint32_t new_bits = 0u;
-    const int status = sym_iqt_dynamic_scale(m_in, n, s_in, q_max_bits_out, m_out, s_out, &s_bits,
-                                             &new_bits);
+    const int status = sym_iqt_dynamic_scale(m_in, n, s_in, q_max_bits_out, SYM_HALF_AWAY, NULL, m_out,
+                                             s_out, &s_bits, &new_bits);
     if (status != SYM_OK) {
         return status;
     }
@@ -112,8 +128,8 @@ int sym_intreq_requant_dynamic_clamp_first(const int32_t *m_in, int32_t n, float
 {
     uint32_t s_bits = 0u;
     uint32_t new_bits = 0u;
-    const int status = sym_iqt_dynamic_scale(m_in, n, s_in, q_max_bits_out, m_out, s_out, &s_bits,
-                                             &new_bits);
+    const int status = sym_iqt_dynamic_scale(m_in, n, s_in, q_max_bits_out, SYM_HALF_AWAY, NULL, m_out,
+                                             s_out, &s_bits, &new_bits);
     if (status != SYM_OK) {
         return status;
     }
@@ -132,7 +148,7 @@ int sym_intreq_requant_fixed(const int32_t *m_in, int32_t n, float s_in, float t
     int status;
 
     /* ---- pass 1: validate (the order of sym_requant_fixed) ---- */
-    status = sym_iqt_check_tensor(m_in, n, q_max_bits_out, m_out);
+    status = sym_iqt_check_tensor(m_in, n, q_max_bits_out, SYM_HALF_AWAY, NULL, m_out);
     if (status != SYM_OK) {
         return status;
     }
@@ -154,4 +170,24 @@ int sym_intreq_rescale_to_acc(int32_t q, float s_p, float s_acc, int32_t *out)
     memcpy(&p_bits, &s_p, sizeof p_bits);
     memcpy(&acc_bits, &s_acc, sizeof acc_bits);
     return sym_intreq_rescale_bits(q, p_bits, acc_bits, out);
+}
+
+int sym_intreq_requant_dynamic_sr(const int32_t *m_in, int32_t n, float s_in, int32_t q_max_bits_out,
+                                  uint32_t *rng_state, int32_t *m_out, float *s_out)
+{
+    uint32_t s_bits = 0u;
+    uint32_t new_bits = 0u;
+    uint32_t st;
+    const int status = sym_iqt_dynamic_scale(m_in, n, s_in, q_max_bits_out, SYM_SR_HALF_AWAY, rng_state,
+                                             m_out, s_out, &s_bits, &new_bits);
+    if (status != SYM_OK) {
+        return status;
+    }
+    /* ---- pass 2: write (cannot fail); r as in sym_intreq_requant_dynamic,
+     * one xorshift32 draw per element ---- */
+    st = *rng_state;
+    sym_intreq_sr_loop(m_in, n, sym_intreq_div_bits(s_bits, new_bits), q_max_bits_out, &st, m_out);
+    memcpy(s_out, &new_bits, sizeof new_bits);
+    *rng_state = st;
+    return SYM_OK;
 }
