@@ -99,6 +99,11 @@ def _subnormal_inputs() -> list[Input]:
     for f in (1, 3, (1 << 21) + 5, (1 << 22) - 1, 1 << 22, (1 << 22) + 1, 0x5FFFFF, 0x600000, (1 << 23) - 1):
         for b, k in ((2, 1), (3, 3), (3, 4), (3, 5), (2, 2), (4, 7), (4, 13)):
             out += [((sg, 0), _MIN_NORMAL + f, (-sg, sg * k), _MIN_NORMAL, b) for sg in (1, -1)]
+    for f in (0, 1, 0x3FFFFF, 0x400000, 0x7FFFFF):  # v_0 normal at 2^-126 (1 + f 2^-23), s_new = 2^-125 or more
+        out += [((sg, 0), _MIN_NORMAL + f, (0, sg * k), _MIN_NORMAL, 2) for sg in (1, -1) for k in (2, 3)]
+    for f in (1, 0x400000, 0x7FFFFF):  # every v subnormal (A too: SCALE_UNDERFLOW), the largest one at b = 2
+        out += [((1, -2), _MIN_NORMAL + f, (-1, 2), _MIN_NORMAL, b) for b in (2, 3)]
+    out += [((1, 0), _MIN_NORMAL + 5, (-1, 1), _MIN_NORMAL + 5, 2)]  # v_0 = 0 next to s_new = 2^-126 (1 + 5 2^-23)
     return out
 
 
@@ -122,9 +127,11 @@ def dynamic_edge_inputs() -> tuple[Input, ...]:
     for k in (0, 1, 2, 100, 1000, 2046):  # v / s_new = k + 1/2 exactly (s_new = 1), both signs
         out += [((2047, sg * k), one, (0, sg), half, 12) for sg in (1, -1)]
         out += [((2047, sg * (2 * k + 1)), _bits(2.0), (0, 0), one, 12) for sg in (1, -1)]
-    for b in range(2, 17):  # the clamp: v / s_new one ulp above qMax
+    for b in range(2, 17):  # the clamp at every width, both signs
         q = (1 << (b - 1)) - 1
         out += [((q, q - 1, -q), _bits(1.0 + 2.0 ** -23), (0, 1, -1), _bits(2.0 ** -23), b)]
+    for b, a in ((8, 0x338599DA), (12, 0x3334DC4D), (16, 0x3D84BC0B)):  # fl(A / fl(A / qMax)) > qMax
+        out += [((1, -1), a, (0, 0), one, b)]
     for b in (2, 3, 8, 12, 16):  # A / qMax next to 2^-126, from the t side and from the inc side
         q = (1 << (b - 1)) - 1
         for top in (1, q, 3 * q + 1):
@@ -260,8 +267,8 @@ def intreq_acc_fixed_vectors(ffi, lib):
 def _error_calls(ffi, dynamic: bool) -> tuple[Any, Any, Any, list[tuple[tuple, str]]]:
     """(t, inc, s, [(args, status)]): every argument error, in check order
     where two errors meet, on fresh buffers."""
-    t = ffi.new("int32_t[]", [1, 2, 3, 4])
-    inc = ffi.new("int32_t[]", [1, 1, 1, 1])
+    t = ffi.new("int32_t[]", [1, 2, 3, 4, 5, 6, 7, 8])
+    inc = ffi.new("int32_t[]", [1] * 8)
     s = ffi.new("float *", 1.0)
     sc: Any = s if dynamic else 1.0
     bad = (0.0, -1.0, float("inf"), float("nan"), 1e-45)
@@ -271,12 +278,16 @@ def _error_calls(ffi, dynamic: bool) -> tuple[Any, Any, Any, list[tuple[tuple, s
              ((t, 2, sc, 1, inc, 3, 0.0), "SYM_ERR_SHAPE"),
              ((t, 3, sc, 8, t + 2, 3, 1.0), "SYM_ERR_ALIAS"), ((t + 1, 2, sc, 8, t, 2, 1.0), "SYM_ERR_ALIAS"),
              ((t, 2, sc, 8, t, 2, 1.0), "SYM_ERR_ALIAS"), ((t, 3, sc, 1, t + 1, 3, 0.0), "SYM_ERR_ALIAS"),
+             ((t + 2, 3, sc, 8, t, 3, 1.0), "SYM_ERR_ALIAS"), ((t, 3, sc, 8, t + 2, 3, 1.0), "SYM_ERR_ALIAS"),
+             ((t + 3, 3, sc, 8, t, 3, 1.0), "SYM_OK"),
              ((t, 2, sc, 1, inc, 2, 0.0), "SYM_ERR_BAD_WIDTH"), ((t, 2, sc, 33, inc, 2, 1.0), "SYM_ERR_BAD_WIDTH")]
     calls += [((t, 2, sc, 8, inc, 2, x), "SYM_ERR_BAD_SCALE") for x in bad]
     if dynamic:
         calls += [((t, 2, ffi.NULL, 8, inc, 2, 1.0), "SYM_ERR_NULL"),
                   ((t, 2, sc, 17, inc, 2, 1.0), "SYM_ERR_BAD_WIDTH"),
                   ((t, 2, ffi.cast("float *", t + 1), 8, inc, 2, 1.0), "SYM_ERR_ALIAS"),
+                  ((t, 3, ffi.cast("float *", t + 2), 8, inc, 3, 1.0), "SYM_ERR_ALIAS"),
+                  ((t, 3, ffi.cast("float *", inc + 2), 8, inc, 3, 1.0), "SYM_ERR_ALIAS"),
                   ((t, 2, ffi.cast("float *", inc + 1), 17, inc, 2, 1.0), "SYM_ERR_BAD_WIDTH"),
                   ((t, 2, ffi.cast("float *", inc + 1), 8, inc, 2, 0.0), "SYM_ERR_ALIAS"),
                   ((t, 2, ffi.cast("float *", inc + 2), 8, inc, 2, 1.0), "SYM_ERR_BAD_SCALE")]  # past inc: its bits 1 are subnormal
@@ -295,11 +306,11 @@ def intreq_acc_errors(ffi, lib):
         for j in range(len(_error_calls(ffi, dynamic)[3])):
             t, inc, s, calls = _error_calls(ffi, dynamic)
             args, name = calls[j]
-            before = [list(t[0:4]), list(inc[0:4]), s[0]]
+            before = [list(t[0:8]), list(inc[0:8]), s[0]]
             st = fn(*args)
             if st != STATUS_CODES[name]:
                 return f"{entry} {name}: status {st} for {args[1:4]}"
-            if name != "SYM_OK" and [list(t[0:4]), list(inc[0:4]), s[0]] != before:
+            if name != "SYM_OK" and [list(t[0:8]), list(inc[0:8]), s[0]] != before:
                 return f"{entry} {name}: written on error"
     # the argument checks come before any element's check: nothing written
     t = ffi.new("int32_t[]", [1 << 30, 5])
