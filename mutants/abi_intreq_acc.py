@@ -102,7 +102,7 @@ def _subnormal_inputs() -> list[Input]:
     for f in (0, 1, 0x3FFFFF, 0x400000, 0x7FFFFF):  # v_0 normal at 2^-126 (1 + f 2^-23), s_new = 2^-125 or more
         out += [((sg, 0), _MIN_NORMAL + f, (0, sg * k), _MIN_NORMAL, 2) for sg in (1, -1) for k in (2, 3)]
     for f in (1, 0x400000, 0x7FFFFF):  # every v subnormal (A too: SCALE_UNDERFLOW), the largest one at b = 2
-        out += [((1, -2), _MIN_NORMAL + f, (-1, 2), _MIN_NORMAL, b) for b in (2, 3)]
+        out += [((1, 1), _MIN_NORMAL + f, (-1, -1), _MIN_NORMAL, b) for b in (2, 3)]
     out += [((1, 0), _MIN_NORMAL + 5, (-1, 1), _MIN_NORMAL + 5, 2)]  # v_0 = 0 next to s_new = 2^-126 (1 + 5 2^-23)
     return out
 
