@@ -19,7 +19,8 @@ from symverify.errors import STATUS_CODES
 
 from .abi import AbiCase
 
-__all__ = ["CASES", "expect_dynamic", "expect_fixed", "dynamic_edge_inputs", "fixed_edge_inputs"]
+__all__ = ["CASES", "expect_dynamic", "expect_fixed", "dynamic_edge_inputs", "dynamic_random_inputs",
+           "fixed_edge_inputs"]
 
 _SENT = 0x5A5AA5A5
 _MIN_NORMAL, _F32_MAX, _ONE = 0x00800000, 0x7F7FFFFF, 0x3F800000
@@ -143,6 +144,38 @@ def dynamic_edge_inputs() -> tuple[Input, ...]:
 
 
 @functools.lru_cache(maxsize=1)
+def dynamic_random_inputs(n_cases: int = 400, seed: int = 2026) -> tuple[Input, ...]:
+    """Seeded random tensors of 1..6 elements: mantissas inside the width or
+    any int32; inc independent or -t + small (the sum cancels to a few ulps,
+    0 or a subnormal); s_inc equal to s_t up to a few ulps, a few binades
+    away or anywhere (the adder's alignment from 0 to > 26 bits, carries,
+    cancellation), s_t now and then next to 2^-126 or 2^127."""
+    rng = np.random.default_rng(seed)
+    out: list[Input] = []
+    for _ in range(n_cases):
+        n, b = int(rng.integers(1, 7)), int(rng.integers(2, 17))
+        lim = 1 << (b - 1)
+        t = rng.integers(-lim, lim, n) if rng.random() < 0.5 else rng.integers(-2 ** 31, 2 ** 31, n)
+        u = rng.random()
+        inc = (rng.integers(-(1 << 15), 1 << 15, n) if u < 0.35 else rng.integers(-2 ** 31, 2 ** 31, n) if u < 0.55
+               else np.clip(-t + rng.integers(-3, 4, n), -2 ** 31, 2 ** 31 - 1))
+        w = rng.random()
+        e_t = 1 if w < 0.15 else 254 if w < 0.22 else int(rng.integers(1, 255))
+        s_t = (e_t << 23) | int(rng.integers(0, 1 << 23))
+        v = rng.random()
+        s_i = (s_t + int(rng.integers(-3, 4)) if v < 0.4 else s_t + (int(rng.integers(-30, 31)) << 23) if v < 0.75
+               else (int(rng.integers(1, 255)) << 23) | int(rng.integers(0, 1 << 23)))
+        s_i = min(max(s_i, _MIN_NORMAL), _F32_MAX)
+        out.append((tuple(int(x) for x in t), s_t, tuple(int(x) for x in inc), s_i, b))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _dynamic_random_cases() -> tuple:
+    return tuple((x, expect_dynamic(*x)) for x in dynamic_random_inputs())
+
+
+@functools.lru_cache(maxsize=1)
 def fixed_edge_inputs() -> tuple[Input, ...]:
     """t + d exactly at qMax / qMin and one past (both signs of d), t already
     outside its width, the rescale guard passed and failed at element 0 and
@@ -199,6 +232,16 @@ def intreq_acc_dynamic_edges(ffi, lib):
         why = _check(ffi, lib, True, x)
         if why:
             return why
+    return None
+
+
+@_case
+def intreq_acc_dynamic_random(ffi, lib):
+    for x, (name, m, sc) in _dynamic_random_cases():
+        want = (STATUS_CODES[name], list(x[0]) if m is None else m, x[1] if m is None else sc)
+        got = _call(ffi, lib, True, x)
+        if got != want:
+            return f"sym_intreq_accumulate_dynamic{x}: (status, t, s_t) {got} != expected {want}"
     return None
 
 

@@ -131,6 +131,14 @@ def test_dynamic_edges_reach_every_branch():
             ("subnormal v", 1, 1), ("subnormal v", 1, 0), ("subnormal v", 2, 0)} <= kinds, kinds
 
 
+def test_dynamic_random_gold_cases_reach_every_status():
+    from collections import Counter
+
+    names = Counter(acc.expect_dynamic(*x)[0] for x in acc.dynamic_random_inputs())
+    assert set(names) == {"SYM_OK", "SYM_ERR_FLOAT_OVERFLOW", "SYM_ERR_SCALE_UNDERFLOW"}, names
+    assert names["SYM_OK"] > len(acc.dynamic_random_inputs()) // 2, names
+
+
 def test_fixed_edges_reach_every_status():
     names = {acc.expect_fixed(*x)[0] for x in acc.fixed_edge_inputs()}
     assert names == {"SYM_OK", "SYM_ERR_RANGE_GUARD", "SYM_ERR_INT_OVERFLOW"}
@@ -138,7 +146,7 @@ def test_fixed_edges_reach_every_status():
 
 def test_gold_cases_pass(c):
     ffi, lib = c
-    assert len(acc.CASES) == 5
+    assert len(acc.CASES) == 6
     for case in acc.CASES:
         assert case.run(ffi, lib) is None, case.name
 
