@@ -48,7 +48,7 @@ static int sym_iqa_check(const int32_t *t, int32_t n_t, const int32_t *inc, int3
 
 /* The status of element i of sym_accumulate_fixed: the rescale guard, then
  * t_i inside its width, then t_i + d inside it (never overflowing: |d| <
- * 2^31 / 2); *d gets the rescaled increment. */
+ * 2^30 + 2^15, the guard); *d gets the rescaled increment. */
 static int sym_iqa_fixed_element(int32_t ti, int32_t inc_i, uint32_t inc_bits, uint32_t t_bits,
                                  int32_t q_lo, int32_t q_hi, int32_t *d)
 {
