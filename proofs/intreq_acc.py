@@ -76,16 +76,17 @@ def q_absmax() -> Query:
 
 
 def q_scale_subnormal() -> Query:
-    """A subnormal absmax A: fl(A / fl(qMax)) is not normal for every width
-    2..16, so the float kernel reports SCALE_UNDERFLOW, as the C does
-    without dividing (a subnormal is not a valid dividend of the divider)."""
+    """A subnormal absmax A: fl(A / q) is not normal for every float32
+    q >= 1 (fl(qMax) at every width 2..16 is one), so the float kernel
+    reports SCALE_UNDERFLOW, as the C does without dividing (a subnormal is
+    not a valid dividend of the divider)."""
     f = z3.BitVec("f", 23)
     a = z3.fpBVToFP(z3.Concat(z3.BitVecVal(0, 9), f), iq.F32)
-    b = z3.BitVec("b", 32)
-    q = z3.fpDiv(z3.RNE(), a, z3.fpSignedToFP(z3.RNE(), iq.q_hi_of(b), iq.F32))
-    return Query(pre=[f != 0, z3.UGE(b, 2), z3.ULE(b, 16)],
-                 goals=[Goal("A subnormal  =>  A / qMax not normal", z3.Not(z3.fpIsNormal(q)))],
-                 show={"f": f, "b": b}, solver=iq.fpbv_solver)
+    q = z3.FP("qmax", iq.F32)
+    d = z3.fpDiv(z3.RNE(), a, q)
+    return Query(pre=[f != 0, z3.fpGEQ(q, z3.FPVal(1.0, iq.F32)), z3.Not(z3.fpIsInf(q))],
+                 goals=[Goal("A subnormal, q >= 1  =>  A / q not normal", z3.Not(z3.fpIsNormal(d)))],
+                 show={"f": f, "qmax": q}, solver=iq.fpbv_solver)
 
 
 def q_quot_small(cut: int = 2) -> Query:
@@ -148,7 +149,7 @@ def intreq_acc_lemmas() -> list[Lemma]:
         Lemma("intreq.acc_absmax", None, None, "PROVEN",
               "finite v, w: mag(v) > mag(w) on bits  <=>  |v| > |w|", q_absmax, DOC, "exact"),
         Lemma("intreq.acc_scale_subnormal", None, None, "PROVEN",
-              "A subnormal, b in 2..16  =>  fl(A / qMax) is not normal (SCALE_UNDERFLOW)",
+              "A subnormal, q >= 1 (fl(qMax))  =>  fl(A / q) is not normal (SCALE_UNDERFLOW)",
               q_scale_subnormal, DOC, "exact"),
         Lemma("intreq.acc_quot_small", None, None, "PROVEN",
               "v subnormal, s normal >= 2^-125  =>  fl(|v| / s) < 1/2", q_quot_small, DOC, "exact"),
