@@ -9,9 +9,9 @@ code, the kernel helpers and the libgcc / newlib members it pulls in).
     python benchmarks/bench_intreq_m0.py [--json FILE]
 
 The float32 and integer loops must give the same mantissas in the emulator
-(checked for the ratio order and for the fixed scale; exit 1 otherwise), as
-must the two float32 adders (libgcc's __aeabi_fadd and sym_intreq_add_bits,
-against numpy) and the float and integer SR requant; the
+(checked for the ratio order, the fixed scale and both accumulates; exit 1
+otherwise), as must the two float32 adders (libgcc's __aeabi_fadd and
+sym_intreq_add_bits, against numpy) and the float and integer SR requant; the
 CMSIS-NN-style loop is not bit-exact with SYM and its mismatch count is
 reported. Results: docs/integer-only.md.
 """
@@ -58,6 +58,12 @@ SCALAR = ("__aeabi_fdiv", "sym_intreq_div_bits", "sym_intreq_divisor_init", "sym
 DIV_ARGS = ((0.7 * 2047.0, 0.0123), (1.0, 3.0), (123456.789, 0.000456), (2.0 ** -100, 1.5))
 MUL_ARGS = ((0.34063962, 0.0123), (2.0 ** -70, 1.3 * 2.0 ** -70), (2.0 ** -63, 2.0 ** -63), (3e38, 2.5),
             (0.7, 1.9999999))
+#: the accumulate entries, float32 then integer (in place: t is rewritten before every call)
+ACC = ("sym_accumulate_fixed", "sym_intreq_accumulate_fixed", "sym_accumulate_dynamic",
+       "sym_intreq_accumulate_dynamic")
+#: (target width, |t| bound, |inc| bound, s_t, s_inc): a bias gradient (fixed) and a weight gradient (dynamic)
+ACC_FIXED = (24, 1 << 20, 1 << 15, 3.7e-4, 5.1e-6)
+ACC_DYNAMIC = (12, 1 << 11, 1 << 15, 0.01, 3.3e-4)
 WHOLE_LABELS = (*WHOLE[:2], "sym_requant_dynamic (clamp_first)", *WHOLE[2:])
 LABELS = (*LOOPS[:3], "bench_cmsis_style_loop (s_in / t)", *LOOPS[3:], *WHOLE_LABELS)
 #: the scale of the fixed-scale input (not a power of two)
@@ -156,7 +162,7 @@ def _bits(x: float) -> int:
 
 
 def measure(tmp: Path, seed: int = 19) -> dict:
-    binary, syms = build(tmp, LOOPS + WHOLE + RESCALE + SCALAR)
+    binary, syms = build(tmp, LOOPS + WHOLE + RESCALE + SCALAR + ACC)
     cpu = M0(binary, syms)
     rng = np.random.default_rng(seed)
     q_hi = (1 << (BITS - 1)) - 1
@@ -215,9 +221,9 @@ def measure(tmp: Path, seed: int = 19) -> dict:
         rescale[fn] = {"instructions": counts, "values": values}
     if rescale[RESCALE[0]]["values"] != rescale[RESCALE[1]]["values"]:
         raise SystemExit("the integer rescale helper differs from the float32 one on the M0+")
-    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE + RESCALE + SCALAR}
+    sizes = {fn: text_size(tmp, fn) for fn in LOOPS + WHOLE + RESCALE + SCALAR + ACC}
     return {"per_element": rows, "rescale_per_call": rescale, "scalar_per_call": scalar(cpu, m_out),
-            "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
+            "accumulate": measure_accumulate(cpu, rng), "flash_bytes": sizes, "n": N_BIG, "bits": BITS}
 
 
 def scalar(cpu: M0, dv: int) -> dict:
@@ -306,6 +312,35 @@ def measure_add_sr(tmp: Path, seed: int = 23) -> dict:
     return {"add_per_call": add, "sr_per_element": sr, "flash_bytes": sizes}
 
 
+def measure_accumulate(cpu: M0, rng: np.random.Generator) -> dict:
+    """Per element and per call of both accumulates, float32 against integer,
+    on the same tensors; the results (t and the new scale) must be equal."""
+    t_buf, inc_buf, s_buf = RAM + 0x1000, RAM + 0x4000, RAM + 0x8000
+    out = {}
+    for kind, (b, t_span, inc_span, s_t, s_inc) in (("fixed", ACC_FIXED), ("dynamic", ACC_DYNAMIC)):
+        t = rng.integers(-t_span, t_span, N_BIG).astype(np.int32)
+        inc = rng.integers(-inc_span, inc_span, N_BIG).astype(np.int32)
+        cpu.write_i32(inc_buf, inc)
+        results = []
+        for fn in [f for f in ACC if f.endswith(kind)]:
+            counts = {}
+            for n in (N_SMALL, N_BIG):
+                cpu.write_i32(t_buf, t)
+                cpu.write_i32(s_buf, [_bits(s_t)])
+                if kind == "fixed":
+                    args = [t_buf, n, _bits(s_t), b, inc_buf, n, _bits(s_inc)]
+                else:
+                    args = [t_buf, n, s_buf, b, inc_buf, n, _bits(s_inc)] + ([0, 0] if fn.startswith("sym_acc") else [])
+                counts[n] = cpu.call(fn, args)
+                assert cpu.r0() == 0, (fn, cpu.r0())
+            results.append((cpu.read_i32(t_buf, N_BIG).tolist(), int(cpu.read_i32(s_buf, 1)[0])))
+            per = (counts[N_BIG] - counts[N_SMALL]) / (N_BIG - N_SMALL)
+            out[fn] = {"per_element": per, "per_call": counts[N_SMALL] - per}
+        if results[0] != results[1]:
+            raise SystemExit(f"the integer {kind} accumulate differs from the float32 one on the M0+")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="write the results here")
@@ -332,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
           + "; products " + ", ".join(f"{a:g}*{b:g}" for a, b in MUL_ARGS) + ")")
     for fn, counts in out["scalar_per_call"].items():
         print(f"  {fn:47s} {counts}")
+    print(f"accumulate: instructions per element and per call (I(1) - per element), n = {out['n']}")
+    for fn, res in out["accumulate"].items():
+        print(f"  {fn:47s} {res['per_element']:8.1f} {res['per_call']:8.1f}")
     print("flash bytes (function + helpers + libgcc/newlib members):")
     for fn, size in out["flash_bytes"].items():
         print(f"  {fn:47s} {size:8d}")

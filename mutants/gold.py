@@ -472,12 +472,13 @@ def load_suite(files: list[Path] | None = None, abi: bool = True) -> tuple[list[
         from .abi_intreq import CASES as INTREQ_CASES
         from .abi_intreq_div import CASES as INTREQ_DIV_CASES
         from .abi_intreq_add import CASES as INTREQ_ADD_CASES
+        from .abi_intreq_acc import CASES as INTREQ_ACC_CASES
         from .abi_pool import CASES as POOL_CASES
         from .abi_err import CASES as ERR_CASES
         from .abi_relu import CASES as RELU_CASES
 
         cases = [*cases, *CASES, *ERR_CASES, *LAYER_CASES, *RELU_CASES, *POOL_CASES, *INTREQ_CASES,
-                 *INTREQ_DIV_CASES, *INTREQ_ADD_CASES]
+                 *INTREQ_DIV_CASES, *INTREQ_ADD_CASES, *INTREQ_ACC_CASES]
     return cases, skipped
 
 

@@ -6,6 +6,7 @@ import z3
 
 from . import intreq as iq
 from .intreq_div import intreq_div_lemmas
+from .intreq_acc import intreq_acc_lemmas
 from .intreq_fixed_lemmas import intreq_fixed_lemmas
 from .intreq_mul import intreq_mul_lemmas
 from .intreq_scale_lemmas import intreq_scale_lemmas
@@ -128,4 +129,5 @@ def intreq_lemmas() -> list[Lemma]:
                          f"ex + er in [{lo}, {hi}], r normal > 0, b in 2..16  =>  "
                          "C(fl(m) fields, r, b) = clamp(roundf(fl(fl(m) * r)))",
                          lambda lo=lo, hi=hi: q_round(lo, hi), DOC, "exact", params={"exp_sum": tag}))
-    return out + intreq_scale_lemmas() + intreq_fixed_lemmas() + intreq_div_lemmas() + intreq_mul_lemmas()
+    return (out + intreq_scale_lemmas() + intreq_fixed_lemmas() + intreq_div_lemmas() + intreq_mul_lemmas()
+            + intreq_acc_lemmas())

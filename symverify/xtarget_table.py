@@ -45,8 +45,9 @@ ANY_BITS = -1
 
 #: The registered ``Kernel.c_alternates``: field prefix of their checks and
 #: the vectors they run (the integer-only requant cores equal the float
-#: dynamic requant in both orders, the fixed-scale requant and the rescale
-#: helper under HALF_AWAY, and the ratio order under SR; docs/integer-only.md).
+#: dynamic requant in both orders, the fixed-scale requant, the rescale
+#: helper and both accumulates under HALF_AWAY, and the ratio order under
+#: SR; docs/integer-only.md).
 ALTERNATES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
     "sym_intreq_requant_dynamic": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"
                                    and a.get("order", "ratio") == "ratio"),
@@ -56,6 +57,8 @@ ALTERNATES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
                                       and a.get("order", "ratio") == "ratio"),
     "sym_intreq_requant_fixed": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"),
     "sym_intreq_rescale_to_acc": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"),
+    "sym_intreq_accumulate_fixed": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"),
+    "sym_intreq_accumulate_dynamic": ("intreq_", lambda a: a.get("rounding", "half_away") == "half_away"),
 }
 #: The alternates of :data:`ALTERNATES` that take the vector's RNG state.
 RNG_ALTERNATES: frozenset[str] = frozenset({"sym_intreq_requant_dynamic_sr"})
