@@ -131,6 +131,20 @@ def _blame(gen_dir: Path, stderr: str, active: list[Mutant]) -> dict[int, str]:
     return nums
 
 
+def collect_mutants(catalog: Catalog | None = None, kernel_root: Path | None = None) -> SourceSet:
+    """Every mutant the catalog makes of the kernel sources, numbered as the
+    schemata build numbers them, without compiling anything (``--operator``
+    picks its mutants from this list). Raises CatalogError like :func:`prepare`
+    for names the sources lack or an operator that matches nothing."""
+    catalog = catalog or load_catalog()
+    root = Path(kernel_root or build.kernel_dir())
+    sources = build.kernel_sources(root)
+    check_catalog_names(catalog, {p.name: [f.name for f in parse_file(p).functions] for p in sources})
+    ss = collect(root, sources, catalog)
+    _check_yield(catalog, ss.mutants, {})
+    return ss
+
+
 def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
             variants: Iterable[str] = ("release",), log: Callable[[str], None] = lambda s: None,
             select: Callable[[Mutant], bool] | None = None, workers: int = 2) -> Schemata:
@@ -146,9 +160,7 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
     catalog = catalog or load_catalog()
     root = Path(kernel_root or build.kernel_dir())
     sources = build.kernel_sources(root)
-    check_catalog_names(catalog, {p.name: [f.name for f in parse_file(p).functions] for p in sources})
-    ss = collect(root, sources, catalog)
-    _check_yield(catalog, ss.mutants, {})
+    ss = collect_mutants(catalog, root)
     key = hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(sources)
                           + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
     # a private source dir per process: parallel runs (pytest -n, CI jobs) never
