@@ -682,6 +682,14 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                                 covered=len(base.coverage[m.num]),
                                 covered_by=[cases[i].label for i in base.coverage[m.num][:5]])
     skipped_release = {m.uid for m in sanitize_only}
+    # The Z3 proofs of every equivalent still alive run in a thread while the
+    # sanitize pass (a child process) replays: the parent only waits there,
+    # and the pass can only turn survivors into kills, so this is a superset
+    # of the proofs needed at the end. Started after the release pass: no
+    # fork() of this process happens while the thread runs.
+    proof_run = _start_proofs(sorted({equivalent[m.uid].proof for m in selected
+                                      if results.get(m.uid) and results[m.uid].status == "Survived"
+                                      and m.uid in equivalent and equivalent[m.uid].proof}), use_cache)
     if sanitize:
         survivors = [m for m, _, _ in jobs_list if results[m.uid].status == "Survived"] + sanitize_only
         # cached release survivors also get their sanitize pass
@@ -704,15 +712,7 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                     r.reason = f"survived: every reaching golden vector passed ({builds})"
                 results[m.uid] = r
         secs["sanitize"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    wanted = sorted({equivalent[m.uid].proof for m in selected if results[m.uid].status == "Survived"
-                     and m.uid in equivalent and equivalent[m.uid].proof})
-    proofs = {}
-    if wanted:
-        from . import equivalence
-
-        proofs = equivalence.check(wanted, use_cache=use_cache)
-    secs["proofs"] = time.perf_counter() - t0
+    proofs, secs["proofs"] = proof_run()
     for m in selected:
         r = results[m.uid]
         if r.status == "Survived" and m.uid in equivalent:
@@ -744,6 +744,37 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
     secs["total"] = time.perf_counter() - t_start
     return Outcome(sch, selected, results, skipped, python_only, len(cases), secs, cached, passes, since,
                    None if changed is None else sum(len(v) for v in changed.values()))
+
+
+def _start_proofs(names: list[str], use_cache: bool) -> Callable[[], tuple[dict[str, Any], float]]:
+    """Run the named equivalence proofs in a background thread; the returned
+    function waits for them and gives ``(results by name, seconds the proofs
+    took)``. An exception of a proof is raised by that function."""
+    if not names:
+        return lambda: ({}, 0.0)
+    import threading
+
+    from . import equivalence
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        t0 = time.perf_counter()
+        try:
+            box["proofs"] = equivalence.check(names, use_cache=use_cache)
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread)
+            box["error"] = exc
+        box["seconds"] = time.perf_counter() - t0
+
+    thread = threading.Thread(target=work, name="equivalence-proofs", daemon=True)
+    thread.start()
+
+    def wait() -> tuple[dict[str, Any], float]:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["proofs"], box["seconds"]
+    return wait
 
 
 def _python_layer_explains(failure: str, cases: list[gold.Case]) -> bool:
