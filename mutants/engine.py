@@ -161,8 +161,7 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
     root = Path(kernel_root or build.kernel_dir())
     sources = build.kernel_sources(root)
     ss = collect_mutants(catalog, root)
-    key = hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(sources)
-                          + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
+    key = _schemata_key(catalog, root)
     # a private source dir per process: parallel runs (pytest -n, CI jobs) never
     # compile a file another process is rewriting; the libraries themselves are
     # cached by content in compile_shared, so this costs nothing on a warm cache
@@ -175,6 +174,29 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
         shutil.rmtree(gen_dir, ignore_errors=True)
     _check_yield(catalog, ss.mutants, sch.compile_errors)
     return sch
+
+
+def _schemata_key(catalog: Catalog, root: Path) -> str:
+    return hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(build.kernel_sources(root))
+                           + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
+
+
+def build_variant(sch: Schemata, catalog: Catalog, variant: str, active: list[Mutant],
+                  log: Callable[[str], None] = lambda s: None, workers: int = 2) -> tuple[Path, dict[str, str], float]:
+    """Compile one more variant of ``sch``'s schemata with just ``active``
+    compiled in (the sanitize pass needs only the release survivors):
+    ``(library, uid -> compiler message of the mutants it rejects, wall
+    seconds)``. The mutants keep their numbers; the sources without an
+    active mutant compile as the plain kernels (object cache)."""
+    root = Path(sch.sources.root)
+    key = _schemata_key(catalog, root)
+    build.cache_dir().mkdir(parents=True, exist_ok=True)
+    gen_dir = Path(tempfile.mkdtemp(prefix=f"mutate-src-{key}-", dir=build.cache_dir()))
+    try:
+        more = _build_schemata(sch.sources, gen_dir, root, key, [variant], log, active, workers)
+    finally:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+    return more.libs[variant], more.compile_errors, more.compile_seconds["wall"]
 
 
 def _check_yield(catalog: Catalog, mutants: list[Mutant], compile_errors: dict[str, str]) -> None:
@@ -414,14 +436,23 @@ def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog,
     (compiler, its version and the variant's flags)."""
     root = schemata.sources.root
     passes = list(passes)
-    missing = [p for p in passes if p not in schemata.libs]
-    if missing:
-        raise ValueError(f"cache_key: passes {missing} have no schemata library (built: {sorted(schemata.libs)})")
     parts = [ENGINE_VERSION, catalog.digest, _digest(build.kernel_sources(root)),
              _digest(build.kernel_headers(root)), gold.vectors_digest(vector_files),
              _digest(sorted(Path(__file__).parent.glob("*.py"))), "passes=" + "+".join(passes), f"abi={abi}",
-             *(f"{p}={_digest([schemata.libs[p]])}" for p in passes)]
+             *(f"{p}={_pass_identity(schemata, p)}" for p in passes)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def _pass_identity(schemata: Schemata, variant: str) -> str:
+    """The bytes of the pass's schemata library; for a pass whose library is
+    built after the key is needed (the sanitize pass: only the release
+    survivors are compiled in), the compiler, its version and the variant's
+    flags, which with the sources and headers (also in the key) fix it."""
+    if variant in schemata.libs:
+        return _digest([schemata.libs[variant]])
+    compiler = build.find_compiler()
+    flags = [*build.BASE_FLAGS, *build.VARIANT_FLAGS[build.check_variant(variant)]]
+    return hashlib.sha256("\0".join([compiler, build.compiler_version(compiler), *flags]).encode()).hexdigest()
 
 
 def _release_view(r: Result) -> Result:
@@ -611,7 +642,8 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                 and (wanted is None or m.uid in wanted))
 
     partial = changed is not None or wanted is not None
-    sch = prepare(catalog, kernel_root, passes, log, select=chosen if partial else None, workers=jobs)
+    # the sanitize build comes after the release pass, with its survivors only
+    sch = prepare(catalog, kernel_root, ["release"], log, select=chosen if partial else None, workers=jobs)
     secs = {"compile": sch.compile_seconds["wall"]}
     selected = [m for m in sch.sources.mutants if chosen(m)]
     equivalent = load_equivalent()
@@ -696,6 +728,19 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
         survivors += [m for m in selected if m.uid in results and results[m.uid].status == "Survived"
                       and results[m.uid].phase == "release" and m not in survivors
                       and base.coverage.get(m.num)]
+        if survivors:
+            # Only these mutants reach the sanitize pass, so only they are
+            # compiled into its build (a few hundred sites instead of every
+            # mutant: the slowest compile of the run before). A mutant the
+            # sanitize compile alone rejects is a CompileError, as it was
+            # when both variants were built together.
+            lib, rejected, secs_build = build_variant(sch, catalog, "sanitize", survivors, log, jobs)
+            sch.libs["sanitize"] = lib
+            secs["compile"] += secs_build
+            for uid, msg in rejected.items():
+                sch.compile_errors[uid] = msg
+                results[uid] = Result(uid, "CompileError", f"compile error: {msg}")
+            survivors = [m for m in survivors if m.uid not in rejected]
         t0 = time.perf_counter()
         if survivors:
             # the sanitizer's fork and exit cost more: five times the floor
