@@ -432,8 +432,9 @@ def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog,
     The kernel sources and headers, the catalog, the golden vectors, the
     replayer and engine code (every module of this package), the passes run
     (a run without the sanitize pass has other survivors), whether the C-ABI
-    cases are replayed, and the bytes of each schemata library the passes use
-    (compiler, its version and the variant's flags)."""
+    cases are replayed, and per pass its schemata library's bytes, or the
+    compiler, its version and the variant's flags while that library is not
+    built yet (:func:`_pass_identity`)."""
     root = schemata.sources.root
     passes = list(passes)
     parts = [ENGINE_VERSION, catalog.digest, _digest(build.kernel_sources(root)),
@@ -717,8 +718,8 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
     # The Z3 proofs of every equivalent still alive run in a thread while the
     # sanitize pass (a child process) replays: the parent only waits there,
     # and the pass can only turn survivors into kills, so this is a superset
-    # of the proofs needed at the end. Started after the release pass: no
-    # fork() of this process happens while the thread runs.
+    # of the proofs needed at the end. Started after the release pass: while
+    # the thread runs, this process forks only to exec (compilers, the worker).
     proof_run = _start_proofs(sorted({equivalent[m.uid].proof for m in selected
                                       if results.get(m.uid) and results[m.uid].status == "Survived"
                                       and m.uid in equivalent and equivalent[m.uid].proof}), use_cache)
