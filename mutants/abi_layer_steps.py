@@ -184,7 +184,10 @@ def arg_index(want_arg: str) -> tuple[str, int]:
     return want_arg, -1
 
 
-def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation]) -> AbiCase:
+def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation],
+               name: "str | None" = None) -> AbiCase:
+    """The case of one step: its base call, the NULL-args checks and every
+    variation; ``name`` (default ``<kernel>_err_detail``) labels it."""
     def run(ffi: Any, lib: Any) -> "str | None":
         spec = base()
         spec["ffi"] = ffi
@@ -232,7 +235,7 @@ def step_table(kernel: str, base: Callable[[], Spec], variations: list[Variation
                 return f"sym_{kernel} ({label}): a NULL sym_err changes the status"
         return None
 
-    return AbiCase(f"{kernel}_err_detail", run, family="abi_layers")
+    return AbiCase(name or f"{kernel}_err_detail", run, family="abi_layers")
 
 
 def _spec(t: dict[str, Raw], s: dict[str, Any], rounding: str = "half_away", order: str = "ratio",
@@ -398,6 +401,20 @@ def _lb_two_outputs(spec: Spec) -> None:
     spec["t"]["grad_b"] = T([5, -1], 0.125, 16)
 
 
+def _lb_tall(outputs: int) -> Callable[[Spec], None]:
+    """B = 65540 rows with ONE input feature (x all zeros): a dy column sum of
+    16-bit values leaves int32 only past 65537 rows; I = 1 keeps the dW step
+    that runs before the db check (B*O*I checked products, each with its
+    mutant site tests) as short as it can be: these rows dominate the
+    gold suite's replay time."""
+    def apply(spec: Spec) -> None:
+        spec["t"]["x"] = T(np.zeros((65540, 1)), 0.5, 8)
+        spec["t"]["w"] = T([[2], [0]][:outputs], 0.25, 8)
+        spec["t"]["grad_w"] = T([[1], [0]][:outputs], 0.25, 12)
+        spec["t"]["grad_b"] = T([5, -1][:outputs], 0.125, 16)
+    return apply
+
+
 LB: list[Variation] = [
     ("dx NULL", _patch(("dx", None)), "SYM_ERR_NULL", "dx"),
     ("dx.m NULL", _patch(("dx.m", None)), "SYM_ERR_NULL", "dx.m"),
@@ -441,25 +458,6 @@ LB: list[Variation] = [
     ("n_scratch one short", _patch(("n_scratch", 2 * 3 + 6 + 2 - 1)), "SYM_ERR_SHAPE", "scratch"),
     ("n_scratch one short without grad_b", _both(_set("t.grad_b", None), _patch(("n_scratch", 2 * 3 + 6 - 1))),
      "SYM_ERR_SHAPE", "scratch"),
-    ("db column sum leaves int32 (B = 65540)",
-     _both(_set("t.dy", T(np.full((65540, 1), 32767), 0.125, 16)), _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
-     "SYM_ERR_INT_OVERFLOW", "new_grad_b[0]"),
-    ("db column 1 leaves int32 (B = 65540)",
-     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.zeros(65540), np.full(65540, 32767)], axis=1), 0.125, 16)),
-           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
-     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
-    # column 0 sums to exactly INT32_MAX (fits), column 1 leaves int32
-    ("db column 0 = INT32_MAX, column 1 leaves int32",
-     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.r_[np.full(65538, 32767), 1, 0], np.full(65540, 32767)],
-                                                    axis=1), 0.125, 16)),
-           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
-     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
-    # column 0 sums to exactly INT32_MIN (fits), column 1 leaves int32
-    ("db column 0 = INT32_MIN, column 1 leaves int32",
-     _both(_lb_two_outputs, _set("t.dy", T(np.stack([np.r_[np.full(65536, -32768), np.zeros(4)], np.full(65540, 32767)],
-                                                    axis=1), 0.125, 16)),
-           _set("t.x", T(np.zeros((65540, 3)), 0.5, 8))),
-     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
     # dW[1, 2] = dy[:, 1] . x[:, 2] = 2 * 2^30 is the first dW sum leaving int32 (flat 1*3 + 2)
     ("dW sum overflow at new_grad_w[1, 2]",
      _both(_lb_two_outputs, _set("t.dy", T([[1, -32768], [1, -32768]], 0.125, 16)),
@@ -508,6 +506,27 @@ LB: list[Variation] = [
      "SYM_ERR_FLOAT_OVERFLOW", "new_grad_w"),
     ("dx requant subnormal", _both(_set("t.dy.scale", 2.0 ** -70), _set("t.w.scale", 2.0 ** -56),
                                    _set("t.x.scale", 2.0 ** 60)), "SYM_ERR_SCALE_UNDERFLOW", "dx"),
+]
+
+# The tall-batch rows: a table of their own, so that the cheapest-first
+# replay (mutants/engine.py) runs the cheap rows of LB before these.
+LB_TALL: list[Variation] = [
+    ("db column sum leaves int32 (B = 65540)",
+     _both(_lb_tall(1), _set("t.dy", T(np.full((65540, 1), 32767), 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[0]"),
+    ("db column 1 leaves int32 (B = 65540)",
+     _both(_lb_tall(2), _set("t.dy", T(np.stack([np.zeros(65540), np.full(65540, 32767)], axis=1), 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # column 0 sums to exactly INT32_MAX (fits), column 1 leaves int32
+    ("db column 0 = INT32_MAX, column 1 leaves int32",
+     _both(_lb_tall(2), _set("t.dy", T(np.stack([np.r_[np.full(65538, 32767), 1, 0], np.full(65540, 32767)],
+                                                    axis=1), 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
+    # column 0 sums to exactly INT32_MIN (fits), column 1 leaves int32
+    ("db column 0 = INT32_MIN, column 1 leaves int32",
+     _both(_lb_tall(2), _set("t.dy", T(np.stack([np.r_[np.full(65536, -32768), np.zeros(4)], np.full(65540, 32767)],
+                                                    axis=1), 0.125, 16))),
+     "SYM_ERR_INT_OVERFLOW", "new_grad_b[1]"),
 ]
 
 
@@ -679,6 +698,7 @@ CASES: list[AbiCase] = [
     step_table("quant_backward", _qb, QB),
     step_table("linear_forward", _lf, LF),
     step_table("linear_backward", _lb, LB),
+    step_table("linear_backward", _lb, LB_TALL, name="linear_backward_err_detail_tall"),
     step_table("layernorm_forward", _lnf, LNF),
     step_table("layernorm_backward", _lnb, LNB),
     step_table("mse_loss", _mse, MSE),

@@ -131,6 +131,20 @@ def _blame(gen_dir: Path, stderr: str, active: list[Mutant]) -> dict[int, str]:
     return nums
 
 
+def collect_mutants(catalog: Catalog | None = None, kernel_root: Path | None = None) -> SourceSet:
+    """Every mutant the catalog makes of the kernel sources, numbered as the
+    schemata build numbers them, without compiling anything (``--operator``
+    picks its mutants from this list). Raises CatalogError like :func:`prepare`
+    for names the sources lack or an operator that matches nothing."""
+    catalog = catalog or load_catalog()
+    root = Path(kernel_root or build.kernel_dir())
+    sources = build.kernel_sources(root)
+    check_catalog_names(catalog, {p.name: [f.name for f in parse_file(p).functions] for p in sources})
+    ss = collect(root, sources, catalog)
+    _check_yield(catalog, ss.mutants, {})
+    return ss
+
+
 def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
             variants: Iterable[str] = ("release",), log: Callable[[str], None] = lambda s: None,
             select: Callable[[Mutant], bool] | None = None, workers: int = 2) -> Schemata:
@@ -146,11 +160,8 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
     catalog = catalog or load_catalog()
     root = Path(kernel_root or build.kernel_dir())
     sources = build.kernel_sources(root)
-    check_catalog_names(catalog, {p.name: [f.name for f in parse_file(p).functions] for p in sources})
-    ss = collect(root, sources, catalog)
-    _check_yield(catalog, ss.mutants, {})
-    key = hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(sources)
-                          + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
+    ss = collect_mutants(catalog, root)
+    key = _schemata_key(catalog, root)
     # a private source dir per process: parallel runs (pytest -n, CI jobs) never
     # compile a file another process is rewriting; the libraries themselves are
     # cached by content in compile_shared, so this costs nothing on a warm cache
@@ -163,6 +174,29 @@ def prepare(catalog: Catalog | None = None, kernel_root: Path | None = None,
         shutil.rmtree(gen_dir, ignore_errors=True)
     _check_yield(catalog, ss.mutants, sch.compile_errors)
     return sch
+
+
+def _schemata_key(catalog: Catalog, root: Path) -> str:
+    return hashlib.sha256((ENGINE_VERSION + catalog.digest + _digest(build.kernel_sources(root))
+                           + _digest(build.kernel_headers(root))).encode()).hexdigest()[:16]
+
+
+def build_variant(sch: Schemata, catalog: Catalog, variant: str, active: list[Mutant],
+                  log: Callable[[str], None] = lambda s: None, workers: int = 2) -> tuple[Path, dict[str, str], float]:
+    """Compile one more variant of ``sch``'s schemata with just ``active``
+    compiled in (the sanitize pass needs only the release survivors):
+    ``(library, uid -> compiler message of the mutants it rejects, wall
+    seconds)``. The mutants keep their numbers; the sources without an
+    active mutant compile as the plain kernels (object cache)."""
+    root = Path(sch.sources.root)
+    key = _schemata_key(catalog, root)
+    build.cache_dir().mkdir(parents=True, exist_ok=True)
+    gen_dir = Path(tempfile.mkdtemp(prefix=f"mutate-src-{key}-", dir=build.cache_dir()))
+    try:
+        more = _build_schemata(sch.sources, gen_dir, root, key, [variant], log, active, workers)
+    finally:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+    return more.libs[variant], more.compile_errors, more.compile_seconds["wall"]
 
 
 def _check_yield(catalog: Catalog, mutants: list[Mutant], compile_errors: dict[str, str]) -> None:
@@ -398,18 +432,28 @@ def cache_key(schemata: Schemata, vector_files: list[Path], catalog: Catalog,
     The kernel sources and headers, the catalog, the golden vectors, the
     replayer and engine code (every module of this package), the passes run
     (a run without the sanitize pass has other survivors), whether the C-ABI
-    cases are replayed, and the bytes of each schemata library the passes use
-    (compiler, its version and the variant's flags)."""
+    cases are replayed, and per pass its schemata library's bytes, or the
+    compiler, its version and the variant's flags while that library is not
+    built yet (:func:`_pass_identity`)."""
     root = schemata.sources.root
     passes = list(passes)
-    missing = [p for p in passes if p not in schemata.libs]
-    if missing:
-        raise ValueError(f"cache_key: passes {missing} have no schemata library (built: {sorted(schemata.libs)})")
     parts = [ENGINE_VERSION, catalog.digest, _digest(build.kernel_sources(root)),
              _digest(build.kernel_headers(root)), gold.vectors_digest(vector_files),
              _digest(sorted(Path(__file__).parent.glob("*.py"))), "passes=" + "+".join(passes), f"abi={abi}",
-             *(f"{p}={_digest([schemata.libs[p]])}" for p in passes)]
+             *(f"{p}={_pass_identity(schemata, p)}" for p in passes)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def _pass_identity(schemata: Schemata, variant: str) -> str:
+    """The bytes of the pass's schemata library; for a pass whose library is
+    built after the key is needed (the sanitize pass: only the release
+    survivors are compiled in), the compiler, its version and the variant's
+    flags, which with the sources and headers (also in the key) fix it."""
+    if variant in schemata.libs:
+        return _digest([schemata.libs[variant]])
+    compiler = build.find_compiler()
+    flags = [*build.BASE_FLAGS, *build.VARIANT_FLAGS[build.check_variant(variant)]]
+    return hashlib.sha256("\0".join([compiler, build.compiler_version(compiler), *flags]).encode()).hexdigest()
 
 
 def _release_view(r: Result) -> Result:
@@ -599,7 +643,8 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                 and (wanted is None or m.uid in wanted))
 
     partial = changed is not None or wanted is not None
-    sch = prepare(catalog, kernel_root, passes, log, select=chosen if partial else None, workers=jobs)
+    # the sanitize build comes after the release pass, with its survivors only
+    sch = prepare(catalog, kernel_root, ["release"], log, select=chosen if partial else None, workers=jobs)
     secs = {"compile": sch.compile_seconds["wall"]}
     selected = [m for m in sch.sources.mutants if chosen(m)]
     equivalent = load_equivalent()
@@ -670,12 +715,33 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                                 covered=len(base.coverage[m.num]),
                                 covered_by=[cases[i].label for i in base.coverage[m.num][:5]])
     skipped_release = {m.uid for m in sanitize_only}
+    # The Z3 proofs of every equivalent still alive run in a thread while the
+    # sanitize pass (a child process) replays: the parent only waits there,
+    # and the pass can only turn survivors into kills, so this is a superset
+    # of the proofs needed at the end. Started after the release pass: while
+    # the thread runs, this process forks only to exec (compilers, the worker).
+    proof_run = _start_proofs(sorted({equivalent[m.uid].proof for m in selected
+                                      if results.get(m.uid) and results[m.uid].status == "Survived"
+                                      and m.uid in equivalent and equivalent[m.uid].proof}), use_cache)
     if sanitize:
         survivors = [m for m, _, _ in jobs_list if results[m.uid].status == "Survived"] + sanitize_only
         # cached release survivors also get their sanitize pass
         survivors += [m for m in selected if m.uid in results and results[m.uid].status == "Survived"
                       and results[m.uid].phase == "release" and m not in survivors
                       and base.coverage.get(m.num)]
+        if survivors:
+            # Only these mutants reach the sanitize pass, so only they are
+            # compiled into its build (a few hundred sites instead of every
+            # mutant: the slowest compile of the run before). A mutant the
+            # sanitize compile alone rejects is a CompileError, as it was
+            # when both variants were built together.
+            lib, rejected, secs_build = build_variant(sch, catalog, "sanitize", survivors, log, jobs)
+            sch.libs["sanitize"] = lib
+            secs["compile"] += secs_build
+            for uid, msg in rejected.items():
+                sch.compile_errors[uid] = msg
+                results[uid] = Result(uid, "CompileError", f"compile error: {msg}")
+            survivors = [m for m in survivors if m.uid not in rejected]
         t0 = time.perf_counter()
         if survivors:
             # the sanitizer's fork and exit cost more: five times the floor
@@ -692,15 +758,7 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
                     r.reason = f"survived: every reaching golden vector passed ({builds})"
                 results[m.uid] = r
         secs["sanitize"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    wanted = sorted({equivalent[m.uid].proof for m in selected if results[m.uid].status == "Survived"
-                     and m.uid in equivalent and equivalent[m.uid].proof})
-    proofs = {}
-    if wanted:
-        from . import equivalence
-
-        proofs = equivalence.check(wanted, use_cache=use_cache)
-    secs["proofs"] = time.perf_counter() - t0
+    proofs, secs["proofs"] = proof_run()
     for m in selected:
         r = results[m.uid]
         if r.status == "Survived" and m.uid in equivalent:
@@ -732,6 +790,37 @@ def run(*, jobs: int = 2, since: str | None = None, use_cache: bool = True, sani
     secs["total"] = time.perf_counter() - t_start
     return Outcome(sch, selected, results, skipped, python_only, len(cases), secs, cached, passes, since,
                    None if changed is None else sum(len(v) for v in changed.values()))
+
+
+def _start_proofs(names: list[str], use_cache: bool) -> Callable[[], tuple[dict[str, Any], float]]:
+    """Run the named equivalence proofs in a background thread; the returned
+    function waits for them and gives ``(results by name, seconds the proofs
+    took)``. An exception of a proof is raised by that function."""
+    if not names:
+        return lambda: ({}, 0.0)
+    import threading
+
+    from . import equivalence
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        t0 = time.perf_counter()
+        try:
+            box["proofs"] = equivalence.check(names, use_cache=use_cache)
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread)
+            box["error"] = exc
+        box["seconds"] = time.perf_counter() - t0
+
+    thread = threading.Thread(target=work, name="equivalence-proofs", daemon=True)
+    thread.start()
+
+    def wait() -> tuple[dict[str, Any], float]:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["proofs"], box["seconds"]
+    return wait
 
 
 def _python_layer_explains(failure: str, cases: list[gold.Case]) -> bool:

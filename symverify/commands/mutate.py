@@ -128,8 +128,8 @@ def mutate(ctx: click.Context, jobs: int, json_path: Path | None, html_path: Pat
             if unknown:
                 raise click.BadParameter(f"unknown operator id(s) {', '.join(unknown)} (not in "
                                          f"{catalog.path.name})", param_hint="'--operator'")
-            sch = engine.prepare(catalog)
-            only = [m.uid for m in sch.sources.mutants if m.op in operators]
+            # the selection only: engine.run compiles just these mutants into the schemata
+            only = [m.uid for m in engine.collect_mutants(catalog).mutants if m.op in operators]
     except engine.RevisionError as exc:
         raise click.BadParameter(str(exc).removeprefix("--since: "), param_hint="'--since'") from None
     except bad_input as exc:
