@@ -16,6 +16,8 @@ from . import fp, pool
 from .lemmas import Lemma, Query, catalog
 
 ENCODING_VERSION = "1"
+#: the timeout a query's solver is built with (a lemma's solver factory may
+#: raise it); the solve runs with the lemma's remaining wall budget instead
 TIMEOUT_MS = 20_000
 #: wall time one lemma may take (all its goals) before it is reported UNKNOWN
 LEMMA_LIMIT_S = 60.0
@@ -112,38 +114,57 @@ def unfinished(lemma: Lemma, seconds: float, reason: str) -> Result:
 
 
 def _check_isolated(s, custom: bool, deadline: float) -> tuple[Any, Any, z3.Context]:
-    """Check ``s`` copied into a fresh context, with the lemma's remaining
-    wall budget as its timeout and a watchdog that interrupts the context at
-    the deadline (tactic steps outside the solver have no timeout).
+    """Check ``s`` (a lemma's own solver: copied into a fresh context) with
+    the lemma's remaining wall budget as its timeout and a watchdog that
+    interrupts the context at the deadline (tactic steps outside the solver
+    have no timeout).
 
-    Why a fresh context: the solver's search order follows the AST ids, and
-    in a reused context those depend on every term built before, so one
-    bit-blasted band took 0.07 s in one process and 8.7 s in another.
-    ``Solver.translate`` drops solver parameters, hence the timeout here."""
-    ctx = z3.Context()
-    if not custom:
-        # a translated default solver pays ~0.15 s per check; a new one does not
-        fresh = z3.Solver(ctx=ctx)
-        fresh.add(*[a.translate(ctx) for a in s.assertions()])
-    else:
+    Why a fresh context: a bit-blasted search order follows the AST ids, and
+    in a reused context those depend on every term built before; in a fresh
+    one a goal is the same encoding whatever ran before (the state of the
+    process remains: proofs/pool.py). For the default solver's small queries
+    the fresh context's setup cost more CPU (~10 % of the run) than it
+    saved. ``Solver.translate`` drops solver parameters, hence the timeout
+    here."""
+    if custom and hasattr(s, "translate"):
+        ctx = z3.Context()
         fresh = s.translate(ctx)
+    else:  # the default solver's small queries: a fresh context costs more than it saves
+        fresh, ctx = s, z3.main_ctx()
     left = deadline - time.perf_counter()
     fresh.set("timeout", max(1, int(left * 1000)))
-    watchdog = threading.Timer(max(0.0, left), ctx.interrupt)
-    watchdog.daemon = True
+    done = threading.Event()
+    watchdog = threading.Thread(target=_interrupt_after, args=(ctx, left, done), daemon=True)
     watchdog.start()
     try:
         return fresh.check(), fresh, ctx
+    except z3.Z3Exception as e:  # a tactic step interrupted raises "canceled"
+        if "canceled" not in str(e):
+            raise
+        return z3.unknown, fresh, ctx
     finally:
-        watchdog.cancel()
+        done.set()
+        watchdog.join()
+
+
+def _interrupt_after(ctx: z3.Context, seconds: float, done: threading.Event) -> None:
+    """Interrupt ``ctx`` after ``seconds``, and again every 0.1 s: z3 drops an
+    interrupt that arrives between two of its steps."""
+    if done.wait(max(0.0, seconds)):
+        return
+    while not done.is_set():
+        ctx.interrupt()
+        done.wait(0.1)
 
 
 def _shown(m: z3.ModelRef, ctx: z3.Context, show: dict) -> dict:
     """The show terms' values in model ``m`` (of context ``ctx``), rendered in
     the main context (fp.ev builds terms there)."""
     out = {}
+    main = z3.main_ctx()
     for k, term in show.items():
-        value = m.eval(term.translate(ctx), model_completion=True).translate(z3.main_ctx())
+        value = m.eval(term if ctx is main else term.translate(ctx), model_completion=True)
+        value = value if ctx is main else value.translate(main)
         try:
             out[k] = _render(fp.ev(value))
         except Exception:  # noqa: BLE001 - a show term may be unconstrained/abstract
@@ -154,7 +175,7 @@ def _shown(m: z3.ModelRef, ctx: z3.Context, show: dict) -> dict:
 def prove(lemma: Lemma, use_cache: bool = True, limit_s: float = LEMMA_LIMIT_S) -> Result:
     """Decide ``lemma``: PROVEN, COUNTEREXAMPLE (with the show terms' values)
     or UNKNOWN (solver gave up, or ``limit_s`` seconds of wall time passed).
-    Each goal is solved in a fresh z3 context (:func:`_check_isolated`)."""
+    A lemma's own solver runs in a fresh z3 context (:func:`_check_isolated`)."""
     t0, c0 = time.perf_counter(), time.process_time()
     deadline = t0 + limit_s
     q = lemma.build()
