@@ -3,10 +3,14 @@ PROVEN), a worker that hangs or crashes is replaced and its lemma reported by
 id, and counterexamples read back from a goal's fresh z3 context."""
 from __future__ import annotations
 
+import json
 import os
 import time
 
 import z3
+from click.testing import CliRunner
+
+from symverify.cli import cli
 
 from symverify.proofs import pool, runner
 from symverify.proofs.query import Goal, Lemma, Query
@@ -70,3 +74,16 @@ def test_bit_blasted_lemmas_prove_in_the_pool(tmp_path, monkeypatch):
     res = pool.run(lems, 2, False, limit_s=60, kill_after=75)
     assert [r.id for r in res] == [lem.id for lem in lems]
     assert [(r.id, r.status, r.goal) for r in res if not r.ok] == []
+
+
+def test_cli_time_limit_fails_the_run_and_names_the_lemma(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMVERIFY_CACHE", str(tmp_path))
+    out = tmp_path / "prove.json"
+    r = CliRunner().invoke(cli, ["prove", "--lemma", "intreq.div_round[exp=2..127]", "--no-cache",
+                                 "--time-limit", "0.05", "--json", str(out)])
+    assert r.exit_code == 1, r.output
+    (lem,) = json.loads(out.read_text())["lemmas"]
+    assert lem["id"] == "intreq.div_round[exp=2..127]" and lem["status"] == "UNKNOWN"
+    assert "wall-time limit 0.05 s" in lem["goal"]
+    bad = CliRunner().invoke(cli, ["prove", "--lemma", "intreq.zero", "--time-limit", "0"])
+    assert bad.exit_code == 2 and "--time-limit" in bad.output
