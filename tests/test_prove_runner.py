@@ -70,7 +70,8 @@ def test_counterexample_values_come_back_from_the_fresh_context():
 def test_bit_blasted_lemmas_prove_in_the_pool(tmp_path, monkeypatch):
     """Banded lemmas with their own solver run alone in fresh workers."""
     monkeypatch.setenv("SYMVERIFY_CACHE", str(tmp_path))
-    lems = runner.select(None, "intreq.div_round*") + runner.select(None, "mac.fan_in[b=12*")[:3]
+    lems = (runner.select(None, "intreq.fixed_*sign") + runner.select(None, "mac.fan_in[b=12*")[:3]
+            + runner.select(None, "intreq.zero"))
     res = pool.run(lems, 2, False, limit_s=60, kill_after=75)
     assert [r.id for r in res] == [lem.id for lem in lems]
     assert [(r.id, r.status, r.goal) for r in res if not r.ok] == []
