@@ -1,17 +1,22 @@
 """Benchmark of ``symverify prove`` (not a timed test).
 
-Prints, in one run: the whole-suite wall time (cold cache, N processes), each
-lemma's time, and the same facts encoded naively as 64-bit bit-vectors
+Prints, in one run: the whole-suite wall and CPU time (cold cache, N
+processes; CPU = user + sys of this process and its workers, the figure to
+compare on a loaded machine), the sum of lemma times, the slowest lemma and
+how many lemmas took over 2 s (wall, and CPU where the runner records it),
+each lemma's time, and the same facts encoded naively as 64-bit bit-vectors
 (bit-blasted: int32 values sign-extended to 64 bits, float32 steps as FP
 terms without the case split / rounding-error model) with a timeout, as
 ratios naive / ours.
 
     python benchmarks/bench_prove.py [--jobs 2] [--timeout 10] [--naive-bits 2,12,16] [--top 15]
+                                     [--repeat 3] [--summary-only]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -59,25 +64,51 @@ def solve(pre, goal, timeout_s):
     return str(r), time.perf_counter() - t
 
 
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def cold_prove(jobs: int) -> tuple[list, float, float]:
+    """Every lemma with an empty cache: (results, wall s, CPU s)."""
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["SYMVERIFY_CACHE"] = cache  # cold: nothing cached
+        t0, c0 = time.perf_counter(), _cpu()
+        res = runner.run_all((None, None), use_cache=False, jobs=jobs)
+        return res, time.perf_counter() - t0, _cpu() - c0
+
+
+def summarize(res: list, wall: float, cpu: float, jobs: int, rep: int) -> None:
+    slow = max(res, key=lambda r: r.seconds)
+    cpus = [getattr(r, "cpu_seconds", None) for r in res]
+    cpu_txt = ""
+    if all(c is not None for c in cpus):
+        top = max(res, key=lambda r: r.cpu_seconds)
+        cpu_txt = (f", lemma CPU sum {sum(cpus):.2f} s, slowest CPU {top.id} {top.cpu_seconds:.3f} s, "
+                   f"over 2 s CPU {sum(c > 2 for c in cpus)}")
+    print(f"run {rep + 1}: symverify prove: {len(res)} lemmas, wall {wall:.2f} s on {jobs} processes, "
+          f"CPU {cpu:.2f} s, sum of lemma times {sum(r.seconds for r in res):.2f} s, "
+          f"slowest {slow.id} {slow.seconds:.3f} s, over 2 s {sum(r.seconds > 2 for r in res)}{cpu_txt}, "
+          f"unexpected outcomes {sum(not r.ok for r in res)}", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=10.0, help="per naive query (s)")
     ap.add_argument("--naive-bits", default="2,12,16")
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--repeat", type=int, default=1, help="cold full runs")
+    ap.add_argument("--summary-only", action="store_true", help="only the per-run summary lines")
     args = ap.parse_args()
 
-    with tempfile.TemporaryDirectory() as cache:
-        os.environ["SYMVERIFY_CACHE"] = cache  # cold: nothing cached
-        t0 = time.perf_counter()
-        res = runner.run_all((None, None), use_cache=False, jobs=args.jobs)
-        wall = time.perf_counter() - t0
+    for rep in range(args.repeat):
+        res, wall, cpu = cold_prove(args.jobs)
+        summarize(res, wall, cpu, args.jobs, rep)
+    if args.summary_only:
+        return 0
     by_id = {r.id: r for r in res}
-    total = sum(r.seconds for r in res)
     slow = sorted(res, key=lambda r: -r.seconds)
-    print(f"symverify prove: {len(res)} lemmas, wall {wall:.2f} s on {args.jobs} processes, "
-          f"sum of lemma times {total:.2f} s, slowest {slow[0].id} {slow[0].seconds:.3f} s, "
-          f"unexpected outcomes {sum(not r.ok for r in res)}")
     print(f"\nslowest {args.top} lemmas:")
     for r in slow[:args.top]:
         print(f"  {r.seconds:8.3f} s  {r.status:15s} {r.id}")

@@ -13,8 +13,8 @@ from .intreq_scale_lemmas import intreq_scale_lemmas
 from .query import Goal, Lemma, Query
 
 DOC = "intreq-core"
-#: intreq.round bands take 2-13 s on a loaded 2-core machine: give them
-#: room beyond the runner's 20 s default rather than report UNKNOWN
+#: the solver timeout the bands are built with (the runner solves them under
+#: the lemma's wall budget, runner.LEMMA_LIMIT_S)
 ROUND_TIMEOUT_MS = 60_000
 
 

@@ -177,14 +177,22 @@ class NormalSubstSolver:
         g.add(*self.assertions)
         return g.sexpr()
 
+    def translate(self, ctx: z3.Context) -> "NormalSubstSolver":
+        """A copy in ``ctx`` (the runner solves each goal in a fresh context)."""
+        other = NormalSubstSolver([], self.timeout_ms)
+        other.atoms = [a.translate(ctx) for a in self.atoms]
+        other.assertions = [f.translate(ctx) for f in self.assertions]
+        return other
+
     def check(self) -> z3.CheckSatResult:
-        g = z3.Goal()
+        ctx = self.assertions[0].ctx if self.assertions else z3.main_ctx()
+        g = z3.Goal(ctx=ctx)
         g.add(*self.assertions)
-        lowered = z3.Then("simplify", "propagate-values", "fpa2bv", "simplify")(g)
-        false = z3.BoolVal(False)
+        lowered = z3.Then("simplify", "propagate-values", "fpa2bv", "simplify", ctx=ctx)(g)
+        false = z3.BoolVal(False, ctx)
         fs = [z3.substitute(f, *[(a, false) for a in self.atoms]) for f in lowered[0]]
-        finish = z3.OrElse(z3.Then("sat", "fail-if-undecided"), "smt")
-        s = z3.Then("simplify", "propagate-values", "solve-eqs", "bit-blast", finish).solver()
+        finish = z3.OrElse(z3.Then("sat", "fail-if-undecided", ctx=ctx), "smt", ctx=ctx)
+        s = z3.Then("simplify", "propagate-values", "solve-eqs", "bit-blast", finish, ctx=ctx).solver()
         s.set("timeout", self.timeout_ms)
         s.add(*fs, *[z3.Not(a) for a in self.atoms])  # the substitution also hit these
         self._solver = s

@@ -11,8 +11,8 @@ from . import intreq_scale as sc
 from .query import Goal, Lemma, Query
 
 DOC = "intreq-scale"
-#: the bit-blasted queries take 0.5-3.5 s on a loaded 2-core machine; room
-#: beyond the runner's 20 s default rather than an UNKNOWN
+#: the solver timeout the bit-blasted queries are built with (the runner
+#: solves them under the lemma's wall budget, runner.LEMMA_LIMIT_S)
 SOLVER_TIMEOUT_MS = 60_000
 #: biased exponent bands of the quotient (en - ed + 127) for intreq.div_round:
 #: everything below the normal range, the two halves of it, the overflow

@@ -4,19 +4,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import z3
 
-from . import fp
+from . import fp, pool
 from .lemmas import Lemma, Query, catalog
 
 ENCODING_VERSION = "1"
+#: the timeout a query's solver is built with (a lemma's solver factory may
+#: raise it); the solve runs with the lemma's remaining wall budget instead
 TIMEOUT_MS = 20_000
+#: wall time one lemma may take (all its goals) before it is reported UNKNOWN
+LEMMA_LIMIT_S = 60.0
+#: how long past that the parent waits for a worker before killing it
+KILL_GRACE_S = 15.0
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Result:
     hash: str = ""
     replay: str | None = None
     params: dict = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # the process's CPU time for this lemma (wall time varies with load)
 
     @property
     def ok(self) -> bool:
@@ -95,13 +102,85 @@ def encoding_hash(lemma: Lemma, q: Query | None = None) -> str:
     return h.hexdigest()
 
 
-def prove(lemma: Lemma, use_cache: bool = True) -> Result:
-    t0 = time.perf_counter()
-    q = lemma.build()
-    digest = encoding_hash(lemma, q)
-    base = dict(id=lemma.id, name=lemma.name, bits=lemma.bits, mode=lemma.mode, expect=lemma.expect,
+def _base(lemma: Lemma, digest: str) -> dict:
+    return dict(id=lemma.id, name=lemma.name, bits=lemma.bits, mode=lemma.mode, expect=lemma.expect,
                 doc=lemma.doc_link, statement=lemma.statement, encoding=lemma.encoding, hash=digest,
                 replay=lemma.replay, params=dict(lemma.params))
+
+
+def unfinished(lemma: Lemma, seconds: float, reason: str) -> Result:
+    """The UNKNOWN result of a lemma that did not finish (killed, crashed)."""
+    return Result(**_base(lemma, ""), status="UNKNOWN", seconds=seconds, goal=reason)
+
+
+def _check_isolated(s, custom: bool, deadline: float) -> tuple[Any, Any, z3.Context]:
+    """Check ``s`` (a lemma's own solver: copied into a fresh context) with
+    the lemma's remaining wall budget as its timeout and a watchdog that
+    interrupts the context at the deadline (tactic steps outside the solver
+    have no timeout).
+
+    Why a fresh context: a bit-blasted search order follows the AST ids, and
+    in a reused context those depend on every term built before; in a fresh
+    one a goal is the same encoding whatever ran before (the state of the
+    process remains: proofs/pool.py). For the default solver's small queries
+    the fresh context's setup cost more CPU (~10 % of the run) than it
+    saved. ``Solver.translate`` drops solver parameters, hence the timeout
+    here."""
+    if custom and hasattr(s, "translate"):
+        ctx = z3.Context()
+        fresh = s.translate(ctx)
+    else:  # the default solver's small queries: a fresh context costs more than it saves
+        fresh, ctx = s, z3.main_ctx()
+    left = deadline - time.perf_counter()
+    fresh.set("timeout", max(1, int(left * 1000)))
+    done = threading.Event()
+    watchdog = threading.Thread(target=_interrupt_after, args=(ctx, left, done), daemon=True)
+    watchdog.start()
+    try:
+        return fresh.check(), fresh, ctx
+    except z3.Z3Exception as e:  # a tactic step interrupted raises "canceled"
+        if "canceled" not in str(e):
+            raise
+        return z3.unknown, fresh, ctx
+    finally:
+        done.set()
+        watchdog.join()
+
+
+def _interrupt_after(ctx: z3.Context, seconds: float, done: threading.Event) -> None:
+    """Interrupt ``ctx`` after ``seconds``, and again every 0.1 s: z3 drops an
+    interrupt that arrives between two of its steps."""
+    if done.wait(max(0.0, seconds)):
+        return
+    while not done.is_set():
+        ctx.interrupt()
+        done.wait(0.1)
+
+
+def _shown(m: z3.ModelRef, ctx: z3.Context, show: dict) -> dict:
+    """The show terms' values in model ``m`` (of context ``ctx``), rendered in
+    the main context (fp.ev builds terms there)."""
+    out = {}
+    main = z3.main_ctx()
+    for k, term in show.items():
+        value = m.eval(term if ctx is main else term.translate(ctx), model_completion=True)
+        value = value if ctx is main else value.translate(main)
+        try:
+            out[k] = _render(fp.ev(value))
+        except Exception:  # noqa: BLE001 - a show term may be unconstrained/abstract
+            out[k] = str(value)
+    return out
+
+
+def prove(lemma: Lemma, use_cache: bool = True, limit_s: float = LEMMA_LIMIT_S) -> Result:
+    """Decide ``lemma``: PROVEN, COUNTEREXAMPLE (with the show terms' values)
+    or UNKNOWN (solver gave up, or ``limit_s`` seconds of wall time passed).
+    A lemma's own solver runs in a fresh z3 context (:func:`_check_isolated`)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    deadline = t0 + limit_s
+    q = lemma.build()
+    digest = encoding_hash(lemma, q)
+    base = _base(lemma, digest)
     path = cache_dir() / f"{digest}.json"
     if use_cache and path.exists():
         try:
@@ -117,23 +196,20 @@ def prove(lemma: Lemma, use_cache: bool = True) -> Result:
             cex = {k: _render(v) for k, v in cex.items()}
             goal = "enumeration"
     for g, s in _solvers(q):
-        r = s.check()
+        r, fresh, ctx = _check_isolated(s, q.solver is not None, deadline)
         if r == z3.unsat:
             continue
         goal = g.label
         if r == z3.sat:
-            m = s.model()
             status = "COUNTEREXAMPLE"
-            cex = {}
-            for k, term in q.show.items():
-                try:
-                    cex[k] = _render(fp.model_value(m, term))
-                except Exception:  # noqa: BLE001 - a show term may be unconstrained/abstract
-                    cex[k] = str(m.eval(term, model_completion=True))
+            cex = _shown(fresh.model(), ctx, q.show)
         else:
             status = "UNKNOWN"
+            if time.perf_counter() >= deadline:
+                goal = f"{g.label} (wall-time limit {limit_s:g} s)"
         break
-    res = Result(**base, status=status, seconds=time.perf_counter() - t0, goal=goal, counterexample=cex)
+    res = Result(**base, status=status, seconds=time.perf_counter() - t0, goal=goal, counterexample=cex,
+                 cpu_seconds=time.process_time() - c0)
     if status != "UNKNOWN":
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,30 +237,21 @@ def select(bits: Iterable[int] | None = None, pattern: str | None = None) -> lis
     return out
 
 
-def _prove_index(args):
-    idx, use_cache, bits, pattern = args
-    lem = select(bits, pattern)[idx]
-    return idx, prove(lem, use_cache)
-
-
 def run_all(lemmas_sel: tuple, use_cache: bool = True, jobs: int = 0,
-            progress: Callable[[Result], None] | None = None) -> list[Result]:
-    """Prove the selection ``(bits, pattern)``; ``jobs`` processes (0 = cores)."""
+            progress: Callable[[Result], None] | None = None, limit_s: float = LEMMA_LIMIT_S) -> list[Result]:
+    """Prove the selection ``(bits, pattern)``; ``jobs`` processes (0 = cores).
+
+    Every lemma gets ``limit_s`` seconds of wall time (then UNKNOWN); with
+    more than one process, a worker that overruns it by KILL_GRACE_S or
+    crashes is replaced and its lemma reported UNKNOWN (proofs/pool.py)."""
     bits, pattern = lemmas_sel
     lems = select(bits, pattern)
     jobs = jobs or os.cpu_count() or 1
-    results: list[Result | None] = [None] * len(lems)
-    if jobs <= 1 or len(lems) <= 1:
-        for i, lem in enumerate(lems):
-            results[i] = prove(lem, use_cache)
-            if progress:
-                progress(results[i])
-    else:
-        # longest-first ordering is unknown; interleave cheap and costly families
-        with ProcessPoolExecutor(max_workers=jobs) as ex:
-            for i, res in ex.map(_prove_index, [(i, use_cache, tuple(bits) if bits else None, pattern)
-                                                for i in range(len(lems))], chunksize=4):
-                results[i] = res
-                if progress:
-                    progress(res)
-    return [r for r in results if r is not None]
+    if jobs > 1 and len(lems) > 1:
+        return pool.run(lems, jobs, use_cache, limit_s, limit_s + KILL_GRACE_S, progress)
+    results = []
+    for lem in lems:
+        results.append(prove(lem, use_cache, limit_s))
+        if progress:
+            progress(results[-1])
+    return results

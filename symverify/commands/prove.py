@@ -41,11 +41,13 @@ def _cex_text(cex: dict | None) -> str:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, show_default="number of cores",
               help="Parallel solver processes (at least 1).")
 @click.option("--no-cache", is_flag=True, help="Re-prove everything (ignore the encoding-hash cache).")
+@click.option("--time-limit", "limit_s", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              metavar="SECONDS", help="Wall time per lemma; a lemma that takes longer is UNKNOWN (a failure).")
 @click.option("--list", "list_only", is_flag=True, help="List the selected lemmas and exit.")
 @click.option("--all-rows", is_flag=True, help="Print one table row per lemma (default: one row per family/mode).")
 @report_options
 def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jobs: int | None, no_cache: bool,
-          list_only: bool, all_rows: bool, junit_file: Path | None = None, sarif_file: Path | None = None) -> None:
+          limit_s: float, list_only: bool, all_rows: bool, junit_file: Path | None = None, sarif_file: Path | None = None) -> None:
     """Prove the SYM step lemmas with Z3 for each width 2..16 and both rounding
     modes: every float->int32 cast in range, outputs inside [qMin, qMax],
     accumulators inside int32, exact largest safe fan-in.
@@ -73,7 +75,7 @@ def prove(bits: tuple[int, ...], pattern: str | None, json_file: Path | None, jo
             prog.update(task, advance=1, description=res.id)
 
         results = runner.run_all((bits or None, pattern), use_cache=not no_cache, jobs=jobs or 0,
-                                   progress=tick)
+                                   progress=tick, limit_s=limit_s)
     wall = time.perf_counter() - t0
 
     table = Table(title="symverify prove", show_lines=False)
