@@ -100,6 +100,14 @@ void sym_intreq_divisor_init(uint32_t d_bits, sym_intreq_divisor *dv);
  * remainder (lemmas intreq.fdiv_*). */
 uint32_t sym_intreq_div_by(uint32_t n_bits, const sym_intreq_divisor *dv);
 
+/* sym_intreq_rescale_bits(q, s_p_bits, s_acc_bits, out) with s_acc prepared
+ * once in *acc (sym_intreq_divisor_init), for loops that rescale many
+ * values into one accumulator scale: the same statuses and bits, with
+ * sym_intreq_div_by in place of sym_intreq_div_bits (lemmas intreq.fdiv_*).
+ * Precondition (the caller validates): s_p_bits and the prepared s_acc
+ * positive normal float32, acc and out not NULL. Errors: RANGE_GUARD only. */
+int sym_intreq_rescale_by(int32_t q, uint32_t s_p_bits, const sym_intreq_divisor *acc, int32_t *out);
+
 /* ---- the float-by-float multiply (fdiv): the kernels' scale products ---- */
 
 /* The bits of fl(a * b) (float32, round to nearest even) for positive normal

@@ -9,8 +9,8 @@
 #include "sym_status.h"
 
 /* sym_accumulate_fixed(t, n_t, s_t, q_max_bits_t, inc, n_inc, s_inc):
- * t_i += rescale(inc_i, s_inc, s_t) with sym_intreq_rescale_bits per element
- * and the same int32 width checks; s_t is kept. The float arguments are only
+ * t_i += rescale(inc_i, s_inc, s_t) with sym_intreq_rescale_by per element
+ * (s_t prepared once) and the same int32 width checks; s_t is kept. The float arguments are only
  * copied as bits. Errors (in this order): NULL, EMPTY, SHAPE, ALIAS (inc
  * overlaps t), BAD_WIDTH (q_max_bits_t outside 2..32), BAD_SCALE (s_t, then
  * s_inc), then per element in order RANGE_GUARD, INT_OVERFLOW (t_i outside

@@ -519,13 +519,26 @@ static uint32_t sym_iq_round_wide(uint32_t v_bits)
     return (sig + (1u << (d - 1u))) >> d;
 }
 
+/* The guard and the half away of a rescale quotient w = |r| given as bits,
+ * with q's sign: the tail of sym_intreq_rescale_bits and
+ * sym_intreq_rescale_by. */
+static int sym_iq_rescale_finish(int negative, uint32_t w, int32_t *out)
+{
+    uint32_t k;
+    /* |r| <= the guard: bit patterns of non-negative floats (inf included)
+     * order as their values */
+    if (w > SYM_INTREQ_RESCALE_GUARD) {
+        return SYM_ERR_RANGE_GUARD;
+    }
+    k = sym_iq_round_wide(w);
+    *out = negative ? -(int32_t)k : (int32_t)k;
+    return SYM_OK;
+}
+
 int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, int32_t *out)
 {
-    const int negative = q < 0;
-    const uint32_t a = negative ? 0u - (uint32_t)q : (uint32_t)q;
+    const uint32_t a = q < 0 ? 0u - (uint32_t)q : (uint32_t)q;
     uint32_t p;
-    uint32_t w;
-    uint32_t k;
     if (out == NULL) {
         return SYM_ERR_NULL;
     }
@@ -540,15 +553,22 @@ int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, i
     if (p == SYM_IQ_INF) {
         return SYM_ERR_RANGE_GUARD;
     }
-    w = sym_intreq_div_bits(p, s_acc_bits);
-    /* |r| <= the guard: bit patterns of non-negative floats (inf included)
-     * order as their values */
-    if (w > SYM_INTREQ_RESCALE_GUARD) {
+    return sym_iq_rescale_finish(q < 0, sym_intreq_div_bits(p, s_acc_bits), out);
+}
+
+int sym_intreq_rescale_by(int32_t q, uint32_t s_p_bits, const sym_intreq_divisor *acc, int32_t *out)
+{
+    const uint32_t a = q < 0 ? 0u - (uint32_t)q : (uint32_t)q;
+    uint32_t p;
+    if (q == 0) {
+        *out = 0;
+        return SYM_OK;
+    }
+    p = sym_intreq_mul_int(a, s_p_bits);
+    if (p == SYM_IQ_INF) {
         return SYM_ERR_RANGE_GUARD;
     }
-    k = sym_iq_round_wide(w);
-    *out = negative ? -(int32_t)k : (int32_t)k;
-    return SYM_OK;
+    return sym_iq_rescale_finish(q < 0, sym_intreq_div_by(p, acc), out);
 }
 
 /* u = (state >> 8) * 2^-24 of sym_rng_uniform as float32 bits (exact: at

@@ -49,11 +49,11 @@ static int sym_iqa_check(const int32_t *t, int32_t n_t, const int32_t *inc, int3
 /* The status of element i of sym_accumulate_fixed: the rescale guard, then
  * t_i inside its width, then t_i + d inside it (never overflowing: |d| <
  * 2^30 + 2^15, the guard); *d gets the rescaled increment. */
-static int sym_iqa_fixed_element(int32_t ti, int32_t inc_i, uint32_t inc_bits, uint32_t t_bits,
+static int sym_iqa_fixed_element(int32_t ti, int32_t inc_i, uint32_t inc_bits, const sym_intreq_divisor *t_div,
                                  int32_t q_lo, int32_t q_hi, int32_t *d)
 {
-    if (sym_intreq_rescale_bits(inc_i, inc_bits, t_bits, d) != SYM_OK) {
-        return SYM_ERR_RANGE_GUARD; /* the scales are valid: only the guard fails */
+    if (sym_intreq_rescale_by(inc_i, inc_bits, t_div, d) != SYM_OK) {
+        return SYM_ERR_RANGE_GUARD;
     }
     if (ti > q_hi || ti < q_lo) {
         return SYM_ERR_INT_OVERFLOW;
@@ -72,6 +72,7 @@ int sym_intreq_accumulate_fixed(int32_t *t, int32_t n_t, float s_t, int32_t q_ma
 {
     uint32_t t_bits = 0u; /* the bits of s_t and s_inc, copied below */
     uint32_t inc_bits = 0u;
+    sym_intreq_divisor t_div;
     int32_t q_hi;
     int32_t q_lo;
     int32_t i;
@@ -92,9 +93,10 @@ int sym_intreq_accumulate_fixed(int32_t *t, int32_t n_t, float s_t, int32_t q_ma
     }
     q_hi = sym_q_max(q_max_bits_t);
     q_lo = sym_q_min(q_max_bits_t);
+    sym_intreq_divisor_init(t_bits, &t_div); /* once: every element divides by s_t */
     for (i = 0; i < n_t; ++i) {
         int32_t d = 0;
-        status = sym_iqa_fixed_element(t[i], inc[i], inc_bits, t_bits, q_lo, q_hi, &d);
+        status = sym_iqa_fixed_element(t[i], inc[i], inc_bits, &t_div, q_lo, q_hi, &d);
         if (status != SYM_OK) {
             return status;
         }
@@ -103,7 +105,7 @@ int sym_intreq_accumulate_fixed(int32_t *t, int32_t n_t, float s_t, int32_t q_ma
     /* ---- pass 2: write (cannot fail: same inputs as pass 1) ---- */
     for (i = 0; i < n_t; ++i) {
         int32_t d = 0;
-        (void)sym_intreq_rescale_bits(inc[i], inc_bits, t_bits, &d);
+        (void)sym_intreq_rescale_by(inc[i], inc_bits, &t_div, &d);
         t[i] += d;
     }
     return SYM_OK;
@@ -128,16 +130,17 @@ static uint32_t sym_iqa_value(int32_t ti, uint32_t t_bits, int32_t inc_i, uint32
 }
 
 /* The bits of fl(|v| / s) for a finite |v| (any non-negative float32 below
- * inf, as bits) and a positive normal s, in the convention of
- * sym_intreq_div_bits: 0 when the quotient is subnormal or 0, +inf's bits on
- * overflow. The divider takes normal operands only: v = 0 gives 0, and a
+ * inf, as bits) and a positive normal s (also prepared in *s_div), in the
+ * convention of sym_intreq_div_bits: 0 when the quotient is subnormal or 0,
+ * +inf's bits on overflow. A normal v takes the prepared divisor
+ * (sym_intreq_div_by). The dividers take normal operands only: v = 0 gives 0, and a
  * subnormal v is divided as v * 2^24 by s * 2^24 (both exact, the same
  * quotient) when s < 2^-125; from s >= 2^-125 on |v / s| < 1/2, which rounds
  * to 0 like a 0 quotient. */
-static uint32_t sym_iqa_quotient(uint32_t v_mag, uint32_t s_bits)
+static uint32_t sym_iqa_quotient(uint32_t v_mag, uint32_t s_bits, const sym_intreq_divisor *s_div)
 {
     if ((v_mag >> 23) != 0u) {
-        return sym_intreq_div_bits(v_mag, s_bits);
+        return sym_intreq_div_by(v_mag, s_div);
     }
     if (v_mag == 0u || (s_bits >> 23) > 1u) {
         return 0u;
@@ -167,10 +170,11 @@ static uint32_t sym_iqa_round(uint32_t w_bits, uint32_t q_sat)
 }
 
 /* The new mantissa of one element: clamp(round_half_away(fl(v / s_new))). */
-static int32_t sym_iqa_requant(uint32_t v_bits, uint32_t new_bits, uint32_t q_hi)
+static int32_t sym_iqa_requant(uint32_t v_bits, uint32_t new_bits, const sym_intreq_divisor *new_div,
+                               uint32_t q_hi)
 {
     const int negative = (v_bits & SYM_IQA_SIGN) != 0u;
-    const uint32_t k = sym_iqa_round(sym_iqa_quotient(v_bits & SYM_IQA_MAG, new_bits),
+    const uint32_t k = sym_iqa_round(sym_iqa_quotient(v_bits & SYM_IQA_MAG, new_bits, new_div),
                                      negative ? q_hi + 1u : q_hi);
     return negative ? -(int32_t)k : (int32_t)k;
 }
@@ -182,6 +186,7 @@ int sym_intreq_accumulate_dynamic(int32_t *t, int32_t n_t, float *s_t, int32_t q
     uint32_t inc_bits = 0u;
     uint32_t absmax = 0u;  /* max |v_i| as bits: non-negative floats order as their bits */
     uint32_t new_bits;
+    sym_intreq_divisor new_div;
     uint32_t q_hi;
     size_t bytes;
     int32_t i;
@@ -232,8 +237,9 @@ int sym_intreq_accumulate_dynamic(int32_t *t, int32_t n_t, float *s_t, int32_t q
     }
 
     /* ---- pass 2: write (cannot fail); v_i is computed from t_i before t_i is written ---- */
+    sym_intreq_divisor_init(new_bits, &new_div); /* once: every normal v_i divides by s_new */
     for (i = 0; i < n_t; ++i) {
-        t[i] = sym_iqa_requant(sym_iqa_value(t[i], t_bits, inc[i], inc_bits), new_bits, q_hi);
+        t[i] = sym_iqa_requant(sym_iqa_value(t[i], t_bits, inc[i], inc_bits), new_bits, &new_div, q_hi);
     }
     memcpy(s_t, &new_bits, sizeof new_bits);
     return SYM_OK;
