@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from symverify.errors import STATUS_CODES
+from symverify.xorshift import xorshift32
 
 from .abi import AbiCase
 from .abi_intreq import _tensor_of, _vectors_all
@@ -135,12 +136,6 @@ def intreq_add_edges(ffi, lib):
 
 
 # ------------------------------------------------------------- the SR step
-def _xorshift(s: int) -> int:
-    s ^= (s << 13) & 0xFFFFFFFF
-    s ^= s >> 17
-    return s ^ ((s << 5) & 0xFFFFFFFF)
-
-
 def expect_sr(m: list[int], r_bits: int, b: int, state: int) -> tuple[list[int], int]:
     """sym_round_sat(SR) of fl(fl(m_i) * r) in numpy float32, in the float
     kernel's order, and the final state."""
@@ -149,7 +144,7 @@ def expect_sr(m: list[int], r_bits: int, b: int, state: int) -> tuple[list[int],
     out = []
     with np.errstate(over="ignore"):
         for mi in m:
-            state = _xorshift(state)
+            state = xorshift32(state) & 0xFFFFFFFF
             u = np.float32(state >> 8) * np.float32(2.0 ** -24)
             w = float((np.float32(mi) * r + u) - np.float32(0.5))
             if w >= q_hi:

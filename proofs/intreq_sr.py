@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import z3
 
+from . import fp
 from . import intreq as iq
 from . import intreq_add as ia
 from . import intreq_fixed as fx
@@ -27,12 +28,6 @@ MINUS_HALF = 0xBF000000
 TWO_POW_M24 = 0x33800000
 
 _u = iq._u
-
-
-def xorshift(s: z3.BitVecRef) -> z3.BitVecRef:
-    s = s ^ (s << 13)
-    s = s ^ z3.LShR(s, 17)
-    return s ^ (s << 5)
 
 
 def uniform_bits(s: z3.BitVecRef) -> z3.BitVecRef:
@@ -59,7 +54,7 @@ def sr_element(m: z3.BitVecRef, r_bits: z3.BitVecRef, b: z3.BitVecRef, s: z3.Bit
     negative = m < 0
     v = sc.mul_int(z3.If(negative, 0 - m, m), r_bits)
     v = z3.If(negative, v | ia.SIGN, v)
-    s1 = xorshift(s)
+    s1 = fp.xorshift32(s)
     w = ia.add_bits(ia.add_bits(v, uniform_bits(s1)), _u(MINUS_HALF))
     return round_signed(w, b), s1
 

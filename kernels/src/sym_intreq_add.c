@@ -3,6 +3,9 @@
  * float type, no 64-bit type, no divide. Proven equal to fpAdd(RNE, a, b)
  * for every non-NaN pair by the intreq.add* lemmas (proofs/intreq_add.py,
  * docs/integer-only.md). */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF /* clang honours it; GCC ignores it: keep -ffp-contract=off */
+#endif
 #include <stdint.h>
 
 #include "sym_intreq.h"
