@@ -619,6 +619,7 @@ def _rescale_edge_cases() -> tuple:
 @_case
 def intreq_rescale_edges(ffi, lib):
     out = ffi.new("int32_t *")
+    acc = ffi.new("sym_intreq_divisor *")
     for q, s, t, name, want in _rescale_edge_cases():
         out[0] = _SENT
         st = lib.sym_intreq_rescale_bits(q, s, t, out)
@@ -626,6 +627,14 @@ def intreq_rescale_edges(ffi, lib):
             return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}): status {st} != {name}"
         if out[0] != (_SENT if want is None else want):
             return f"sym_intreq_rescale_bits({q}, 0x{s:08X}, 0x{t:08X}) = {out[0]} != expected {want}"
+        if name == "SYM_ERR_BAD_SCALE":  # outside sym_intreq_rescale_by's precondition
+            continue
+        lib.sym_intreq_divisor_init(t, acc)
+        out[0] = _SENT
+        st = lib.sym_intreq_rescale_by(q, s, acc, out)
+        if st != STATUS_CODES[name] or out[0] != (_SENT if want is None else want):
+            return (f"sym_intreq_rescale_by({q}, 0x{s:08X}, prepared 0x{t:08X}) = status {st}, {out[0]};"
+                    f" expected {name}, {want}")
     return None
 
 

@@ -537,7 +537,8 @@ static int sym_iq_rescale_finish(int negative, uint32_t w, int32_t *out)
 
 int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, int32_t *out)
 {
-    const uint32_t a = q < 0 ? 0u - (uint32_t)q : (uint32_t)q;
+    const int negative = q < 0;
+    const uint32_t a = negative ? 0u - (uint32_t)q : (uint32_t)q;
     uint32_t p;
     if (out == NULL) {
         return SYM_ERR_NULL;
@@ -553,12 +554,13 @@ int sym_intreq_rescale_bits(int32_t q, uint32_t s_p_bits, uint32_t s_acc_bits, i
     if (p == SYM_IQ_INF) {
         return SYM_ERR_RANGE_GUARD;
     }
-    return sym_iq_rescale_finish(q < 0, sym_intreq_div_bits(p, s_acc_bits), out);
+    return sym_iq_rescale_finish(negative, sym_intreq_div_bits(p, s_acc_bits), out);
 }
 
 int sym_intreq_rescale_by(int32_t q, uint32_t s_p_bits, const sym_intreq_divisor *acc, int32_t *out)
 {
-    const uint32_t a = q < 0 ? 0u - (uint32_t)q : (uint32_t)q;
+    const int negative = q < 0;
+    const uint32_t a = negative ? 0u - (uint32_t)q : (uint32_t)q;
     uint32_t p;
     if (q == 0) {
         *out = 0;
@@ -568,7 +570,7 @@ int sym_intreq_rescale_by(int32_t q, uint32_t s_p_bits, const sym_intreq_divisor
     if (p == SYM_IQ_INF) {
         return SYM_ERR_RANGE_GUARD;
     }
-    return sym_iq_rescale_finish(q < 0, sym_intreq_div_by(p, acc), out);
+    return sym_iq_rescale_finish(negative, sym_intreq_div_by(p, acc), out);
 }
 
 /* u = (state >> 8) * 2^-24 of sym_rng_uniform as float32 bits (exact: at
