@@ -20,6 +20,8 @@ import pytest
 import z3
 
 from symverify import build
+from symverify.errors import STATUS_CODES
+from symverify.mutants.abi_intreq import expect_rescale
 from symverify.mutants import abi_intreq_div as adiv
 from symverify.proofs import intreq_div as iqd
 from symverify.proofs import runner
@@ -235,3 +237,25 @@ def test_a_strict_compare_in_the_divisor_loop_is_equivalent():
             if x >= 1 << 24 and x % 2:  # X >= 2^24 is a doubled significand
                 continue
             assert (x * r) >> 25 >= ((x << 24) // m) - 1, (m, x)
+
+
+def test_rescale_by_equals_numpy_on_random_inputs(c):
+    """sym_intreq_rescale_by with s_acc prepared once: the status and value
+    of fl(fl(fl(q) * s_p) / s_acc), guarded and rounded half away, for every
+    q of a random draw (numpy float32, as the rescale gold cases compute it)."""
+    ffi, lib = c
+    rng = np.random.default_rng(2026)
+    acc, out = ffi.new("sym_intreq_divisor *"), ffi.new("int32_t *")
+    bad, statuses = [], set()
+    for s_acc in _random_normal(rng, 60, 60, 200).tolist():
+        lib.sym_intreq_divisor_init(s_acc, acc)
+        qs = rng.integers(-(1 << 31), 1 << 31, 300, dtype=np.int64).tolist() + [0, 1, -1, -(1 << 31)]
+        for q, s_p in zip(qs, _random_normal(rng, len(qs), 60, 200).tolist()):
+            name, want = expect_rescale(q, s_p, s_acc)
+            out[0] = -7
+            st = lib.sym_intreq_rescale_by(q, s_p, acc, out)
+            statuses.add(name)
+            if st != STATUS_CODES[name] or out[0] != (-7 if want is None else want):
+                bad.append((q, hex(s_p), hex(s_acc), st, out[0], name, want))
+    assert statuses == {"SYM_OK", "SYM_ERR_RANGE_GUARD"}  # both outcomes were drawn
+    assert bad == [], bad[:5]
