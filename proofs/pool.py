@@ -33,11 +33,10 @@ class _Worker:
     started: float = 0.0
 
 
-def _serve(conn: Connection, lems: list[Lemma], use_cache: bool, limit_s: float) -> None:
-    """Prove the lemmas the parent sends; messages back: ("done", idx,
-    result, retiring) or ("fresh", idx) (needs a fresh worker; exits)."""
-    from .runner import prove
-
+def _serve(conn: Connection, lems: list[Lemma], prove: Callable, use_cache: bool, limit_s: float) -> None:
+    """Prove the lemmas the parent sends with ``prove(lemma, use_cache,
+    limit_s)``; messages back: ("done", idx, result, retiring) or ("fresh",
+    idx) (needs a fresh worker; exits)."""
     served = 0
     while True:
         idx = conn.recv()
@@ -55,20 +54,21 @@ def _serve(conn: Connection, lems: list[Lemma], use_cache: bool, limit_s: float)
 
 
 def run(lems: list[Lemma], jobs: int, use_cache: bool, limit_s: float, kill_after: float,
-        progress: Callable | None = None) -> list:
-    """Prove ``lems`` on ``jobs`` processes; results in the order of ``lems``.
+        prove: Callable, unfinished: Callable, progress: Callable | None = None) -> list:
+    """Prove ``lems`` on ``jobs`` processes with ``prove(lemma, use_cache,
+    limit_s)``; results in the order of ``lems``.
 
     ``limit_s`` is each lemma's own budget (it reports UNKNOWN itself);
-    ``kill_after`` (> limit_s) is when the parent stops waiting for it."""
-    from .runner import unfinished
-
+    ``kill_after`` (> limit_s) is when the parent stops waiting for it, and
+    ``unfinished(lemma, seconds, reason)`` makes the result of a lemma whose
+    worker was killed or died (the runner passes both: no import back)."""
     ctx = mp.get_context("fork")  # the workers inherit ``lems`` (their builders are closures)
     results: list = [None] * len(lems)
     todo = deque(range(len(lems)))
 
     def spawn() -> _Worker:
         parent, child = ctx.Pipe()
-        p = ctx.Process(target=_serve, args=(child, lems, use_cache, limit_s), daemon=True)
+        p = ctx.Process(target=_serve, args=(child, lems, prove, use_cache, limit_s), daemon=True)
         p.start()
         child.close()
         return _Worker(p, parent)

@@ -248,7 +248,7 @@ def run_all(lemmas_sel: tuple, use_cache: bool = True, jobs: int = 0,
     lems = select(bits, pattern)
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(lems) > 1:
-        return pool.run(lems, jobs, use_cache, limit_s, limit_s + KILL_GRACE_S, progress)
+        return pool.run(lems, jobs, use_cache, limit_s, limit_s + KILL_GRACE_S, prove, unfinished, progress)
     results = []
     for lem in lems:
         results.append(prove(lem, use_cache, limit_s))

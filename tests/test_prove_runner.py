@@ -45,7 +45,7 @@ def test_pool_kills_a_hung_worker_and_reports_the_lemma(tmp_path, monkeypatch):
     monkeypatch.setenv("SYMVERIFY_CACHE", str(tmp_path))
     lems = [_lemma("t.ok1", _true_query), _lemma("t.hang", _sleeping_query), _lemma("t.ok2", _true_query)]
     t0 = time.perf_counter()
-    res = pool.run(lems, 2, False, limit_s=0.5, kill_after=1.5)
+    res = pool.run(lems, 2, False, limit_s=0.5, kill_after=1.5, prove=runner.prove, unfinished=runner.unfinished)
     assert time.perf_counter() - t0 < 30
     assert [r.id for r in res] == ["t.ok1", "t.hang", "t.ok2"]
     assert [r.status for r in res] == ["PROVEN", "UNKNOWN", "PROVEN"]
@@ -55,7 +55,7 @@ def test_pool_kills_a_hung_worker_and_reports_the_lemma(tmp_path, monkeypatch):
 def test_pool_reports_a_crashed_worker_and_goes_on(tmp_path, monkeypatch):
     monkeypatch.setenv("SYMVERIFY_CACHE", str(tmp_path))
     lems = [_lemma("t.crash", _crashing_query)] + [_lemma(f"t.ok{i}", _true_query) for i in range(3)]
-    res = pool.run(lems, 2, False, limit_s=10, kill_after=20)
+    res = pool.run(lems, 2, False, limit_s=10, kill_after=20, prove=runner.prove, unfinished=runner.unfinished)
     assert res[0].status == "UNKNOWN" and "exit code 3" in res[0].goal
     assert [r.status for r in res[1:]] == ["PROVEN"] * 3
 
@@ -72,7 +72,7 @@ def test_bit_blasted_lemmas_prove_in_the_pool(tmp_path, monkeypatch):
     monkeypatch.setenv("SYMVERIFY_CACHE", str(tmp_path))
     lems = (runner.select(None, "intreq.fixed_*sign") + runner.select(None, "mac.fan_in[b=12*")[:3]
             + runner.select(None, "intreq.zero"))
-    res = pool.run(lems, 2, False, limit_s=60, kill_after=75)
+    res = pool.run(lems, 2, False, limit_s=60, kill_after=75, prove=runner.prove, unfinished=runner.unfinished)
     assert [r.id for r in res] == [lem.id for lem in lems]
     assert [(r.id, r.status, r.goal) for r in res if not r.ok] == []
 
