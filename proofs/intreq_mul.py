@@ -25,9 +25,10 @@ DOC = "intreq-mul"
 #: the bit-blasted queries take under 2 s idle; room under load
 SOLVER_TIMEOUT_MS = 60_000
 #: bands of ea + eb (exponent fields, 2..508) by result: 0 or deep
-#: subnormal; subnormal up to the first normal; normal; normal up to a
-#: carry to inf; overflow
-EXP_SUM_BANDS = ((2, 100), (101, 127), (128, 253), (254, 380), (381, 508))
+#: subnormal; subnormal up to the first normal (in two: as one band the
+#: query took 6.8 s, as two 0.2 s and 0.4 s); normal; normal up to a carry
+#: to inf; overflow
+EXP_SUM_BANDS = ((2, 100), (101, 119), (120, 127), (128, 253), (254, 380), (381, 508))
 
 _u = iq._u
 
